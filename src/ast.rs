@@ -1,0 +1,175 @@
+//! The typed syntax tree of one policy file, as written: names are not yet
+//! resolved (that is the checker's job), and every node keeps its span.
+
+use crate::source::{Span, Spanned};
+
+pub type Ident = Spanned<String>;
+
+/// One parsed `*.policy` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct File {
+    pub policy: PolicyHeader,
+    pub items: Vec<Item>,
+}
+
+/// `policy NAME "doc"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyHeader {
+    pub name: Ident,
+    pub doc: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// `otherwise none "reason"`
+    Otherwise(Ident, Option<Spanned<String>>),
+    /// `first match`
+    FirstMatch(Span),
+    Fact(FactDecl),
+    Outcome(OutcomeDecl),
+    Rule(Rule),
+    When(WhenBlock),
+}
+
+/// `fact channel: {Direct CSP} at subscription.channel optional "doc"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FactDecl {
+    pub name: Ident,
+    pub ty: Spanned<FactType>,
+    pub path: Spanned<Vec<String>>,
+    pub optional: Option<Span>,
+    pub default: Option<Spanned<Literal>>,
+    pub doc: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FactType {
+    /// A closed set of named values.
+    Enum(Vec<Ident>),
+    Bool,
+    Number,
+    String,
+}
+
+/// `outcome manual-migrate "text"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutcomeDecl {
+    pub name: Ident,
+    pub doc: Option<Spanned<String>>,
+    pub span: Span,
+}
+
+/// `when license { ... }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WhenBlock {
+    pub conditions: Vec<Condition>,
+    pub items: Vec<BlockItem>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockItem {
+    Rule(Rule),
+    When(WhenBlock),
+}
+
+/// Conditions with one verdict among them, and the texts a user is shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rule {
+    /// The conditions written before the verdict.
+    pub before: Vec<Condition>,
+    pub verdict: Spanned<VerdictMark>,
+    /// What follows the verdict: for `->`, the outcome's words come first.
+    pub after: Vec<Condition>,
+    pub because: Option<Spanned<String>>,
+    pub see: Vec<Spanned<String>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictMark {
+    /// `can`: allow.
+    Can,
+    /// `cannot`: deny.
+    Cannot,
+    /// `->`: the outcome named by the words that follow.
+    Arrow,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// A bare word: a value of some fact, or a boolean fact's name.
+    Word(Ident),
+    /// `{Advisor Open EA}`: one of these values of one fact.
+    Set(Spanned<Vec<Spanned<Literal>>>),
+    /// `not CONDITION`
+    Not(Box<Condition>, Span),
+    /// `fact OP value`
+    Compare {
+        fact: Ident,
+        op: Spanned<CompareOp>,
+        value: Spanned<Literal>,
+    },
+    /// `fact in {...}` or `fact not in {...}`
+    In {
+        fact: Ident,
+        negated: bool,
+        set: Spanned<Vec<Spanned<Literal>>>,
+    },
+}
+
+impl Condition {
+    pub fn span(&self) -> Span {
+        match self {
+            Condition::Word(word) => word.span,
+            Condition::Set(set) => set.span,
+            Condition::Not(_, span) => *span,
+            Condition::Compare { fact, value, .. } => fact.span.to(value.span),
+            Condition::In { fact, set, .. } => fact.span.to(set.span),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CompareOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "=",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    /// A bare word: an enum value or an outcome name.
+    Word(String),
+    String(String),
+    Number(f64),
+    Bool(bool),
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Word(w) => f.write_str(w),
+            Literal::String(s) => write!(f, "{s:?}"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! What the checker and the compiler find wrong (errors) or suspicious
+//! (warnings) in a policy. Every variant has a stable code, documented in
+//! `docs/diagnostics.md`.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, Error, Diagnostic)]
+pub enum CheckError {
+    #[error("{what} `{name}` is declared twice")]
+    #[diagnostic(code(verdict::duplicate), help("remove one of the declarations, or rename one"))]
+    Duplicate {
+        what: &'static str,
+        name: String,
+        #[label("first declared here")]
+        first: Span,
+        #[label(primary, "declared again here")]
+        again: Span,
+    },
+
+    #[error("unknown word `{word}`")]
+    #[diagnostic(code(verdict::unknown_word))]
+    UnknownWord {
+        word: String,
+        #[label("not a value of any fact, nor a bool fact")]
+        span: Span,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("ambiguous word `{word}`: it is a value of {facts}")]
+    #[diagnostic(code(verdict::ambiguous_word))]
+    AmbiguousWord {
+        word: String,
+        facts: String,
+        #[label("which fact?")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("unknown fact `{name}`")]
+    #[diagnostic(code(verdict::unknown_fact))]
+    UnknownFact {
+        name: String,
+        #[label("no fact of this name is declared")]
+        span: Span,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("unknown outcome `{name}`")]
+    #[diagnostic(code(verdict::unknown_outcome))]
+    UnknownOutcome {
+        name: String,
+        #[label("not `allow`, `deny` or a declared outcome")]
+        span: Span,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("`->` needs an outcome")]
+    #[diagnostic(
+        code(verdict::missing_outcome),
+        help("name the decision after `->`: `allow`, `deny` or a declared outcome, as in `-> manual-migrate`")
+    )]
+    MissingOutcome {
+        #[label("no outcome after this arrow")]
+        span: Span,
+    },
+
+    #[error("`{value}` is not a value of `{fact}`")]
+    #[diagnostic(code(verdict::type_mismatch))]
+    TypeMismatch {
+        fact: String,
+        value: String,
+        #[label("{expected}")]
+        span: Span,
+        expected: String,
+        #[label("`{fact}` is declared here")]
+        declared: Span,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("`{op}` does not apply to `{fact}`, a {ty} fact")]
+    #[diagnostic(code(verdict::bad_operator))]
+    BadOperator {
+        op: &'static str,
+        fact: String,
+        ty: &'static str,
+        #[label("not for this fact")]
+        span: Span,
+        #[label("`{fact}` is declared here")]
+        declared: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("value set mixes values of {facts}")]
+    #[diagnostic(
+        code(verdict::mixed_set),
+        help("a value set holds values of one fact; split it into one condition per fact")
+    )]
+    MixedSet {
+        facts: String,
+        #[label("these values belong to different facts")]
+        span: Span,
+    },
+
+    #[error("a value set without a fact name needs values of an enum fact")]
+    #[diagnostic(
+        code(verdict::bare_set),
+        help("name the fact: `FACT in {{...}}`")
+    )]
+    BareSet {
+        #[label("which fact?")]
+        span: Span,
+    },
+
+    #[error("fact `{name}` is both optional and has a default")]
+    #[diagnostic(
+        code(verdict::optional_default),
+        help("a fact with a default is never absent: remove `optional`, or remove the default")
+    )]
+    OptionalWithDefault {
+        name: String,
+        #[label("optional here")]
+        optional: Span,
+        #[label("default here")]
+        default: Span,
+    },
+
+    #[error("outcome name `{name}` {problem}")]
+    #[diagnostic(code(verdict::bad_outcome_name))]
+    BadOutcomeName {
+        name: String,
+        problem: &'static str,
+        #[label("here")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("rules {first_line} and {second_line} conflict: `{first_verdict}` and `{second_verdict}` for the same facts")]
+    #[diagnostic(code(verdict::conflict))]
+    Conflict {
+        first_line: String,
+        second_line: String,
+        first_verdict: String,
+        second_verdict: String,
+        #[label("decides `{first_verdict}`")]
+        first: Span,
+        #[label(primary, "decides `{second_verdict}`")]
+        second: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("rule can never match")]
+    #[diagnostic(code(verdict::never_matches), severity(Warning))]
+    NeverMatches {
+        #[label("this condition")]
+        span: Span,
+        #[label("contradicts this one")]
+        other: Option<Span>,
+        #[help]
+        help: String,
+    },
+
+    #[error("rule never decides: earlier rules cover every case it matches")]
+    #[diagnostic(code(verdict::shadowed), severity(Warning))]
+    Shadowed {
+        #[label(primary, "never decides")]
+        span: Span,
+        #[label(collection, "covered by this rule")]
+        by: Vec<miette::LabeledSpan>,
+        #[help]
+        help: String,
+    },
+
+    #[error("policy `{name}` has no rules")]
+    #[diagnostic(code(verdict::no_rules), severity(Warning), help("every evaluation decides `{otherwise}`"))]
+    NoRules {
+        name: String,
+        otherwise: String,
+        #[label("declared here")]
+        span: Span,
+    },
+}
+
+impl CheckError {
+    /// Errors stop a policy from loading; warnings do not.
+    pub fn is_error(&self) -> bool {
+        !matches!(
+            self,
+            CheckError::NeverMatches { .. } | CheckError::Shadowed { .. } | CheckError::NoRules { .. }
+        )
+    }
+
+    /// The span the diagnostic is mostly about, for sorting.
+    pub fn primary_span(&self) -> Span {
+        match self {
+            CheckError::Duplicate { again: span, .. }
+            | CheckError::UnknownWord { span, .. }
+            | CheckError::AmbiguousWord { span, .. }
+            | CheckError::UnknownFact { span, .. }
+            | CheckError::UnknownOutcome { span, .. }
+            | CheckError::MissingOutcome { span }
+            | CheckError::TypeMismatch { span, .. }
+            | CheckError::BadOperator { span, .. }
+            | CheckError::MixedSet { span, .. }
+            | CheckError::BareSet { span, .. }
+            | CheckError::OptionalWithDefault { optional: span, .. }
+            | CheckError::BadOutcomeName { span, .. }
+            | CheckError::Conflict { second: span, .. }
+            | CheckError::NeverMatches { span, .. }
+            | CheckError::Shadowed { span, .. }
+            | CheckError::NoRules { span, .. } => *span,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Checking: the files of a policy set in, [`CheckedPolicy`]s and every
+//! diagnostic out. The checker groups files by policy name, resolves each
+//! bare word to a declared fact, checks types, reduces every rule to one set
+//! of allowed atoms per fact (see [`model`]), and looks for rules that can
+//! never match and for rules that conflict (with a witness: facts that match
+//! both). It reports every problem it finds, not just the first.
+
+mod conflicts;
+pub(crate) use conflicts::overlap;
+mod error;
+pub mod model;
+mod resolve;
+
+pub use error::CheckError;
+pub use model::*;
+
+use crate::ast::{self, BlockItem, Item};
+use crate::source::{SourceMap, Span};
+
+/// What checking a policy set found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The policies without errors (possibly with warnings).
+    pub policies: Vec<CheckedPolicy>,
+    /// Errors and warnings, in source order.
+    pub diagnostics: Vec<CheckError>,
+}
+
+/// Checks parsed files; files that name the same policy form one policy.
+pub fn check(sources: &SourceMap, files: &[ast::File]) -> Checked {
+    let mut groups: Vec<(&str, Vec<&ast::File>)> = Vec::new();
+    for file in files {
+        let name = file.policy.name.node.as_str();
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, group)) => group.push(file),
+            None => groups.push((name, vec![file])),
+        }
+    }
+    let mut checked = Checked::default();
+    for (_, group) in groups {
+        let mut diagnostics = Vec::new();
+        let policy = check_policy(sources, &group, &mut diagnostics);
+        if !diagnostics.iter().any(CheckError::is_error) {
+            checked.policies.push(policy);
+        }
+        checked.diagnostics.extend(diagnostics);
+    }
+    checked.diagnostics.sort_by_key(|d| d.primary_span());
+    checked
+}
+
+/// A rule with the conditions of the `when` blocks around it.
+struct FlatRule<'a> {
+    shared: Vec<&'a ast::Condition>,
+    rule: &'a ast::Rule,
+}
+
+fn flatten<'a>(shared: &[&'a ast::Condition], items: &'a [BlockItem], out: &mut Vec<FlatRule<'a>>) {
+    for item in items {
+        match item {
+            BlockItem::Rule(rule) => out.push(FlatRule {
+                shared: shared.to_vec(),
+                rule,
+            }),
+            BlockItem::When(block) => {
+                let mut inner = shared.to_vec();
+                inner.extend(block.conditions.iter());
+                flatten(&inner, &block.items, out);
+            }
+        }
+    }
+}
+
+fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckError>) -> CheckedPolicy {
+    let first = files.first().map(|f| &f.policy);
+    let name = first.map(|p| p.name.node.clone()).unwrap_or_default();
+    let span = first.map(|p| p.name.span).unwrap_or_default();
+    let doc = files.iter().find_map(|f| f.policy.doc.as_ref()).map(|d| d.node.clone());
+
+    // Options and declarations, in file order.
+    let mut otherwise: Option<&ast::Ident> = None;
+    let mut otherwise_reason: Option<String> = None;
+    let mut first_match: Option<Span> = None;
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut fact_decls: Vec<&ast::FactDecl> = Vec::new();
+    let mut rules: Vec<FlatRule<'_>> = Vec::new();
+    for file in files {
+        for item in &file.items {
+            match item {
+                Item::Otherwise(word, reason) => match otherwise {
+                    Some(previous) => out.push(CheckError::Duplicate {
+                        what: "`otherwise`",
+                        name: word.node.clone(),
+                        first: previous.span,
+                        again: word.span,
+                    }),
+                    None => {
+                        otherwise = Some(word);
+                        otherwise_reason = reason.as_ref().map(|r| r.node.clone());
+                    }
+                },
+                Item::FirstMatch(at) => match first_match {
+                    Some(previous) => out.push(CheckError::Duplicate {
+                        what: "option",
+                        name: String::from("first match"),
+                        first: previous,
+                        again: *at,
+                    }),
+                    None => first_match = Some(*at),
+                },
+                Item::Outcome(decl) => {
+                    if let Some(previous) = outcomes.iter().find(|o| o.name == decl.name.node) {
+                        out.push(CheckError::Duplicate {
+                            what: "outcome",
+                            name: decl.name.node.clone(),
+                            first: previous.span,
+                            again: decl.name.span,
+                        });
+                        continue;
+                    }
+                    check_outcome_name(&decl.name, out);
+                    outcomes.push(Outcome {
+                        name: decl.name.node.clone(),
+                        doc: decl.doc.as_ref().map(|d| d.node.clone()),
+                        span: decl.name.span,
+                    });
+                }
+                Item::Fact(decl) => {
+                    if let Some(previous) = fact_decls.iter().find(|f| f.name.node == decl.name.node) {
+                        out.push(CheckError::Duplicate {
+                            what: "fact",
+                            name: decl.name.node.clone(),
+                            first: previous.name.span,
+                            again: decl.name.span,
+                        });
+                        continue;
+                    }
+                    fact_decls.push(decl);
+                }
+                Item::Rule(rule) => rules.push(FlatRule {
+                    shared: Vec::new(),
+                    rule,
+                }),
+                Item::When(block) => {
+                    let shared: Vec<&ast::Condition> = block.conditions.iter().collect();
+                    flatten(&shared, &block.items, &mut rules);
+                }
+            }
+        }
+    }
+
+    let otherwise = match otherwise {
+        None => Verdict::None,
+        Some(word) => match word.node.as_str() {
+            "none" => Verdict::None,
+            other => resolve::verdict_named(other, word.span, &outcomes, out).unwrap_or(Verdict::None),
+        },
+    };
+    let hit = if first_match.is_some() {
+        HitPolicy::First
+    } else {
+        HitPolicy::Unique
+    };
+
+    let mut resolver = resolve::Resolver::new(&fact_decls, out);
+    let resolved: Vec<_> = rules
+        .iter()
+        .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcomes))
+        .collect();
+    let facts = resolver.finish();
+
+    let mut checked_rules = Vec::new();
+    for (flat, resolved) in rules.iter().zip(resolved) {
+        let Some(resolved) = resolved else { continue };
+        let id = RuleId(checked_rules.len() as u32);
+        let rule = resolve::reduce(id, flat.rule, resolved, &facts, sources, out);
+        checked_rules.push(rule);
+    }
+
+    let policy = CheckedPolicy {
+        name,
+        doc,
+        span,
+        hit,
+        otherwise,
+        otherwise_reason,
+        facts,
+        outcomes,
+        rules: checked_rules,
+    };
+    if policy.rules.is_empty() && rules.is_empty() {
+        out.push(CheckError::NoRules {
+            name: policy.name.clone(),
+            otherwise: policy.otherwise.as_str().to_string(),
+            span: policy.span,
+        });
+    }
+    if policy.hit == HitPolicy::Unique && !out.iter().any(CheckError::is_error) {
+        conflicts::find(&policy, out);
+    }
+    policy
+}
+
+fn check_outcome_name(name: &ast::Ident, out: &mut Vec<CheckError>) {
+    let text = name.node.as_str();
+    let problem = if matches!(text, "allow" | "deny" | "none") {
+        Some(("is reserved", format!("`{text}` is built in; name the outcome differently")))
+    } else if text.chars().any(|c| c.is_ascii_uppercase() || c == '_') {
+        let kebab = text.to_ascii_lowercase().replace('_', "-");
+        Some(("is not kebab-case", format!("decisions are written in kebab-case: `{kebab}`")))
+    } else {
+        None
+    };
+    if let Some((problem, help)) = problem {
+        out.push(CheckError::BadOutcomeName {
+            name: text.to_string(),
+            problem,
+            span: name.span,
+            help,
+        });
+    }
+}

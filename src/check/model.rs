@@ -1,0 +1,486 @@
+//! The checked policy: declarations resolved, every rule reduced to one set of
+//! allowed *atoms* per fact. An atom is a class of values that no rule of the
+//! policy tells apart (an enum value, a number interval between two constants
+//! the rules mention, a string literal, "any other string", or "absent"), so
+//! a policy's behaviour is fully described over finitely many atoms.
+
+use serde_json::Value;
+
+use crate::source::Span;
+
+/// Index of a fact in [`CheckedPolicy::facts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FactId(pub u32);
+
+/// Index of a rule in [`CheckedPolicy::rules`] (source order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// Index of an atom within one fact's domain.
+pub type Atom = u32;
+
+/// How rules are combined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitPolicy {
+    /// At most one decision can apply to any facts; overlaps that disagree are errors.
+    Unique,
+    /// The first rule in source order that matches decides.
+    First,
+}
+
+/// What a rule, or a policy with no applicable rule, decides.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    Allow,
+    Deny,
+    /// A named outcome, by its kebab-case name.
+    Outcome(String),
+    /// No decision (only as a policy's `otherwise`).
+    None,
+}
+
+impl Verdict {
+    /// The decision as output shows it: `allow`, `deny`, an outcome's name, or `none`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Outcome(name) => name,
+            Verdict::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckedPolicy {
+    pub name: String,
+    pub doc: Option<String>,
+    pub span: Span,
+    pub hit: HitPolicy,
+    pub otherwise: Verdict,
+    /// The reason shown when no rule applies.
+    pub otherwise_reason: Option<String>,
+    pub facts: Vec<Fact>,
+    pub outcomes: Vec<Outcome>,
+    pub rules: Vec<CheckedRule>,
+}
+
+impl CheckedPolicy {
+    pub fn fact(&self, id: FactId) -> Option<&Fact> {
+        self.facts.get(id.0 as usize)
+    }
+
+    pub fn rule(&self, id: RuleId) -> Option<&CheckedRule> {
+        self.rules.get(id.0 as usize)
+    }
+
+    /// A facts object where each listed fact has a value in its atom (an
+    /// absent atom leaves the fact out): witnesses, examples and gaps.
+    pub fn facts_json(&self, assignment: &[(FactId, Atom)]) -> Value {
+        let mut root = Value::Object(serde_json::Map::new());
+        for (fact, atom) in assignment {
+            let Some(fact) = self.fact(*fact) else { continue };
+            let Some(value) = fact.representative(*atom) else { continue };
+            insert_at(&mut root, &fact.path, value);
+        }
+        root
+    }
+
+    /// The text a user is shown for a verdict reached without a `because`.
+    pub fn outcome_doc(&self, verdict: &Verdict) -> Option<&str> {
+        match verdict {
+            Verdict::Outcome(name) => self
+                .outcomes
+                .iter()
+                .find(|o| &o.name == name)
+                .and_then(|o| o.doc.as_deref()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: String,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub name: String,
+    /// The JSON keys the value is read from, outermost first.
+    pub path: Vec<String>,
+    pub doc: Option<String>,
+    /// The declaration, from the name to the path.
+    pub span: Span,
+    pub ty: FactType,
+    /// What a missing value means.
+    pub presence: Presence,
+}
+
+impl Fact {
+    /// The path as written: `subscription.channel`.
+    pub fn path_string(&self) -> String {
+        self.path.join(".")
+    }
+
+    /// How many atoms this fact's domain has.
+    pub fn atom_count(&self) -> u32 {
+        self.ty.value_atoms() + u32::from(self.presence == Presence::Optional)
+    }
+
+    /// The atom "absent", for optional facts.
+    pub fn absent_atom(&self) -> Option<Atom> {
+        (self.presence == Presence::Optional).then(|| self.ty.value_atoms())
+    }
+
+    /// The atom a JSON value falls in; `Err` says why the value does not fit.
+    pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
+        self.ty.classify(value)
+    }
+
+    /// A JSON value inside `atom` (`None` for "absent"): witnesses and examples.
+    pub fn representative(&self, atom: Atom) -> Option<Value> {
+        self.ty.representative(atom)
+    }
+
+    /// Words for an atom, for trees and traces: `CSP`, `> 10`, `absent`.
+    pub fn describe_atom(&self, atom: Atom) -> String {
+        if Some(atom) == self.absent_atom() {
+            return String::from("absent");
+        }
+        self.ty.describe_atom(atom)
+    }
+}
+
+/// What a missing value means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Presence {
+    /// A decision that depends on it cannot be made without it.
+    Required,
+    /// Absent is a value of its own: conditions on the fact do not hold,
+    /// negated ones do.
+    Optional,
+    /// Absent means this atom.
+    Default(Atom),
+}
+
+#[derive(Clone, Debug)]
+pub enum FactType {
+    /// Atoms are the values, in declaration order.
+    Enum(Vec<String>),
+    /// Atom 0 is `false`, 1 is `true`.
+    Bool,
+    /// The constants the policy compares with, sorted. Atoms alternate
+    /// between open intervals and the constants: `(-inf, t0)`, `t0`,
+    /// `(t0, t1)`, ..., `(tn, inf)`.
+    Number(Vec<f64>),
+    /// The literals the policy mentions; the atom after them is "any other string".
+    String(Vec<String>),
+}
+
+/// Why a JSON value does not fit a fact.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Misfit {
+    /// The JSON type is wrong: what was expected, in words.
+    Type { expected: &'static str },
+    /// An enum value outside the declared set.
+    NotInSet,
+}
+
+impl FactType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FactType::Enum(_) => "one of a set of values",
+            FactType::Bool => "bool",
+            FactType::Number(_) => "number",
+            FactType::String(_) => "string",
+        }
+    }
+
+    /// Atoms for present values.
+    pub fn value_atoms(&self) -> u32 {
+        match self {
+            FactType::Enum(values) => values.len() as u32,
+            FactType::Bool => 2,
+            FactType::Number(points) => 2 * points.len() as u32 + 1,
+            FactType::String(literals) => literals.len() as u32 + 1,
+        }
+    }
+
+    pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
+        match (self, value) {
+            (FactType::Enum(values), Value::String(s)) => values
+                .iter()
+                .position(|v| v == s)
+                .map(|i| i as Atom)
+                .ok_or(Misfit::NotInSet),
+            (FactType::Enum(_), _) => Err(Misfit::Type {
+                expected: "a string",
+            }),
+            (FactType::Bool, Value::Bool(b)) => Ok(Atom::from(*b)),
+            (FactType::Bool, _) => Err(Misfit::Type {
+                expected: "`true` or `false`",
+            }),
+            (FactType::Number(points), Value::Number(n)) => match n.as_f64() {
+                Some(x) if x.is_finite() => Ok(number_atom(points, x)),
+                _ => Err(Misfit::Type {
+                    expected: "a finite number",
+                }),
+            },
+            (FactType::Number(_), _) => Err(Misfit::Type {
+                expected: "a number",
+            }),
+            (FactType::String(literals), Value::String(s)) => Ok(literals
+                .iter()
+                .position(|l| l == s)
+                .unwrap_or(literals.len()) as Atom),
+            (FactType::String(_), _) => Err(Misfit::Type {
+                expected: "a string",
+            }),
+        }
+    }
+
+    fn representative(&self, atom: Atom) -> Option<Value> {
+        let i = atom as usize;
+        match self {
+            FactType::Enum(values) => values.get(i).map(|v| Value::String(v.clone())),
+            FactType::Bool => (atom < 2).then_some(Value::Bool(atom == 1)),
+            FactType::Number(points) => {
+                if atom >= self.value_atoms() {
+                    return None;
+                }
+                let x = number_representative(points, atom);
+                Some(number_value(x))
+            }
+            FactType::String(literals) => match literals.get(i) {
+                Some(l) => Some(Value::String(l.clone())),
+                None if i == literals.len() => Some(Value::String(other_string(literals))),
+                None => None,
+            },
+        }
+    }
+
+    fn describe_atom(&self, atom: Atom) -> String {
+        let i = atom as usize;
+        match self {
+            FactType::Enum(values) => values.get(i).cloned().unwrap_or_default(),
+            FactType::Bool => (atom == 1).to_string(),
+            FactType::Number(points) => {
+                let below = |k: usize| points.get(k).map(|p| number_value(*p).to_string());
+                if i % 2 == 1 {
+                    below(i / 2).unwrap_or_default()
+                } else {
+                    match (i.checked_div(2).and_then(|k| k.checked_sub(1)).and_then(below), below(i / 2)) {
+                        (None, None) => String::from("any number"),
+                        (None, Some(hi)) => format!("< {hi}"),
+                        (Some(lo), None) => format!("> {lo}"),
+                        (Some(lo), Some(hi)) => format!("> {lo} and < {hi}"),
+                    }
+                }
+            }
+            FactType::String(literals) => match literals.get(i) {
+                Some(l) => format!("{l:?}"),
+                None => String::from("any other string"),
+            },
+        }
+    }
+}
+
+/// Puts `value` at `path` inside `root`, creating objects on the way.
+fn insert_at(root: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut node = root;
+    for key in parents {
+        let Value::Object(map) = node else { return };
+        node = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+    if let Value::Object(map) = node {
+        map.insert(last.clone(), value);
+    }
+}
+
+/// The atom of a number: intervals at even indices, the constants at odd ones.
+pub fn number_atom(points: &[f64], x: f64) -> Atom {
+    let below = points.partition_point(|p| *p < x);
+    let is_point = points.get(below).is_some_and(|p| *p == x);
+    (2 * below + usize::from(is_point)) as Atom
+}
+
+fn number_representative(points: &[f64], atom: Atom) -> f64 {
+    let i = atom as usize;
+    let k = i / 2;
+    if i % 2 == 1 {
+        return points.get(k).copied().unwrap_or(0.0);
+    }
+    match (k.checked_sub(1).and_then(|j| points.get(j)), points.get(k)) {
+        (None, None) => 0.0,
+        (None, Some(hi)) => (hi - 1.0).floor(),
+        (Some(lo), None) => (lo + 1.0).floor(),
+        (Some(lo), Some(hi)) => {
+            // Prefer a whole number strictly between, for readable witnesses.
+            let whole = lo.floor() + 1.0;
+            if whole < *hi {
+                whole
+            } else {
+                lo + (hi - lo) / 2.0
+            }
+        }
+    }
+}
+
+/// A JSON number, written as an integer when it is one.
+pub fn number_value(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// A string that is none of `literals`.
+fn other_string(literals: &[String]) -> String {
+    let mut candidate = String::from("other");
+    while literals.contains(&candidate) {
+        candidate.push('_');
+    }
+    candidate
+}
+
+/// A set of atoms of one fact, as a bit set.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AtomSet {
+    words: Vec<u64>,
+    len: u32,
+}
+
+impl AtomSet {
+    pub fn empty(len: u32) -> AtomSet {
+        AtomSet {
+            words: vec![0; (len as usize).div_ceil(64)],
+            len,
+        }
+    }
+
+    pub fn full(len: u32) -> AtomSet {
+        let mut set = AtomSet::empty(len);
+        for atom in 0..len {
+            set.insert(atom);
+        }
+        set
+    }
+
+    pub fn from_atoms(len: u32, atoms: impl IntoIterator<Item = Atom>) -> AtomSet {
+        let mut set = AtomSet::empty(len);
+        for atom in atoms {
+            set.insert(atom);
+        }
+        set
+    }
+
+    pub fn universe(&self) -> u32 {
+        self.len
+    }
+
+    pub fn insert(&mut self, atom: Atom) {
+        if atom < self.len {
+            if let Some(word) = self.words.get_mut(atom as usize / 64) {
+                *word |= 1 << (atom % 64);
+            }
+        }
+    }
+
+    pub fn contains(&self, atom: Atom) -> bool {
+        self.words
+            .get(atom as usize / 64)
+            .is_some_and(|word| word & (1 << (atom % 64)) != 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.count() == self.len
+    }
+
+    pub fn count(&self) -> u32 {
+        self.words.iter().map(|w| w.count_ones()).sum()
+    }
+
+    pub fn intersect(&self, other: &AtomSet) -> AtomSet {
+        AtomSet {
+            words: self
+                .words
+                .iter()
+                .zip(&other.words)
+                .map(|(a, b)| a & b)
+                .collect(),
+            len: self.len,
+        }
+    }
+
+    pub fn complement(&self) -> AtomSet {
+        AtomSet::from_atoms(self.len, (0..self.len).filter(|a| !self.contains(*a)))
+    }
+
+    pub fn is_subset(&self, other: &AtomSet) -> bool {
+        self.words
+            .iter()
+            .zip(&other.words)
+            .all(|(a, b)| a & !b == 0)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Atom> + '_ {
+        (0..self.len).filter(|a| self.contains(*a))
+    }
+
+    pub fn first(&self) -> Option<Atom> {
+        self.iter().next()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckedRule {
+    pub id: RuleId,
+    /// The rule's line (its conditions and verdict).
+    pub span: Span,
+    /// `file:line`, as output shows it.
+    pub location: String,
+    pub verdict: Verdict,
+    pub because: Option<String>,
+    pub see: Vec<String>,
+    /// The allowed atoms per constrained fact, sorted by fact. A fact absent
+    /// here is unconstrained. An empty set means the rule can never match.
+    pub conditions: Vec<(FactId, AtomSet)>,
+    /// Where each fact's condition was written (for labels), parallel to `conditions`.
+    pub condition_spans: Vec<Span>,
+}
+
+impl CheckedRule {
+    /// The allowed atoms of `fact`, `None` when the rule does not constrain it.
+    pub fn condition(&self, fact: FactId) -> Option<&AtomSet> {
+        self.conditions
+            .binary_search_by_key(&fact, |(f, _)| *f)
+            .ok()
+            .and_then(|i| self.conditions.get(i))
+            .map(|(_, set)| set)
+    }
+
+    /// False when some condition can never hold.
+    pub fn is_satisfiable(&self) -> bool {
+        self.conditions.iter().all(|(_, set)| !set.is_empty())
+    }
+
+    /// Whether the rule matches facts given as one atom per fact.
+    pub fn matches(&self, atoms: &[Atom]) -> bool {
+        self.conditions.iter().all(|(fact, set)| {
+            atoms
+                .get(fact.0 as usize)
+                .is_some_and(|atom| set.contains(*atom))
+        })
+    }
+}

@@ -1,0 +1,702 @@
+//! Name resolution and typing: bare words to facts, literals to typed values,
+//! conditions to atom sets.
+
+use std::collections::HashMap;
+
+use super::error::CheckError;
+use super::model::*;
+use crate::ast::{self, CompareOp, Condition, Literal, VerdictMark};
+use crate::source::{SourceMap, Span};
+use crate::suggest;
+
+/// A resolved, typed literal.
+#[derive(Clone, Debug)]
+pub(super) enum Lit {
+    Enum(u32),
+    Bool(bool),
+    Num(f64),
+    Str(String),
+}
+
+/// A resolved condition on one fact.
+#[derive(Clone, Debug)]
+pub(super) enum Pred {
+    /// The fact has one of these values.
+    Is(FactId, Vec<Lit>),
+    /// The number compares so with a constant.
+    Cmp(FactId, CompareOp, f64),
+    Not(Box<Pred>),
+    /// An empty value set: holds for no facts.
+    Never,
+}
+
+pub(super) struct ResolvedRule {
+    verdict: Verdict,
+    preds: Vec<(Pred, Span)>,
+}
+
+/// A fact declaration as far as resolution needs it.
+struct FactInfo<'a> {
+    decl: &'a ast::FactDecl,
+    kind: Kind,
+    default: Option<Lit>,
+    /// Constants the rules compare a number with, or strings they test.
+    numbers: Vec<f64>,
+    strings: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Enum,
+    Bool,
+    Number,
+    String,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Enum => "enum",
+            Kind::Bool => "bool",
+            Kind::Number => "number",
+            Kind::String => "string",
+        }
+    }
+}
+
+pub(super) struct Resolver<'a, 'o> {
+    facts: Vec<FactInfo<'a>>,
+    by_name: HashMap<&'a str, FactId>,
+    /// Enum value → the enum facts that have it.
+    values: HashMap<&'a str, Vec<FactId>>,
+    out: &'o mut Vec<CheckError>,
+}
+
+impl<'a, 'o> Resolver<'a, 'o> {
+    pub(super) fn new(decls: &[&'a ast::FactDecl], out: &'o mut Vec<CheckError>) -> Self {
+        let mut resolver = Resolver {
+            facts: Vec::new(),
+            by_name: HashMap::new(),
+            values: HashMap::new(),
+            out,
+        };
+        for decl in decls {
+            let id = FactId(resolver.facts.len() as u32);
+            let kind = match &decl.ty.node {
+                ast::FactType::Enum(values) => {
+                    let mut seen: Vec<&ast::Ident> = Vec::new();
+                    for value in values {
+                        if let Some(first) = seen.iter().find(|v| v.node == value.node) {
+                            resolver.out.push(CheckError::Duplicate {
+                                what: "value",
+                                name: value.node.clone(),
+                                first: first.span,
+                                again: value.span,
+                            });
+                            continue;
+                        }
+                        seen.push(value);
+                        resolver.values.entry(value.node.as_str()).or_default().push(id);
+                    }
+                    Kind::Enum
+                }
+                ast::FactType::Bool => Kind::Bool,
+                ast::FactType::Number => Kind::Number,
+                ast::FactType::String => Kind::String,
+            };
+            resolver.by_name.insert(decl.name.node.as_str(), id);
+            resolver.facts.push(FactInfo {
+                decl,
+                kind,
+                default: None,
+                numbers: Vec::new(),
+                strings: Vec::new(),
+            });
+            if let (Some(optional), Some(default)) = (decl.optional, &decl.default) {
+                resolver.out.push(CheckError::OptionalWithDefault {
+                    name: decl.name.node.clone(),
+                    optional,
+                    default: default.span,
+                });
+            }
+            if let Some(default) = &decl.default {
+                let lit = resolver.literal(id, default);
+                if let Some(info) = resolver.facts.get_mut(id.0 as usize) {
+                    info.default = lit;
+                }
+            }
+        }
+        resolver
+    }
+
+    fn info(&self, id: FactId) -> Option<&FactInfo<'a>> {
+        self.facts.get(id.0 as usize)
+    }
+
+    fn enum_values(&self, id: FactId) -> Vec<&'a str> {
+        match self.info(id).map(|f| &f.decl.ty.node) {
+            Some(ast::FactType::Enum(values)) => values.iter().map(|v| v.node.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn fact_name(&self, id: FactId) -> &'a str {
+        self.info(id).map_or("", |f| f.decl.name.node.as_str())
+    }
+
+    /// Resolves one rule; `None` when it has errors (already reported).
+    pub(super) fn rule(
+        &mut self,
+        shared: &[&ast::Condition],
+        rule: &ast::Rule,
+        outcomes: &[Outcome],
+    ) -> Option<ResolvedRule> {
+        let errors_before = self.out.len();
+        let (verdict, after) = match rule.verdict.node {
+            VerdictMark::Can => (Some(Verdict::Allow), &rule.after[..]),
+            VerdictMark::Cannot => (Some(Verdict::Deny), &rule.after[..]),
+            VerdictMark::Arrow => self.outcome(rule, outcomes),
+        };
+        let mut preds = Vec::new();
+        for condition in shared.iter().copied().chain(&rule.before).chain(after) {
+            if let Some(pred) = self.condition(condition) {
+                preds.push((pred, condition.span()));
+            }
+        }
+        let verdict = verdict?;
+        (self.out.len() == errors_before).then_some(ResolvedRule { verdict, preds })
+    }
+
+    /// The outcome named after `->` (the longest run of leading words that
+    /// names one), and the conditions after it.
+    fn outcome<'r>(
+        &mut self,
+        rule: &'r ast::Rule,
+        outcomes: &[Outcome],
+    ) -> (Option<Verdict>, &'r [Condition]) {
+        let words: Vec<&ast::Ident> = rule
+            .after
+            .iter()
+            .map_while(|c| match c {
+                Condition::Word(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        for take in (1..=words.len()).rev() {
+            let Some(taken) = words.get(..take) else { continue };
+            let joined: Vec<&str> = taken.iter().map(|w| w.node.as_str()).collect();
+            let name = joined.join("-");
+            let verdict = match name.as_str() {
+                "allow" => Some(Verdict::Allow),
+                "deny" => Some(Verdict::Deny),
+                _ => outcomes
+                    .iter()
+                    .any(|o| o.name == name)
+                    .then(|| Verdict::Outcome(name.clone())),
+            };
+            if verdict.is_some() {
+                return (verdict, rule.after.get(take..).unwrap_or_default());
+            }
+        }
+        match words.first() {
+            None => self.out.push(CheckError::MissingOutcome {
+                span: rule.verdict.span,
+            }),
+            Some(first) => {
+                let names = outcome_names(outcomes);
+                let mut help = None;
+                for take in (1..=words.len()).rev() {
+                    let joined: Vec<&str> = words.iter().take(take).map(|w| w.node.as_str()).collect();
+                    help = suggest::did_you_mean(&joined.join("-"), names.iter().copied());
+                    if help.is_some() {
+                        break;
+                    }
+                }
+                self.out.push(CheckError::UnknownOutcome {
+                    name: first.node.clone(),
+                    span: first.span,
+                    help: help.or_else(|| Some(declare_outcome_help(&first.node))),
+                });
+            }
+        }
+        (None, &[])
+    }
+
+    fn condition(&mut self, condition: &Condition) -> Option<Pred> {
+        match condition {
+            Condition::Word(word) => self.word(word),
+            Condition::Set(set) => self.bare_set(set),
+            Condition::Not(inner, _) => self.condition(inner).map(|p| Pred::Not(Box::new(p))),
+            Condition::Compare { fact, op, value } => {
+                let id = self.fact_named(fact)?;
+                let kind = self.info(id)?.kind;
+                let allowed = match kind {
+                    Kind::Number => true,
+                    _ => matches!(op.node, CompareOp::Eq | CompareOp::Ne),
+                };
+                if !allowed {
+                    self.out.push(CheckError::BadOperator {
+                        op: op.node.symbol(),
+                        fact: fact.node.clone(),
+                        ty: kind.name(),
+                        span: op.span,
+                        declared: self.info(id)?.decl.name.span,
+                        help: format!("`{}` takes `=`, `!=` and `in {{...}}`", fact.node),
+                    });
+                    return None;
+                }
+                let lit = self.literal(id, value)?;
+                let pred = match (op.node, lit) {
+                    (CompareOp::Eq, lit) => Pred::Is(id, vec![lit]),
+                    (CompareOp::Ne, lit) => Pred::Not(Box::new(Pred::Is(id, vec![lit]))),
+                    (op, Lit::Num(n)) => Pred::Cmp(id, op, n),
+                    (_, lit) => Pred::Is(id, vec![lit]),
+                };
+                Some(pred)
+            }
+            Condition::In { fact, negated, set } => {
+                let id = self.fact_named(fact)?;
+                let lits: Option<Vec<Lit>> = set.node.iter().map(|v| self.literal(id, v)).collect();
+                let pred = Pred::Is(id, lits?);
+                Some(if *negated { Pred::Not(Box::new(pred)) } else { pred })
+            }
+        }
+    }
+
+    fn fact_named(&mut self, name: &ast::Ident) -> Option<FactId> {
+        if let Some(id) = self.by_name.get(name.node.as_str()) {
+            return Some(*id);
+        }
+        let help = suggest::did_you_mean(&name.node, self.by_name.keys().copied()).or_else(|| {
+            self.values.get(name.node.as_str()).and_then(|ids| ids.first()).map(|id| {
+                format!(
+                    "`{}` is a value of `{}`, not a fact",
+                    name.node,
+                    self.fact_name(*id)
+                )
+            })
+        });
+        self.out.push(CheckError::UnknownFact {
+            name: name.node.clone(),
+            span: name.span,
+            help: help.or_else(|| Some(String::from("declare it: `fact NAME: TYPE at JSON.PATH`"))),
+        });
+        None
+    }
+
+    fn word(&mut self, word: &ast::Ident) -> Option<Pred> {
+        let text = word.node.as_str();
+        let mut candidates: Vec<(FactId, Pred)> = Vec::new();
+        if let Some(id) = self.by_name.get(text) {
+            if self.info(*id).is_some_and(|f| f.kind == Kind::Bool) {
+                candidates.push((*id, Pred::Is(*id, vec![Lit::Bool(true)])));
+            }
+        }
+        for id in self.values.get(text).cloned().unwrap_or_default() {
+            let index = self.enum_values(id).iter().position(|v| *v == text).unwrap_or(0);
+            candidates.push((id, Pred::Is(id, vec![Lit::Enum(index as u32)])));
+        }
+        match candidates.len() {
+            1 => candidates.pop().map(|(_, pred)| pred),
+            0 => {
+                self.out.push(CheckError::UnknownWord {
+                    word: text.to_string(),
+                    span: word.span,
+                    help: Some(self.unknown_word_help(text)),
+                });
+                None
+            }
+            _ => {
+                let facts: Vec<&str> = candidates.iter().map(|(id, _)| self.fact_name(*id)).collect();
+                let rewrites: Vec<String> = facts.iter().map(|f| format!("`{f} = {text}`")).collect();
+                self.out.push(CheckError::AmbiguousWord {
+                    word: text.to_string(),
+                    facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
+                    span: word.span,
+                    help: format!("name the fact: write {}", join_or(&rewrites)),
+                });
+                None
+            }
+        }
+    }
+
+    fn unknown_word_help(&self, text: &str) -> String {
+        if let Some(id) = self.by_name.get(text) {
+            let example = self.enum_values(*id).first().map_or("VALUE", |v| v).to_string();
+            return format!("`{text}` is a fact, not a value: compare it, as in `{text} = {example}`");
+        }
+        let known = self
+            .values
+            .keys()
+            .copied()
+            .chain(self.facts.iter().filter(|f| f.kind == Kind::Bool).map(|f| f.decl.name.node.as_str()));
+        suggest::did_you_mean(text, known).unwrap_or_else(|| {
+            String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact")
+        })
+    }
+
+    fn bare_set(&mut self, set: &crate::source::Spanned<Vec<crate::source::Spanned<Literal>>>) -> Option<Pred> {
+        let mut words = Vec::new();
+        for value in &set.node {
+            match &value.node {
+                Literal::Word(w) => words.push((w.as_str(), value.span)),
+                _ => {
+                    self.out.push(CheckError::BareSet { span: set.span });
+                    return None;
+                }
+            }
+        }
+        if words.is_empty() {
+            return Some(Pred::Never);
+        }
+        let mut common: Option<Vec<FactId>> = None;
+        let mut unknown = false;
+        for (word, span) in &words {
+            let facts = self.values.get(word).cloned().unwrap_or_default();
+            if facts.is_empty() {
+                self.out.push(CheckError::UnknownWord {
+                    word: word.to_string(),
+                    span: *span,
+                    help: Some(self.unknown_word_help(word)),
+                });
+                unknown = true;
+                continue;
+            }
+            common = Some(match common {
+                None => facts,
+                Some(c) => c.into_iter().filter(|id| facts.contains(id)).collect(),
+            });
+        }
+        if unknown {
+            return None;
+        }
+        let common = common.unwrap_or_default();
+        match common.as_slice() {
+            [id] => {
+                let values = self.enum_values(*id);
+                let lits = words
+                    .iter()
+                    .filter_map(|(w, _)| values.iter().position(|v| v == w))
+                    .map(|i| Lit::Enum(i as u32))
+                    .collect();
+                Some(Pred::Is(*id, lits))
+            }
+            [] => {
+                let mut facts: Vec<String> = Vec::new();
+                for (word, _) in &words {
+                    for id in self.values.get(word).cloned().unwrap_or_default() {
+                        let name = format!("`{}`", self.fact_name(id));
+                        if !facts.contains(&name) {
+                            facts.push(name);
+                        }
+                    }
+                }
+                self.out.push(CheckError::MixedSet {
+                    facts: join_and(&facts),
+                    span: set.span,
+                });
+                None
+            }
+            several => {
+                let facts: Vec<&str> = several.iter().map(|id| self.fact_name(*id)).collect();
+                let text = set_text(&words);
+                let rewrites: Vec<String> = facts.iter().map(|f| format!("`{f} in {text}`")).collect();
+                self.out.push(CheckError::AmbiguousWord {
+                    word: text.clone(),
+                    facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
+                    span: set.span,
+                    help: format!("name the fact: write {}", join_or(&rewrites)),
+                });
+                None
+            }
+        }
+    }
+
+    /// Types a literal against a fact; records numbers and strings the fact's
+    /// domain must tell apart.
+    fn literal(&mut self, id: FactId, value: &crate::source::Spanned<Literal>) -> Option<Lit> {
+        let info = self.info(id)?;
+        let fact = info.decl.name.node.clone();
+        let declared = info.decl.name.span;
+        let kind = info.kind;
+        let mismatch = |expected: String, help: Option<String>| CheckError::TypeMismatch {
+            fact: fact.clone(),
+            value: value.node.to_string(),
+            span: value.span,
+            expected,
+            declared,
+            help,
+        };
+        match (kind, &value.node) {
+            (Kind::Enum, Literal::Word(w) | Literal::String(w)) => {
+                let values = self.enum_values(id);
+                match values.iter().position(|v| v == w) {
+                    Some(i) => Some(Lit::Enum(i as u32)),
+                    None => {
+                        let help = suggest::did_you_mean(w, values.iter().copied())
+                            .or_else(|| Some(format!("`{fact}` is one of {}", set_text_of(&values))));
+                        self.out.push(mismatch(String::from("not in the declared set"), help));
+                        None
+                    }
+                }
+            }
+            (Kind::Bool, Literal::Bool(b)) => Some(Lit::Bool(*b)),
+            (Kind::Number, Literal::Number(n)) => {
+                if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                    info.numbers.push(*n);
+                }
+                Some(Lit::Num(*n))
+            }
+            (Kind::String, Literal::String(s)) => {
+                if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                    if !info.strings.contains(s) {
+                        info.strings.push(s.clone());
+                    }
+                }
+                Some(Lit::Str(s.clone()))
+            }
+            (Kind::String, Literal::Word(w)) => {
+                self.out.push(mismatch(
+                    String::from("expected a quoted string"),
+                    Some(format!("quote it: `\"{w}\"`")),
+                ));
+                None
+            }
+            (kind, _) => {
+                let expected = match kind {
+                    Kind::Enum => String::from("expected one of the declared values"),
+                    Kind::Bool => String::from("expected `true` or `false`"),
+                    Kind::Number => String::from("expected a number"),
+                    Kind::String => String::from("expected a quoted string"),
+                };
+                self.out.push(mismatch(expected, None));
+                None
+            }
+        }
+    }
+
+    /// The facts with their domains, now that every literal is known.
+    pub(super) fn finish(self) -> Vec<Fact> {
+        self.facts
+            .into_iter()
+            .map(|info| {
+                let ty = match (&info.decl.ty.node, info.kind) {
+                    (ast::FactType::Enum(values), _) => {
+                        let mut names: Vec<String> = Vec::new();
+                        for v in values {
+                            if !names.contains(&v.node) {
+                                names.push(v.node.clone());
+                            }
+                        }
+                        FactType::Enum(names)
+                    }
+                    (_, Kind::Bool) => FactType::Bool,
+                    (_, Kind::Number) => {
+                        let mut points = info.numbers.clone();
+                        if let Some(Lit::Num(n)) = &info.default {
+                            points.push(*n);
+                        }
+                        points.sort_by(f64::total_cmp);
+                        points.dedup();
+                        FactType::Number(points)
+                    }
+                    _ => FactType::String(info.strings.clone()),
+                };
+                let presence = match &info.default {
+                    Some(lit) => Presence::Default(atom_of(&ty, lit)),
+                    None if info.decl.optional.is_some() => Presence::Optional,
+                    None => Presence::Required,
+                };
+                Fact {
+                    name: info.decl.name.node.clone(),
+                    path: info.decl.path.node.clone(),
+                    doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
+                    span: info.decl.name.span.to(info.decl.path.span),
+                    ty,
+                    presence,
+                }
+            })
+            .collect()
+    }
+}
+
+fn atom_of(ty: &FactType, lit: &Lit) -> Atom {
+    match (ty, lit) {
+        (FactType::Number(points), Lit::Num(n)) => number_atom(points, *n),
+        (FactType::String(literals), Lit::Str(s)) => {
+            literals.iter().position(|l| l == s).unwrap_or(literals.len()) as Atom
+        }
+        (_, Lit::Enum(i)) => *i,
+        (_, Lit::Bool(b)) => Atom::from(*b),
+        _ => 0,
+    }
+}
+
+/// What a resolved condition allows, as atoms of its fact.
+enum Constraint {
+    On(FactId, AtomSet),
+    Never,
+    Always,
+}
+
+fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
+    match pred {
+        Pred::Never => Constraint::Never,
+        Pred::Not(inner) => match constraint(inner, facts) {
+            Constraint::On(id, set) => Constraint::On(id, set.complement()),
+            Constraint::Never => Constraint::Always,
+            Constraint::Always => Constraint::Never,
+        },
+        Pred::Is(id, lits) => {
+            let Some(fact) = facts.get(id.0 as usize) else { return Constraint::Always };
+            let atoms = lits.iter().map(|lit| atom_of(&fact.ty, lit));
+            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+        }
+        Pred::Cmp(id, op, t) => {
+            let Some(fact) = facts.get(id.0 as usize) else { return Constraint::Always };
+            let atoms = (0..fact.ty.value_atoms()).filter(|atom| {
+                let x = fact
+                    .representative(*atom)
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(f64::NAN);
+                match op {
+                    CompareOp::Lt => x < *t,
+                    CompareOp::Le => x <= *t,
+                    CompareOp::Gt => x > *t,
+                    CompareOp::Ge => x >= *t,
+                    CompareOp::Eq => x == *t,
+                    CompareOp::Ne => x != *t,
+                }
+            });
+            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+        }
+    }
+}
+
+/// Reduces a resolved rule to one atom set per fact, warning when the
+/// conditions contradict each other.
+pub(super) fn reduce(
+    id: RuleId,
+    rule: &ast::Rule,
+    resolved: ResolvedRule,
+    facts: &[Fact],
+    sources: &SourceMap,
+    out: &mut Vec<CheckError>,
+) -> CheckedRule {
+    let mut conditions: Vec<(FactId, AtomSet)> = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut never: Option<(Span, Option<Span>)> = None;
+    for (pred, span) in &resolved.preds {
+        match constraint(pred, facts) {
+            Constraint::Always => {}
+            Constraint::Never => {
+                never.get_or_insert((*span, None));
+            }
+            Constraint::On(fact, set) => match conditions.iter().position(|(f, _)| *f == fact) {
+                Some(i) => {
+                    if let (Some((_, existing)), Some(first_span)) = (conditions.get_mut(i), spans.get(i)) {
+                        let narrowed = existing.intersect(&set);
+                        if narrowed.is_empty() && !existing.is_empty() {
+                            never.get_or_insert((*span, Some(*first_span)));
+                        }
+                        *existing = narrowed;
+                    }
+                }
+                None => {
+                    if set.is_empty() {
+                        never.get_or_insert((*span, None));
+                    }
+                    conditions.push((fact, set));
+                    spans.push(*span);
+                }
+            },
+        }
+    }
+    if let Some((span, other)) = never {
+        let help = match other {
+            Some(_) => String::from("a rule's conditions must all hold at once; these two cannot"),
+            None => String::from("this condition holds for no facts at all"),
+        };
+        out.push(CheckError::NeverMatches { span, other, help });
+        // An unsatisfiable rule keeps an empty condition so later stages skip it.
+        if let Some((_, set)) = conditions.first_mut() {
+            *set = AtomSet::empty(set.universe());
+        } else {
+            conditions.push((FactId(0), AtomSet::empty(0)));
+            spans.push(span);
+        }
+    }
+    let mut order: Vec<usize> = (0..conditions.len()).collect();
+    order.sort_by_key(|i| conditions.get(*i).map(|(f, _)| *f));
+    let sorted_conditions = order.iter().filter_map(|i| conditions.get(*i).cloned()).collect();
+    let sorted_spans = order.iter().filter_map(|i| spans.get(*i).copied()).collect();
+    CheckedRule {
+        id,
+        span: rule.span,
+        location: sources.location(rule.span),
+        verdict: resolved.verdict,
+        because: rule.because.as_ref().map(|b| b.node.clone()),
+        see: rule.see.iter().map(|s| s.node.clone()).collect(),
+        conditions: sorted_conditions,
+        condition_spans: sorted_spans,
+    }
+}
+
+/// Resolves `otherwise NAME`.
+pub(super) fn verdict_named(
+    name: &str,
+    span: Span,
+    outcomes: &[Outcome],
+    out: &mut Vec<CheckError>,
+) -> Option<Verdict> {
+    match name {
+        "allow" => Some(Verdict::Allow),
+        "deny" => Some(Verdict::Deny),
+        _ if outcomes.iter().any(|o| o.name == name) => Some(Verdict::Outcome(name.to_string())),
+        _ => {
+            let mut names = outcome_names(outcomes);
+            names.push("none");
+            out.push(CheckError::UnknownOutcome {
+                name: name.to_string(),
+                span,
+                help: suggest::did_you_mean(name, names.iter().copied())
+                    .or_else(|| Some(declare_outcome_help(name))),
+            });
+            None
+        }
+    }
+}
+
+fn outcome_names(outcomes: &[Outcome]) -> Vec<&str> {
+    let mut names: Vec<&str> = vec!["allow", "deny"];
+    names.extend(outcomes.iter().map(|o| o.name.as_str()));
+    names
+}
+
+fn declare_outcome_help(name: &str) -> String {
+    format!("declare it: `outcome {name} \"what it means\"`")
+}
+
+fn set_text(words: &[(&str, Span)]) -> String {
+    set_text_of(&words.iter().map(|(w, _)| *w).collect::<Vec<_>>())
+}
+
+fn set_text_of(words: &[&str]) -> String {
+    format!("{{{}}}", words.join(" "))
+}
+
+fn join_and(items: &[String]) -> String {
+    join(items, "and")
+}
+
+fn join_or(items: &[String]) -> String {
+    join(items, "or")
+}
+
+fn join(items: &[String], conjunction: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
+    }
+}

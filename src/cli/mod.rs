@@ -1,0 +1,73 @@
+//! The command line: argument parsing with clap, one file per subcommand,
+//! each using only the library's public API. Exit codes: 0 when the command
+//! did its job (a decision was made, whatever it is), 1 when policies or
+//! facts are invalid, 2 when the command line is wrong.
+
+mod check;
+mod eval;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use verdict::{PolicySet, Report};
+
+#[derive(Parser)]
+#[command(name = "verdict", version, about = "Decide with terse, checked policies", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decide for one facts file: the decision, the rule that made it, and why
+    Eval(eval::Args),
+    /// Check policies and print every diagnostic, warnings included
+    Check(check::Args),
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// Width diagnostics are wrapped at.
+const WIDTH: usize = 100;
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // --help and --version are not errors.
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Check(args) => check::run(args),
+    }
+}
+
+/// Loads the policies of a directory, or the built-in pack.
+fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
+    match dir {
+        Some(dir) => PolicySet::from_dir(dir),
+        None => PolicySet::builtin(),
+    }
+}
+
+/// Prints a report's diagnostics to stderr, in colour on a terminal.
+fn print_report(report: &Report) {
+    let stderr = std::io::stderr();
+    let text = if stderr.is_terminal() {
+        report.render_with(miette::GraphicalTheme::unicode(), WIDTH)
+    } else {
+        report.render(WIDTH)
+    };
+    eprint!("{text}");
+}

@@ -1,0 +1,139 @@
+//! Finding a JSON path in facts text, to point a diagnostic at the exact
+//! value. serde_json's `Value` forgets where things were; this small scanner
+//! walks the text again, along one path only. It runs only when an error is
+//! reported, never on the evaluation path.
+
+/// The result of looking up a path.
+pub struct Located {
+    /// How many keys of the path were found.
+    pub depth: usize,
+    /// The span of the value at the deepest key found (the whole document
+    /// when none was).
+    pub span: Option<(usize, usize)>,
+}
+
+/// Locates `path` in `text`, which serde_json has already accepted.
+pub fn locate(text: &str, path: &[String]) -> Located {
+    let mut scanner = Scanner { text, pos: 0 };
+    scanner.skip_ws();
+    let mut span = scanner.value_span();
+    let mut depth = 0;
+    for key in path {
+        let Some((start, _)) = span else { break };
+        scanner.pos = start;
+        match scanner.find_key(key) {
+            Some(value) => {
+                span = Some(value);
+                depth += 1;
+            }
+            None => break,
+        }
+    }
+    Located { depth, span }
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// The span of the value starting at `pos` (after whitespace); moves past it.
+    fn value_span(&mut self) -> Option<(usize, usize)> {
+        self.skip_ws();
+        let start = self.pos;
+        self.skip_value()?;
+        Some((start, self.pos))
+    }
+
+    /// Skips one value without recursion, so nesting depth costs no stack.
+    fn skip_value(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            self.skip_ws();
+            match self.peek()? {
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1)?;
+                    self.pos += 1;
+                }
+                b'"' => {
+                    self.string()?;
+                }
+                b',' | b':' => self.pos += 1,
+                _ => {
+                    while !matches!(
+                        self.peek(),
+                        None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                    ) {
+                        self.pos += 1;
+                    }
+                }
+            }
+            if depth == 0 {
+                return Some(());
+            }
+        }
+    }
+
+    /// Reads a string starting at `pos`, returning its decoded text.
+    fn string(&mut self) -> Option<String> {
+        let start = self.pos;
+        self.pos += 1;
+        loop {
+            match self.peek()? {
+                b'\\' => self.pos += 2,
+                b'"' => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        serde_json::from_str(self.text.get(start..self.pos)?).ok()
+    }
+
+    /// In the object at `pos`, the span of the value of `key` (the last one
+    /// if the key repeats, as serde_json keeps the last).
+    fn find_key(&mut self, key: &str) -> Option<(usize, usize)> {
+        self.skip_ws();
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.pos += 1;
+        let mut found = None;
+        loop {
+            self.skip_ws();
+            match self.peek()? {
+                b'}' => return found,
+                b',' => self.pos += 1,
+                b'"' => {
+                    let name = self.string()?;
+                    self.skip_ws();
+                    if self.peek()? != b':' {
+                        return found;
+                    }
+                    self.pos += 1;
+                    let value = self.value_span()?;
+                    if name == key {
+                        found = Some(value);
+                    }
+                }
+                _ => return found,
+            }
+        }
+    }
+}

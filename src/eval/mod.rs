@@ -1,0 +1,346 @@
+//! Evaluation: a [`DecisionTree`] walked over JSON facts. The walk reads only
+//! the facts its path tests, so a decision needs only the facts that matter.
+//!
+//! A fact that is missing (and required) or whose value does not fit its
+//! declaration is *unknown*. The walk then follows every edge of the node
+//! that tests it: if all of them reach the same rule, the fact did not matter
+//! and that rule decides; otherwise the evaluation fails, naming the fact.
+//! This makes the result independent of the order in which the tree tests
+//! facts: it is what rule-by-rule evaluation over every possible value of the
+//! unknown facts would agree on.
+
+mod error;
+mod locate;
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+pub use error::EvalError;
+
+use crate::check::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
+use crate::compile::{DecisionTree, Node, NodeId};
+
+/// One fact the walk read: what it found and which edge it took.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub fact: FactId,
+    /// The value found, `None` when absent.
+    pub value: Option<Value>,
+    pub atom: Atom,
+}
+
+/// The outcome of one walk: the rule that decides (`None`: the policy's
+/// `otherwise`), and the path taken when a trace was asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Walk {
+    pub rule: Option<RuleId>,
+    pub trace: Vec<Step>,
+}
+
+/// Why a fact is unknown.
+#[derive(Clone, Debug)]
+enum Unknown {
+    Missing,
+    /// An object on the way to the fact is something else: the keys of that object's path.
+    NotObject(usize, Value),
+    Misfit(Misfit, Value),
+}
+
+/// The value of a fact, read from the facts.
+enum Read {
+    Atom(Atom, Option<Value>),
+    Unknown(Unknown),
+}
+
+impl DecisionTree {
+    /// Decides for `facts`: the rule that applies, or `None` when no rule does.
+    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, EvalError> {
+        self.walk(facts, false).map(|walk| walk.rule)
+    }
+
+    /// Like [`evaluate`](Self::evaluate), also recording each fact read.
+    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, EvalError> {
+        if !facts.is_object() {
+            return Err(EvalError::NotObject {
+                found: json_kind(facts),
+                span: None,
+            });
+        }
+        let mut steps = Vec::new();
+        let mut node = self.root;
+        loop {
+            match self.node(node) {
+                Some(Node::Test { fact, edges }) => match read(&self.policy, *fact, facts, trace) {
+                    Read::Atom(atom, value) => {
+                        if trace {
+                            steps.push(Step {
+                                fact: *fact,
+                                value,
+                                atom,
+                            });
+                        }
+                        match edges.get(atom as usize) {
+                            Some(next) => node = *next,
+                            // Edges cover the domain; were one missing, the
+                            // slow path reports that no decision was reached.
+                            None => return self.unknown_walk(node, facts, steps),
+                        }
+                    }
+                    Read::Unknown(_) => return self.unknown_walk(node, facts, steps),
+                },
+                Some(Node::Leaf(rule)) => {
+                    return Ok(Walk {
+                        rule: *rule,
+                        trace: steps,
+                    })
+                }
+                None => break,
+            }
+        }
+        Ok(Walk {
+            rule: None,
+            trace: steps,
+        })
+    }
+
+    /// The slow path: some fact below `node` is unknown.
+    fn unknown_walk(&self, node: NodeId, facts: &Value, steps: Vec<Step>) -> Result<Walk, EvalError> {
+        let mut memo = HashMap::new();
+        let possible = self.possible(node, facts, &mut memo);
+        match possible.results.as_slice() {
+            [rule] => Ok(Walk {
+                rule: *rule,
+                trace: steps,
+            }),
+            _ => Err(self.unknown_error(&possible)),
+        }
+    }
+
+    /// Every decision reachable from `node` over all values of the unknown facts.
+    fn possible(&self, node: NodeId, facts: &Value, memo: &mut HashMap<NodeId, Possible>) -> Possible {
+        if let Some(known) = memo.get(&node) {
+            return known.clone();
+        }
+        let result = match self.node(node) {
+            None => Possible::default(),
+            Some(Node::Leaf(rule)) => Possible {
+                results: vec![*rule],
+                culprits: Vec::new(),
+            },
+            Some(Node::Test { fact, edges }) => match read(&self.policy, *fact, facts, false) {
+                Read::Atom(atom, _) => match edges.get(atom as usize) {
+                    Some(next) => self.possible(*next, facts, memo),
+                    None => Possible::default(),
+                },
+                Read::Unknown(why) => {
+                    let mut all = Possible::default();
+                    let mut seen: Vec<NodeId> = Vec::new();
+                    for edge in edges.iter() {
+                        if seen.contains(edge) {
+                            continue;
+                        }
+                        seen.push(*edge);
+                        all.merge(self.possible(*edge, facts, memo));
+                    }
+                    if all.results.len() > 1 {
+                        all.culprits.insert(0, (*fact, why));
+                    }
+                    all
+                }
+            },
+        };
+        memo.insert(node, result.clone());
+        result
+    }
+
+    fn unknown_error(&self, possible: &Possible) -> EvalError {
+        let policy = &self.policy;
+        let Some((fact_id, why)) = possible.culprits.first() else {
+            return EvalError::Missing {
+                policy: policy.name.clone(),
+                path: String::new(),
+                keys: Vec::new(),
+                at: None,
+                key: String::new(),
+                declared: policy.span,
+                fact: String::new(),
+                help: String::from("no decision could be made"),
+            };
+        };
+        let Some(fact) = policy.fact(*fact_id) else {
+            return EvalError::NotObject {
+                found: "unknown",
+                span: None,
+            };
+        };
+        let outcomes = describe_outcomes(policy, &possible.results);
+        let others: Vec<String> = possible
+            .culprits
+            .iter()
+            .skip(1)
+            .filter_map(|(f, _)| policy.fact(*f))
+            .map(|f| format!("`{}`", f.path_string()))
+            .collect();
+        let also = if others.is_empty() {
+            String::new()
+        } else {
+            format!("; the decision also depends on {}", others.join(", "))
+        };
+        match why {
+            Unknown::Missing => EvalError::Missing {
+                policy: policy.name.clone(),
+                path: fact.path_string(),
+                keys: fact.path.clone(),
+                at: None,
+                key: fact.path.last().cloned().unwrap_or_default(),
+                declared: fact.span,
+                fact: fact.name.clone(),
+                help: format!(
+                    "depending on `{}`, the decision is {outcomes}{also}; add it{}",
+                    fact.path_string(),
+                    example_value(fact)
+                ),
+            },
+            Unknown::NotObject(depth, value) => {
+                let keys: Vec<String> = fact.path.iter().take(*depth).cloned().collect();
+                EvalError::WrongType {
+                    path: keys.join("."),
+                    keys,
+                    found: json_kind(value).to_string(),
+                    expected: "an object",
+                    at: None,
+                    declared: fact.span,
+                    fact: fact.name.clone(),
+                    help: Some(format!("`{}` is read from inside it", fact.path_string())),
+                }
+            }
+            Unknown::Misfit(Misfit::Type { expected }, value) => EvalError::WrongType {
+                path: fact.path_string(),
+                keys: fact.path.clone(),
+                found: json_kind(value).to_string(),
+                expected,
+                at: None,
+                declared: fact.span,
+                fact: fact.name.clone(),
+                help: Some(format!("depending on it, the decision is {outcomes}{also}")),
+            },
+            Unknown::Misfit(Misfit::NotInSet, value) => {
+                let text = value.as_str().unwrap_or_default().to_string();
+                let allowed = match &fact.ty {
+                    crate::check::FactType::Enum(values) => values.clone(),
+                    _ => Vec::new(),
+                };
+                let help = crate::suggest::did_you_mean(&text, allowed.iter().map(String::as_str))
+                    .or_else(|| Some(format!("depending on it, the decision is {outcomes}{also}")));
+                EvalError::NotInSet {
+                    path: fact.path_string(),
+                    keys: fact.path.clone(),
+                    value: text,
+                    allowed: allowed_text(&allowed),
+                    at: None,
+                    declared: fact.span,
+                    fact: fact.name.clone(),
+                    help,
+                }
+            }
+        }
+    }
+}
+
+/// What the unknown facts below a node leave possible.
+#[derive(Clone, Debug, Default)]
+struct Possible {
+    /// The distinct decisions, in the order first reached.
+    results: Vec<Option<RuleId>>,
+    /// The unknown facts that decide between them, outermost first.
+    culprits: Vec<(FactId, Unknown)>,
+}
+
+impl Possible {
+    fn merge(&mut self, other: Possible) {
+        for r in other.results {
+            if !self.results.contains(&r) {
+                self.results.push(r);
+            }
+        }
+        for c in other.culprits {
+            if !self.culprits.iter().any(|(f, _)| *f == c.0) {
+                self.culprits.push(c);
+            }
+        }
+    }
+}
+
+/// Reads one fact. Values are cloned only when a trace wants them.
+fn read(policy: &CheckedPolicy, id: FactId, facts: &Value, keep: bool) -> Read {
+    let Some(fact) = policy.fact(id) else {
+        return Read::Unknown(Unknown::Missing);
+    };
+    let mut node = facts;
+    for (depth, key) in fact.path.iter().enumerate() {
+        match node {
+            Value::Object(map) => match map.get(key) {
+                Some(next) => node = next,
+                None => return absent(fact),
+            },
+            Value::Null => return absent(fact),
+            other => return Read::Unknown(Unknown::NotObject(depth, other.clone())),
+        }
+    }
+    if node.is_null() {
+        return absent(fact);
+    }
+    match fact.classify(node) {
+        Ok(atom) => Read::Atom(atom, keep.then(|| node.clone())),
+        Err(misfit) => Read::Unknown(Unknown::Misfit(misfit, node.clone())),
+    }
+}
+
+fn absent(fact: &Fact) -> Read {
+    match (&fact.presence, fact.absent_atom()) {
+        (Presence::Default(atom), _) => Read::Atom(*atom, None),
+        (_, Some(atom)) => Read::Atom(atom, None),
+        _ => Read::Unknown(Unknown::Missing),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn allowed_text(values: &[String]) -> String {
+    let quoted: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+    quoted.join(", ")
+}
+
+/// "`allow` (rule a.policy:3) or `none`"
+fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>]) -> String {
+    let parts: Vec<String> = results
+        .iter()
+        .map(|result| match result.and_then(|r| policy.rule(r)) {
+            Some(rule) => format!("`{}` (rule {})", rule.verdict.as_str(), rule.location),
+            None => format!("`{}` (no rule applies)", policy.otherwise.as_str()),
+        })
+        .collect();
+    match parts.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        _ => parts.join(""),
+    }
+}
+
+fn example_value(fact: &Fact) -> String {
+    match &fact.ty {
+        crate::check::FactType::Enum(values) => format!(", one of {}", allowed_text(values)),
+        crate::check::FactType::Bool => String::from(", `true` or `false`"),
+        crate::check::FactType::Number(_) => String::from(", a number"),
+        crate::check::FactType::String(_) => String::from(", a string"),
+    }
+}

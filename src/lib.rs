@@ -1,0 +1,336 @@
+//! verdict: a declarative policy language and engine.
+//!
+//! Policies are text files of terse rules over declared facts. verdict
+//! parses them, checks them (unknown words, type errors, conflicting rules),
+//! compiles each policy into a decision tree and evaluates the tree over JSON
+//! facts. The pipeline is visible in the modules: [`syntax`] (parse) →
+//! [`check`] → [`compile`] → [`eval`]; [`PolicySet`] runs it end to end.
+//!
+//! ```
+//! use verdict::PolicySet;
+//!
+//! let policies = PolicySet::from_sources([(
+//!     "doors.policy",
+//!     r#"
+//! policy doors
+//! otherwise deny "nobody said yes"
+//! fact role: {staff guest} at user.role
+//! fact badge: bool at user.badge default false
+//! staff badge can
+//! guest cannot because "guests are let in at the front desk"
+//! "#,
+//! )])
+//! .map_err(|report| report.render(80))?;
+//!
+//! let facts = serde_json::json!({ "user": { "role": "staff", "badge": true } });
+//! let decisions = policies.evaluate(&facts).map_err(|report| report.render(80))?;
+//! assert_eq!(decisions[0].decision, "allow");
+//! assert_eq!(decisions[0].rule.as_deref(), Some("doors.policy:6"));
+//! # Ok::<(), String>(())
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod compile;
+pub mod eval;
+pub mod report;
+pub mod source;
+pub mod syntax;
+
+mod builtin;
+mod suggest;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::check::{CheckedPolicy, RuleId};
+use crate::compile::DecisionTree;
+pub use crate::report::{LoadError, Problem, Report};
+use crate::source::SourceMap;
+
+/// The decision of one policy for one facts object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The policy's name.
+    pub policy: String,
+    /// `allow`, `deny`, an outcome's kebab-case name, or `none`.
+    pub decision: String,
+    /// The rule that decided, as `file:line`; `None` when no rule applies.
+    pub rule: Option<String>,
+    /// Why, in words a user is shown.
+    pub reason: Option<String>,
+    /// References for the decision.
+    pub see: Vec<String>,
+    /// The facts the decision read, in order, when a trace was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceStep>>,
+}
+
+/// One fact an evaluation read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The fact's declared name.
+    pub fact: String,
+    /// Its JSON path.
+    pub path: String,
+    /// The value found (`null` when absent).
+    pub value: Value,
+    /// The class of values it fell in, as the tree tells them apart.
+    pub matched: String,
+}
+
+/// Compiled policies, ready to evaluate. Cheap to share between threads.
+#[derive(Clone, Debug)]
+pub struct PolicySet {
+    sources: SourceMap,
+    trees: Vec<DecisionTree>,
+    warnings: Vec<Problem>,
+}
+
+impl PolicySet {
+    /// The multichannel pack built into verdict.
+    pub fn builtin() -> Result<PolicySet, Report> {
+        PolicySet::from_sources(builtin::FILES.iter().copied())
+    }
+
+    /// Loads every `*.policy` file of a directory.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<PolicySet, Report> {
+        let files = read_policy_dir(dir.as_ref()).map_err(|e| Report::new(SourceMap::new(), vec![e.into()]))?;
+        PolicySet::from_sources(files)
+    }
+
+    /// Compiles policy files given as (name, text) pairs.
+    pub fn from_sources<N, T>(files: impl IntoIterator<Item = (N, T)>) -> Result<PolicySet, Report>
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        let mut sources = SourceMap::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        for (name, text) in files {
+            let name = name.into();
+            let text = text.into();
+            let size = text.len();
+            if sources.add(name.clone(), text).is_none() {
+                problems.push(LoadError::TooLarge { path: name, size }.into());
+            }
+        }
+        let mut parsed = Vec::new();
+        for (_, file) in sources.files() {
+            match syntax::parse(file) {
+                Ok(ast) => parsed.push(ast),
+                Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
+            }
+        }
+        let checked = check::check(&sources, &parsed);
+        problems.extend(checked.diagnostics.into_iter().map(Problem::from));
+        let mut trees = Vec::new();
+        for policy in &checked.policies {
+            let (tree, warnings) = compile::compile(policy);
+            problems.extend(warnings.into_iter().map(Problem::from));
+            trees.push(tree);
+        }
+        let report = Report::new(sources, problems);
+        if report.has_errors() || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty()) {
+            return Err(report);
+        }
+        Ok(PolicySet {
+            sources: report.sources,
+            trees,
+            warnings: report.problems,
+        })
+    }
+
+    /// The warnings found while loading (rules that never match or never decide).
+    pub fn warnings(&self) -> Report {
+        Report::new(self.sources.clone(), self.warnings.clone())
+    }
+
+    /// The compiled decision trees, one per policy.
+    pub fn trees(&self) -> &[DecisionTree] {
+        &self.trees
+    }
+
+    /// The policy files.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Decides for facts given as JSON: one decision per policy.
+    pub fn evaluate(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
+        self.decide(facts, false, None)
+    }
+
+    /// Like [`evaluate`](Self::evaluate), with the facts each decision read.
+    pub fn evaluate_traced(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
+        self.decide(facts, true, None)
+    }
+
+    /// Decides for facts given as JSON text; errors point into that text,
+    /// which is named `name` in diagnostics.
+    pub fn evaluate_json(&self, name: &str, text: &str, trace: bool) -> Result<Vec<Decision>, Report> {
+        let mut sources = self.sources.clone();
+        let Some(file) = sources.add(name, text) else {
+            let error = LoadError::TooLarge {
+                path: name.to_string(),
+                size: text.len(),
+            };
+            return Err(Report::new(sources, vec![error.into()]));
+        };
+        let base = sources.file(file).map_or(0, |f| f.base());
+        let facts: Value = match serde_json::from_str(text) {
+            Ok(facts) => facts,
+            Err(err) => {
+                let offset = offset_of(text, err.line(), err.column());
+                let end = (offset + 1).min(text.len()).max(offset);
+                let message = err.to_string();
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_string();
+                let error = eval::EvalError::Syntax {
+                    message,
+                    span: source::Span::new(base + offset as u32, base + end as u32),
+                };
+                return Err(Report::new(sources, vec![error.into()]));
+            }
+        };
+        self.decide(&facts, trace, Some((text, base))).map_err(|mut report| {
+            report.sources = sources;
+            report
+        })
+    }
+
+    fn decide(&self, facts: &Value, trace: bool, text: Option<(&str, u32)>) -> Result<Vec<Decision>, Report> {
+        let mut decisions = Vec::with_capacity(self.trees.len());
+        let mut problems = Vec::new();
+        for tree in &self.trees {
+            match tree.walk(facts, trace) {
+                Ok(walk) => decisions.push(decision(&tree.policy, walk, trace)),
+                Err(mut error) => {
+                    if let Some((text, base)) = text {
+                        error.locate(text, base);
+                    }
+                    problems.push(Problem::from(error));
+                    // One error about the facts' shape is enough.
+                    if matches!(problems.last(), Some(Problem::Eval(eval::EvalError::NotObject { .. }))) {
+                        break;
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(decisions)
+        } else {
+            Err(Report::new(self.sources.clone(), problems))
+        }
+    }
+}
+
+fn decision(policy: &CheckedPolicy, walk: eval::Walk, trace: bool) -> Decision {
+    let trace = trace.then(|| {
+        walk.trace
+            .iter()
+            .filter_map(|step| {
+                let fact = policy.fact(step.fact)?;
+                Some(TraceStep {
+                    fact: fact.name.clone(),
+                    path: fact.path_string(),
+                    value: step.value.clone().unwrap_or(Value::Null),
+                    matched: fact.describe_atom(step.atom),
+                })
+            })
+            .collect()
+    });
+    match walk.rule.and_then(|r: RuleId| policy.rule(r)) {
+        Some(rule) => Decision {
+            policy: policy.name.clone(),
+            decision: rule.verdict.as_str().to_string(),
+            rule: Some(rule.location.clone()),
+            reason: rule
+                .because
+                .clone()
+                .or_else(|| policy.outcome_doc(&rule.verdict).map(String::from)),
+            see: rule.see.clone(),
+            trace,
+        },
+        None => Decision {
+            policy: policy.name.clone(),
+            decision: policy.otherwise.as_str().to_string(),
+            rule: None,
+            reason: policy
+                .otherwise_reason
+                .clone()
+                .or_else(|| Some(String::from("no rule applies"))),
+            see: Vec::new(),
+            trace,
+        },
+    }
+}
+
+/// The byte offset of a 1-based line and column (serde_json counts columns in bytes).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+/// The `*.policy` files of a directory, sorted by name.
+fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
+    let shown = dir.display().to_string();
+    let io = |reason: std::io::Error, path: &str| LoadError::Io {
+        path: path.to_string(),
+        reason: reason.to_string().to_lowercase(),
+        help: None,
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
+        path: shown.clone(),
+        reason: e.to_string().to_lowercase(),
+        help: Some(String::from("pass a directory that holds `*.policy` files")),
+    })?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io(e, &shown))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "policy") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::NoPolicies { path: shown });
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| io(e, &name))?;
+        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: name.clone() })?;
+        files.push((name, text));
+    }
+    Ok(files)
+}
+
+/// Reads a facts file (`-` for standard input) as text.
+pub fn read_facts(path: &str) -> Result<String, Report> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let result = if path == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    let fail = |problem: LoadError| Report::new(SourceMap::new(), vec![problem.into()]);
+    result.map_err(|e| {
+        fail(LoadError::Io {
+            path: path.to_string(),
+            reason: e.to_string().to_lowercase(),
+            help: None,
+        })
+    })?;
+    String::from_utf8(bytes).map_err(|_| fail(LoadError::NotUtf8 { path: path.to_string() }))
+}

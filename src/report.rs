@@ -1,0 +1,170 @@
+//! Problems and their rendering. Every diagnostic of every stage is a
+//! [`Problem`]; a [`Report`] holds some with the [`SourceMap`] their spans
+//! point into, and renders them as miette reports.
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceCode};
+use thiserror::Error;
+
+use crate::check::CheckError;
+use crate::eval::EvalError;
+use crate::source::SourceMap;
+use crate::syntax::SyntaxError;
+
+/// Reading files failed.
+#[derive(Clone, Debug, Error, Diagnostic)]
+pub enum LoadError {
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(verdict::io))]
+    Io {
+        path: String,
+        reason: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("`{path}` is not UTF-8 text")]
+    #[diagnostic(code(verdict::io::not_utf8), help("policy and facts files are UTF-8; convert this one, e.g. with `iconv -t UTF-8`"))]
+    NotUtf8 { path: String },
+
+    #[error("no policy files in `{path}`")]
+    #[diagnostic(code(verdict::no_policies), help("policy files end in `.policy`; pass the directory that holds them"))]
+    NoPolicies { path: String },
+
+    #[error("`{path}` is too large ({size} bytes)")]
+    #[diagnostic(code(verdict::io::too_large), help("verdict reads files of up to 2 GiB in all"))]
+    TooLarge { path: String, size: usize },
+}
+
+/// Any diagnostic verdict can report.
+#[derive(Clone, Debug, Error, Diagnostic)]
+pub enum Problem {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(#[from] SyntaxError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] CheckError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Eval(#[from] EvalError),
+}
+
+impl Problem {
+    /// Errors fail a run; warnings do not.
+    pub fn is_error(&self) -> bool {
+        match self {
+            Problem::Check(check) => check.is_error(),
+            _ => true,
+        }
+    }
+}
+
+/// Problems with the sources their spans point into.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub fn new(sources: SourceMap, problems: Vec<Problem>) -> Report {
+        Report { sources, problems }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.problems.len() - self.error_count()
+    }
+
+    /// Renders every problem as miette does, without colour, at `width` columns.
+    pub fn render(&self, width: usize) -> String {
+        self.render_with(GraphicalTheme::unicode_nocolor(), width)
+    }
+
+    /// Renders every problem with a theme of your choice.
+    pub fn render_with(&self, theme: GraphicalTheme, width: usize) -> String {
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+        let mut out = String::new();
+        for problem in &self.problems {
+            let attached = WithSource {
+                inner: problem,
+                source: &self.sources,
+            };
+            // Writing into a String cannot fail.
+            let _ = handler.render_report(&mut out, &attached);
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.error_count();
+        let warnings = self.warning_count();
+        match (errors, warnings) {
+            (1, 0) => match self.problems.first() {
+                Some(problem) => write!(f, "{problem}"),
+                None => Ok(()),
+            },
+            _ => write!(f, "{errors} error(s), {warnings} warning(s)"),
+        }
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl Diagnostic for Report {
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.sources)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
+    }
+}
+
+/// A diagnostic with the source code its spans point into.
+#[derive(Debug)]
+struct WithSource<'a> {
+    inner: &'a Problem,
+    source: &'a SourceMap,
+}
+
+impl std::fmt::Display for WithSource<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl std::error::Error for WithSource<'_> {}
+
+impl Diagnostic for WithSource<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner.url()
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.inner.labels()
+    }
+}

@@ -1,0 +1,207 @@
+//! Source files and spans: every file verdict reads (policies and facts) gets a
+//! place in one [`SourceMap`], so a [`Span`] is two `u32`s that name a file and a
+//! range within it at once, and a diagnostic can point into several files.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// A range of bytes in a [`SourceMap`]: the offsets are global, so a span also
+/// says which file it is in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span that covers both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn len(self) -> u32 {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new((span.start as usize).into(), span.len() as usize)
+    }
+}
+
+/// A value with the span it was read from. Equality ignores the span, so
+/// syntax trees compare by meaning.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    pub node: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(node: T, span: Span) -> Spanned<T> {
+        Spanned { node, span }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+/// One file's name and text, placed at `base` in its map.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    base: u32,
+}
+
+impl SourceFile {
+    /// The global span of the byte range `start..end` of this file.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.base + start as u32, self.base + end as u32)
+    }
+
+    /// The first global offset of this file.
+    pub fn base(&self) -> u32 {
+        self.base
+    }
+
+    /// The text a span covers, if the span lies in this file.
+    pub fn slice(&self, span: Span) -> Option<&str> {
+        let start = span.start.checked_sub(self.base)? as usize;
+        let end = span.end.checked_sub(self.base)? as usize;
+        self.text.get(start..end)
+    }
+
+    /// The 1-based line and column of a global offset in this file.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let local = (offset.saturating_sub(self.base) as usize).min(self.text.len());
+        let before = self.text.get(..local).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        let col = before.rfind('\n').map_or(local, |nl| local - nl - 1) + 1;
+        (line, col)
+    }
+}
+
+/// Identifies a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// The files of one run, each at its own range of global offsets. Cloning is
+/// cheap: the files are shared.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<Arc<SourceFile>>,
+}
+
+/// The largest total size of the files in one map: spans are `u32`s.
+pub const MAX_TOTAL_SOURCE_BYTES: usize = (u32::MAX / 2) as usize;
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a file; returns `None` when the map would outgrow its `u32` offsets.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> Option<FileId> {
+        let text = text.into();
+        let base = self.files.last().map_or(0, |f| f.base as usize + f.text.len() + 1);
+        if base + text.len() + 1 > MAX_TOTAL_SOURCE_BYTES {
+            return None;
+        }
+        let id = FileId(self.files.len() as u32);
+        self.files.push(Arc::new(SourceFile {
+            name: name.into(),
+            text,
+            base: base as u32,
+        }));
+        Some(id)
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize).map(|f| &**f)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), &**f))
+    }
+
+    /// The file that holds a global offset.
+    pub fn file_at(&self, offset: u32) -> Option<&SourceFile> {
+        let index = self.files.partition_point(|f| f.base <= offset);
+        let file = self.files.get(index.checked_sub(1)?)?;
+        (offset as usize <= file.base as usize + file.text.len()).then_some(&**file)
+    }
+
+    /// `file:line` of the start of a span, for one-line summaries.
+    pub fn location(&self, span: Span) -> String {
+        match self.file_at(span.start) {
+            Some(file) => {
+                let (line, _) = file.line_col(span.start);
+                format!("{}:{}", file.name, line)
+            }
+            None => String::from("<unknown>"),
+        }
+    }
+
+    /// The text a span covers.
+    pub fn slice(&self, span: Span) -> Option<&str> {
+        self.file_at(span.start)?.slice(span)
+    }
+}
+
+impl SourceCode for SourceMap {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let start = u32::try_from(span.offset()).map_err(|_| MietteError::OutOfBounds)?;
+        let file = self.file_at(start).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(
+            (span.offset() - file.base as usize).into(),
+            span.len(),
+        );
+        if local.offset() + local.len() > file.text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let contents = file
+            .text
+            .read_span(&local, context_lines_before, context_lines_after)?;
+        let global = SourceSpan::new(
+            (contents.span().offset() + file.base as usize).into(),
+            contents.span().len(),
+        );
+        Ok(Box::new(MietteSpanContents::new_named(
+            file.name.clone(),
+            contents.data(),
+            global,
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}

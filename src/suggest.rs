@@ -1,0 +1,24 @@
+//! "Did you mean ...?": the closest known name to a word that was not found.
+
+/// The candidate closest to `word`, if any is close enough to be a likely typo
+/// (same letters in another case, or a small edit away).
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    let mut best: Option<(f64, &str)> = None;
+    for candidate in candidates {
+        let score = if candidate.to_lowercase() == lower {
+            2.0
+        } else {
+            strsim::jaro_winkler(&lower, &candidate.to_lowercase())
+        };
+        if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// `did you mean `x`?`, or nothing.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
+}

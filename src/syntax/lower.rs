@@ -1,0 +1,411 @@
+//! Lowering: pest's pairs into the typed AST, one function per grammar rule.
+//!
+//! The grammar guarantees the shape of every pair handed to these functions
+//! (which children exist, and in which order). Rather than unwrap, each
+//! function matches the children it expects and falls back to
+//! [`missing`], which reports a syntax error should the grammar and this
+//! file ever disagree.
+
+use pest::iterators::{Pair, Pairs};
+
+use super::{Rule, SyntaxError};
+use crate::ast::*;
+use crate::source::{SourceFile, Span, Spanned};
+
+type Result<T> = std::result::Result<T, SyntaxError>;
+
+struct Lower<'a> {
+    file: &'a SourceFile,
+}
+
+pub(super) fn file(file: &SourceFile, mut pairs: Pairs<'_, Rule>) -> Result<File> {
+    let lower = Lower { file };
+    let Some(root) = pairs.next() else {
+        return Err(lower.missing(Span::default(), "a policy file"));
+    };
+    let root_span = lower.span(&root);
+    let mut policy = None;
+    let mut items = Vec::new();
+    for pair in root.into_inner() {
+        match pair.as_rule() {
+            Rule::policy_decl => policy = Some(lower.policy(pair)?),
+            Rule::EOI => {}
+            _ => items.push(lower.item(pair)?),
+        }
+    }
+    let policy = policy.ok_or_else(|| lower.missing(root_span, "`policy NAME`"))?;
+    Ok(File { policy, items })
+}
+
+impl Lower<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        self.file.span(span.start(), span.end())
+    }
+
+    /// The error for a child the grammar promised but the tree lacks.
+    fn missing(&self, span: Span, what: &str) -> SyntaxError {
+        SyntaxError::Unexpected {
+            expected: what.to_string(),
+            found: String::from("nothing"),
+            span,
+            label: String::from("here"),
+            help: Some(String::from(
+                "this is a bug in verdict's parser: please report it with this file",
+            )),
+        }
+    }
+
+    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+        Spanned::new(pair.as_str().to_string(), self.span(pair))
+    }
+
+    fn policy(&self, pair: Pair<'_, Rule>) -> Result<PolicyHeader> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut doc = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(&child)),
+                Rule::text => doc = Some(self.text(child)),
+                _ => {}
+            }
+        }
+        Ok(PolicyHeader {
+            name: name.ok_or_else(|| self.missing(span, "a policy name"))?,
+            doc,
+        })
+    }
+
+    fn item(&self, pair: Pair<'_, Rule>) -> Result<Item> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::otherwise_decl => {
+                let mut name = None;
+                let mut doc = None;
+                for child in pair.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(&child)),
+                        Rule::text => doc = Some(self.text(child)),
+                        _ => {}
+                    }
+                }
+                let name = name.ok_or_else(|| self.missing(span, "a decision"))?;
+                Ok(Item::Otherwise(name, doc))
+            }
+            Rule::first_match => Ok(Item::FirstMatch(span)),
+            Rule::fact_decl => self.fact(pair).map(Item::Fact),
+            Rule::outcome_decl => self.outcome(pair).map(Item::Outcome),
+            Rule::when_block => self.when(pair).map(Item::When),
+            Rule::rule => self.rule(pair).map(Item::Rule),
+            _ => Err(self.missing(span, "an item")),
+        }
+    }
+
+    fn fact(&self, pair: Pair<'_, Rule>) -> Result<FactDecl> {
+        let span = self.span(&pair);
+        let (mut name, mut ty, mut path, mut optional, mut default, mut doc) =
+            (None, None, None, None, None, None);
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(&child)),
+                Rule::fact_type => ty = Some(self.fact_type(child)?),
+                Rule::path => path = Some(self.path(child)?),
+                Rule::fact_option => {
+                    for option in child.into_inner() {
+                        match option.as_rule() {
+                            Rule::kw_optional => optional = Some(self.span(&option)),
+                            Rule::default_clause => {
+                                let literal = option.into_inner().find(|p| p.as_rule() == Rule::literal);
+                                if let Some(literal) = literal {
+                                    default = Some(self.literal(literal)?);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Rule::text => doc = Some(self.text(child)),
+                _ => {}
+            }
+        }
+        Ok(FactDecl {
+            name: name.ok_or_else(|| self.missing(span, "a fact name"))?,
+            ty: ty.ok_or_else(|| self.missing(span, "a type"))?,
+            path: path.ok_or_else(|| self.missing(span, "a path"))?,
+            optional,
+            default,
+            doc,
+            span,
+        })
+    }
+
+    fn fact_type(&self, pair: Pair<'_, Rule>) -> Result<Spanned<FactType>> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().ok_or_else(|| self.missing(span, "a type"))?;
+        let ty = match inner.as_rule() {
+            Rule::kw_bool => FactType::Bool,
+            Rule::kw_number => FactType::Number,
+            Rule::kw_string => FactType::String,
+            _ => FactType::Enum(
+                inner
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(&p))
+                    .collect(),
+            ),
+        };
+        Ok(Spanned::new(ty, span))
+    }
+
+    fn path(&self, pair: Pair<'_, Rule>) -> Result<Spanned<Vec<String>>> {
+        let span = self.span(&pair);
+        let mut keys = Vec::new();
+        for key in pair.into_inner() {
+            let Some(inner) = key.into_inner().next() else {
+                return Err(self.missing(span, "a key"));
+            };
+            keys.push(match inner.as_rule() {
+                Rule::string => self.string(inner),
+                _ => inner.as_str().to_string(),
+            });
+        }
+        Ok(Spanned::new(keys, span))
+    }
+
+    fn outcome(&self, pair: Pair<'_, Rule>) -> Result<OutcomeDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut doc = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(&child)),
+                Rule::text => doc = Some(self.text(child)),
+                _ => {}
+            }
+        }
+        Ok(OutcomeDecl {
+            name: name.ok_or_else(|| self.missing(span, "an outcome name"))?,
+            doc,
+            span,
+        })
+    }
+
+    fn when(&self, pair: Pair<'_, Rule>) -> Result<WhenBlock> {
+        let span = self.span(&pair);
+        let mut conditions = Vec::new();
+        let mut items = Vec::new();
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::term => conditions.push(self.term(child)?),
+                Rule::rule => items.push(BlockItem::Rule(self.rule(child)?)),
+                Rule::when_block => items.push(BlockItem::When(self.when(child)?)),
+                _ => {}
+            }
+        }
+        Ok(WhenBlock {
+            conditions,
+            items,
+            span,
+        })
+    }
+
+    fn rule(&self, pair: Pair<'_, Rule>) -> Result<crate::ast::Rule> {
+        let span = self.span(&pair);
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        let mut verdict = None;
+        let mut because = None;
+        let mut see = Vec::new();
+        // The rule's own span ends with its last condition, not its clauses.
+        let mut line_end = span.start;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::term => {
+                    line_end = line_end.max(self.span(&child).end);
+                    let term = self.term(child)?;
+                    if verdict.is_none() {
+                        before.push(term);
+                    } else {
+                        after.push(term);
+                    }
+                }
+                Rule::verdict => {
+                    let vspan = self.span(&child);
+                    line_end = line_end.max(vspan.end);
+                    let mark = match child.into_inner().next().map(|p| p.as_rule()) {
+                        Some(Rule::kw_can) => VerdictMark::Can,
+                        Some(Rule::kw_cannot) => VerdictMark::Cannot,
+                        _ => VerdictMark::Arrow,
+                    };
+                    verdict = Some(Spanned::new(mark, vspan));
+                }
+                Rule::because => {
+                    because = child
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::text)
+                        .map(|text| self.text(text));
+                }
+                Rule::see => {
+                    see.extend(
+                        child
+                            .into_inner()
+                            .filter(|p| p.as_rule() == Rule::string)
+                            .map(|s| Spanned::new(self.string(s.clone()), self.span(&s))),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(crate::ast::Rule {
+            before,
+            verdict: verdict.ok_or_else(|| self.missing(span, "a verdict"))?,
+            after,
+            because,
+            see,
+            span: Span::new(span.start, line_end),
+        })
+    }
+
+    fn term(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
+        let span = self.span(&pair);
+        let inner = pair
+            .into_inner()
+            .next()
+            .ok_or_else(|| self.missing(span, "a condition"))?;
+        match inner.as_rule() {
+            Rule::negated => {
+                let term = inner
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::term)
+                    .ok_or_else(|| self.missing(span, "a condition"))?;
+                Ok(Condition::Not(Box::new(self.term(term)?), span))
+            }
+            Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
+            Rule::in_test => {
+                let mut fact = None;
+                let mut negated = false;
+                let mut set = None;
+                for child in inner.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => fact = Some(self.ident(&child)),
+                        Rule::kw_not => negated = true,
+                        Rule::value_set => set = Some(self.value_set(child)?),
+                        _ => {}
+                    }
+                }
+                Ok(Condition::In {
+                    fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
+                    negated,
+                    set: set.ok_or_else(|| self.missing(span, "a value set"))?,
+                })
+            }
+            Rule::comparison => {
+                let mut fact = None;
+                let mut op = None;
+                let mut value = None;
+                for child in inner.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => fact = Some(self.ident(&child)),
+                        Rule::compare_op => {
+                            let symbol = match child.as_str() {
+                                "!=" => CompareOp::Ne,
+                                "<=" => CompareOp::Le,
+                                ">=" => CompareOp::Ge,
+                                "<" => CompareOp::Lt,
+                                ">" => CompareOp::Gt,
+                                _ => CompareOp::Eq,
+                            };
+                            op = Some(Spanned::new(symbol, self.span(&child)));
+                        }
+                        Rule::literal => value = Some(self.literal(child)?),
+                        _ => {}
+                    }
+                }
+                Ok(Condition::Compare {
+                    fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
+                    op: op.ok_or_else(|| self.missing(span, "a comparison"))?,
+                    value: value.ok_or_else(|| self.missing(span, "a value"))?,
+                })
+            }
+            _ => {
+                let ident = inner
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::ident)
+                    .ok_or_else(|| self.missing(span, "a word"))?;
+                Ok(Condition::Word(self.ident(&ident)))
+            }
+        }
+    }
+
+    fn value_set(&self, pair: Pair<'_, Rule>) -> Result<Spanned<Vec<Spanned<Literal>>>> {
+        let span = self.span(&pair);
+        let values = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::set_literal)
+            .map(|p| self.literal(p))
+            .collect::<Result<_>>()?;
+        Ok(Spanned::new(values, span))
+    }
+
+    fn literal(&self, pair: Pair<'_, Rule>) -> Result<Spanned<Literal>> {
+        let span = self.span(&pair);
+        let inner = pair
+            .into_inner()
+            .next()
+            .ok_or_else(|| self.missing(span, "a value"))?;
+        let literal = match inner.as_rule() {
+            Rule::number => {
+                let text = inner.as_str();
+                match text.parse::<f64>() {
+                    Ok(n) if n.is_finite() => Literal::Number(n),
+                    _ => {
+                        return Err(SyntaxError::BadNumber {
+                            text: text.to_string(),
+                            span,
+                        })
+                    }
+                }
+            }
+            Rule::string => Literal::String(self.string(inner)),
+            Rule::kw_true => Literal::Bool(true),
+            Rule::kw_false => Literal::Bool(false),
+            _ => Literal::Word(inner.as_str().to_string()),
+        };
+        Ok(Spanned::new(literal, span))
+    }
+
+    /// A `text`: its strings joined by single spaces.
+    fn text(&self, pair: Pair<'_, Rule>) -> Spanned<String> {
+        let span = self.span(&pair);
+        let parts: Vec<String> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::string)
+            .map(|p| self.string(p))
+            .collect();
+        Spanned::new(parts.join(" "), span)
+    }
+
+    fn string(&self, pair: Pair<'_, Rule>) -> String {
+        let raw = pair
+            .into_inner()
+            .next()
+            .map(|inner| inner.as_str())
+            .unwrap_or_default();
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,74 @@
+//! Parsing: policy text in, [`ast::File`](crate::ast::File) out. pest lives
+//! here and nowhere else; `lower` turns pest's pairs into the typed AST, and
+//! `error` rewords pest's failures for people.
+//!
+//! A syntax error does not end the run: the parser blanks the line it failed
+//! on and tries again, so one run reports the errors of many lines.
+
+mod error;
+mod lower;
+
+pub use error::SyntaxError;
+
+use pest::Parser as _;
+
+use crate::ast;
+use crate::source::SourceFile;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/verdict.pest"]
+struct PolicyParser;
+
+/// How many syntax errors one file reports before the parser gives up.
+const MAX_ERRORS_PER_FILE: usize = 20;
+
+/// Parses one policy file, reporting every syntax error it can find.
+pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<SyntaxError>> {
+    let mut text = file.text.clone();
+    let mut errors = Vec::new();
+    loop {
+        match PolicyParser::parse(Rule::file, &text) {
+            Ok(pairs) if errors.is_empty() => return lower::file(file, pairs).map_err(|e| vec![e]),
+            Ok(_) => return Err(errors),
+            Err(err) => {
+                let error = error::from_pest(file, &text, &err);
+                let offset = error.offset_in(file);
+                errors.push(error);
+                // Recover by blanking the failing line, keeping every offset.
+                if errors.len() >= MAX_ERRORS_PER_FILE || !blank_line(&mut text, offset) {
+                    return Err(errors);
+                }
+            }
+        }
+    }
+}
+
+/// Replaces the line holding `offset` by spaces; false when there is nothing
+/// left to blank there (so retrying would fail the same way).
+fn blank_line(text: &mut String, offset: usize) -> bool {
+    let offset = offset.min(text.len());
+    let start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |nl| nl + 1);
+    let end = text
+        .get(offset..)
+        .and_then(|after| after.find('\n'))
+        .map_or(text.len(), |nl| offset + nl);
+    let Some(line) = text.get(start..end) else {
+        return false;
+    };
+    if line.trim().is_empty() || line.trim_start().starts_with("policy") {
+        return false;
+    }
+    // Multi-byte characters become as many spaces as they had bytes.
+    let blank: String = line
+        .chars()
+        .flat_map(|c| {
+            let n = if c == '\r' { 0 } else { c.len_utf8() };
+            std::iter::repeat_n(' ', n).chain((c == '\r').then_some('\r'))
+        })
+        .collect();
+    text.replace_range(start..end, &blank);
+    true
+}
