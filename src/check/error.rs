@@ -76,7 +76,7 @@ pub enum CheckError {
     TypeMismatch {
         fact: String,
         value: String,
-        #[label("{expected}")]
+        #[label(primary, "{expected}")]
         span: Span,
         expected: String,
         #[label("`{fact}` is declared here")]
@@ -85,7 +85,7 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("`{op}` does not apply to `{fact}`, a {ty} fact")]
+    #[error("`{op}` does not apply to `{fact}`, {ty} fact")]
     #[diagnostic(code(verdict::bad_operator))]
     BadOperator {
         op: &'static str,
@@ -144,7 +144,7 @@ pub enum CheckError {
         help: String,
     },
 
-    #[error("rules {first_line} and {second_line} conflict: `{first_verdict}` and `{second_verdict}` for the same facts")]
+    #[error("conflicting rules: one decides `{first_verdict}`, the other `{second_verdict}`, for the same facts")]
     #[diagnostic(code(verdict::conflict))]
     Conflict {
         first_line: String,

@@ -89,8 +89,8 @@ fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckEr
             match item {
                 Item::Otherwise(word, reason) => match otherwise {
                     Some(previous) => out.push(CheckError::Duplicate {
-                        what: "`otherwise`",
-                        name: word.node.clone(),
+                        what: "option",
+                        name: String::from("otherwise"),
                         first: previous.span,
                         again: word.span,
                     }),

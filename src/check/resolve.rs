@@ -54,12 +54,13 @@ enum Kind {
 }
 
 impl Kind {
+    /// With its article, for messages: "an enum".
     fn name(self) -> &'static str {
         match self {
-            Kind::Enum => "enum",
-            Kind::Bool => "bool",
-            Kind::Number => "number",
-            Kind::String => "string",
+            Kind::Enum => "an enum",
+            Kind::Bool => "a bool",
+            Kind::Number => "a number",
+            Kind::String => "a string",
         }
     }
 }
@@ -203,19 +204,25 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 span: rule.verdict.span,
             }),
             Some(first) => {
+                // Label the longest run of words that looks like a known outcome.
                 let names = outcome_names(outcomes);
-                let mut help = None;
+                let mut found = None;
                 for take in (1..=words.len()).rev() {
-                    let joined: Vec<&str> = words.iter().take(take).map(|w| w.node.as_str()).collect();
-                    help = suggest::did_you_mean(&joined.join("-"), names.iter().copied());
-                    if help.is_some() {
+                    let taken: Vec<&ast::Ident> = words.iter().take(take).copied().collect();
+                    let joined: Vec<&str> = taken.iter().map(|w| w.node.as_str()).collect();
+                    if let Some(help) = suggest::did_you_mean(&joined.join("-"), names.iter().copied()) {
+                        let span = taken.iter().fold(first.span, |span, w| span.to(w.span));
+                        found = Some((joined.join(" "), span, help));
                         break;
                     }
                 }
+                let (name, span, help) = found.unwrap_or_else(|| {
+                    (first.node.clone(), first.span, declare_outcome_help(&first.node))
+                });
                 self.out.push(CheckError::UnknownOutcome {
-                    name: first.node.clone(),
-                    span: first.span,
-                    help: help.or_else(|| Some(declare_outcome_help(&first.node))),
+                    name,
+                    span,
+                    help: Some(help),
                 });
             }
         }

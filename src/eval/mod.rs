@@ -185,7 +185,7 @@ impl DecisionTree {
         let also = if others.is_empty() {
             String::new()
         } else {
-            format!("; the decision also depends on {}", others.join(", "))
+            format!("; it also depends on {}", others.join(", "))
         };
         match why {
             Unknown::Missing => EvalError::Missing {
@@ -197,8 +197,7 @@ impl DecisionTree {
                 declared: fact.span,
                 fact: fact.name.clone(),
                 help: format!(
-                    "depending on `{}`, the decision is {outcomes}{also}; add it{}",
-                    fact.path_string(),
+                    "add it ({}): depending on it, the decision is {outcomes}{also}",
                     example_value(fact)
                 ),
             },
@@ -338,9 +337,9 @@ fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>]) -> Stri
 
 fn example_value(fact: &Fact) -> String {
     match &fact.ty {
-        crate::check::FactType::Enum(values) => format!(", one of {}", allowed_text(values)),
-        crate::check::FactType::Bool => String::from(", `true` or `false`"),
-        crate::check::FactType::Number(_) => String::from(", a number"),
-        crate::check::FactType::String(_) => String::from(", a string"),
+        crate::check::FactType::Enum(values) => format!("one of {}", allowed_text(values)),
+        crate::check::FactType::Bool => String::from("`true` or `false`"),
+        crate::check::FactType::Number(_) => String::from("a number"),
+        crate::check::FactType::String(_) => String::from("a string"),
     }
 }

@@ -42,6 +42,11 @@ impl SyntaxError {
         span.start.saturating_sub(file.base()) as usize
     }
 
+    /// Whether the error is the file's missing `policy NAME` line.
+    pub(super) fn is_missing_header(&self) -> bool {
+        matches!(self, SyntaxError::Unexpected { expected, .. } if expected.starts_with("`policy NAME`"))
+    }
+
     pub fn span(&self) -> Span {
         match self {
             SyntaxError::Unexpected { span, .. } | SyntaxError::BadNumber { span, .. } => *span,
@@ -60,23 +65,47 @@ pub(super) fn from_pest(file: &SourceFile, text: &str, err: &pest::error::Error<
     let rest = text.get(pos..).unwrap_or_default();
     let (found, len) = found_token(rest);
 
-    let mut expected: Vec<&'static str> = Vec::new();
+    // Say only the most telling of the expectations: pest lists every rule
+    // it tried, most of which a person would never think of.
+    let mut expected: Vec<(u8, &'static str)> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &err.variant {
         for expected_rule in positives {
-            let words = describe(*expected_rule);
-            if !expected.contains(&words) {
-                expected.push(words);
+            let described = describe(*expected_rule);
+            if !expected.contains(&described) {
+                expected.push(described);
             }
         }
     }
-    if expected.is_empty() {
-        expected.push("something else");
+    let best = expected.iter().map(|(rank, _)| *rank).min().unwrap_or(0);
+    let mut words: Vec<&str> = expected
+        .iter()
+        .filter(|(rank, _)| *rank == best)
+        .map(|(_, words)| *words)
+        .collect();
+    if words.is_empty() {
+        words.push("something else");
     }
-    let help = help_for(&expected, rest);
+    let span = file.span(pos, pos + len);
+    if rest.starts_with('"') && !rest.lines().next().unwrap_or_default().get(1..).unwrap_or_default().contains('"') {
+        return SyntaxError::Unexpected {
+            expected: String::from("a string closed on the same line"),
+            found: String::from("an unclosed string"),
+            span,
+            label: String::from("this string is not closed"),
+            help: Some(String::from("close it with `\"` on the same line; a long text continues on the next line with a new string")),
+        };
+    }
+    let help = if words.contains(&describe(Rule::verdict).1) {
+        Some(String::from("a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`"))
+    } else if words.contains(&describe(Rule::rbrace).1) {
+        Some(String::from("every `{` of a `when` block or a value set needs its `}`"))
+    } else {
+        None
+    };
     SyntaxError::Unexpected {
-        expected: join_or(&expected),
+        expected: join_or(&words),
         found,
-        span: file.span(pos, pos + len),
+        span,
         label: String::from("unexpected here"),
         help,
     }
@@ -97,60 +126,58 @@ fn found_token(rest: &str) -> (String, usize) {
         first.len_utf8()
     };
     let token = rest.get(..len).unwrap_or_default();
-    (format!("`{token}`"), len)
+    (format!("`{}`", shorten(token)), len)
 }
 
-fn describe(grammar_rule: Rule) -> &'static str {
+/// At most 24 characters of user text in a message.
+pub(super) fn shorten(text: &str) -> String {
+    if text.chars().count() <= 24 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(20).collect();
+    format!("{head}...")
+}
+
+/// What a grammar rule is in words, and how telling it is (0 most).
+fn describe(grammar_rule: Rule) -> (u8, &'static str) {
     match grammar_rule {
-        Rule::EOI => "the end of the file",
-        Rule::policy_decl | Rule::kw_policy => "`policy NAME` (every policy file starts with one)",
-        Rule::ident => "a name",
-        Rule::word | Rule::term | Rule::negated | Rule::comparison | Rule::in_test => {
-            "a condition"
-        }
-        Rule::value_set => "a value set such as `{Advisor Open EA}`",
+        Rule::rbrace => (0, "`}`"),
+        Rule::lbrace => (0, "`{`"),
+        Rule::colon => (0, "`:` and the fact's type"),
         Rule::verdict | Rule::kw_can | Rule::kw_cannot | Rule::arrow => {
-            "a verdict (`can`, `cannot` or `-> OUTCOME`)"
+            (0, "a verdict (`can`, `cannot` or `-> OUTCOME`)")
         }
+        Rule::string | Rule::text | Rule::string_inner => (0, "a quoted string"),
+        Rule::policy_decl | Rule::kw_policy => (0, "`policy NAME` (every policy file starts with one)"),
         Rule::fact_type | Rule::enum_type | Rule::kw_bool | Rule::kw_number | Rule::kw_string => {
-            "a type (`{value ...}`, `bool`, `number` or `string`)"
+            (0, "a type (`{value ...}`, `bool`, `number` or `string`)")
         }
-        Rule::kw_at => "`at` and the JSON path the fact is read from",
-        Rule::path | Rule::path_key | Rule::key => "a JSON path such as `subscription.channel`",
+        Rule::kw_at => (0, "`at` and the JSON path the fact is read from"),
+        Rule::path | Rule::path_key | Rule::key => (0, "a JSON path such as `subscription.channel`"),
+        Rule::kw_match => (0, "`match` (as in `first match`)"),
+        Rule::ident => (1, "a name"),
+        Rule::literal | Rule::set_literal | Rule::number | Rule::kw_true | Rule::kw_false => (1, "a value"),
+        Rule::word | Rule::term | Rule::negated | Rule::comparison | Rule::in_test | Rule::value_set => {
+            (1, "a condition")
+        }
+        Rule::EOI => (2, "the end of the file"),
+        Rule::nl => (2, "the end of the line"),
         Rule::fact_option | Rule::kw_optional | Rule::kw_default | Rule::default_clause => {
-            "`optional` or `default VALUE`"
+            (2, "`optional` or `default VALUE`")
         }
-        Rule::string | Rule::text | Rule::string_inner => "a quoted string",
-        Rule::literal | Rule::set_literal | Rule::number | Rule::kw_true | Rule::kw_false => "a value",
-        Rule::compare_op => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
-        Rule::kw_in => "`in`",
-        Rule::kw_match => "`match` (as in `first match`)",
-        Rule::because | Rule::kw_because => "`because \"...\"`",
-        Rule::see | Rule::kw_see => "`see \"...\"`",
-        Rule::when_block | Rule::kw_when => "a `when` block",
-        Rule::rule => "a rule",
-        Rule::fact_decl | Rule::kw_fact => "a fact declaration",
-        Rule::outcome_decl | Rule::kw_outcome => "an outcome declaration",
-        Rule::otherwise_decl | Rule::kw_otherwise => "`otherwise DECISION`",
-        Rule::first_match | Rule::kw_first => "`first match`",
-        Rule::kw_not => "`not`",
-        Rule::file => "a policy file",
-        Rule::nl => "the end of the line",
-        _ => "something else",
+        Rule::compare_op => (2, "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)"),
+        Rule::kw_in => (2, "`in`"),
+        Rule::because | Rule::kw_because => (2, "`because \"...\"`"),
+        Rule::see | Rule::kw_see => (2, "`see \"...\"`"),
+        Rule::when_block | Rule::kw_when => (2, "a `when` block"),
+        Rule::rule => (2, "a rule"),
+        Rule::fact_decl | Rule::kw_fact => (2, "a fact declaration"),
+        Rule::outcome_decl | Rule::kw_outcome => (2, "an outcome declaration"),
+        Rule::otherwise_decl | Rule::kw_otherwise => (2, "`otherwise DECISION`"),
+        Rule::first_match | Rule::kw_first => (2, "`first match`"),
+        Rule::kw_not => (2, "`not`"),
+        _ => (3, "something else"),
     }
-}
-
-fn help_for(expected: &[&str], rest: &str) -> Option<String> {
-    let verdict = describe(Rule::verdict);
-    if expected.contains(&verdict) {
-        return Some(String::from(
-            "a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`",
-        ));
-    }
-    if rest.starts_with('"') {
-        return Some(String::from("a string cannot span lines: close it with `\"` on the same line, and continue on the next line with a new string"));
-    }
-    None
 }
 
 fn join_or(items: &[&str]) -> String {

@@ -361,7 +361,7 @@ impl Lower<'_> {
                     Ok(n) if n.is_finite() => Literal::Number(n),
                     _ => {
                         return Err(SyntaxError::BadNumber {
-                            text: text.to_string(),
+                            text: super::error::shorten(text),
                             span,
                         })
                     }

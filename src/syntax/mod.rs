@@ -33,9 +33,11 @@ pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<SyntaxError>> {
             Err(err) => {
                 let error = error::from_pest(file, &text, &err);
                 let offset = error.offset_in(file);
+                let fatal = error.is_missing_header();
                 errors.push(error);
-                // Recover by blanking the failing line, keeping every offset.
-                if errors.len() >= MAX_ERRORS_PER_FILE || !blank_line(&mut text, offset) {
+                // Recover by blanking the failing line, keeping every offset;
+                // a file without its `policy` line is not worth reading on.
+                if fatal || errors.len() >= MAX_ERRORS_PER_FILE || !blank_line(&mut text, offset) {
                     return Err(errors);
                 }
             }
