@@ -97,7 +97,8 @@ impl PolicySet {
 
     /// Loads every `*.policy` file of a directory.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PolicySet, Report> {
-        let files = read_policy_dir(dir.as_ref()).map_err(|e| Report::new(SourceMap::new(), vec![e.into()]))?;
+        let files = read_policy_dir(dir.as_ref())
+            .map_err(|e| Report::new(SourceMap::new(), vec![e.into()]))?;
         PolicySet::from_sources(files)
     }
 
@@ -133,7 +134,9 @@ impl PolicySet {
             trees.push(tree);
         }
         let report = Report::new(sources, problems);
-        if report.has_errors() || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty()) {
+        if report.has_errors()
+            || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty())
+        {
             return Err(report);
         }
         Ok(PolicySet {
@@ -170,7 +173,12 @@ impl PolicySet {
 
     /// Decides for facts given as JSON text; errors point into that text,
     /// which is named `name` in diagnostics.
-    pub fn evaluate_json(&self, name: &str, text: &str, trace: bool) -> Result<Vec<Decision>, Report> {
+    pub fn evaluate_json(
+        &self,
+        name: &str,
+        text: &str,
+        trace: bool,
+    ) -> Result<Vec<Decision>, Report> {
         let mut sources = self.sources.clone();
         let Some(file) = sources.add(name, text) else {
             let error = LoadError::TooLarge {
@@ -197,13 +205,19 @@ impl PolicySet {
                 return Err(Report::new(sources, vec![error.into()]));
             }
         };
-        self.decide(&facts, trace, Some((text, base))).map_err(|mut report| {
-            report.sources = sources;
-            report
-        })
+        self.decide(&facts, trace, Some((text, base)))
+            .map_err(|mut report| {
+                report.sources = sources;
+                report
+            })
     }
 
-    fn decide(&self, facts: &Value, trace: bool, text: Option<(&str, u32)>) -> Result<Vec<Decision>, Report> {
+    fn decide(
+        &self,
+        facts: &Value,
+        trace: bool,
+        text: Option<(&str, u32)>,
+    ) -> Result<Vec<Decision>, Report> {
         let mut decisions = Vec::with_capacity(self.trees.len());
         let mut problems = Vec::new();
         for tree in &self.trees {
@@ -213,9 +227,12 @@ impl PolicySet {
                     if let Some((text, base)) = text {
                         error.locate(text, base);
                     }
-                    problems.push(Problem::from(error));
+                    problems.push(Problem::from(*error));
                     // One error about the facts' shape is enough.
-                    if matches!(problems.last(), Some(Problem::Eval(eval::EvalError::NotObject { .. }))) {
+                    if matches!(
+                        problems.last(),
+                        Some(Problem::Eval(eval::EvalError::NotObject { .. }))
+                    ) {
                         break;
                     }
                 }
@@ -285,12 +302,12 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
     let shown = dir.display().to_string();
     let io = |reason: std::io::Error, path: &str| LoadError::Io {
         path: path.to_string(),
-        reason: reason.to_string().to_lowercase(),
+        reason: io_reason(&reason),
         help: None,
     };
     let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
         path: shown.clone(),
-        reason: e.to_string().to_lowercase(),
+        reason: io_reason(&e),
         help: Some(String::from("pass a directory that holds `*.policy` files")),
     })?;
     let mut paths = Vec::new();
@@ -309,7 +326,8 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
     for path in paths {
         let name = path.display().to_string();
         let bytes = std::fs::read(&path).map_err(|e| io(e, &name))?;
-        let text = String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: name.clone() })?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: name.clone() })?;
         files.push((name, text));
     }
     Ok(files)
@@ -328,9 +346,24 @@ pub fn read_facts(path: &str) -> Result<String, Report> {
     result.map_err(|e| {
         fail(LoadError::Io {
             path: path.to_string(),
-            reason: e.to_string().to_lowercase(),
-            help: None,
+            reason: io_reason(&e),
+            help: (e.kind() == std::io::ErrorKind::NotFound).then(|| {
+                String::from("pass the path of a JSON file, or `-` to read standard input")
+            }),
         })
     })?;
-    String::from_utf8(bytes).map_err(|_| fail(LoadError::NotUtf8 { path: path.to_string() }))
+    String::from_utf8(bytes).map_err(|_| {
+        fail(LoadError::NotUtf8 {
+            path: path.to_string(),
+        })
+    })
+}
+
+/// An I/O error in words, without the OS error number.
+fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string().to_lowercase();
+    match text.split_once(" (os error") {
+        Some((reason, _)) => reason.to_string(),
+        None => text,
+    }
 }

@@ -23,15 +23,24 @@ pub enum LoadError {
     },
 
     #[error("`{path}` is not UTF-8 text")]
-    #[diagnostic(code(verdict::io::not_utf8), help("policy and facts files are UTF-8; convert this one, e.g. with `iconv -t UTF-8`"))]
+    #[diagnostic(
+        code(verdict::io::not_utf8),
+        help("policy and facts files are UTF-8; convert this one, e.g. with `iconv -t UTF-8`")
+    )]
     NotUtf8 { path: String },
 
     #[error("no policy files in `{path}`")]
-    #[diagnostic(code(verdict::no_policies), help("policy files end in `.policy`; pass the directory that holds them"))]
+    #[diagnostic(
+        code(verdict::no_policies),
+        help("policy files end in `.policy`; pass the directory that holds them")
+    )]
     NoPolicies { path: String },
 
     #[error("`{path}` is too large ({size} bytes)")]
-    #[diagnostic(code(verdict::io::too_large), help("verdict reads files of up to 2 GiB in all"))]
+    #[diagnostic(
+        code(verdict::io::too_large),
+        help("verdict reads files of up to 2 GiB in all")
+    )]
     TooLarge { path: String, size: usize },
 }
 

@@ -118,7 +118,10 @@ impl SourceMap {
     /// Adds a file; returns `None` when the map would outgrow its `u32` offsets.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> Option<FileId> {
         let text = text.into();
-        let base = self.files.last().map_or(0, |f| f.base as usize + f.text.len() + 1);
+        let base = self
+            .files
+            .last()
+            .map_or(0, |f| f.base as usize + f.text.len() + 1);
         if base + text.len() + 1 > MAX_TOTAL_SOURCE_BYTES {
             return None;
         }
@@ -175,10 +178,7 @@ impl SourceCode for SourceMap {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let start = u32::try_from(span.offset()).map_err(|_| MietteError::OutOfBounds)?;
         let file = self.file_at(start).ok_or(MietteError::OutOfBounds)?;
-        let local = SourceSpan::new(
-            (span.offset() - file.base as usize).into(),
-            span.len(),
-        );
+        let local = SourceSpan::new((span.offset() - file.base as usize).into(), span.len());
         if local.offset() + local.len() > file.text.len() {
             return Err(MietteError::OutOfBounds);
         }

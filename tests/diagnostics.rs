@@ -3,6 +3,14 @@
 //! facts errors under `fixtures/multichannel/err-*` (evaluated against the
 //! built-in pack). Adding a case is adding a file.
 
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::collections::BTreeSet;
@@ -11,7 +19,10 @@ use std::collections::BTreeSet;
 fn syntax_errors() {
     insta::glob!("fixtures/parse/err/*.policy", |path| {
         let report = common::load(path).expect_err("a syntax error fixture fails to load");
-        assert!(report.problems.iter().all(|p| matches!(p, verdict::Problem::Syntax(_))));
+        assert!(report
+            .problems
+            .iter()
+            .all(|p| matches!(p, verdict::Problem::Syntax(_))));
         insta::assert_snapshot!(report.render(common::WIDTH));
     });
 }
@@ -21,7 +32,10 @@ fn check_diagnostics() {
     insta::glob!("fixtures/check/err/*", |path| {
         let rendered = common::diagnostics(path);
         // The fixture's name starts with the code it shows.
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let code = name.split('-').next().unwrap_or_default();
         assert!(
             rendered.contains(&format!("verdict::{code}")),
@@ -55,7 +69,8 @@ fn facts_errors() {
 #[test]
 fn every_code_is_documented() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).expect("docs/diagnostics.md exists");
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md"))
+        .expect("docs/diagnostics.md exists");
     let mut codes = BTreeSet::new();
     for dir in ["src", "src/syntax", "src/check", "src/eval"] {
         for entry in std::fs::read_dir(root.join(dir)).expect("source dir") {
@@ -74,5 +89,8 @@ fn every_code_is_documented() {
         .iter()
         .filter(|code| !docs.contains(&format!("## `{code}`")))
         .collect();
-    assert!(missing.is_empty(), "codes without a `## `code`` entry in docs/diagnostics.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a `## `code`` entry in docs/diagnostics.md: {missing:?}"
+    );
 }

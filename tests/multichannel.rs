@@ -2,25 +2,81 @@
 //! `shared/multichannel/RULES.md` as that file says: one facts file per row
 //! under `fixtures/multichannel/`, plus the cases no rule covers.
 
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod common;
 
 use std::path::Path;
 
 /// (fixture, decision, rule location or None for no rule)
 const CASES: &[(&str, &str, Option<&str>)] = &[
-    ("row01-license-csp-transfer-partner", "deny", Some("channels.policy:6")),
-    ("row02-license-advisor-support", "request-relationship", Some("channels.policy:10")),
-    ("row02-license-thirdparty-support", "request-relationship", Some("channels.policy:10")),
-    ("row03-usage-ea-migrate", "manual-migrate", Some("channels.policy:15")),
-    ("row03-usage-direct-support", "manual-migrate", Some("channels.policy:15")),
-    ("row04-usage-csp-transfer-partner", "allow", Some("channels.policy:22")),
-    ("row05-indirect-provider-invite", "allow", Some("indirect.policy:7")),
+    (
+        "row01-license-csp-transfer-partner",
+        "deny",
+        Some("channels.policy:6"),
+    ),
+    (
+        "row02-license-advisor-support",
+        "request-relationship",
+        Some("channels.policy:10"),
+    ),
+    (
+        "row02-license-thirdparty-support",
+        "request-relationship",
+        Some("channels.policy:10"),
+    ),
+    (
+        "row03-usage-ea-migrate",
+        "manual-migrate",
+        Some("channels.policy:15"),
+    ),
+    (
+        "row03-usage-direct-support",
+        "manual-migrate",
+        Some("channels.policy:15"),
+    ),
+    (
+        "row04-usage-csp-transfer-partner",
+        "allow",
+        Some("channels.policy:22"),
+    ),
+    (
+        "row05-indirect-provider-invite",
+        "allow",
+        Some("indirect.policy:7"),
+    ),
     ("row06-reseller-invite", "deny", Some("indirect.policy:10")),
-    ("row07-indirect-provider-own-relationship", "allow", Some("indirect.policy:14")),
-    ("row08-reseller-own-relationship", "deny", Some("indirect.policy:16")),
-    ("row09-designated-reseller-delegated-admin", "allow", Some("indirect.policy:20")),
-    ("row10-reseller-delegated-admin-absent", "deny", Some("indirect.policy:23")),
-    ("row10-reseller-delegated-admin-false", "deny", Some("indirect.policy:23")),
+    (
+        "row07-indirect-provider-own-relationship",
+        "allow",
+        Some("indirect.policy:14"),
+    ),
+    (
+        "row08-reseller-own-relationship",
+        "deny",
+        Some("indirect.policy:16"),
+    ),
+    (
+        "row09-designated-reseller-delegated-admin",
+        "allow",
+        Some("indirect.policy:20"),
+    ),
+    (
+        "row10-reseller-delegated-admin-absent",
+        "deny",
+        Some("indirect.policy:23"),
+    ),
+    (
+        "row10-reseller-delegated-admin-false",
+        "deny",
+        Some("indirect.policy:23"),
+    ),
     ("none-syndication-support", "none", None),
     ("none-transfer-without-target", "none", None),
     ("none-license-csp-transfer-customer", "none", None),
@@ -28,7 +84,8 @@ const CASES: &[(&str, &str, Option<&str>)] = &[
 ];
 
 fn facts(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/multichannel/{name}.json"));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/multichannel/{name}.json"));
     std::fs::read_to_string(path).expect("fixture exists")
 }
 
@@ -45,7 +102,10 @@ fn every_row_decides_as_specified() {
         assert_eq!(&d.decision, decision, "{name}");
         let expected_rule = rule.map(|r| format!("policies/multichannel/{r}"));
         assert_eq!(d.rule, expected_rule, "{name}");
-        assert!(d.reason.as_deref().is_some_and(|r| !r.is_empty()), "{name} has a reason");
+        assert!(
+            d.reason.as_deref().is_some_and(|r| !r.is_empty()),
+            "{name} has a reason"
+        );
     }
 }
 
@@ -53,9 +113,18 @@ fn every_row_decides_as_specified() {
 fn every_fixture_is_in_the_table() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multichannel");
     for entry in std::fs::read_dir(dir).expect("fixture dir") {
-        let name = entry.expect("entry").path().file_stem().expect("name").to_string_lossy().to_string();
+        let name = entry
+            .expect("entry")
+            .path()
+            .file_stem()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
         if !name.starts_with("err-") {
-            assert!(CASES.iter().any(|(n, _, _)| *n == name), "{name} has no expectation");
+            assert!(
+                CASES.iter().any(|(n, _, _)| *n == name),
+                "{name} has no expectation"
+            );
         }
     }
 }
@@ -80,7 +149,8 @@ fn every_rule_is_exercised() {
 fn reasons_match_the_rules_document() {
     let pack = common::pack();
     let reason = |name: &str| {
-        pack.evaluate_json(name, &facts(name), false).expect("decides")[0]
+        pack.evaluate_json(name, &facts(name), false)
+            .expect("decides")[0]
             .reason
             .clone()
             .unwrap_or_default()
@@ -93,7 +163,10 @@ fn reasons_match_the_rules_document() {
         reason("row10-reseller-delegated-admin-absent"),
         "Only a reseller that its indirect provider designates receives delegated admin rights."
     );
-    assert_eq!(reason("none-syndication-support"), "No multichannel rule covers the case.");
+    assert_eq!(
+        reason("none-syndication-support"),
+        "No multichannel rule covers the case."
+    );
 }
 
 /// Every combination of declared values (and absent optional facts) either
@@ -103,9 +176,24 @@ fn reasons_match_the_rules_document() {
 fn every_combination_decides() {
     let pack = common::pack();
     let billing = ["license", "usage"];
-    let channel = ["Direct", "Advisor", "Open", "EA", "CSP", "ThirdParty", "Syndication"];
+    let channel = [
+        "Direct",
+        "Advisor",
+        "Open",
+        "EA",
+        "CSP",
+        "ThirdParty",
+        "Syndication",
+    ];
     let role = ["direct", "indirect_provider", "reseller"];
-    let action = ["support", "transfer", "migrate", "invite", "own_relationship", "delegated_admin"];
+    let action = [
+        "support",
+        "transfer",
+        "migrate",
+        "invite",
+        "own_relationship",
+        "delegated_admin",
+    ];
     let target = [None, Some("partner"), Some("customer"), Some("reseller")];
     let designated = [None, Some(true), Some(false)];
     let mut count = 0;
@@ -126,12 +214,17 @@ fn every_combination_decides() {
                             if let Some(d) = d {
                                 facts["partner"]["designated_admin"] = d.into();
                             }
-                            let decisions = pack.evaluate(&facts).expect("complete facts always decide");
+                            let decisions =
+                                pack.evaluate(&facts).expect("complete facts always decide");
                             count += 1;
                             if matches!(a, "invite" | "own_relationship" | "delegated_admin") {
                                 let mut without = facts.clone();
-                                without.as_object_mut().expect("object").remove("subscription");
-                                let again = pack.evaluate(&without).expect("no subscription needed");
+                                without
+                                    .as_object_mut()
+                                    .expect("object")
+                                    .remove("subscription");
+                                let again =
+                                    pack.evaluate(&without).expect("no subscription needed");
                                 assert_eq!(again, decisions);
                             }
                         }

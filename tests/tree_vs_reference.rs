@@ -4,6 +4,14 @@
 //! values outside the set, wrong types), the tree and a simple reference
 //! evaluator agree on every decision and on every failure.
 
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use verdict::check::{Atom, CheckedPolicy, Presence, RuleId};
@@ -96,9 +104,9 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
                 // Values are prefixed by their fact, except for the first
                 // fact, whose values may then be written as bare words.
                 let kind = match kind {
-                    FactKind::Enum(values) => FactKind::Enum(
-                        values.iter().map(|v| format!("f{i}{v}")).collect(),
-                    ),
+                    FactKind::Enum(values) => {
+                        FactKind::Enum(values.iter().map(|v| format!("f{i}{v}")).collect())
+                    }
                     other => other,
                 };
                 FactSpec {

@@ -35,7 +35,10 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
 /// or `None` when no facts match both.
 pub(crate) fn overlap(a: &CheckedRule, b: &CheckedRule) -> Option<Vec<(FactId, Atom)>> {
     let mut witness = Vec::new();
-    let (mut i, mut j) = (a.conditions.iter().peekable(), b.conditions.iter().peekable());
+    let (mut i, mut j) = (
+        a.conditions.iter().peekable(),
+        b.conditions.iter().peekable(),
+    );
     loop {
         let atom = match (i.peek(), j.peek()) {
             (None, None) => return Some(witness),

@@ -10,7 +10,10 @@ use crate::source::Span;
 #[derive(Clone, Debug, Error, Diagnostic)]
 pub enum CheckError {
     #[error("{what} `{name}` is declared twice")]
-    #[diagnostic(code(verdict::duplicate), help("remove one of the declarations, or rename one"))]
+    #[diagnostic(
+        code(verdict::duplicate),
+        help("remove one of the declarations, or rename one")
+    )]
     Duplicate {
         what: &'static str,
         name: String,
@@ -111,10 +114,7 @@ pub enum CheckError {
     },
 
     #[error("a value set without a fact name needs values of an enum fact")]
-    #[diagnostic(
-        code(verdict::bare_set),
-        help("name the fact: `FACT in {{...}}`")
-    )]
+    #[diagnostic(code(verdict::bare_set), help("name the fact: `FACT in {{...}}`"))]
     BareSet {
         #[label("which fact?")]
         span: Span,
@@ -182,7 +182,11 @@ pub enum CheckError {
     },
 
     #[error("policy `{name}` has no rules")]
-    #[diagnostic(code(verdict::no_rules), severity(Warning), help("every evaluation decides `{otherwise}`"))]
+    #[diagnostic(
+        code(verdict::no_rules),
+        severity(Warning),
+        help("every evaluation decides `{otherwise}`")
+    )]
     NoRules {
         name: String,
         otherwise: String,
@@ -196,7 +200,9 @@ impl CheckError {
     pub fn is_error(&self) -> bool {
         !matches!(
             self,
-            CheckError::NeverMatches { .. } | CheckError::Shadowed { .. } | CheckError::NoRules { .. }
+            CheckError::NeverMatches { .. }
+                | CheckError::Shadowed { .. }
+                | CheckError::NoRules { .. }
         )
     }
 

@@ -71,11 +71,18 @@ fn flatten<'a>(shared: &[&'a ast::Condition], items: &'a [BlockItem], out: &mut 
     }
 }
 
-fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckError>) -> CheckedPolicy {
+fn check_policy(
+    sources: &SourceMap,
+    files: &[&ast::File],
+    out: &mut Vec<CheckError>,
+) -> CheckedPolicy {
     let first = files.first().map(|f| &f.policy);
     let name = first.map(|p| p.name.node.clone()).unwrap_or_default();
     let span = first.map(|p| p.name.span).unwrap_or_default();
-    let doc = files.iter().find_map(|f| f.policy.doc.as_ref()).map(|d| d.node.clone());
+    let doc = files
+        .iter()
+        .find_map(|f| f.policy.doc.as_ref())
+        .map(|d| d.node.clone());
 
     // Options and declarations, in file order.
     let mut otherwise: Option<&ast::Ident> = None;
@@ -126,7 +133,9 @@ fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckEr
                     });
                 }
                 Item::Fact(decl) => {
-                    if let Some(previous) = fact_decls.iter().find(|f| f.name.node == decl.name.node) {
+                    if let Some(previous) =
+                        fact_decls.iter().find(|f| f.name.node == decl.name.node)
+                    {
                         out.push(CheckError::Duplicate {
                             what: "fact",
                             name: decl.name.node.clone(),
@@ -153,7 +162,9 @@ fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckEr
         None => Verdict::None,
         Some(word) => match word.node.as_str() {
             "none" => Verdict::None,
-            other => resolve::verdict_named(other, word.span, &outcomes, out).unwrap_or(Verdict::None),
+            other => {
+                resolve::verdict_named(other, word.span, &outcomes, out).unwrap_or(Verdict::None)
+            }
         },
     };
     let hit = if first_match.is_some() {
@@ -204,10 +215,16 @@ fn check_policy(sources: &SourceMap, files: &[&ast::File], out: &mut Vec<CheckEr
 fn check_outcome_name(name: &ast::Ident, out: &mut Vec<CheckError>) {
     let text = name.node.as_str();
     let problem = if matches!(text, "allow" | "deny" | "none") {
-        Some(("is reserved", format!("`{text}` is built in; name the outcome differently")))
+        Some((
+            "is reserved",
+            format!("`{text}` is built in; name the outcome differently"),
+        ))
     } else if text.chars().any(|c| c.is_ascii_uppercase() || c == '_') {
         let kebab = text.to_ascii_lowercase().replace('_', "-");
-        Some(("is not kebab-case", format!("decisions are written in kebab-case: `{kebab}`")))
+        Some((
+            "is not kebab-case",
+            format!("decisions are written in kebab-case: `{kebab}`"),
+        ))
     } else {
         None
     };

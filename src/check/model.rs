@@ -79,8 +79,12 @@ impl CheckedPolicy {
     pub fn facts_json(&self, assignment: &[(FactId, Atom)]) -> Value {
         let mut root = Value::Object(serde_json::Map::new());
         for (fact, atom) in assignment {
-            let Some(fact) = self.fact(*fact) else { continue };
-            let Some(value) = fact.representative(*atom) else { continue };
+            let Some(fact) = self.fact(*fact) else {
+                continue;
+            };
+            let Some(value) = fact.representative(*atom) else {
+                continue;
+            };
             insert_at(&mut root, &fact.path, value);
         }
         root
@@ -235,7 +239,8 @@ impl FactType {
             (FactType::String(literals), Value::String(s)) => Ok(literals
                 .iter()
                 .position(|l| l == s)
-                .unwrap_or(literals.len()) as Atom),
+                .unwrap_or(literals.len())
+                as Atom),
             (FactType::String(_), _) => Err(Misfit::Type {
                 expected: "a string",
             }),
@@ -272,7 +277,12 @@ impl FactType {
                 if i % 2 == 1 {
                     below(i / 2).unwrap_or_default()
                 } else {
-                    match (i.checked_div(2).and_then(|k| k.checked_sub(1)).and_then(below), below(i / 2)) {
+                    match (
+                        i.checked_div(2)
+                            .and_then(|k| k.checked_sub(1))
+                            .and_then(below),
+                        below(i / 2),
+                    ) {
                         (None, None) => String::from("any number"),
                         (None, Some(hi)) => format!("< {hi}"),
                         (Some(lo), None) => format!("> {lo}"),
@@ -290,7 +300,9 @@ impl FactType {
 
 /// Puts `value` at `path` inside `root`, creating objects on the way.
 fn insert_at(root: &mut Value, path: &[String], value: Value) {
-    let Some((last, parents)) = path.split_last() else { return };
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
     let mut node = root;
     for key in parents {
         let Value::Object(map) = node else { return };

@@ -97,7 +97,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
                             continue;
                         }
                         seen.push(value);
-                        resolver.values.entry(value.node.as_str()).or_default().push(id);
+                        resolver
+                            .values
+                            .entry(value.node.as_str())
+                            .or_default()
+                            .push(id);
                     }
                     Kind::Enum
                 }
@@ -184,7 +188,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
             })
             .collect();
         for take in (1..=words.len()).rev() {
-            let Some(taken) = words.get(..take) else { continue };
+            let Some(taken) = words.get(..take) else {
+                continue;
+            };
             let joined: Vec<&str> = taken.iter().map(|w| w.node.as_str()).collect();
             let name = joined.join("-");
             let verdict = match name.as_str() {
@@ -210,14 +216,20 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 for take in (1..=words.len()).rev() {
                     let taken: Vec<&ast::Ident> = words.iter().take(take).copied().collect();
                     let joined: Vec<&str> = taken.iter().map(|w| w.node.as_str()).collect();
-                    if let Some(help) = suggest::did_you_mean(&joined.join("-"), names.iter().copied()) {
+                    if let Some(help) =
+                        suggest::did_you_mean(&joined.join("-"), names.iter().copied())
+                    {
                         let span = taken.iter().fold(first.span, |span, w| span.to(w.span));
                         found = Some((joined.join(" "), span, help));
                         break;
                     }
                 }
                 let (name, span, help) = found.unwrap_or_else(|| {
-                    (first.node.clone(), first.span, declare_outcome_help(&first.node))
+                    (
+                        first.node.clone(),
+                        first.span,
+                        declare_outcome_help(&first.node),
+                    )
                 });
                 self.out.push(CheckError::UnknownOutcome {
                     name,
@@ -265,7 +277,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 let id = self.fact_named(fact)?;
                 let lits: Option<Vec<Lit>> = set.node.iter().map(|v| self.literal(id, v)).collect();
                 let pred = Pred::Is(id, lits?);
-                Some(if *negated { Pred::Not(Box::new(pred)) } else { pred })
+                Some(if *negated {
+                    Pred::Not(Box::new(pred))
+                } else {
+                    pred
+                })
             }
         }
     }
@@ -275,13 +291,16 @@ impl<'a, 'o> Resolver<'a, 'o> {
             return Some(*id);
         }
         let help = suggest::did_you_mean(&name.node, self.by_name.keys().copied()).or_else(|| {
-            self.values.get(name.node.as_str()).and_then(|ids| ids.first()).map(|id| {
-                format!(
-                    "`{}` is a value of `{}`, not a fact",
-                    name.node,
-                    self.fact_name(*id)
-                )
-            })
+            self.values
+                .get(name.node.as_str())
+                .and_then(|ids| ids.first())
+                .map(|id| {
+                    format!(
+                        "`{}` is a value of `{}`, not a fact",
+                        name.node,
+                        self.fact_name(*id)
+                    )
+                })
         });
         self.out.push(CheckError::UnknownFact {
             name: name.node.clone(),
@@ -300,7 +319,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
         }
         for id in self.values.get(text).cloned().unwrap_or_default() {
-            let index = self.enum_values(id).iter().position(|v| *v == text).unwrap_or(0);
+            let index = self
+                .enum_values(id)
+                .iter()
+                .position(|v| *v == text)
+                .unwrap_or(0);
             candidates.push((id, Pred::Is(id, vec![Lit::Enum(index as u32)])));
         }
         match candidates.len() {
@@ -314,8 +337,12 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 None
             }
             _ => {
-                let facts: Vec<&str> = candidates.iter().map(|(id, _)| self.fact_name(*id)).collect();
-                let rewrites: Vec<String> = facts.iter().map(|f| format!("`{f} = {text}`")).collect();
+                let facts: Vec<&str> = candidates
+                    .iter()
+                    .map(|(id, _)| self.fact_name(*id))
+                    .collect();
+                let rewrites: Vec<String> =
+                    facts.iter().map(|f| format!("`{f} = {text}`")).collect();
                 self.out.push(CheckError::AmbiguousWord {
                     word: text.to_string(),
                     facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
@@ -329,20 +356,30 @@ impl<'a, 'o> Resolver<'a, 'o> {
 
     fn unknown_word_help(&self, text: &str) -> String {
         if let Some(id) = self.by_name.get(text) {
-            let example = self.enum_values(*id).first().map_or("VALUE", |v| v).to_string();
-            return format!("`{text}` is a fact, not a value: compare it, as in `{text} = {example}`");
+            let example = self
+                .enum_values(*id)
+                .first()
+                .map_or("VALUE", |v| v)
+                .to_string();
+            return format!(
+                "`{text}` is a fact, not a value: compare it, as in `{text} = {example}`"
+            );
         }
-        let known = self
-            .values
-            .keys()
-            .copied()
-            .chain(self.facts.iter().filter(|f| f.kind == Kind::Bool).map(|f| f.decl.name.node.as_str()));
+        let known = self.values.keys().copied().chain(
+            self.facts
+                .iter()
+                .filter(|f| f.kind == Kind::Bool)
+                .map(|f| f.decl.name.node.as_str()),
+        );
         suggest::did_you_mean(text, known).unwrap_or_else(|| {
             String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact")
         })
     }
 
-    fn bare_set(&mut self, set: &crate::source::Spanned<Vec<crate::source::Spanned<Literal>>>) -> Option<Pred> {
+    fn bare_set(
+        &mut self,
+        set: &crate::source::Spanned<Vec<crate::source::Spanned<Literal>>>,
+    ) -> Option<Pred> {
         let mut words = Vec::new();
         for value in &set.node {
             match &value.node {
@@ -407,7 +444,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
             several => {
                 let facts: Vec<&str> = several.iter().map(|id| self.fact_name(*id)).collect();
                 let text = set_text(&words);
-                let rewrites: Vec<String> = facts.iter().map(|f| format!("`{f} in {text}`")).collect();
+                let rewrites: Vec<String> =
+                    facts.iter().map(|f| format!("`{f} in {text}`")).collect();
                 self.out.push(CheckError::AmbiguousWord {
                     word: text.clone(),
                     facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
@@ -440,9 +478,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 match values.iter().position(|v| v == w) {
                     Some(i) => Some(Lit::Enum(i as u32)),
                     None => {
-                        let help = suggest::did_you_mean(w, values.iter().copied())
-                            .or_else(|| Some(format!("`{fact}` is one of {}", set_text_of(&values))));
-                        self.out.push(mismatch(String::from("not in the declared set"), help));
+                        let help = suggest::did_you_mean(w, values.iter().copied()).or_else(|| {
+                            Some(format!("`{fact}` is one of {}", set_text_of(&values)))
+                        });
+                        self.out
+                            .push(mismatch(String::from("not in the declared set"), help));
                         None
                     }
                 }
@@ -530,9 +570,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
 fn atom_of(ty: &FactType, lit: &Lit) -> Atom {
     match (ty, lit) {
         (FactType::Number(points), Lit::Num(n)) => number_atom(points, *n),
-        (FactType::String(literals), Lit::Str(s)) => {
-            literals.iter().position(|l| l == s).unwrap_or(literals.len()) as Atom
-        }
+        (FactType::String(literals), Lit::Str(s)) => literals
+            .iter()
+            .position(|l| l == s)
+            .unwrap_or(literals.len()) as Atom,
         (_, Lit::Enum(i)) => *i,
         (_, Lit::Bool(b)) => Atom::from(*b),
         _ => 0,
@@ -555,12 +596,16 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
             Constraint::Always => Constraint::Never,
         },
         Pred::Is(id, lits) => {
-            let Some(fact) = facts.get(id.0 as usize) else { return Constraint::Always };
+            let Some(fact) = facts.get(id.0 as usize) else {
+                return Constraint::Always;
+            };
             let atoms = lits.iter().map(|lit| atom_of(&fact.ty, lit));
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
         }
         Pred::Cmp(id, op, t) => {
-            let Some(fact) = facts.get(id.0 as usize) else { return Constraint::Always };
+            let Some(fact) = facts.get(id.0 as usize) else {
+                return Constraint::Always;
+            };
             let atoms = (0..fact.ty.value_atoms()).filter(|atom| {
                 let x = fact
                     .representative(*atom)
@@ -601,7 +646,9 @@ pub(super) fn reduce(
             }
             Constraint::On(fact, set) => match conditions.iter().position(|(f, _)| *f == fact) {
                 Some(i) => {
-                    if let (Some((_, existing)), Some(first_span)) = (conditions.get_mut(i), spans.get(i)) {
+                    if let (Some((_, existing)), Some(first_span)) =
+                        (conditions.get_mut(i), spans.get(i))
+                    {
                         let narrowed = existing.intersect(&set);
                         if narrowed.is_empty() && !existing.is_empty() {
                             never.get_or_insert((*span, Some(*first_span)));
@@ -635,8 +682,14 @@ pub(super) fn reduce(
     }
     let mut order: Vec<usize> = (0..conditions.len()).collect();
     order.sort_by_key(|i| conditions.get(*i).map(|(f, _)| *f));
-    let sorted_conditions = order.iter().filter_map(|i| conditions.get(*i).cloned()).collect();
-    let sorted_spans = order.iter().filter_map(|i| spans.get(*i).copied()).collect();
+    let sorted_conditions = order
+        .iter()
+        .filter_map(|i| conditions.get(*i).cloned())
+        .collect();
+    let sorted_spans = order
+        .iter()
+        .filter_map(|i| spans.get(*i).copied())
+        .collect();
     CheckedRule {
         id,
         span: rule.span,

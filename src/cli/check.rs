@@ -27,17 +27,29 @@ pub fn run(args: Args) -> ExitCode {
                     tree.depth()
                 );
             }
-            println!("ok: 0 errors, {} warnings", warnings.warning_count());
+            println!(
+                "ok: 0 errors, {}",
+                plural(warnings.warning_count(), "warning")
+            );
             ExitCode::SUCCESS
         }
         Err(report) => {
             print_report(&report);
             eprintln!(
-                "failed: {} errors, {} warnings",
-                report.error_count(),
-                report.warning_count()
+                "failed: {}, {}",
+                plural(report.error_count(), "error"),
+                plural(report.warning_count(), "warning")
             );
             ExitCode::from(1)
         }
+    }
+}
+
+/// "1 error", "2 errors".
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -38,7 +38,11 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let name = if args.facts == "-" { "<stdin>" } else { &args.facts };
+    let name = if args.facts == "-" {
+        "<stdin>"
+    } else {
+        &args.facts
+    };
     match policies.evaluate_json(name, &text, args.trace) {
         Ok(decisions) => {
             match args.format {

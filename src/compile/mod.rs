@@ -104,7 +104,11 @@ impl Builder<'_> {
     }
 
     /// The conditions of a rule that are still open on this path.
-    fn open<'r>(&'r self, rule: RuleId, tested: &'r [bool]) -> impl Iterator<Item = (FactId, &'r AtomSet)> + 'r {
+    fn open<'r>(
+        &'r self,
+        rule: RuleId,
+        tested: &'r [bool],
+    ) -> impl Iterator<Item = (FactId, &'r AtomSet)> + 'r {
         self.policy
             .rule(rule)
             .into_iter()
@@ -147,7 +151,12 @@ impl Builder<'_> {
         let fact = first_open
             .iter()
             .copied()
-            .max_by_key(|f| (uses.get(f.0 as usize).copied().unwrap_or(0), std::cmp::Reverse(*f)))
+            .max_by_key(|f| {
+                (
+                    uses.get(f.0 as usize).copied().unwrap_or(0),
+                    std::cmp::Reverse(*f),
+                )
+            })
             .unwrap_or(FactId(0));
         let atoms = self.policy.fact(fact).map_or(0, |f| f.atom_count());
         let mut below = tested.to_vec();
@@ -217,7 +226,13 @@ fn shadowed(tree: &DecisionTree) -> Vec<CheckError> {
                 )
             })
             .collect();
-        let help = if tree.policy.rules.iter().take_while(|e| e.id < rule.id).any(|e| e.verdict != rule.verdict) {
+        let help = if tree
+            .policy
+            .rules
+            .iter()
+            .take_while(|e| e.id < rule.id)
+            .any(|e| e.verdict != rule.verdict)
+        {
             String::from("move the rule above the rules that cover it, narrow them, or delete it")
         } else {
             String::from("it decides what earlier rules already decide: delete it, or narrow the earlier rules")

@@ -13,7 +13,10 @@ use crate::source::Span;
 #[derive(Clone, Debug, Error, Diagnostic)]
 pub enum EvalError {
     #[error("facts are not valid JSON: {message}")]
-    #[diagnostic(code(verdict::facts::syntax), help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}"))]
+    #[diagnostic(
+        code(verdict::facts::syntax),
+        help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}")
+    )]
     Syntax {
         message: String,
         #[label("here")]
@@ -21,7 +24,10 @@ pub enum EvalError {
     },
 
     #[error("facts must be a JSON object, found {found}")]
-    #[diagnostic(code(verdict::facts::not_object), help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}"))]
+    #[diagnostic(
+        code(verdict::facts::not_object),
+        help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}")
+    )]
     NotObject {
         found: &'static str,
         #[label("not an object")]
@@ -91,7 +97,8 @@ impl EvalError {
 
     /// Adds the label in the facts text, given where that text starts in the source map.
     pub fn locate(&mut self, text: &str, base: u32) {
-        let to_span = |(start, end): (usize, usize)| Span::new(base + start as u32, base + end as u32);
+        let to_span =
+            |(start, end): (usize, usize)| Span::new(base + start as u32, base + end as u32);
         match self {
             EvalError::Missing { keys, at, key, .. } => {
                 let found = super::locate::locate(text, keys);

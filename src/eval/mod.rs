@@ -55,17 +55,17 @@ enum Read {
 
 impl DecisionTree {
     /// Decides for `facts`: the rule that applies, or `None` when no rule does.
-    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, EvalError> {
+    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Box<EvalError>> {
         self.walk(facts, false).map(|walk| walk.rule)
     }
 
     /// Like [`evaluate`](Self::evaluate), also recording each fact read.
-    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, EvalError> {
+    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Box<EvalError>> {
         if !facts.is_object() {
-            return Err(EvalError::NotObject {
+            return Err(Box::new(EvalError::NotObject {
                 found: json_kind(facts),
                 span: None,
-            });
+            }));
         }
         let mut steps = Vec::new();
         let mut node = self.root;
@@ -105,7 +105,12 @@ impl DecisionTree {
     }
 
     /// The slow path: some fact below `node` is unknown.
-    fn unknown_walk(&self, node: NodeId, facts: &Value, steps: Vec<Step>) -> Result<Walk, EvalError> {
+    fn unknown_walk(
+        &self,
+        node: NodeId,
+        facts: &Value,
+        steps: Vec<Step>,
+    ) -> Result<Walk, Box<EvalError>> {
         let mut memo = HashMap::new();
         let possible = self.possible(node, facts, &mut memo);
         match possible.results.as_slice() {
@@ -113,12 +118,17 @@ impl DecisionTree {
                 rule: *rule,
                 trace: steps,
             }),
-            _ => Err(self.unknown_error(&possible)),
+            _ => Err(Box::new(self.unknown_error(&possible))),
         }
     }
 
     /// Every decision reachable from `node` over all values of the unknown facts.
-    fn possible(&self, node: NodeId, facts: &Value, memo: &mut HashMap<NodeId, Possible>) -> Possible {
+    fn possible(
+        &self,
+        node: NodeId,
+        facts: &Value,
+        memo: &mut HashMap<NodeId, Possible>,
+    ) -> Possible {
         if let Some(known) = memo.get(&node) {
             return known.clone();
         }

@@ -56,7 +56,11 @@ impl SyntaxError {
 
 /// Turns pest's error into ours: what was expected in words, and the token
 /// that was found instead, labelled.
-pub(super) fn from_pest(file: &SourceFile, text: &str, err: &pest::error::Error<Rule>) -> SyntaxError {
+pub(super) fn from_pest(
+    file: &SourceFile,
+    text: &str,
+    err: &pest::error::Error<Rule>,
+) -> SyntaxError {
     let pos = match err.location {
         pest::error::InputLocation::Pos(pos) => pos,
         pest::error::InputLocation::Span((start, _)) => start,
@@ -86,7 +90,15 @@ pub(super) fn from_pest(file: &SourceFile, text: &str, err: &pest::error::Error<
         words.push("something else");
     }
     let span = file.span(pos, pos + len);
-    if rest.starts_with('"') && !rest.lines().next().unwrap_or_default().get(1..).unwrap_or_default().contains('"') {
+    if rest.starts_with('"')
+        && !rest
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .get(1..)
+            .unwrap_or_default()
+            .contains('"')
+    {
         return SyntaxError::Unexpected {
             expected: String::from("a string closed on the same line"),
             found: String::from("an unclosed string"),
@@ -96,9 +108,13 @@ pub(super) fn from_pest(file: &SourceFile, text: &str, err: &pest::error::Error<
         };
     }
     let help = if words.contains(&describe(Rule::verdict).1) {
-        Some(String::from("a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`"))
+        Some(String::from(
+            "a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`",
+        ))
     } else if words.contains(&describe(Rule::rbrace).1) {
-        Some(String::from("every `{` of a `when` block or a value set needs its `}`"))
+        Some(String::from(
+            "every `{` of a `when` block or a value set needs its `}`",
+        ))
     } else {
         None
     };
@@ -148,18 +164,27 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
             (0, "a verdict (`can`, `cannot` or `-> OUTCOME`)")
         }
         Rule::string | Rule::text | Rule::string_inner => (0, "a quoted string"),
-        Rule::policy_decl | Rule::kw_policy => (0, "`policy NAME` (every policy file starts with one)"),
+        Rule::policy_decl | Rule::kw_policy => {
+            (0, "`policy NAME` (every policy file starts with one)")
+        }
         Rule::fact_type | Rule::enum_type | Rule::kw_bool | Rule::kw_number | Rule::kw_string => {
             (0, "a type (`{value ...}`, `bool`, `number` or `string`)")
         }
         Rule::kw_at => (0, "`at` and the JSON path the fact is read from"),
-        Rule::path | Rule::path_key | Rule::key => (0, "a JSON path such as `subscription.channel`"),
+        Rule::path | Rule::path_key | Rule::key => {
+            (0, "a JSON path such as `subscription.channel`")
+        }
         Rule::kw_match => (0, "`match` (as in `first match`)"),
         Rule::ident => (1, "a name"),
-        Rule::literal | Rule::set_literal | Rule::number | Rule::kw_true | Rule::kw_false => (1, "a value"),
-        Rule::word | Rule::term | Rule::negated | Rule::comparison | Rule::in_test | Rule::value_set => {
-            (1, "a condition")
+        Rule::literal | Rule::set_literal | Rule::number | Rule::kw_true | Rule::kw_false => {
+            (1, "a value")
         }
+        Rule::word
+        | Rule::term
+        | Rule::negated
+        | Rule::comparison
+        | Rule::in_test
+        | Rule::value_set => (1, "a condition"),
         Rule::EOI => (2, "the end of the file"),
         Rule::nl => (2, "the end of the line"),
         Rule::fact_option | Rule::kw_optional | Rule::kw_default | Rule::default_clause => {

@@ -116,7 +116,8 @@ impl Lower<'_> {
                         match option.as_rule() {
                             Rule::kw_optional => optional = Some(self.span(&option)),
                             Rule::default_clause => {
-                                let literal = option.into_inner().find(|p| p.as_rule() == Rule::literal);
+                                let literal =
+                                    option.into_inner().find(|p| p.as_rule() == Rule::literal);
                                 if let Some(literal) = literal {
                                     default = Some(self.literal(literal)?);
                                 }
@@ -142,7 +143,10 @@ impl Lower<'_> {
 
     fn fact_type(&self, pair: Pair<'_, Rule>) -> Result<Spanned<FactType>> {
         let span = self.span(&pair);
-        let inner = pair.into_inner().next().ok_or_else(|| self.missing(span, "a type"))?;
+        let inner = pair
+            .into_inner()
+            .next()
+            .ok_or_else(|| self.missing(span, "a type"))?;
         let ty = match inner.as_rule() {
             Rule::kw_bool => FactType::Bool,
             Rule::kw_number => FactType::Number,

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the only callers of the library
 //! in them, so that fixtures are loaded and rendered one way.
 
-#![allow(dead_code)]
+#![allow(dead_code)] // each test crate uses a part of these helpers
 
 use std::path::Path;
 

@@ -1,0 +1,242 @@
+//! The `verdict` binary, run for real: stdout, stderr and the exit code of
+//! each command, snapshotted.
+
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `verdict ARGS` from the crate root, feeding `stdin`; returns a
+/// transcript of exit code, stdout and stderr.
+fn run(args: &[&str], stdin: Option<&str>) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .spawn()
+        .expect("the binary runs");
+    {
+        let mut input = child.stdin.take().expect("stdin is piped");
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .expect("stdin takes the input");
+    }
+    let output = child.wait_with_output().expect("the binary finishes");
+    let code = output.status.code().unwrap_or(-1);
+    let transcript = format!(
+        "exit: {code}\n--- stdout\n{}--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (code, transcript)
+}
+
+#[test]
+fn eval_human() {
+    let (code, out) = run(&["eval", "examples/license-csp-transfer.json"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_json_has_the_documented_shape() {
+    let (code, out) = run(
+        &[
+            "eval",
+            "--format",
+            "json",
+            "examples/usage-advisor-migrate.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next())
+        .unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(stdout).expect("stdout is JSON");
+    let decision = &value["decisions"][0];
+    let keys: Vec<&str> = decision
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys.len(), 5, "{keys:?}");
+    for key in ["policy", "decision", "rule", "reason", "see"] {
+        assert!(decision.get(key).is_some(), "missing {key}");
+    }
+    // It parses back into the library's Decision.
+    let back: Vec<verdict::Decision> =
+        serde_json::from_value(value["decisions"].clone()).expect("decisions deserialize");
+    assert_eq!(back[0].decision, "manual-migrate");
+}
+
+#[test]
+fn eval_none_in_json() {
+    let (code, out) = run(
+        &["eval", "--format", "json", "-"],
+        Some(
+            r#"{"subscription":{"billing":"license","channel":"Syndication"},"partner":{"role":"direct"},"request":{"action":"support"}}"#,
+        ),
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_trace() {
+    let (code, out) = run(&["eval", "--trace", "examples/reseller-invite.json"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_reads_stdin() {
+    let (code, out) = run(
+        &["eval", "-"],
+        Some(r#"{"partner":{"role":"indirect_provider"},"request":{"action":"invite"}}"#),
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_bad_facts_exit_1() {
+    let (code, out) = run(&["eval", "examples/typo-in-channel.json"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_missing_file_exit_1() {
+    let (code, out) = run(&["eval", "no/such/facts.json"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_with_policies_dir() {
+    let (code, out) = run(
+        &[
+            "eval",
+            "--policies",
+            "policies/multichannel",
+            "examples/reseller-invite.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    // The directory holds the same pack as the built-in one.
+    let (_, builtin) = run(&["eval", "examples/reseller-invite.json"], None);
+    assert_eq!(out, builtin);
+}
+
+#[test]
+fn eval_with_broken_policies_exit_1() {
+    let (code, out) = run(
+        &[
+            "eval",
+            "--policies",
+            "tests/fixtures/check/err/duplicate-across-files",
+            "examples/reseller-invite.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn eval_policies_dir_without_policies_exit_1() {
+    let (code, out) = run(
+        &[
+            "eval",
+            "--policies",
+            "examples",
+            "examples/reseller-invite.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn check_builtin_pack() {
+    let (code, out) = run(&["check"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn check_pack_directory() {
+    let (code, out) = run(&["check", "policies/multichannel"], None);
+    assert_eq!(code, 0);
+    let (_, builtin) = run(&["check"], None);
+    assert_eq!(out, builtin);
+}
+
+#[test]
+fn check_reports_warnings_and_succeeds() {
+    let dir = tempdir("warnings");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/check/err/shadowed.policy"
+        ),
+        dir.join("shadowed.policy"),
+    )
+    .expect("copy fixture");
+    let (code, out) = run(&["check", dir.to_str().expect("utf-8 path")], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("verdict::shadowed"), "{out}");
+    assert!(out.contains("ok: 0 errors, 1 warning"), "{out}");
+}
+
+#[test]
+fn check_errors_exit_1() {
+    let (code, out) = run(
+        &["check", "tests/fixtures/check/err/duplicate-across-files"],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn misuse_exits_2() {
+    let (code, out) = run(&["eval"], None);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(out);
+    let (code, _) = run(&["eval", "--format", "yaml", "x.json"], None);
+    assert_eq!(code, 2);
+    let (code, _) = run(&["frobnicate"], None);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn help_exits_0() {
+    let (code, out) = run(&["--help"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+/// A fresh directory under the target dir, for tests that need files.
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
