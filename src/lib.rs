@@ -40,6 +40,11 @@ pub mod syntax;
 mod builtin;
 mod suggest;
 
+/// The README's Rust examples, run as doc tests so they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};

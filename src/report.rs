@@ -102,17 +102,51 @@ impl Report {
 
     /// Renders every problem with a theme of your choice.
     pub fn render_with(&self, theme: GraphicalTheme, width: usize) -> String {
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+        // Never split words at hyphens or break long words: code, outcome
+        // names and paths in help texts must stay copyable.
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(width)
+            .with_break_words(false)
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
         let mut out = String::new();
         for problem in &self.problems {
+            // Snippets of very long lines are unreadable, and miette cannot
+            // pad past 65,535 columns: name the place instead.
+            let far = problem
+                .labels()
+                .into_iter()
+                .flatten()
+                .map(|label| label.offset() as u32)
+                .find(|offset| self.line_length_at(*offset) > MAX_SNIPPET_LINE);
             let attached = WithSource {
                 inner: problem,
-                source: &self.sources,
+                source: far.is_none().then_some(&self.sources),
             };
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, &attached);
+            if let Some(offset) = far {
+                let place = self.sources.file_at(offset).map(|file| {
+                    let (line, column) = file.line_col(offset);
+                    format!("{}:{line}:{column}", file.name)
+                });
+                out.push_str(&format!(
+                    "  at {} (the line is too long to show)\n",
+                    place.unwrap_or_default()
+                ));
+            }
         }
         out
+    }
+}
+
+/// Lines longer than this (in bytes) are not shown in a snippet.
+const MAX_SNIPPET_LINE: usize = 1_000;
+
+impl Report {
+    fn line_length_at(&self, offset: u32) -> usize {
+        self.sources
+            .file_at(offset)
+            .map_or(0, |file| file.line_length(offset))
     }
 }
 
@@ -146,7 +180,7 @@ impl Diagnostic for Report {
 #[derive(Debug)]
 struct WithSource<'a> {
     inner: &'a Problem,
-    source: &'a SourceMap,
+    source: Option<&'a SourceMap>,
 }
 
 impl std::fmt::Display for WithSource<'_> {
@@ -171,7 +205,7 @@ impl Diagnostic for WithSource<'_> {
         self.inner.url()
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source)
+        self.source.map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         self.inner.labels()

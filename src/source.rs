@@ -86,6 +86,22 @@ impl SourceFile {
         self.text.get(start..end)
     }
 
+    /// The length in bytes of the line that holds a global offset.
+    pub fn line_length(&self, offset: u32) -> usize {
+        let local = (offset.saturating_sub(self.base) as usize).min(self.text.len());
+        let start = self
+            .text
+            .get(..local)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let end = self
+            .text
+            .get(local..)
+            .and_then(|t| t.find('\n'))
+            .map_or(self.text.len(), |i| local + i);
+        end - start
+    }
+
     /// The 1-based line and column of a global offset in this file.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let local = (offset.saturating_sub(self.base) as usize).min(self.text.len());

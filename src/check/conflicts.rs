@@ -16,8 +16,6 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
             if let Some(witness) = overlap(first, second) {
                 let facts = policy.facts_json(&witness);
                 out.push(CheckError::Conflict {
-                    first_line: first.location.clone(),
-                    second_line: second.location.clone(),
                     first_verdict: first.verdict.as_str().to_string(),
                     second_verdict: second.verdict.as_str().to_string(),
                     first: first.span,

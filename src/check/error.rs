@@ -10,10 +10,7 @@ use crate::source::Span;
 #[derive(Clone, Debug, Error, Diagnostic)]
 pub enum CheckError {
     #[error("{what} `{name}` is declared twice")]
-    #[diagnostic(
-        code(verdict::duplicate),
-        help("remove one of the declarations, or rename one")
-    )]
+    #[diagnostic(code(verdict::duplicate))]
     Duplicate {
         what: &'static str,
         name: String,
@@ -21,6 +18,8 @@ pub enum CheckError {
         first: Span,
         #[label(primary, "declared again here")]
         again: Span,
+        #[help]
+        help: &'static str,
     },
 
     #[error("unknown word `{word}`")]
@@ -33,9 +32,11 @@ pub enum CheckError {
         help: Option<String>,
     },
 
-    #[error("ambiguous word `{word}`: it is a value of {facts}")]
+    #[error("ambiguous {what} `{word}`: it could mean {facts}")]
     #[diagnostic(code(verdict::ambiguous_word))]
     AmbiguousWord {
+        /// "word" or "value set"
+        what: &'static str,
         word: String,
         facts: String,
         #[label("which fact?")]
@@ -58,8 +59,9 @@ pub enum CheckError {
     #[diagnostic(code(verdict::unknown_outcome))]
     UnknownOutcome {
         name: String,
-        #[label("not `allow`, `deny` or a declared outcome")]
+        #[label("{expected}")]
         span: Span,
+        expected: &'static str,
         #[help]
         help: Option<String>,
     },
@@ -147,8 +149,6 @@ pub enum CheckError {
     #[error("conflicting rules: one decides `{first_verdict}`, the other `{second_verdict}`, for the same facts")]
     #[diagnostic(code(verdict::conflict))]
     Conflict {
-        first_line: String,
-        second_line: String,
         first_verdict: String,
         second_verdict: String,
         #[label("decides `{first_verdict}`")]
@@ -162,9 +162,10 @@ pub enum CheckError {
     #[error("rule can never match")]
     #[diagnostic(code(verdict::never_matches), severity(Warning))]
     NeverMatches {
-        #[label("this condition")]
+        #[label(primary, "{label}")]
         span: Span,
-        #[label("contradicts this one")]
+        label: &'static str,
+        #[label("this condition")]
         other: Option<Span>,
         #[help]
         help: String,
@@ -175,7 +176,8 @@ pub enum CheckError {
     Shadowed {
         #[label(primary, "never decides")]
         span: Span,
-        #[label(collection, "covered by this rule")]
+        /// The earlier rules that overlap it, each labelled with its decision.
+        #[label(collection)]
         by: Vec<miette::LabeledSpan>,
         #[help]
         help: String,

@@ -100,6 +100,7 @@ fn check_policy(
                         name: String::from("otherwise"),
                         first: previous.span,
                         again: word.span,
+                        help: "a policy has one `otherwise`: keep the one you mean",
                     }),
                     None => {
                         otherwise = Some(word);
@@ -112,6 +113,7 @@ fn check_policy(
                         name: String::from("first match"),
                         first: previous,
                         again: *at,
+                        help: "say `first match` once per policy",
                     }),
                     None => first_match = Some(*at),
                 },
@@ -122,6 +124,7 @@ fn check_policy(
                             name: decl.name.node.clone(),
                             first: previous.span,
                             again: decl.name.span,
+                            help: "remove one of the declarations, or rename one",
                         });
                         continue;
                     }
@@ -141,6 +144,7 @@ fn check_policy(
                             name: decl.name.node.clone(),
                             first: previous.name.span,
                             again: decl.name.span,
+                            help: "remove one of the declarations, or rename one",
                         });
                         continue;
                     }

@@ -93,6 +93,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                                 name: value.node.clone(),
                                 first: first.span,
                                 again: value.span,
+                                help: "list each value once",
                             });
                             continue;
                         }
@@ -234,6 +235,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 self.out.push(CheckError::UnknownOutcome {
                     name,
                     span,
+                    expected: "not `allow`, `deny` or a declared outcome",
                     help: Some(help),
                 });
             }
@@ -337,15 +339,22 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 None
             }
             _ => {
-                let facts: Vec<&str> = candidates
-                    .iter()
-                    .map(|(id, _)| self.fact_name(*id))
-                    .collect();
-                let rewrites: Vec<String> =
-                    facts.iter().map(|f| format!("`{f} = {text}`")).collect();
+                let mut meanings = Vec::new();
+                let mut rewrites = Vec::new();
+                for (id, _) in &candidates {
+                    let fact = self.fact_name(*id);
+                    if self.info(*id).is_some_and(|f| f.kind == Kind::Bool) {
+                        meanings.push(format!("the bool fact `{fact}`"));
+                        rewrites.push(format!("`{fact} = true`"));
+                    } else {
+                        meanings.push(format!("a value of `{fact}`"));
+                        rewrites.push(format!("`{fact} = {text}`"));
+                    }
+                }
                 self.out.push(CheckError::AmbiguousWord {
+                    what: "word",
                     word: text.to_string(),
-                    facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
+                    facts: join_or(&meanings),
                     span: word.span,
                     help: format!("name the fact: write {}", join_or(&rewrites)),
                 });
@@ -447,8 +456,14 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 let rewrites: Vec<String> =
                     facts.iter().map(|f| format!("`{f} in {text}`")).collect();
                 self.out.push(CheckError::AmbiguousWord {
+                    what: "value set",
                     word: text.clone(),
-                    facts: join_and(&facts.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>()),
+                    facts: join_or(
+                        &facts
+                            .iter()
+                            .map(|f| format!("values of `{f}`"))
+                            .collect::<Vec<_>>(),
+                    ),
                     span: set.span,
                     help: format!("name the fact: write {}", join_or(&rewrites)),
                 });
@@ -667,11 +682,22 @@ pub(super) fn reduce(
         }
     }
     if let Some((span, other)) = never {
-        let help = match other {
-            Some(_) => String::from("a rule's conditions must all hold at once; these two cannot"),
-            None => String::from("this condition holds for no facts at all"),
+        let (label, help) = match other {
+            Some(_) => (
+                "cannot hold together with it",
+                String::from("a rule's conditions must all hold at once; these two cannot"),
+            ),
+            None => (
+                "holds for no facts",
+                String::from("this condition holds for no facts at all; remove it, or the rule"),
+            ),
         };
-        out.push(CheckError::NeverMatches { span, other, help });
+        out.push(CheckError::NeverMatches {
+            span,
+            label,
+            other,
+            help,
+        });
         // An unsatisfiable rule keeps an empty condition so later stages skip it.
         if let Some((_, set)) = conditions.first_mut() {
             *set = AtomSet::empty(set.universe());
@@ -719,6 +745,7 @@ pub(super) fn verdict_named(
             out.push(CheckError::UnknownOutcome {
                 name: name.to_string(),
                 span,
+                expected: "not `none`, `allow`, `deny` or a declared outcome",
                 help: suggest::did_you_mean(name, names.iter().copied())
                     .or_else(|| Some(declare_outcome_help(name))),
             });

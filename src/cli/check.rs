@@ -19,12 +19,12 @@ pub fn run(args: Args) -> ExitCode {
             print_report(&warnings);
             for tree in policies.trees() {
                 println!(
-                    "policy {}: {} rules, {} facts; decision tree of {} nodes, at most {} tests per decision",
+                    "policy {}: {}, {}; decision tree of {}, at most {} per decision",
                     tree.policy.name,
-                    tree.policy.rules.len(),
-                    tree.policy.facts.len(),
-                    tree.nodes.len(),
-                    tree.depth()
+                    plural(tree.policy.rules.len(), "rule"),
+                    plural(tree.policy.facts.len(), "fact"),
+                    plural(tree.nodes.len(), "node"),
+                    plural(tree.depth(), "test"),
                 );
             }
             println!(

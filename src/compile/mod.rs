@@ -213,29 +213,26 @@ fn shadowed(tree: &DecisionTree) -> Vec<CheckError> {
         if !rule.is_satisfiable() || decides.get(rule.id.0 as usize).copied().unwrap_or(true) {
             continue;
         }
-        let by: Vec<miette::LabeledSpan> = tree
+        let covering: Vec<&crate::check::CheckedRule> = tree
             .policy
             .rules
             .iter()
             .take_while(|earlier| earlier.id < rule.id)
             .filter(|earlier| crate::check::overlap(earlier, rule).is_some())
+            .collect();
+        let by = covering
+            .iter()
             .map(|earlier| {
                 miette::LabeledSpan::at(
                     earlier.span,
-                    format!("covers it, deciding `{}`", earlier.verdict.as_str()),
+                    format!("covers part of it, deciding `{}`", earlier.verdict.as_str()),
                 )
             })
             .collect();
-        let help = if tree
-            .policy
-            .rules
-            .iter()
-            .take_while(|e| e.id < rule.id)
-            .any(|e| e.verdict != rule.verdict)
-        {
-            String::from("move the rule above the rules that cover it, narrow them, or delete it")
+        let help = if covering.iter().any(|e| e.verdict != rule.verdict) {
+            String::from("rule order decides here: move the rule above the rules that cover it, narrow them, or delete it")
         } else {
-            String::from("it decides what earlier rules already decide: delete it, or narrow the earlier rules")
+            String::from("earlier rules already decide the same for every case it matches: delete it, or narrow them")
         };
         warnings.push(CheckError::Shadowed {
             span: rule.span,

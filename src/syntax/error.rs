@@ -19,12 +19,27 @@ pub enum SyntaxError {
         label: String,
         #[help]
         help: Option<String>,
+        #[label("this `{{` is never closed")]
+        unclosed: Option<Span>,
     },
 
-    #[error("number `{text}` is too large")]
+    #[error("nested more than {limit} levels deep")]
+    #[diagnostic(
+        code(verdict::syntax::too_deep),
+        help(
+            "`when` blocks, value sets and `not`s nest at most {limit} levels; flatten the policy"
+        )
+    )]
+    TooDeep {
+        limit: usize,
+        #[label("too deep here")]
+        span: Span,
+    },
+
+    #[error("number `{text}` is out of range")]
     #[diagnostic(
         code(verdict::syntax::number),
-        help("numbers are 64-bit floating point; write a value below 1e308")
+        help("numbers are 64-bit floating point: they lie between -1e308 and 1e308")
     )]
     BadNumber {
         text: String,
@@ -37,7 +52,9 @@ impl SyntaxError {
     /// Where the error is, as a byte offset into `file`'s text.
     pub(super) fn offset_in(&self, file: &SourceFile) -> usize {
         let span = match self {
-            SyntaxError::Unexpected { span, .. } | SyntaxError::BadNumber { span, .. } => *span,
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::TooDeep { span, .. } => *span,
         };
         span.start.saturating_sub(file.base()) as usize
     }
@@ -49,7 +66,9 @@ impl SyntaxError {
 
     pub fn span(&self) -> Span {
         match self {
-            SyntaxError::Unexpected { span, .. } | SyntaxError::BadNumber { span, .. } => *span,
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::TooDeep { span, .. } => *span,
         }
     }
 }
@@ -105,6 +124,7 @@ pub(super) fn from_pest(
             span,
             label: String::from("this string is not closed"),
             help: Some(String::from("close it with `\"` on the same line; a long text continues on the next line with a new string")),
+            unclosed: None,
         };
     }
     let help = if words.contains(&describe(Rule::verdict).1) {
@@ -118,13 +138,49 @@ pub(super) fn from_pest(
     } else {
         None
     };
+    let unclosed = if words.contains(&describe(Rule::rbrace).1) {
+        unclosed_brace(text).map(|at| file.span(at, at + 1))
+    } else {
+        None
+    };
     SyntaxError::Unexpected {
         expected: join_or(&words),
         found,
         span,
         label: String::from("unexpected here"),
         help,
+        unclosed,
     }
+}
+
+/// The offset of the last `{` that no `}` closes, skipping strings and comments.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\n' => {
+                in_string = false;
+                in_comment = false;
+            }
+            _ if in_comment => {}
+            '\\' if in_string => {
+                escaped = !escaped;
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '#' if !in_string => in_comment = true,
+            '{' if !in_string => open.push(i),
+            '}' if !in_string => {
+                open.pop();
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    open.pop()
 }
 
 /// Names the token at the start of `rest` and its length in bytes.

@@ -53,6 +53,7 @@ impl Lower<'_> {
             help: Some(String::from(
                 "this is a bug in verdict's parser: please report it with this file",
             )),
+            unclosed: None,
         }
     }
 

@@ -22,8 +22,15 @@ struct PolicyParser;
 /// How many syntax errors one file reports before the parser gives up.
 const MAX_ERRORS_PER_FILE: usize = 20;
 
+/// How deeply `when` blocks, value sets and `not`s may nest. The parser
+/// and the lowering recurse once per level, so this bounds their stack use.
+pub const MAX_NESTING: usize = 64;
+
 /// Parses one policy file, reporting every syntax error it can find.
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<SyntaxError>> {
+    if let Some(error) = too_deep(file) {
+        return Err(vec![error]);
+    }
     let mut text = file.text.clone();
     let mut errors = Vec::new();
     loop {
@@ -73,4 +80,66 @@ fn blank_line(text: &mut String, offset: usize) -> bool {
         .collect();
     text.replace_range(start..end, &blank);
     true
+}
+
+/// Finds the first place nested deeper than [`MAX_NESTING`]: braces, or
+/// `not`s in a row. Strings and comments are skipped.
+fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
+    let text = file.text.as_bytes();
+    let mut depth = 0usize;
+    let mut nots = 0usize;
+    let mut i = 0;
+    while let Some(&byte) = text.get(i) {
+        match byte {
+            b'"' => {
+                i += 1;
+                while let Some(&b) = text.get(i) {
+                    match b {
+                        b'\\' => i += 1,
+                        b'"' | b'\n' => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while text.get(i).is_some_and(|b| *b != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'n' if text.get(i..i + 4) == Some(b"not ")
+                && (i == 0
+                    || !text
+                        .get(i - 1)
+                        .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')) =>
+            {
+                nots += 1;
+                i += 3;
+            }
+            b' ' | b'\t' | b'\r' => {}
+            _ if byte.is_ascii_alphanumeric() || byte == b'_' => {
+                // A word other than `not` ends a run of `not`s.
+                while text
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                {
+                    i += 1;
+                }
+                nots = 0;
+                continue;
+            }
+            _ => nots = 0,
+        }
+        if depth > MAX_NESTING || nots > MAX_NESTING {
+            return Some(SyntaxError::TooDeep {
+                limit: MAX_NESTING,
+                span: file.span(i, (i + 1).min(text.len())),
+            });
+        }
+        i += 1;
+    }
+    None
 }
