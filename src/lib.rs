@@ -331,8 +331,10 @@ fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
     for path in paths {
         let name = path.display().to_string();
         let bytes = std::fs::read(&path).map_err(|e| io(e, &name))?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| LoadError::NotUtf8 { path: name.clone() })?;
+        let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+            path: name.clone(),
+            offset: e.utf8_error().valid_up_to(),
+        })?;
         files.push((name, text));
     }
     Ok(files)
@@ -357,9 +359,10 @@ pub fn read_facts(path: &str) -> Result<String, Report> {
             }),
         })
     })?;
-    String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|e| {
         fail(LoadError::NotUtf8 {
             path: path.to_string(),
+            offset: e.utf8_error().valid_up_to(),
         })
     })
 }

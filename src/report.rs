@@ -22,12 +22,12 @@ pub enum LoadError {
         help: Option<String>,
     },
 
-    #[error("`{path}` is not UTF-8 text")]
+    #[error("`{path}` is not UTF-8 text: invalid byte at offset {offset}")]
     #[diagnostic(
         code(verdict::io::not_utf8),
-        help("policy and facts files are UTF-8; convert this one, e.g. with `iconv -t UTF-8`")
+        help("policy and facts files are UTF-8; convert this one from its encoding, e.g. `iconv -f LATIN1 -t UTF-8`")
     )]
-    NotUtf8 { path: String },
+    NotUtf8 { path: String, offset: usize },
 
     #[error("no policy files in `{path}`")]
     #[diagnostic(
@@ -36,10 +36,10 @@ pub enum LoadError {
     )]
     NoPolicies { path: String },
 
-    #[error("`{path}` is too large ({size} bytes)")]
+    #[error("`{path}` ({size} bytes) does not fit: the files of one run are too large in all")]
     #[diagnostic(
         code(verdict::io::too_large),
-        help("verdict reads files of up to 2 GiB in all")
+        help("the policy files and the facts of one run add up to at most 2 GiB")
     )]
     TooLarge { path: String, size: usize },
 }
@@ -107,6 +107,7 @@ impl Report {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(width)
             .with_break_words(false)
+            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
             .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
         let mut out = String::new();
         for problem in &self.problems {

@@ -94,3 +94,38 @@ fn every_code_is_documented() {
         "codes without a `## `code`` entry in docs/diagnostics.md: {missing:?}"
     );
 }
+
+/// The rendered examples in docs/diagnostics.md are real: every line of a
+/// block that starts with a diagnostic code appears in some snapshot (blocks
+/// marked as trimmed with `…` excepted).
+#[test]
+fn documented_examples_match_the_snapshots() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).expect("docs exist");
+    let mut snapshots = String::new();
+    for entry in std::fs::read_dir(root.join("tests/snapshots")).expect("snapshots dir") {
+        let path = entry.expect("entry").path();
+        snapshots.push_str(&std::fs::read_to_string(path).expect("snapshot is UTF-8"));
+    }
+    let mut checked = 0;
+    for block in docs.split("```text\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default();
+        let starts_with_code = block
+            .lines()
+            .next()
+            .is_some_and(|l| l.starts_with("verdict::"));
+        // Examples of codes without a fixture come from the command line.
+        let from_fixture = block.contains("tests/fixtures/");
+        if !starts_with_code || !from_fixture || block.contains('…') {
+            continue;
+        }
+        for line in block.lines() {
+            assert!(
+                snapshots.contains(line),
+                "docs/diagnostics.md shows a line no snapshot has:\n{line}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} documented examples checked");
+}

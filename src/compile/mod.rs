@@ -223,9 +223,14 @@ fn shadowed(tree: &DecisionTree) -> Vec<CheckError> {
         let by = covering
             .iter()
             .map(|earlier| {
+                let how = if covers(earlier, rule) {
+                    "covers it"
+                } else {
+                    "covers part of it"
+                };
                 miette::LabeledSpan::at(
                     earlier.span,
-                    format!("covers part of it, deciding `{}`", earlier.verdict.as_str()),
+                    format!("{how}, deciding `{}`", earlier.verdict.as_str()),
                 )
             })
             .collect();
@@ -241,4 +246,14 @@ fn shadowed(tree: &DecisionTree) -> Vec<CheckError> {
         });
     }
     warnings
+}
+
+/// Whether `wide` matches every facts object that `narrow` matches.
+fn covers(wide: &crate::check::CheckedRule, narrow: &crate::check::CheckedRule) -> bool {
+    wide.conditions.iter().all(|(fact, set)| {
+        narrow
+            .condition(*fact)
+            .is_some_and(|narrow_set| narrow_set.is_subset(set))
+            || set.is_full()
+    })
 }

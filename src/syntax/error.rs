@@ -39,7 +39,7 @@ pub enum SyntaxError {
     #[error("number `{text}` is out of range")]
     #[diagnostic(
         code(verdict::syntax::number),
-        help("numbers are 64-bit floating point: they lie between -1e308 and 1e308")
+        help("numbers are 64-bit floating point: they lie between about -1.8e308 and 1.8e308")
     )]
     BadNumber {
         text: String,
@@ -139,7 +139,7 @@ pub(super) fn from_pest(
         None
     };
     let unclosed = if words.contains(&describe(Rule::rbrace).1) {
-        unclosed_brace(text).map(|at| file.span(at, at + 1))
+        unclosed_brace(text.get(..pos).unwrap_or_default()).map(|at| file.span(at, at + 1))
     } else {
         None
     };
@@ -153,7 +153,8 @@ pub(super) fn from_pest(
     }
 }
 
-/// The offset of the last `{` that no `}` closes, skipping strings and comments.
+/// The offset of the innermost `{` that no `}` closes by the end of `text`,
+/// skipping strings and comments.
 fn unclosed_brace(text: &str) -> Option<usize> {
     let mut open = Vec::new();
     let mut in_string = false;

@@ -90,6 +90,7 @@ fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
     let mut nots = 0usize;
     let mut i = 0;
     while let Some(&byte) = text.get(i) {
+        let token_start = i;
         match byte {
             b'"' => {
                 i += 1;
@@ -136,7 +137,7 @@ fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
         if depth > MAX_NESTING || nots > MAX_NESTING {
             return Some(SyntaxError::TooDeep {
                 limit: MAX_NESTING,
-                span: file.span(i, (i + 1).min(text.len())),
+                span: file.span(token_start, (i + 1).min(text.len())),
             });
         }
         i += 1;
