@@ -228,11 +228,13 @@ impl PolicySet {
         for tree in &self.trees {
             match tree.walk(facts, trace) {
                 Ok(walk) => decisions.push(decision(&tree.policy, walk, trace)),
-                Err(mut error) => {
-                    if let Some((text, base)) = text {
-                        error.locate(text, base);
+                Err(errors) => {
+                    for mut error in errors {
+                        if let Some((text, base)) = text {
+                            error.locate(text, base);
+                        }
+                        problems.push(Problem::from(error));
                     }
-                    problems.push(Problem::from(*error));
                     // One error about the facts' shape is enough.
                     if matches!(
                         problems.last(),

@@ -34,6 +34,13 @@ pub enum EvalError {
         span: Option<Span>,
     },
 
+    #[error("policy `{policy}` reached no decision")]
+    #[diagnostic(
+        code(verdict::internal),
+        help("this is a bug in verdict: please report it with the policy and the facts")
+    )]
+    NoDecision { policy: String },
+
     #[error("missing fact `{path}`: policy `{policy}` needs it to decide")]
     #[diagnostic(code(verdict::facts::missing))]
     Missing {
@@ -91,7 +98,9 @@ impl EvalError {
             EvalError::Missing { path, .. }
             | EvalError::WrongType { path, .. }
             | EvalError::NotInSet { path, .. } => Some(path),
-            EvalError::Syntax { .. } | EvalError::NotObject { .. } => None,
+            EvalError::Syntax { .. }
+            | EvalError::NotObject { .. }
+            | EvalError::NoDecision { .. } => None,
         }
     }
 
@@ -116,7 +125,7 @@ impl EvalError {
                 let end = text.trim_end().len().max(start);
                 *span = Some(to_span((start, end)));
             }
-            EvalError::Syntax { .. } => {}
+            EvalError::Syntax { .. } | EvalError::NoDecision { .. } => {}
         }
     }
 }

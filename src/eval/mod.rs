@@ -55,17 +55,18 @@ enum Read {
 
 impl DecisionTree {
     /// Decides for `facts`: the rule that applies, or `None` when no rule does.
-    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Box<EvalError>> {
+    /// On failure, one error per unknown fact the decision depends on.
+    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Vec<EvalError>> {
         self.walk(facts, false).map(|walk| walk.rule)
     }
 
     /// Like [`evaluate`](Self::evaluate), also recording each fact read.
-    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Box<EvalError>> {
+    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Vec<EvalError>> {
         if !facts.is_object() {
-            return Err(Box::new(EvalError::NotObject {
+            return Err(vec![EvalError::NotObject {
                 found: json_kind(facts),
                 span: None,
-            }));
+            }]);
         }
         let mut steps = Vec::new();
         let mut node = self.root;
@@ -110,7 +111,7 @@ impl DecisionTree {
         node: NodeId,
         facts: &Value,
         steps: Vec<Step>,
-    ) -> Result<Walk, Box<EvalError>> {
+    ) -> Result<Walk, Vec<EvalError>> {
         let mut memo = HashMap::new();
         let possible = self.possible(node, facts, &mut memo);
         match possible.results.as_slice() {
@@ -118,7 +119,7 @@ impl DecisionTree {
                 rule: *rule,
                 trace: steps,
             }),
-            _ => Err(Box::new(self.unknown_error(&possible))),
+            _ => Err(self.unknown_errors(&possible)),
         }
     }
 
@@ -164,94 +165,117 @@ impl DecisionTree {
         result
     }
 
-    fn unknown_error(&self, possible: &Possible) -> EvalError {
+    /// One error per unknown fact that the decision depends on.
+    fn unknown_errors(&self, possible: &Possible) -> Vec<EvalError> {
         let policy = &self.policy;
-        let Some((fact_id, why)) = possible.culprits.first() else {
-            return EvalError::Missing {
+        if possible.culprits.is_empty() {
+            // Edges cover every atom, so a walk always reaches a leaf.
+            return vec![EvalError::NoDecision {
                 policy: policy.name.clone(),
-                path: String::new(),
-                keys: Vec::new(),
-                at: None,
-                key: String::new(),
-                declared: policy.span,
-                fact: String::new(),
-                help: String::from("no decision could be made"),
-            };
-        };
-        let Some(fact) = policy.fact(*fact_id) else {
-            return EvalError::NotObject {
-                found: "unknown",
-                span: None,
-            };
-        };
+            }];
+        }
         let outcomes = describe_outcomes(policy, &possible.results);
-        let others: Vec<String> = possible
+        let mut errors: Vec<EvalError> = possible
             .culprits
             .iter()
-            .skip(1)
-            .filter_map(|(f, _)| policy.fact(*f))
-            .map(|f| format!("`{}`", f.path_string()))
-            .collect();
-        let also = if others.is_empty() {
-            String::new()
-        } else {
-            format!("; it also depends on {}", others.join(", "))
-        };
-        match why {
-            Unknown::Missing => EvalError::Missing {
-                policy: policy.name.clone(),
-                path: fact.path_string(),
-                keys: fact.path.clone(),
-                at: None,
-                key: fact.path.last().cloned().unwrap_or_default(),
-                declared: fact.span,
-                fact: fact.name.clone(),
-                help: format!(
-                    "add it ({}): depending on it, the decision is {outcomes}{also}",
-                    example_value(fact)
-                ),
-            },
-            Unknown::NotObject(depth, value) => {
-                let keys: Vec<String> = fact.path.iter().take(*depth).cloned().collect();
-                EvalError::WrongType {
-                    path: keys.join("."),
-                    keys,
-                    found: json_kind(value).to_string(),
-                    expected: "an object",
-                    at: None,
-                    declared: fact.span,
-                    fact: fact.name.clone(),
-                    help: Some(format!("`{}` is read from inside it", fact.path_string())),
-                }
-            }
-            Unknown::Misfit(Misfit::Type { expected }, value) => EvalError::WrongType {
-                path: fact.path_string(),
-                keys: fact.path.clone(),
-                found: json_kind(value).to_string(),
-                expected,
-                at: None,
-                declared: fact.span,
-                fact: fact.name.clone(),
-                help: Some(format!("depending on it, the decision is {outcomes}{also}")),
-            },
-            Unknown::Misfit(Misfit::NotInSet, value) => {
-                let text = value.as_str().unwrap_or_default().to_string();
-                let allowed = match &fact.ty {
-                    crate::check::FactType::Enum(values) => values.clone(),
-                    _ => Vec::new(),
+            .filter_map(|(fact_id, why)| {
+                let fact = policy.fact(*fact_id)?;
+                let others: Vec<String> = possible
+                    .culprits
+                    .iter()
+                    .filter(|(other, _)| other != fact_id)
+                    .filter_map(|(other, _)| policy.fact(*other))
+                    .map(|other| format!("`{}`", other.path_string()))
+                    .collect();
+                let depending = if others.is_empty() {
+                    String::from("depending on it")
+                } else {
+                    format!("depending on it and on {}", others.join(", "))
                 };
-                let help = crate::suggest::did_you_mean(&text, allowed.iter().map(String::as_str))
-                    .or_else(|| Some(format!("depending on it, the decision is {outcomes}{also}")));
-                EvalError::NotInSet {
-                    path: fact.path_string(),
-                    keys: fact.path.clone(),
-                    value: text,
-                    allowed: allowed_text(&allowed),
-                    at: None,
-                    declared: fact.span,
-                    fact: fact.name.clone(),
-                    help,
-                }
+                Some(unknown_error(
+                    policy,
+                    fact,
+                    why,
+                    &format!("{depending}, the decision is {outcomes}"),
+                ))
+            })
+            .collect();
+        // Facts under one value that is not an object share one error.
+        let mut seen: Vec<String> = Vec::new();
+        errors.retain(|error| match error {
+            EvalError::WrongType {
+                path,
+                expected: "an object",
+                ..
+            } => {
+                let first = !seen.contains(path);
+                seen.push(path.clone());
+                first
+            }
+            _ => true,
+        });
+        errors
+    }
+}
+
+/// The error for one unknown fact; `consequence` says what it changes.
+fn unknown_error(
+    policy: &CheckedPolicy,
+    fact: &Fact,
+    why: &Unknown,
+    consequence: &str,
+) -> EvalError {
+    match why {
+        Unknown::Missing => EvalError::Missing {
+            policy: policy.name.clone(),
+            path: fact.path_string(),
+            keys: fact.path.clone(),
+            at: None,
+            key: fact.path.last().cloned().unwrap_or_default(),
+            declared: fact.span,
+            fact: fact.name.clone(),
+            help: format!("add it ({}): {consequence}", example_value(fact)),
+        },
+        Unknown::NotObject(depth, value) => {
+            let keys: Vec<String> = fact.path.iter().take(*depth).cloned().collect();
+            EvalError::WrongType {
+                path: keys.join("."),
+                keys,
+                found: json_kind(value).to_string(),
+                expected: "an object",
+                at: None,
+                declared: fact.span,
+                fact: fact.name.clone(),
+                help: Some(format!("`{}` is read from inside it", fact.path_string())),
+            }
+        }
+        Unknown::Misfit(Misfit::Type { expected }, value) => EvalError::WrongType {
+            path: fact.path_string(),
+            keys: fact.path.clone(),
+            found: json_kind(value).to_string(),
+            expected,
+            at: None,
+            declared: fact.span,
+            fact: fact.name.clone(),
+            help: Some(consequence.to_string()),
+        },
+        Unknown::Misfit(Misfit::NotInSet, value) => {
+            let text = value.as_str().unwrap_or_default().to_string();
+            let allowed = match &fact.ty {
+                crate::check::FactType::Enum(values) => values.clone(),
+                _ => Vec::new(),
+            };
+            let help = crate::suggest::did_you_mean(&text, allowed.iter().map(String::as_str))
+                .unwrap_or_else(|| consequence.to_string());
+            EvalError::NotInSet {
+                path: fact.path_string(),
+                keys: fact.path.clone(),
+                value: text,
+                allowed: allowed_text(&allowed),
+                at: None,
+                declared: fact.span,
+                fact: fact.name.clone(),
+                help: Some(help),
             }
         }
     }
