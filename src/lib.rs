@@ -100,10 +100,15 @@ impl PolicySet {
         PolicySet::from_sources(builtin::FILES.iter().copied())
     }
 
-    /// Loads every `*.policy` file of a directory.
-    pub fn from_dir(dir: impl AsRef<Path>) -> Result<PolicySet, Report> {
-        let files = read_policy_dir(dir.as_ref())
-            .map_err(|e| Report::new(SourceMap::new(), vec![e.into()]))?;
+    /// Loads one `.policy` file, or every `*.policy` file of a directory
+    /// (not of its subdirectories), in the order of their names.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<PolicySet, Report> {
+        let files = read_policy_files(path.as_ref()).map_err(|errors| {
+            Report::new(
+                SourceMap::new(),
+                errors.into_iter().map(Problem::from).collect(),
+            )
+        })?;
         PolicySet::from_sources(files)
     }
 
@@ -304,42 +309,62 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
-/// The `*.policy` files of a directory, sorted by name.
-fn read_policy_dir(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
-    let shown = dir.display().to_string();
-    let io = |reason: std::io::Error, path: &str| LoadError::Io {
+/// The text of a `.policy` file, or of the `*.policy` files of a directory
+/// sorted by name; every file that cannot be read is reported.
+fn read_policy_files(path: &Path) -> Result<Vec<(String, String)>, Vec<LoadError>> {
+    let shown = path.display().to_string();
+    let io = |reason: &std::io::Error, path: &str| LoadError::Io {
         path: path.to_string(),
-        reason: io_reason(&reason),
+        reason: io_reason(reason),
         help: None,
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
-        path: shown.clone(),
-        reason: io_reason(&e),
-        help: Some(String::from("pass a directory that holds `*.policy` files")),
-    })?;
-    let mut paths = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| io(e, &shown))?;
-        let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "policy") && path.is_file() {
-            paths.push(path);
+    let paths = if path.is_file() {
+        vec![path.to_path_buf()]
+    } else {
+        let entries = std::fs::read_dir(path).map_err(|e| {
+            vec![LoadError::Io {
+                path: shown.clone(),
+                reason: io_reason(&e),
+                help: Some(String::from(
+                    "pass a `.policy` file or a directory that holds `*.policy` files",
+                )),
+            }]
+        })?;
+        let mut paths = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| vec![io(&e, &shown)])?;
+            let path = entry.path();
+            // `is_file` follows symbolic links; a dangling or looping link is skipped.
+            if path.extension().is_some_and(|ext| ext == "policy") && path.is_file() {
+                paths.push(path);
+            }
         }
-    }
-    paths.sort();
-    if paths.is_empty() {
-        return Err(LoadError::NoPolicies { path: shown });
-    }
+        paths.sort();
+        if paths.is_empty() {
+            return Err(vec![LoadError::NoPolicies { path: shown }]);
+        }
+        paths
+    };
     let mut files = Vec::new();
+    let mut errors = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| io(e, &name))?;
-        let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
-            path: name.clone(),
-            offset: e.utf8_error().valid_up_to(),
-        })?;
-        files.push((name, text));
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => files.push((name, text)),
+                Err(e) => errors.push(LoadError::NotUtf8 {
+                    path: name,
+                    offset: e.utf8_error().valid_up_to(),
+                }),
+            },
+            Err(e) => errors.push(io(&e, &name)),
+        }
     }
-    Ok(files)
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Reads a facts file (`-` for standard input) as text.

@@ -240,3 +240,26 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+#[test]
+fn policies_may_be_one_file() {
+    let (code, out) = run(
+        &["eval", "--policies", "tests/fixtures/check/ok/all-constructs.policy", "-"],
+        Some(r#"{"user":{"role":"staff","badge":true},"door":{"floor":1}}"#),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("building: allow"), "{out}");
+    let (code, out) = run(&["check", "tests/fixtures/check/ok/all-constructs.policy"], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn every_unreadable_policy_file_is_reported() {
+    let dir = tempdir("unreadable");
+    std::fs::write(dir.join("a.policy"), b"policy a\n\xff\xfe can\n").expect("write");
+    std::fs::write(dir.join("b.policy"), b"policy b\n\xc0 can\n").expect("write");
+    let (code, out) = run(&["check", dir.to_str().expect("utf-8 path")], None);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("verdict::io::not_utf8").count(), 2, "{out}");
+    assert!(out.contains("invalid byte at offset 9"), "{out}");
+}

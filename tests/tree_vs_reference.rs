@@ -72,12 +72,48 @@ fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()
     }
 }
 
+/// In a unique policy that loaded, no facts make rules with different
+/// verdicts match: checked over every combination of atoms.
+fn at_most_one_verdict(policy: &CheckedPolicy, text: &str) -> Result<(), TestCaseError> {
+    let counts: Vec<usize> = policy
+        .facts
+        .iter()
+        .map(|f| f.atom_count() as usize)
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut atoms = vec![0 as Atom; counts.len()];
+    for mut combo in 0..total {
+        for (i, n) in counts.iter().enumerate() {
+            atoms[i] = (combo % n) as Atom;
+            combo /= n;
+        }
+        let mut verdicts = policy
+            .rules
+            .iter()
+            .filter(|r| r.is_satisfiable() && r.matches(&atoms))
+            .map(|r| &r.verdict);
+        if let Some(first) = verdicts.next() {
+            for other in verdicts {
+                prop_assert_eq!(
+                    first,
+                    other,
+                    "undetected conflict in\n{}\nat atoms {:?}",
+                    text,
+                    atoms
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A random fact declaration.
 #[derive(Clone, Debug)]
 enum FactKind {
     Enum(Vec<String>),
     Bool,
     Number,
+    String,
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +131,7 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
         3 => (2usize..5).prop_map(|n| FactKind::Enum((0..n).map(|i| format!("v{i}")).collect())),
         1 => Just(FactKind::Bool),
         1 => Just(FactKind::Number),
+        1 => Just(FactKind::String),
     ];
     prop::collection::vec((kind, 0u8..3), 1..5).prop_map(|facts| {
         facts
@@ -124,12 +161,14 @@ fn declaration(fact: &FactSpec) -> String {
         FactKind::Enum(values) => format!("{{{}}}", values.join(" ")),
         FactKind::Bool => String::from("bool"),
         FactKind::Number => String::from("number"),
+        FactKind::String => String::from("string"),
     };
     let presence = match (fact.presence, &fact.kind) {
         (1, _) => String::from(" optional"),
         (2, FactKind::Enum(values)) => format!(" default {}", values[0]),
         (2, FactKind::Bool) => String::from(" default false"),
         (2, FactKind::Number) => String::from(" default 1"),
+        (2, FactKind::String) => String::from(" default \"b\""),
         _ => String::new(),
     };
     format!("fact {}: {ty} at in.{}{presence}\n", fact.name, fact.name)
@@ -156,8 +195,19 @@ fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
             let op = ["<", "<=", ">", ">=", "=", "!="][b as usize % 6];
             format!("{not}{} {op} {k}", fact.name)
         }
+        FactKind::String => {
+            let v = STRINGS[a as usize % STRINGS.len()];
+            let w = STRINGS[b as usize % STRINGS.len()];
+            match form % 3 {
+                0 => format!("{not}{} = \"{v}\"", fact.name),
+                1 => format!("{not}{} != \"{v}\"", fact.name),
+                _ => format!("{not}{} in {{\"{v}\" \"{w}\"}}", fact.name),
+            }
+        }
     }
 }
+
+const STRINGS: [&str; 3] = ["a", "b", "c"];
 
 fn verdict(pick: u8) -> &'static str {
     ["can", "cannot", "-> out-a", "-> out b"][pick as usize % 4]
@@ -219,6 +269,7 @@ fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
                 let xs = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.5];
                 json!(xs[pick as usize % xs.len()])
             }
+            FactKind::String => json!(["a", "b", "c", "d", ""][pick as usize % 5]),
         }),
     }
 }
@@ -273,6 +324,9 @@ proptest! {
             }
         };
         let tree = &set.trees()[0];
+        if !first_match {
+            at_most_one_verdict(&tree.policy, &text)?;
+        }
         for picks in &inputs {
             let input = facts_object(&facts, picks);
             let expected = reference(&tree.policy, &input);

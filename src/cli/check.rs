@@ -7,8 +7,8 @@ use super::{load, print_report};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Directory of `*.policy` files [default: the built-in multichannel pack]
-    #[arg(value_name = "DIR")]
+    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    #[arg(value_name = "PATH")]
     dir: Option<PathBuf>,
 }
 

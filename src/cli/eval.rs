@@ -9,8 +9,8 @@ use super::{load, print_report, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Directory of `*.policy` files [default: the built-in multichannel pack]
-    #[arg(long, value_name = "DIR")]
+    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    #[arg(long, value_name = "PATH")]
     policies: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]

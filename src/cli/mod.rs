@@ -53,10 +53,10 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// Loads the policies of a directory, or the built-in pack.
+/// Loads the policies of a file or directory, or the built-in pack.
 fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
     match dir {
-        Some(dir) => PolicySet::from_dir(dir),
+        Some(path) => PolicySet::from_path(path),
         None => PolicySet::builtin(),
     }
 }
