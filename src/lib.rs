@@ -189,6 +189,63 @@ impl PolicySet {
         text: &str,
         trace: bool,
     ) -> Result<Vec<Decision>, Report> {
+        let facts = self.parse_facts(name, text)?;
+        self.decide(&facts.value, trace, Some((text, facts.base)))
+            .map_err(|mut report| {
+                report.sources = facts.sources;
+                report
+            })
+    }
+
+    /// Explains each policy's decision for facts given as JSON text: the
+    /// facts read (with their place in the text), the facts not read, what
+    /// became of every rule and, with `why_not`, the smallest changes that
+    /// would reach that decision instead.
+    pub fn explain_json(
+        &self,
+        name: &str,
+        text: &str,
+        why_not: Option<&str>,
+    ) -> Result<Vec<eval::Explanation>, Report> {
+        let facts = self.parse_facts(name, text)?;
+        let mut explanations = Vec::new();
+        let mut problems = Vec::new();
+        for tree in &self.trees {
+            match tree.explain(&self.sources, &facts.value, why_not) {
+                Ok(mut explanation) => {
+                    for read in &mut explanation.read {
+                        let keys = tree
+                            .policy
+                            .facts
+                            .iter()
+                            .find(|f| f.name == read.fact)
+                            .map(|f| f.path.clone())
+                            .unwrap_or_default();
+                        read.at = eval::locate(text, &keys).map(|(start, _)| {
+                            let (line, column) = line_col(text, start);
+                            format!("{name}:{line}:{column}")
+                        });
+                    }
+                    explanations.push(explanation);
+                }
+                Err(errors) => {
+                    for mut error in errors {
+                        error.locate(text, facts.base);
+                        problems.push(Problem::from(error));
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(explanations)
+        } else {
+            Err(Report::new(facts.sources, problems))
+        }
+    }
+
+    /// Parses facts text, adding it to a copy of the policies' sources so
+    /// that diagnostics can point into it.
+    fn parse_facts(&self, name: &str, text: &str) -> Result<ParsedFacts, Report> {
         let mut sources = self.sources.clone();
         let Some(file) = sources.add(name, text) else {
             let error = LoadError::TooLarge {
@@ -198,8 +255,12 @@ impl PolicySet {
             return Err(Report::new(sources, vec![error.into()]));
         };
         let base = sources.file(file).map_or(0, |f| f.base());
-        let facts: Value = match serde_json::from_str(text) {
-            Ok(facts) => facts,
+        match serde_json::from_str(text) {
+            Ok(value) => Ok(ParsedFacts {
+                sources,
+                value,
+                base,
+            }),
             Err(err) => {
                 let offset = offset_of(text, err.line(), err.column());
                 let end = (offset + 1).min(text.len()).max(offset);
@@ -212,14 +273,9 @@ impl PolicySet {
                     message,
                     span: source::Span::new(base + offset as u32, base + end as u32),
                 };
-                return Err(Report::new(sources, vec![error.into()]));
+                Err(Report::new(sources, vec![error.into()]))
             }
-        };
-        self.decide(&facts, trace, Some((text, base)))
-            .map_err(|mut report| {
-                report.sources = sources;
-                report
-            })
+        }
     }
 
     fn decide(
@@ -297,6 +353,22 @@ fn decision(policy: &CheckedPolicy, walk: eval::Walk, trace: bool) -> Decision {
             trace,
         },
     }
+}
+
+/// Facts parsed from text, with the sources that now include that text.
+struct ParsedFacts {
+    sources: SourceMap,
+    value: Value,
+    /// Where the text starts in `sources`.
+    base: u32,
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// The byte offset of a 1-based line and column (serde_json counts columns in bytes).

@@ -102,54 +102,92 @@ impl Report {
 
     /// Renders every problem with a theme of your choice.
     pub fn render_with(&self, theme: GraphicalTheme, width: usize) -> String {
-        // Never split words at hyphens or break long words: code, outcome
-        // names and paths in help texts must stay copyable.
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(width)
-            .with_break_words(false)
-            .with_word_separator(textwrap::WordSeparator::AsciiSpace)
-            .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
         let mut out = String::new();
         for problem in &self.problems {
-            // Snippets of very long lines are unreadable, and miette cannot
-            // pad past 65,535 columns: name the place instead.
-            let far = problem
-                .labels()
-                .into_iter()
-                .flatten()
-                .map(|label| label.offset() as u32)
-                .find(|offset| self.line_length_at(*offset) > MAX_SNIPPET_LINE);
-            let attached = WithSource {
-                inner: problem,
-                source: far.is_none().then_some(&self.sources),
-            };
-            // Writing into a String cannot fail.
-            let _ = handler.render_report(&mut out, &attached);
-            if let Some(offset) = far {
-                let place = self.sources.file_at(offset).map(|file| {
-                    let (line, column) = file.line_col(offset);
-                    format!("{}:{line}:{column}", file.name)
-                });
-                out.push_str(&format!(
-                    "  at {} (the line is too long to show)\n",
-                    place.unwrap_or_default()
-                ));
-            }
+            render_diagnostic(&self.sources, problem, theme.clone(), width, &mut out);
         }
         out
     }
 }
 
-/// Lines longer than this (in bytes) are not shown in a snippet.
-const MAX_SNIPPET_LINE: usize = 1_000;
-
-impl Report {
-    fn line_length_at(&self, offset: u32) -> usize {
-        self.sources
-            .file_at(offset)
-            .map_or(0, |file| file.line_length(offset))
+/// Renders one diagnostic whose spans point into `sources`.
+pub fn render_diagnostic(
+    sources: &SourceMap,
+    diagnostic: &dyn Diagnostic,
+    theme: GraphicalTheme,
+    width: usize,
+    out: &mut String,
+) {
+    // Never split words at hyphens or break long words: code, outcome
+    // names and paths in help texts must stay copyable.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation);
+    // Snippets of very long lines are unreadable, and miette cannot pad past
+    // 65,535 columns: name the place instead.
+    let far = diagnostic
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|label| label.offset() as u32)
+        .find(|offset| {
+            sources
+                .file_at(*offset)
+                .is_some_and(|file| file.line_length(*offset) > MAX_SNIPPET_LINE)
+        });
+    let attached = WithSource {
+        inner: diagnostic,
+        source: far.is_none().then_some(sources),
+    };
+    // Writing into a String cannot fail.
+    let _ = handler.render_report(out, &attached);
+    if let Some(offset) = far {
+        let place = sources.file_at(offset).map(|file| {
+            let (line, column) = file.line_col(offset);
+            format!("{}:{line}:{column}", file.name)
+        });
+        out.push_str(&format!(
+            "  at {} (the line is too long to show)\n",
+            place.unwrap_or_default()
+        ));
     }
 }
+
+/// A remark that is not a problem: a message with labels, shown like a
+/// diagnostic (explanations use it to point at rules).
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub message: String,
+    pub labels: Vec<miette::LabeledSpan>,
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// Lines longer than this (in bytes) are not shown in a snippet.
+const MAX_SNIPPET_LINE: usize = 1_000;
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,13 +218,13 @@ impl Diagnostic for Report {
 /// A diagnostic with the source code its spans point into.
 #[derive(Debug)]
 struct WithSource<'a> {
-    inner: &'a Problem,
+    inner: &'a dyn Diagnostic,
     source: Option<&'a SourceMap>,
 }
 
 impl std::fmt::Display for WithSource<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.inner.fmt(f)
+        std::fmt::Display::fmt(self.inner, f)
     }
 }
 

@@ -244,12 +244,20 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 #[test]
 fn policies_may_be_one_file() {
     let (code, out) = run(
-        &["eval", "--policies", "tests/fixtures/check/ok/all-constructs.policy", "-"],
+        &[
+            "eval",
+            "--policies",
+            "tests/fixtures/check/ok/all-constructs.policy",
+            "-",
+        ],
         Some(r#"{"user":{"role":"staff","badge":true},"door":{"floor":1}}"#),
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("building: allow"), "{out}");
-    let (code, out) = run(&["check", "tests/fixtures/check/ok/all-constructs.policy"], None);
+    let (code, out) = run(
+        &["check", "tests/fixtures/check/ok/all-constructs.policy"],
+        None,
+    );
     assert_eq!(code, 0, "{out}");
 }
 
@@ -262,4 +270,135 @@ fn every_unreadable_policy_file_is_reported() {
     assert_eq!(code, 1);
     assert_eq!(out.matches("verdict::io::not_utf8").count(), 2, "{out}");
     assert!(out.contains("invalid byte at offset 9"), "{out}");
+}
+
+#[test]
+fn tree_text() {
+    let (code, out) = run(&["tree"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn tree_json_stats() {
+    let (code, out) = run(&["tree", "--format", "json"], None);
+    assert_eq!(code, 0);
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    let stats = &value["policies"][0]["stats"];
+    assert_eq!(value["policies"][0]["policy"], "multichannel");
+    for key in ["nodes", "tests", "leaves", "depth", "shared"] {
+        assert!(stats[key].is_u64(), "{key} in {stats}");
+    }
+}
+
+#[test]
+fn tree_dot_renders() {
+    let (code, out) = run(&["tree", "--format", "dot"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("digraph policy_multichannel"), "{out}");
+}
+
+#[test]
+fn explain_human() {
+    let (code, out) = run(&["explain", "examples/license-csp-transfer.json"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_why_not() {
+    let (code, out) = run(
+        &[
+            "explain",
+            "--why-not",
+            "allow",
+            "examples/reseller-invite.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_json() {
+    let (code, out) = run(
+        &[
+            "explain",
+            "--format",
+            "json",
+            "--why-not",
+            "manual-migrate",
+            "examples/license-csp-transfer.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    let e = &value["explanations"][0];
+    assert_eq!(e["decision"], "deny");
+    assert_eq!(e["read"][0]["path"], "request.action");
+    assert_eq!(
+        e["read"][0]["at"],
+        "examples/license-csp-transfer.json:4:26"
+    );
+    assert_eq!(
+        e["unread"],
+        serde_json::json!(["partner.role", "partner.designated_admin"])
+    );
+    assert_eq!(e["rules"].as_array().unwrap().len(), 10);
+    assert_eq!(e["rules"][0]["status"], "decided");
+    assert_eq!(e["rules"][1]["status"], "ruled-out");
+    assert_eq!(
+        e["rules"][1]["condition"],
+        "{Direct Advisor Open EA ThirdParty}"
+    );
+    // The cheapest way to `manual-migrate`: usage, another channel, support or migrate.
+    let best = &e["why_not"]["alternatives"][0];
+    assert_eq!(best["rule"], "policies/multichannel/channels.policy:15");
+    let paths: Vec<&str> = best["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "request.action",
+            "subscription.billing",
+            "subscription.channel"
+        ]
+    );
+    // Applying the change reaches the decision.
+    let mut facts: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/license-csp-transfer.json")).unwrap();
+    merge(&mut facts, &best["facts"]);
+    let set = verdict::PolicySet::builtin().unwrap();
+    assert_eq!(set.evaluate(&facts).unwrap()[0].decision, "manual-migrate");
+}
+
+fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
+    match (into, from) {
+        (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+            }
+        }
+        (slot, value) => *slot = value.clone(),
+    }
 }

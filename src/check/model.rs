@@ -149,6 +149,33 @@ impl Fact {
         self.ty.representative(atom)
     }
 
+    /// Words for a set of atoms: `CSP`, `{Direct Advisor}`, `< 0 or >= 3`.
+    /// Runs of neighbouring number atoms read as one interval.
+    pub fn describe_set(&self, set: &AtomSet) -> String {
+        let mut items: Vec<String> = Vec::new();
+        let absent = self.absent_atom();
+        if let FactType::Number(points) = &self.ty {
+            let mut atoms = set.iter().filter(|a| Some(*a) != absent).peekable();
+            while let Some(first) = atoms.next() {
+                let mut last = first;
+                while atoms.peek() == Some(&(last + 1)) {
+                    last += 1;
+                    atoms.next();
+                }
+                items.push(interval(points, first, last));
+            }
+            if absent.is_some_and(|a| set.contains(a)) {
+                items.push(String::from("absent"));
+            }
+            return items.join(" or ");
+        }
+        items.extend(set.iter().map(|a| self.describe_atom(a)));
+        match items.as_slice() {
+            [one] => one.clone(),
+            _ => format!("{{{}}}", items.join(" ")),
+        }
+    }
+
     /// Words for an atom, for trees and traces: `CSP`, `> 10`, `absent`.
     pub fn describe_atom(&self, atom: Atom) -> String {
         if Some(atom) == self.absent_atom() {
@@ -312,6 +339,37 @@ fn insert_at(root: &mut Value, path: &[String], value: Value) {
     }
     if let Value::Object(map) = node {
         map.insert(last.clone(), value);
+    }
+}
+
+/// The numbers of the atoms `first..=last`, as an interval in words.
+fn interval(points: &[f64], first: Atom, last: Atom) -> String {
+    let show = |k: usize| {
+        points
+            .get(k)
+            .map(|p| number_value(*p).to_string())
+            .unwrap_or_default()
+    };
+    let (first, last) = (first as usize, last as usize);
+    if first == last && first % 2 == 1 {
+        return show(first / 2);
+    }
+    // An even atom 2k lies above point k-1; an odd atom 2k+1 is point k.
+    let lower = if first % 2 == 1 {
+        Some(format!(">= {}", show(first / 2)))
+    } else {
+        (first / 2).checked_sub(1).map(|k| format!("> {}", show(k)))
+    };
+    let upper = if last % 2 == 1 {
+        Some(format!("<= {}", show(last / 2)))
+    } else {
+        (last / 2 < points.len()).then(|| format!("< {}", show(last / 2)))
+    };
+    match (lower, upper) {
+        (None, None) => String::from("any number"),
+        (Some(l), None) => l,
+        (None, Some(u)) => u,
+        (Some(l), Some(u)) => format!("{l} and {u}"),
     }
 }
 

@@ -5,6 +5,8 @@
 
 mod check;
 mod eval;
+mod explain;
+mod tree;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -26,6 +28,10 @@ enum Command {
     Eval(eval::Args),
     /// Check policies and print every diagnostic, warnings included
     Check(check::Args),
+    /// Explain a decision: the facts read, what ruled out each other rule, and what would change it
+    Explain(explain::Args),
+    /// Show the compiled decision tree of each policy
+    Tree(tree::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -35,7 +41,7 @@ pub enum Format {
 }
 
 /// Width diagnostics are wrapped at.
-const WIDTH: usize = 100;
+pub const WIDTH: usize = 100;
 
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -50,6 +56,8 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Check(args) => check::run(args),
+        Command::Tree(args) => tree::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

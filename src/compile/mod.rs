@@ -7,7 +7,11 @@
 //! The compiler also reports rules that never decide because earlier rules
 //! cover every case they match.
 
+mod render;
+
 use std::collections::HashMap;
+
+pub use render::TreeStats;
 
 use crate::check::{AtomSet, CheckError, CheckedPolicy, FactId, RuleId};
 

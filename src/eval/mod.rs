@@ -10,6 +10,7 @@
 //! unknown facts would agree on.
 
 mod error;
+mod explain;
 mod locate;
 
 use std::collections::HashMap;
@@ -17,6 +18,13 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 pub use error::EvalError;
+pub use explain::{Alternative, Change, Explanation, FactRead, RuleStatus, WhyNot};
+
+/// The byte range of the value at `path` in facts text, if it is there.
+pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let found = locate::locate(text, path);
+    (found.depth == path.len()).then_some(found.span).flatten()
+}
 
 use crate::check::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
 use crate::compile::{DecisionTree, Node, NodeId};

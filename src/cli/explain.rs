@@ -1,0 +1,235 @@
+//! `verdict explain`: why each policy decided what it did, and what would
+//! change the decision.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use verdict::eval::Explanation;
+use verdict::report::{render_diagnostic, Note};
+use verdict::PolicySet;
+
+use super::{load, print_report, Format, WIDTH};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    #[arg(long, value_name = "PATH")]
+    policies: Option<PathBuf>,
+    /// Also show the smallest changes to the facts that reach this decision
+    #[arg(long, value_name = "DECISION")]
+    why_not: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// The facts, a JSON object (`-` reads standard input)
+    #[arg(value_name = "FACTS")]
+    facts: String,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let policies = match load(args.policies.as_ref()) {
+        Ok(policies) => policies,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let text = match verdict::read_facts(&args.facts) {
+        Ok(text) => text,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let name = if args.facts == "-" {
+        "<stdin>"
+    } else {
+        &args.facts
+    };
+    match policies.explain_json(name, &text, args.why_not.as_deref()) {
+        Ok(explanations) => {
+            match args.format {
+                Format::Human => print!("{}", human(&policies, &explanations)),
+                Format::Json => {
+                    let value = serde_json::json!({ "explanations": explanations });
+                    println!("{value}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            print_report(&report);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
+    let theme = if std::io::stdout().is_terminal() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let mut out = String::new();
+    for e in explanations {
+        match &e.rule {
+            Some(rule) => out.push_str(&format!("{}: {}  (rule {rule})\n", e.policy, e.decision)),
+            None => out.push_str(&format!(
+                "{}: {}  (no rule applies)\n",
+                e.policy, e.decision
+            )),
+        }
+        out.push_str("\npath through the decision tree\n");
+        let rows: Vec<(String, String, String)> = e
+            .read
+            .iter()
+            .map(|read| {
+                let mut value = if read.value.is_null() {
+                    String::from("absent")
+                } else {
+                    read.value.to_string()
+                };
+                // Say which class a value fell in when it is not the value itself.
+                if value != read.matched && format!("\"{}\"", read.matched) != value {
+                    value.push_str(&format!(" ({})", read.matched));
+                }
+                let at = read
+                    .at
+                    .as_ref()
+                    .map(|at| format!("at {at}"))
+                    .unwrap_or_default();
+                (read.path.clone(), value, at)
+            })
+            .collect();
+        let path_width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
+        let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        for (path, value, at) in rows {
+            let line = format!("  {path:path_width$}  {value:value_width$}  {at}");
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        if e.read.is_empty() {
+            out.push_str("  (no fact was needed)\n");
+        }
+        if !e.unread.is_empty() {
+            out.push_str(&format!("not read: {}\n", e.unread.join(", ")));
+        }
+        out.push('\n');
+        render_diagnostic(
+            policies.sources(),
+            &rules_note(e),
+            theme.clone(),
+            WIDTH,
+            &mut out,
+        );
+        if let Some(why_not) = &e.why_not {
+            out.push_str(&format!("\nwhy not `{}`\n", why_not.decision));
+            if why_not.alternatives.is_empty() {
+                out.push_str(&format!(
+                    "  no facts lead policy {} to `{}`\n",
+                    e.policy, why_not.decision
+                ));
+            }
+            for alt in &why_not.alternatives {
+                let by = match &alt.rule {
+                    Some(rule) => format!("rule {rule} decides"),
+                    None => String::from("no rule applies, which decides"),
+                };
+                let changes = match alt.changes.len() {
+                    0 => String::from("with no change"),
+                    1 => String::from("change 1 fact"),
+                    n => format!("change {n} facts"),
+                };
+                out.push_str(&format!("  {changes}, and {by} `{}`\n", why_not.decision));
+                for change in &alt.changes {
+                    let to = if change.to.is_null() {
+                        String::from("(leave it out)")
+                    } else {
+                        change.to.to_string()
+                    };
+                    let from = if change.from.is_null() {
+                        String::from("absent")
+                    } else {
+                        change.from.to_string()
+                    };
+                    out.push_str(&format!("    {}: {from} → {to}", change.path));
+                    if change.any_of.starts_with('{') || change.any_of.contains(" or ") {
+                        out.push_str(&format!("  (any of {})", change.any_of));
+                    }
+                    out.push('\n');
+                }
+                if !alt.changes.is_empty() {
+                    out.push_str(&format!("    as facts: {}\n", alt.facts));
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The rules of a policy, labelled with what became of each. Rules in one
+/// `when` block ruled out by its shared condition get one label.
+fn rules_note(e: &Explanation) -> Note {
+    let mut labels: Vec<miette::LabeledSpan> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    for label in e.rules.iter().map(|rule| match rule.status {
+        "decided" => miette::LabeledSpan::new_primary_with_span(
+            Some(format!("decides `{}`", rule.decision)),
+            rule.span,
+        ),
+        "ruled-out" => miette::LabeledSpan::new_with_span(
+            Some(format!(
+                "rules it out: {}",
+                rule.because.clone().unwrap_or_default()
+            )),
+            rule.condition_span.unwrap_or(rule.span),
+        ),
+        "undetermined" => miette::LabeledSpan::new_with_span(
+            Some(format!(
+                "unknown: {}",
+                rule.because.clone().unwrap_or_default()
+            )),
+            rule.condition_span.unwrap_or(rule.span),
+        ),
+        _ => miette::LabeledSpan::new_with_span(
+            Some(format!(
+                "matches too; an earlier rule decides `{}`",
+                e.decision
+            )),
+            rule.span,
+        ),
+    }) {
+        match labels
+            .iter()
+            .position(|l| l.inner() == label.inner() && l.label() == label.label())
+        {
+            Some(i) => {
+                if let Some(n) = counts.get_mut(i) {
+                    *n += 1;
+                }
+            }
+            None => {
+                labels.push(label);
+                counts.push(1);
+            }
+        }
+    }
+    let labels = labels
+        .into_iter()
+        .zip(counts)
+        .map(|(label, n)| match (n, label.label()) {
+            (1, _) | (_, None) => label,
+            (n, Some(text)) => miette::LabeledSpan::new_with_span(
+                Some(text.replacen("rules it out", &format!("rules out {n} rules"), 1)),
+                *label.inner(),
+            ),
+        })
+        .collect();
+    Note {
+        message: format!("the rules of policy `{}`", e.policy),
+        labels,
+        help: None,
+    }
+}

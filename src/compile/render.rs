@@ -1,0 +1,248 @@
+//! Pictures of a decision tree: an indented text outline, Graphviz DOT, and
+//! the numbers that bound an evaluation's cost.
+
+use std::fmt::Write as _;
+
+use super::{DecisionTree, Node, NodeId};
+use crate::check::{AtomSet, FactId};
+
+/// Sizes of a compiled tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TreeStats {
+    /// All nodes, tests and leaves.
+    pub nodes: usize,
+    /// Nodes that test a fact.
+    pub tests: usize,
+    pub leaves: usize,
+    /// The most tests one evaluation can make.
+    pub depth: usize,
+    /// Tests reached from more than one parent: subtrees built once, used often.
+    pub shared: usize,
+}
+
+impl DecisionTree {
+    pub fn stats(&self) -> TreeStats {
+        let tests = self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n, Node::Test { .. }))
+            .count();
+        TreeStats {
+            nodes: self.nodes.len(),
+            tests,
+            leaves: self.nodes.len() - tests,
+            depth: self.depth(),
+            shared: self
+                .parents()
+                .iter()
+                .zip(&self.nodes)
+                .filter(|(p, n)| **p > 1 && matches!(n, Node::Test { .. }))
+                .count(),
+        }
+    }
+
+    /// How many distinct parents each node has.
+    fn parents(&self) -> Vec<usize> {
+        let mut parents = vec![0usize; self.nodes.len()];
+        for node in &self.nodes {
+            if let Node::Test { edges, .. } = node {
+                for child in distinct(edges) {
+                    if let Some(p) = parents.get_mut(child.0 as usize) {
+                        *p += 1;
+                    }
+                }
+            }
+        }
+        parents
+    }
+
+    /// The edges of a test node, grouped: each distinct child with the atoms
+    /// that lead to it, in words, in atom order.
+    pub fn grouped_edges(&self, fact: FactId, edges: &[NodeId]) -> Vec<(NodeId, String)> {
+        let mut groups: Vec<(NodeId, AtomSet)> = Vec::new();
+        let universe = edges.len() as u32;
+        for (atom, child) in edges.iter().enumerate() {
+            match groups.iter_mut().find(|(c, _)| c == child) {
+                Some((_, atoms)) => atoms.insert(atom as u32),
+                None => groups.push((*child, AtomSet::from_atoms(universe, [atom as u32]))),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(child, atoms)| {
+                let label = self
+                    .policy
+                    .fact(fact)
+                    .map(|f| f.describe_set(&atoms))
+                    .unwrap_or_default();
+                (child, label)
+            })
+            .collect()
+    }
+
+    /// What a leaf decides, for pictures: `deny  channels.policy:6`.
+    pub fn leaf_label(&self, rule: Option<crate::check::RuleId>) -> String {
+        match rule.and_then(|r| self.policy.rule(r)) {
+            Some(rule) => format!("{}  {}", rule.verdict.as_str(), rule.location),
+            None => format!("{}  (no rule applies)", self.policy.otherwise.as_str()),
+        }
+    }
+
+    fn test_label(&self, fact: FactId) -> String {
+        self.policy
+            .fact(fact)
+            .map(|f| f.path_string())
+            .unwrap_or_default()
+    }
+
+    /// An indented outline. A subtree reached from several parents is drawn
+    /// once, named `[nN]`, and referred to by that name afterwards (leaves,
+    /// one line each, are always drawn).
+    pub fn to_text(&self) -> String {
+        let stats = self.stats();
+        let mut out = format!(
+            "policy {}: {} nodes ({} tests, {} leaves), depth {}, {} shared\n",
+            self.policy.name, stats.nodes, stats.tests, stats.leaves, stats.depth, stats.shared
+        );
+        let parents = self.parents();
+        let mut drawn = vec![false; self.nodes.len()];
+        self.outline(self.root, "", &parents, &mut drawn, &mut out);
+        out
+    }
+
+    fn outline(
+        &self,
+        id: NodeId,
+        indent: &str,
+        parents: &[usize],
+        drawn: &mut [bool],
+        out: &mut String,
+    ) {
+        let shared = parents.get(id.0 as usize).copied().unwrap_or(0) > 1
+            && matches!(self.node(id), Some(Node::Test { .. }));
+        let name = if shared {
+            format!("[n{}] ", id.0)
+        } else {
+            String::new()
+        };
+        if shared && drawn.get(id.0 as usize).copied().unwrap_or(false) {
+            let _ = writeln!(out, "see [n{}]", id.0);
+            return;
+        }
+        if let Some(d) = drawn.get_mut(id.0 as usize) {
+            *d = true;
+        }
+        match self.node(id) {
+            None => {
+                let _ = writeln!(out, "?");
+            }
+            Some(Node::Leaf(rule)) => {
+                let _ = writeln!(out, "{name}{}", self.leaf_label(*rule));
+            }
+            Some(Node::Test { fact, edges }) => {
+                let _ = writeln!(out, "{name}{}", self.test_label(*fact));
+                let groups = self.grouped_edges(*fact, edges);
+                let count = groups.len();
+                for (i, (child, label)) in groups.into_iter().enumerate() {
+                    let last = i + 1 == count;
+                    let (branch, more) = if last {
+                        ("└─ ", "   ")
+                    } else {
+                        ("├─ ", "│  ")
+                    };
+                    let _ = write!(out, "{indent}{branch}{label} → ");
+                    self.outline(child, &format!("{indent}{more}"), parents, drawn, out);
+                }
+            }
+        }
+    }
+
+    /// Graphviz DOT: a node per fact test, edges labelled by values, leaves
+    /// by decision and rule. Render with `dot -Tsvg`.
+    pub fn to_dot(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "digraph {} {{", dot_id(&self.policy.name));
+        let _ = writeln!(
+            out,
+            "  label={};",
+            dot_string(&format!("policy {}", self.policy.name))
+        );
+        let _ = writeln!(out, "  labelloc=t;");
+        let _ = writeln!(out, "  node [fontname=\"Helvetica\"];");
+        let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=10];");
+        for (i, node) in self.nodes.iter().enumerate() {
+            match node {
+                Node::Leaf(rule) => {
+                    let (decision, place) = match rule.and_then(|r| self.policy.rule(r)) {
+                        Some(rule) => (rule.verdict.as_str().to_string(), rule.location.clone()),
+                        None => (
+                            self.policy.otherwise.as_str().to_string(),
+                            String::from("no rule applies"),
+                        ),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  n{i} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", label={}];",
+                        leaf_colour(&decision),
+                        dot_string(&format!("{decision}\n{place}"))
+                    );
+                }
+                Node::Test { fact, edges } => {
+                    let _ = writeln!(
+                        out,
+                        "  n{i} [shape=ellipse, label={}];",
+                        dot_string(&self.test_label(*fact))
+                    );
+                    for (child, label) in self.grouped_edges(*fact, edges) {
+                        let _ = writeln!(
+                            out,
+                            "  n{i} -> n{} [label={}];",
+                            child.0,
+                            dot_string(&label)
+                        );
+                    }
+                }
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+/// Each distinct node among `edges`, in first-seen order.
+fn distinct(edges: &[NodeId]) -> Vec<NodeId> {
+    let mut seen = Vec::new();
+    for edge in edges {
+        if !seen.contains(edge) {
+            seen.push(*edge);
+        }
+    }
+    seen
+}
+
+fn leaf_colour(decision: &str) -> &'static str {
+    match decision {
+        "allow" => "#d4f4d4",
+        "deny" => "#f8d4d4",
+        "none" => "#eeeeee",
+        _ => "#d8e4f8",
+    }
+}
+
+/// A DOT identifier: letters, digits and `_` only.
+fn dot_id(name: &str) -> String {
+    let id: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("policy_{id}")
+}
+
+/// A quoted DOT string.
+fn dot_string(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n");
+    format!("\"{escaped}\"")
+}

@@ -1,0 +1,367 @@
+//! Explanations: why a policy decided what it did. The path through the
+//! tree (each fact read, with its value), the facts never read, for every
+//! other rule the first condition that ruled it out, and, on request, the
+//! smallest changes to the facts that would reach another decision, read off
+//! the tree's other branches.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{read, Read};
+use crate::check::{Atom, AtomSet, FactId, RuleId};
+use crate::compile::{DecisionTree, Node, NodeId};
+use crate::source::{SourceMap, Span};
+
+/// Why one policy decided as it did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    pub policy: String,
+    pub decision: String,
+    /// The deciding rule's location, `None` when no rule applies.
+    pub rule: Option<String>,
+    /// The facts the walk read, in order.
+    pub read: Vec<FactRead>,
+    /// Paths of declared facts the decision did not need.
+    pub unread: Vec<String>,
+    /// Every rule of the policy, in source order, with why it did or did not decide.
+    pub rules: Vec<RuleStatus>,
+    /// For `--why-not`: the smallest changes that reach the asked decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<WhyNot>,
+}
+
+/// One fact read on the path.
+#[derive(Clone, Debug, Serialize)]
+pub struct FactRead {
+    pub fact: String,
+    pub path: String,
+    /// The value found; `null` when absent.
+    pub value: Value,
+    /// The class of values it fell in (`CSP`, `> 10`, `absent`).
+    pub matched: String,
+    /// Where the value is in the facts text (`file:line:column`), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// What became of one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleStatus {
+    pub rule: String,
+    pub decision: String,
+    /// `decided`, `ruled-out`, `also-matches` (an earlier rule decided) or `undetermined`.
+    pub status: &'static str,
+    /// The condition that ruled it out, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Why that condition does not hold, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub condition_span: Option<Span>,
+}
+
+/// The answer to "why not DECISION?".
+#[derive(Clone, Debug, Serialize)]
+pub struct WhyNot {
+    pub decision: String,
+    /// Alternatives with the fewest changed facts, at most a handful.
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One way to reach the asked decision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Alternative {
+    /// The rule that would decide.
+    pub rule: Option<String>,
+    pub changes: Vec<Change>,
+    /// The changed facts as a facts object, to merge into the original.
+    pub facts: Value,
+}
+
+/// One fact to change.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    pub path: String,
+    /// The value now (`null` when absent).
+    pub from: Value,
+    /// A value that takes the other branch (`null` for "leave it out").
+    pub to: Value,
+    /// Every value that would do, in words.
+    pub any_of: String,
+}
+
+/// How many alternatives `why_not` returns at most.
+const MAX_ALTERNATIVES: usize = 3;
+/// How many leaves `why_not` visits at most, to bound its cost on huge trees.
+const MAX_LEAVES_VISITED: usize = 100_000;
+
+impl DecisionTree {
+    /// Explains the decision for `facts`. Facts that are missing or invalid
+    /// where they matter make the evaluation fail as [`evaluate`] does.
+    ///
+    /// [`evaluate`]: DecisionTree::evaluate
+    pub fn explain(
+        &self,
+        sources: &SourceMap,
+        facts: &Value,
+        why_not: Option<&str>,
+    ) -> Result<Explanation, Vec<super::EvalError>> {
+        let walk = self.walk(facts, true)?;
+        let policy = &self.policy;
+        let read_facts: Vec<FactRead> = walk
+            .trace
+            .iter()
+            .filter_map(|step| {
+                let fact = policy.fact(step.fact)?;
+                Some(FactRead {
+                    fact: fact.name.clone(),
+                    path: fact.path_string(),
+                    value: step.value.clone().unwrap_or(Value::Null),
+                    matched: fact.describe_atom(step.atom),
+                    at: None,
+                })
+            })
+            .collect();
+        let unread = policy
+            .facts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !walk.trace.iter().any(|s| s.fact.0 as usize == *i))
+            .map(|(_, f)| f.path_string())
+            .collect();
+        let rules = policy
+            .rules
+            .iter()
+            .map(|rule| self.rule_status(sources, facts, rule, walk.rule))
+            .collect();
+        let decision = match walk.rule.and_then(|r| policy.rule(r)) {
+            Some(rule) => rule.verdict.as_str().to_string(),
+            None => policy.otherwise.as_str().to_string(),
+        };
+        Ok(Explanation {
+            policy: policy.name.clone(),
+            decision,
+            rule: walk
+                .rule
+                .and_then(|r| policy.rule(r))
+                .map(|r| r.location.clone()),
+            read: read_facts,
+            unread,
+            rules,
+            why_not: why_not.map(|wanted| self.why_not(facts, wanted)),
+        })
+    }
+
+    fn rule_status(
+        &self,
+        sources: &SourceMap,
+        facts: &Value,
+        rule: &crate::check::CheckedRule,
+        decided: Option<RuleId>,
+    ) -> RuleStatus {
+        let policy = &self.policy;
+        let mut status = RuleStatus {
+            rule: rule.location.clone(),
+            decision: rule.verdict.as_str().to_string(),
+            status: "also-matches",
+            condition: None,
+            because: None,
+            span: rule.span,
+            condition_span: None,
+        };
+        if decided == Some(rule.id) {
+            status.status = "decided";
+            return status;
+        }
+        // Conditions in the order they were written.
+        let mut conditions: Vec<(&FactId, &AtomSet, Span)> = rule
+            .conditions
+            .iter()
+            .zip(&rule.condition_spans)
+            .map(|((fact, set), span)| (fact, set, *span))
+            .collect();
+        conditions.sort_by_key(|(_, _, span)| *span);
+        let mut undetermined = None;
+        for (fact_id, set, span) in conditions {
+            let Some(fact) = policy.fact(*fact_id) else {
+                continue;
+            };
+            let written = sources.slice(span).map(String::from);
+            match read(policy, *fact_id, facts, true) {
+                Read::Atom(atom, value) => {
+                    if !set.contains(atom) {
+                        status.status = "ruled-out";
+                        status.condition = written;
+                        status.condition_span = Some(span);
+                        status.because = Some(match value {
+                            Some(value) => format!("`{}` is {value}", fact.path_string()),
+                            None => {
+                                format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
+                            }
+                        });
+                        return status;
+                    }
+                }
+                Read::Unknown(_) => {
+                    undetermined.get_or_insert((written, span, fact.path_string()));
+                }
+            }
+        }
+        if let Some((written, span, path)) = undetermined {
+            status.status = "undetermined";
+            status.condition = written;
+            status.condition_span = Some(span);
+            status.because = Some(format!("`{path}` is missing or invalid"));
+        }
+        status
+    }
+
+    /// The smallest changes to `facts` that reach `wanted`, from the tree's
+    /// paths to leaves that decide it.
+    fn why_not(&self, facts: &Value, wanted: &str) -> WhyNot {
+        let mut search = WhyNotSearch {
+            tree: self,
+            facts,
+            wanted,
+            best: Vec::new(),
+            visited: 0,
+        };
+        search.visit(self.root, &mut Vec::new());
+        let alternatives = search
+            .best
+            .into_iter()
+            .map(|(_, rule, path)| self.alternative(facts, rule, &path))
+            .collect();
+        WhyNot {
+            decision: wanted.to_string(),
+            alternatives,
+        }
+    }
+
+    fn alternative(
+        &self,
+        facts: &Value,
+        rule: Option<RuleId>,
+        path: &[(FactId, AtomSet)],
+    ) -> Alternative {
+        let policy = &self.policy;
+        let mut changes = Vec::new();
+        let mut assignment: Vec<(FactId, Atom)> = Vec::new();
+        for (fact_id, allowed) in path {
+            let Some(fact) = policy.fact(*fact_id) else {
+                continue;
+            };
+            let current = match read(policy, *fact_id, facts, true) {
+                Read::Atom(atom, value) => {
+                    if allowed.contains(atom) {
+                        continue;
+                    }
+                    value.unwrap_or(Value::Null)
+                }
+                Read::Unknown(_) => current_value(facts, &fact.path),
+            };
+            let Some(target) = allowed.first() else {
+                continue;
+            };
+            assignment.push((*fact_id, target));
+            changes.push(Change {
+                path: fact.path_string(),
+                from: current,
+                to: fact.representative(target).unwrap_or(Value::Null),
+                any_of: fact.describe_set(allowed),
+            });
+        }
+        Alternative {
+            rule: rule
+                .and_then(|r| policy.rule(r))
+                .map(|r| r.location.clone()),
+            changes,
+            facts: policy.facts_json(&assignment),
+        }
+    }
+}
+
+/// A leaf deciding the wanted decision: (how many facts differ, its rule,
+/// the constraints on the path to it).
+type Candidate = (usize, Option<RuleId>, Vec<(FactId, AtomSet)>);
+
+/// A depth-first search for the leaves deciding `wanted` that differ from
+/// the facts in the fewest facts.
+struct WhyNotSearch<'a> {
+    tree: &'a DecisionTree,
+    facts: &'a Value,
+    wanted: &'a str,
+    best: Vec<Candidate>,
+    visited: usize,
+}
+
+impl WhyNotSearch<'_> {
+    fn visit(&mut self, node: NodeId, path: &mut Vec<(FactId, AtomSet)>) {
+        if self.visited >= MAX_LEAVES_VISITED {
+            return;
+        }
+        let policy = &self.tree.policy;
+        match self.tree.node(node) {
+            None => {}
+            Some(Node::Leaf(rule)) => {
+                self.visited += 1;
+                let decision = rule
+                    .and_then(|r| policy.rule(r))
+                    .map_or(policy.otherwise.as_str(), |r| r.verdict.as_str());
+                if decision != self.wanted {
+                    return;
+                }
+                let cost = path
+                    .iter()
+                    .filter(
+                        |(fact, allowed)| match read(policy, *fact, self.facts, false) {
+                            Read::Atom(atom, _) => !allowed.contains(atom),
+                            Read::Unknown(_) => true,
+                        },
+                    )
+                    .count();
+                let worst = self
+                    .best
+                    .iter()
+                    .map(|(c, _, _)| *c)
+                    .max()
+                    .unwrap_or(usize::MAX);
+                if self.best.len() < MAX_ALTERNATIVES || cost < worst {
+                    self.best.push((cost, *rule, path.clone()));
+                    self.best.sort_by_key(|(c, _, _)| *c);
+                    self.best.truncate(MAX_ALTERNATIVES);
+                }
+            }
+            Some(Node::Test { fact, edges }) => {
+                let atoms = edges.len() as u32;
+                let mut groups: Vec<(NodeId, AtomSet)> = Vec::new();
+                for (atom, child) in edges.iter().enumerate() {
+                    match groups.iter_mut().find(|(c, _)| c == child) {
+                        Some((_, set)) => set.insert(atom as Atom),
+                        None => groups.push((*child, AtomSet::from_atoms(atoms, [atom as Atom]))),
+                    }
+                }
+                for (child, set) in groups {
+                    path.push((*fact, set));
+                    self.visit(child, path);
+                    path.pop();
+                }
+            }
+        }
+    }
+}
+
+/// The raw JSON at `path`, `null` when absent.
+fn current_value(facts: &Value, path: &[String]) -> Value {
+    let mut node = facts;
+    for key in path {
+        match node.get(key) {
+            Some(next) => node = next,
+            None => return Value::Null,
+        }
+    }
+    node.clone()
+}
