@@ -16,3 +16,9 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../policies/multichannel/multichannel.policy"),
     ),
 ];
+
+/// The pack's tests, for `verdict test` without a path.
+pub const TESTS: &[(&str, &str)] = &[(
+    "policies/multichannel/multichannel.tests",
+    include_str!("../policies/multichannel/multichannel.tests"),
+)];

@@ -35,6 +35,7 @@ pub mod compile;
 pub mod eval;
 pub mod report;
 pub mod source;
+pub mod suite;
 pub mod syntax;
 
 mod builtin;
@@ -103,7 +104,7 @@ impl PolicySet {
     /// Loads one `.policy` file, or every `*.policy` file of a directory
     /// (not of its subdirectories), in the order of their names.
     pub fn from_path(path: impl AsRef<Path>) -> Result<PolicySet, Report> {
-        let files = read_policy_files(path.as_ref()).map_err(|errors| {
+        let files = read_files(path.as_ref(), FileKind::Policy).map_err(|errors| {
             Report::new(
                 SourceMap::new(),
                 errors.into_iter().map(Problem::from).collect(),
@@ -381,9 +382,28 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
-/// The text of a `.policy` file, or of the `*.policy` files of a directory
-/// sorted by name; every file that cannot be read is reported.
-fn read_policy_files(path: &Path) -> Result<Vec<(String, String)>, Vec<LoadError>> {
+/// The kinds of files verdict reads from directories.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Policy,
+    Tests,
+}
+
+impl FileKind {
+    fn extension(self) -> &'static str {
+        match self {
+            FileKind::Policy => "policy",
+            FileKind::Tests => "tests",
+        }
+    }
+}
+
+/// The text of one file, or of the files of a kind in a directory, sorted
+/// by name; every file that cannot be read is reported.
+pub(crate) fn read_files(
+    path: &Path,
+    kind: FileKind,
+) -> Result<Vec<(String, String)>, Vec<LoadError>> {
     let shown = path.display().to_string();
     let io = |reason: &std::io::Error, path: &str| LoadError::Io {
         path: path.to_string(),
@@ -397,8 +417,9 @@ fn read_policy_files(path: &Path) -> Result<Vec<(String, String)>, Vec<LoadError
             vec![LoadError::Io {
                 path: shown.clone(),
                 reason: io_reason(&e),
-                help: Some(String::from(
-                    "pass a `.policy` file or a directory that holds `*.policy` files",
+                help: Some(format!(
+                    "pass a `.{0}` file or a directory that holds `*.{0}` files",
+                    kind.extension()
                 )),
             }]
         })?;
@@ -407,13 +428,16 @@ fn read_policy_files(path: &Path) -> Result<Vec<(String, String)>, Vec<LoadError
             let entry = entry.map_err(|e| vec![io(&e, &shown)])?;
             let path = entry.path();
             // `is_file` follows symbolic links; a dangling or looping link is skipped.
-            if path.extension().is_some_and(|ext| ext == "policy") && path.is_file() {
+            if path.extension().is_some_and(|ext| ext == kind.extension()) && path.is_file() {
                 paths.push(path);
             }
         }
         paths.sort();
         if paths.is_empty() {
-            return Err(vec![LoadError::NoPolicies { path: shown }]);
+            return Err(vec![match kind {
+                FileKind::Policy => LoadError::NoPolicies { path: shown },
+                FileKind::Tests => LoadError::NoTests { path: shown },
+            }]);
         }
         paths
     };

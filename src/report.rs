@@ -8,6 +8,7 @@ use thiserror::Error;
 use crate::check::CheckError;
 use crate::eval::EvalError;
 use crate::source::SourceMap;
+use crate::suite::SuiteError;
 use crate::syntax::SyntaxError;
 
 /// Reading files failed.
@@ -28,6 +29,13 @@ pub enum LoadError {
         help("policy and facts files are UTF-8; convert this one from its encoding, e.g. `iconv -f LATIN1 -t UTF-8`")
     )]
     NotUtf8 { path: String, offset: usize },
+
+    #[error("no test files in `{path}`")]
+    #[diagnostic(
+        code(verdict::no_tests),
+        help("tests live beside the policies, in files ending in `.tests`")
+    )]
+    NoTests { path: String },
 
     #[error("no policy files in `{path}`")]
     #[diagnostic(
@@ -59,6 +67,9 @@ pub enum Problem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Eval(#[from] EvalError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Suite(#[from] SuiteError),
 }
 
 impl Problem {

@@ -20,6 +20,11 @@ impl Span {
         Span { start, end }
     }
 
+    /// The empty span where this one starts.
+    pub fn start_only(self) -> Span {
+        Span::new(self.start, self.start)
+    }
+
     /// The smallest span that covers both.
     pub fn to(self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))

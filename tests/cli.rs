@@ -402,3 +402,157 @@ fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
         (slot, value) => *slot = value.clone(),
     }
 }
+
+#[test]
+fn test_pack_with_full_coverage() {
+    let (code, out) = run(
+        &["test", "policies/multichannel", "--min-coverage", "100"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn test_builtin_pack() {
+    let (code, out) = run(&["test"], None);
+    assert_eq!(code, 0, "{out}");
+    let (_, dir) = run(&["test", "policies/multichannel"], None);
+    assert_eq!(out, dir);
+}
+
+#[test]
+fn test_failures_and_coverage() {
+    let (code, out) = run(
+        &["test", "tests/fixtures/suite/failing", "--coverage"],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn test_min_coverage_fails_below() {
+    let dir = tempdir("min-coverage");
+    for name in ["building.policy", "building.tests"] {
+        let from = format!(
+            "{}/tests/fixtures/suite/failing/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::copy(from, dir.join(name)).expect("copy");
+    }
+    // Keep only the passing test.
+    let tests = std::fs::read_to_string(dir.join("building.tests")).unwrap();
+    let first: String = tests.split("\n\n").take(1).collect();
+    std::fs::write(dir.join("building.tests"), first).unwrap();
+    let (code, out) = run(
+        &["test", dir.to_str().unwrap(), "--min-coverage", "50"],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("1 passed, 0 failed"), "{out}");
+    assert!(out.contains("is below the minimum of 50%"), "{out}");
+}
+
+#[test]
+fn test_json() {
+    let (code, out) = run(
+        &[
+            "test",
+            "tests/fixtures/suite/failing",
+            "--format",
+            "json",
+            "--coverage",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    assert_eq!(value["passed"], 2);
+    assert_eq!(value["failed"], 2);
+    assert_eq!(value["tests"][1]["name"], "an escorted guest on floor 2");
+    assert_eq!(value["tests"][1]["passed"], false);
+    assert!(value["coverage"]["percent"].as_f64().unwrap() < 100.0);
+    let gap_test = value["coverage"]["policies"][0]["gaps"][0]["test"]
+        .as_str()
+        .unwrap();
+    assert!(gap_test.starts_with("test \""), "{gap_test}");
+}
+
+#[test]
+fn suggested_tests_pass_when_pasted() {
+    let dir = tempdir("pasted");
+    std::fs::copy(
+        format!(
+            "{}/tests/fixtures/suite/failing/building.policy",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        dir.join("building.policy"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("building.tests"), "test \"one\"\n  facts {\"user\": {\"role\": \"staff\", \"badge\": true}}\n  expect allow\n").unwrap();
+    let (_, out) = run(
+        &[
+            "test",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "--coverage",
+        ],
+        None,
+    );
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let gaps: Vec<String> = value["coverage"]["policies"][0]["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["test"].as_str().unwrap().to_string())
+        .collect();
+    assert!(gaps.len() > 5);
+    // Paste every suggestion: all pass, and coverage reaches 100%.
+    let mut all = std::fs::read_to_string(dir.join("building.tests")).unwrap();
+    for gap in &gaps {
+        all.push('\n');
+        all.push_str(gap);
+    }
+    std::fs::write(dir.join("building.tests"), all).unwrap();
+    let (code, out) = run(
+        &["test", dir.to_str().unwrap(), "--min-coverage", "100"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("{} passed, 0 failed", gaps.len() + 1)),
+        "{out}"
+    );
+}
+
+#[test]
+fn test_file_errors() {
+    let (code, out) = run(&["test", "tests/fixtures/suite/err"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+    let (code, out) = run(&["test", "tests/fixtures/suite/syntax"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("test_file_syntax_error", out);
+    let (code, out) = run(&["test", "tests/fixtures/suite/unknown-policy"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("test_file_unknown_policy", out);
+    let (code, out) = run(&["test", "tests/fixtures/suite/which-policy"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("test_file_which_policy", out);
+}

@@ -6,6 +6,7 @@
 mod check;
 mod eval;
 mod explain;
+mod test;
 mod tree;
 
 use std::io::IsTerminal;
@@ -30,6 +31,8 @@ enum Command {
     Check(check::Args),
     /// Explain a decision: the facts read, what ruled out each other rule, and what would change it
     Explain(explain::Args),
+    /// Run the policy tests (`*.tests`) beside the policies, with coverage
+    Test(test::Args),
     /// Show the compiled decision tree of each policy
     Tree(tree::Args),
 }
@@ -58,6 +61,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Tree(args) => tree::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Test(args) => test::run(args),
     }
 }
 

@@ -68,6 +68,21 @@ impl DecisionTree {
         self.walk(facts, false).map(|walk| walk.rule)
     }
 
+    /// The nodes a walk over complete facts visits, root first and the leaf
+    /// last; `None` when a fact the walk needs is unknown.
+    pub fn route(&self, facts: &Value) -> Option<Vec<NodeId>> {
+        let mut route = vec![self.root];
+        let mut node = self.root;
+        while let Some(Node::Test { fact, edges }) = self.node(node) {
+            match read(&self.policy, *fact, facts, false) {
+                Read::Atom(atom, _) => node = *edges.get(atom as usize)?,
+                Read::Unknown(_) => return None,
+            }
+            route.push(node);
+        }
+        Some(route)
+    }
+
     /// Like [`evaluate`](Self::evaluate), also recording each fact read.
     pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Vec<EvalError>> {
         if !facts.is_object() {

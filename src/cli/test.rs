@@ -1,0 +1,169 @@
+//! `verdict test`: run the policy tests beside the policies, with coverage
+//! of the compiled decision trees.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use verdict::suite::{self, SuiteResult};
+
+use super::{load, print_report, Format};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A directory of `*.policy` and `*.tests` files, or one `.policy` file
+    /// with its `.tests` file beside it [default: the built-in multichannel pack]
+    #[arg(value_name = "PATH")]
+    path: Option<PathBuf>,
+    /// Report which branches and leaves of the tree no test reaches, with a test to paste for each
+    #[arg(long)]
+    coverage: bool,
+    /// Fail when coverage is below this percentage (implies --coverage)
+    #[arg(long, value_name = "PERCENT")]
+    min_coverage: Option<f64>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let policies = match load(args.path.as_ref()) {
+        Ok(policies) => policies,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let loaded = match &args.path {
+        Some(path) => suite::from_path(path),
+        None => suite::builtin(),
+    };
+    let (sources, tests) = match loaded {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let result = match suite::run(&policies, &tests) {
+        Ok(result) => result,
+        Err(errors) => {
+            let report = verdict::Report::new(
+                sources,
+                errors.into_iter().map(verdict::Problem::from).collect(),
+            );
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let show_coverage = args.coverage || args.min_coverage.is_some();
+    match args.format {
+        Format::Human => print!("{}", human(&result, show_coverage)),
+        Format::Json => println!("{}", json(&result, show_coverage)),
+    }
+    let mut ok = result.failed() == 0;
+    if let Some(min) = args.min_coverage {
+        let percent = result.coverage_percent();
+        if percent < min {
+            eprintln!("coverage {percent:.1}% is below the minimum of {min}%");
+            ok = false;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn human(result: &SuiteResult, show_coverage: bool) -> String {
+    let mut out = String::new();
+    for r in result.results.iter().filter(|r| !r.passed) {
+        out.push_str(&format!("FAIL {}  {}\n", r.location, r.name));
+        out.push_str(&format!("  expected  {}\n", r.expected));
+        out.push_str(&format!("  got       {}\n\n", r.got));
+    }
+    if show_coverage {
+        for c in &result.coverage {
+            let percent = if c.total == 0 {
+                100.0
+            } else {
+                100.0 * c.covered as f64 / c.total as f64
+            };
+            out.push_str(&format!(
+                "coverage of policy {}: {percent:.1}% ({} of {} branches and leaves)\n",
+                c.policy, c.covered, c.total
+            ));
+            for rule in &c.rules_never_fired {
+                out.push_str(&format!("  rule {rule} never decides in a test\n"));
+            }
+            if !c.gaps.is_empty() {
+                out.push_str("  not reached, with a test to paste for each:\n");
+            }
+            for gap in &c.gaps {
+                out.push('\n');
+                for reach in &gap.reaches {
+                    out.push_str(&format!("  - {reach}\n"));
+                }
+                for line in gap.test.lines() {
+                    out.push_str(&format!("    {line}\n"));
+                }
+            }
+        }
+        if result.coverage.len() > 1 {
+            out.push_str(&format!("coverage: {:.1}%\n", result.coverage_percent()));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} passed, {} failed\n",
+        result.passed(),
+        result.failed()
+    ));
+    out
+}
+
+fn json(result: &SuiteResult, show_coverage: bool) -> serde_json::Value {
+    let tests: Vec<serde_json::Value> = result
+        .results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.name,
+                "location": r.location,
+                "passed": r.passed,
+                "expected": r.expected.to_string(),
+                "got": r.got.to_string(),
+            })
+        })
+        .collect();
+    let mut value = serde_json::json!({
+        "tests": tests,
+        "passed": result.passed(),
+        "failed": result.failed(),
+    });
+    if show_coverage {
+        let coverage: Vec<serde_json::Value> = result
+            .coverage
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "policy": c.policy,
+                    "covered": c.covered,
+                    "total": c.total,
+                    "rules_never_fired": c.rules_never_fired,
+                    "gaps": c.gaps.iter().map(|g| serde_json::json!({ "reaches": g.reaches, "test": g.test })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        if let Some(object) = value.as_object_mut() {
+            object.insert(
+                String::from("coverage"),
+                serde_json::json!({
+                    "percent": result.coverage_percent(),
+                    "policies": coverage,
+                }),
+            );
+        }
+    }
+    value
+}
