@@ -5,6 +5,17 @@ use crate::source::{Span, Spanned};
 
 pub type Ident = Spanned<String>;
 
+/// A node's own span. Every `At` equals every other, so that syntax trees
+/// compare by meaning, whatever their layout.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct At(pub Span);
+
+impl PartialEq for At {
+    fn eq(&self, _: &At) -> bool {
+        true
+    }
+}
+
 /// One parsed `*.policy` file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct File {
@@ -24,7 +35,7 @@ pub enum Item {
     /// `otherwise none "reason"`
     Otherwise(Ident, Option<Spanned<String>>),
     /// `first match`
-    FirstMatch(Span),
+    FirstMatch(At),
     Fact(FactDecl),
     Outcome(OutcomeDecl),
     Rule(Rule),
@@ -37,10 +48,10 @@ pub struct FactDecl {
     pub name: Ident,
     pub ty: Spanned<FactType>,
     pub path: Spanned<Vec<String>>,
-    pub optional: Option<Span>,
+    pub optional: Option<At>,
     pub default: Option<Spanned<Literal>>,
     pub doc: Option<Spanned<String>>,
-    pub span: Span,
+    pub span: At,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -57,7 +68,7 @@ pub enum FactType {
 pub struct OutcomeDecl {
     pub name: Ident,
     pub doc: Option<Spanned<String>>,
-    pub span: Span,
+    pub span: At,
 }
 
 /// `when license { ... }`.
@@ -65,7 +76,7 @@ pub struct OutcomeDecl {
 pub struct WhenBlock {
     pub conditions: Vec<Condition>,
     pub items: Vec<BlockItem>,
-    pub span: Span,
+    pub span: At,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,7 +95,7 @@ pub struct Rule {
     pub after: Vec<Condition>,
     pub because: Option<Spanned<String>>,
     pub see: Vec<Spanned<String>>,
-    pub span: Span,
+    pub span: At,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +115,7 @@ pub enum Condition {
     /// `{Advisor Open EA}`: one of these values of one fact.
     Set(Spanned<Vec<Spanned<Literal>>>),
     /// `not CONDITION`
-    Not(Box<Condition>, Span),
+    Not(Box<Condition>, At),
     /// `fact OP value`
     Compare {
         fact: Ident,
@@ -124,7 +135,7 @@ impl Condition {
         match self {
             Condition::Word(word) => word.span,
             Condition::Set(set) => set.span,
-            Condition::Not(_, span) => *span,
+            Condition::Not(_, at) => at.0,
             Condition::Compare { fact, value, .. } => fact.span.to(value.span),
             Condition::In { fact, set, .. } => fact.span.to(set.span),
         }

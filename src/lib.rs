@@ -498,3 +498,4 @@ fn io_reason(err: &std::io::Error) -> String {
         None => text,
     }
 }
+pub mod format;

@@ -556,3 +556,74 @@ fn test_file_errors() {
     assert_eq!(code, 1);
     insta::assert_snapshot!("test_file_which_policy", out);
 }
+
+#[test]
+fn fmt_check_passes_on_the_pack() {
+    let (code, out) = run(
+        &[
+            "fmt",
+            "--check",
+            "policies/multichannel",
+            "tests/fixtures/check/ok",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "exit: 0\n--- stdout\n--- stderr\n");
+}
+
+#[test]
+fn fmt_check_lists_files_that_would_change() {
+    let (code, out) = run(&["fmt", "--check", "tests/fixtures/format"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn fmt_rewrites_atomically_and_keeps_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir("fmt");
+    let file = dir.join("messy.policy");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/format/messy.policy"
+        ),
+        &file,
+    )
+    .unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, out) = run(&["fmt", dir.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("formatted"), "{out}");
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    let expected = include_str!("snapshots/format__messy_policy.snap");
+    assert!(
+        expected.ends_with(&formatted),
+        "the file holds the formatted text"
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    // No temporary file is left behind, and a second run changes nothing.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["messy.policy"]);
+    let (code, out) = run(&["fmt", "--check", dir.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn fmt_leaves_files_with_syntax_errors_alone() {
+    let dir = tempdir("fmt-broken");
+    let file = dir.join("broken.policy");
+    let text = "policy p\nfact a: {x y}   at a\nx   open the door\n";
+    std::fs::write(&file, text).unwrap();
+    let (code, out) = run(&["fmt", dir.to_str().unwrap()], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("verdict::syntax"), "{out}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}

@@ -112,10 +112,10 @@ fn check_policy(
                         what: "option",
                         name: String::from("first match"),
                         first: previous,
-                        again: *at,
+                        again: at.0,
                         help: "say `first match` once per policy",
                     }),
-                    None => first_match = Some(*at),
+                    None => first_match = Some(at.0),
                 },
                 Item::Outcome(decl) => {
                     if let Some(previous) = outcomes.iter().find(|o| o.name == decl.name.node) {

@@ -121,7 +121,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             if let (Some(optional), Some(default)) = (decl.optional, &decl.default) {
                 resolver.out.push(CheckError::OptionalWithDefault {
                     name: decl.name.node.clone(),
-                    optional,
+                    optional: optional.0,
                     default: default.span,
                 });
             }
@@ -718,8 +718,8 @@ pub(super) fn reduce(
         .collect();
     CheckedRule {
         id,
-        span: rule.span,
-        location: sources.location(rule.span),
+        span: rule.span.0,
+        location: sources.location(rule.span.0),
         verdict: resolved.verdict,
         because: rule.because.as_ref().map(|b| b.node.clone()),
         see: rule.see.iter().map(|s| s.node.clone()).collect(),

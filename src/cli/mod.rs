@@ -6,6 +6,7 @@
 mod check;
 mod eval;
 mod explain;
+mod fmt;
 mod test;
 mod tree;
 
@@ -31,6 +32,8 @@ enum Command {
     Check(check::Args),
     /// Explain a decision: the facts read, what ruled out each other rule, and what would change it
     Explain(explain::Args),
+    /// Rewrite policy files in the canonical layout (`--check` only lists them)
+    Fmt(fmt::Args),
     /// Run the policy tests (`*.tests`) beside the policies, with coverage
     Test(test::Args),
     /// Show the compiled decision tree of each policy
@@ -62,6 +65,7 @@ pub fn run() -> ExitCode {
         Command::Tree(args) => tree::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
+        Command::Fmt(args) => fmt::run(args),
     }
 }
 

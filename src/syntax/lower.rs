@@ -94,7 +94,7 @@ impl Lower<'_> {
                 let name = name.ok_or_else(|| self.missing(span, "a decision"))?;
                 Ok(Item::Otherwise(name, doc))
             }
-            Rule::first_match => Ok(Item::FirstMatch(span)),
+            Rule::first_match => Ok(Item::FirstMatch(At(span))),
             Rule::fact_decl => self.fact(pair).map(Item::Fact),
             Rule::outcome_decl => self.outcome(pair).map(Item::Outcome),
             Rule::when_block => self.when(pair).map(Item::When),
@@ -135,10 +135,10 @@ impl Lower<'_> {
             name: name.ok_or_else(|| self.missing(span, "a fact name"))?,
             ty: ty.ok_or_else(|| self.missing(span, "a type"))?,
             path: path.ok_or_else(|| self.missing(span, "a path"))?,
-            optional,
+            optional: optional.map(At),
             default,
             doc,
-            span,
+            span: At(span),
         })
     }
 
@@ -192,7 +192,7 @@ impl Lower<'_> {
         Ok(OutcomeDecl {
             name: name.ok_or_else(|| self.missing(span, "an outcome name"))?,
             doc,
-            span,
+            span: At(span),
         })
     }
 
@@ -211,7 +211,7 @@ impl Lower<'_> {
         Ok(WhenBlock {
             conditions,
             items,
-            span,
+            span: At(span),
         })
     }
 
@@ -268,7 +268,7 @@ impl Lower<'_> {
             after,
             because,
             see,
-            span: Span::new(span.start, line_end),
+            span: At(Span::new(span.start, line_end)),
         })
     }
 
@@ -284,7 +284,7 @@ impl Lower<'_> {
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::term)
                     .ok_or_else(|| self.missing(span, "a condition"))?;
-                Ok(Condition::Not(Box::new(self.term(term)?), span))
+                Ok(Condition::Not(Box::new(self.term(term)?), At(span)))
             }
             Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
             Rule::in_test => {
