@@ -5,28 +5,95 @@
 use super::error::CheckError;
 use super::model::*;
 
-/// Reports every pair of conflicting rules.
+/// Reports every conflict: a set of rules, two or more, that all match some
+/// facts and do not all decide the same. Rules that overlap at one place are
+/// reported together, with a witness: facts that all of them match.
 pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
     let live: Vec<&CheckedRule> = policy.rules.iter().filter(|r| r.is_satisfiable()).collect();
+    // Pairs already reported as part of a larger conflict.
+    let mut reported: Vec<(RuleId, RuleId)> = Vec::new();
     for (i, first) in live.iter().enumerate() {
         for second in live.iter().skip(i + 1) {
-            if first.verdict == second.verdict {
+            if first.verdict == second.verdict || reported.contains(&(first.id, second.id)) {
                 continue;
             }
-            if let Some(witness) = overlap(first, second) {
-                let facts = policy.facts_json(&witness);
-                out.push(CheckError::Conflict {
-                    first_verdict: first.verdict.as_str().to_string(),
-                    second_verdict: second.verdict.as_str().to_string(),
-                    first: first.span,
-                    second: second.span,
-                    help: format!(
-                        "both rules match {facts}\nmake their conditions exclusive, or declare `first match` so that rule order decides"
-                    ),
-                });
+            let Some(mut region) = intersect(&first.conditions, &second.conditions) else {
+                continue;
+            };
+            // Grow the conflict with every other rule that also matches there.
+            let mut group: Vec<&CheckedRule> = vec![first, second];
+            for other in &live {
+                if group.iter().any(|r| r.id == other.id) {
+                    continue;
+                }
+                if let Some(narrower) = intersect(&region, &other.conditions) {
+                    region = narrower;
+                    group.push(other);
+                }
             }
+            group.sort_by_key(|r| r.id);
+            for a in &group {
+                for b in &group {
+                    if a.id < b.id {
+                        reported.push((a.id, b.id));
+                    }
+                }
+            }
+            out.push(conflict(policy, &group, &region));
         }
     }
+}
+
+fn conflict(policy: &CheckedPolicy, group: &[&CheckedRule], region: &[(FactId, AtomSet)]) -> CheckError {
+    let witness: Vec<(FactId, Atom)> = region
+        .iter()
+        .filter_map(|(fact, set)| Some((*fact, set.first()?)))
+        .collect();
+    let facts = policy.facts_json(&witness);
+    let mut verdicts: Vec<&str> = Vec::new();
+    for rule in group {
+        if !verdicts.contains(&rule.verdict.as_str()) {
+            verdicts.push(rule.verdict.as_str());
+        }
+    }
+    let verdicts = match verdicts.as_slice() {
+        [a, b] => format!("one decides `{a}`, another `{b}`"),
+        _ => {
+            let quoted: Vec<String> = verdicts.iter().map(|v| format!("`{v}`")).collect();
+            format!("{} rules decide {}", group.len(), quoted.join(", "))
+        }
+    };
+    let which = if group.len() == 2 { "both rules match" } else { "all of them match" };
+    CheckError::Conflict {
+        verdicts,
+        rules: group
+            .iter()
+            .map(|rule| {
+                miette::LabeledSpan::at(rule.span, format!("decides `{}`", rule.verdict.as_str()))
+            })
+            .collect(),
+        at: group.last().map_or(policy.span, |r| r.span),
+        help: format!(
+            "{which} {facts}\nmake their conditions exclusive, or declare `first match` so that rule order decides"
+        ),
+    }
+}
+
+/// The facts both condition lists allow, as one atom set per fact that
+/// either constrains; `None` when no facts satisfy both.
+pub(crate) fn intersect(
+    a: &[(FactId, AtomSet)],
+    b: &[(FactId, AtomSet)],
+) -> Option<Vec<(FactId, AtomSet)>> {
+    let mut region: Vec<(FactId, AtomSet)> = a.to_vec();
+    for (fact, set) in b {
+        match region.iter_mut().find(|(f, _)| f == fact) {
+            Some((_, existing)) => *existing = existing.intersect(set),
+            None => region.push((*fact, set.clone())),
+        }
+    }
+    region.sort_by_key(|(f, _)| *f);
+    region.iter().all(|(_, set)| !set.is_empty()).then_some(region)
 }
 
 /// One atom per fact that both rules constrain (and that satisfies both),

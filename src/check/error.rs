@@ -146,15 +146,16 @@ pub enum CheckError {
         help: String,
     },
 
-    #[error("conflicting rules: one decides `{first_verdict}`, the other `{second_verdict}`, for the same facts")]
+    #[error("conflicting rules: {verdicts}, for the same facts")]
     #[diagnostic(code(verdict::conflict))]
     Conflict {
-        first_verdict: String,
-        second_verdict: String,
-        #[label("decides `{first_verdict}`")]
-        first: Span,
-        #[label(primary, "decides `{second_verdict}`")]
-        second: Span,
+        /// "one decides `allow`, another `deny`"
+        verdicts: String,
+        /// Each rule of the conflict, labelled with its decision.
+        #[label(collection)]
+        rules: Vec<miette::LabeledSpan>,
+        /// The last rule of the conflict, for ordering diagnostics.
+        at: Span,
         #[help]
         help: String,
     },
@@ -223,7 +224,7 @@ impl CheckError {
             | CheckError::BareSet { span, .. }
             | CheckError::OptionalWithDefault { optional: span, .. }
             | CheckError::BadOutcomeName { span, .. }
-            | CheckError::Conflict { second: span, .. }
+            | CheckError::Conflict { at: span, .. }
             | CheckError::NeverMatches { span, .. }
             | CheckError::Shadowed { span, .. }
             | CheckError::NoRules { span, .. } => *span,
