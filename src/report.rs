@@ -102,8 +102,20 @@ impl Report {
         self.problems.iter().filter(|p| p.is_error()).count()
     }
 
+    /// Warnings: suspicious, but not wrong.
     pub fn warning_count(&self) -> usize {
-        self.problems.len() - self.error_count()
+        self.problems
+            .iter()
+            .filter(|p| p.severity() == Some(miette::Severity::Warning))
+            .count()
+    }
+
+    /// Notes: facts about the policy worth knowing (unused values, gaps).
+    pub fn advice_count(&self) -> usize {
+        self.problems
+            .iter()
+            .filter(|p| p.severity() == Some(miette::Severity::Advice))
+            .count()
     }
 
     /// Renders every problem as miette does, without colour, at `width` columns.

@@ -627,3 +627,98 @@ fn fmt_leaves_files_with_syntax_errors_alone() {
     assert!(out.contains("verdict::syntax"), "{out}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
+
+#[test]
+fn check_reports_gaps_as_notes() {
+    let (code, out) = run(&["check", "tests/fixtures/check/gaps"], None);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn check_deny_gaps_fails() {
+    let (code, out) = run(&["check", "--deny-gaps", "tests/fixtures/check/gaps"], None);
+    assert_eq!(code, 1);
+    assert!(out.contains("gaps are errors here"), "{out}");
+    // A policy whose rules decide every combination passes.
+    let (code, out) = run(
+        &[
+            "check",
+            "--deny-gaps",
+            "tests/fixtures/check/ok/all-constructs.policy",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
+fn stdout_json(out: &str) -> serde_json::Value {
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    serde_json::from_str(stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn check_json() {
+    let (code, out) = run(
+        &[
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/check/err/conflict.policy",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let value = stdout_json(&out);
+    assert_eq!(value["errors"], 1);
+    let conflict = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "verdict::conflict")
+        .expect("a conflict");
+    assert_eq!(conflict["severity"], "error");
+    assert_eq!(
+        conflict["labels"][0]["file"],
+        "tests/fixtures/check/err/conflict.policy"
+    );
+    assert_eq!(conflict["labels"][0]["line"], 6);
+    assert_eq!(conflict["labels"][0]["message"], "decides `allow`");
+    assert!(conflict["help"]
+        .as_str()
+        .unwrap()
+        .contains("\"role\":\"guest\""));
+}
+
+#[test]
+fn check_sarif() {
+    let (code, out) = run(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/check/err/shadowed.policy",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let value = stdout_json(&out);
+    assert_eq!(value["version"], "2.1.0");
+    let run = &value["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "verdict");
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "verdict::shadowed");
+    assert_eq!(result["level"], "warning");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 8);
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        6
+    );
+}

@@ -44,7 +44,11 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
     }
 }
 
-fn conflict(policy: &CheckedPolicy, group: &[&CheckedRule], region: &[(FactId, AtomSet)]) -> CheckError {
+fn conflict(
+    policy: &CheckedPolicy,
+    group: &[&CheckedRule],
+    region: &[(FactId, AtomSet)],
+) -> CheckError {
     let witness: Vec<(FactId, Atom)> = region
         .iter()
         .filter_map(|(fact, set)| Some((*fact, set.first()?)))
@@ -63,7 +67,11 @@ fn conflict(policy: &CheckedPolicy, group: &[&CheckedRule], region: &[(FactId, A
             format!("{} rules decide {}", group.len(), quoted.join(", "))
         }
     };
-    let which = if group.len() == 2 { "both rules match" } else { "all of them match" };
+    let which = if group.len() == 2 {
+        "both rules match"
+    } else {
+        "all of them match"
+    };
     CheckError::Conflict {
         verdicts,
         rules: group
@@ -93,7 +101,10 @@ pub(crate) fn intersect(
         }
     }
     region.sort_by_key(|(f, _)| *f);
-    region.iter().all(|(_, set)| !set.is_empty()).then_some(region)
+    region
+        .iter()
+        .all(|(_, set)| !set.is_empty())
+        .then_some(region)
 }
 
 /// One atom per fact that both rules constrain (and that satisfies both),

@@ -184,6 +184,69 @@ pub enum CheckError {
         help: String,
     },
 
+    #[error("rule is redundant: another rule decides the same for every case it matches")]
+    #[diagnostic(code(verdict::redundant), severity(Warning))]
+    Redundant {
+        #[label(primary, "redundant")]
+        span: Span,
+        #[label("decides `{verdict}` wherever the redundant rule matches")]
+        by: Span,
+        verdict: String,
+        #[help]
+        help: &'static str,
+    },
+
+    #[error("fact `{name}` is declared but no rule reads it")]
+    #[diagnostic(
+        code(verdict::unused_fact),
+        severity(Warning),
+        help("remove the declaration, or write the rules that need it")
+    )]
+    UnusedFact {
+        name: String,
+        #[label("never read")]
+        span: Span,
+    },
+
+    #[error("no rule mentions {values} of `{fact}`")]
+    #[diagnostic(
+        code(verdict::unused_value),
+        severity(Advice),
+        help("facts with these values are valid input and are decided like any value no rule names; remove values no input can have")
+    )]
+    UnusedValue {
+        fact: String,
+        values: String,
+        #[label(collection)]
+        spans: Vec<miette::LabeledSpan>,
+        at: Span,
+    },
+
+    #[error(
+        "policy `{name}` decides `{otherwise}` because no rule applies, for {count} kinds of facts"
+    )]
+    #[diagnostic(code(verdict::gaps), severity(Advice))]
+    Gaps {
+        name: String,
+        otherwise: String,
+        count: usize,
+        #[label("policy declared here")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
+    #[error("policy `{name}` leaves {count} kinds of facts to `otherwise` (gaps are errors here)")]
+    #[diagnostic(code(verdict::gaps))]
+    GapsDenied {
+        name: String,
+        count: usize,
+        #[label("policy declared here")]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
     #[error("policy `{name}` has no rules")]
     #[diagnostic(
         code(verdict::no_rules),
@@ -206,6 +269,10 @@ impl CheckError {
             CheckError::NeverMatches { .. }
                 | CheckError::Shadowed { .. }
                 | CheckError::NoRules { .. }
+                | CheckError::Redundant { .. }
+                | CheckError::UnusedFact { .. }
+                | CheckError::UnusedValue { .. }
+                | CheckError::Gaps { .. }
         )
     }
 
@@ -227,6 +294,11 @@ impl CheckError {
             | CheckError::Conflict { at: span, .. }
             | CheckError::NeverMatches { span, .. }
             | CheckError::Shadowed { span, .. }
+            | CheckError::Redundant { span, .. }
+            | CheckError::UnusedFact { span, .. }
+            | CheckError::UnusedValue { at: span, .. }
+            | CheckError::Gaps { span, .. }
+            | CheckError::GapsDenied { span, .. }
             | CheckError::NoRules { span, .. } => *span,
         }
     }

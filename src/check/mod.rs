@@ -182,7 +182,7 @@ fn check_policy(
         .iter()
         .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcomes))
         .collect();
-    let facts = resolver.finish();
+    let (facts, unused) = resolver.finish();
 
     let mut checked_rules = Vec::new();
     for (flat, resolved) in rules.iter().zip(resolved) {
@@ -210,8 +210,13 @@ fn check_policy(
             span: policy.span,
         });
     }
-    if policy.hit == HitPolicy::Unique && !out.iter().any(CheckError::is_error) {
-        conflicts::find(&policy, out);
+    // These findings assume every rule resolved; after errors they would
+    // only repeat them.
+    if !out.iter().any(CheckError::is_error) {
+        out.extend(unused);
+        if policy.hit == HitPolicy::Unique {
+            conflicts::find(&policy, out);
+        }
     }
     policy
 }

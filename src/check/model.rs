@@ -124,9 +124,23 @@ pub struct Fact {
 }
 
 impl Fact {
-    /// The path as written: `subscription.channel`.
+    /// The path as written: `subscription.channel`, with keys that are not
+    /// plain words quoted (`door."kind of door"`).
     pub fn path_string(&self) -> String {
-        self.path.join(".")
+        let keys: Vec<String> = self
+            .path
+            .iter()
+            .map(|key| {
+                let plain = !key.is_empty()
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if plain {
+                    key.clone()
+                } else {
+                    serde_json::Value::String(key.clone()).to_string()
+                }
+            })
+            .collect();
+        keys.join(".")
     }
 
     /// How many atoms this fact's domain has.

@@ -43,6 +43,10 @@ struct FactInfo<'a> {
     /// Constants the rules compare a number with, or strings they test.
     numbers: Vec<f64>,
     strings: Vec<String>,
+    /// Whether some rule has a condition on the fact.
+    used: bool,
+    /// For enum facts: which values some rule names.
+    mentioned: Vec<bool>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -117,6 +121,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 default: None,
                 numbers: Vec::new(),
                 strings: Vec::new(),
+                used: false,
+                mentioned: Vec::new(),
             });
             if let (Some(optional), Some(default)) = (decl.optional, &decl.default) {
                 resolver.out.push(CheckError::OptionalWithDefault {
@@ -168,6 +174,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
             if let Some(pred) = self.condition(condition) {
                 preds.push((pred, condition.span()));
             }
+        }
+        for (pred, _) in &preds {
+            self.mark_used(pred);
         }
         let verdict = verdict?;
         (self.out.len() == errors_before).then_some(ResolvedRule { verdict, preds })
@@ -284,6 +293,35 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 } else {
                     pred
                 })
+            }
+        }
+    }
+
+    /// Records that a rule reads a fact, and which enum values it names.
+    fn mark_used(&mut self, pred: &Pred) {
+        match pred {
+            Pred::Not(inner) => self.mark_used(inner),
+            Pred::Never => {}
+            Pred::Cmp(id, _, _) => {
+                if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                    info.used = true;
+                }
+            }
+            Pred::Is(id, lits) => {
+                if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                    info.used = true;
+                    for lit in lits {
+                        if let Lit::Enum(i) = lit {
+                            let i = *i as usize;
+                            if info.mentioned.len() <= i {
+                                info.mentioned.resize(i + 1, false);
+                            }
+                            if let Some(m) = info.mentioned.get_mut(i) {
+                                *m = true;
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -537,9 +575,47 @@ impl<'a, 'o> Resolver<'a, 'o> {
         }
     }
 
-    /// The facts with their domains, now that every literal is known.
-    pub(super) fn finish(self) -> Vec<Fact> {
-        self.facts
+    /// The facts with their domains, now that every literal is known; and
+    /// the facts and values no rule uses (meaningful only when every rule
+    /// resolved).
+    pub(super) fn finish(self) -> (Vec<Fact>, Vec<CheckError>) {
+        let mut findings = Vec::new();
+        for info in &self.facts {
+            if !info.used {
+                findings.push(CheckError::UnusedFact {
+                    name: info.decl.name.node.clone(),
+                    span: info.decl.name.span,
+                });
+                continue;
+            }
+            if let ast::FactType::Enum(values) = &info.decl.ty.node {
+                let unused: Vec<&ast::Ident> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !info.mentioned.get(*i).copied().unwrap_or(false))
+                    .map(|(_, v)| v)
+                    .collect();
+                if let Some(first) = unused.first() {
+                    let names: Vec<String> =
+                        unused.iter().map(|v| format!("`{}`", v.node)).collect();
+                    let values = match names.as_slice() {
+                        [one] => format!("the value {one}"),
+                        _ => format!("the values {}", join_and(&names)),
+                    };
+                    findings.push(CheckError::UnusedValue {
+                        fact: info.decl.name.node.clone(),
+                        values,
+                        spans: unused
+                            .iter()
+                            .map(|v| miette::LabeledSpan::at(v.span, "never named by a rule"))
+                            .collect(),
+                        at: first.span,
+                    });
+                }
+            }
+        }
+        let facts = self
+            .facts
             .into_iter()
             .map(|info| {
                 let ty = match (&info.decl.ty.node, info.kind) {
@@ -578,7 +654,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     presence,
                 }
             })
-            .collect()
+            .collect();
+        (facts, findings)
     }
 }
 

@@ -1,47 +1,96 @@
-//! `verdict check`: compile policies and report every diagnostic.
+//! `verdict check`: compile policies and report every finding: errors,
+//! warnings (rules that never match, never decide or are redundant, unused
+//! facts) and notes (values no rule names, gaps no rule decides), with the
+//! cost bound of each decision tree.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::ValueEnum;
+use verdict::Problem;
+
 use super::{load, print_report};
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CheckFormat {
+    /// Diagnostics as miette reports, and a summary
+    Human,
+    /// One JSON object with every diagnostic, for editors and tools
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards
+    Sarif,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
     /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
     #[arg(value_name = "PATH")]
-    dir: Option<PathBuf>,
+    path: Option<PathBuf>,
+    /// Make gaps (facts no rule decides) errors
+    #[arg(long)]
+    deny_gaps: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: CheckFormat,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match load(args.dir.as_ref()) {
+    let (report, trees) = match load(args.path.as_ref()) {
         Ok(policies) => {
-            let warnings = policies.warnings();
-            print_report(&warnings);
+            let mut report = policies.warnings();
             for tree in policies.trees() {
-                println!(
-                    "policy {}: {}, {}; decision tree of {}, at most {} per decision",
-                    tree.policy.name,
-                    plural(tree.policy.rules.len(), "rule"),
-                    plural(tree.policy.facts.len(), "fact"),
-                    plural(tree.nodes.len(), "node"),
-                    plural(tree.depth(), "test"),
+                if let Some(gaps) = tree.gaps_diagnostic(args.deny_gaps) {
+                    report.problems.push(Problem::from(gaps));
+                }
+            }
+            let trees: Vec<(String, usize, usize, usize, usize)> = policies
+                .trees()
+                .iter()
+                .map(|t| {
+                    (
+                        t.policy.name.clone(),
+                        t.policy.rules.len(),
+                        t.policy.facts.len(),
+                        t.nodes.len(),
+                        t.depth(),
+                    )
+                })
+                .collect();
+            (report, trees)
+        }
+        Err(report) => (report, Vec::new()),
+    };
+    match args.format {
+        CheckFormat::Human => {
+            print_report(&report);
+            for (name, rules, facts, nodes, depth) in &trees {
+                outln!(
+                    "policy {name}: {}, {}; decision tree of {}, at most {} per decision",
+                    plural(*rules, "rule"),
+                    plural(*facts, "fact"),
+                    plural(*nodes, "node"),
+                    plural(*depth, "test"),
                 );
             }
-            println!(
-                "ok: 0 errors, {}",
-                plural(warnings.warning_count(), "warning")
-            );
-            ExitCode::SUCCESS
-        }
-        Err(report) => {
-            print_report(&report);
-            eprintln!(
-                "failed: {}, {}",
+            let summary = format!(
+                "{}, {}, {}",
                 plural(report.error_count(), "error"),
-                plural(report.warning_count(), "warning")
+                plural(report.warning_count(), "warning"),
+                plural(report.advice_count(), "note"),
             );
-            ExitCode::from(1)
+            if report.has_errors() {
+                eprintln!("failed: {summary}");
+            } else {
+                outln!("ok: {summary}");
+            }
         }
+        CheckFormat::Json => outln!("{}", super::diagnostics_json(&report)),
+        CheckFormat::Sarif => outln!("{}", super::sarif(&report)),
+    }
+    if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

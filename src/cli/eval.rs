@@ -46,8 +46,8 @@ pub fn run(args: Args) -> ExitCode {
     match policies.evaluate_json(name, &text, args.trace) {
         Ok(decisions) => {
             match args.format {
-                Format::Human => print!("{}", human(&decisions)),
-                Format::Json => println!("{}", json(&decisions)),
+                Format::Human => out!("{}", human(&decisions)),
+                Format::Json => outln!("{}", json(&decisions)),
             }
             ExitCode::SUCCESS
         }

@@ -50,10 +50,10 @@ pub fn run(args: Args) -> ExitCode {
     match policies.explain_json(name, &text, args.why_not.as_deref()) {
         Ok(explanations) => {
             match args.format {
-                Format::Human => print!("{}", human(&policies, &explanations)),
+                Format::Human => out!("{}", human(&policies, &explanations)),
                 Format::Json => {
                     let value = serde_json::json!({ "explanations": explanations });
-                    println!("{value}");
+                    outln!("{value}");
                 }
             }
             ExitCode::SUCCESS

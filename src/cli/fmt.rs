@@ -80,7 +80,7 @@ pub fn run(args: Args) -> ExitCode {
     let mut failed = !problems.is_empty();
     for (path, formatted) in &changed {
         if args.check {
-            println!("{}", path.display());
+            outln!("{}", path.display());
             failed = true;
         } else if let Err(e) = write_atomically(path, formatted) {
             problems.push(

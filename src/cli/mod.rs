@@ -3,10 +3,26 @@
 //! did its job (a decision was made, whatever it is), 1 when policies or
 //! facts are invalid, 2 when the command line is wrong.
 
+/// `print!` to standard output that ends the process quietly when the
+/// reader has gone away (`verdict ... | head`), instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!($($arg)*))
+    };
+}
+
+/// `println!` with the same care as [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!("{}\n", format!($($arg)*)))
+    };
+}
+
 mod check;
 mod eval;
 mod explain;
 mod fmt;
+mod machine;
 mod test;
 mod tree;
 
@@ -15,6 +31,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+pub use machine::{diagnostics_json, sarif};
 use verdict::{PolicySet, Report};
 
 #[derive(Parser)]
@@ -86,4 +103,22 @@ fn print_report(report: &Report) {
         report.render(WIDTH)
     };
     eprint!("{text}");
+}
+
+/// Writes to standard output. When the reader has gone away (a closed
+/// pipe), nothing more can be said, so the process ends quietly; any other
+/// write error is reported on standard error, with exit code 1.
+pub fn write_stdout(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("verdict: cannot write to standard output: {error}");
+        std::process::exit(1);
+    }
 }

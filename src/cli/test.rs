@@ -57,8 +57,8 @@ pub fn run(args: Args) -> ExitCode {
     };
     let show_coverage = args.coverage || args.min_coverage.is_some();
     match args.format {
-        Format::Human => print!("{}", human(&result, show_coverage)),
-        Format::Json => println!("{}", json(&result, show_coverage)),
+        Format::Human => out!("{}", human(&result, show_coverage)),
+        Format::Json => outln!("{}", json(&result, show_coverage)),
     }
     let mut ok = result.failed() == 0;
     if let Some(min) = args.min_coverage {

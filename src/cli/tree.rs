@@ -39,11 +39,11 @@ pub fn run(args: Args) -> ExitCode {
     match args.format {
         TreeFormat::Text => {
             let outlines: Vec<String> = policies.trees().iter().map(|t| t.to_text()).collect();
-            print!("{}", outlines.join("\n"));
+            out!("{}", outlines.join("\n"));
         }
         TreeFormat::Dot => {
             for tree in policies.trees() {
-                print!("{}", tree.to_dot());
+                out!("{}", tree.to_dot());
             }
         }
         TreeFormat::Json => {
@@ -52,7 +52,7 @@ pub fn run(args: Args) -> ExitCode {
                 .iter()
                 .map(|t| serde_json::json!({ "policy": t.policy.name, "stats": t.stats() }))
                 .collect();
-            println!("{}", serde_json::json!({ "policies": stats }));
+            outln!("{}", serde_json::json!({ "policies": stats }));
         }
     }
     ExitCode::SUCCESS

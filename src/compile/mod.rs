@@ -5,8 +5,10 @@
 //! path, so an evaluation makes at most as many tests as the policy has facts.
 //!
 //! The compiler also reports rules that never decide because earlier rules
-//! cover every case they match.
+//! cover every case they match, and rules another rule makes redundant
+//! (`analysis`).
 
+mod analysis;
 mod render;
 
 use std::collections::HashMap;
@@ -83,7 +85,7 @@ pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
         nodes: builder.nodes,
         root,
     };
-    let warnings = shadowed(&tree);
+    let warnings = analysis::rules_that_never_matter(&tree);
     (tree, warnings)
 }
 
@@ -200,64 +202,4 @@ impl Builder<'_> {
             edges: edges.into_boxed_slice(),
         })
     }
-}
-
-/// Satisfiable rules that no leaf names: earlier rules cover all they match.
-fn shadowed(tree: &DecisionTree) -> Vec<CheckError> {
-    let mut decides = vec![false; tree.policy.rules.len()];
-    for node in &tree.nodes {
-        if let Node::Leaf(Some(rule)) = node {
-            if let Some(d) = decides.get_mut(rule.0 as usize) {
-                *d = true;
-            }
-        }
-    }
-    let mut warnings = Vec::new();
-    for rule in &tree.policy.rules {
-        if !rule.is_satisfiable() || decides.get(rule.id.0 as usize).copied().unwrap_or(true) {
-            continue;
-        }
-        let covering: Vec<&crate::check::CheckedRule> = tree
-            .policy
-            .rules
-            .iter()
-            .take_while(|earlier| earlier.id < rule.id)
-            .filter(|earlier| crate::check::overlap(earlier, rule).is_some())
-            .collect();
-        let by = covering
-            .iter()
-            .map(|earlier| {
-                let how = if covers(earlier, rule) {
-                    "covers it"
-                } else {
-                    "covers part of it"
-                };
-                miette::LabeledSpan::at(
-                    earlier.span,
-                    format!("{how}, deciding `{}`", earlier.verdict.as_str()),
-                )
-            })
-            .collect();
-        let help = if covering.iter().any(|e| e.verdict != rule.verdict) {
-            String::from("rule order decides here: move the rule above the rules that cover it, narrow them, or delete it")
-        } else {
-            String::from("earlier rules already decide the same for every case it matches: delete it, or narrow them")
-        };
-        warnings.push(CheckError::Shadowed {
-            span: rule.span,
-            by,
-            help,
-        });
-    }
-    warnings
-}
-
-/// Whether `wide` matches every facts object that `narrow` matches.
-fn covers(wide: &crate::check::CheckedRule, narrow: &crate::check::CheckedRule) -> bool {
-    wide.conditions.iter().all(|(fact, set)| {
-        narrow
-            .condition(*fact)
-            .is_some_and(|narrow_set| narrow_set.is_subset(set))
-            || set.is_full()
-    })
 }
