@@ -498,4 +498,5 @@ fn io_reason(err: &std::io::Error) -> String {
         None => text,
     }
 }
+pub mod diff;
 pub mod format;

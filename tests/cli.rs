@@ -722,3 +722,62 @@ fn check_sarif() {
         6
     );
 }
+
+#[test]
+fn diff_shows_changed_regions() {
+    let (code, out) = run(
+        &["diff", "tests/fixtures/diff/old", "tests/fixtures/diff/new"],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn diff_of_equal_sets_is_empty() {
+    let (code, out) = run(
+        &["diff", "policies/multichannel", "tests/fixtures/diff/old"],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no decision changes"), "{out}");
+}
+
+#[test]
+fn diff_json_examples_reach_the_decisions() {
+    let (code, out) = run(
+        &[
+            "diff",
+            "--format",
+            "json",
+            "tests/fixtures/diff/old",
+            "tests/fixtures/diff/new",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let value = stdout_json(&out);
+    let old = verdict::PolicySet::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/diff/old"
+    ))
+    .unwrap();
+    let new = verdict::PolicySet::from_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/diff/new"
+    ))
+    .unwrap();
+    let changes = value["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2);
+    for change in changes {
+        let example = &change["example"];
+        assert_eq!(
+            old.evaluate(example).unwrap()[0].decision,
+            change["old"]["decision"]
+        );
+        assert_eq!(
+            new.evaluate(example).unwrap()[0].decision,
+            change["new"]["decision"]
+        );
+    }
+}

@@ -132,7 +132,9 @@ impl Fact {
             .iter()
             .map(|key| {
                 let plain = !key.is_empty()
-                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if plain {
                     key.clone()
                 } else {

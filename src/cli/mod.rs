@@ -19,6 +19,7 @@ macro_rules! outln {
 }
 
 mod check;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -55,6 +56,8 @@ enum Command {
     Test(test::Args),
     /// Show the compiled decision tree of each policy
     Tree(tree::Args),
+    /// Show where two versions of a policy set decide differently (exit 1 if anywhere)
+    Diff(diff::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -83,6 +86,7 @@ pub fn run() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 

@@ -1,0 +1,457 @@
+//! Semantic diff: where two versions of a policy set decide differently.
+//! Both versions' trees are walked together, splitting the facts on every
+//! fact either tree tests, so each region of facts that reaches one leaf in
+//! each tree is visited once. Regions where the decisions differ are the
+//! diff; regions that differ in one fact only are merged. No solver is
+//! needed: the trees make the space finite.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::check::{number_atom, CheckedPolicy, Fact, FactType, Presence};
+use crate::compile::{DecisionTree, Node, NodeId};
+use crate::PolicySet;
+
+/// How two policy sets differ.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diff {
+    /// Names of policies only the new set has.
+    pub added: Vec<String>,
+    /// Names of policies only the old set has.
+    pub removed: Vec<String>,
+    pub changes: Vec<Change>,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changes.is_empty()
+    }
+}
+
+/// A region of facts whose decision changes.
+#[derive(Clone, Debug, Serialize)]
+pub struct Change {
+    pub policy: String,
+    /// The region, one entry per fact it constrains: `subscription.channel {CSP Syndication}`.
+    pub when: Vec<String>,
+    /// A facts object in the region.
+    pub example: Value,
+    pub old: Outcome,
+    pub new: Outcome,
+}
+
+/// What one version decides for a region.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The decision, or `error` when a needed fact is missing or invalid in
+    /// this version.
+    pub decision: String,
+    /// The deciding rule's location.
+    pub rule: Option<String>,
+}
+
+/// Compares two policy sets, policy by policy (by name).
+pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
+    let mut diff = Diff {
+        added: Vec::new(),
+        removed: Vec::new(),
+        changes: Vec::new(),
+    };
+    for tree in new.trees() {
+        if !old
+            .trees()
+            .iter()
+            .any(|t| t.policy.name == tree.policy.name)
+        {
+            diff.added.push(tree.policy.name.clone());
+        }
+    }
+    for old_tree in old.trees() {
+        match new
+            .trees()
+            .iter()
+            .find(|t| t.policy.name == old_tree.policy.name)
+        {
+            None => diff.removed.push(old_tree.policy.name.clone()),
+            Some(new_tree) => diff.changes.extend(diff_trees(old_tree, new_tree)),
+        }
+    }
+    diff
+}
+
+/// How one version reads a joint atom: one of its atoms, or unusable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Atom(u32),
+    Unknown,
+}
+
+/// A class of values of one path that both versions treat alike.
+#[derive(Clone, Debug)]
+struct JointAtom {
+    /// A value in the class; `None` for "absent".
+    value: Option<Value>,
+    /// Words for the class.
+    label: String,
+    old: Side,
+    new: Side,
+}
+
+/// A path either version reads, with the joint classes of its values.
+struct JointFact {
+    path: Vec<String>,
+    shown: String,
+    atoms: Vec<JointAtom>,
+}
+
+/// The most regions one comparison visits, to bound its cost.
+const MAX_REGIONS: usize = 200_000;
+
+fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Vec<Change> {
+    let facts = joint_facts(&old.policy, &new.policy);
+    let mut walk = Walk {
+        old,
+        new,
+        facts: &facts,
+        changes: Vec::new(),
+        visited: 0,
+    };
+    let mut region: Vec<Option<Vec<usize>>> = vec![None; facts.len()];
+    walk.descend(Some(old.root), Some(new.root), &mut region);
+    merge(walk.changes, &facts, old)
+}
+
+/// Both versions' facts, matched by JSON path.
+fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
+    let mut paths: Vec<Vec<String>> = Vec::new();
+    for fact in old.facts.iter().chain(&new.facts) {
+        if !paths.contains(&fact.path) {
+            paths.push(fact.path.clone());
+        }
+    }
+    paths
+        .into_iter()
+        .map(|path| {
+            let old_fact = old.facts.iter().find(|f| f.path == path);
+            let new_fact = new.facts.iter().find(|f| f.path == path);
+            let mut values: Vec<Value> = Vec::new();
+            for fact in [old_fact, new_fact].into_iter().flatten() {
+                for value in representatives(fact, old_fact, new_fact) {
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+            }
+            let mut atoms: Vec<JointAtom> = Vec::new();
+            for value in values.into_iter().map(Some).chain([None]) {
+                let old_side = side(old_fact, value.as_ref());
+                let new_side = side(new_fact, value.as_ref());
+                let label = match &value {
+                    None => String::from("absent"),
+                    Some(Value::String(s)) => s.clone(),
+                    Some(v) => v.to_string(),
+                };
+                // Values both versions treat alike are one class.
+                match atoms
+                    .iter_mut()
+                    .find(|a| a.old == old_side && a.new == new_side)
+                {
+                    Some(atom) => {
+                        atom.label.push(' ');
+                        atom.label.push_str(&label);
+                    }
+                    None => atoms.push(JointAtom {
+                        value,
+                        label,
+                        old: old_side,
+                        new: new_side,
+                    }),
+                }
+            }
+            let shown = old_fact
+                .or(new_fact)
+                .map(Fact::path_string)
+                .unwrap_or_default();
+            JointFact { path, shown, atoms }
+        })
+        .collect()
+}
+
+/// Values of a fact that tell apart every atom of both versions.
+fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<Value> {
+    match &fact.ty {
+        FactType::Number(_) => {
+            let mut points: Vec<f64> = Vec::new();
+            for f in [old, new].into_iter().flatten() {
+                if let FactType::Number(p) = &f.ty {
+                    points.extend(p);
+                }
+            }
+            points.sort_by(f64::total_cmp);
+            points.dedup();
+            let joint = Fact {
+                ty: FactType::Number(points),
+                presence: Presence::Required,
+                ..fact.clone()
+            };
+            (0..joint.ty.value_atoms())
+                .filter_map(|a| joint.representative(a))
+                .collect()
+        }
+        _ => (0..fact.ty.value_atoms())
+            .filter_map(|a| fact.representative(a))
+            .collect(),
+    }
+}
+
+/// How one version reads a value of the path (`None`: absent).
+fn side(fact: Option<&Fact>, value: Option<&Value>) -> Side {
+    let Some(fact) = fact else {
+        // A version that does not declare the path never reads it.
+        return Side::Atom(0);
+    };
+    match value {
+        None => match (&fact.presence, fact.absent_atom()) {
+            (Presence::Default(atom), _) => Side::Atom(*atom),
+            (_, Some(atom)) => Side::Atom(atom),
+            _ => Side::Unknown,
+        },
+        Some(value) => match (&fact.ty, value) {
+            (FactType::Number(points), Value::Number(n)) => n
+                .as_f64()
+                .map_or(Side::Unknown, |x| Side::Atom(number_atom(points, x))),
+            _ => fact.classify(value).map_or(Side::Unknown, Side::Atom),
+        },
+    }
+}
+
+/// A region found to change: the joint atoms allowed per fact (`None`: any).
+type Region = Vec<Option<Vec<usize>>>;
+
+/// Where both trees are: a node of each, `None` for "error".
+type Pair = (Option<NodeId>, Option<NodeId>);
+
+struct Walk<'a> {
+    old: &'a DecisionTree,
+    new: &'a DecisionTree,
+    facts: &'a [JointFact],
+    changes: Vec<(Region, Outcome, Outcome)>,
+    visited: usize,
+}
+
+impl Walk<'_> {
+    /// `None` as a node means "error": a needed fact was unusable.
+    fn descend(&mut self, old: Option<NodeId>, new: Option<NodeId>, region: &mut Region) {
+        self.visited += 1;
+        if self.visited > MAX_REGIONS {
+            return;
+        }
+        let old_test = old.and_then(|n| test_of(self.old, n));
+        let new_test = new.and_then(|n| test_of(self.new, n));
+        // Split on the fact the old tree tests, else on the new tree's.
+        let path = match (&old_test, &new_test) {
+            (Some((fact, _)), _) => self.old.policy.fact(*fact).map(|f| f.path.clone()),
+            (None, Some((fact, _))) => self.new.policy.fact(*fact).map(|f| f.path.clone()),
+            (None, None) => None,
+        };
+        let Some(path) = path else {
+            let old_outcome = outcome(self.old, old);
+            let new_outcome = outcome(self.new, new);
+            if old_outcome.decision != new_outcome.decision {
+                self.changes
+                    .push((region.clone(), old_outcome, new_outcome));
+            }
+            return;
+        };
+        let Some(index) = self.facts.iter().position(|f| f.path == path) else {
+            return;
+        };
+        let Some(joint) = self.facts.get(index) else {
+            return;
+        };
+        let allowed: Vec<usize> = match region.get(index).cloned().flatten() {
+            Some(allowed) => allowed,
+            None => (0..joint.atoms.len()).collect(),
+        };
+        // Group the joint atoms by where they lead in both trees.
+        let mut branches: Vec<(Pair, Vec<usize>)> = Vec::new();
+        for a in allowed {
+            let Some(atom) = joint.atoms.get(a) else {
+                continue;
+            };
+            let next_old = step(self.old, old, &old_test, &path, atom.old);
+            let next_new = step(self.new, new, &new_test, &path, atom.new);
+            match branches
+                .iter_mut()
+                .find(|(to, _)| *to == (next_old, next_new))
+            {
+                Some((_, atoms)) => atoms.push(a),
+                None => branches.push(((next_old, next_new), vec![a])),
+            }
+        }
+        let saved = region.get(index).cloned().flatten();
+        for ((next_old, next_new), atoms) in branches {
+            if let Some(slot) = region.get_mut(index) {
+                *slot = Some(atoms);
+            }
+            self.descend(next_old, next_new, region);
+        }
+        if let Some(slot) = region.get_mut(index) {
+            *slot = saved;
+        }
+    }
+}
+
+fn test_of(tree: &DecisionTree, node: NodeId) -> Option<(crate::check::FactId, Vec<NodeId>)> {
+    match tree.node(node)? {
+        Node::Test { fact, edges } => Some((*fact, edges.to_vec())),
+        Node::Leaf(_) => None,
+    }
+}
+
+/// Where a tree goes from `node` for a joint atom of `path`: on if the node
+/// tests that path, staying put otherwise; `None` when the value is unusable.
+fn step(
+    tree: &DecisionTree,
+    node: Option<NodeId>,
+    test: &Option<(crate::check::FactId, Vec<NodeId>)>,
+    path: &[String],
+    side: Side,
+) -> Option<NodeId> {
+    let node = node?;
+    match test {
+        Some((fact, edges)) if tree.policy.fact(*fact).is_some_and(|f| f.path == path) => {
+            match side {
+                Side::Atom(atom) => edges.get(atom as usize).copied(),
+                Side::Unknown => None,
+            }
+        }
+        _ => Some(node),
+    }
+}
+
+fn outcome(tree: &DecisionTree, node: Option<NodeId>) -> Outcome {
+    match node.and_then(|n| tree.node(n)) {
+        Some(Node::Leaf(rule)) => match rule.and_then(|r| tree.policy.rule(r)) {
+            Some(rule) => Outcome {
+                decision: rule.verdict.as_str().to_string(),
+                rule: Some(rule.location.clone()),
+            },
+            None => Outcome {
+                decision: tree.policy.otherwise.as_str().to_string(),
+                rule: None,
+            },
+        },
+        _ => Outcome {
+            decision: String::from("error"),
+            rule: None,
+        },
+    }
+}
+
+/// Merges regions with the same outcomes that differ in one fact only, then
+/// describes each.
+fn merge(
+    mut found: Vec<(Region, Outcome, Outcome)>,
+    facts: &[JointFact],
+    old: &DecisionTree,
+) -> Vec<Change> {
+    loop {
+        let mut merged = false;
+        'outer: for i in 0..found.len() {
+            for j in (i + 1)..found.len() {
+                let (Some(a), Some(b)) = (found.get(i), found.get(j)) else {
+                    continue;
+                };
+                if a.1 != b.1 || a.2 != b.2 {
+                    continue;
+                }
+                let differing: Vec<usize> = (0..facts.len())
+                    .filter(|k| a.0.get(*k) != b.0.get(*k))
+                    .collect();
+                if let [k] = differing.as_slice() {
+                    let union = match (
+                        a.0.get(*k).cloned().flatten(),
+                        b.0.get(*k).cloned().flatten(),
+                    ) {
+                        (Some(mut x), Some(y)) => {
+                            x.extend(y);
+                            x.sort_unstable();
+                            x.dedup();
+                            Some(x)
+                        }
+                        _ => None,
+                    };
+                    let mut region = a.0.clone();
+                    if let Some(slot) = region.get_mut(*k) {
+                        *slot = union;
+                    }
+                    let entry = (region, a.1.clone(), a.2.clone());
+                    found.remove(j);
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = entry;
+                    }
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+        if !merged {
+            break;
+        }
+    }
+    let policy = old.policy.name.clone();
+    found
+        .into_iter()
+        .map(|(region, old_outcome, new_outcome)| {
+            let mut when = Vec::new();
+            let mut example = Value::Object(serde_json::Map::new());
+            for (fact, allowed) in facts.iter().zip(&region) {
+                let Some(allowed) = allowed else { continue };
+                let labels: Vec<&str> = allowed
+                    .iter()
+                    .filter_map(|a| fact.atoms.get(*a))
+                    .map(|a| a.label.as_str())
+                    .collect();
+                let words = labels.join(" ");
+                let words = if words.contains(' ') {
+                    format!("{{{words}}}")
+                } else {
+                    words
+                };
+                when.push(format!("{} {words}", fact.shown));
+                // The first present value of the region, if any.
+                let value = allowed
+                    .iter()
+                    .filter_map(|a| fact.atoms.get(*a))
+                    .find_map(|a| a.value.clone());
+                if let Some(value) = value {
+                    insert_at(&mut example, &fact.path, value);
+                }
+            }
+            Change {
+                policy: policy.clone(),
+                when,
+                example,
+                old: old_outcome,
+                new: new_outcome,
+            }
+        })
+        .collect()
+}
+
+fn insert_at(root: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = root;
+    for key in parents {
+        let Value::Object(map) = node else { return };
+        node = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+    if let Value::Object(map) = node {
+        map.insert(last.clone(), value);
+    }
+}
