@@ -39,7 +39,7 @@ pub mod suite;
 pub mod syntax;
 
 mod builtin;
-mod suggest;
+pub mod suggest;
 
 /// The README's Rust examples, run as doc tests so they cannot rot.
 #[doc = include_str!("../README.md")]
@@ -417,10 +417,14 @@ pub(crate) fn read_files(
             vec![LoadError::Io {
                 path: shown.clone(),
                 reason: io_reason(&e),
-                help: Some(format!(
-                    "pass a `.{0}` file or a directory that holds `*.{0}` files",
-                    kind.extension()
-                )),
+                help: Some(String::from(match kind {
+                    FileKind::Policy => {
+                        "pass a `.policy` file or a directory that holds `*.policy` files"
+                    }
+                    FileKind::Tests => {
+                        "write the tests in a `.tests` file beside the policy, or pass a directory that holds `*.policy` and `*.tests` files"
+                    }
+                })),
             }]
         })?;
         let mut paths = Vec::new();
@@ -491,12 +495,13 @@ pub fn read_facts(path: &str) -> Result<String, Report> {
 }
 
 /// An I/O error in words, without the OS error number.
-fn io_reason(err: &std::io::Error) -> String {
+pub fn io_reason(err: &std::io::Error) -> String {
     let text = err.to_string().to_lowercase();
     match text.split_once(" (os error") {
         Some((reason, _)) => reason.to_string(),
         None => text,
     }
 }
+pub mod batch;
 pub mod diff;
 pub mod format;

@@ -781,3 +781,53 @@ fn diff_json_examples_reach_the_decisions() {
         );
     }
 }
+
+#[test]
+fn ndjson_batch_keeps_order_and_reports_bad_lines() {
+    let (code, out) = run(
+        &["eval", "--ndjson", "tests/fixtures/batch/mixed.ndjson"],
+        None,
+    );
+    assert_eq!(code, 0);
+    // The summary's timing varies: keep stdout and the counts only.
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let stderr = out.split("--- stderr\n").nth(1).unwrap();
+    assert!(
+        stderr.starts_with("10 lines: allow 1, deny 4; 5 errors;"),
+        "{stderr}"
+    );
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn ndjson_from_stdin() {
+    let input = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/batch/mixed.ndjson"
+    ))
+    .unwrap_or_default();
+    let (code, out) = run(&["eval", "--ndjson"], Some(&input.replace('\u{fffd}', "")));
+    assert_eq!(code, 0);
+    let stdout = out
+        .split("--- stdout\n")
+        .nth(1)
+        .unwrap()
+        .split("--- stderr")
+        .next()
+        .unwrap();
+    let numbers: Vec<u64> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>());
+}

@@ -76,8 +76,15 @@ fn conflict(
         verdicts,
         rules: group
             .iter()
-            .map(|rule| {
-                miette::LabeledSpan::at(rule.span, format!("decides `{}`", rule.verdict.as_str()))
+            .enumerate()
+            .map(|(i, rule)| {
+                let text = Some(format!("decides `{}`", rule.verdict.as_str()));
+                // The last rule is where the conflict shows: the primary label.
+                if i + 1 == group.len() {
+                    miette::LabeledSpan::new_primary_with_span(text, rule.span)
+                } else {
+                    miette::LabeledSpan::new_with_span(text, rule.span)
+                }
             })
             .collect(),
         at: group.last().map_or(policy.span, |r| r.span),

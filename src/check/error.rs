@@ -222,25 +222,24 @@ pub enum CheckError {
         at: Span,
     },
 
-    #[error(
-        "policy `{name}` decides `{otherwise}` because no rule applies, for {count} kinds of facts"
-    )]
+    #[error("policy `{name}` decides `{otherwise}` because no rule applies, for {kinds} of facts")]
     #[diagnostic(code(verdict::gaps), severity(Advice))]
     Gaps {
         name: String,
         otherwise: String,
-        count: usize,
+        /// "1 kind", "3 kinds"
+        kinds: String,
         #[label("policy declared here")]
         span: Span,
         #[help]
         help: String,
     },
 
-    #[error("policy `{name}` leaves {count} kinds of facts to `otherwise` (gaps are errors here)")]
+    #[error("policy `{name}` leaves {kinds} of facts to `otherwise` (gaps are errors here)")]
     #[diagnostic(code(verdict::gaps))]
     GapsDenied {
         name: String,
-        count: usize,
+        kinds: String,
         #[label("policy declared here")]
         span: Span,
         #[help]

@@ -16,11 +16,15 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
     /// Also show the facts each decision read
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ndjson")]
     trace: bool,
-    /// The facts, a JSON object (`-` reads standard input)
-    #[arg(value_name = "FACTS")]
-    facts: String,
+    /// Read one facts object per line and write one decision object per line, in order
+    #[arg(long)]
+    ndjson: bool,
+    /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
+    /// a file of JSON lines [default: `-`]
+    #[arg(value_name = "FACTS", required_unless_present = "ndjson")]
+    facts: Option<String>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -31,18 +35,18 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let text = match verdict::read_facts(&args.facts) {
+    let facts = args.facts.clone().unwrap_or_else(|| String::from("-"));
+    if args.ndjson {
+        return batch(&policies, &facts);
+    }
+    let text = match verdict::read_facts(&facts) {
         Ok(text) => text,
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
         }
     };
-    let name = if args.facts == "-" {
-        "<stdin>"
-    } else {
-        &args.facts
-    };
+    let name = if facts == "-" { "<stdin>" } else { &facts };
     match policies.evaluate_json(name, &text, args.trace) {
         Ok(decisions) => {
             match args.format {
@@ -92,4 +96,67 @@ fn json(decisions: &[Decision]) -> String {
     }
     // Serializing plain structs of strings cannot fail.
     serde_json::to_string(&Output { decisions }).unwrap_or_default()
+}
+
+/// `--ndjson`: a batch, streamed. The summary goes to stderr, with a
+/// progress bar when stderr is a terminal and the input a file.
+fn batch(policies: &verdict::PolicySet, path: &str) -> ExitCode {
+    use std::io::{BufReader, IsTerminal};
+    let output = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let result = if path == "-" {
+        let input = BufReader::with_capacity(1 << 16, std::io::stdin());
+        verdict::batch::run(policies, input, output, |_| {})
+    } else {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => {
+                let report = verdict::Report::new(
+                    verdict::source::SourceMap::new(),
+                    vec![verdict::LoadError::Io {
+                        path: path.to_string(),
+                        reason: verdict::io_reason(&e),
+                        help: None,
+                    }
+                    .into()],
+                );
+                print_report(&report);
+                return ExitCode::from(1);
+            }
+        };
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(size);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        let result = verdict::batch::run(
+            policies,
+            BufReader::with_capacity(1 << 16, file),
+            output,
+            |read| {
+                if let Some(bar) = &bar {
+                    bar.set_position(read);
+                }
+            },
+        );
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        result
+    };
+    match result {
+        Ok(summary) => {
+            eprintln!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("verdict: the batch stopped: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -47,7 +47,30 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         &args.facts
     };
-    match policies.explain_json(name, &text, args.why_not.as_deref()) {
+    // `--why-not manual migrate` names the outcome `manual-migrate`, as `->` does.
+    let why_not = args
+        .why_not
+        .as_ref()
+        .map(|d| d.split_whitespace().collect::<Vec<_>>().join("-"));
+    if let Some(wanted) = &why_not {
+        let mut known: Vec<String> = vec![String::from("allow"), String::from("deny")];
+        for tree in policies.trees() {
+            known.push(tree.policy.otherwise.as_str().to_string());
+            known.extend(tree.policy.outcomes.iter().map(|o| o.name.clone()));
+        }
+        known.dedup();
+        if !known.contains(wanted) {
+            let hint = verdict::suggest::did_you_mean(wanted, known.iter().map(String::as_str))
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default();
+            eprintln!(
+                "error: `{wanted}` is not a decision of these policies: they decide {}{hint}",
+                known.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+    }
+    match policies.explain_json(name, &text, why_not.as_deref()) {
         Ok(explanations) => {
             match args.format {
                 Format::Human => out!("{}", human(&policies, &explanations)),
@@ -66,7 +89,7 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
-    let theme = if std::io::stdout().is_terminal() {
+    let theme = if super::colour(std::io::stdout().is_terminal()) {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> ExitCode {
             Err(e) => problems.push(
                 LoadError::Io {
                     path: name,
-                    reason: e.to_string().to_lowercase(),
+                    reason: verdict::io_reason(&e),
                     help: None,
                 }
                 .into(),
@@ -86,7 +86,7 @@ pub fn run(args: Args) -> ExitCode {
             problems.push(
                 LoadError::Io {
                     path: path.display().to_string(),
-                    reason: format!("cannot write: {}", e.to_string().to_lowercase()),
+                    reason: format!("cannot write: {}", verdict::io_reason(&e)),
                     help: Some(String::from("the original file is unchanged")),
                 }
                 .into(),
@@ -113,7 +113,7 @@ fn policy_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     }
     let entries = std::fs::read_dir(path).map_err(|e| LoadError::Io {
         path: path.display().to_string(),
-        reason: e.to_string().to_lowercase(),
+        reason: verdict::io_reason(&e),
         help: Some(String::from("pass `.policy` files or directories of them")),
     })?;
     let mut files: Vec<PathBuf> = entries

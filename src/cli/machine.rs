@@ -39,27 +39,45 @@ fn labels(report: &Report, problem: &dyn Diagnostic) -> Vec<Value> {
         .collect()
 }
 
+/// One diagnostic, fields in this order.
+#[derive(serde::Serialize)]
+struct DiagnosticOut {
+    code: Option<String>,
+    severity: &'static str,
+    message: String,
+    help: Option<String>,
+    labels: Vec<Value>,
+}
+
+/// All of a run's diagnostics and their counts.
+#[derive(serde::Serialize)]
+struct DiagnosticsOut {
+    diagnostics: Vec<DiagnosticOut>,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
 /// `{"diagnostics":[{"code","severity","message","help","labels":[...]}], "errors", "warnings", "notes"}`
-pub fn diagnostics_json(report: &Report) -> Value {
-    let diagnostics: Vec<Value> = report
-        .problems
-        .iter()
-        .map(|problem| {
-            json!({
-                "code": problem.code().map(|c| c.to_string()),
-                "severity": severity(problem),
-                "message": problem.to_string(),
-                "help": problem.help().map(|h| h.to_string()),
-                "labels": labels(report, problem),
+pub fn diagnostics_json(report: &Report) -> String {
+    let out = DiagnosticsOut {
+        diagnostics: report
+            .problems
+            .iter()
+            .map(|problem| DiagnosticOut {
+                code: problem.code().map(|c| c.to_string()),
+                severity: severity(problem),
+                message: problem.to_string(),
+                help: problem.help().map(|h| h.to_string()),
+                labels: labels(report, problem),
             })
-        })
-        .collect();
-    json!({
-        "diagnostics": diagnostics,
-        "errors": report.error_count(),
-        "warnings": report.warning_count(),
-        "notes": report.advice_count(),
-    })
+            .collect(),
+        errors: report.error_count(),
+        warnings: report.warning_count(),
+        notes: report.advice_count(),
+    };
+    // Plain structs of strings and numbers always serialize.
+    serde_json::to_string(&out).unwrap_or_default()
 }
 
 /// A SARIF 2.1.0 log with one run of verdict.
@@ -115,7 +133,7 @@ pub fn sarif(report: &Report) -> Value {
                     "version": env!("CARGO_PKG_VERSION"),
                     "rules": rules.iter().map(|code| json!({
                         "id": code,
-                        "helpUri": format!("docs/diagnostics.md#{}", code.replace("::", "")),
+                        "help": { "text": format!("see the entry `{code}` in docs/diagnostics.md") },
                     })).collect::<Vec<_>>(),
                 }
             },

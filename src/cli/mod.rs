@@ -101,7 +101,7 @@ fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
 /// Prints a report's diagnostics to stderr, in colour on a terminal.
 fn print_report(report: &Report) {
     let stderr = std::io::stderr();
-    let text = if stderr.is_terminal() {
+    let text = if colour(stderr.is_terminal()) {
         report.render_with(miette::GraphicalTheme::unicode(), WIDTH)
     } else {
         report.render(WIDTH)
@@ -125,4 +125,10 @@ pub fn write_stdout(text: &str) {
         eprintln!("verdict: cannot write to standard output: {error}");
         std::process::exit(1);
     }
+}
+
+/// Whether to colour output to a stream: only on a terminal, and never when
+/// `NO_COLOR` is set to something (<https://no-color.org>).
+pub fn colour(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -17,8 +17,8 @@ pub struct Args {
     /// Report which branches and leaves of the tree no test reaches, with a test to paste for each
     #[arg(long)]
     coverage: bool,
-    /// Fail when coverage is below this percentage (implies --coverage)
-    #[arg(long, value_name = "PERCENT")]
+    /// Fail when coverage is below this percentage, 0 to 100 (implies --coverage)
+    #[arg(long, value_name = "PERCENT", value_parser = percent)]
     min_coverage: Option<f64>,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
@@ -166,4 +166,12 @@ fn json(result: &SuiteResult, show_coverage: bool) -> serde_json::Value {
         }
     }
     value
+}
+
+/// A percentage from 0 to 100.
+fn percent(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err(String::from("expected a percentage from 0 to 100")),
+    }
 }

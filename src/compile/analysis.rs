@@ -198,7 +198,7 @@ impl DecisionTree {
         Some(if deny {
             CheckError::GapsDenied {
                 name: policy.name.clone(),
-                count,
+                kinds: kinds(count),
                 span: policy.span,
                 help,
             }
@@ -206,7 +206,7 @@ impl DecisionTree {
             CheckError::Gaps {
                 name: policy.name.clone(),
                 otherwise: policy.otherwise.as_str().to_string(),
-                count,
+                kinds: kinds(count),
                 span: policy.span,
                 help,
             }
@@ -236,5 +236,14 @@ pub fn inline_json(value: &serde_json::Value) -> String {
             format!("[{}]", items.join(", "))
         }
         other => other.to_string(),
+    }
+}
+
+/// "1 kind", "2 kinds".
+fn kinds(count: usize) -> String {
+    if count == 1 {
+        String::from("1 kind")
+    } else {
+        format!("{count} kinds")
     }
 }

@@ -100,9 +100,21 @@ impl DecisionTree {
     /// one line each, are always drawn).
     pub fn to_text(&self) -> String {
         let stats = self.stats();
+        let count = |n: usize, noun: &str| {
+            if n == 1 {
+                format!("1 {noun}")
+            } else {
+                format!("{n} {noun}s")
+            }
+        };
         let mut out = format!(
-            "policy {}: {} nodes ({} tests, {} leaves), depth {}, {} shared\n",
-            self.policy.name, stats.nodes, stats.tests, stats.leaves, stats.depth, stats.shared
+            "policy {}: {} ({}, {}), depth {}, {} shared\n",
+            self.policy.name,
+            count(stats.nodes, "node"),
+            count(stats.tests, "test"),
+            count(stats.leaves, "leaf").replace("leafs", "leaves"),
+            stats.depth,
+            stats.shared
         );
         let parents = self.parents();
         let mut drawn = vec![false; self.nodes.len()];
