@@ -46,6 +46,11 @@ pub mod suggest;
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
 
+/// The examples of `docs/embedding.md`, run as doc tests.
+#[doc = include_str!("../docs/embedding.md")]
+#[cfg(doctest)]
+pub struct EmbeddingDoctests;
+
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -177,6 +182,36 @@ impl PolicySet {
         self.decide(facts, false, None)
     }
 
+    /// Decides for facts given as any serializable value (a struct of your
+    /// own, for one): it is turned into JSON first.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Partner { role: &'static str }
+    /// #[derive(serde::Serialize)]
+    /// struct Request { action: &'static str }
+    /// #[derive(serde::Serialize)]
+    /// struct Facts { partner: Partner, request: Request }
+    ///
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = Facts { partner: Partner { role: "indirect_provider" }, request: Request { action: "invite" } };
+    /// let decisions = policies.evaluate_serialize(&facts).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].decision, "allow");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn evaluate_serialize<T: Serialize + ?Sized>(&self, facts: &T) -> Result<Vec<Decision>, Report> {
+        match serde_json::to_value(facts) {
+            Ok(value) => self.evaluate(&value),
+            Err(error) => {
+                let error = eval::EvalError::Syntax {
+                    message: format!("the facts do not serialize to JSON: {error}"),
+                    span: None,
+                };
+                Err(Report::new(SourceMap::new(), vec![error.into()]))
+            }
+        }
+    }
+
     /// Like [`evaluate`](Self::evaluate), with the facts each decision read.
     pub fn evaluate_traced(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
         self.decide(facts, true, None)
@@ -272,7 +307,7 @@ impl PolicySet {
                     .to_string();
                 let error = eval::EvalError::Syntax {
                     message,
-                    span: source::Span::new(base + offset as u32, base + end as u32),
+                    span: Some(source::Span::new(base + offset as u32, base + end as u32)),
                 };
                 Err(Report::new(sources, vec![error.into()]))
             }

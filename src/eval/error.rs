@@ -19,8 +19,9 @@ pub enum EvalError {
     )]
     Syntax {
         message: String,
+        /// Where in the facts text, when the facts came as text.
         #[label("here")]
-        span: Span,
+        span: Option<Span>,
     },
 
     #[error("facts must be a JSON object, found {found}")]

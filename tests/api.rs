@@ -1,0 +1,144 @@
+//! The embedding API's contract: a compiled policy set is `Send + Sync`,
+//! many threads evaluate it at once and get the same decisions as one
+//! thread, and a set can be swapped for a new one while others evaluate.
+
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::sync::{Arc, RwLock};
+
+use serde_json::json;
+use verdict::{Decision, PolicySet, Report};
+
+/// Compile-time: the types a service shares across threads are Send + Sync.
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<PolicySet>();
+    shared::<Decision>();
+    shared::<Report>();
+    shared::<verdict::compile::DecisionTree>();
+}
+
+fn facts(i: usize) -> serde_json::Value {
+    let actions = ["support", "transfer", "migrate", "invite", "own_relationship", "delegated_admin"];
+    let channels = ["Direct", "Advisor", "Open", "EA", "CSP", "ThirdParty", "Syndication"];
+    let roles = ["direct", "indirect_provider", "reseller"];
+    json!({
+        "subscription": { "billing": if i % 2 == 0 { "license" } else { "usage" }, "channel": channels[i % 7] },
+        "partner": { "role": roles[i % 3], "designated_admin": i % 5 == 0 },
+        "request": { "action": actions[i % 6], "target": "partner" },
+    })
+}
+
+#[test]
+fn many_threads_decide_as_one_does() {
+    let set = Arc::new(PolicySet::builtin().unwrap());
+    let expected: Vec<Vec<Decision>> = (0..2_000).map(|i| set.evaluate(&facts(i)).unwrap()).collect();
+    let expected = Arc::new(expected);
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let set = Arc::clone(&set);
+            let expected = Arc::clone(&expected);
+            std::thread::spawn(move || {
+                for i in (t..2_000).step_by(3) {
+                    assert_eq!(set.evaluate(&facts(i)).unwrap(), expected[i]);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+/// The hot swap of `examples/hot_swap.rs`: readers keep deciding while a
+/// new set replaces the old; a set that fails to compile never replaces it.
+#[test]
+fn hot_swap_keeps_serving() {
+    let current = Arc::new(RwLock::new(Arc::new(PolicySet::builtin().unwrap())));
+    let invite = json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let current = Arc::clone(&current);
+            let stop = Arc::clone(&stop);
+            let invite = invite.clone();
+            std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Hold the lock only to clone the Arc; evaluate without it.
+                    let set = Arc::clone(&current.read().unwrap());
+                    seen.insert(set.evaluate(&invite).unwrap()[0].decision.clone());
+                }
+                seen
+            })
+        })
+        .collect();
+    // A broken edit does not replace the serving set.
+    let broken = PolicySet::from_sources([("p.policy", "policy p\nfact a: {x} at a\nx open\n")]);
+    assert!(broken.is_err());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // A good edit does: resellers may now invite.
+    let edited = PolicySet::from_sources([(
+        "p.policy",
+        "policy multichannel\nfact role: {direct indirect_provider reseller} at partner.role\nfact action: {invite other} at request.action\nreseller can invite\n",
+    )])
+    .unwrap();
+    *current.write().unwrap() = Arc::new(edited);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeSet::new();
+    for reader in readers {
+        seen.extend(reader.join().unwrap());
+    }
+    assert!(seen.contains("allow"), "{seen:?}");
+    assert_eq!(current.read().unwrap().evaluate(&invite).unwrap()[0].decision, "allow");
+}
+
+#[test]
+fn evaluate_from_text_value_and_struct_agree() {
+    #[derive(serde::Serialize)]
+    struct Partner {
+        role: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Request {
+        action: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Facts {
+        partner: Partner,
+        request: Request,
+    }
+    let set = PolicySet::builtin().unwrap();
+    let typed = Facts {
+        partner: Partner { role: String::from("reseller") },
+        request: Request { action: String::from("own_relationship") },
+    };
+    let value = serde_json::to_value(&typed).unwrap();
+    let text = value.to_string();
+    let a = set.evaluate_serialize(&typed).unwrap();
+    let b = set.evaluate(&value).unwrap();
+    let c = set.evaluate_json("facts.json", &text, false).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    assert_eq!(a[0].decision, "deny");
+}
+
+#[test]
+fn errors_are_diagnostics_a_caller_can_inspect() {
+    let set = PolicySet::builtin().unwrap();
+    let report = set
+        .evaluate_json("facts.json", r#"{"subscription":{"billing":"usage","channel":"csp"},"partner":{"role":"direct"},"request":{"action":"transfer","target":"partner"}}"#, false)
+        .unwrap_err();
+    use miette::Diagnostic;
+    let problem = &report.problems[0];
+    assert_eq!(problem.code().unwrap().to_string(), "verdict::facts::not_in_set");
+    assert_eq!(problem.help().unwrap().to_string(), "did you mean `CSP`?");
+    // Labels point into the facts text and the policy.
+    assert_eq!(problem.labels().unwrap().count(), 2);
+    // A report renders as miette would, or goes into a miette::Report.
+    assert!(report.render(80).contains("not a declared value"));
+    let _as_miette: miette::Report = miette::Report::new(report);
+}
