@@ -42,8 +42,12 @@ fn main() -> std::process::ExitCode {
         let policies = Arc::clone(&policies);
         move |role: &str, action: &str| {
             let facts = Facts {
-                partner: Partner { role: role.to_string() },
-                request: Request { action: action.to_string() },
+                partner: Partner {
+                    role: role.to_string(),
+                },
+                request: Request {
+                    action: action.to_string(),
+                },
             };
             policies.evaluate_serialize(&facts)
         }
@@ -53,7 +57,11 @@ fn main() -> std::process::ExitCode {
         match handler(role, action) {
             Ok(decisions) => {
                 for d in decisions {
-                    println!("{role} {action}: {} ({})", d.decision, d.reason.unwrap_or_default());
+                    println!(
+                        "{role} {action}: {} ({})",
+                        d.decision,
+                        d.reason.unwrap_or_default()
+                    );
                 }
             }
             Err(report) => eprintln!("{}", report.render(100)),

@@ -56,7 +56,10 @@ fn main() -> Result<(), String> {
 
     std::thread::sleep(Duration::from_millis(20));
     // An edit with a typo: rejected, the old set keeps serving.
-    let broken = vec![(String::from("p.policy"), String::from("policy p\nfact role: {reseller} at partner.role\nreseler can\n"))];
+    let broken = vec![(
+        String::from("p.policy"),
+        String::from("policy p\nfact role: {reseller} at partner.role\nreseler can\n"),
+    )];
     if let Err(rendered) = current.reload(broken) {
         eprintln!("reload rejected, still serving the old set:\n{rendered}");
     }
@@ -69,7 +72,9 @@ fn main() -> Result<(), String> {
     current.reload(good)?;
     std::thread::sleep(Duration::from_millis(20));
     stop.store(true, Ordering::Relaxed);
-    let seen = reader.join().map_err(|_| String::from("the reader panicked"))?;
+    let seen = reader
+        .join()
+        .map_err(|_| String::from("the reader panicked"))?;
     println!("the reader saw, in order: {}", seen.join(" → "));
     Ok(())
 }

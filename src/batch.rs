@@ -248,15 +248,17 @@ fn decide_line(set: &PolicySet, number: u64, line: &Line) -> (String, Decided) {
                 )],
             )
         }
-        Line::TooLong(bytes) => return error_object(
-            number,
-            vec![error(
-                "verdict::io::too_large",
-                format!(
+        Line::TooLong(bytes) => {
+            return error_object(
+                number,
+                vec![error(
+                    "verdict::io::too_large",
+                    format!(
                     "the line has {bytes} bytes; lines of up to {MAX_LINE_BYTES} bytes are read"
                 ),
-            )],
-        ),
+                )],
+            )
+        }
     };
     if text.trim().is_empty() {
         return error_object(

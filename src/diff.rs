@@ -19,12 +19,18 @@ pub struct Diff {
     pub added: Vec<String>,
     /// Names of policies only the old set has.
     pub removed: Vec<String>,
+    /// Names of policies that could not be compared: one version has no
+    /// decision tree (it would be too large).
+    pub incomparable: Vec<String>,
     pub changes: Vec<Change>,
 }
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changes.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changes.is_empty()
+            && self.incomparable.is_empty()
     }
 }
 
@@ -55,6 +61,7 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
     let mut diff = Diff {
         added: Vec::new(),
         removed: Vec::new(),
+        incomparable: Vec::new(),
         changes: Vec::new(),
     };
     for tree in new.trees() {
@@ -73,6 +80,9 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             .find(|t| t.policy.name == old_tree.policy.name)
         {
             None => diff.removed.push(old_tree.policy.name.clone()),
+            Some(new_tree) if old_tree.scan.is_some() || new_tree.scan.is_some() => {
+                diff.incomparable.push(old_tree.policy.name.clone());
+            }
             Some(new_tree) => diff.changes.extend(diff_trees(old_tree, new_tree)),
         }
     }

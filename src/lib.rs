@@ -199,7 +199,10 @@ impl PolicySet {
     /// assert_eq!(decisions[0].decision, "allow");
     /// # Ok::<(), String>(())
     /// ```
-    pub fn evaluate_serialize<T: Serialize + ?Sized>(&self, facts: &T) -> Result<Vec<Decision>, Report> {
+    pub fn evaluate_serialize<T: Serialize + ?Sized>(
+        &self,
+        facts: &T,
+    ) -> Result<Vec<Decision>, Report> {
         match serde_json::to_value(facts) {
             Ok(value) => self.evaluate(&value),
             Err(error) => {

@@ -71,6 +71,8 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     base: u32,
+    /// The offset of each line's first byte, for line numbers in O(log n).
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
@@ -107,13 +109,17 @@ impl SourceFile {
         end - start
     }
 
-    /// The 1-based line and column of a global offset in this file.
+    /// The 1-based line and column (in bytes) of a global offset in this file.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let local = (offset.saturating_sub(self.base) as usize).min(self.text.len());
-        let before = self.text.get(..local).unwrap_or_default();
-        let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(local, |nl| local - nl - 1) + 1;
-        (line, col)
+        let line = self
+            .line_starts
+            .partition_point(|start| *start as usize <= local);
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .map_or(0, |s| *s as usize);
+        (line.max(1), local - start + 1)
     }
 }
 
@@ -147,10 +153,14 @@ impl SourceMap {
             return None;
         }
         let id = FileId(self.files.len() as u32);
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+            .collect();
         self.files.push(Arc::new(SourceFile {
             name: name.into(),
             text,
             base: base as u32,
+            line_starts,
         }));
         Some(id)
     }

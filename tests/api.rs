@@ -3,7 +3,12 @@
 //! thread, and a set can be swapped for a new one while others evaluate.
 
 // Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::{Arc, RwLock};
 
@@ -21,8 +26,23 @@ fn shared_types_are_send_and_sync() {
 }
 
 fn facts(i: usize) -> serde_json::Value {
-    let actions = ["support", "transfer", "migrate", "invite", "own_relationship", "delegated_admin"];
-    let channels = ["Direct", "Advisor", "Open", "EA", "CSP", "ThirdParty", "Syndication"];
+    let actions = [
+        "support",
+        "transfer",
+        "migrate",
+        "invite",
+        "own_relationship",
+        "delegated_admin",
+    ];
+    let channels = [
+        "Direct",
+        "Advisor",
+        "Open",
+        "EA",
+        "CSP",
+        "ThirdParty",
+        "Syndication",
+    ];
     let roles = ["direct", "indirect_provider", "reseller"];
     json!({
         "subscription": { "billing": if i % 2 == 0 { "license" } else { "usage" }, "channel": channels[i % 7] },
@@ -34,7 +54,9 @@ fn facts(i: usize) -> serde_json::Value {
 #[test]
 fn many_threads_decide_as_one_does() {
     let set = Arc::new(PolicySet::builtin().unwrap());
-    let expected: Vec<Vec<Decision>> = (0..2_000).map(|i| set.evaluate(&facts(i)).unwrap()).collect();
+    let expected: Vec<Vec<Decision>> = (0..2_000)
+        .map(|i| set.evaluate(&facts(i)).unwrap())
+        .collect();
     let expected = Arc::new(expected);
     let handles: Vec<_> = (0..8)
         .map(|t| {
@@ -93,7 +115,10 @@ fn hot_swap_keeps_serving() {
         seen.extend(reader.join().unwrap());
     }
     assert!(seen.contains("allow"), "{seen:?}");
-    assert_eq!(current.read().unwrap().evaluate(&invite).unwrap()[0].decision, "allow");
+    assert_eq!(
+        current.read().unwrap().evaluate(&invite).unwrap()[0].decision,
+        "allow"
+    );
 }
 
 #[test]
@@ -113,8 +138,12 @@ fn evaluate_from_text_value_and_struct_agree() {
     }
     let set = PolicySet::builtin().unwrap();
     let typed = Facts {
-        partner: Partner { role: String::from("reseller") },
-        request: Request { action: String::from("own_relationship") },
+        partner: Partner {
+            role: String::from("reseller"),
+        },
+        request: Request {
+            action: String::from("own_relationship"),
+        },
     };
     let value = serde_json::to_value(&typed).unwrap();
     let text = value.to_string();
@@ -134,7 +163,10 @@ fn errors_are_diagnostics_a_caller_can_inspect() {
         .unwrap_err();
     use miette::Diagnostic;
     let problem = &report.problems[0];
-    assert_eq!(problem.code().unwrap().to_string(), "verdict::facts::not_in_set");
+    assert_eq!(
+        problem.code().unwrap().to_string(),
+        "verdict::facts::not_in_set"
+    );
     assert_eq!(problem.help().unwrap().to_string(), "did you mean `CSP`?");
     // Labels point into the facts text and the policy.
     assert_eq!(problem.labels().unwrap().count(), 2);

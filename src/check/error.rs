@@ -246,6 +246,19 @@ pub enum CheckError {
         help: String,
     },
 
+    #[error("policy `{name}` is evaluated by scanning its {rules} rules: its decision tree would be too large")]
+    #[diagnostic(
+        code(verdict::no_tree),
+        severity(Advice),
+        help("decisions are the same, but take time in proportion to the rules, and tree-based tools (tree, coverage, diff, why-not, shadowed rules) do not apply; splitting the policy, or `when` blocks on its most common conditions, shrinks the tree")
+    )]
+    NoTree {
+        name: String,
+        rules: usize,
+        #[label("this policy")]
+        span: Span,
+    },
+
     #[error("policy `{name}` has no rules")]
     #[diagnostic(
         code(verdict::no_rules),
@@ -272,6 +285,7 @@ impl CheckError {
                 | CheckError::UnusedFact { .. }
                 | CheckError::UnusedValue { .. }
                 | CheckError::Gaps { .. }
+                | CheckError::NoTree { .. }
         )
     }
 
@@ -298,6 +312,7 @@ impl CheckError {
             | CheckError::UnusedValue { at: span, .. }
             | CheckError::Gaps { span, .. }
             | CheckError::GapsDenied { span, .. }
+            | CheckError::NoTree { span, .. }
             | CheckError::NoRules { span, .. } => *span,
         }
     }

@@ -89,6 +89,9 @@ fn check_policy(
     let mut otherwise_reason: Option<String> = None;
     let mut first_match: Option<Span> = None;
     let mut outcomes: Vec<Outcome> = Vec::new();
+    // Outcome name → its index in `outcomes`, for duplicate checks.
+    let mut outcome_spans: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::new();
     let mut fact_decls: Vec<&ast::FactDecl> = Vec::new();
     let mut rules: Vec<FlatRule<'_>> = Vec::new();
     for file in files {
@@ -118,7 +121,10 @@ fn check_policy(
                     None => first_match = Some(at.0),
                 },
                 Item::Outcome(decl) => {
-                    if let Some(previous) = outcomes.iter().find(|o| o.name == decl.name.node) {
+                    if let Some(previous) = outcome_spans
+                        .get(decl.name.node.as_str())
+                        .and_then(|i: &usize| outcomes.get(*i))
+                    {
                         out.push(CheckError::Duplicate {
                             what: "outcome",
                             name: decl.name.node.clone(),
@@ -129,6 +135,7 @@ fn check_policy(
                         continue;
                     }
                     check_outcome_name(&decl.name, out);
+                    outcome_spans.insert(decl.name.node.as_str(), outcomes.len());
                     outcomes.push(Outcome {
                         name: decl.name.node.clone(),
                         doc: decl.doc.as_ref().map(|d| d.node.clone()),
@@ -177,10 +184,11 @@ fn check_policy(
         HitPolicy::Unique
     };
 
+    let outcome_index = resolve::Outcomes::new(&outcomes);
     let mut resolver = resolve::Resolver::new(&fact_decls, out);
     let resolved: Vec<_> = rules
         .iter()
-        .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcomes))
+        .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcome_index))
         .collect();
     let (facts, unused) = resolver.finish();
 

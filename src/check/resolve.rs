@@ -30,6 +30,21 @@ pub(super) enum Pred {
     Never,
 }
 
+/// The declared outcomes, with their names indexed for lookups.
+pub(super) struct Outcomes<'a> {
+    pub(super) list: &'a [Outcome],
+    pub(super) names: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Outcomes<'a> {
+    pub(super) fn new(list: &'a [Outcome]) -> Outcomes<'a> {
+        Outcomes {
+            list,
+            names: list.iter().map(|o| o.name.as_str()).collect(),
+        }
+    }
+}
+
 pub(super) struct ResolvedRule {
     verdict: Verdict,
     preds: Vec<(Pred, Span)>,
@@ -161,7 +176,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         &mut self,
         shared: &[&ast::Condition],
         rule: &ast::Rule,
-        outcomes: &[Outcome],
+        outcomes: &Outcomes<'_>,
     ) -> Option<ResolvedRule> {
         let errors_before = self.out.len();
         let (verdict, after) = match rule.verdict.node {
@@ -187,7 +202,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
     fn outcome<'r>(
         &mut self,
         rule: &'r ast::Rule,
-        outcomes: &[Outcome],
+        outcomes: &Outcomes<'_>,
     ) -> (Option<Verdict>, &'r [Condition]) {
         let words: Vec<&ast::Ident> = rule
             .after
@@ -207,8 +222,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 "allow" => Some(Verdict::Allow),
                 "deny" => Some(Verdict::Deny),
                 _ => outcomes
-                    .iter()
-                    .any(|o| o.name == name)
+                    .names
+                    .contains(name.as_str())
                     .then(|| Verdict::Outcome(name.clone())),
             };
             if verdict.is_some() {
@@ -221,7 +236,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }),
             Some(first) => {
                 // Label the longest run of words that looks like a known outcome.
-                let names = outcome_names(outcomes);
+                let names = outcome_names(outcomes.list);
                 let mut found = None;
                 for take in (1..=words.len()).rev() {
                     let taken: Vec<&ast::Ident> = words.iter().take(take).copied().collect();

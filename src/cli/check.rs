@@ -43,7 +43,7 @@ pub fn run(args: Args) -> ExitCode {
                     report.problems.push(Problem::from(gaps));
                 }
             }
-            let trees: Vec<(String, usize, usize, usize, usize)> = policies
+            let trees: Vec<(String, usize, usize, Option<(usize, usize)>)> = policies
                 .trees()
                 .iter()
                 .map(|t| {
@@ -51,8 +51,7 @@ pub fn run(args: Args) -> ExitCode {
                         t.policy.name.clone(),
                         t.policy.rules.len(),
                         t.policy.facts.len(),
-                        t.nodes.len(),
-                        t.depth(),
+                        t.scan.is_none().then(|| (t.nodes.len(), t.depth())),
                     )
                 })
                 .collect();
@@ -63,14 +62,21 @@ pub fn run(args: Args) -> ExitCode {
     match args.format {
         CheckFormat::Human => {
             print_report(&report);
-            for (name, rules, facts, nodes, depth) in &trees {
-                outln!(
-                    "policy {name}: {}, {}; decision tree of {}, at most {} per decision",
-                    plural(*rules, "rule"),
-                    plural(*facts, "fact"),
-                    plural(*nodes, "node"),
-                    plural(*depth, "test"),
-                );
+            for (name, rules, facts, tree) in &trees {
+                match tree {
+                    Some((nodes, depth)) => outln!(
+                        "policy {name}: {}, {}; decision tree of {}, at most {} per decision",
+                        plural(*rules, "rule"),
+                        plural(*facts, "fact"),
+                        plural(*nodes, "node"),
+                        plural(*depth, "test"),
+                    ),
+                    None => outln!(
+                        "policy {name}: {}, {}; no decision tree, the rules are scanned in order",
+                        plural(*rules, "rule"),
+                        plural(*facts, "fact"),
+                    ),
+                }
             }
             let summary = format!(
                 "{}, {}, {}",

@@ -65,6 +65,11 @@ fn human(diff: &Diff) -> String {
     for name in &diff.removed {
         out.push_str(&format!("policy {name}: removed\n"));
     }
+    for name in &diff.incomparable {
+        out.push_str(&format!(
+            "policy {name}: not compared: a version has no decision tree (it would be too large)\n"
+        ));
+    }
     let mut policies: Vec<&str> = diff.changes.iter().map(|c| c.policy.as_str()).collect();
     policies.dedup();
     for policy in policies {

@@ -84,6 +84,13 @@ fn human(result: &SuiteResult, show_coverage: bool) -> String {
     }
     if show_coverage {
         for c in &result.coverage {
+            if c.no_tree {
+                out.push_str(&format!(
+                    "coverage of policy {}: not measured: it has no decision tree (it would be too large)\n",
+                    c.policy
+                ));
+                continue;
+            }
             let percent = if c.total == 0 {
                 100.0
             } else {

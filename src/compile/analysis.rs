@@ -147,6 +147,10 @@ impl DecisionTree {
 
     /// The gaps as one diagnostic: advice, or an error when `deny` is set.
     pub fn gaps_diagnostic(&self, deny: bool) -> Option<CheckError> {
+        // Without a tree there are no regions to read gaps off.
+        if self.scan.is_some() {
+            return None;
+        }
         let (gaps, more) = self.gaps();
         if gaps.is_empty() {
             return None;

@@ -10,10 +10,12 @@
 
 mod analysis;
 mod render;
+mod scan;
 
 use std::collections::HashMap;
 
 pub use render::TreeStats;
+pub use scan::RuleScan;
 
 use crate::check::{AtomSet, CheckError, CheckedPolicy, FactId, RuleId};
 
@@ -37,6 +39,9 @@ pub struct DecisionTree {
     /// and children come before their parents.
     pub nodes: Vec<Node>,
     pub root: NodeId,
+    /// Set when the tree would have been too large to build: then `nodes`
+    /// is a single leaf and evaluation scans the rules instead.
+    pub scan: Option<RuleScan>,
 }
 
 impl DecisionTree {
@@ -65,12 +70,29 @@ impl DecisionTree {
 }
 
 /// Compiles a checked policy; the warnings are rules that never decide.
+/// A policy evaluated by rule scan, without building its tree: what the
+/// compiler falls back to for policies whose tree would be too large.
+pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
+    DecisionTree {
+        policy: policy.clone(),
+        nodes: vec![Node::Leaf(None)],
+        root: NodeId(0),
+        scan: Some(RuleScan::new(policy)),
+    }
+}
+
+/// How much work (candidate rules considered, summed over subproblems) the
+/// tree may take before the compiler falls back to a rule scan: about a
+/// second. It bounds compile time and memory whatever the policy.
+pub const TREE_BUDGET: usize = 3_000_000;
+
 pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
     let mut builder = Builder {
         policy,
         nodes: Vec::new(),
         interned: HashMap::new(),
         memo: HashMap::new(),
+        work: 0,
     };
     let candidates: Vec<RuleId> = policy
         .rules
@@ -80,10 +102,20 @@ pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
         .collect();
     let tested = vec![false; policy.facts.len()];
     let root = builder.build(&candidates, &tested);
+    if builder.work > TREE_BUDGET {
+        let tree = compile_without_tree(policy);
+        let note = CheckError::NoTree {
+            name: policy.name.clone(),
+            rules: policy.rules.len(),
+            span: policy.span,
+        };
+        return (tree, vec![note]);
+    }
     let tree = DecisionTree {
         policy: policy.clone(),
         nodes: builder.nodes,
         root,
+        scan: None,
     };
     let warnings = analysis::rules_that_never_matter(&tree);
     (tree, warnings)
@@ -96,6 +128,8 @@ struct Builder<'p> {
     interned: HashMap<Node, NodeId>,
     /// Subproblems already solved: (candidates, facts tested on the path).
     memo: HashMap<(Vec<RuleId>, Vec<bool>), NodeId>,
+    /// Candidate rules considered so far; past [`TREE_BUDGET`] the build stops.
+    work: usize,
 }
 
 impl Builder<'_> {
@@ -128,6 +162,10 @@ impl Builder<'_> {
     /// `candidates` are the rules still possible on this path, in source
     /// order; `tested[f]` says whether fact `f` was tested on it.
     fn build(&mut self, candidates: &[RuleId], tested: &[bool]) -> NodeId {
+        if self.work > TREE_BUDGET {
+            return NodeId(0);
+        }
+        self.work += candidates.len() + 1;
         let key = (candidates.to_vec(), tested.to_vec());
         if let Some(id) = self.memo.get(&key) {
             return *id;

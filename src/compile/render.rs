@@ -99,6 +99,13 @@ impl DecisionTree {
     /// once, named `[nN]`, and referred to by that name afterwards (leaves,
     /// one line each, are always drawn).
     pub fn to_text(&self) -> String {
+        if let Some(scan) = &self.scan {
+            return format!(
+                "policy {}: no decision tree (it would be too large); {} rules are scanned in order\n",
+                self.policy.name,
+                scan.rules.len()
+            );
+        }
         let stats = self.stats();
         let count = |n: usize, noun: &str| {
             if n == 1 {
@@ -173,6 +180,14 @@ impl DecisionTree {
     /// by decision and rule. Render with `dot -Tsvg`.
     pub fn to_dot(&self) -> String {
         let mut out = String::new();
+        if self.scan.is_some() {
+            out.push_str(&format!(
+                "// policy {}: no decision tree (it would be too large)\ndigraph {} {{}}\n",
+                self.policy.name,
+                dot_id(&self.policy.name)
+            ));
+            return out;
+        }
         let _ = writeln!(out, "digraph {} {{", dot_id(&self.policy.name));
         let _ = writeln!(
             out,

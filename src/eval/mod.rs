@@ -27,7 +27,7 @@ pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
 }
 
 use crate::check::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
-use crate::compile::{DecisionTree, Node, NodeId};
+use crate::compile::{DecisionTree, Node, NodeId, RuleScan};
 
 /// One fact the walk read: what it found and which edge it took.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,9 +68,82 @@ impl DecisionTree {
         self.walk(facts, false).map(|walk| walk.rule)
     }
 
+    /// Evaluation without a tree: the first rule whose conditions on the
+    /// known facts hold decides, if it does not depend on an unknown fact.
+    fn scan_walk(
+        &self,
+        scan: &RuleScan,
+        facts: &Value,
+        trace: bool,
+    ) -> Result<Walk, Vec<EvalError>> {
+        let policy = &self.policy;
+        let mut known: Vec<Option<Result<Atom, Unknown>>> = vec![None; policy.facts.len()];
+        let mut steps = Vec::new();
+        let mut value = |fact: FactId| -> Option<Atom> {
+            let slot = known.get_mut(fact.0 as usize)?;
+            if slot.is_none() {
+                *slot = Some(match read(policy, fact, facts, trace) {
+                    Read::Atom(atom, value) => {
+                        if trace {
+                            steps.push(Step { fact, value, atom });
+                        }
+                        Ok(atom)
+                    }
+                    Read::Unknown(why) => Err(why),
+                });
+            }
+            slot.as_ref().and_then(|r| r.as_ref().ok()).copied()
+        };
+        let Some(first) = scan.first_match(&mut value, None) else {
+            return Ok(Walk {
+                rule: None,
+                trace: steps,
+            });
+        };
+        let rule = scan.rules.get(first).copied();
+        // Unknown facts the rule tests partly: their value decides.
+        let culprits: Vec<(FactId, Unknown)> = rule
+            .and_then(|r| policy.rule(r))
+            .map(|r| {
+                r.conditions
+                    .iter()
+                    .filter(|(_, set)| !set.is_full())
+                    .filter_map(|(fact, _)| match known.get(fact.0 as usize) {
+                        Some(Some(Err(why))) => Some((*fact, why.clone())),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if culprits.is_empty() {
+            return Ok(Walk { rule, trace: steps });
+        }
+        let next = {
+            let known = &known;
+            let value = |fact: FactId| -> Option<Atom> {
+                known
+                    .get(fact.0 as usize)
+                    .and_then(|k| k.as_ref())
+                    .and_then(|r| r.as_ref().ok())
+                    .copied()
+            };
+            scan.first_match(value, Some(first))
+                .and_then(|i| scan.rules.get(i).copied())
+        };
+        let possible = Possible {
+            results: vec![rule, next],
+            culprits,
+        };
+        Err(self.unknown_errors(&possible))
+    }
+
     /// The nodes a walk over complete facts visits, root first and the leaf
-    /// last; `None` when a fact the walk needs is unknown.
+    /// last; `None` when a fact the walk needs is unknown, or when the
+    /// policy has no tree.
     pub fn route(&self, facts: &Value) -> Option<Vec<NodeId>> {
+        if self.scan.is_some() {
+            return None;
+        }
         let mut route = vec![self.root];
         let mut node = self.root;
         while let Some(Node::Test { fact, edges }) = self.node(node) {
@@ -90,6 +163,9 @@ impl DecisionTree {
                 found: json_kind(facts),
                 span: None,
             }]);
+        }
+        if let Some(scan) = &self.scan {
+            return self.scan_walk(scan, facts, trace);
         }
         let mut steps = Vec::new();
         let mut node = self.root;
