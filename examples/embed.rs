@@ -71,7 +71,11 @@ fn main() -> std::process::ExitCode {
     // Facts from the outside, as JSON text: errors point into that text.
     let body = r#"{"partner": {"role": "resseller"}, "request": {"action": "invite"}}"#;
     match policies.evaluate_json("request body", body, false) {
-        Ok(decisions) => println!("decided: {}", decisions[0].decision),
+        Ok(decisions) => {
+            for d in decisions {
+                println!("decided: {}", d.decision);
+            }
+        }
         Err(report) => {
             // In a service you might return `report.to_string()` to the
             // caller and log the rendered report.

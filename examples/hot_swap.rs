@@ -43,9 +43,9 @@ fn main() -> Result<(), String> {
             let mut decisions = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let set = current.get();
-                if let Ok(d) = set.evaluate(&facts) {
-                    if decisions.last() != Some(&d[0].decision) {
-                        decisions.push(d[0].decision.clone());
+                if let Some(d) = set.evaluate(&facts).ok().and_then(|d| d.into_iter().next()) {
+                    if decisions.last() != Some(&d.decision) {
+                        decisions.push(d.decision);
                     }
                 }
                 std::thread::sleep(Duration::from_millis(1));

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> ExitCode {
                     report.problems.push(Problem::from(gaps));
                 }
             }
-            let trees: Vec<(String, usize, usize, Option<(usize, usize)>)> = policies
+            let trees: Vec<PolicySummary> = policies
                 .trees()
                 .iter()
                 .map(|t| {
@@ -108,3 +108,7 @@ fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+/// What the summary line says of a policy: its name, rules, facts, and its
+/// tree's nodes and depth (`None` when it has no tree).
+type PolicySummary = (String, usize, usize, Option<(usize, usize)>);
