@@ -202,6 +202,7 @@ fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<V
             let joint = Fact {
                 ty: FactType::Number(points),
                 presence: Presence::Required,
+                index: Vec::new(),
                 ..fact.clone()
             };
             (0..joint.ty.value_atoms())

@@ -121,6 +121,9 @@ pub struct Fact {
     pub ty: FactType,
     /// What a missing value means.
     pub presence: Presence,
+    /// For enum facts: the values sorted, with their atoms, so a value is
+    /// found by binary search rather than by comparing with each.
+    pub index: Vec<(String, Atom)>,
 }
 
 impl Fact {
@@ -157,7 +160,31 @@ impl Fact {
 
     /// The atom a JSON value falls in; `Err` says why the value does not fit.
     pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
-        self.ty.classify(value)
+        match (&self.ty, value) {
+            // Few values: comparing with each is faster than searching.
+            (FactType::Enum(values), Value::String(s)) if values.len() > 8 => self
+                .index
+                .binary_search_by(|(v, _)| v.as_str().cmp(s.as_str()))
+                .ok()
+                .and_then(|i| self.index.get(i))
+                .map(|(_, atom)| *atom)
+                .ok_or(Misfit::NotInSet),
+            _ => self.ty.classify(value),
+        }
+    }
+
+    /// The sorted lookup of an enum fact's values.
+    pub fn enum_index(ty: &FactType) -> Vec<(String, Atom)> {
+        let mut index: Vec<(String, Atom)> = match ty {
+            FactType::Enum(values) => values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), i as Atom))
+                .collect(),
+            _ => Vec::new(),
+        };
+        index.sort();
+        index
     }
 
     /// A JSON value inside `atom` (`None` for "absent"): witnesses and examples.
