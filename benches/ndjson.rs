@@ -3,7 +3,12 @@
 //! thread and on every core, in one run. Run with `cargo bench --bench ndjson`.
 
 // A benchmark reports; it may unwrap what it prepared itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Instant;
 
@@ -11,9 +16,24 @@ use verdict::PolicySet;
 
 fn input(lines: usize) -> String {
     let billing = ["license", "usage"];
-    let channels = ["Direct", "Advisor", "Open", "EA", "CSP", "ThirdParty", "Syndication"];
+    let channels = [
+        "Direct",
+        "Advisor",
+        "Open",
+        "EA",
+        "CSP",
+        "ThirdParty",
+        "Syndication",
+    ];
     let roles = ["direct", "indirect_provider", "reseller"];
-    let actions = ["support", "transfer", "migrate", "invite", "own_relationship", "delegated_admin"];
+    let actions = [
+        "support",
+        "transfer",
+        "migrate",
+        "invite",
+        "own_relationship",
+        "delegated_admin",
+    ];
     let mut state = 0x2545_F491_4F6C_DD1Du64;
     let mut pick = |n: usize| {
         state ^= state << 13;
@@ -42,14 +62,22 @@ fn main() {
     let set = PolicySet::builtin().unwrap();
     let text = input(200_000);
     let mut results = Vec::new();
-    for threads in [1, std::thread::available_parallelism().map_or(2, |n| n.get())] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    for threads in [
+        1,
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut best = f64::MAX;
         let mut output = Vec::new();
         for _ in 0..3 {
             output.clear();
             let start = Instant::now();
-            let summary = pool.install(|| verdict::batch::run(&set, text.as_bytes(), &mut output, |_| {})).unwrap();
+            let summary = pool
+                .install(|| verdict::batch::run(&set, text.as_bytes(), &mut output, |_| {}))
+                .unwrap();
             assert_eq!(summary.lines, 200_000);
             best = best.min(start.elapsed().as_secs_f64());
         }
@@ -57,9 +85,15 @@ fn main() {
     }
     println!("NDJSON batch, 200,000 lines, best of 3");
     for (threads, seconds, _) in &results {
-        println!("  {threads} thread(s): {seconds:.3} s, {:.0} lines/s", 200_000.0 / seconds);
+        println!(
+            "  {threads} thread(s): {seconds:.3} s, {:.0} lines/s",
+            200_000.0 / seconds
+        );
     }
-    assert!(results.windows(2).all(|w| w[0].2 == w[1].2), "output differs between thread counts");
+    assert!(
+        results.windows(2).all(|w| w[0].2 == w[1].2),
+        "output differs between thread counts"
+    );
     if let [one, all] = results.as_slice() {
         println!("  speed-up: {:.2}x", one.1 / all.1);
     }

@@ -3,6 +3,10 @@
 /// The candidate closest to `word`, if any is close enough to be a likely typo
 /// (same letters in another case, or a small edit away).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // A long text is no typo of a name, and comparing it would take long.
+    if word.chars().count() > 64 {
+        return None;
+    }
     let lower = word.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {

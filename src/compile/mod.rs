@@ -210,6 +210,11 @@ impl Builder<'_> {
         let mut edges = Vec::with_capacity(atoms as usize);
         let mut by_candidates: HashMap<Vec<RuleId>, NodeId> = HashMap::new();
         for atom in 0..atoms {
+            // Splitting costs one look at every candidate per atom.
+            self.work += candidates.len();
+            if self.work > TREE_BUDGET {
+                return NodeId(0);
+            }
             let next: Vec<RuleId> = candidates
                 .iter()
                 .copied()

@@ -6,16 +6,22 @@
 
 use crate::check::{AtomSet, CheckedPolicy, FactId, RuleId};
 
+/// The most words one fact's table may hold (32 MiB); a fact with more
+/// atoms than that allows is checked rule by rule instead.
+const MAX_TABLE_WORDS: usize = 4 << 20;
+
 /// Rules indexed by fact value.
 #[derive(Clone, Debug)]
 pub struct RuleScan {
     /// The satisfiable rules, in order; bit `i` stands for `rules[i]`.
     pub rules: Vec<RuleId>,
     /// `allows[fact][atom][word]`: the rules that allow the atom (or do not
-    /// test the fact).
+    /// test the fact). Empty for a fact whose table would be too large.
     allows: Vec<Vec<Vec<u64>>>,
     /// `tests[fact][word]`: the rules that test the fact (not with a full set).
     tests: Vec<Vec<u64>>,
+    /// Each rule's allowed atoms per tested fact, for facts without a table.
+    conditions: Vec<Vec<(FactId, AtomSet)>>,
     words: usize,
 }
 
@@ -33,21 +39,33 @@ impl RuleScan {
         for (f, fact) in policy.facts.iter().enumerate() {
             let fact_id = FactId(f as u32);
             let atoms = fact.atom_count() as usize;
-            let mut per_atom = vec![vec![0u64; words]; atoms];
             let mut tested = vec![0u64; words];
             for (bit, rule) in rules.iter().enumerate() {
-                let (word, mask) = (bit / 64, 1u64 << (bit % 64));
-                let set: Option<&AtomSet> = policy.rule(*rule).and_then(|r| r.condition(fact_id));
-                let set = set.filter(|s| !s.is_full());
-                if set.is_some() {
-                    if let Some(w) = tested.get_mut(word) {
-                        *w |= mask;
+                let set = policy.rule(*rule).and_then(|r| r.condition(fact_id));
+                if set.is_some_and(|s| !s.is_full()) {
+                    if let Some(w) = tested.get_mut(bit / 64) {
+                        *w |= 1u64 << (bit % 64);
                     }
                 }
-                for (atom, row) in per_atom.iter_mut().enumerate() {
-                    if set.is_none_or(|s| s.contains(atom as u32)) {
-                        if let Some(w) = row.get_mut(word) {
-                            *w |= mask;
+            }
+            let mut per_atom = Vec::new();
+            if atoms.saturating_mul(words) <= MAX_TABLE_WORDS {
+                // Rules that do not test the fact allow every atom.
+                let untested: Vec<u64> = tested.iter().map(|w| !w).collect();
+                per_atom = vec![untested; atoms];
+                for (bit, rule) in rules.iter().enumerate() {
+                    let Some(set) = policy.rule(*rule).and_then(|r| r.condition(fact_id)) else {
+                        continue;
+                    };
+                    if set.is_full() {
+                        continue;
+                    }
+                    for atom in set.iter() {
+                        if let Some(w) = per_atom
+                            .get_mut(atom as usize)
+                            .and_then(|row| row.get_mut(bit / 64))
+                        {
+                            *w |= 1u64 << (bit % 64);
                         }
                     }
                 }
@@ -55,10 +73,20 @@ impl RuleScan {
             allows.push(per_atom);
             tests.push(tested);
         }
+        let conditions = rules
+            .iter()
+            .map(|r| {
+                policy
+                    .rule(*r)
+                    .map(|rule| rule.conditions.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
         RuleScan {
             rules,
             allows,
             tests,
+            conditions,
             words,
         }
     }
@@ -89,14 +117,7 @@ impl RuleScan {
                     continue;
                 }
                 if let Some(atom) = value(FactId(f as u32)) {
-                    let allowed = self
-                        .allows
-                        .get(f)
-                        .and_then(|per_atom| per_atom.get(atom as usize))
-                        .and_then(|row| row.get(word))
-                        .copied()
-                        .unwrap_or(0);
-                    mask &= allowed;
+                    mask &= self.allowed(f, atom, word, tested.get(word).copied().unwrap_or(0));
                 }
             }
             if mask != 0 {
@@ -104,5 +125,33 @@ impl RuleScan {
             }
         }
         None
+    }
+
+    /// The rules of `word` that allow `atom` of fact `f`: from the table, or
+    /// rule by rule for a fact too large for one.
+    fn allowed(&self, f: usize, atom: u32, word: usize, tested: u64) -> u64 {
+        if let Some(per_atom) = self.allows.get(f).filter(|t| !t.is_empty()) {
+            return per_atom
+                .get(atom as usize)
+                .and_then(|row| row.get(word))
+                .copied()
+                .unwrap_or(0);
+        }
+        let fact = FactId(f as u32);
+        let mut allowed = !tested;
+        let mut bits = tested;
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let allows = self
+                .conditions
+                .get(word * 64 + bit)
+                .and_then(|c| c.iter().find(|(g, _)| *g == fact))
+                .is_some_and(|(_, set)| set.contains(atom));
+            if allows {
+                allowed |= 1u64 << bit;
+            }
+        }
+        allowed
     }
 }

@@ -359,7 +359,13 @@ fn unknown_error(
             help: Some(consequence.to_string()),
         },
         Unknown::Misfit(Misfit::NotInSet, value) => {
-            let text = value.as_str().unwrap_or_default().to_string();
+            let full = value.as_str().unwrap_or_default();
+            // A huge value is shown by its start only.
+            let text = if full.chars().count() > 60 {
+                format!("{}...", full.chars().take(40).collect::<String>())
+            } else {
+                full.to_string()
+            };
             let allowed = match &fact.ty {
                 crate::check::FactType::Enum(values) => values.clone(),
                 _ => Vec::new(),

@@ -1,0 +1,128 @@
+//! Hostile input: each case gets a clear diagnostic or works, and never a
+//! panic, a stack overflow or a hang.
+
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use verdict::PolicySet;
+
+fn pack() -> PolicySet {
+    PolicySet::builtin().unwrap()
+}
+
+fn codes(report: &verdict::Report) -> Vec<String> {
+    use miette::Diagnostic;
+    report
+        .problems
+        .iter()
+        .filter_map(|p| p.code().map(|c| c.to_string()))
+        .collect()
+}
+
+#[test]
+fn deeply_nested_facts() {
+    let text = "[".repeat(100_000);
+    let report = pack().evaluate_json("deep.json", &text, false).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::facts::syntax"]);
+    // The line is too long to draw; the place is named instead.
+    assert!(report.render(80).contains("the line is too long to show"));
+}
+
+#[test]
+fn huge_numbers_in_facts() {
+    let text = r#"{"partner": {"role": "reseller", "designated_admin": 1e400}, "request": {"action": "delegated_admin"}}"#;
+    let report = pack().evaluate_json("huge.json", text, false).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::facts::syntax"]);
+}
+
+#[test]
+fn huge_numbers_in_policies() {
+    let digits = "9".repeat(400);
+    let policy = format!("policy p\nfact n: number at n\nn > {digits} can\n");
+    let report = PolicySet::from_sources([("p.policy", policy)]).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::number"]);
+}
+
+#[test]
+fn very_long_strings() {
+    let long = "x".repeat(10_000_000);
+    let text = format!(r#"{{"partner": {{"role": "{long}"}}, "request": {{"action": "invite"}}}}"#);
+    let report = pack().evaluate_json("long.json", &text, false).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::facts::not_in_set"]);
+    let rendered = report.render(80);
+    assert!(rendered.len() < 10_000, "the value is not printed whole");
+}
+
+#[test]
+fn many_rules() {
+    let mut policy =
+        String::from("policy big\nfirst match\nfact a: number at a\nfact b: number at b\n");
+    for i in 0..20_000 {
+        policy.push_str(&format!("a = {i} b > {} can\n", i % 7));
+    }
+    let set = PolicySet::from_sources([("big.policy", policy)]).unwrap();
+    let decided = set
+        .evaluate(&serde_json::json!({ "a": 19_999, "b": 100 }))
+        .unwrap();
+    assert_eq!(decided[0].rule.as_deref(), Some("big.policy:20004"));
+}
+
+#[test]
+fn a_word_repeated_in_a_value_set() {
+    let words = "staff ".repeat(10_000);
+    let policy =
+        format!("policy p\nfact role: {{staff guest}} at role\n{{{words}}} can\nguest cannot\n");
+    let set = PolicySet::from_sources([("p.policy", policy)]).unwrap();
+    let decided = set
+        .evaluate(&serde_json::json!({ "role": "staff" }))
+        .unwrap();
+    assert_eq!(decided[0].decision, "allow");
+}
+
+#[test]
+fn deep_nesting_in_policies() {
+    let nots = format!(
+        "policy p\nfact a: {{x y}} at a\n{}x can\n",
+        "not ".repeat(100_000)
+    );
+    let report = PolicySet::from_sources([("p.policy", nots)]).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+    let blocks = format!(
+        "policy p\nfact a: {{x y}} at a\n{}can\n{}",
+        "when x {\n".repeat(10_000),
+        "}\n".repeat(10_000)
+    );
+    let report = PolicySet::from_sources([("p.policy", blocks)]).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+}
+
+#[test]
+fn a_symlink_loop_in_a_policy_directory() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("symlink-loop");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ok.policy"),
+        "policy p\nfact a: {x y} at a\nx can\ny cannot\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.join("loop.policy"), dir.join("loop.policy")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("self.policy")).unwrap();
+    let set = PolicySet::from_path(&dir).unwrap();
+    assert_eq!(set.trees().len(), 1);
+}
+
+#[test]
+fn policy_text_that_is_binary_noise() {
+    let noise: String = (0..5_000u32)
+        .filter_map(|i| char::from_u32((i * 7919) % 0x2FFF))
+        .collect();
+    let report = PolicySet::from_sources([("noise.policy", noise)]).unwrap_err();
+    assert!(report.has_errors());
+    let _ = report.render(80);
+}
