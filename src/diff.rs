@@ -20,7 +20,8 @@ pub struct Diff {
     /// Names of policies only the old set has.
     pub removed: Vec<String>,
     /// Names of policies that could not be compared: one version has no
-    /// decision tree (it would be too large).
+    /// decision tree (it would be too large), or the trees together have
+    /// more paths than a comparison visits.
     pub incomparable: Vec<String>,
     pub changes: Vec<Change>,
 }
@@ -83,7 +84,11 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             Some(new_tree) if old_tree.scan.is_some() || new_tree.scan.is_some() => {
                 diff.incomparable.push(old_tree.policy.name.clone());
             }
-            Some(new_tree) => diff.changes.extend(diff_trees(old_tree, new_tree)),
+            Some(new_tree) => match diff_trees(old_tree, new_tree) {
+                Some(changes) => diff.changes.extend(changes),
+                // Never report "no change" from a walk that did not finish.
+                None => diff.incomparable.push(old_tree.policy.name.clone()),
+            },
         }
     }
     diff
@@ -117,7 +122,8 @@ struct JointFact {
 /// The most regions one comparison visits, to bound its cost.
 const MAX_REGIONS: usize = 200_000;
 
-fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Vec<Change> {
+/// The regions that change, or `None` when there are too many to visit.
+fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Option<Vec<Change>> {
     let facts = joint_facts(&old.policy, &new.policy);
     let mut walk = Walk {
         old,
@@ -128,7 +134,10 @@ fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Vec<Change> {
     };
     let mut region: Vec<Option<Vec<usize>>> = vec![None; facts.len()];
     walk.descend(Some(old.root), Some(new.root), &mut region);
-    merge(walk.changes, &facts, old)
+    if walk.visited > MAX_REGIONS {
+        return None;
+    }
+    Some(merge(walk.changes, &facts, old))
 }
 
 /// Both versions' facts, matched by JSON path.

@@ -269,7 +269,11 @@ fn format_text(text: &str) -> String {
             }
         }
         // A `when` line's `{` is a block, not a set.
-        if tokens.first() == Some(&Token::Word("when")) && tokens.last() == Some(&Token::Open) {
+        let last_code = tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Comment(_)));
+        if tokens.first() == Some(&Token::Word("when")) && last_code == Some(&Token::Open) {
             set_depth = set_depth.saturating_sub(1);
             depth += 1;
         }

@@ -294,6 +294,8 @@ impl PolicySet {
             return Err(Report::new(sources, vec![error.into()]));
         };
         let base = sources.file(file).map_or(0, |f| f.base());
+        // Parse the text as stored: a byte-order mark became blanks there.
+        let text = sources.file(file).map_or(text, |f| f.text.as_str());
         match serde_json::from_str(text) {
             Ok(value) => Ok(ParsedFacts {
                 sources,

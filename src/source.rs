@@ -144,7 +144,11 @@ impl SourceMap {
 
     /// Adds a file; returns `None` when the map would outgrow its `u32` offsets.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> Option<FileId> {
-        let text = text.into();
+        let mut text = text.into();
+        // A byte-order mark is no content; blanks keep every offset in place.
+        if text.starts_with('\u{feff}') {
+            text.replace_range(..3, "   ");
+        }
         let base = self
             .files
             .last()

@@ -146,3 +146,25 @@ fn a_set_does_not_differ_from_itself() {
     let pack = PolicySet::builtin().unwrap();
     assert!(verdict::diff::diff(&pack, &pack).is_empty());
 }
+
+/// A comparison too large to finish never claims that nothing changed.
+#[test]
+fn an_unfinished_comparison_is_not_a_clean_one() {
+    let policy = |verdict: &str| {
+        let mut text = String::from("policy big\nfirst match\notherwise deny\n");
+        for i in 0..16 {
+            text.push_str(&format!(
+                "fact a{i}: bool at a{i}\nfact b{i}: bool at b{i}\n"
+            ));
+        }
+        for i in 0..16 {
+            let v = if i == 1 { verdict } else { "can" };
+            text.push_str(&format!("a{i} b{i} {v}\n"));
+        }
+        text
+    };
+    let old = PolicySet::from_sources([("p.policy", policy("can"))]).unwrap();
+    let new = PolicySet::from_sources([("p.policy", policy("cannot"))]).unwrap();
+    let diff = verdict::diff::diff(&old, &new);
+    assert!(!diff.is_empty());
+}

@@ -126,3 +126,63 @@ fn policy_text_that_is_binary_noise() {
     assert!(report.has_errors());
     let _ = report.render(80);
 }
+
+/// Constants past 2^53, where whole numbers are sparse (nanosecond timestamps).
+#[test]
+fn huge_number_constants_decide_correctly() {
+    let policy = "policy n\notherwise deny\nfact ts: number at ts\nts > 1700000000000000000 can\nts < 100000000000000000 can\n";
+    let set = PolicySet::from_sources([("n.policy", policy)]).unwrap();
+    assert_eq!(
+        set.warnings().warning_count(),
+        0,
+        "{}",
+        set.warnings().render(80)
+    );
+    for (ts, decision) in [
+        (1_800_000_000_000_000_000u64, "allow"),
+        (5, "allow"),
+        (1_000_000_000_000_000_000, "deny"),
+    ] {
+        let decided = set.evaluate(&serde_json::json!({ "ts": ts })).unwrap();
+        assert_eq!(decided[0].decision, decision, "ts = {ts}");
+    }
+}
+
+#[test]
+fn nots_separated_by_tabs_are_counted() {
+    let policy = format!(
+        "policy p\nfact a: bool at a\n{}a can\n",
+        "not\t".repeat(1_000)
+    );
+    let report = PolicySet::from_sources([("p.policy", policy)]).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+}
+
+#[test]
+fn words_that_start_with_a_keyword() {
+    let policy = "policy h\nfact status: {in-progress done not-started} at s\nfact answer: {true false unknown} at a\noutcome in-review\nnot-started cannot\nin-progress -> in-review\ndone answer = true can\ndone answer != true cannot\n";
+    let set = PolicySet::from_sources([("h.policy", policy)]).unwrap();
+    let decide = |facts: serde_json::Value| set.evaluate(&facts).unwrap()[0].decision.clone();
+    assert_eq!(
+        decide(serde_json::json!({ "s": "in-progress" })),
+        "in-review"
+    );
+    assert_eq!(decide(serde_json::json!({ "s": "not-started" })), "deny");
+    assert_eq!(
+        decide(serde_json::json!({ "s": "done", "a": "true" })),
+        "allow"
+    );
+}
+
+#[test]
+fn byte_order_marks_are_skipped() {
+    let set = PolicySet::from_sources([(
+        "p.policy",
+        "\u{feff}policy p\nfact a: {x y} at a\nx can\ny cannot\n",
+    )])
+    .unwrap();
+    let decided = set
+        .evaluate_json("f.json", "\u{feff}{\"a\": \"x\"}", false)
+        .unwrap();
+    assert_eq!(decided[0].decision, "allow");
+}

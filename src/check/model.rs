@@ -429,17 +429,27 @@ fn number_representative(points: &[f64], atom: Atom) -> f64 {
     if i % 2 == 1 {
         return points.get(k).copied().unwrap_or(0.0);
     }
+    // Prefer a whole number strictly inside the interval, for readable
+    // witnesses; past 2^53 whole numbers are too sparse, so fall back to the
+    // next representable value, which is inside whenever the interval is not
+    // empty.
     match (k.checked_sub(1).and_then(|j| points.get(j)), points.get(k)) {
         (None, None) => 0.0,
-        (None, Some(hi)) => (hi - 1.0).floor(),
-        (Some(lo), None) => (lo + 1.0).floor(),
+        (None, Some(hi)) => Some((hi - 1.0).floor())
+            .filter(|x| x < hi)
+            .unwrap_or(hi.next_down()),
+        (Some(lo), None) => Some((lo + 1.0).floor())
+            .filter(|x| x > lo)
+            .unwrap_or(lo.next_up()),
         (Some(lo), Some(hi)) => {
-            // Prefer a whole number strictly between, for readable witnesses.
             let whole = lo.floor() + 1.0;
-            if whole < *hi {
+            let middle = lo + (hi - lo) / 2.0;
+            if whole > *lo && whole < *hi {
                 whole
+            } else if middle > *lo && middle < *hi {
+                middle
             } else {
-                lo + (hi - lo) / 2.0
+                lo.next_up()
             }
         }
     }

@@ -556,6 +556,20 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             }
             (Kind::Bool, Literal::Bool(b)) => Some(Lit::Bool(*b)),
+            // `true` and `false` may be values of an enum fact too.
+            (Kind::Enum, Literal::Bool(b))
+                if self
+                    .enum_values(id)
+                    .contains(&if *b { "true" } else { "false" }) =>
+            {
+                let word = if *b { "true" } else { "false" };
+                let index = self
+                    .enum_values(id)
+                    .iter()
+                    .position(|v| *v == word)
+                    .unwrap_or(0);
+                Some(Lit::Enum(index as u32))
+            }
             (Kind::Number, Literal::Number(n)) => {
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {
                     info.numbers.push(*n);

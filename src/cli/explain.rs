@@ -103,7 +103,11 @@ fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
                 e.policy, e.decision
             )),
         }
-        out.push_str("\npath through the decision tree\n");
+        out.push_str(if e.tree {
+            "\npath through the decision tree\n"
+        } else {
+            "\nfacts read (the policy has no decision tree; its rules are scanned)\n"
+        });
         let rows: Vec<(String, String, String)> = e
             .read
             .iter()
@@ -148,7 +152,12 @@ fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
         );
         if let Some(why_not) = &e.why_not {
             out.push_str(&format!("\nwhy not `{}`\n", why_not.decision));
-            if why_not.alternatives.is_empty() {
+            if !why_not.available {
+                out.push_str(&format!(
+                    "  not available: policy {} has no decision tree to read alternatives off\n",
+                    e.policy
+                ));
+            } else if why_not.alternatives.is_empty() {
                 out.push_str(&format!(
                     "  no facts lead policy {} to `{}`\n",
                     e.policy, why_not.decision

@@ -77,7 +77,11 @@ fn redundant_by<'p>(tree: &'p DecisionTree, rule: &CheckedRule) -> Option<&'p Ch
             && other.verdict == rule.verdict
             && covers(other, rule)
             && (other.id < rule.id
-                || (tree.policy.hit == HitPolicy::Unique && !covers(rule, other)))
+                || (tree.policy.hit == HitPolicy::Unique
+                    && !covers(rule, other)
+                    // A rule that decides first with its own reason is not redundant.
+                    && rule.because == other.because
+                    && rule.see == other.see))
     })
 }
 

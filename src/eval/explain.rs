@@ -19,6 +19,8 @@ pub struct Explanation {
     pub decision: String,
     /// The deciding rule's location, `None` when no rule applies.
     pub rule: Option<String>,
+    /// Whether the policy has a decision tree (else its rules are scanned).
+    pub tree: bool,
     /// The facts the walk read, in order.
     pub read: Vec<FactRead>,
     /// Paths of declared facts the decision did not need.
@@ -67,6 +69,8 @@ pub struct RuleStatus {
 #[derive(Clone, Debug, Serialize)]
 pub struct WhyNot {
     pub decision: String,
+    /// False when the policy has no decision tree to read alternatives off.
+    pub available: bool,
     /// Alternatives with the fewest changed facts, at most a handful.
     pub alternatives: Vec<Alternative>,
 }
@@ -148,6 +152,7 @@ impl DecisionTree {
                 .rule
                 .and_then(|r| policy.rule(r))
                 .map(|r| r.location.clone()),
+            tree: self.scan.is_none(),
             read: read_facts,
             unread,
             rules,
@@ -222,6 +227,13 @@ impl DecisionTree {
     /// The smallest changes to `facts` that reach `wanted`, from the tree's
     /// paths to leaves that decide it.
     fn why_not(&self, facts: &Value, wanted: &str) -> WhyNot {
+        if self.scan.is_some() {
+            return WhyNot {
+                decision: wanted.to_string(),
+                available: false,
+                alternatives: Vec::new(),
+            };
+        }
         let mut search = WhyNotSearch {
             tree: self,
             facts,
@@ -237,6 +249,7 @@ impl DecisionTree {
             .collect();
         WhyNot {
             decision: wanted.to_string(),
+            available: true,
             alternatives,
         }
     }

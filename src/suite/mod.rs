@@ -534,7 +534,7 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError
     let coverage = trees
         .iter()
         .zip(&routes)
-        .map(|(tree, routes)| coverage(tree, routes))
+        .map(|(tree, routes)| coverage(tree, routes, trees.len() > 1))
         .collect();
     Ok(SuiteResult { results, coverage })
 }
@@ -561,7 +561,8 @@ fn passes(expect: &Expect, got: &Got) -> bool {
     }
 }
 
-fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>]) -> Coverage {
+/// `name_policy`: the suggested tests must say which policy they test.
+fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy: bool) -> Coverage {
     if tree.scan.is_some() {
         return Coverage {
             policy: tree.policy.name.clone(),
@@ -600,7 +601,7 @@ fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>]) -> Coverage {
             } else if let Some(path) = path_to(tree, NodeId(i as u32), None) {
                 gaps.push(Gap {
                     reaches: vec![tree.leaf_label(*rule)],
-                    test: suggest_test(tree, &path),
+                    test: suggest_test(tree, &path, name_policy),
                 });
             }
         }
@@ -620,7 +621,7 @@ fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>]) -> Coverage {
                         .unwrap_or_default();
                     gaps.push(Gap {
                         reaches: vec![format!("{path_name} = {label}")],
-                        test: suggest_test(tree, &path),
+                        test: suggest_test(tree, &path, name_policy),
                     });
                 }
             }
@@ -739,7 +740,7 @@ fn atoms_to(edges: &[NodeId], child: NodeId) -> AtomSet {
 }
 
 /// A test case, in the test file format, for facts that follow `path`.
-fn suggest_test(tree: &DecisionTree, path: &[(FactId, AtomSet)]) -> String {
+fn suggest_test(tree: &DecisionTree, path: &[(FactId, AtomSet)], name_policy: bool) -> String {
     let policy = &tree.policy;
     // Prefer a present value to "absent" where both would do.
     let assignment: Vec<(FactId, Atom)> = path
@@ -776,8 +777,13 @@ fn suggest_test(tree: &DecisionTree, path: &[(FactId, AtomSet)]) -> String {
         ),
         None => decision.clone(),
     };
+    let policy_line = if name_policy {
+        format!("  policy {}\n", policy.name)
+    } else {
+        String::new()
+    };
     format!(
-        "test \"{decision} when {}\"\n  facts {facts}\n  expect {expect}\n",
+        "test \"{decision} when {}\"\n{policy_line}  facts {facts}\n  expect {expect}\n",
         words.join(", ").replace('"', "'")
     )
 }

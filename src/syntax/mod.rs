@@ -111,7 +111,11 @@ fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
             }
             b'{' => depth += 1,
             b'}' => depth = depth.saturating_sub(1),
-            b'n' if text.get(i..i + 4) == Some(b"not ")
+            // `not` followed by any blank counts, whatever separates them.
+            b'n' if text.get(i..i + 3) == Some(b"not")
+                && text
+                    .get(i + 3)
+                    .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
                 && (i == 0
                     || !text
                         .get(i - 1)
