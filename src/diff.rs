@@ -106,8 +106,10 @@ enum Side {
 struct JointAtom {
     /// A value in the class; `None` for "absent".
     value: Option<Value>,
-    /// Words for the class.
-    label: String,
+    /// Words for its values that are not numbers.
+    labels: Vec<String>,
+    /// Its numbers, as atoms of the joint number domain.
+    numbers: Vec<u32>,
     old: Side,
     new: Side,
 }
@@ -117,6 +119,28 @@ struct JointFact {
     path: Vec<String>,
     shown: String,
     atoms: Vec<JointAtom>,
+    /// The number domain both versions' constants split, to describe numbers as intervals.
+    numbers: Option<Fact>,
+}
+
+impl JointFact {
+    /// Words for a set of joint atoms: `{Direct CSP}`, `> 2.5 and <= 2.7`.
+    fn describe(&self, atoms: &[usize]) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut numbers: Vec<u32> = Vec::new();
+        for atom in atoms.iter().filter_map(|a| self.atoms.get(*a)) {
+            numbers.extend(&atom.numbers);
+            parts.extend(atom.labels.iter().cloned());
+        }
+        if let (Some(fact), false) = (&self.numbers, numbers.is_empty()) {
+            let set = crate::check::AtomSet::from_atoms(fact.atom_count(), numbers);
+            parts.insert(0, fact.describe_set(&set));
+        }
+        match parts.as_slice() {
+            [one] => one.clone(),
+            _ => format!("{{{}}}", parts.join(" ")),
+        }
+    }
 }
 
 /// The most regions one comparison visits, to bound its cost.
@@ -161,39 +185,92 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                     }
                 }
             }
+            let numbers = number_domain(old_fact, new_fact);
+            let literals: Vec<&String> = [old_fact, new_fact]
+                .into_iter()
+                .flatten()
+                .filter_map(|f| match &f.ty {
+                    FactType::String(l) => Some(l),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
             let mut atoms: Vec<JointAtom> = Vec::new();
             for value in values.into_iter().map(Some).chain([None]) {
                 let old_side = side(old_fact, value.as_ref());
                 let new_side = side(new_fact, value.as_ref());
-                let label = match &value {
-                    None => String::from("absent"),
-                    Some(Value::String(s)) => s.clone(),
-                    Some(v) => v.to_string(),
-                };
+                let mut labels = Vec::new();
+                let mut in_numbers = Vec::new();
+                match (&value, &numbers) {
+                    (None, _) => labels.push(String::from("absent")),
+                    (Some(Value::Number(n)), Some(FactType::Number(points))) => {
+                        in_numbers.push(number_atom(points, n.as_f64().unwrap_or(0.0)));
+                    }
+                    (Some(Value::String(s)), _)
+                        if !literals.is_empty() && !literals.contains(&s) =>
+                    {
+                        labels.push(String::from("any other string"));
+                    }
+                    (Some(Value::String(s)), _) if literals.contains(&s) => {
+                        labels.push(format!("{s:?}"))
+                    }
+                    (Some(Value::String(s)), _) => labels.push(s.clone()),
+                    (Some(v), _) => labels.push(v.to_string()),
+                }
                 // Values both versions treat alike are one class.
                 match atoms
                     .iter_mut()
                     .find(|a| a.old == old_side && a.new == new_side)
                 {
                     Some(atom) => {
-                        atom.label.push(' ');
-                        atom.label.push_str(&label);
+                        atom.labels.extend(labels);
+                        atom.numbers.extend(in_numbers);
                     }
                     None => atoms.push(JointAtom {
                         value,
-                        label,
+                        labels,
+                        numbers: in_numbers,
                         old: old_side,
                         new: new_side,
                     }),
                 }
             }
+            let numbers = numbers.and_then(|ty| {
+                old_fact.or(new_fact).map(|f| Fact {
+                    ty,
+                    presence: Presence::Required,
+                    index: Vec::new(),
+                    ..f.clone()
+                })
+            });
             let shown = old_fact
                 .or(new_fact)
                 .map(Fact::path_string)
                 .unwrap_or_default();
-            JointFact { path, shown, atoms }
+            JointFact {
+                path,
+                shown,
+                atoms,
+                numbers,
+            }
         })
         .collect()
+}
+
+/// The number domain split by both versions' constants, if either version
+/// reads the path as a number.
+fn number_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<FactType> {
+    let mut points: Vec<f64> = Vec::new();
+    let mut any = false;
+    for f in [old, new].into_iter().flatten() {
+        if let FactType::Number(p) = &f.ty {
+            points.extend(p);
+            any = true;
+        }
+    }
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    any.then_some(FactType::Number(points))
 }
 
 /// Values of a fact that tell apart every atom of both versions.
@@ -428,17 +505,7 @@ fn merge(
             let mut example = Value::Object(serde_json::Map::new());
             for (fact, allowed) in facts.iter().zip(&region) {
                 let Some(allowed) = allowed else { continue };
-                let labels: Vec<&str> = allowed
-                    .iter()
-                    .filter_map(|a| fact.atoms.get(*a))
-                    .map(|a| a.label.as_str())
-                    .collect();
-                let words = labels.join(" ");
-                let words = if words.contains(' ') {
-                    format!("{{{words}}}")
-                } else {
-                    words
-                };
+                let words = fact.describe(allowed);
                 when.push(format!("{} {words}", fact.shown));
                 // The first present value of the region, if any.
                 let value = allowed

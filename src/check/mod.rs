@@ -155,6 +155,18 @@ fn check_policy(
                         });
                         continue;
                     }
+                    if let Some(previous) =
+                        fact_decls.iter().find(|f| f.path.node == decl.path.node)
+                    {
+                        out.push(CheckError::Duplicate {
+                            what: "JSON path",
+                            name: decl.path.node.join("."),
+                            first: previous.path.span,
+                            again: decl.path.span,
+                            help: "two facts would read the same value; declare it once, and use that fact in every rule",
+                        });
+                        continue;
+                    }
                     fact_decls.push(decl);
                 }
                 Item::Rule(rule) => rules.push(FlatRule {
