@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{number_atom, CheckedPolicy, Fact, FactType, Presence};
+use crate::check::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence};
 use crate::compile::{DecisionTree, Node, NodeId};
 use crate::PolicySet;
 
@@ -525,20 +525,4 @@ fn merge(
             }
         })
         .collect()
-}
-
-fn insert_at(root: &mut Value, path: &[String], value: Value) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut node = root;
-    for key in parents {
-        let Value::Object(map) = node else { return };
-        node = map
-            .entry(key.clone())
-            .or_insert_with(|| Value::Object(serde_json::Map::new()));
-    }
-    if let Value::Object(map) = node {
-        map.insert(last.clone(), value);
-    }
 }

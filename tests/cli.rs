@@ -60,11 +60,7 @@ fn eval_json_has_the_documented_shape() {
     );
     assert_eq!(code, 0);
     insta::assert_snapshot!(out);
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .and_then(|s| s.split("--- stderr").next())
-        .unwrap_or_default();
+    let stdout = stdout_of(&out);
     let value: serde_json::Value = serde_json::from_str(stdout).expect("stdout is JSON");
     let decision = &value["decisions"][0];
     let keys: Vec<&str> = decision
@@ -283,13 +279,7 @@ fn tree_text() {
 fn tree_json_stats() {
     let (code, out) = run(&["tree", "--format", "json"], None);
     assert_eq!(code, 0);
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
     let stats = &value["policies"][0]["stats"];
     assert_eq!(value["policies"][0]["policy"], "multichannel");
@@ -341,13 +331,7 @@ fn explain_json() {
         None,
     );
     assert_eq!(code, 0);
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
     let e = &value["explanations"][0];
     assert_eq!(e["decision"], "deny");
@@ -467,13 +451,7 @@ fn test_json() {
         None,
     );
     assert_eq!(code, 1);
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let value: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
     assert_eq!(value["passed"], 2);
     assert_eq!(value["failed"], 2);
@@ -508,13 +486,7 @@ fn suggested_tests_pass_when_pasted() {
         ],
         None,
     );
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let value: serde_json::Value = serde_json::from_str(stdout).unwrap();
     let gaps: Vec<String> = value["coverage"]["policies"][0]["gaps"]
         .as_array()
@@ -653,14 +625,7 @@ fn check_deny_gaps_fails() {
 }
 
 fn stdout_json(out: &str) -> serde_json::Value {
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
-    serde_json::from_str(stdout).expect("stdout is JSON")
+    serde_json::from_str(stdout_of(out)).expect("stdout is JSON")
 }
 
 #[test]
@@ -790,13 +755,7 @@ fn ndjson_batch_keeps_order_and_reports_bad_lines() {
     );
     assert_eq!(code, 0);
     // The summary's timing varies: keep stdout and the counts only.
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let stderr = out.split("--- stderr\n").nth(1).unwrap();
     assert!(
         stderr.starts_with("10 lines: allow 1, deny 4; 5 errors;"),
@@ -814,13 +773,7 @@ fn ndjson_from_stdin() {
     .unwrap_or_default();
     let (code, out) = run(&["eval", "--ndjson"], Some(&input.replace('\u{fffd}', "")));
     assert_eq!(code, 0);
-    let stdout = out
-        .split("--- stdout\n")
-        .nth(1)
-        .unwrap()
-        .split("--- stderr")
-        .next()
-        .unwrap();
+    let stdout = stdout_of(&out);
     let numbers: Vec<u64> = stdout
         .lines()
         .map(|l| {
@@ -830,4 +783,12 @@ fn ndjson_from_stdin() {
         })
         .collect();
     assert_eq!(numbers, (1..=numbers.len() as u64).collect::<Vec<_>>());
+}
+
+/// The stdout part of a transcript from `run`.
+fn stdout_of(out: &str) -> &str {
+    out.split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next())
+        .unwrap_or_default()
 }

@@ -369,7 +369,7 @@ impl FactType {
 }
 
 /// Puts `value` at `path` inside `root`, creating objects on the way.
-fn insert_at(root: &mut Value, path: &[String], value: Value) {
+pub fn insert_at(root: &mut Value, path: &[String], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
