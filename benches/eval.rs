@@ -83,6 +83,12 @@ fn main() {
         let facts: Value = serde_json::from_str(black_box(text)).unwrap();
         black_box(set.evaluate(&facts).unwrap());
     });
+    let picked = median_ns(&texts, 31, |text| {
+        black_box(
+            set.evaluate_json("facts.json", black_box(text), false)
+                .unwrap(),
+        );
+    });
     println!(
         "multichannel pack, {} inputs, median of 31 rounds",
         values.len()
@@ -90,4 +96,5 @@ fn main() {
     println!("  tree walk (prepared Value)        {tree_only:>8.0} ns/decision");
     println!("  PolicySet::evaluate (prepared)    {with_decision:>8.0} ns/decision");
     println!("  from JSON text (parse + evaluate) {from_text:>8.0} ns/decision");
+    println!("  PolicySet::evaluate_json (text)   {picked:>8.0} ns/decision");
 }

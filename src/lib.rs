@@ -98,6 +98,10 @@ pub struct PolicySet {
     sources: SourceMap,
     trees: Vec<DecisionTree>,
     warnings: Vec<Problem>,
+    /// Every declared path, and each tree's fact → slot, for deciding from
+    /// JSON text without building a whole `Value`. `None` when one path is a
+    /// prefix of another.
+    picker: Option<(eval::pick::PathTable, Vec<Vec<usize>>)>,
 }
 
 impl PolicySet {
@@ -155,10 +159,12 @@ impl PolicySet {
         {
             return Err(report);
         }
+        let picker = picker(&trees);
         Ok(PolicySet {
             sources: report.sources,
             trees,
             warnings: report.problems,
+            picker,
         })
     }
 
@@ -228,6 +234,31 @@ impl PolicySet {
         text: &str,
         trace: bool,
     ) -> Result<Vec<Decision>, Report> {
+        // The fast path: pick the declared values while parsing. Anything
+        // that goes wrong takes the path below, which reports it.
+        if let Some((table, slots)) = &self.picker {
+            if let Ok(picked) = table.pick(text) {
+                if picked.not_object.is_none() {
+                    let decided: Option<Vec<Decision>> = self
+                        .trees
+                        .iter()
+                        .zip(slots)
+                        .map(|(tree, slot_of)| {
+                            let facts = eval::pick::PickedFacts {
+                                picked: &picked,
+                                slot_of,
+                            };
+                            tree.walk_source(&facts, trace)
+                                .ok()
+                                .map(|walk| decision(&tree.policy, walk, trace))
+                        })
+                        .collect();
+                    if let Some(decisions) = decided {
+                        return Ok(decisions);
+                    }
+                }
+            }
+        }
         let facts = self.parse_facts(name, text)?;
         self.decide(&facts.value, trace, Some((text, facts.base)))
             .map_err(|mut report| {
@@ -394,6 +425,22 @@ fn decision(policy: &CheckedPolicy, walk: eval::Walk, trace: bool) -> Decision {
             trace,
         },
     }
+}
+
+/// The path table of a set's trees, if picking can serve them.
+fn picker(trees: &[DecisionTree]) -> Option<(eval::pick::PathTable, Vec<Vec<usize>>)> {
+    let paths = trees
+        .iter()
+        .flat_map(|t| t.policy.facts.iter().map(|f| f.path.as_slice()));
+    let (table, flat) = eval::pick::PathTable::new(paths)?;
+    let mut slots = Vec::new();
+    let mut rest = flat.as_slice();
+    for tree in trees {
+        let (mine, others) = rest.split_at_checked(tree.policy.facts.len())?;
+        slots.push(mine.to_vec());
+        rest = others;
+    }
+    Some((table, slots))
 }
 
 /// Facts parsed from text, with the sources that now include that text.

@@ -174,3 +174,32 @@ fn errors_are_diagnostics_a_caller_can_inspect() {
     assert!(report.render(80).contains("not a declared value"));
     let _as_miette: miette::Report = miette::Report::new(report);
 }
+
+/// Facts picked from text while parsing read exactly as the parsed value:
+/// repeated keys, nulls, non-objects on the way, arrays, escaped keys.
+#[test]
+fn text_and_value_agree_on_odd_json() {
+    let set = PolicySet::builtin().unwrap();
+    let cases = [
+        r#"{"partner":{"role":"reseller"},"partner":{"role":"indirect_provider"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","designated_admin":true},"partner":{"role":"reseller"},"request":{"action":"delegated_admin"}}"#,
+        r#"{"partner":null,"request":{"action":"invite"}}"#,
+        r#"{"partner":"reseller","request":{"action":"invite"}}"#,
+        r#"{"partner":[1,2],"request":{"action":"invite"}}"#,
+        r#"{"part\u006eer":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","designated_admin":null},"request":{"action":"delegated_admin"}}"#,
+        r#"{"subscription":{"billing":"license","channel":"CSP"},"partner":{"role":"direct"},"request":{"action":"transfer","target":null}}"#,
+        r#"{"extra":{"deep":[{"x":1}]},"partner":{"role":"indirect_provider"},"request":{"action":"own_relationship"}}"#,
+    ];
+    for text in cases {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let from_value = set.evaluate(&value).map_err(|r| r.render(80));
+        let from_text = set
+            .evaluate_json("facts.json", text, false)
+            .map_err(|r| r.render(80));
+        assert_eq!(from_text.is_ok(), from_value.is_ok(), "{text}");
+        if let (Ok(a), Ok(b)) = (&from_text, &from_value) {
+            assert_eq!(a, b, "{text}");
+        }
+    }
+}

@@ -119,7 +119,7 @@ fn apply(text: &str, edits: &[Edit]) -> String {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 1500,
+        cases: 2000,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -157,6 +157,18 @@ proptest! {
         let set = PolicySet::builtin().unwrap();
         let facts = include_str!("../examples/license-csp-transfer.json");
         let text = apply(facts, &edits);
+        // Deciding from text (values picked while parsing) and from the
+        // parsed `Value` agree, decisions and failures alike.
+        let from_value = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .map(|value| set.evaluate(&value).map_err(|r| r.error_count()));
+        let from_text = set.evaluate_json("facts.json", &text, false);
+        match (&from_text, &from_value) {
+            (Ok(a), Some(Ok(b))) => prop_assert_eq!(a, b),
+            (Ok(_), _) => prop_assert!(false, "text decided, the value did not: {}", text),
+            (Err(_), Some(Ok(_))) => prop_assert!(false, "the value decided, the text did not: {}", text),
+            (Err(_), _) => {}
+        }
         match set.evaluate_json("facts.json", &text, true) {
             Ok(decisions) => prop_assert_eq!(decisions.len(), 1),
             Err(report) => {

@@ -12,6 +12,7 @@
 mod error;
 mod explain;
 mod locate;
+pub mod pick;
 
 use std::collections::HashMap;
 
@@ -70,10 +71,10 @@ impl DecisionTree {
 
     /// Evaluation without a tree: the first rule whose conditions on the
     /// known facts hold decides, if it does not depend on an unknown fact.
-    fn scan_walk(
+    fn scan_walk<S: FactSource + ?Sized>(
         &self,
         scan: &RuleScan,
-        facts: &Value,
+        facts: &S,
         trace: bool,
     ) -> Result<Walk, Vec<EvalError>> {
         let policy = &self.policy;
@@ -164,6 +165,16 @@ impl DecisionTree {
                 span: None,
             }]);
         }
+        self.walk_source(facts, trace)
+    }
+
+    /// The walk over any source of fact values (a JSON object, or the values
+    /// picked out of JSON text while it was parsed).
+    pub(crate) fn walk_source<S: FactSource + ?Sized>(
+        &self,
+        facts: &S,
+        trace: bool,
+    ) -> Result<Walk, Vec<EvalError>> {
         if let Some(scan) = &self.scan {
             return self.scan_walk(scan, facts, trace);
         }
@@ -205,10 +216,10 @@ impl DecisionTree {
     }
 
     /// The slow path: some fact below `node` is unknown.
-    fn unknown_walk(
+    fn unknown_walk<S: FactSource + ?Sized>(
         &self,
         node: NodeId,
-        facts: &Value,
+        facts: &S,
         steps: Vec<Step>,
     ) -> Result<Walk, Vec<EvalError>> {
         let mut memo = HashMap::new();
@@ -223,10 +234,10 @@ impl DecisionTree {
     }
 
     /// Every decision reachable from `node` over all values of the unknown facts.
-    fn possible(
+    fn possible<S: FactSource + ?Sized>(
         &self,
         node: NodeId,
-        facts: &Value,
+        facts: &S,
         memo: &mut HashMap<NodeId, Possible>,
     ) -> Possible {
         if let Some(known) = memo.get(&node) {
@@ -411,21 +422,48 @@ impl Possible {
 }
 
 /// Reads one fact. Values are cloned only when a trace wants them.
-fn read(policy: &CheckedPolicy, id: FactId, facts: &Value, keep: bool) -> Read {
+/// Where the value of a fact is found.
+pub(crate) enum Lookup<'a> {
+    Found(&'a Value),
+    Absent,
+    /// A value on the way that is not an object: how many keys deep, and it.
+    NotObject(usize, &'a Value),
+}
+
+/// Something that holds fact values: a JSON object, or values picked out
+/// of JSON text while parsing it.
+pub(crate) trait FactSource {
+    fn lookup(&self, id: FactId, fact: &Fact) -> Lookup<'_>;
+}
+
+impl FactSource for Value {
+    fn lookup(&self, _: FactId, fact: &Fact) -> Lookup<'_> {
+        let mut node = self;
+        for (depth, key) in fact.path.iter().enumerate() {
+            match node {
+                Value::Object(map) => match map.get(key) {
+                    Some(next) => node = next,
+                    None => return Lookup::Absent,
+                },
+                Value::Null => return Lookup::Absent,
+                other => return Lookup::NotObject(depth, other),
+            }
+        }
+        Lookup::Found(node)
+    }
+}
+
+fn read<S: FactSource + ?Sized>(policy: &CheckedPolicy, id: FactId, facts: &S, keep: bool) -> Read {
     let Some(fact) = policy.fact(id) else {
         return Read::Unknown(Unknown::Missing);
     };
-    let mut node = facts;
-    for (depth, key) in fact.path.iter().enumerate() {
-        match node {
-            Value::Object(map) => match map.get(key) {
-                Some(next) => node = next,
-                None => return absent(fact),
-            },
-            Value::Null => return absent(fact),
-            other => return Read::Unknown(Unknown::NotObject(depth, other.clone())),
+    let node = match facts.lookup(id, fact) {
+        Lookup::Found(node) => node,
+        Lookup::Absent => return absent(fact),
+        Lookup::NotObject(depth, other) => {
+            return Read::Unknown(Unknown::NotObject(depth, other.clone()))
         }
-    }
+    };
     if node.is_null() {
         return absent(fact);
     }
