@@ -592,3 +592,4 @@ pub fn io_reason(err: &std::io::Error) -> String {
 pub mod batch;
 pub mod diff;
 pub mod format;
+pub mod fuzzing;

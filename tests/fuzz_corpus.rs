@@ -1,0 +1,49 @@
+//! The fuzz corpora (`fuzz/corpus/<target>/`), replayed as ordinary tests:
+//! every input the fuzzer keeps, and every crash it found, runs on each CI
+//! run without a fuzzer. Each file runs through the same function the fuzz
+//! target calls (`verdict::fuzzing`).
+
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::Path;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            run(&std::fs::read(&path).unwrap());
+            count += 1;
+        }
+    }
+    assert!(count > 0, "no corpus in {}", dir.display());
+}
+
+#[test]
+fn parse_corpus() {
+    replay("parse", verdict::fuzzing::parse);
+}
+
+#[test]
+fn compile_corpus() {
+    replay("compile", verdict::fuzzing::compile);
+}
+
+#[test]
+fn eval_corpus() {
+    replay("eval", verdict::fuzzing::eval);
+}
+
+#[test]
+fn fmt_corpus() {
+    replay("fmt", verdict::fuzzing::fmt);
+}
