@@ -9,8 +9,10 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::Value;
 use verdict::PolicySet;
 
 const PACK: [(&str, &str); 3] = [
@@ -27,50 +29,6 @@ const PACK: [(&str, &str); 3] = [
         include_str!("../policies/multichannel/indirect.policy"),
     ),
 ];
-
-fn combinations() -> Vec<Value> {
-    let mut all = Vec::new();
-    for b in ["license", "usage"] {
-        for c in [
-            "Direct",
-            "Advisor",
-            "Open",
-            "EA",
-            "CSP",
-            "ThirdParty",
-            "Syndication",
-        ] {
-            for r in ["direct", "indirect_provider", "reseller"] {
-                for a in [
-                    "support",
-                    "transfer",
-                    "migrate",
-                    "invite",
-                    "own_relationship",
-                    "delegated_admin",
-                ] {
-                    for t in [None, Some("partner"), Some("customer"), Some("reseller")] {
-                        for d in [None, Some(true), Some(false)] {
-                            let mut facts = json!({
-                                "subscription": { "billing": b, "channel": c },
-                                "partner": { "role": r },
-                                "request": { "action": a },
-                            });
-                            if let Some(t) = t {
-                                facts["request"]["target"] = t.into();
-                            }
-                            if let Some(d) = d {
-                                facts["partner"]["designated_admin"] = d.into();
-                            }
-                            all.push(facts);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    all
-}
 
 /// Edits to the pack's rules that keep it valid: verdicts swapped, rows dropped.
 fn edited(edits: &[(usize, u8)]) -> Vec<(String, String)> {
@@ -114,7 +72,7 @@ proptest! {
         let Ok(new) = PolicySet::from_sources(edited(&edits)) else { return Ok(()) };
         let diff = verdict::diff::diff(&old, &new);
         let mut differing = 0;
-        for facts in combinations() {
+        for facts in common::pack_combinations() {
             let a = old.evaluate(&facts).unwrap();
             let b = new.evaluate(&facts).unwrap();
             if a[0].decision != b[0].decision {

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-fn replay(target: &str, run: fn(&[u8])) {
+fn replay(target: &str, run: fn(&[u8]) -> Result<(), String>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/corpus")
         .join(target);
@@ -21,7 +21,9 @@ fn replay(target: &str, run: fn(&[u8])) {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
-            run(&std::fs::read(&path).unwrap());
+            if let Err(broken) = run(&std::fs::read(&path).unwrap()) {
+                panic!("{}: {broken}", path.display());
+            }
             count += 1;
         }
     }

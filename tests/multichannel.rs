@@ -175,62 +175,19 @@ fn reasons_match_the_rules_document() {
 #[test]
 fn every_combination_decides() {
     let pack = common::pack();
-    let billing = ["license", "usage"];
-    let channel = [
-        "Direct",
-        "Advisor",
-        "Open",
-        "EA",
-        "CSP",
-        "ThirdParty",
-        "Syndication",
-    ];
-    let role = ["direct", "indirect_provider", "reseller"];
-    let action = [
-        "support",
-        "transfer",
-        "migrate",
-        "invite",
-        "own_relationship",
-        "delegated_admin",
-    ];
-    let target = [None, Some("partner"), Some("customer"), Some("reseller")];
-    let designated = [None, Some(true), Some(false)];
     let mut count = 0;
-    for b in billing {
-        for c in channel {
-            for r in role {
-                for a in action {
-                    for t in target {
-                        for d in designated {
-                            let mut facts = serde_json::json!({
-                                "subscription": { "billing": b, "channel": c },
-                                "partner": { "role": r },
-                                "request": { "action": a },
-                            });
-                            if let Some(t) = t {
-                                facts["request"]["target"] = t.into();
-                            }
-                            if let Some(d) = d {
-                                facts["partner"]["designated_admin"] = d.into();
-                            }
-                            let decisions =
-                                pack.evaluate(&facts).expect("complete facts always decide");
-                            count += 1;
-                            if matches!(a, "invite" | "own_relationship" | "delegated_admin") {
-                                let mut without = facts.clone();
-                                without
-                                    .as_object_mut()
-                                    .expect("object")
-                                    .remove("subscription");
-                                let again =
-                                    pack.evaluate(&without).expect("no subscription needed");
-                                assert_eq!(again, decisions);
-                            }
-                        }
-                    }
-                }
-            }
+    for facts in common::pack_combinations() {
+        let decisions = pack.evaluate(&facts).expect("complete facts always decide");
+        count += 1;
+        let action = facts["request"]["action"].as_str().unwrap_or_default();
+        if matches!(action, "invite" | "own_relationship" | "delegated_admin") {
+            let mut without = facts.clone();
+            without
+                .as_object_mut()
+                .expect("object")
+                .remove("subscription");
+            let again = pack.evaluate(&without).expect("no subscription needed");
+            assert_eq!(again, decisions);
         }
     }
     assert_eq!(count, 2 * 7 * 3 * 6 * 4 * 3);

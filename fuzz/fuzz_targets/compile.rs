@@ -1,4 +1,9 @@
 //! Fuzz target `compile`: see `verdict::fuzzing::compile`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::compile(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // A broken invariant is a bug: make it a crash the fuzzer keeps.
+    if let Err(broken) = verdict::fuzzing::compile(data) {
+        panic!("{broken}");
+    }
+});

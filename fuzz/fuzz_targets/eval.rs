@@ -1,4 +1,9 @@
 //! Fuzz target `eval`: see `verdict::fuzzing::eval`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::eval(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // A broken invariant is a bug: make it a crash the fuzzer keeps.
+    if let Err(broken) = verdict::fuzzing::eval(data) {
+        panic!("{broken}");
+    }
+});

@@ -1,4 +1,9 @@
 //! Fuzz target `fmt`: see `verdict::fuzzing::fmt`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::fmt(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // A broken invariant is a bug: make it a crash the fuzzer keeps.
+    if let Err(broken) = verdict::fuzzing::fmt(data) {
+        panic!("{broken}");
+    }
+});

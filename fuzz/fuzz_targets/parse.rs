@@ -1,4 +1,9 @@
 //! Fuzz target `parse`: see `verdict::fuzzing::parse`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| verdict::fuzzing::parse(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    // A broken invariant is a bug: make it a crash the fuzzer keeps.
+    if let Err(broken) = verdict::fuzzing::parse(data) {
+        panic!("{broken}");
+    }
+});

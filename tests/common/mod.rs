@@ -49,3 +49,50 @@ pub fn diagnostics(path: &Path) -> String {
 pub fn pack() -> PolicySet {
     PolicySet::builtin().expect("the built-in pack compiles")
 }
+
+/// Every combination of the multichannel pack's declared values, with
+/// `request.target` and `partner.designated_admin` also absent: 3,024
+/// complete facts objects.
+pub fn pack_combinations() -> Vec<serde_json::Value> {
+    let mut all = Vec::new();
+    for b in ["license", "usage"] {
+        for c in [
+            "Direct",
+            "Advisor",
+            "Open",
+            "EA",
+            "CSP",
+            "ThirdParty",
+            "Syndication",
+        ] {
+            for r in ["direct", "indirect_provider", "reseller"] {
+                for a in [
+                    "support",
+                    "transfer",
+                    "migrate",
+                    "invite",
+                    "own_relationship",
+                    "delegated_admin",
+                ] {
+                    for t in [None, Some("partner"), Some("customer"), Some("reseller")] {
+                        for d in [None, Some(true), Some(false)] {
+                            let mut facts = serde_json::json!({
+                                "subscription": { "billing": b, "channel": c },
+                                "partner": { "role": r },
+                                "request": { "action": a },
+                            });
+                            if let Some(t) = t {
+                                facts["request"]["target"] = t.into();
+                            }
+                            if let Some(d) = d {
+                                facts["partner"]["designated_admin"] = d.into();
+                            }
+                            all.push(facts);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    all
+}
