@@ -18,9 +18,6 @@ use crate::{Decision, PolicySet};
 /// How many lines are decided together.
 pub const CHUNK_LINES: usize = 4_096;
 
-/// The longest line read whole; a longer one yields an error object.
-pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
-
 /// What a batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -91,12 +88,14 @@ pub fn run(
     std::thread::scope(|scope| {
         let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<(Vec<Line>, u64)>(2);
         let (lines_tx, lines_rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
+        // A line longer than a facts document may be is not kept whole.
+        let max_line = set.limits().max_facts_bytes;
         let reader = scope.spawn(move || -> std::io::Result<()> {
             let mut bytes_read = 0u64;
             loop {
                 let mut chunk = Vec::with_capacity(CHUNK_LINES);
                 while chunk.len() < CHUNK_LINES {
-                    match read_line(&mut input, &mut bytes_read)? {
+                    match read_line(&mut input, &mut bytes_read, max_line)? {
                         Some(line) => chunk.push(line),
                         None => break,
                     }
@@ -153,8 +152,13 @@ pub fn run(
     Ok(summary)
 }
 
-/// Reads one line without its line ending; `None` at the end of the input.
-fn read_line(input: &mut impl BufRead, bytes_read: &mut u64) -> std::io::Result<Option<Line>> {
+/// Reads one line without its line ending, keeping at most `max` bytes of
+/// it (a longer line is only counted); `None` at the end of the input.
+fn read_line(
+    input: &mut impl BufRead,
+    bytes_read: &mut u64,
+    max: usize,
+) -> std::io::Result<Option<Line>> {
     let mut bytes = Vec::new();
     let mut too_long = 0usize;
     let mut saw_any = false;
@@ -169,7 +173,7 @@ fn read_line(input: &mut impl BufRead, bytes_read: &mut u64) -> std::io::Result<
             None => (buffer.len(), false),
         };
         let content = buffer.get(..taken).unwrap_or_default();
-        if too_long > 0 || bytes.len() + content.len() > MAX_LINE_BYTES {
+        if too_long > 0 || bytes.len() + content.len() > max {
             too_long += content.len();
             too_long += bytes.len();
             bytes.clear();
@@ -254,8 +258,9 @@ fn decide_line(set: &PolicySet, number: u64, line: &Line) -> (String, Decided) {
                 vec![error(
                     "verdict::io::too_large",
                     format!(
-                    "the line has {bytes} bytes; lines of up to {MAX_LINE_BYTES} bytes are read"
-                ),
+                        "the line has {bytes} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
+                        set.limits().max_facts_bytes
+                    ),
                 )],
             )
         }

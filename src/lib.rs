@@ -33,6 +33,7 @@ pub mod ast;
 pub mod check;
 pub mod compile;
 pub mod eval;
+pub mod limits;
 pub mod report;
 pub mod source;
 pub mod suite;
@@ -58,6 +59,7 @@ use serde_json::Value;
 
 use crate::check::{CheckedPolicy, RuleId};
 use crate::compile::DecisionTree;
+pub use crate::limits::Limits;
 pub use crate::report::{LoadError, Problem, Report};
 use crate::source::SourceMap;
 
@@ -102,24 +104,37 @@ pub struct PolicySet {
     /// JSON text without building a whole `Value`. `None` when one path is a
     /// prefix of another.
     picker: Option<(eval::pick::PathTable, Vec<Vec<usize>>)>,
+    limits: Limits,
 }
 
 impl PolicySet {
     /// The multichannel pack built into verdict.
     pub fn builtin() -> Result<PolicySet, Report> {
-        PolicySet::from_sources(builtin::FILES.iter().copied())
+        PolicySet::builtin_with(&Limits::default())
+    }
+
+    /// The multichannel pack built into verdict, evaluated within `limits`.
+    pub fn builtin_with(limits: &Limits) -> Result<PolicySet, Report> {
+        PolicySet::from_sources_with(builtin::FILES.iter().copied(), limits)
     }
 
     /// Loads one `.policy` file, or every `*.policy` file of a directory
     /// (not of its subdirectories), in the order of their names.
     pub fn from_path(path: impl AsRef<Path>) -> Result<PolicySet, Report> {
-        let files = read_files(path.as_ref(), FileKind::Policy).map_err(|errors| {
-            Report::new(
-                SourceMap::new(),
-                errors.into_iter().map(Problem::from).collect(),
-            )
-        })?;
-        PolicySet::from_sources(files)
+        PolicySet::from_path_with(path, &Limits::default())
+    }
+
+    /// [`from_path`](Self::from_path) within `limits`.
+    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
+        let files = read_files(path.as_ref(), FileKind::Policy, limits.policy_bytes()).map_err(
+            |errors| {
+                Report::new(
+                    SourceMap::new(),
+                    errors.into_iter().map(Problem::from).collect(),
+                )
+            },
+        )?;
+        PolicySet::from_sources_with(files, limits)
     }
 
     /// Compiles policy files given as (name, text) pairs.
@@ -128,19 +143,33 @@ impl PolicySet {
         N: Into<String>,
         T: Into<String>,
     {
+        PolicySet::from_sources_with(files, &Limits::default())
+    }
+
+    /// [`from_sources`](Self::from_sources) within `limits`.
+    pub fn from_sources_with<N, T>(
+        files: impl IntoIterator<Item = (N, T)>,
+        limits: &Limits,
+    ) -> Result<PolicySet, Report>
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
         let mut sources = SourceMap::new();
         let mut problems: Vec<Problem> = Vec::new();
+        let mut total = 0usize;
         for (name, text) in files {
             let name = name.into();
             let text = text.into();
-            let size = text.len();
-            if sources.add(name.clone(), text).is_none() {
-                problems.push(LoadError::TooLarge { path: name, size }.into());
+            total = total.saturating_add(text.len());
+            if total > limits.policy_bytes() || sources.add(name.clone(), text).is_none() {
+                problems.push(policy_too_large(name, total, limits.policy_bytes()).into());
+                break;
             }
         }
         let mut parsed = Vec::new();
         for (_, file) in sources.files() {
-            match syntax::parse(file) {
+            match syntax::parse_with(file, limits.nesting()) {
                 Ok(ast) => parsed.push(ast),
                 Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
             }
@@ -149,7 +178,7 @@ impl PolicySet {
         problems.extend(checked.diagnostics.into_iter().map(Problem::from));
         let mut trees = Vec::new();
         for policy in &checked.policies {
-            let (tree, warnings) = compile::compile(policy);
+            let (tree, warnings) = compile::compile_with(policy, limits.tree_budget);
             problems.extend(warnings.into_iter().map(Problem::from));
             trees.push(tree);
         }
@@ -165,7 +194,14 @@ impl PolicySet {
             trees,
             warnings: report.problems,
             picker,
+            limits: limits.clone(),
         })
+    }
+
+    /// The limits this set was loaded with, which also apply to the facts
+    /// it evaluates.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The warnings found while loading (rules that never match or never decide).
@@ -236,7 +272,10 @@ impl PolicySet {
     ) -> Result<Vec<Decision>, Report> {
         // The fast path: pick the declared values while parsing. Anything
         // that goes wrong takes the path below, which reports it.
-        if let Some((table, slots)) = &self.picker {
+        let within_limits = text.len() <= self.limits.max_facts_bytes
+            && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
+                || limits::too_deep_json(text, self.limits.facts_depth()).is_none());
+        if let Some((table, slots)) = self.picker.as_ref().filter(|_| within_limits) {
             if let Ok(picked) = table.pick(text) {
                 if picked.not_object.is_none() {
                     let decided: Option<Vec<Decision>> = self
@@ -317,22 +356,48 @@ impl PolicySet {
     /// that diagnostics can point into it.
     fn parse_facts(&self, name: &str, text: &str) -> Result<ParsedFacts, Report> {
         let mut sources = self.sources.clone();
-        let Some(file) = sources.add(name, text) else {
-            let error = LoadError::TooLarge {
-                path: name.to_string(),
-                size: text.len(),
-            };
+        let limit = self.limits.max_facts_bytes;
+        let added = (text.len() <= limit)
+            .then(|| sources.add(name, text))
+            .flatten();
+        let Some(file) = added else {
+            let error = facts_too_large(name, text.len(), limit);
             return Err(Report::new(sources, vec![error.into()]));
         };
         let base = sources.file(file).map_or(0, |f| f.base());
         // Parse the text as stored: a byte-order mark became blanks there.
         let text = sources.file(file).map_or(text, |f| f.text.as_str());
+        let depth = self.limits.facts_depth();
+        let too_deep = |offset: usize| {
+            let span = source::Span::new(base + offset as u32, base + offset as u32 + 1);
+            let help = if depth < Limits::MAX_FACTS_DEPTH {
+                format!("facts are read a few levels deep, at the paths the policies declare: flatten the document, or raise `Limits::max_facts_depth` (at most {})", Limits::MAX_FACTS_DEPTH)
+            } else {
+                String::from("facts are read a few levels deep, at the paths the policies declare: flatten the document")
+            };
+            let error = eval::EvalError::TooDeep {
+                limit: depth,
+                span,
+                help,
+            };
+            Report::new(sources.clone(), vec![error.into()])
+        };
+        if depth < Limits::MAX_FACTS_DEPTH {
+            if let Some(offset) = limits::too_deep_json(text, depth) {
+                return Err(too_deep(offset));
+            }
+        }
         match serde_json::from_str(text) {
             Ok(value) => Ok(ParsedFacts {
                 sources,
                 value,
                 base,
             }),
+            Err(err) if err.to_string().starts_with("recursion limit exceeded") => {
+                let offset = limits::too_deep_json(text, depth)
+                    .unwrap_or_else(|| offset_of(text, err.line(), err.column()));
+                Err(too_deep(offset))
+            }
             Err(err) => {
                 let offset = offset_of(text, err.line(), err.column());
                 let end = (offset + 1).min(text.len()).max(offset);
@@ -490,6 +555,7 @@ impl FileKind {
 pub(crate) fn read_files(
     path: &Path,
     kind: FileKind,
+    limit: usize,
 ) -> Result<Vec<(String, String)>, Vec<LoadError>> {
     let shown = path.display().to_string();
     let io = |reason: &std::io::Error, path: &str| LoadError::Io {
@@ -534,8 +600,16 @@ pub(crate) fn read_files(
     };
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut total = 0usize;
     for path in paths {
         let name = path.display().to_string();
+        // The size is checked before reading, so a huge file costs nothing.
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+        total = total.saturating_add(size);
+        if total > limit {
+            errors.push(policy_too_large(name, total, limit));
+            break;
+        }
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => files.push((name, text)),
@@ -554,16 +628,26 @@ pub(crate) fn read_files(
     }
 }
 
-/// Reads a facts file (`-` for standard input) as text.
-pub fn read_facts(path: &str) -> Result<String, Report> {
+/// Reads a facts file (`-` for standard input) as text, of at most
+/// `limits.max_facts_bytes` bytes (more are not read).
+pub fn read_facts(path: &str, limits: &Limits) -> Result<String, Report> {
     use std::io::Read;
     let mut bytes = Vec::new();
+    let limit = limits.max_facts_bytes;
+    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     let result = if path == "-" {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+        std::io::stdin()
+            .take(most)
+            .read_to_end(&mut bytes)
+            .map(|_| ())
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+        std::fs::File::open(path).and_then(|f| f.take(most).read_to_end(&mut bytes).map(|_| ()))
     };
     let fail = |problem: LoadError| Report::new(SourceMap::new(), vec![problem.into()]);
+    if bytes.len() > limit {
+        let size = std::fs::metadata(path).map_or(bytes.len(), |m| m.len() as usize);
+        return Err(fail(facts_too_large(path, size, limit)));
+    }
     result.map_err(|e| {
         fail(LoadError::Io {
             path: path.to_string(),
@@ -579,6 +663,30 @@ pub fn read_facts(path: &str) -> Result<String, Report> {
             offset: e.utf8_error().valid_up_to(),
         })
     })
+}
+
+/// Policy files past [`Limits::max_policy_bytes`].
+fn policy_too_large(path: String, size: usize, limit: usize) -> LoadError {
+    LoadError::TooLarge {
+        path,
+        size,
+        limit,
+        help: format!(
+            "the policy files of one set add up to at most {limit} bytes (`Limits::max_policy_bytes`); generated policies this large are better split"
+        ),
+    }
+}
+
+/// A facts document past [`Limits::max_facts_bytes`].
+pub(crate) fn facts_too_large(path: &str, size: usize, limit: usize) -> LoadError {
+    LoadError::TooLarge {
+        path: path.to_string(),
+        size,
+        limit,
+        help: format!(
+            "a facts document has at most {limit} bytes (`Limits::max_facts_bytes`): pass only the facts the policies read"
+        ),
+    }
 }
 
 /// An I/O error in words, without the OS error number.

@@ -44,12 +44,15 @@ pub enum LoadError {
     )]
     NoPolicies { path: String },
 
-    #[error("`{path}` ({size} bytes) does not fit: the files of one run are too large in all")]
-    #[diagnostic(
-        code(verdict::io::too_large),
-        help("the policy files and the facts of one run add up to at most 2 GiB")
-    )]
-    TooLarge { path: String, size: usize },
+    #[error("`{path}` is too large: {size} bytes, past the limit of {limit}")]
+    #[diagnostic(code(verdict::io::too_large))]
+    TooLarge {
+        path: String,
+        size: usize,
+        limit: usize,
+        #[help]
+        help: String,
+    },
 }
 
 /// Any diagnostic verdict can report.

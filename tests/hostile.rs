@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use verdict::PolicySet;
+use verdict::{Limits, PolicySet};
 
 fn pack() -> PolicySet {
     PolicySet::builtin().unwrap()
@@ -28,9 +28,96 @@ fn codes(report: &verdict::Report) -> Vec<String> {
 fn deeply_nested_facts() {
     let text = "[".repeat(100_000);
     let report = pack().evaluate_json("deep.json", &text, false).unwrap_err();
-    assert_eq!(codes(&report), ["verdict::facts::syntax"]);
+    assert_eq!(codes(&report), ["verdict::facts::too_deep"]);
     // The line is too long to draw; the place is named instead.
-    assert!(report.render(80).contains("the line is too long to show"));
+    let rendered = report.render(80);
+    assert!(
+        rendered.contains("the line is too long to show"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("deeper than 128 levels"), "{rendered}");
+}
+
+#[test]
+fn facts_deeper_than_a_configured_limit() {
+    let limits = Limits {
+        max_facts_depth: 4,
+        ..Limits::default()
+    };
+    let set = PolicySet::builtin_with(&limits).unwrap();
+    let text =
+        r#"{"partner": {"role": "reseller", "x": [[{"y": 1}]]}, "request": {"action": "invite"}}"#;
+    let report = set.evaluate_json("deep.json", text, false).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::facts::too_deep"]);
+    let rendered = report.render(100);
+    assert!(rendered.contains("level 5 starts here"), "{rendered}");
+    // Four levels are fine, by either path to a decision.
+    let text = r#"{"partner": {"role": "reseller", "x": [[1]]}, "request": {"action": "invite"}}"#;
+    assert_eq!(
+        set.evaluate_json("ok.json", text, false).unwrap()[0].decision,
+        "deny"
+    );
+}
+
+#[test]
+fn facts_larger_than_the_limit() {
+    let limits = Limits {
+        max_facts_bytes: 100,
+        ..Limits::default()
+    };
+    let set = PolicySet::builtin_with(&limits).unwrap();
+    let text = format!(
+        r#"{{"request": {{"action": "invite"}}, "padding": "{}"}}"#,
+        "x".repeat(100)
+    );
+    let report = set.evaluate_json("big.json", &text, false).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::io::too_large"]);
+    assert!(report.render(100).contains("Limits::max_facts_bytes"));
+}
+
+#[test]
+fn policies_larger_than_the_limit() {
+    let limits = Limits {
+        max_policy_bytes: 1_000,
+        ..Limits::default()
+    };
+    let report = PolicySet::builtin_with(&limits).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::io::too_large"]);
+}
+
+#[test]
+fn a_huge_policy_file_is_not_read() {
+    // A sparse file of 2 GiB: were it read, the test would take seconds
+    // and gigabytes; its size alone refuses it.
+    let dir = std::env::temp_dir().join(format!("verdict-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.policy");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let report = PolicySet::from_path(&dir).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(codes(&report), ["verdict::io::too_large"]);
+}
+
+#[test]
+fn nesting_deeper_than_a_configured_limit() {
+    let limits = Limits {
+        max_nesting: 2,
+        ..Limits::default()
+    };
+    let policy = "policy p\nfact a: bool at a\nnot not not a can\n";
+    let report = PolicySet::from_sources_with([("p.policy", policy)], &limits).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+    // The ceiling holds whatever is asked for.
+    let limits = Limits {
+        max_nesting: 1_000_000,
+        ..Limits::default()
+    };
+    let policy = format!("policy p\nfact a: bool at a\n{}a can\n", "not ".repeat(100));
+    let report = PolicySet::from_sources_with([("p.policy", policy)], &limits).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Large generated rule sets: compilation stays bounded (a policy whose tree
-//! would be too large is evaluated by a rule scan instead, with a note), and
-//! both evaluators decide as the rules say.
+//! Large generated rule sets: thousands of `first match` rules still get a
+//! decision tree; a policy whose tree would take more than the tree budget
+//! is evaluated by a rule scan instead, with a note; and both evaluators
+//! decide as the rules say.
 
 // Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
 #![allow(
@@ -11,7 +12,7 @@
 )]
 
 use serde_json::{json, Value};
-use verdict::PolicySet;
+use verdict::{Limits, PolicySet};
 
 /// A first-match policy of `n` rules over 6 facts of 16 values each; rule
 /// `i` tests 2 to 4 facts for equality and decides the outcome `r{i}`.
@@ -66,9 +67,13 @@ fn first_match(rules: &[Vec<(usize, usize)>], values: &[usize; 6]) -> String {
         .map_or(String::from("none"), |i| format!("r{i}"))
 }
 
-fn check(n: usize, expect_tree: bool) {
+fn check(n: usize, tree_budget: usize, expect_tree: bool) {
     let (text, rules) = generated(n, 7 + n as u64);
-    let set = PolicySet::from_sources([("scale.policy", text)]).unwrap();
+    let limits = Limits {
+        tree_budget,
+        ..Limits::default()
+    };
+    let set = PolicySet::from_sources_with([("scale.policy", text)], &limits).unwrap();
     let tree = &set.trees()[0];
     assert_eq!(tree.scan.is_none(), expect_tree, "N = {n}");
     let notes = set.warnings();
@@ -105,11 +110,16 @@ fn check(n: usize, expect_tree: bool) {
 
 #[test]
 fn small_sets_get_a_tree() {
-    check(10, true);
-    check(100, true);
+    check(10, Limits::TREE_BUDGET, true);
+    check(100, Limits::TREE_BUDGET, true);
 }
 
 #[test]
-fn large_sets_fall_back_to_a_scan() {
-    check(3_000, false);
+fn large_sets_get_a_tree() {
+    check(3_000, Limits::TREE_BUDGET, true);
+}
+
+#[test]
+fn past_the_tree_budget_rules_are_scanned() {
+    check(3_000, 100_000, false);
 }

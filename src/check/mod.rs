@@ -6,7 +6,6 @@
 //! both). It reports every problem it finds, not just the first.
 
 mod conflicts;
-pub(crate) use conflicts::overlap;
 mod error;
 pub mod model;
 mod resolve;

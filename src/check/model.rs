@@ -558,7 +558,16 @@ impl AtomSet {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Atom> + '_ {
-        (0..self.len).filter(|a| self.contains(*a))
+        self.words.iter().enumerate().flat_map(|(i, word)| {
+            let mut bits = *word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let bit = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    i as Atom * 64 + bit
+                })
+            })
+        })
     }
 
     pub fn first(&self) -> Option<Atom> {

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> ExitCode {
     if args.ndjson {
         return batch(&policies, &facts);
     }
-    let text = match verdict::read_facts(&facts) {
+    let text = match verdict::read_facts(&facts, policies.limits()) {
         Ok(text) => text,
         Err(report) => {
             print_report(&report);

@@ -35,7 +35,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let text = match verdict::read_facts(&args.facts) {
+    let text = match verdict::read_facts(&args.facts, policies.limits()) {
         Ok(text) => text,
         Err(report) => {
             print_report(&report);

@@ -39,16 +39,25 @@ pub fn run(args: Args) -> ExitCode {
     for path in files {
         let name = path.display().to_string();
         match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(text)) => match sources.add(name.clone(), text) {
-                Some(id) => loaded.push((path, id)),
-                None => problems.push(
-                    LoadError::TooLarge {
-                        path: name,
-                        size: 0,
-                    }
-                    .into(),
-                ),
-            },
+            Ok(Ok(text)) => {
+                let size = text.len();
+                let limit = verdict::Limits::MAX_POLICY_BYTES;
+                match (size <= limit)
+                    .then(|| sources.add(name.clone(), text))
+                    .flatten()
+                {
+                    Some(id) => loaded.push((path, id)),
+                    None => problems.push(
+                        LoadError::TooLarge {
+                            path: name,
+                            size,
+                            limit,
+                            help: format!("`verdict fmt` formats at most {limit} bytes in one run"),
+                        }
+                        .into(),
+                    ),
+                }
+            }
             Ok(Err(e)) => problems.push(
                 LoadError::NotUtf8 {
                     path: name,

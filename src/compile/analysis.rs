@@ -2,9 +2,24 @@
 //! (shadowed), which another rule makes redundant, and which combinations of
 //! facts no rule decides (gaps).
 
-use crate::check::{AtomSet, CheckError, CheckedRule, FactId, HitPolicy};
+use std::collections::HashMap;
+
+use crate::check::{AtomSet, CheckError, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
 
 use super::{DecisionTree, Node, NodeId};
+
+/// How many `covers` checks the search for redundant rules may make in
+/// all: past it, the remaining rules are not looked at for redundancy (a
+/// redundant rule under `first match` is still reported as shadowed).
+const PAIR_BUDGET: usize = 20_000_000;
+
+/// How many nodes the walk over one shadowed rule's region may visit: past
+/// it, the rules found so far are the ones shown as deciding in its place.
+const REGION_BUDGET: usize = 2_000;
+
+/// How many of the rules that decide in a shadowed rule's place are
+/// shown: the walk over its region stops when it has found one more.
+const MAX_SHOWN: usize = 8;
 
 /// Shadowed and redundant rules, as warnings.
 pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
@@ -17,9 +32,39 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
             }
         }
     }
+    // Rules grouped by verdict: only a rule with the same verdict can make
+    // another redundant.
+    let mut by_verdict: HashMap<&Verdict, Vec<&CheckedRule>> = HashMap::new();
+    for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
+        by_verdict.entry(&rule.verdict).or_default().push(rule);
+    }
+    let mut pairs = 0usize;
+    let mut region = Region::new(tree.nodes.len());
     let mut warnings = Vec::new();
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
-        if let Some(by) = redundant_by(tree, rule) {
+        let decides = decides.get(rule.id.0 as usize).copied().unwrap_or(true);
+        // Under `first match`, a rule another covers never decides: only
+        // rules that never decide need a look.
+        if decides && policy.hit == HitPolicy::First {
+            continue;
+        }
+        let deciders = if decides {
+            Vec::new()
+        } else {
+            region.deciders(tree, rule)
+        };
+        let by = deciders
+            .iter()
+            .filter_map(|id| policy.rule(*id))
+            .find(|d| redundant(tree, rule, d))
+            .or_else(|| {
+                let group = by_verdict.get(&rule.verdict)?;
+                group.iter().copied().find(|other| {
+                    pairs += 1;
+                    pairs <= PAIR_BUDGET && redundant(tree, rule, other)
+                })
+            });
+        if let Some(by) = by {
             warnings.push(CheckError::Redundant {
                 span: rule.span,
                 by: by.span,
@@ -28,16 +73,15 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
             });
             continue;
         }
-        if decides.get(rule.id.0 as usize).copied().unwrap_or(true) {
+        if decides {
             continue;
         }
-        let covering: Vec<&CheckedRule> = policy
-            .rules
+        let shown: Vec<&CheckedRule> = deciders
             .iter()
-            .take_while(|earlier| earlier.id < rule.id)
-            .filter(|earlier| crate::check::overlap(earlier, rule).is_some())
+            .filter_map(|id| policy.rule(*id))
+            .take(MAX_SHOWN)
             .collect();
-        let by = covering
+        let by = shown
             .iter()
             .map(|earlier| {
                 let how = if covers(earlier, rule) {
@@ -51,11 +95,17 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
                 )
             })
             .collect();
-        let help = if covering.iter().any(|e| e.verdict != rule.verdict) {
+        let mut help = if shown.iter().any(|e| e.verdict != rule.verdict) {
             String::from("rule order decides here: move the rule above the rules that cover it, narrow them, or delete it")
         } else {
             String::from("earlier rules already decide the same for every case it matches: delete it, or narrow them")
         };
+        if deciders.len() > shown.len() || region.cut_short {
+            help.push_str(&format!(
+                " ({} of the rules that decide in its place are shown)",
+                shown.len()
+            ));
+        }
         warnings.push(CheckError::Shadowed {
             span: rule.span,
             by,
@@ -65,24 +115,82 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
     warnings
 }
 
-/// A single other rule with the same decision that matches everything
-/// `rule` matches, so that deleting `rule` changes no decision. Under
-/// `first match` only an earlier rule qualifies (a later one could lose to
-/// rules in between); of two rules that match exactly the same facts, the
-/// later one is the redundant one.
-fn redundant_by<'p>(tree: &'p DecisionTree, rule: &CheckedRule) -> Option<&'p CheckedRule> {
-    tree.policy.rules.iter().find(|other| {
-        other.id != rule.id
-            && other.is_satisfiable()
-            && other.verdict == rule.verdict
-            && covers(other, rule)
-            && (other.id < rule.id
-                || (tree.policy.hit == HitPolicy::Unique
-                    && !covers(rule, other)
-                    // A rule that decides first with its own reason is not redundant.
-                    && rule.because == other.because
-                    && rule.see == other.see))
-    })
+/// Whether `other` makes `rule` redundant: it has the same decision and
+/// matches everything `rule` matches, so that deleting `rule` changes no
+/// decision. Under `first match` only an earlier rule qualifies (a later
+/// one could lose to rules in between); of two rules that match exactly
+/// the same facts, the later one is the redundant one.
+fn redundant(tree: &DecisionTree, rule: &CheckedRule, other: &CheckedRule) -> bool {
+    other.id != rule.id
+        && other.verdict == rule.verdict
+        && covers(other, rule)
+        && (other.id < rule.id
+            || (tree.policy.hit == HitPolicy::Unique
+                && !covers(rule, other)
+                // A rule that decides first with its own reason is not redundant.
+                && rule.because == other.because
+                && rule.see == other.see))
+}
+
+/// A walk over the part of the tree where a rule's conditions hold.
+struct Region {
+    /// The walk that last visited each node, so that visits need no clearing.
+    visited: Vec<u32>,
+    walk: u32,
+    /// Whether the last walk stopped at [`REGION_BUDGET`].
+    cut_short: bool,
+}
+
+impl Region {
+    fn new(nodes: usize) -> Region {
+        Region {
+            visited: vec![0; nodes],
+            walk: 0,
+            cut_short: false,
+        }
+    }
+
+    /// The rules that decide where `rule`'s conditions hold, in source order.
+    fn deciders(&mut self, tree: &DecisionTree, rule: &CheckedRule) -> Vec<RuleId> {
+        self.walk += 1;
+        self.cut_short = false;
+        let mut found = Vec::new();
+        let mut stack = vec![tree.root];
+        let mut visits = 0usize;
+        while let Some(node) = stack.pop() {
+            match self.visited.get_mut(node.0 as usize) {
+                Some(seen) if *seen == self.walk => continue,
+                Some(seen) => *seen = self.walk,
+                None => continue,
+            }
+            visits += 1;
+            if visits > REGION_BUDGET {
+                self.cut_short = true;
+                break;
+            }
+            match tree.node(node) {
+                Some(Node::Leaf(Some(by))) => {
+                    if !found.contains(by) {
+                        found.push(*by);
+                    }
+                    if found.len() > MAX_SHOWN {
+                        break;
+                    }
+                }
+                Some(Node::Test { fact, edges }) => {
+                    let allowed = rule.condition(*fact);
+                    for (atom, child) in edges.iter().enumerate() {
+                        if allowed.is_none_or(|set| set.contains(atom as u32)) {
+                            stack.push(*child);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        found.sort();
+        found
+    }
 }
 
 /// Whether `wide` matches every facts object that `narrow` matches.

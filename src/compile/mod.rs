@@ -9,15 +9,14 @@
 //! (`analysis`).
 
 mod analysis;
+mod build;
 mod render;
 mod scan;
-
-use std::collections::HashMap;
 
 pub use render::TreeStats;
 pub use scan::RuleScan;
 
-use crate::check::{AtomSet, CheckError, CheckedPolicy, FactId, RuleId};
+use crate::check::{CheckError, CheckedPolicy, FactId, RuleId};
 
 /// Index of a node in [`DecisionTree::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,7 +68,6 @@ impl DecisionTree {
     }
 }
 
-/// Compiles a checked policy; the warnings are rules that never decide.
 /// A policy evaluated by rule scan, without building its tree: what the
 /// compiler falls back to for policies whose tree would be too large.
 pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
@@ -81,28 +79,18 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
     }
 }
 
-/// How much work (candidate rules considered, summed over subproblems) the
-/// tree may take before the compiler falls back to a rule scan: about a
-/// second. It bounds compile time and memory whatever the policy.
-pub const TREE_BUDGET: usize = 3_000_000;
-
+/// Compiles a checked policy within the default tree budget
+/// ([`Limits::TREE_BUDGET`](crate::Limits::TREE_BUDGET)); the warnings are
+/// rules that never decide or are redundant.
 pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
-    let mut builder = Builder {
-        policy,
-        nodes: Vec::new(),
-        interned: HashMap::new(),
-        memo: HashMap::new(),
-        work: 0,
-    };
-    let candidates: Vec<RuleId> = policy
-        .rules
-        .iter()
-        .filter(|r| r.is_satisfiable())
-        .map(|r| r.id)
-        .collect();
-    let tested = vec![false; policy.facts.len()];
-    let root = builder.build(&candidates, &tested);
-    if builder.work > TREE_BUDGET {
+    compile_with(policy, crate::Limits::TREE_BUDGET)
+}
+
+/// [`compile`], building a tree only within `tree_budget` work (see
+/// [`Limits::tree_budget`](crate::Limits::tree_budget)): past it, the
+/// policy is evaluated by rule scan, with the note `verdict::no_tree`.
+pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree, Vec<CheckError>) {
+    let Some((nodes, root)) = build::build(policy, tree_budget) else {
         let tree = compile_without_tree(policy);
         let note = CheckError::NoTree {
             name: policy.name.clone(),
@@ -110,139 +98,13 @@ pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
             span: policy.span,
         };
         return (tree, vec![note]);
-    }
+    };
     let tree = DecisionTree {
         policy: policy.clone(),
-        nodes: builder.nodes,
+        nodes,
         root,
         scan: None,
     };
     let warnings = analysis::rules_that_never_matter(&tree);
     (tree, warnings)
-}
-
-struct Builder<'p> {
-    policy: &'p CheckedPolicy,
-    nodes: Vec<Node>,
-    /// Hash-consing: each distinct node is stored once.
-    interned: HashMap<Node, NodeId>,
-    /// Subproblems already solved: (candidates, facts tested on the path).
-    memo: HashMap<(Vec<RuleId>, Vec<bool>), NodeId>,
-    /// Candidate rules considered so far; past [`TREE_BUDGET`] the build stops.
-    work: usize,
-}
-
-impl Builder<'_> {
-    fn intern(&mut self, node: Node) -> NodeId {
-        if let Some(id) = self.interned.get(&node) {
-            return *id;
-        }
-        let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(node.clone());
-        self.interned.insert(node, id);
-        id
-    }
-
-    /// The conditions of a rule that are still open on this path.
-    fn open<'r>(
-        &'r self,
-        rule: RuleId,
-        tested: &'r [bool],
-    ) -> impl Iterator<Item = (FactId, &'r AtomSet)> + 'r {
-        self.policy
-            .rule(rule)
-            .into_iter()
-            .flat_map(|r| r.conditions.iter())
-            .filter(move |(fact, set)| {
-                !tested.get(fact.0 as usize).copied().unwrap_or(true) && !set.is_full()
-            })
-            .map(|(fact, set)| (*fact, set))
-    }
-
-    /// `candidates` are the rules still possible on this path, in source
-    /// order; `tested[f]` says whether fact `f` was tested on it.
-    fn build(&mut self, candidates: &[RuleId], tested: &[bool]) -> NodeId {
-        if self.work > TREE_BUDGET {
-            return NodeId(0);
-        }
-        self.work += candidates.len() + 1;
-        let key = (candidates.to_vec(), tested.to_vec());
-        if let Some(id) = self.memo.get(&key) {
-            return *id;
-        }
-        let id = self.build_uncached(candidates, tested);
-        self.memo.insert(key, id);
-        id
-    }
-
-    fn build_uncached(&mut self, candidates: &[RuleId], tested: &[bool]) -> NodeId {
-        let Some(&first) = candidates.first() else {
-            return self.intern(Node::Leaf(None));
-        };
-        let first_open: Vec<FactId> = self.open(first, tested).map(|(f, _)| f).collect();
-        if first_open.is_empty() {
-            return self.intern(Node::Leaf(Some(first)));
-        }
-        // Test the first rule's open fact that most candidates depend on.
-        let mut uses = vec![0usize; self.policy.facts.len()];
-        for rule in candidates {
-            for (fact, _) in self.open(*rule, tested) {
-                if let Some(n) = uses.get_mut(fact.0 as usize) {
-                    *n += 1;
-                }
-            }
-        }
-        let fact = first_open
-            .iter()
-            .copied()
-            .max_by_key(|f| {
-                (
-                    uses.get(f.0 as usize).copied().unwrap_or(0),
-                    std::cmp::Reverse(*f),
-                )
-            })
-            .unwrap_or(FactId(0));
-        let atoms = self.policy.fact(fact).map_or(0, |f| f.atom_count());
-        let mut below = tested.to_vec();
-        if let Some(t) = below.get_mut(fact.0 as usize) {
-            *t = true;
-        }
-        let mut edges = Vec::with_capacity(atoms as usize);
-        let mut by_candidates: HashMap<Vec<RuleId>, NodeId> = HashMap::new();
-        for atom in 0..atoms {
-            // Splitting costs one look at every candidate per atom.
-            self.work += candidates.len();
-            if self.work > TREE_BUDGET {
-                return NodeId(0);
-            }
-            let next: Vec<RuleId> = candidates
-                .iter()
-                .copied()
-                .filter(|rule| {
-                    self.policy
-                        .rule(*rule)
-                        .and_then(|r| r.condition(fact))
-                        .is_none_or(|set| set.contains(atom))
-                })
-                .collect();
-            let child = match by_candidates.get(&next) {
-                Some(child) => *child,
-                None => {
-                    let child = self.build(&next, &below);
-                    by_candidates.insert(next, child);
-                    child
-                }
-            };
-            edges.push(child);
-        }
-        if let Some(&only) = edges.first() {
-            if edges.iter().all(|e| *e == only) {
-                return only;
-            }
-        }
-        self.intern(Node::Test {
-            fact,
-            edges: edges.into_boxed_slice(),
-        })
-    }
 }

@@ -24,6 +24,16 @@ pub enum EvalError {
         span: Option<Span>,
     },
 
+    #[error("facts nest deeper than {limit} levels of objects and arrays")]
+    #[diagnostic(code(verdict::facts::too_deep))]
+    TooDeep {
+        limit: usize,
+        #[label("level {} starts here", limit + 1)]
+        span: Span,
+        #[help]
+        help: String,
+    },
+
     #[error("facts must be a JSON object, found {found}")]
     #[diagnostic(
         code(verdict::facts::not_object),
@@ -100,6 +110,7 @@ impl EvalError {
             | EvalError::WrongType { path, .. }
             | EvalError::NotInSet { path, .. } => Some(path),
             EvalError::Syntax { .. }
+            | EvalError::TooDeep { .. }
             | EvalError::NotObject { .. }
             | EvalError::NoDecision { .. } => None,
         }
@@ -126,7 +137,8 @@ impl EvalError {
                 let end = text.trim_end().len().max(start);
                 *span = Some(to_span((start, end)));
             }
-            EvalError::Syntax { .. } | EvalError::NoDecision { .. } => {}
+            EvalError::Syntax { .. } | EvalError::TooDeep { .. } | EvalError::NoDecision { .. } => {
+            }
         }
     }
 }

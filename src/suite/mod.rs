@@ -76,7 +76,12 @@ pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), crate::Re
     } else {
         path.to_path_buf()
     };
-    let files = crate::read_files(&tests_path, crate::FileKind::Tests).map_err(|errors| {
+    let files = crate::read_files(
+        &tests_path,
+        crate::FileKind::Tests,
+        crate::Limits::MAX_POLICY_BYTES,
+    )
+    .map_err(|errors| {
         crate::Report::new(
             SourceMap::new(),
             errors.into_iter().map(crate::Problem::from).collect(),
@@ -99,8 +104,17 @@ pub fn from_sources<N: Into<String>, T: Into<String>>(
     for (name, text) in files {
         let (name, text) = (name.into(), text.into());
         let size = text.len();
-        if sources.add(name.clone(), text).is_none() {
-            problems.push(crate::LoadError::TooLarge { path: name, size }.into());
+        if size > crate::Limits::MAX_POLICY_BYTES || sources.add(name.clone(), text).is_none() {
+            let limit = crate::Limits::MAX_POLICY_BYTES;
+            problems.push(
+                crate::LoadError::TooLarge {
+                    path: name,
+                    size,
+                    limit,
+                    help: format!("test files add up to at most {limit} bytes"),
+                }
+                .into(),
+            );
         }
     }
     if !problems.is_empty() {

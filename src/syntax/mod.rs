@@ -14,6 +14,7 @@ use pest::Parser as _;
 
 use crate::ast;
 use crate::source::SourceFile;
+use crate::Limits;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/verdict.pest"]
@@ -22,13 +23,16 @@ struct PolicyParser;
 /// How many syntax errors one file reports before the parser gives up.
 const MAX_ERRORS_PER_FILE: usize = 20;
 
-/// How deeply `when` blocks, value sets and `not`s may nest. The parser
-/// and the lowering recurse once per level, so this bounds their stack use.
-pub const MAX_NESTING: usize = 64;
-
 /// Parses one policy file, reporting every syntax error it can find.
 pub fn parse(file: &SourceFile) -> Result<ast::File, Vec<SyntaxError>> {
-    if let Some(error) = too_deep(file) {
+    parse_with(file, Limits::MAX_NESTING)
+}
+
+/// [`parse`], refusing nesting deeper than `max_nesting` (at most
+/// [`Limits::MAX_NESTING`]: the parser and the lowering recurse once per
+/// level, so this bounds their stack use).
+pub fn parse_with(file: &SourceFile, max_nesting: usize) -> Result<ast::File, Vec<SyntaxError>> {
+    if let Some(error) = too_deep(file, max_nesting.min(Limits::MAX_NESTING)) {
         return Err(vec![error]);
     }
     let mut text = file.text.clone();
@@ -82,9 +86,9 @@ fn blank_line(text: &mut String, offset: usize) -> bool {
     true
 }
 
-/// Finds the first place nested deeper than [`MAX_NESTING`]: braces, or
-/// `not`s in a row. Strings and comments are skipped.
-fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
+/// Finds the first place nested deeper than `limit`: braces, or `not`s in
+/// a row. Strings and comments are skipped.
+fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
     let text = file.text.as_bytes();
     let mut depth = 0usize;
     let mut nots = 0usize;
@@ -138,9 +142,9 @@ fn too_deep(file: &SourceFile) -> Option<SyntaxError> {
             }
             _ => nots = 0,
         }
-        if depth > MAX_NESTING || nots > MAX_NESTING {
+        if depth > limit || nots > limit {
             return Some(SyntaxError::TooDeep {
-                limit: MAX_NESTING,
+                limit,
                 span: file.span(token_start, (i + 1).min(text.len())),
             });
         }

@@ -1,0 +1,124 @@
+//! Limits on what verdict accepts: the sizes and depths past which input is
+//! refused with a diagnostic, and the work compiling may spend, so that
+//! hostile or accidental input costs bounded time and memory. The defaults
+//! suit policies written by people and the facts of ordinary requests; a
+//! service that takes facts from strangers can lower the facts limits, and
+//! one that compiles generated policies can raise the tree budget.
+
+/// Limits on input size and on compile work. `Limits::default()` is what
+/// [`PolicySet::builtin`](crate::PolicySet::builtin),
+/// [`from_path`](crate::PolicySet::from_path) and
+/// [`from_sources`](crate::PolicySet::from_sources) use; the `_with`
+/// constructors take others.
+///
+/// ```
+/// use miette::Diagnostic;
+/// use verdict::{Limits, PolicySet};
+///
+/// let limits = Limits {
+///     max_facts_bytes: 64 * 1024,
+///     max_facts_depth: 16,
+///     ..Limits::default()
+/// };
+/// let policies = PolicySet::builtin_with(&limits).map_err(|r| r.render(80))?;
+/// let deep = format!("{}{}", "[".repeat(20), "]".repeat(20));
+/// let report = policies.evaluate_json("facts.json", &deep, false).unwrap_err();
+/// let code = report.problems[0].code().map(|c| c.to_string());
+/// assert_eq!(code.as_deref(), Some("verdict::facts::too_deep"));
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes of policy text in one set, all files together.
+    /// Default 256 MiB; at most 1 GiB, because spans are 32-bit offsets
+    /// shared by the policies and the facts of a run.
+    pub max_policy_bytes: usize,
+    /// How deeply `when` blocks, value sets and `not`s may nest in policy
+    /// text. Default and most: [`Limits::MAX_NESTING`], because the parser
+    /// recurses once per level; a larger value counts as that.
+    pub max_nesting: usize,
+    /// The work the compiler may spend on one policy's decision tree (rules
+    /// put into the lists of atoms, summed over subproblems) before it
+    /// evaluates the policy by rule scan instead, with the note
+    /// `verdict::no_tree`. Default [`Limits::TREE_BUDGET`], a few seconds.
+    pub tree_budget: usize,
+    /// The most bytes of one facts document (and of one NDJSON line).
+    /// Default 64 MiB.
+    pub max_facts_bytes: usize,
+    /// How deeply objects and arrays may nest in a facts document. Default
+    /// and most: [`Limits::MAX_FACTS_DEPTH`], the JSON parser's own limit;
+    /// a larger value counts as that.
+    pub max_facts_depth: usize,
+}
+
+impl Limits {
+    /// The deepest nesting policy text can have.
+    pub const MAX_NESTING: usize = 64;
+    /// The default [`tree_budget`](Self::tree_budget), about two seconds of
+    /// work: the generated 100,000-rule policy of the scaling benchmark
+    /// takes about 40% of it.
+    pub const TREE_BUDGET: usize = 250_000_000;
+    /// The deepest nesting a facts document can have.
+    pub const MAX_FACTS_DEPTH: usize = 128;
+    /// The most policy text a set can hold.
+    pub const MAX_POLICY_BYTES: usize = 1 << 30;
+
+    /// [`max_nesting`](Self::max_nesting), at most [`Limits::MAX_NESTING`].
+    pub(crate) fn nesting(&self) -> usize {
+        self.max_nesting.min(Limits::MAX_NESTING)
+    }
+
+    /// [`max_facts_depth`](Self::max_facts_depth), at most [`Limits::MAX_FACTS_DEPTH`].
+    pub(crate) fn facts_depth(&self) -> usize {
+        self.max_facts_depth.min(Limits::MAX_FACTS_DEPTH)
+    }
+
+    /// [`max_policy_bytes`](Self::max_policy_bytes), at most [`Limits::MAX_POLICY_BYTES`].
+    pub(crate) fn policy_bytes(&self) -> usize {
+        self.max_policy_bytes.min(Limits::MAX_POLICY_BYTES)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_policy_bytes: 256 << 20,
+            max_nesting: Limits::MAX_NESTING,
+            tree_budget: Limits::TREE_BUDGET,
+            max_facts_bytes: 64 << 20,
+            max_facts_depth: Limits::MAX_FACTS_DEPTH,
+        }
+    }
+}
+
+/// The byte offset of the first bracket nested deeper than `limit` in JSON
+/// text (strings skipped), if there is one.
+pub(crate) fn too_deep_json(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, byte) in bytes.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
