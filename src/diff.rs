@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence};
+use crate::check::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, ValueIndex};
 use crate::compile::{DecisionTree, Node, NodeId};
 use crate::PolicySet;
 
@@ -237,9 +237,9 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
             }
             let numbers = numbers.and_then(|ty| {
                 old_fact.or(new_fact).map(|f| Fact {
+                    index: ValueIndex::of(&ty),
                     ty,
                     presence: Presence::Required,
-                    index: Vec::new(),
                     ..f.clone()
                 })
             });
@@ -288,7 +288,7 @@ fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<V
             let joint = Fact {
                 ty: FactType::Number(points),
                 presence: Presence::Required,
-                index: Vec::new(),
+                index: ValueIndex::default(),
                 ..fact.clone()
             };
             (0..joint.ty.value_atoms())

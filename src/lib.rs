@@ -94,6 +94,82 @@ pub struct TraceStep {
     pub matched: String,
 }
 
+/// A decision that borrows its texts from the [`PolicySet`] that made it:
+/// what [`PolicySet::decide`] returns, without copying a string. It
+/// serializes as a [`Decision`] without a trace does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionRef<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// `allow`, `deny`, an outcome's kebab-case name, or `none`.
+    pub decision: &'a str,
+    /// The rule that decided, as `file:line`; `None` when no rule applies.
+    pub rule: Option<&'a str>,
+    /// Why, in words a user is shown.
+    pub reason: Option<&'a str>,
+    /// References for the decision.
+    pub see: &'a [String],
+}
+
+impl DecisionRef<'_> {
+    /// The decision with its own copies of the texts.
+    pub fn to_owned(&self) -> Decision {
+        Decision {
+            policy: self.policy.to_string(),
+            decision: self.decision.to_string(),
+            rule: self.rule.map(String::from),
+            reason: self.reason.map(String::from),
+            see: self.see.to_vec(),
+            trace: None,
+        }
+    }
+}
+
+/// The decisions of a set's policies, one per policy in order: a slice of
+/// [`DecisionRef`]s, held without allocating for a set of one policy.
+#[derive(Clone, Debug)]
+pub struct Decisions<'a>(DecisionsInner<'a>);
+
+#[derive(Clone, Debug)]
+enum DecisionsInner<'a> {
+    None,
+    One([DecisionRef<'a>; 1]),
+    Many(Vec<DecisionRef<'a>>),
+}
+
+impl<'a> Decisions<'a> {
+    fn with_capacity(policies: usize) -> Decisions<'a> {
+        Decisions(if policies > 1 {
+            DecisionsInner::Many(Vec::with_capacity(policies))
+        } else {
+            DecisionsInner::None
+        })
+    }
+
+    fn push(&mut self, decision: DecisionRef<'a>) {
+        self.0 = match std::mem::replace(&mut self.0, DecisionsInner::None) {
+            DecisionsInner::None => DecisionsInner::One([decision]),
+            DecisionsInner::One([first]) => DecisionsInner::Many(vec![first, decision]),
+            DecisionsInner::Many(mut all) => {
+                all.push(decision);
+                DecisionsInner::Many(all)
+            }
+        };
+    }
+}
+
+impl<'a> std::ops::Deref for Decisions<'a> {
+    type Target = [DecisionRef<'a>];
+
+    fn deref(&self) -> &[DecisionRef<'a>] {
+        match &self.0 {
+            DecisionsInner::None => &[],
+            DecisionsInner::One(one) => one,
+            DecisionsInner::Many(all) => all,
+        }
+    }
+}
+
 /// Compiled policies, ready to evaluate. Cheap to share between threads.
 #[derive(Clone, Debug)]
 pub struct PolicySet {
@@ -221,7 +297,90 @@ impl PolicySet {
 
     /// Decides for facts given as JSON: one decision per policy.
     pub fn evaluate(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
-        self.decide(facts, false, None)
+        self.decide(facts)
+            .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect())
+    }
+
+    /// Decides for facts given as JSON, like [`evaluate`](Self::evaluate),
+    /// but borrows every text of the decisions from the set instead of
+    /// copying it: the fast path, which allocates nothing for a set of one
+    /// policy.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({
+    ///     "partner": { "role": "reseller" },
+    ///     "request": { "action": "invite" },
+    /// });
+    /// let decisions = policies.decide(&facts).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].decision, "deny");
+    /// assert_eq!(decisions[0].rule, Some("policies/multichannel/indirect.policy:10"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
+        if facts.is_object() {
+            let mut decisions = Decisions::with_capacity(self.trees.len());
+            for tree in &self.trees {
+                let rule = match tree.decide_known_value(facts) {
+                    Some(rule) => rule,
+                    None => match tree.walk(facts, false) {
+                        Ok(walk) => walk.rule,
+                        Err(_) => break,
+                    },
+                };
+                decisions.push(decision_ref(tree, rule));
+            }
+            if decisions.len() == self.trees.len() {
+                return Ok(decisions);
+            }
+        }
+        // Some policy cannot decide: the owned path gathers every error.
+        match self.decide_owned(facts, false, None) {
+            Err(report) => Err(report),
+            Ok(_) => Err(internal_error(&self.sources)),
+        }
+    }
+
+    /// Decides for facts given as JSON text, like
+    /// [`evaluate_json`](Self::evaluate_json) without a trace, but borrows
+    /// the decisions' texts from the set (see [`decide`](Self::decide)).
+    /// The values at the declared paths are picked out while the text is
+    /// parsed; no `serde_json::Value` is built for it.
+    pub fn decide_json(&self, name: &str, text: &str) -> Result<Decisions<'_>, Report> {
+        if let Some(decisions) = self.decide_picked(text) {
+            return Ok(decisions);
+        }
+        let facts = self.parse_facts(name, text)?;
+        match self.decide(&facts.value) {
+            Ok(decisions) => Ok(decisions),
+            Err(_) => {
+                let located = self.decide_owned(&facts.value, false, Some((text, facts.base)));
+                Err(match located {
+                    Err(mut report) => {
+                        report.sources = facts.sources;
+                        report
+                    }
+                    Ok(_) => internal_error(&facts.sources),
+                })
+            }
+        }
+    }
+
+    /// The fast path from text: the declared values picked out while
+    /// parsing; `None` when anything is amiss (the caller then takes the
+    /// path that reports it).
+    fn decide_picked(&self, text: &str) -> Option<Decisions<'_>> {
+        let within_limits = text.len() <= self.limits.max_facts_bytes
+            && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
+                || limits::too_deep_json(text, self.limits.facts_depth()).is_none());
+        let (table, slots) = self.picker.as_ref().filter(|_| within_limits)?;
+        let picked = table.pick(text)?;
+        let mut decisions = Decisions::with_capacity(self.trees.len());
+        for (tree, slot_of) in self.trees.iter().zip(slots) {
+            let rule = tree.decide_known_picked(&picked, slot_of)?;
+            decisions.push(decision_ref(tree, rule));
+        }
+        Some(decisions)
     }
 
     /// Decides for facts given as any serializable value (a struct of your
@@ -259,7 +418,7 @@ impl PolicySet {
 
     /// Like [`evaluate`](Self::evaluate), with the facts each decision read.
     pub fn evaluate_traced(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
-        self.decide(facts, true, None)
+        self.decide_owned(facts, true, None)
     }
 
     /// Decides for facts given as JSON text; errors point into that text,
@@ -270,36 +429,13 @@ impl PolicySet {
         text: &str,
         trace: bool,
     ) -> Result<Vec<Decision>, Report> {
-        // The fast path: pick the declared values while parsing. Anything
-        // that goes wrong takes the path below, which reports it.
-        let within_limits = text.len() <= self.limits.max_facts_bytes
-            && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
-                || limits::too_deep_json(text, self.limits.facts_depth()).is_none());
-        if let Some((table, slots)) = self.picker.as_ref().filter(|_| within_limits) {
-            if let Ok(picked) = table.pick(text) {
-                if picked.not_object.is_none() {
-                    let decided: Option<Vec<Decision>> = self
-                        .trees
-                        .iter()
-                        .zip(slots)
-                        .map(|(tree, slot_of)| {
-                            let facts = eval::pick::PickedFacts {
-                                picked: &picked,
-                                slot_of,
-                            };
-                            tree.walk_source(&facts, trace)
-                                .ok()
-                                .map(|walk| decision(&tree.policy, walk, trace))
-                        })
-                        .collect();
-                    if let Some(decisions) = decided {
-                        return Ok(decisions);
-                    }
-                }
-            }
+        if !trace {
+            return self
+                .decide_json(name, text)
+                .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect());
         }
         let facts = self.parse_facts(name, text)?;
-        self.decide(&facts.value, trace, Some((text, facts.base)))
+        self.decide_owned(&facts.value, trace, Some((text, facts.base)))
             .map_err(|mut report| {
                 report.sources = facts.sources;
                 report
@@ -415,7 +551,7 @@ impl PolicySet {
         }
     }
 
-    fn decide(
+    fn decide_owned(
         &self,
         facts: &Value,
         trace: bool,
@@ -449,6 +585,45 @@ impl PolicySet {
             Err(Report::new(self.sources.clone(), problems))
         }
     }
+}
+
+/// The decision of `rule` (or of none) in `tree`'s policy, borrowed.
+#[inline]
+fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> DecisionRef<'_> {
+    let policy = &tree.policy;
+    match rule.and_then(|r| policy.rule(r)) {
+        Some(rule) => DecisionRef {
+            policy: &policy.name,
+            decision: rule.verdict.as_str(),
+            rule: Some(&rule.location),
+            reason: tree
+                .reasons
+                .get(rule.id.0 as usize)
+                .and_then(|r| r.as_deref()),
+            see: &rule.see,
+        },
+        None => DecisionRef {
+            policy: &policy.name,
+            decision: policy.otherwise.as_str(),
+            rule: None,
+            reason: Some(
+                policy
+                    .otherwise_reason
+                    .as_deref()
+                    .unwrap_or("no rule applies"),
+            ),
+            see: &[],
+        },
+    }
+}
+
+/// The report of a decision that the fast path could not make but the
+/// full walk could: a bug, reported as such rather than hidden.
+fn internal_error(sources: &SourceMap) -> Report {
+    let error = eval::EvalError::NoDecision {
+        policy: String::from("(the set)"),
+    };
+    Report::new(sources.clone(), vec![error.into()])
 }
 
 fn decision(policy: &CheckedPolicy, walk: eval::Walk, trace: bool) -> Decision {

@@ -59,7 +59,7 @@ impl Limits {
     /// takes about 40% of it.
     pub const TREE_BUDGET: usize = 250_000_000;
     /// The deepest nesting a facts document can have.
-    pub const MAX_FACTS_DEPTH: usize = 128;
+    pub const MAX_FACTS_DEPTH: usize = 127;
     /// The most policy text a set can hold.
     pub const MAX_POLICY_BYTES: usize = 1 << 30;
 

@@ -35,7 +35,7 @@ fn deeply_nested_facts() {
         rendered.contains("the line is too long to show"),
         "{rendered}"
     );
-    assert!(rendered.contains("deeper than 128 levels"), "{rendered}");
+    assert!(rendered.contains("deeper than 127 levels"), "{rendered}");
 }
 
 #[test]

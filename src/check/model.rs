@@ -121,9 +121,9 @@ pub struct Fact {
     pub ty: FactType,
     /// What a missing value means.
     pub presence: Presence,
-    /// For enum facts: the values sorted, with their atoms, so a value is
-    /// found by binary search rather than by comparing with each.
-    pub index: Vec<(String, Atom)>,
+    /// For enum and string facts: the values (or literals) by hash, so a
+    /// value's atom is found with one hash and one comparison.
+    pub index: ValueIndex,
 }
 
 impl Fact {
@@ -160,31 +160,27 @@ impl Fact {
 
     /// The atom a JSON value falls in; `Err` says why the value does not fit.
     pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
-        match (&self.ty, value) {
-            // Few values: comparing with each is faster than searching.
-            (FactType::Enum(values), Value::String(s)) if values.len() > 8 => self
-                .index
-                .binary_search_by(|(v, _)| v.as_str().cmp(s.as_str()))
-                .ok()
-                .and_then(|i| self.index.get(i))
-                .map(|(_, atom)| *atom)
-                .ok_or(Misfit::NotInSet),
+        match value {
+            Value::String(s) => self.classify_str(s),
             _ => self.ty.classify(value),
         }
     }
 
-    /// The sorted lookup of an enum fact's values.
-    pub fn enum_index(ty: &FactType) -> Vec<(String, Atom)> {
-        let mut index: Vec<(String, Atom)> = match ty {
-            FactType::Enum(values) => values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v.clone(), i as Atom))
-                .collect(),
-            _ => Vec::new(),
-        };
-        index.sort();
-        index
+    /// [`classify`](Self::classify) for a string.
+    pub fn classify_str(&self, s: &str) -> Result<Atom, Misfit> {
+        match &self.ty {
+            FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
+            FactType::String(literals) => Ok(self
+                .index
+                .get(literals, s)
+                .unwrap_or(literals.len() as Atom)),
+            FactType::Bool => Err(Misfit::Type {
+                expected: "`true` or `false`",
+            }),
+            FactType::Number(_) => Err(Misfit::Type {
+                expected: "a number",
+            }),
+        }
     }
 
     /// A JSON value inside `atom` (`None` for "absent"): witnesses and examples.
@@ -366,6 +362,123 @@ impl FactType {
             },
         }
     }
+}
+
+/// The values of an enum fact (or the literals of a string fact) by hash:
+/// open addressing over a table at least twice their number, each slot the
+/// value's atom plus one (zero: empty).
+#[derive(Clone, Debug, Default)]
+pub struct ValueIndex {
+    slots: Vec<u32>,
+}
+
+impl ValueIndex {
+    /// The index of a fact type's values (empty for bools and numbers).
+    pub fn of(ty: &FactType) -> ValueIndex {
+        let values = match ty {
+            FactType::Enum(values) | FactType::String(values) => values,
+            FactType::Bool | FactType::Number(_) => return ValueIndex::default(),
+        };
+        let size = (values.len() * 2).next_power_of_two().max(4);
+        let mut slots = vec![0u32; size];
+        for (atom, value) in values.iter().enumerate() {
+            let mut at = (quick_hash(value.as_bytes()) as usize) & (size - 1);
+            // INVARIANT: the table has more slots than values, so a free
+            // slot is found; a repeated value keeps its first atom.
+            while let Some(slot) = slots.get_mut(at) {
+                if *slot == 0 {
+                    *slot = atom as u32 + 1;
+                    break;
+                }
+                if values.get(*slot as usize - 1) == Some(value) {
+                    break;
+                }
+                at = (at + 1) & (size - 1);
+            }
+        }
+        ValueIndex { slots }
+    }
+
+    /// The atom of `s` among `values` (those the index was built from).
+    pub fn get(&self, values: &[String], s: &str) -> Option<Atom> {
+        let size = self.slots.len();
+        if size == 0 {
+            return values.iter().position(|v| v == s).map(|i| i as Atom);
+        }
+        let mut at = (quick_hash(s.as_bytes()) as usize) & (size - 1);
+        loop {
+            let slot = *self.slots.get(at)?;
+            let atom = slot.checked_sub(1)?;
+            if values
+                .get(atom as usize)
+                .is_some_and(|v| same_bytes(v.as_bytes(), s.as_bytes()))
+            {
+                return Some(atom);
+            }
+            at = (at + 1) & (size - 1);
+        }
+    }
+}
+
+/// Whether two byte strings are equal: inline for the short strings facts
+/// are made of (two overlapping word reads instead of a call to `memcmp`).
+#[inline]
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let word4 = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|w| <[u8; 4]>::try_from(w).ok())
+            .map(u32::from_le_bytes)
+    };
+    match n {
+        0 => true,
+        1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// A hash of a string from its length and its first and last eight bytes
+/// (overlapping for short strings): cheap, and enough to spread a fact's
+/// values, since the table resolves collisions.
+fn quick_hash(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let read8 = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let read4 = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    let (head, tail) = if n >= 8 {
+        (read8(0), read8(n - 8))
+    } else if n >= 4 {
+        (read4(0), read4(n - 4))
+    } else {
+        let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+        (
+            byte(0) | byte(n / 2) << 8 | byte(n.saturating_sub(1)) << 16,
+            0,
+        )
+    };
+    let mixed = head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ tail.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ n as u64;
+    mixed.wrapping_mul(0x1656_67B1_9E37_79F9) >> 32
 }
 
 /// Puts `value` at `path` inside `root`, creating objects on the way.

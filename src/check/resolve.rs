@@ -679,7 +679,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     path: info.decl.path.node.clone(),
                     doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
                     span: info.decl.name.span.to(info.decl.path.span),
-                    index: Fact::enum_index(&ty),
+                    index: ValueIndex::of(&ty),
                     ty,
                     presence,
                 }

@@ -10,6 +10,7 @@
 
 mod analysis;
 mod build;
+pub mod code;
 mod render;
 mod scan;
 
@@ -41,6 +42,12 @@ pub struct DecisionTree {
     /// Set when the tree would have been too large to build: then `nodes`
     /// is a single leaf and evaluation scans the rules instead.
     pub scan: Option<RuleScan>,
+    /// The tree laid out for evaluation (`None` without a tree).
+    pub code: Option<code::Code>,
+    /// Each rule's reason, by rule index (see [`code::reasons`]).
+    pub reasons: Vec<Option<String>>,
+    /// How the facts are reached in a JSON object.
+    pub access: code::Access,
 }
 
 impl DecisionTree {
@@ -76,6 +83,9 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
         nodes: vec![Node::Leaf(None)],
         root: NodeId(0),
         scan: Some(RuleScan::new(policy)),
+        code: None,
+        reasons: code::reasons(policy),
+        access: code::Access::new(policy),
     }
 }
 
@@ -101,6 +111,9 @@ pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree
     };
     let tree = DecisionTree {
         policy: policy.clone(),
+        code: code::Code::new(&nodes, root),
+        reasons: code::reasons(policy),
+        access: code::Access::new(policy),
         nodes,
         root,
         scan: None,

@@ -28,6 +28,7 @@ pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
 }
 
 use crate::check::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
+use crate::compile::code::Code;
 use crate::compile::{DecisionTree, Node, NodeId, RuleScan};
 
 /// One fact the walk read: what it found and which edge it took.
@@ -67,6 +68,84 @@ impl DecisionTree {
     /// On failure, one error per unknown fact the decision depends on.
     pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Vec<EvalError>> {
         self.walk(facts, false).map(|walk| walk.rule)
+    }
+
+    /// The decision when every fact the evaluation reads is known: the fast
+    /// path, over [`code`](DecisionTree::code) or the rule scan, with
+    /// `atom` reading a fact's atom (`None`: unknown). `None` when a fact
+    /// it reads is unknown; the full walk then decides or says why not.
+    #[inline]
+    fn decide_known(&self, mut atom: impl FnMut(FactId) -> Option<Atom>) -> Option<Option<RuleId>> {
+        let Some(code) = &self.code else {
+            let scan = self.scan.as_ref()?;
+            let mut unknown = false;
+            // The scan asks for a fact once per 64 rules: read each once.
+            let mut read: Vec<Option<Option<Atom>>> = vec![None; self.policy.facts.len()];
+            let first = scan.first_match(
+                |fact| {
+                    let slot = read.get_mut(fact.0 as usize)?;
+                    let value = *slot.get_or_insert_with(|| atom(fact));
+                    unknown |= value.is_none();
+                    value
+                },
+                None,
+            );
+            return (!unknown).then(|| first.and_then(|i| scan.rules.get(i).copied()));
+        };
+        let mut at = code.root;
+        loop {
+            if let Some(rule) = Code::leaf(at) {
+                return Some(rule);
+            }
+            let fact = *code.words.get(at as usize)?;
+            let atom = atom(FactId(fact))?;
+            at = *code.words.get(at as usize + 1 + atom as usize)?;
+        }
+    }
+
+    /// [`decide_known`](Self::decide_known) for a JSON object, looking each
+    /// parent object up at most once.
+    #[inline]
+    pub(crate) fn decide_known_value(&self, facts: &Value) -> Option<Option<RuleId>> {
+        /// Parents past this many are looked up each time.
+        const CACHED: usize = 8;
+        let access = &self.access;
+        let mut parents: [Option<&serde_json::Map<String, Value>>; CACHED] = [None; CACHED];
+        self.decide_known(|fact| {
+            let (parent, key) = access.facts.get(fact.0 as usize)?;
+            let map = match parents.get_mut(*parent) {
+                Some(Some(map)) => *map,
+                slot => {
+                    let map = parent_object(facts, access.parents.get(*parent)?)?;
+                    if let Some(slot) = slot {
+                        *slot = Some(map);
+                    }
+                    map
+                }
+            };
+            let declared = self.policy.fact(fact)?;
+            match get(map, key) {
+                Some(Value::Null) | None => match (&declared.presence, declared.absent_atom()) {
+                    (Presence::Default(atom), _) => Some(*atom),
+                    (_, absent) => absent,
+                },
+                Some(value) => declared.classify(value).ok(),
+            }
+        })
+    }
+
+    /// [`decide_known`](Self::decide_known) for values picked out of JSON
+    /// text; `slot_of` maps this policy's facts to the picked slots.
+    #[inline]
+    pub(crate) fn decide_known_picked(
+        &self,
+        picked: &[pick::Slot<'_>],
+        slot_of: &[usize],
+    ) -> Option<Option<RuleId>> {
+        self.decide_known(|fact| {
+            let slot = picked.get(*slot_of.get(fact.0 as usize)?)?;
+            slot.atom(self.policy.fact(fact)?)
+        })
     }
 
     /// Evaluation without a tree: the first rule whose conditions on the
@@ -470,6 +549,45 @@ fn read<S: FactSource + ?Sized>(policy: &CheckedPolicy, id: FactId, facts: &S, k
     match fact.classify(node) {
         Ok(atom) => Read::Atom(atom, keep.then(|| node.clone())),
         Err(misfit) => Read::Unknown(Unknown::Misfit(misfit, node.clone())),
+    }
+}
+
+/// The value of `key` in `map`: for the few keys of a facts object, a scan
+/// that compares lengths first and words inline beats the B-tree's search,
+/// which calls `memcmp` for every key it passes.
+#[inline]
+fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() > 8 {
+        return map.get(key);
+    }
+    map.iter()
+        .find(|(k, _)| crate::check::same_bytes(k.as_bytes(), key.as_bytes()))
+        .map(|(_, v)| v)
+}
+
+/// The object at `path` in `facts`; `None` when a value on the way is not
+/// an object (an absent or `null` one counts as empty).
+#[inline]
+fn parent_object<'v>(
+    facts: &'v Value,
+    path: &[String],
+) -> Option<&'v serde_json::Map<String, Value>> {
+    static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
+    let mut node = facts;
+    for key in path {
+        match node {
+            Value::Object(map) => match get(map, key) {
+                Some(next) => node = next,
+                None => return Some(EMPTY.get_or_init(serde_json::Map::new)),
+            },
+            Value::Null => return Some(EMPTY.get_or_init(serde_json::Map::new)),
+            _ => return None,
+        }
+    }
+    match node {
+        Value::Object(map) => Some(map),
+        Value::Null => Some(EMPTY.get_or_init(serde_json::Map::new)),
+        _ => None,
     }
 }
 

@@ -1,17 +1,18 @@
-//! Facts straight from JSON text: while serde_json parses the text, the
-//! values at the paths the policies declare are kept and everything else is
-//! checked and skipped, so deciding from text builds no `Value` for the
-//! whole document. The result reads exactly as the parsed `Value` would:
-//! the same values, absences and non-objects on the way (a test checks it).
+//! Facts straight from JSON text: a scanner reads the text once, keeps the
+//! values at the paths the policies declare (borrowed from the text when
+//! they have no escapes) and checks and skips everything else, so deciding
+//! from text builds no `serde_json::Value` and copies no string.
+//!
+//! The scanner is the fast path only. It accepts a text only if serde_json
+//! would, and then reads exactly what the parsed `Value` would hold (tests
+//! and the `eval` fuzz target check both). Anything unusual, which it is
+//! not sure to read as serde_json does (an exponent, a surrogate escape,
+//! nesting past 128 levels, invalid JSON), makes it give up; the caller
+//! then parses the text with serde_json, which decides or reports.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
-
-use super::{FactSource, Lookup};
-use crate::check::{Fact, FactId};
+use crate::check::{Atom, Fact, FactType, Presence};
 
 /// The declared paths of a policy set, as a tree of keys.
 #[derive(Clone, Debug, Default)]
@@ -24,6 +25,9 @@ pub struct PathTable {
 struct KeyNode {
     children: Vec<(String, KeyNode)>,
     slot: Option<usize>,
+    /// The slots under this node (its own included), to reset them when
+    /// a repeated key replaces the value.
+    under: std::ops::Range<usize>,
 }
 
 impl PathTable {
@@ -34,7 +38,7 @@ impl PathTable {
         paths: impl IntoIterator<Item = &'a [String]>,
     ) -> Option<(PathTable, Vec<usize>)> {
         let mut table = PathTable::default();
-        let mut slots = Vec::new();
+        let mut keys: Vec<&[String]> = Vec::new();
         for path in paths {
             let mut node = &mut table.root;
             for key in path {
@@ -47,38 +51,42 @@ impl PathTable {
                 };
                 node = &mut node.children.get_mut(index)?.1;
             }
-            let slot = match node.slot {
-                Some(slot) => slot,
-                None => {
-                    node.slot = Some(table.slots);
-                    table.slots += 1;
-                    table.slots - 1
-                }
-            };
-            slots.push(slot);
+            if node.slot.is_none() {
+                node.slot = Some(0);
+            }
+            keys.push(path);
         }
-        table
-            .root
-            .has_prefix_clash()
-            .then_some(())
-            .map_or(Some((table, slots)), |()| None)
+        if table.root.has_prefix_clash() {
+            return None;
+        }
+        // Number the slots depth first, so the slots under a node are a range.
+        let mut next = 0;
+        table.root.number(&mut next);
+        table.slots = next;
+        let slots = keys
+            .iter()
+            .map(|path| table.root.find(path).and_then(|n| n.slot))
+            .collect::<Option<Vec<usize>>>()?;
+        Some((table, slots))
     }
 
-    /// Parses `text`, keeping the declared values.
-    pub fn pick(&self, text: &str) -> Result<Picked, serde_json::Error> {
-        let mut picked = Picked {
-            values: vec![Slot::Absent; self.slots],
-            not_object: None,
+    /// Scans `text`, keeping the declared values; `None` when the scanner
+    /// gives up (see the module documentation).
+    pub fn pick<'t>(&self, text: &'t str) -> Option<Vec<Slot<'t>>> {
+        let mut scanner = Scanner {
+            bytes: text.as_bytes(),
+            text,
+            at: 0,
         };
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        Pick {
-            node: &self.root,
-            depth: 0,
-            out: &mut picked,
+        let mut slots = vec![Slot::Absent; self.slots];
+        scanner.skip_ws();
+        // Facts are one object: anything else is for the slow path to report.
+        if scanner.peek() != Some(b'{') {
+            return None;
         }
-        .deserialize(&mut deserializer)?;
-        deserializer.end()?;
-        Ok(picked)
+        scanner.value(Some(&self.root), &mut slots, 0)?;
+        scanner.skip_ws();
+        (scanner.at == scanner.bytes.len()).then_some(slots)
     }
 }
 
@@ -91,181 +99,388 @@ impl KeyNode {
                 .any(|(_, child)| child.has_prefix_clash())
     }
 
-    fn slots(&self, out: &mut Vec<usize>) {
-        out.extend(self.slot);
-        for (_, child) in &self.children {
-            child.slots(out);
+    fn number(&mut self, next: &mut usize) {
+        let start = *next;
+        if self.slot.is_some() {
+            self.slot = Some(*next);
+            *next += 1;
+        }
+        for (_, child) in &mut self.children {
+            child.number(next);
+        }
+        self.under = start..*next;
+    }
+
+    fn find(&self, path: &[String]) -> Option<&KeyNode> {
+        match path.split_first() {
+            None => Some(self),
+            Some((key, rest)) => self
+                .children
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, child)| child.find(rest)),
         }
     }
 }
 
 /// What was found at one declared path.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Slot {
+pub enum Slot<'t> {
+    /// Absent, or `null`.
     Absent,
-    Found(Value),
-    /// A value on the way that is not an object: how many keys deep, and it.
-    NotObject(usize, Value),
+    Str(Cow<'t, str>),
+    Number(f64),
+    Bool(bool),
+    /// An object or an array, or under a value that is not an object: no
+    /// fact's value (the slow path says why).
+    Other,
 }
 
-/// The values picked out of one facts text.
-#[derive(Clone, Debug)]
-pub struct Picked {
-    values: Vec<Slot>,
-    /// Set when the text is not a JSON object at all: what it is instead.
-    pub not_object: Option<&'static str>,
-}
-
-/// A policy's view of picked values: its facts' slots.
-pub struct PickedFacts<'a> {
-    pub picked: &'a Picked,
-    pub slot_of: &'a [usize],
-}
-
-impl FactSource for PickedFacts<'_> {
-    fn lookup(&self, id: FactId, _: &Fact) -> Lookup<'_> {
-        match self
-            .slot_of
-            .get(id.0 as usize)
-            .and_then(|slot| self.picked.values.get(*slot))
-        {
-            Some(Slot::Found(value)) => Lookup::Found(value),
-            Some(Slot::NotObject(depth, value)) => Lookup::NotObject(*depth, value),
-            _ => Lookup::Absent,
+impl Slot<'_> {
+    /// The atom of `fact` this value falls in; `None` when it does not fit
+    /// or is missing without a default (the slow path then reports it).
+    #[inline]
+    pub fn atom(&self, fact: &Fact) -> Option<Atom> {
+        match (self, &fact.ty) {
+            (Slot::Absent, _) => match (&fact.presence, fact.absent_atom()) {
+                (Presence::Default(atom), _) => Some(*atom),
+                (_, absent) => absent,
+            },
+            (Slot::Str(s), FactType::Enum(_) | FactType::String(_)) => fact.classify_str(s).ok(),
+            (Slot::Bool(b), FactType::Bool) => Some(Atom::from(*b)),
+            (Slot::Number(x), FactType::Number(points)) if x.is_finite() => {
+                Some(crate::check::number_atom(points, *x))
+            }
+            _ => None,
         }
     }
 }
 
-/// Visits a value where `node`'s keys are expected.
-struct Pick<'t, 'o> {
-    node: &'t KeyNode,
-    depth: usize,
-    out: &'o mut Picked,
+/// The index of the first byte from `at` that ends a run of plain string
+/// content: a quote, a backslash or a control character (the length of
+/// `bytes` when there is none). Eight bytes at a time: each of the three
+/// tests flags its lowest matching byte exactly, so the lowest flag of all
+/// three is the first special byte.
+#[inline]
+fn special(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(chunk) = bytes
+        .get(at..at + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        let w = u64::from_le_bytes(chunk);
+        let found = zero_byte(w ^ (ONES * u64::from(b'"')))
+            | zero_byte(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return at;
+        }
+        at += 1;
+    }
+    at
 }
 
-impl Pick<'_, '_> {
-    /// Everything under this node is `slot`: a non-object, or absent.
-    fn fill(&mut self, slot: Slot, kind: &'static str) {
-        if self.depth == 0 {
-            self.out.not_object = Some(kind);
-            return;
+/// What [`Scanner::mark`] sets slots to.
+#[derive(Clone, Copy)]
+enum Mark {
+    Absent,
+    Other,
+}
+
+/// How deeply the scanner follows objects and arrays: serde_json's own
+/// limit, past which it fails.
+const MAX_DEPTH: usize = crate::Limits::MAX_FACTS_DEPTH;
+
+struct Scanner<'t> {
+    bytes: &'t [u8],
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Scanner<'t> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            self.at += 1;
         }
-        let mut slots = Vec::new();
-        self.node.slots(&mut slots);
-        for index in slots {
-            if let Some(s) = self.out.values.get_mut(index) {
-                *s = slot.clone();
+    }
+
+    #[inline]
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek() == Some(byte)).then(|| self.at += 1)
+    }
+
+    /// Reads one value. With `node`, the value sits where the table expects
+    /// keys (an object on the way to facts); `depth` counts the objects and
+    /// arrays around it.
+    fn value(
+        &mut self,
+        node: Option<&KeyNode>,
+        slots: &mut [Slot<'t>],
+        depth: usize,
+    ) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(node, slots, depth + 1),
+            b'[' => {
+                self.mark(node, slots, Mark::Other);
+                self.array(slots, depth + 1)
+            }
+            b'"' => {
+                self.string()?;
+                self.mark(node, slots, Mark::Other);
+                Some(())
+            }
+            b't' => self.literal(b"true", node, slots, Mark::Other),
+            b'f' => self.literal(b"false", node, slots, Mark::Other),
+            b'n' => self.literal(b"null", node, slots, Mark::Absent),
+            _ => {
+                self.number()?;
+                self.mark(node, slots, Mark::Other);
+                Some(())
             }
         }
     }
 
-    fn scalar<E>(mut self, value: Value, kind: &'static str) -> Result<(), E> {
-        let depth = self.depth;
-        self.fill(Slot::NotObject(depth, value), kind);
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Pick<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Pick<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        // A repeated key replaces what came before, as in a parsed `Value`.
-        if self.depth > 0 {
-            self.fill(Slot::Absent, "an object");
+    /// Sets every slot under `node` (a value that holds no fact: absent for
+    /// `null`, otherwise not an object on the way).
+    #[inline]
+    fn mark(&self, node: Option<&KeyNode>, slots: &mut [Slot<'t>], to: Mark) {
+        if let Some(under) = node.and_then(|n| slots.get_mut(n.under.clone())) {
+            for slot in under {
+                *slot = match to {
+                    Mark::Absent => Slot::Absent,
+                    Mark::Other => Slot::Other,
+                };
+            }
         }
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match self.node.children.iter().find(|(k, _)| *k == *key) {
-                Some((_, child)) if child.children.is_empty() => {
-                    let value: Value = map.next_value()?;
-                    if let Some(slot) = child.slot.and_then(|s| self.out.values.get_mut(s)) {
-                        *slot = if value.is_null() {
-                            Slot::Absent
-                        } else {
-                            Slot::Found(value)
-                        };
+    }
+
+    fn literal(
+        &mut self,
+        word: &[u8],
+        node: Option<&KeyNode>,
+        slots: &mut [Slot<'t>],
+        to: Mark,
+    ) -> Option<()> {
+        let end = self.at + word.len();
+        (self.bytes.get(self.at..end)? == word).then_some(())?;
+        self.at = end;
+        self.mark(node, slots, to);
+        Some(())
+    }
+
+    fn object(
+        &mut self,
+        node: Option<&KeyNode>,
+        slots: &mut [Slot<'t>],
+        depth: usize,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        // A repeated key replaces the whole value, as in a parsed `Value`.
+        self.mark(node, slots, Mark::Absent);
+        self.eat(b'{')?;
+        self.skip_ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.skip_ws();
+            let key = self.string()?;
+            self.skip_ws();
+            self.eat(b':')?;
+            self.skip_ws();
+            let child = node.and_then(|n| {
+                n.children
+                    .iter()
+                    .find(|(k, _)| crate::check::same_bytes(k.as_bytes(), key.as_bytes()))
+                    .map(|(_, child)| child)
+            });
+            match child {
+                Some(leaf) if leaf.children.is_empty() => {
+                    let slot = self.fact_value(depth)?;
+                    if let Some(s) = leaf.slot.and_then(|i| slots.get_mut(i)) {
+                        *s = slot;
                     }
                 }
-                Some((_, child)) => map.next_value_seed(Pick {
-                    node: child,
-                    depth: self.depth + 1,
-                    out: &mut *self.out,
-                })?,
-                None => {
-                    map.next_value::<IgnoredAny>()?;
+                Some(inner) => self.value(Some(inner), slots, depth)?,
+                None => self.value(None, slots, depth)?,
+            }
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads the value of a fact.
+    fn fact_value(&mut self, depth: usize) -> Option<Slot<'t>> {
+        Some(match self.peek()? {
+            b'"' => Slot::Str(self.string()?),
+            b't' => {
+                self.literal(b"true", None, &mut [], Mark::Other)?;
+                Slot::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false", None, &mut [], Mark::Other)?;
+                Slot::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null", None, &mut [], Mark::Other)?;
+                Slot::Absent
+            }
+            b'{' | b'[' => {
+                self.value(None, &mut [], depth)?;
+                Slot::Other
+            }
+            _ => Slot::Number(self.number()?),
+        })
+    }
+
+    fn array(&mut self, slots: &mut [Slot<'t>], depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'[')?;
+        self.skip_ws();
+        if self.eat(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            self.skip_ws();
+            self.value(None, slots, depth)?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads a string, borrowed when it has no escapes.
+    fn string(&mut self) -> Option<Cow<'t, str>> {
+        self.eat(b'"')?;
+        let start = self.at;
+        self.at = special(self.bytes, self.at);
+        match self.peek()? {
+            b'"' => {
+                let s = self.text.get(start..self.at)?;
+                self.at += 1;
+                Some(Cow::Borrowed(s))
+            }
+            b'\\' => self.escaped(start),
+            _ => None,
+        }
+    }
+
+    /// The rest of a string that has escapes, from its start.
+    fn escaped(&mut self, start: usize) -> Option<Cow<'t, str>> {
+        let mut out = String::from(self.text.get(start..self.at)?);
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.at += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {
+                    self.at += 1;
+                    let escape = self.peek()?;
+                    self.at += 1;
+                    out.push(match escape {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hex = self.text.get(self.at..self.at + 4)?;
+                            let code = u32::from_str_radix(hex, 16).ok()?;
+                            // Only plain hex digits, no sign.
+                            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                                return None;
+                            }
+                            self.at += 4;
+                            // Surrogates (pairs or lone ones) are for serde_json.
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    });
+                }
+                0..=0x1f => return None,
+                _ => {
+                    // Copy the run up to the next quote or backslash.
+                    let run = self.at;
+                    while matches!(self.peek(), Some(b) if b != b'"' && b != b'\\' && b >= 0x20) {
+                        self.at += 1;
+                    }
+                    out.push_str(self.text.get(run..self.at)?);
                 }
             }
         }
-        Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        self.scalar(Value::Array(Vec::new()), "an array")
-    }
-
-    fn visit_unit<E>(mut self) -> Result<(), E> {
-        self.fill(Slot::Absent, "null");
-        Ok(())
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
-        self.scalar(Value::Bool(v), "a bool")
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.scalar(Value::from(v), "a number")
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.scalar(Value::from(v), "a number")
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<(), E> {
-        self.scalar(
-            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-            "a number",
-        )
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<(), E> {
-        self.scalar(Value::String(v.to_string()), "a string")
-    }
-}
-
-/// An object key, borrowed from the text when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl<'de> Visitor<'de> for KeyVisitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object key")
+    /// Reads a number: `-? (0 | [1-9][0-9]*) (. [0-9]+)?`. One with an
+    /// exponent, or with more digits than an `f64` keeps apart, is left to
+    /// serde_json, which may find it out of range.
+    fn number(&mut self) -> Option<f64> {
+        let start = self.at;
+        self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                while matches!(self.peek(), Some(b'0'..=b'9')) {
+                    self.at += 1;
+                }
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
+            _ => return None,
+        }
+        let mut fraction = false;
+        if self.eat(b'.').is_some() {
+            fraction = true;
+            let digits = self.at;
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.at += 1;
             }
-            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
+            if self.at == digits {
+                return None;
             }
         }
-        deserializer.deserialize_str(KeyVisitor)
+        if matches!(self.peek(), Some(b'e' | b'E')) || self.at - start > 300 {
+            return None;
+        }
+        let text = self.text.get(start..self.at)?;
+        if fraction || self.at - start > 15 {
+            // serde_json's own float parsing, so the value is the one a
+            // parsed `Value` holds to the last bit.
+            serde_json::from_str::<f64>(text).ok()
+        } else {
+            text.parse::<f64>().ok()
+        }
     }
 }

@@ -1,0 +1,104 @@
+//! The decision tree laid out for evaluation: one array of `u32`s, each
+//! test its fact followed by one edge per atom, so that a walk touches one
+//! cache line per test and follows no pointer. Leaves take no room: an edge
+//! with [`LEAF`] set names the rule (its index plus one, zero for none).
+
+use super::{Node, NodeId};
+use crate::check::{CheckedPolicy, RuleId};
+
+/// Marks an edge that names a leaf rather than a test.
+pub const LEAF: u32 = 1 << 31;
+
+/// The tree as one array (see the module documentation).
+#[derive(Clone, Debug, Default)]
+pub struct Code {
+    pub words: Vec<u32>,
+    /// Where the walk starts: a test's offset, or a leaf.
+    pub root: u32,
+}
+
+impl Code {
+    /// Lays out `nodes` (children before parents); `None` when the array
+    /// would not fit 31-bit offsets.
+    pub fn new(nodes: &[Node], root: NodeId) -> Option<Code> {
+        let mut words: Vec<u32> = Vec::new();
+        // Where each node went: a test's offset, or a leaf's encoding.
+        let mut placed: Vec<u32> = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let here = match node {
+                Node::Leaf(rule) => LEAF | rule.map_or(0, |r| r.0 + 1),
+                Node::Test { fact, edges } => {
+                    let offset = u32::try_from(words.len()).ok().filter(|o| o & LEAF == 0)?;
+                    words.push(fact.0);
+                    for edge in edges.iter() {
+                        words.push(*placed.get(edge.0 as usize)?);
+                    }
+                    offset
+                }
+            };
+            placed.push(here);
+        }
+        let root = *placed.get(root.0 as usize)?;
+        Some(Code { words, root })
+    }
+
+    /// The rule an edge names, if it names a leaf: `Some(None)` is the leaf
+    /// of no rule.
+    pub fn leaf(edge: u32) -> Option<Option<RuleId>> {
+        (edge & LEAF != 0).then(|| (edge & !LEAF).checked_sub(1).map(RuleId))
+    }
+}
+
+/// Each rule's reason as users are shown it: its `because`, or else the
+/// text of the outcome it decides.
+pub fn reasons(policy: &CheckedPolicy) -> Vec<Option<String>> {
+    let docs: std::collections::HashMap<&str, &str> = policy
+        .outcomes
+        .iter()
+        .filter_map(|o| Some((o.name.as_str(), o.doc.as_deref()?)))
+        .collect();
+    policy
+        .rules
+        .iter()
+        .map(|rule| {
+            rule.because.clone().or_else(|| match &rule.verdict {
+                crate::check::Verdict::Outcome(name) => {
+                    docs.get(name.as_str()).map(|d| d.to_string())
+                }
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// How facts are reached in a JSON object: each fact's path split into its
+/// parent (an index into `parents`, the distinct parent paths) and its
+/// last key, so that one evaluation looks each parent object up once.
+#[derive(Clone, Debug, Default)]
+pub struct Access {
+    /// The distinct parent paths; the root's is empty.
+    pub parents: Vec<Vec<String>>,
+    /// Per fact: its parent and its last key.
+    pub facts: Vec<(usize, String)>,
+}
+
+impl Access {
+    pub fn new(policy: &CheckedPolicy) -> Access {
+        let mut access = Access::default();
+        for fact in &policy.facts {
+            let (key, parent) = fact.path.split_last().map_or_else(
+                || (String::new(), &[][..]),
+                |(last, parent)| (last.clone(), parent),
+            );
+            let index = match access.parents.iter().position(|p| p == parent) {
+                Some(i) => i,
+                None => {
+                    access.parents.push(parent.to_vec());
+                    access.parents.len() - 1
+                }
+            };
+            access.facts.push((index, key));
+        }
+        access
+    }
+}
