@@ -1,7 +1,11 @@
-//! Evaluation speed of the built-in multichannel pack: every combination of
-//! fact values, decided from prepared `serde_json::Value`s and from JSON text.
-//! Run with `cargo bench --bench eval`; prints the median of several rounds
-//! in nanoseconds per decision. (Issue 4 brings the full benchmark suite.)
+//! Evaluation speed of the built-in multichannel pack, with divan: every
+//! combination of fact values (3,024 facts objects), decided from prepared
+//! `serde_json::Value`s and from JSON text, through each public entry point,
+//! next to a hand-written `match` over a typed struct (the floor, with its
+//! own serde parse from text). Each benchmark decides all 3,024 inputs per
+//! iteration; divan reports the time of one iteration and the throughput.
+//!
+//! Run with `cargo bench --bench eval`; ns per decision = median / 3,024.
 
 // A benchmark reports; it may unwrap what it prepared itself.
 #![allow(
@@ -11,90 +15,209 @@
     clippy::indexing_slicing
 )]
 
-use std::hint::black_box;
-use std::time::Instant;
+#[path = "common/workloads.rs"]
+#[allow(dead_code)]
+mod workloads;
 
-use serde_json::{json, Value};
+use std::hint::black_box;
+use std::sync::LazyLock;
+
+use divan::counter::ItemsCount;
+use divan::{AllocProfiler, Bencher};
+use serde_json::Value;
 use verdict::PolicySet;
 
-fn inputs() -> Vec<Value> {
-    let mut all = Vec::new();
-    for billing in ["license", "usage"] {
-        for channel in [
-            "Direct",
-            "Advisor",
-            "Open",
-            "EA",
-            "CSP",
-            "ThirdParty",
-            "Syndication",
-        ] {
-            for role in ["direct", "indirect_provider", "reseller"] {
-                for action in [
-                    "support",
-                    "transfer",
-                    "migrate",
-                    "invite",
-                    "own_relationship",
-                    "delegated_admin",
-                ] {
-                    for target in ["partner", "customer", "reseller"] {
-                        all.push(json!({
-                            "subscription": { "billing": billing, "channel": channel },
-                            "partner": { "role": role, "designated_admin": role == "reseller" },
-                            "request": { "action": action, "target": target },
-                        }));
-                    }
-                }
-            }
-        }
-    }
-    all
-}
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
 
-/// Median over `rounds` of the time per item of `f` over all items.
-fn median_ns<T>(items: &[T], rounds: usize, mut f: impl FnMut(&T)) -> f64 {
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            for item in items {
-                f(item);
-            }
-            start.elapsed().as_nanos() as f64 / items.len() as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
+static SET: LazyLock<PolicySet> = LazyLock::new(|| PolicySet::builtin().unwrap());
+static VALUES: LazyLock<Vec<Value>> = LazyLock::new(workloads::pack_combinations);
+static TEXTS: LazyLock<Vec<String>> =
+    LazyLock::new(|| VALUES.iter().map(Value::to_string).collect());
 
 fn main() {
-    let set = PolicySet::builtin().unwrap();
-    let tree = &set.trees()[0];
-    let values = inputs();
-    let texts: Vec<String> = values.iter().map(Value::to_string).collect();
+    divan::main();
+}
 
-    let tree_only = median_ns(&values, 31, |facts| {
-        black_box(tree.evaluate(black_box(facts)).unwrap());
+fn items() -> ItemsCount {
+    ItemsCount::new(VALUES.len())
+}
+
+/// `PolicySet::decide`: prepared facts, borrowed decisions.
+#[divan::bench]
+fn decide_value(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in VALUES.iter() {
+            black_box(SET.decide(black_box(facts)).unwrap());
+        }
     });
-    let with_decision = median_ns(&values, 31, |facts| {
-        black_box(set.evaluate(black_box(facts)).unwrap());
+}
+
+/// `PolicySet::evaluate`: prepared facts, owned decisions (their strings copied).
+#[divan::bench]
+fn evaluate_value(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in VALUES.iter() {
+            black_box(SET.evaluate(black_box(facts)).unwrap());
+        }
     });
-    let from_text = median_ns(&texts, 31, |text| {
-        let facts: Value = serde_json::from_str(black_box(text)).unwrap();
-        black_box(set.evaluate(&facts).unwrap());
+}
+
+/// `PolicySet::decide_json`: from text, the declared values picked while scanning.
+#[divan::bench]
+fn decide_text(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for text in TEXTS.iter() {
+            black_box(SET.decide_json("facts.json", black_box(text)).unwrap());
+        }
     });
-    let picked = median_ns(&texts, 31, |text| {
-        black_box(
-            set.evaluate_json("facts.json", black_box(text), false)
-                .unwrap(),
+}
+
+/// `serde_json::from_str` into a `Value`, then `PolicySet::decide`.
+#[divan::bench]
+fn parse_then_decide(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for text in TEXTS.iter() {
+            let facts: Value = serde_json::from_str(black_box(text)).unwrap();
+            black_box(SET.decide(&facts).unwrap().len());
+        }
+    });
+}
+
+/// The floor: a hand-written `match` over a typed struct.
+mod floor {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Billing {
+        License,
+        Usage,
+    }
+
+    // The variants are the JSON values, as written in the pack.
+    #[derive(Deserialize)]
+    #[allow(clippy::upper_case_acronyms)]
+    enum Channel {
+        Direct,
+        Advisor,
+        Open,
+        EA,
+        CSP,
+        ThirdParty,
+        Syndication,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Role {
+        Direct,
+        IndirectProvider,
+        Reseller,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Action {
+        Support,
+        Transfer,
+        Migrate,
+        Invite,
+        OwnRelationship,
+        DelegatedAdmin,
+    }
+
+    #[derive(Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Target {
+        Partner,
+        Customer,
+        Reseller,
+    }
+
+    #[derive(Deserialize)]
+    struct Subscription {
+        billing: Billing,
+        channel: Channel,
+    }
+
+    #[derive(Deserialize)]
+    struct Partner {
+        role: Role,
+        #[serde(default)]
+        designated_admin: Option<bool>,
+    }
+
+    #[derive(Deserialize)]
+    struct Request {
+        action: Action,
+        target: Option<Target>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Facts {
+        subscription: Subscription,
+        partner: Partner,
+        request: Request,
+    }
+
+    /// The pack's ten rows as a `match`: the decision's name.
+    pub fn decide(f: &Facts) -> &'static str {
+        use Action::*;
+        use Channel::*;
+        let partner = f.request.target == Some(Target::Partner);
+        let other = matches!(
+            f.subscription.channel,
+            Direct | Advisor | Open | EA | ThirdParty
         );
+        match (&f.subscription.billing, &f.partner.role, &f.request.action) {
+            (Billing::License, _, Transfer) if partner && matches!(f.subscription.channel, CSP) => {
+                "deny"
+            }
+            (Billing::License, _, Support) if other => "request-relationship",
+            (Billing::Usage, _, Support | Migrate) if other => "manual-migrate",
+            (Billing::Usage, _, Transfer) if partner && matches!(f.subscription.channel, CSP) => {
+                "allow"
+            }
+            (_, Role::IndirectProvider, Invite | OwnRelationship) => "allow",
+            (_, Role::Reseller, Invite | OwnRelationship) => "deny",
+            (_, Role::Reseller, DelegatedAdmin) => {
+                if f.partner.designated_admin == Some(true) {
+                    "allow"
+                } else {
+                    "deny"
+                }
+            }
+            _ => "none",
+        }
+    }
+}
+
+/// The floor, prepared: typed facts already parsed.
+#[divan::bench]
+fn floor_typed(bencher: Bencher) {
+    let typed: Vec<floor::Facts> = TEXTS
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect();
+    // The floor decides as verdict does, or it is no floor.
+    for (facts, value) in typed.iter().zip(VALUES.iter()) {
+        assert_eq!(floor::decide(facts), SET.decide(value).unwrap()[0].decision);
+    }
+    bencher.counter(items()).bench(|| {
+        for facts in &typed {
+            black_box(floor::decide(black_box(facts)));
+        }
     });
-    println!(
-        "multichannel pack, {} inputs, median of 31 rounds",
-        values.len()
-    );
-    println!("  tree walk (prepared Value)        {tree_only:>8.0} ns/decision");
-    println!("  PolicySet::evaluate (prepared)    {with_decision:>8.0} ns/decision");
-    println!("  from JSON text (parse + evaluate) {from_text:>8.0} ns/decision");
-    println!("  PolicySet::evaluate_json (text)   {picked:>8.0} ns/decision");
+}
+
+/// The floor from text: serde parse into the typed struct, then the `match`.
+#[divan::bench]
+fn floor_text(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for text in TEXTS.iter() {
+            let facts: floor::Facts = serde_json::from_str(black_box(text)).unwrap();
+            black_box(floor::decide(&facts));
+        }
+    });
 }

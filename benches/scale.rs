@@ -1,9 +1,15 @@
-//! Scaling: generated `first match` rule sets of N = 10 to 100,000 rules over
-//! 6 enum facts of 16 values, each rule an equality test on 2 to 4 of them
-//! deciding its own outcome; 10,000 seeded inputs, half aimed at a random
-//! rule. Prints, per N: load time (parse + check + compile), the tree's size
-//! (or that the policy is scanned), and the median nanoseconds per decision.
-//! Run with `cargo bench --bench scale`.
+//! Scaling, with divan: generated `first match` rule sets of N = 10 to
+//! 100,000 rules over 6 enum facts of 16 values, each rule an equality test
+//! on 2 to 4 of them deciding its own outcome; 10,000 seeded inputs, half
+//! aimed at a random rule (`common/workloads.rs`, shared with
+//! `bench/peers`).
+//!
+//! Before the benchmarks, a table per N, each row measured in a fresh
+//! process: load time (parse + check + compile, one run), how much the
+//! process's peak resident memory grew during the load, and the tree's size
+//! and depth (or that the rules are scanned). Then divan times the load
+//! and the decisions (10,000 per iteration, from prepared `Value`s and from
+//! text). Run with `cargo bench --bench scale`.
 
 // A benchmark reports; it may unwrap what it prepared itself.
 #![allow(
@@ -13,93 +19,165 @@
     clippy::indexing_slicing
 )]
 
+#[path = "common/workloads.rs"]
+#[allow(dead_code)]
+mod workloads;
+
+use std::collections::BTreeMap;
 use std::hint::black_box;
+use std::sync::{LazyLock, Mutex};
 use std::time::Instant;
 
-use serde_json::{json, Value};
+use divan::counter::ItemsCount;
+use divan::{AllocProfiler, Bencher};
+use serde_json::Value;
 use verdict::PolicySet;
+use workloads::Scale;
 
-struct Rng(u64);
+#[global_allocator]
+static ALLOC: AllocProfiler = AllocProfiler::system();
 
-impl Rng {
-    fn below(&mut self, bound: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % bound as u64) as usize
-    }
+const SIZES: [usize; 5] = [10, 100, 1_000, 10_000, 100_000];
+
+/// Per N: the workload, its compiled set, and its inputs as values and text.
+struct Loaded {
+    scale: Scale,
+    set: PolicySet,
+    values: Vec<Value>,
+    texts: Vec<String>,
 }
 
-fn generated(n: usize, rng: &mut Rng) -> (String, Vec<Vec<(usize, usize)>>) {
-    let mut text = String::from("policy scale\nfirst match\n");
-    for f in 0..6 {
-        let values: Vec<String> = (0..16).map(|v| format!("f{f}v{v}")).collect();
-        text.push_str(&format!("fact f{f}: {{{}}} at f{f}\n", values.join(" ")));
-    }
-    for i in 0..n {
-        text.push_str(&format!("outcome r{i}\n"));
-    }
-    let mut rules = Vec::new();
-    for i in 0..n {
-        let k = 2 + rng.below(3);
-        let mut facts: Vec<usize> = Vec::new();
-        while facts.len() < k {
-            let f = rng.below(6);
-            if !facts.contains(&f) {
-                facts.push(f);
-            }
+static LOADED: LazyLock<Mutex<BTreeMap<usize, &'static Loaded>>> =
+    LazyLock::new(|| Mutex::new(BTreeMap::new()));
+
+/// The workload of `n` rules, loaded once and kept for the whole run.
+fn loaded(n: usize) -> &'static Loaded {
+    let mut all = LOADED.lock().unwrap();
+    all.entry(n).or_insert_with(|| {
+        let scale = Scale::generate(n);
+        let set = PolicySet::from_sources([("scale.policy", scale.text.as_str())]).unwrap();
+        let values: Vec<Value> = scale.inputs.iter().map(workloads::scale_facts).collect();
+        let texts = values.iter().map(Value::to_string).collect();
+        // Decisions are checked against the rules read one by one.
+        for (input, facts) in scale.inputs.iter().zip(&values) {
+            let expected = scale
+                .first_match(input)
+                .map_or(String::from("none"), |i| format!("r{i}"));
+            assert_eq!(set.decide(facts).unwrap()[0].decision, expected);
         }
-        let tests: Vec<(usize, usize)> = facts.iter().map(|f| (*f, rng.below(16))).collect();
-        let words: Vec<String> = tests.iter().map(|(f, v)| format!("f{f}v{v}")).collect();
-        text.push_str(&format!("{} -> r{i}\n", words.join(" ")));
-        rules.push(tests);
-    }
-    (text, rules)
+        Box::leak(Box::new(Loaded {
+            scale,
+            set,
+            values,
+            texts,
+        }))
+    })
 }
+
+/// Set in a child process that measures one load.
+const MEASURE_ONE: &str = "VERDICT_BENCH_LOAD_ONE";
 
 fn main() {
-    println!("| rules | load | tree | median ns/decision |");
-    println!("|---:|---:|---|---:|");
-    for n in [10usize, 100, 1_000, 10_000, 100_000] {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ n as u64);
-        let (text, rules) = generated(n, &mut rng);
-        let start = Instant::now();
-        let set = PolicySet::from_sources([("scale.policy", text)]).unwrap();
-        let load = start.elapsed();
-        let tree = &set.trees()[0];
-        let shape = match &tree.scan {
-            None => format!("{} nodes, depth {}", tree.nodes.len(), tree.depth()),
-            Some(_) => String::from("scanned (no tree)"),
-        };
-        let inputs: Vec<Value> = (0..10_000)
-            .map(|i| {
-                let mut values: Vec<usize> = (0..6).map(|_| rng.below(16)).collect();
-                if i % 2 == 0 {
-                    for (f, v) in &rules[rng.below(rules.len())] {
-                        values[*f] = *v;
-                    }
-                }
-                let mut facts = serde_json::Map::new();
-                for (f, v) in values.iter().enumerate() {
-                    facts.insert(format!("f{f}"), json!(format!("f{f}v{v}")));
-                }
-                Value::Object(facts)
-            })
-            .collect();
-        let mut samples: Vec<f64> = (0..11)
-            .map(|_| {
-                let start = Instant::now();
-                for facts in &inputs {
-                    black_box(tree.evaluate(black_box(facts)).unwrap());
-                }
-                start.elapsed().as_nanos() as f64 / inputs.len() as f64
-            })
-            .collect();
-        samples.sort_by(f64::total_cmp);
-        println!(
-            "| {n} | {:.0} ms | {shape} | {:.0} |",
-            load.as_secs_f64() * 1000.0,
-            samples[samples.len() / 2]
-        );
+    if let Some(n) = std::env::var(MEASURE_ONE).ok().and_then(|n| n.parse().ok()) {
+        return measure_one(n);
     }
+    println!("| rules | load | peak memory (process) | evaluator |");
+    println!("|---:|---:|---:|---|");
+    for n in SIZES {
+        // Each load in a fresh process, so that its peak memory is its own.
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .env(MEASURE_ONE, n.to_string())
+            .output()
+            .unwrap();
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    println!();
+    divan::main();
+}
+
+/// Loads the rule set of `n` rules once and prints its row of the table.
+fn measure_one(n: usize) {
+    let scale = Scale::generate(n);
+    let baseline = peak_rss_kb();
+    let start = Instant::now();
+    let set = PolicySet::from_sources([("scale.policy", scale.text.as_str())]).unwrap();
+    let load = start.elapsed();
+    let peak = peak_rss_kb().saturating_sub(baseline);
+    let tree = &set.trees()[0];
+    let shape = match &tree.scan {
+        None => format!("tree, {} nodes, depth {}", tree.nodes.len(), tree.depth()),
+        Some(_) => String::from("rule scan (no tree)"),
+    };
+    println!(
+        "| {n} | {:.0} ms | +{:.1} MB | {shape} |",
+        load.as_secs_f64() * 1000.0,
+        peak as f64 / 1000.0
+    );
+}
+
+/// The process's peak resident memory so far, in kB (Linux; 0 elsewhere).
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Parse, check and compile.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn load(bencher: Bencher, n: usize) {
+    let text = Scale::generate(n).text;
+    bencher
+        .bench(|| PolicySet::from_sources([("scale.policy", black_box(text.as_str()))]).unwrap());
+}
+
+/// 10,000 decisions from prepared `serde_json::Value`s.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn decide_value(bencher: Bencher, n: usize) {
+    let loaded = loaded(n);
+    bencher
+        .counter(ItemsCount::new(loaded.values.len()))
+        .bench(|| {
+            for facts in &loaded.values {
+                black_box(loaded.set.decide(black_box(facts)).unwrap());
+            }
+        });
+}
+
+/// 10,000 decisions from JSON text.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn decide_text(bencher: Bencher, n: usize) {
+    let loaded = loaded(n);
+    bencher
+        .counter(ItemsCount::new(loaded.texts.len()))
+        .bench(|| {
+            for text in &loaded.texts {
+                black_box(
+                    loaded
+                        .set
+                        .decide_json("facts.json", black_box(text))
+                        .unwrap(),
+                );
+            }
+        });
+}
+
+/// The floor: a hand-written first-match scan over the rules, on the
+/// inputs as value indices.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn floor_scan(bencher: Bencher, n: usize) {
+    let loaded = loaded(n);
+    let scale = &loaded.scale;
+    bencher
+        .counter(ItemsCount::new(scale.inputs.len()))
+        .bench(|| {
+            for input in &scale.inputs {
+                black_box(scale.first_match(black_box(input)));
+            }
+        });
 }

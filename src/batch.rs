@@ -6,17 +6,21 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use miette::Diagnostic;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::{Decision, PolicySet};
+use crate::{DecisionRef, PolicySet};
 
-/// How many lines are decided together.
-pub const CHUNK_LINES: usize = 4_096;
+/// About how many bytes of input are decided together: a block read in one
+/// go, split at its last line end.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// How many lines one task decides: enough to outweigh scheduling.
+const LINES_PER_TASK: usize = 256;
 
 /// What a batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -58,25 +62,40 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// One input line, as read.
+/// A block of input lines.
+struct Chunk {
+    bytes: Vec<u8>,
+    lines: Vec<Line>,
+    /// The number of the first line (1-based).
+    first: u64,
+    /// Input bytes read so far, for progress.
+    read: u64,
+}
+
+/// One input line of a chunk.
 enum Line {
-    Text(String),
-    NotUtf8(usize),
+    /// Its bytes in the chunk, without the line ending.
+    Bytes(Range<usize>),
+    /// A line longer than a facts document may be: how long it was.
     TooLong(usize),
 }
 
-/// The outcome of one line: the decisions made, or errors.
-enum Decided {
-    Decisions(Vec<String>),
-    Errors,
+/// What one task decided: output text, and counts for the summary.
+#[derive(Default)]
+struct Decided<'a> {
+    output: Vec<u8>,
+    /// How often each decision was made, by its text in the set.
+    decisions: Vec<(&'a str, u64)>,
+    errors: u64,
 }
 
 /// Decides every line of `input`, writing one JSON object per line to
 /// `output`. `progress` is told how many bytes have been read so far.
 ///
-/// Three stages overlap: a thread reads chunks of lines, the calling thread
-/// decides each chunk on every core, and a thread writes the results. The
-/// channels between them hold two chunks each, which bounds memory.
+/// Three stages overlap: a thread reads blocks of about [`CHUNK_BYTES`]
+/// and splits them into lines, the calling thread decides each block on
+/// every core (rayon), and a thread writes the results in order. The
+/// channels between them hold two blocks each, which bounds memory.
 pub fn run(
     set: &PolicySet,
     mut input: impl BufRead + Send,
@@ -85,61 +104,58 @@ pub fn run(
 ) -> std::io::Result<Summary> {
     let start = Instant::now();
     let mut summary = Summary::default();
+    // A line longer than a facts document may be is not kept whole.
+    let max_line = set.limits().max_facts_bytes;
     std::thread::scope(|scope| {
-        let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<(Vec<Line>, u64)>(2);
-        let (lines_tx, lines_rx) = std::sync::mpsc::sync_channel::<Vec<String>>(2);
-        // A line longer than a facts document may be is not kept whole.
-        let max_line = set.limits().max_facts_bytes;
+        let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
         let reader = scope.spawn(move || -> std::io::Result<()> {
-            let mut bytes_read = 0u64;
-            loop {
-                let mut chunk = Vec::with_capacity(CHUNK_LINES);
-                while chunk.len() < CHUNK_LINES {
-                    match read_line(&mut input, &mut bytes_read, max_line)? {
-                        Some(line) => chunk.push(line),
-                        None => break,
-                    }
-                }
-                if chunk.is_empty() || chunks_tx.send((chunk, bytes_read)).is_err() {
-                    return Ok(());
+            let mut blocks = Blocks::new(max_line);
+            while let Some(chunk) = blocks.next(&mut input)? {
+                if chunks_tx.send(chunk).is_err() {
+                    break;
                 }
             }
+            Ok(())
         });
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            for lines in lines_rx {
-                for line in lines {
-                    output.write_all(line.as_bytes())?;
-                    output.write_all(b"\n")?;
+            for parts in out_rx {
+                for part in parts {
+                    output.write_all(&part)?;
                 }
             }
             output.flush()
         });
-        for (chunk, bytes_read) in chunks_rx {
-            let first = summary.lines + 1;
-            let decided: Vec<(String, Decided)> = chunk
-                .par_iter()
+        for chunk in chunks_rx {
+            let decided: Vec<Decided> = chunk
+                .lines
+                .par_chunks(LINES_PER_TASK)
                 .enumerate()
-                .map(|(i, line)| decide_line(set, first + i as u64, line))
+                .map(|(task, lines)| {
+                    let first = chunk.first + (task * LINES_PER_TASK) as u64;
+                    decide_lines(set, &chunk.bytes, lines, first)
+                })
                 .collect();
-            let mut lines = Vec::with_capacity(decided.len());
-            for (text, outcome) in decided {
-                summary.lines += 1;
-                match outcome {
-                    Decided::Decisions(decisions) => {
-                        for d in decisions {
-                            *summary.decisions.entry(d).or_default() += 1;
+            summary.lines += chunk.lines.len() as u64;
+            let mut parts = Vec::with_capacity(decided.len());
+            for task in decided {
+                summary.errors += task.errors;
+                for (kind, n) in task.decisions {
+                    match summary.decisions.get_mut(kind) {
+                        Some(count) => *count += n,
+                        None => {
+                            summary.decisions.insert(kind.to_string(), n);
                         }
                     }
-                    Decided::Errors => summary.errors += 1,
                 }
-                lines.push(text);
+                parts.push(task.output);
             }
-            if lines_tx.send(lines).is_err() {
+            if out_tx.send(parts).is_err() {
                 break;
             }
-            progress(bytes_read);
+            progress(chunk.read);
         }
-        drop(lines_tx);
+        drop(out_tx);
         let written = writer
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")));
@@ -152,56 +168,131 @@ pub fn run(
     Ok(summary)
 }
 
-/// Reads one line without its line ending, keeping at most `max` bytes of
-/// it (a longer line is only counted); `None` at the end of the input.
-fn read_line(
-    input: &mut impl BufRead,
-    bytes_read: &mut u64,
-    max: usize,
-) -> std::io::Result<Option<Line>> {
-    let mut bytes = Vec::new();
-    let mut too_long = 0usize;
-    let mut saw_any = false;
-    loop {
-        let buffer = input.fill_buf()?;
-        if buffer.is_empty() {
-            break;
+/// Splits input into chunks of whole lines.
+struct Blocks {
+    /// The start of a line that the last block ended inside.
+    carry: Vec<u8>,
+    /// Set while skipping a line too long to keep: its length so far.
+    skipping: Option<usize>,
+    max_line: usize,
+    next_line: u64,
+    read: u64,
+    done: bool,
+}
+
+impl Blocks {
+    fn new(max_line: usize) -> Blocks {
+        Blocks {
+            carry: Vec::new(),
+            skipping: None,
+            max_line,
+            next_line: 1,
+            read: 0,
+            done: false,
         }
-        saw_any = true;
-        let (taken, done) = match buffer.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (buffer.len(), false),
-        };
-        let content = buffer.get(..taken).unwrap_or_default();
-        if too_long > 0 || bytes.len() + content.len() > max {
-            too_long += content.len();
-            too_long += bytes.len();
-            bytes.clear();
+    }
+
+    /// The next chunk: the carried-over start of a line, then about
+    /// [`CHUNK_BYTES`] more, split into lines; `None` at the end.
+    fn next(&mut self, input: &mut impl BufRead) -> std::io::Result<Option<Chunk>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut bytes = std::mem::take(&mut self.carry);
+        let mut lines = Vec::new();
+        // Where the line being read started in `bytes`.
+        let mut line_start = 0;
+        loop {
+            let buffer = input.fill_buf()?;
+            if buffer.is_empty() {
+                self.done = true;
+                break;
+            }
+            let taken = buffer.len();
+            let mut rest = buffer;
+            while !rest.is_empty() {
+                let end = memchr::memchr(b'\n', rest);
+                let piece = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
+                match &mut self.skipping {
+                    Some(length) => *length += piece.len(),
+                    None if bytes.len() - line_start + piece.len() > self.max_line => {
+                        // Too long to keep: count the rest of it only.
+                        self.skipping = Some(bytes.len() - line_start + piece.len());
+                        bytes.truncate(line_start);
+                    }
+                    None => bytes.extend_from_slice(piece),
+                }
+                let Some(end) = end else {
+                    break;
+                };
+                lines.push(match self.skipping.take() {
+                    Some(length) => Line::TooLong(length),
+                    None => Line::Bytes(line_start..bytes.len()),
+                });
+                line_start = bytes.len();
+                rest = rest.get(end + 1..).unwrap_or_default();
+            }
+            input.consume(taken);
+            self.read += taken as u64;
+            if bytes.len() >= CHUNK_BYTES || lines.len() * 64 >= CHUNK_BYTES {
+                break;
+            }
+        }
+        // The unfinished last line goes on to the next chunk, or, at the
+        // end of the input, is the last line.
+        if self.done {
+            if let Some(length) = self.skipping.take() {
+                lines.push(Line::TooLong(length));
+            } else if line_start < bytes.len() {
+                lines.push(Line::Bytes(line_start..bytes.len()));
+            }
         } else {
-            bytes.extend_from_slice(content);
+            self.carry = bytes.split_off(line_start);
         }
-        input.consume(taken);
-        *bytes_read += taken as u64;
-        if done {
-            break;
+        if lines.is_empty() && self.done {
+            return Ok(None);
+        }
+        let first = self.next_line;
+        self.next_line += lines.len() as u64;
+        Ok(Some(Chunk {
+            bytes,
+            lines,
+            first,
+            read: self.read,
+        }))
+    }
+}
+
+/// Decides `lines` of a chunk, numbered from `first`.
+fn decide_lines<'a>(set: &'a PolicySet, bytes: &[u8], lines: &[Line], first: u64) -> Decided<'a> {
+    let mut decided = Decided {
+        output: Vec::with_capacity(lines.len() * 256),
+        ..Decided::default()
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let number = first + i as u64;
+        match line {
+            Line::Bytes(range) => {
+                let mut raw = bytes.get(range.clone()).unwrap_or_default();
+                if let Some(without_cr) = raw.strip_suffix(b"\r") {
+                    raw = without_cr;
+                }
+                decide_line(set, number, raw, &mut decided);
+            }
+            Line::TooLong(length) => {
+                let message = format!(
+                    "the line has {length} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
+                    set.limits().max_facts_bytes
+                );
+                error_object(
+                    number,
+                    vec![error("verdict::io::too_large", message)],
+                    &mut decided,
+                );
+            }
         }
     }
-    if !saw_any {
-        return Ok(None);
-    }
-    if too_long > 0 {
-        return Ok(Some(Line::TooLong(too_long)));
-    }
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
-        }
-    }
-    Ok(Some(match String::from_utf8(bytes) {
-        Ok(text) => Line::Text(text),
-        Err(e) => Line::NotUtf8(e.utf8_error().valid_up_to()),
-    }))
+    decided
 }
 
 /// One error of a line, as written out.
@@ -216,18 +307,23 @@ struct LineError {
     column: Option<usize>,
 }
 
-fn error_object(number: u64, errors: Vec<LineError>) -> (String, Decided) {
+fn error_object(number: u64, errors: Vec<LineError>, decided: &mut Decided) {
     #[derive(serde::Serialize)]
     struct Output {
         line: u64,
         errors: Vec<LineError>,
     }
-    let text = serde_json::to_string(&Output {
-        line: number,
-        errors,
-    })
-    .unwrap_or_default();
-    (text, Decided::Errors)
+    // Writing to a Vec fails only if serializing does, and these fields
+    // are strings and numbers.
+    let _ = serde_json::to_writer(
+        &mut decided.output,
+        &Output {
+            line: number,
+            errors,
+        },
+    );
+    decided.output.push(b'\n');
+    decided.errors += 1;
 }
 
 fn error(code: &str, message: String) -> LineError {
@@ -239,41 +335,63 @@ fn error(code: &str, message: String) -> LineError {
     }
 }
 
-/// Decides one line: the output line, and what it was.
-fn decide_line(set: &PolicySet, number: u64, line: &Line) -> (String, Decided) {
-    let text = match line {
-        Line::Text(text) => text,
-        Line::NotUtf8(offset) => {
+/// Decides one line, writing its output line.
+fn decide_line<'a>(set: &'a PolicySet, number: u64, raw: &[u8], decided: &mut Decided<'a>) {
+    let text = match std::str::from_utf8(raw) {
+        Ok(text) => text,
+        Err(e) => {
+            let message = format!(
+                "the line is not UTF-8 text: invalid byte at offset {}",
+                e.valid_up_to()
+            );
             return error_object(
                 number,
-                vec![error(
-                    "verdict::io::not_utf8",
-                    format!("the line is not UTF-8 text: invalid byte at offset {offset}"),
-                )],
-            )
-        }
-        Line::TooLong(bytes) => {
-            return error_object(
-                number,
-                vec![error(
-                    "verdict::io::too_large",
-                    format!(
-                        "the line has {bytes} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
-                        set.limits().max_facts_bytes
-                    ),
-                )],
-            )
+                vec![error("verdict::io::not_utf8", message)],
+                decided,
+            );
         }
     };
     if text.trim().is_empty() {
+        let message = String::from("the line is empty; each line holds one facts object");
         return error_object(
             number,
-            vec![error(
-                "verdict::facts::syntax",
-                String::from("the line is empty; each line holds one facts object"),
-            )],
+            vec![error("verdict::facts::syntax", message)],
+            decided,
         );
     }
+    match set.decide_json("line", text) {
+        Ok(decisions) => {
+            #[derive(serde::Serialize)]
+            struct Output<'d, 'a> {
+                line: u64,
+                decisions: &'d [DecisionRef<'a>],
+            }
+            let _ = serde_json::to_writer(
+                &mut decided.output,
+                &Output {
+                    line: number,
+                    decisions: &decisions,
+                },
+            );
+            decided.output.push(b'\n');
+            for decision in decisions.iter() {
+                match decided
+                    .decisions
+                    .iter_mut()
+                    .find(|(kind, _)| *kind == decision.decision)
+                {
+                    Some((_, n)) => *n += 1,
+                    None => decided.decisions.push((decision.decision, 1)),
+                }
+            }
+        }
+        Err(_) => failed_line(set, number, text, decided),
+    }
+}
+
+/// The error object of a line that does not decide, with the messages a
+/// single evaluation of it gives (and the column of a JSON syntax error).
+fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) {
     let facts: Value = match serde_json::from_str(text) {
         Ok(facts) => facts,
         Err(e) => {
@@ -286,38 +404,26 @@ fn decide_line(set: &PolicySet, number: u64, line: &Line) -> (String, Decided) {
                 format!("facts are not valid JSON: {message}"),
             );
             object.column = Some(e.column());
-            return error_object(number, vec![object]);
+            return error_object(number, vec![object], decided);
         }
     };
-    match set.evaluate(&facts) {
-        Ok(decisions) => {
-            #[derive(serde::Serialize)]
-            struct Output<'a> {
-                line: u64,
-                decisions: &'a [Decision],
-            }
-            let text = serde_json::to_string(&Output {
-                line: number,
-                decisions: &decisions,
+    let errors = match set.evaluate(&facts) {
+        Ok(_) => vec![error(
+            "verdict::internal",
+            String::from("the line decided on its own but not from its text"),
+        )],
+        Err(report) => report
+            .problems
+            .iter()
+            .map(|problem| {
+                let mut object = error(
+                    &problem.code().map(|c| c.to_string()).unwrap_or_default(),
+                    problem.to_string(),
+                );
+                object.help = problem.help().map(|h| h.to_string());
+                object
             })
-            .unwrap_or_default();
-            let kinds = decisions.into_iter().map(|d| d.decision).collect();
-            (text, Decided::Decisions(kinds))
-        }
-        Err(report) => {
-            let errors = report
-                .problems
-                .iter()
-                .map(|problem| {
-                    let mut object = error(
-                        &problem.code().map(|c| c.to_string()).unwrap_or_default(),
-                        problem.to_string(),
-                    );
-                    object.help = problem.help().map(|h| h.to_string());
-                    object
-                })
-                .collect();
-            error_object(number, errors)
-        }
-    }
+            .collect(),
+    };
+    error_object(number, errors, decided);
 }

@@ -40,7 +40,7 @@ fn line(i: usize) -> String {
 fn every_line_yields_one_output_line_in_order() {
     let set = PolicySet::builtin().unwrap();
     // More lines than a chunk, so that order must survive chunking.
-    let count = verdict::batch::CHUNK_LINES * 2 + 123;
+    let count = verdict::batch::CHUNK_BYTES * 2 / 100 + 123;
     let input: String = (0..count).map(|i| line(i) + "\n").collect();
     let mut output = Vec::new();
     let summary = verdict::batch::run(&set, input.as_bytes(), &mut output, |_| {}).unwrap();
@@ -87,4 +87,39 @@ fn no_trailing_newline_and_crlf() {
     assert_eq!(summary.lines, 2);
     assert_eq!(summary.errors, 0);
     assert_eq!(String::from_utf8(output).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn lines_past_the_limit_yield_an_error_object_and_the_batch_goes_on() {
+    let limits = verdict::Limits {
+        max_facts_bytes: 200,
+        ..verdict::Limits::default()
+    };
+    let set = PolicySet::builtin_with(&limits).unwrap();
+    let good = r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}}"#;
+    let long = format!(
+        r#"{{"padding":"{}"}}"#,
+        "x".repeat(3 * verdict::batch::CHUNK_BYTES)
+    );
+    let input = format!("{good}\n{long}\n{good}\n{long}");
+    let mut output = Vec::new();
+    let summary = verdict::batch::run(&set, input.as_bytes(), &mut output, |_| {}).unwrap();
+    let output = String::from_utf8(output).unwrap();
+    let lines: Vec<Value> = output
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(summary.lines, 4);
+    assert_eq!(summary.errors, 2);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["line"], i as u64 + 1);
+        if i % 2 == 1 {
+            assert_eq!(line["errors"][0]["code"], "verdict::io::too_large");
+            let message = line["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(&long.len().to_string()), "{message}");
+        } else {
+            assert_eq!(line["decisions"][0]["decision"], "deny");
+        }
+    }
 }

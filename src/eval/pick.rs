@@ -72,13 +72,13 @@ impl PathTable {
 
     /// Scans `text`, keeping the declared values; `None` when the scanner
     /// gives up (see the module documentation).
-    pub fn pick<'t>(&self, text: &'t str) -> Option<Vec<Slot<'t>>> {
+    pub fn pick<'t>(&self, text: &'t str) -> Option<Slots<'t>> {
         let mut scanner = Scanner {
             bytes: text.as_bytes(),
             text,
             at: 0,
         };
-        let mut slots = vec![Slot::Absent; self.slots];
+        let mut slots = Slots::new(self.slots);
         scanner.skip_ws();
         // Facts are one object: anything else is for the slow path to report.
         if scanner.peek() != Some(b'{') {
@@ -119,6 +119,46 @@ impl KeyNode {
                 .iter()
                 .find(|(k, _)| k == key)
                 .and_then(|(_, child)| child.find(rest)),
+        }
+    }
+}
+
+/// How many slots are kept on the stack rather than allocated.
+const INLINE: usize = 8;
+
+/// The slots of one scan: on the stack for a few facts, which is most
+/// policy sets, so that deciding from text allocates nothing.
+pub enum Slots<'t> {
+    Inline([Slot<'t>; INLINE], usize),
+    Heap(Vec<Slot<'t>>),
+}
+
+impl<'t> Slots<'t> {
+    fn new(count: usize) -> Slots<'t> {
+        if count <= INLINE {
+            Slots::Inline(std::array::from_fn(|_| Slot::Absent), count)
+        } else {
+            Slots::Heap(vec![Slot::Absent; count])
+        }
+    }
+}
+
+impl<'t> std::ops::Deref for Slots<'t> {
+    type Target = [Slot<'t>];
+
+    fn deref(&self) -> &[Slot<'t>] {
+        match self {
+            Slots::Inline(slots, count) => slots.get(..*count).unwrap_or_default(),
+            Slots::Heap(slots) => slots,
+        }
+    }
+}
+
+impl<'t> std::ops::DerefMut for Slots<'t> {
+    fn deref_mut(&mut self) -> &mut [Slot<'t>] {
+        match self {
+            Slots::Inline(slots, count) => slots.get_mut(..*count).unwrap_or_default(),
+            Slots::Heap(slots) => slots,
         }
     }
 }
