@@ -53,6 +53,20 @@ fn decide_value(bencher: Bencher) {
     });
 }
 
+/// `PolicySet::decide` on 16 facts objects over and over, each still in the
+/// cache, as a service deciding the request it just parsed: what verdict
+/// itself costs, without the cache misses of reading 3,024 `Value`s, whose
+/// maps and strings are spread over a few megabytes.
+#[divan::bench]
+fn decide_value_hot(bencher: Bencher) {
+    let hot: Vec<&Value> = VALUES.iter().step_by(VALUES.len() / 16).take(16).collect();
+    bencher.counter(items()).bench(|| {
+        for facts in hot.iter().cycle().take(VALUES.len()) {
+            black_box(SET.decide(black_box(facts)).unwrap());
+        }
+    });
+}
+
 /// `PolicySet::evaluate`: prepared facts, owned decisions (their strings copied).
 #[divan::bench]
 fn evaluate_value(bencher: Bencher) {

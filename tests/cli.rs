@@ -588,6 +588,45 @@ fn fmt_rewrites_atomically_and_keeps_permissions() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// `fmt` killed at any moment leaves the old file or the formatted one,
+/// never a truncated or mixed one.
+#[test]
+fn fmt_killed_at_any_moment_leaves_the_old_or_the_new_file() {
+    let dir = tempdir("fmt-kill");
+    let mut messy = String::from("policy big\nfirst match\nfact a: number at a\n");
+    for i in 0..10_000 {
+        messy.push_str(&format!("a   =   {i}      can\n"));
+    }
+    // The formatted text, from a run that is not interrupted.
+    let file = dir.join("big.policy");
+    std::fs::write(&file, &messy).unwrap();
+    let start = std::time::Instant::now();
+    let (code, out) = run(&["fmt", file.to_str().unwrap()], None);
+    let whole = start.elapsed();
+    assert_eq!(code, 0, "{out}");
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(formatted, messy);
+    for step in 0..10u32 {
+        std::fs::write(&file, &messy).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .args(["fmt", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * step / 9);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            now == messy || now == formatted,
+            "killed after {:?}: the file holds {} bytes, neither version",
+            whole * step / 9,
+            now.len()
+        );
+    }
+}
+
 #[test]
 fn fmt_leaves_files_with_syntax_errors_alone() {
     let dir = tempdir("fmt-broken");

@@ -159,7 +159,13 @@ fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
         file.sync_all()?;
         let permissions = std::fs::metadata(path)?.permissions();
         std::fs::set_permissions(&temp, permissions)?;
-        std::fs::rename(&temp, path)
+        std::fs::rename(&temp, path)?;
+        // The rename is durable once the directory is flushed too; where a
+        // directory cannot be opened or flushed, the rename still stands.
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

@@ -1,7 +1,8 @@
 //! The decision tree laid out for evaluation: one array of `u32`s, each
 //! test its fact followed by one edge per atom, so that a walk touches one
-//! cache line per test and follows no pointer. Leaves take no room: an edge
-//! with [`LEAF`] set names the rule (its index plus one, zero for none).
+//! cache line per test and follows no pointer, with the tests breadth first
+//! from the root. Leaves take no room: an edge with [`LEAF`] set names the
+//! rule (its index plus one, zero for none).
 
 use super::{Node, NodeId};
 use crate::check::{CheckedPolicy, RuleId};
@@ -18,34 +19,61 @@ pub struct Code {
 }
 
 impl Code {
-    /// Lays out `nodes` (children before parents); `None` when the array
-    /// would not fit 31-bit offsets.
+    /// Lays out the tests reachable from `root` breadth first, so that the
+    /// few nodes near the root, which every walk reads, sit together (and
+    /// stay in the cache) and each level after them is contiguous; `None`
+    /// when the array would not fit 31-bit offsets.
     pub fn new(nodes: &[Node], root: NodeId) -> Option<Code> {
-        let mut words: Vec<u32> = Vec::new();
-        // Where each node went: a test's offset, or a leaf's encoding.
-        let mut placed: Vec<u32> = Vec::with_capacity(nodes.len());
-        for node in nodes {
-            let here = match node {
-                Node::Leaf(rule) => LEAF | rule.map_or(0, |r| r.0 + 1),
-                Node::Test { fact, edges } => {
-                    let offset = u32::try_from(words.len()).ok().filter(|o| o & LEAF == 0)?;
-                    words.push(fact.0);
-                    for edge in edges.iter() {
-                        words.push(*placed.get(edge.0 as usize)?);
-                    }
-                    offset
+        // Each node's place: a test's offset, or a leaf's encoding.
+        let mut placed: Vec<Option<u32>> = vec![None; nodes.len()];
+        let mut order: Vec<NodeId> = Vec::new();
+        let mut size = 0usize;
+        let mut queue = std::collections::VecDeque::from([root]);
+        while let Some(id) = queue.pop_front() {
+            let slot = placed.get_mut(id.0 as usize)?;
+            if slot.is_some() {
+                continue;
+            }
+            match nodes.get(id.0 as usize)? {
+                Node::Leaf(rule) => *slot = Some(LEAF | rule.map_or(0, |r| r.0 + 1)),
+                Node::Test { edges, .. } => {
+                    *slot = Some(u32::try_from(size).ok().filter(|o| o & LEAF == 0)?);
+                    size += 1 + edges.len();
+                    order.push(id);
+                    queue.extend(edges.iter().copied());
                 }
-            };
-            placed.push(here);
+            }
         }
-        let root = *placed.get(root.0 as usize)?;
+        let mut words = Vec::with_capacity(size);
+        for id in &order {
+            if let Some(Node::Test { fact, edges }) = nodes.get(id.0 as usize) {
+                words.push(fact.0);
+                for edge in edges.iter() {
+                    words.push(placed.get(edge.0 as usize).copied().flatten()?);
+                }
+            }
+        }
+        let root = placed.get(root.0 as usize).copied().flatten()?;
         Some(Code { words, root })
     }
 
     /// The rule an edge names, if it names a leaf: `Some(None)` is the leaf
     /// of no rule.
+    #[inline]
     pub fn leaf(edge: u32) -> Option<Option<RuleId>> {
         (edge & LEAF != 0).then(|| (edge & !LEAF).checked_sub(1).map(RuleId))
+    }
+
+    /// The fact the test at `at` reads.
+    #[inline]
+    pub fn fact(&self, at: u32) -> Option<u32> {
+        self.words.get(at as usize).copied()
+    }
+
+    /// Where the test at `at` leads for `atom`.
+    #[inline]
+    pub fn next(&self, at: u32, atom: u32) -> Option<u32> {
+        self.words.get(at as usize + 1 + atom as usize).copied()
     }
 }
 

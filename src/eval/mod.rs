@@ -97,9 +97,8 @@ impl DecisionTree {
             if let Some(rule) = Code::leaf(at) {
                 return Some(rule);
             }
-            let fact = *code.words.get(at as usize)?;
-            let atom = atom(FactId(fact))?;
-            at = *code.words.get(at as usize + 1 + atom as usize)?;
+            let atom = atom(FactId(code.fact(at)?))?;
+            at = code.next(at, atom)?;
         }
     }
 
