@@ -111,7 +111,7 @@ impl DecisionTree {
         let access = &self.access;
         let mut parents: [Option<&serde_json::Map<String, Value>>; CACHED] = [None; CACHED];
         self.decide_known(|fact| {
-            let (parent, key) = access.facts.get(fact.0 as usize)?;
+            let (parent, key, hint) = access.facts.get(fact.0 as usize)?;
             let map = match parents.get_mut(*parent) {
                 Some(Some(map)) => *map,
                 slot => {
@@ -123,7 +123,7 @@ impl DecisionTree {
                 }
             };
             let declared = self.policy.fact(fact)?;
-            match get(map, key) {
+            match get(map, key, *hint) {
                 Some(Value::Null) | None => match (&declared.presence, declared.absent_atom()) {
                     (Presence::Default(atom), _) => Some(*atom),
                     (_, absent) => absent,
@@ -555,7 +555,13 @@ fn read<S: FactSource + ?Sized>(policy: &CheckedPolicy, id: FactId, facts: &S, k
 /// that compares lengths first and words inline beats the B-tree's search,
 /// which calls `memcmp` for every key it passes.
 #[inline]
-fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> Option<&'v Value> {
+    // The key is usually at its hint (see `Access`): one comparison.
+    if let Some((k, v)) = map.iter().nth(hint) {
+        if crate::check::same_bytes(k.as_bytes(), key.as_bytes()) {
+            return Some(v);
+        }
+    }
     if map.len() > 8 {
         return map.get(key);
     }
@@ -569,13 +575,13 @@ fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Val
 #[inline]
 fn parent_object<'v>(
     facts: &'v Value,
-    path: &[String],
+    path: &[(String, usize)],
 ) -> Option<&'v serde_json::Map<String, Value>> {
     static EMPTY: std::sync::OnceLock<serde_json::Map<String, Value>> = std::sync::OnceLock::new();
     let mut node = facts;
-    for key in path {
+    for (key, hint) in path {
         match node {
-            Value::Object(map) => match get(map, key) {
+            Value::Object(map) => match get(map, key, *hint) {
                 Some(next) => node = next,
                 None => return Some(EMPTY.get_or_init(serde_json::Map::new)),
             },
