@@ -1,0 +1,213 @@
+//! The floor: the rules written by hand in Rust. The pack is one `match`
+//! over a typed struct (serde-derived, an enum per fact); a generated rule
+//! set is a linear scan over its rules, first match, on the inputs' value
+//! indices. "From JSON text" is serde_json into that typed form, then the
+//! same code.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::workloads::{PackDecision, PackOutcome, Scale, FACTS, VALUES};
+use crate::Engine;
+
+#[derive(Deserialize)]
+pub struct TypedFacts {
+    subscription: Subscription,
+    partner: Partner,
+    request: Request,
+}
+
+#[derive(Deserialize)]
+struct Subscription {
+    billing: Billing,
+    channel: Channel,
+}
+
+#[derive(Deserialize)]
+struct Partner {
+    role: Role,
+    #[serde(default)]
+    designated_admin: bool,
+}
+
+#[derive(Deserialize)]
+struct Request {
+    action: Action,
+    target: Option<Target>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Billing {
+    License,
+    Usage,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+enum Channel {
+    Direct,
+    Advisor,
+    Open,
+    #[serde(rename = "EA")]
+    Ea,
+    #[serde(rename = "CSP")]
+    Csp,
+    ThirdParty,
+    Syndication,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Role {
+    Direct,
+    IndirectProvider,
+    Reseller,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    Support,
+    Transfer,
+    Migrate,
+    Invite,
+    OwnRelationship,
+    DelegatedAdmin,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Target {
+    Partner,
+    Customer,
+    Reseller,
+}
+
+/// The pack's ten rows (`RULES.md`); at most one applies.
+fn decide_pack(facts: &TypedFacts) -> PackOutcome {
+    use Channel::{Advisor, Csp, Direct, Ea, Open, ThirdParty};
+    use PackDecision::{Allow, Deny, ManualMigrate, RequestRelationship};
+    let Subscription { billing, channel } = facts.subscription;
+    let (decision, row) = match (
+        billing,
+        channel,
+        facts.partner.role,
+        facts.request.action,
+        facts.request.target,
+    ) {
+        (Billing::License, Csp, _, Action::Transfer, Some(Target::Partner)) => (Deny, 1),
+        (Billing::License, Direct | Advisor | Open | Ea | ThirdParty, _, Action::Support, _) => {
+            (RequestRelationship, 2)
+        }
+        (
+            Billing::Usage,
+            Direct | Advisor | Open | Ea | ThirdParty,
+            _,
+            Action::Support | Action::Migrate,
+            _,
+        ) => (ManualMigrate, 3),
+        (Billing::Usage, Csp, _, Action::Transfer, Some(Target::Partner)) => (Allow, 4),
+        (_, _, Role::IndirectProvider, Action::Invite, _) => (Allow, 5),
+        (_, _, Role::Reseller, Action::Invite, _) => (Deny, 6),
+        (_, _, Role::IndirectProvider, Action::OwnRelationship, _) => (Allow, 7),
+        (_, _, Role::Reseller, Action::OwnRelationship, _) => (Deny, 8),
+        (_, _, Role::Reseller, Action::DelegatedAdmin, _) if facts.partner.designated_admin => {
+            (Allow, 9)
+        }
+        (_, _, Role::Reseller, Action::DelegatedAdmin, _) => (Deny, 10),
+        _ => (PackDecision::None, 0),
+    };
+    PackOutcome { decision, row }
+}
+
+/// The pack, as a `match`.
+pub struct Pack;
+
+impl Engine for Pack {
+    type Input = TypedFacts;
+    type Output = PackOutcome;
+
+    fn prepare(&self, facts: &Value) -> Result<TypedFacts, String> {
+        TypedFacts::deserialize(facts).map_err(|e| e.to_string())
+    }
+
+    fn decide(&mut self, facts: &TypedFacts) -> Result<PackOutcome, String> {
+        Ok(decide_pack(facts))
+    }
+
+    fn decide_text(&mut self, text: &str) -> Result<PackOutcome, String> {
+        let facts: TypedFacts = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Ok(decide_pack(&facts))
+    }
+}
+
+/// A generated rule set, as a list of rules scanned in order.
+pub struct ScaleScan {
+    rules: Vec<Vec<(usize, usize)>>,
+}
+
+impl ScaleScan {
+    pub fn new(scale: &Scale) -> ScaleScan {
+        ScaleScan {
+            rules: scale.rules.clone(),
+        }
+    }
+
+    fn first_match(&self, values: &[u8; FACTS]) -> Option<usize> {
+        self.rules
+            .iter()
+            .position(|tests| tests.iter().all(|&(f, v)| usize::from(values[f]) == v))
+    }
+}
+
+/// A scaling input as JSON: `{"f0": "f0v3", ...}`.
+#[derive(Deserialize)]
+struct ScaleFacts<'a> {
+    #[serde(borrow)]
+    f0: &'a str,
+    f1: &'a str,
+    f2: &'a str,
+    f3: &'a str,
+    f4: &'a str,
+    f5: &'a str,
+}
+
+impl ScaleFacts<'_> {
+    /// The value indices, checking each value is `f{f}v{0..16}`.
+    fn indices(&self) -> Result<[u8; FACTS], String> {
+        let mut values = [0; FACTS];
+        let names = [self.f0, self.f1, self.f2, self.f3, self.f4, self.f5];
+        for (f, (value, name)) in values.iter_mut().zip(names).enumerate() {
+            *value = value_index(f, name).ok_or_else(|| format!("f{f}: bad value {name:?}"))?;
+        }
+        Ok(values)
+    }
+}
+
+/// `v` for the value `f{f}v{v}` of fact `f`.
+fn value_index(f: usize, name: &str) -> Option<u8> {
+    let rest = name.strip_prefix('f')?;
+    let (fact, value) = rest.split_once('v')?;
+    let v: u8 = value.parse().ok()?;
+    (fact.parse::<usize>().ok()? == f && usize::from(v) < VALUES).then_some(v)
+}
+
+impl Engine for ScaleScan {
+    type Input = [u8; FACTS];
+    type Output = Option<usize>;
+
+    fn prepare(&self, facts: &Value) -> Result<[u8; FACTS], String> {
+        ScaleFacts::deserialize(facts)
+            .map_err(|e| e.to_string())?
+            .indices()
+    }
+
+    fn decide(&mut self, values: &[u8; FACTS]) -> Result<Option<usize>, String> {
+        Ok(self.first_match(values))
+    }
+
+    fn decide_text(&mut self, text: &str) -> Result<Option<usize>, String> {
+        let facts: ScaleFacts = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Ok(self.first_match(&facts.indices()?))
+    }
+}
