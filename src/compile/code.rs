@@ -40,7 +40,16 @@ impl Code {
                     *slot = Some(u32::try_from(size).ok().filter(|o| o & LEAF == 0)?);
                     size += 1 + edges.len();
                     order.push(id);
-                    queue.extend(edges.iter().copied());
+                    // Neighbouring edges often lead to one child: queue it once.
+                    let mut previous = None;
+                    for edge in edges.iter() {
+                        if previous != Some(*edge)
+                            && placed.get(edge.0 as usize).is_some_and(Option::is_none)
+                        {
+                            queue.push_back(*edge);
+                        }
+                        previous = Some(*edge);
+                    }
                 }
             }
         }
