@@ -400,6 +400,7 @@ impl ValueIndex {
     }
 
     /// The atom of `s` among `values` (those the index was built from).
+    #[inline]
     pub fn get(&self, values: &[String], s: &str) -> Option<Atom> {
         let size = self.slots.len();
         if size == 0 {

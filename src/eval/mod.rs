@@ -554,7 +554,7 @@ fn read<S: FactSource + ?Sized>(policy: &CheckedPolicy, id: FactId, facts: &S, k
 /// The value of `key` in `map`: for the few keys of a facts object, a scan
 /// that compares lengths first and words inline beats the B-tree's search,
 /// which calls `memcmp` for every key it passes.
-#[inline]
+#[inline(always)]
 fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> Option<&'v Value> {
     // The key is usually at its hint (see `Access`): one comparison.
     if let Some((k, v)) = map.iter().nth(hint) {
