@@ -19,6 +19,10 @@
 #[allow(dead_code)]
 mod workloads;
 
+/// The floor: the pack's rows as a hand-written `match` over a typed struct.
+#[path = "common/floor.rs"]
+mod floor;
+
 use std::hint::black_box;
 use std::sync::LazyLock;
 
@@ -98,129 +102,22 @@ fn parse_then_decide(bencher: Bencher) {
     });
 }
 
-/// The floor: a hand-written `match` over a typed struct.
-mod floor {
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "lowercase")]
-    enum Billing {
-        License,
-        Usage,
-    }
-
-    // The variants are the JSON values, as written in the pack.
-    #[derive(Deserialize)]
-    #[allow(clippy::upper_case_acronyms)]
-    enum Channel {
-        Direct,
-        Advisor,
-        Open,
-        EA,
-        CSP,
-        ThirdParty,
-        Syndication,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Role {
-        Direct,
-        IndirectProvider,
-        Reseller,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Action {
-        Support,
-        Transfer,
-        Migrate,
-        Invite,
-        OwnRelationship,
-        DelegatedAdmin,
-    }
-
-    #[derive(Deserialize, PartialEq)]
-    #[serde(rename_all = "lowercase")]
-    enum Target {
-        Partner,
-        Customer,
-        Reseller,
-    }
-
-    #[derive(Deserialize)]
-    struct Subscription {
-        billing: Billing,
-        channel: Channel,
-    }
-
-    #[derive(Deserialize)]
-    struct Partner {
-        role: Role,
-        #[serde(default)]
-        designated_admin: Option<bool>,
-    }
-
-    #[derive(Deserialize)]
-    struct Request {
-        action: Action,
-        target: Option<Target>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct Facts {
-        subscription: Subscription,
-        partner: Partner,
-        request: Request,
-    }
-
-    /// The pack's ten rows as a `match`: the decision's name.
-    pub fn decide(f: &Facts) -> &'static str {
-        use Action::*;
-        use Channel::*;
-        let partner = f.request.target == Some(Target::Partner);
-        let other = matches!(
-            f.subscription.channel,
-            Direct | Advisor | Open | EA | ThirdParty
-        );
-        match (&f.subscription.billing, &f.partner.role, &f.request.action) {
-            (Billing::License, _, Transfer) if partner && matches!(f.subscription.channel, CSP) => {
-                "deny"
-            }
-            (Billing::License, _, Support) if other => "request-relationship",
-            (Billing::Usage, _, Support | Migrate) if other => "manual-migrate",
-            (Billing::Usage, _, Transfer) if partner && matches!(f.subscription.channel, CSP) => {
-                "allow"
-            }
-            (_, Role::IndirectProvider, Invite | OwnRelationship) => "allow",
-            (_, Role::Reseller, Invite | OwnRelationship) => "deny",
-            (_, Role::Reseller, DelegatedAdmin) => {
-                if f.partner.designated_admin == Some(true) {
-                    "allow"
-                } else {
-                    "deny"
-                }
-            }
-            _ => "none",
-        }
-    }
-}
-
 /// The floor, prepared: typed facts already parsed.
 #[divan::bench]
 fn floor_typed(bencher: Bencher) {
-    let typed: Vec<floor::Facts> = TEXTS
+    let typed: Vec<floor::TypedFacts> = TEXTS
         .iter()
         .map(|t| serde_json::from_str(t).unwrap())
         .collect();
     // The floor decides as verdict does, or it is no floor.
     for (facts, value) in typed.iter().zip(VALUES.iter()) {
-        assert_eq!(floor::decide(facts), SET.decide(value).unwrap()[0].decision);
+        let decision = SET.decide(value).unwrap()[0].decision;
+        let expected = workloads::PackDecision::from_name(decision);
+        assert_eq!(Some(floor::decide_pack(facts).decision), expected);
     }
     bencher.counter(items()).bench(|| {
         for facts in &typed {
-            black_box(floor::decide(black_box(facts)));
+            black_box(floor::decide_pack(black_box(facts)));
         }
     });
 }
@@ -230,8 +127,8 @@ fn floor_typed(bencher: Bencher) {
 fn floor_text(bencher: Bencher) {
     bencher.counter(items()).bench(|| {
         for text in TEXTS.iter() {
-            let facts: floor::Facts = serde_json::from_str(black_box(text)).unwrap();
-            black_box(floor::decide(&facts));
+            let facts: floor::TypedFacts = serde_json::from_str(black_box(text)).unwrap();
+            black_box(floor::decide_pack(&facts));
         }
     });
 }

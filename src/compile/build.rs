@@ -77,6 +77,22 @@ impl Atoms<'_> {
     }
 }
 
+/// Calls `f` with each atom a condition allows (every one of `atoms` when
+/// there is no condition), counting the work.
+#[inline]
+fn each_allowed(allowed: Option<&Atoms>, atoms: usize, work: &mut usize, f: impl FnMut(usize)) {
+    match allowed {
+        None => {
+            *work += atoms;
+            (0..atoms).for_each(f);
+        }
+        Some(set) => {
+            *work += set.count() + 1;
+            set.for_each(f);
+        }
+    }
+}
+
 /// The buffers one level of the recursion splits into, kept for reuse.
 #[derive(Default)]
 struct Scratch {
@@ -277,7 +293,7 @@ impl<'p> Builder<'p> {
             }
             let conditions = self.conditions_of(index);
             let holds = conditions.iter().all(|c| is_set(below, c.fact));
-            let mut put = |atom: usize| {
+            let put = |atom: usize| {
                 if ended.get(atom).copied().unwrap_or(true) {
                     return;
                 }
@@ -291,16 +307,8 @@ impl<'p> Builder<'p> {
                     open -= 1;
                 }
             };
-            match conditions.iter().find(|c| c.fact == fact) {
-                None => {
-                    work += atoms;
-                    (0..atoms).for_each(&mut put);
-                }
-                Some(condition) => {
-                    work += condition.atoms.count() + 1;
-                    condition.atoms.for_each(put);
-                }
-            }
+            let allowed = conditions.iter().find(|c| c.fact == fact).map(|c| &c.atoms);
+            each_allowed(allowed, atoms, &mut work, put);
             if work > self.budget {
                 return None;
             }
@@ -365,22 +373,13 @@ impl<'p> Builder<'p> {
                 self.decided = decided;
                 return Ok(None);
             };
-            let mut take = |atom: usize| {
+            let take = |atom: usize| {
                 if let Some(slot @ None) = decided.get_mut(atom) {
                     *slot = id;
                     left -= 1;
                 }
             };
-            match allowed {
-                None => {
-                    work += atoms;
-                    (0..atoms).for_each(&mut take);
-                }
-                Some(set) => {
-                    work += set.count() + 1;
-                    set.for_each(take);
-                }
-            }
+            each_allowed(allowed, atoms, &mut work, take);
             // Every atom has its rule: the rules after are never reached.
             if left == 0 {
                 break;
@@ -487,7 +486,7 @@ impl<'p> Builder<'p> {
                 None => u64::MAX,
             };
             let id = self.rule_id(index);
-            let mut fill = |row: usize| {
+            let fill = |row: usize| {
                 let Some(left) = undecided.get_mut(row) else {
                     return;
                 };
@@ -506,16 +505,7 @@ impl<'p> Builder<'p> {
                     newly &= newly - 1;
                 }
             };
-            match on_first {
-                None => {
-                    work += rows;
-                    (0..rows).for_each(&mut fill);
-                }
-                Some(set) => {
-                    work += set.count() + 1;
-                    set.for_each(fill);
-                }
-            }
+            each_allowed(on_first, rows, &mut work, fill);
             if open_rows == 0 {
                 break;
             }

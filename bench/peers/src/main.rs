@@ -6,6 +6,8 @@
 //! `cargo run --release --manifest-path bench/peers/Cargo.toml [-- [--quick] [--only pack|scale]]`.
 
 mod cedar;
+#[path = "../../../benches/common/floor.rs"]
+mod floor;
 mod rego;
 mod rust_match;
 mod timing;
