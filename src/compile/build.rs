@@ -191,6 +191,11 @@ impl<'p> Builder<'p> {
             .unwrap_or_default()
     }
 
+    /// How many atoms `fact` has.
+    fn atom_count(&self, fact: FactId) -> usize {
+        self.policy.fact(fact).map_or(0, |f| f.atom_count()) as usize
+    }
+
     fn rule_id(&self, index: u32) -> Option<RuleId> {
         self.rules.get(index as usize).map(|r| r.id)
     }
@@ -269,7 +274,7 @@ impl<'p> Builder<'p> {
         depth: usize,
         scratch: &mut Scratch,
     ) -> Option<NodeId> {
-        let atoms = self.policy.fact(fact).map_or(0, |f| f.atom_count()) as usize;
+        let atoms = self.atom_count(fact);
         let Scratch {
             lists,
             ended,
@@ -357,10 +362,7 @@ impl<'p> Builder<'p> {
                     }
                     Some(_) => {}
                     None => {
-                        let atoms =
-                            self.policy
-                                .fact(condition.fact)
-                                .map_or(0, |f| f.atom_count()) as usize;
+                        let atoms = self.atom_count(condition.fact);
                         decided.resize(atoms, None);
                         left = atoms;
                         only = Some((condition.fact, atoms));
@@ -416,7 +418,7 @@ impl<'p> Builder<'p> {
         list: &[u32],
         tested: &[u64],
     ) -> Result<Option<NodeId>, ()> {
-        let rows = self.policy.fact(first).map_or(0, |f| f.atom_count()) as usize;
+        let rows = self.atom_count(first);
         let mut undecided = std::mem::take(&mut self.undecided);
         undecided.clear();
         undecided.resize(rows, u64::MAX);
@@ -466,10 +468,7 @@ impl<'p> Builder<'p> {
                     }
                     Some(_) => {}
                     None => {
-                        let atoms =
-                            self.policy
-                                .fact(condition.fact)
-                                .map_or(0, |f| f.atom_count()) as usize;
+                        let atoms = self.atom_count(condition.fact);
                         if atoms > 64 {
                             return Ok(None);
                         }
