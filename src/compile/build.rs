@@ -9,6 +9,10 @@
 //! atoms it allows, skipping lists that already ended. And the last test on
 //! a path (every rule left holds or fails on one fact) is built directly,
 //! without lists or memo: most nodes of a large diagram are such tests.
+//!
+//! A large root is split in two halves built on two threads, each by a
+//! builder of its own, whose nodes are then interned into one diagram: the
+//! same diagram, node for node, as one builder makes.
 
 use std::hash::BuildHasher;
 
@@ -18,11 +22,22 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use super::{Node, NodeId};
 use crate::check::{AtomSet, CheckedPolicy, FactId, RuleId};
 
+/// Root lists of at least this many rules have their subtrees built on
+/// two threads (see [`Builder::split_in_two`]); smaller ones take less
+/// time than starting the threads.
+pub(super) const PARALLEL_FROM: usize = 500;
+
 /// The nodes and root of the diagram, or `None` when it would take more
 /// than `budget` work. Work counts what costs time and memory: rules looked
 /// at and put into lists, cells filled, memo keys and node edges stored.
-pub(super) fn build(policy: &CheckedPolicy, budget: usize) -> Option<(Vec<Node>, NodeId)> {
+/// A root list of at least `parallel_from` rules is split over two threads.
+pub(super) fn build_with(
+    policy: &CheckedPolicy,
+    budget: usize,
+    parallel_from: usize,
+) -> Option<(Vec<Node>, NodeId)> {
     let mut builder = Builder::new(policy, budget);
+    builder.parallel_from = parallel_from;
     // Rules are considered up to the first that always holds.
     let mut all = Vec::new();
     for (i, rule) in builder.rules.iter().enumerate() {
@@ -130,6 +145,17 @@ struct Builder<'p> {
     words: usize,
     work: usize,
     budget: usize,
+    /// Lists of at least this many rules at the root split over two
+    /// threads; `usize::MAX` in the builders of the halves.
+    parallel_from: usize,
+}
+
+/// Whether the list of `atom` is the one of the atom before it: neighbouring
+/// atoms often share a list (values no rule names), and so a child.
+fn same_as_previous(lists: &[Vec<u32>], atom: usize) -> bool {
+    atom.checked_sub(1)
+        .and_then(|p| lists.get(p))
+        .is_some_and(|p| Some(p) == lists.get(atom))
 }
 
 fn is_set(bits: &[u64], fact: FactId) -> bool {
@@ -180,6 +206,7 @@ impl<'p> Builder<'p> {
             words: policy.facts.len().div_ceil(64).max(1),
             work: 0,
             budget,
+            parallel_from: usize::MAX,
         }
     }
 
@@ -256,7 +283,11 @@ impl<'p> Builder<'p> {
             .get_mut(depth)
             .map(std::mem::take)
             .unwrap_or_default();
-        let id = self.split(fact, list, tested, depth, &mut scratch);
+        let id = if depth == 0 && list.len() >= self.parallel_from {
+            self.split_in_two(fact, list, tested, &mut scratch)
+        } else {
+            self.split(fact, list, tested, depth, &mut scratch)
+        };
         if let Some(slot) = self.pools.get_mut(depth) {
             *slot = scratch;
         }
@@ -274,6 +305,127 @@ impl<'p> Builder<'p> {
         depth: usize,
         scratch: &mut Scratch,
     ) -> Option<NodeId> {
+        let atoms = self.distribute(fact, list, tested, scratch)?;
+        let Scratch { lists, below, .. } = scratch;
+        let mut edges: Vec<NodeId> = Vec::with_capacity(atoms);
+        for (atom, l) in lists.iter().take(atoms).enumerate() {
+            let child = match edges.last() {
+                Some(previous) if same_as_previous(lists, atom) => *previous,
+                _ => self.solve(l, below, depth + 1)?,
+            };
+            edges.push(child);
+        }
+        Some(self.test(fact, &edges))
+    }
+
+    /// [`split`](Self::split) at the root of a large list, its children
+    /// solved in two halves at once, each by a builder of its own, whose
+    /// nodes are then interned here. A half knows nothing of the other's
+    /// memo, so a subproblem both meet is solved twice; the nodes, interned
+    /// by content, come out the same as one builder's. The halves are
+    /// fixed (not by the number of threads), so the work counted, and with
+    /// it whether the budget suffices, does not depend on the machine.
+    fn split_in_two(
+        &mut self,
+        fact: FactId,
+        list: &[u32],
+        tested: &[u64],
+        scratch: &mut Scratch,
+    ) -> Option<NodeId> {
+        let atoms = self.distribute(fact, list, tested, scratch)?;
+        let Scratch { lists, below, .. } = scratch;
+        // The distinct children, dealt to the halves longest list first,
+        // each to the half with the shorter lists so far.
+        let mut children: Vec<usize> = (0..atoms)
+            .filter(|atom| !same_as_previous(lists, *atom))
+            .collect();
+        children.sort_by_key(|atom| std::cmp::Reverse(lists.get(*atom).map_or(0, Vec::len)));
+        let mut halves: [(Vec<usize>, usize); 2] = Default::default();
+        for atom in children {
+            let length = lists.get(atom).map_or(0, Vec::len);
+            let [first, second] = &mut halves;
+            let half = if first.1 <= second.1 { first } else { second };
+            half.0.push(atom);
+            half.1 += length;
+        }
+        let budget = self.budget.saturating_sub(self.work);
+        let (policy, lists, below) = (self.policy, &*lists, &*below);
+        let solve_half = |atoms: &[usize]| {
+            let mut half = Builder::new(policy, budget);
+            let roots: Option<Vec<NodeId>> = atoms
+                .iter()
+                .map(|atom| half.solve(lists.get(*atom)?, below, 1))
+                .collect();
+            roots.map(|roots| (half, roots))
+        };
+        let [(first, _), (second, _)] = &halves;
+        let (first_half, second_half) = rayon::join(|| solve_half(first), || solve_half(second));
+        // Both halves' nodes interned here, in a fixed order.
+        let mut child: Vec<Option<NodeId>> = vec![None; atoms];
+        for (half, atoms) in [(first_half?, first), (second_half?, second)] {
+            let (builder, roots) = half;
+            self.work += builder.work;
+            if self.work > self.budget {
+                return None;
+            }
+            let ids = self.adopt(builder)?;
+            for (atom, root) in atoms.iter().zip(roots) {
+                if let Some(slot) = child.get_mut(*atom) {
+                    *slot = ids.get(root.0 as usize).copied();
+                }
+            }
+        }
+        let mut edges: Vec<NodeId> = Vec::with_capacity(atoms);
+        for (atom, id) in child.iter().enumerate() {
+            let id = match (id, edges.last()) {
+                (Some(id), _) => *id,
+                (None, Some(previous)) if same_as_previous(lists, atom) => *previous,
+                _ => return None,
+            };
+            edges.push(id);
+        }
+        Some(self.test(fact, &edges))
+    }
+
+    /// Takes another builder's nodes (children before parents, as builders
+    /// store them), storing each one not here yet; their ids here, by their
+    /// ids there. When this builder has no node yet, it takes the other's
+    /// nodes and their interning as they are.
+    fn adopt(&mut self, other: Builder<'_>) -> Option<Vec<NodeId>> {
+        if self.nodes.is_empty() {
+            let ids = (0..other.nodes.len() as u32).map(NodeId).collect();
+            self.nodes = other.nodes;
+            self.interned = other.interned;
+            self.leaves = other.leaves;
+            return Some(ids);
+        }
+        let mut ids: Vec<NodeId> = Vec::with_capacity(other.nodes.len());
+        for node in other.nodes {
+            let id = match node {
+                Node::Leaf(rule) => self.leaf(rule),
+                Node::Test { fact, mut edges } => {
+                    for edge in edges.iter_mut() {
+                        *edge = *ids.get(edge.0 as usize)?;
+                    }
+                    self.test_boxed(fact, edges)
+                }
+            };
+            ids.push(id);
+        }
+        Some(ids)
+    }
+
+    /// Puts each rule of `list` into the list of every atom of `fact` it
+    /// allows, in one pass, a list ending at its first rule that holds;
+    /// the lists and the facts tested below are left in `scratch`. The
+    /// number of atoms, or `None` past the budget.
+    fn distribute(
+        &mut self,
+        fact: FactId,
+        list: &[u32],
+        tested: &[u64],
+        scratch: &mut Scratch,
+    ) -> Option<usize> {
         let atoms = self.atom_count(fact);
         let Scratch {
             lists,
@@ -288,8 +440,6 @@ impl<'p> Builder<'p> {
         lists.iter_mut().for_each(Vec::clear);
         ended.clear();
         ended.resize(atoms, false);
-        // One pass puts each rule into the list of every atom it allows;
-        // a list ends at its first rule that holds.
         let mut open = atoms;
         let mut work = self.work;
         for &index in list {
@@ -319,20 +469,7 @@ impl<'p> Builder<'p> {
             }
         }
         self.work = work;
-        let mut edges: Vec<NodeId> = Vec::with_capacity(atoms);
-        for (atom, l) in lists.iter().take(atoms).enumerate() {
-            // Neighbouring atoms often share a list (values no rule names).
-            let same = atom
-                .checked_sub(1)
-                .and_then(|p| lists.get(p))
-                .is_some_and(|p| p == l);
-            let child = match edges.last() {
-                Some(previous) if same => *previous,
-                _ => self.solve(l, below, depth + 1)?,
-            };
-            edges.push(child);
-        }
-        Some(self.test(fact, &edges))
+        Some(atoms)
     }
 
     /// The last test on a path: when the rules of `list` that can be
@@ -575,15 +712,8 @@ impl<'p> Builder<'p> {
             }
         }
         let hash = FxBuildHasher.hash_one((fact, edges));
-        let nodes = &self.nodes;
-        let found = self.interned.find(hash, |(_, id)| {
-            matches!(
-                nodes.get(id.0 as usize),
-                Some(Node::Test { fact: f, edges: e }) if *f == fact && **e == *edges
-            )
-        });
-        match found {
-            Some((_, id)) => *id,
+        match self.find(hash, fact, edges) {
+            Some(id) => id,
             None => self.store(
                 hash,
                 Node::Test {
@@ -592,6 +722,33 @@ impl<'p> Builder<'p> {
                 },
             ),
         }
+    }
+
+    /// [`test`](Self::test) with edges already boxed, stored as they are.
+    fn test_boxed(&mut self, fact: FactId, edges: Box<[NodeId]>) -> NodeId {
+        if let Some(&only) = edges.first() {
+            if edges.iter().all(|e| *e == only) {
+                return only;
+            }
+        }
+        let hash = FxBuildHasher.hash_one((fact, &*edges));
+        match self.find(hash, fact, &edges) {
+            Some(id) => id,
+            None => self.store(hash, Node::Test { fact, edges }),
+        }
+    }
+
+    /// The stored test of `fact` with these edges, if there is one.
+    fn find(&self, hash: u64, fact: FactId, edges: &[NodeId]) -> Option<NodeId> {
+        let nodes = &self.nodes;
+        self.interned
+            .find(hash, |(_, id)| {
+                matches!(
+                    nodes.get(id.0 as usize),
+                    Some(Node::Test { fact: f, edges: e }) if *f == fact && **e == *edges
+                )
+            })
+            .map(|(_, id)| *id)
     }
 
     /// The leaf of `rule` (`None`: no rule applies), stored once.

@@ -11,7 +11,7 @@ use crate::check::{CheckedPolicy, RuleId};
 pub const LEAF: u32 = 1 << 31;
 
 /// The tree as one array (see the module documentation).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Code {
     pub words: Vec<u32>,
     /// Where the walk starts: a test's offset, or a leaf.

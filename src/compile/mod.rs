@@ -89,6 +89,9 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
     }
 }
 
+/// Trees of at least this many nodes are laid out and analysed at once.
+const PARALLEL_FINISH_FROM: usize = 20_000;
+
 /// Compiles a checked policy within the default tree budget
 /// ([`Limits::TREE_BUDGET`](crate::Limits::TREE_BUDGET)); the warnings are
 /// rules that never decide or are redundant.
@@ -100,7 +103,25 @@ pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
 /// [`Limits::tree_budget`](crate::Limits::tree_budget)): past it, the
 /// policy is evaluated by rule scan, with the note `verdict::no_tree`.
 pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree, Vec<CheckError>) {
-    let Some((nodes, root)) = build::build(policy, tree_budget) else {
+    compile_split_from(policy, tree_budget, build::PARALLEL_FROM)
+}
+
+/// [`compile`], with the root always split in two halves built on their
+/// own, as the roots of large policies are: tests check that it builds the
+/// tree one builder does.
+#[doc(hidden)]
+pub fn compile_split_at_root(policy: &CheckedPolicy) -> DecisionTree {
+    compile_split_from(policy, crate::Limits::TREE_BUDGET, 0).0
+}
+
+/// [`compile_with`], splitting roots of at least `parallel_from` rules
+/// in two halves (see `build::build_with`).
+fn compile_split_from(
+    policy: &CheckedPolicy,
+    tree_budget: usize,
+    parallel_from: usize,
+) -> (DecisionTree, Vec<CheckError>) {
+    let Some((nodes, root)) = build::build_with(policy, tree_budget, parallel_from) else {
         let tree = compile_without_tree(policy);
         let note = CheckError::NoTree {
             name: policy.name.clone(),
@@ -109,15 +130,24 @@ pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree
         };
         return (tree, vec![note]);
     };
-    let tree = DecisionTree {
+    let mut tree = DecisionTree {
         policy: policy.clone(),
-        code: code::Code::new(&nodes, root),
+        code: None,
         reasons: code::reasons(policy),
         access: code::Access::new(policy),
         nodes,
         root,
         scan: None,
     };
-    let warnings = analysis::rules_that_never_matter(&tree);
+    // The layout and the analysis read the tree and not each other: for a
+    // large tree, on two threads.
+    let layout = || code::Code::new(&tree.nodes, tree.root);
+    let analyse = || analysis::rules_that_never_matter(&tree);
+    let (code, warnings) = if tree.nodes.len() >= PARALLEL_FINISH_FROM {
+        rayon::join(layout, analyse)
+    } else {
+        (layout(), analyse())
+    };
+    tree.code = code;
     (tree, warnings)
 }
