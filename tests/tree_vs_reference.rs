@@ -345,6 +345,19 @@ proptest! {
             if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
                 eprintln!("STAT {}", match &got { Ok(Some(_)) => "rule", Ok(None) => "none", Err(_) => "error" });
             }
+            // The fast path of `PolicySet::decide` (the laid-out tree over
+            // the JSON object, or the scan) and of `decide_json` (values
+            // picked from the text) agree too, rule for rule.
+            let location = |rule: &Option<RuleId>| {
+                rule.and_then(|r| tree.policy.rule(r)).map(|r| r.location.clone())
+            };
+            let decided = set.decide(&input).map(|d| d[0].rule.map(String::from)).map_err(|_| ());
+            prop_assert_eq!(&decided, &expected.as_ref().map(location).map_err(|_| ()), "decide, policy:\n{}\nfacts: {}", text, input);
+            let from_text = set
+                .decide_json("facts.json", &input.to_string())
+                .map(|d| d[0].rule.map(String::from))
+                .map_err(|_| ());
+            prop_assert_eq!(&from_text, &decided, "decide_json, policy:\n{}\nfacts: {}", text, input);
             prop_assert_eq!(got, expected, "policy:\n{}\nfacts: {}", text, input);
         }
     }
