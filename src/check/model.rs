@@ -365,11 +365,21 @@ impl FactType {
 }
 
 /// The values of an enum fact (or the literals of a string fact) by hash:
-/// open addressing over a table at least twice their number, each slot the
-/// value's atom plus one (zero: empty).
+/// open addressing over a table at least twice their number. Each slot
+/// holds its value's [`Fingerprint`], which is the whole value when it has
+/// at most 16 bytes (as a fact's values usually do), so that a lookup
+/// compares two words and follows no pointer.
 #[derive(Clone, Debug, Default)]
 pub struct ValueIndex {
-    slots: Vec<u32>,
+    slots: Vec<Slot>,
+}
+
+/// A slot of a [`ValueIndex`]: a value's fingerprint and its atom plus one
+/// (zero: empty).
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    print: Fingerprint,
+    atom: u32,
 }
 
 impl ValueIndex {
@@ -380,17 +390,21 @@ impl ValueIndex {
             FactType::Bool | FactType::Number(_) => return ValueIndex::default(),
         };
         let size = (values.len() * 2).next_power_of_two().max(4);
-        let mut slots = vec![0u32; size];
+        let mut slots = vec![Slot::default(); size];
         for (atom, value) in values.iter().enumerate() {
-            let mut at = (quick_hash(value.as_bytes()) as usize) & (size - 1);
+            let print = Fingerprint::of(value.as_bytes());
+            let mut at = print.hash() & (size - 1);
             // INVARIANT: the table has more slots than values, so a free
             // slot is found; a repeated value keeps its first atom.
             while let Some(slot) = slots.get_mut(at) {
-                if *slot == 0 {
-                    *slot = atom as u32 + 1;
+                if slot.atom == 0 {
+                    *slot = Slot {
+                        print,
+                        atom: atom as u32 + 1,
+                    };
                     break;
                 }
-                if values.get(*slot as usize - 1) == Some(value) {
+                if values.get(slot.atom as usize - 1) == Some(value) {
                     break;
                 }
                 at = (at + 1) & (size - 1);
@@ -406,13 +420,14 @@ impl ValueIndex {
         if size == 0 {
             return values.iter().position(|v| v == s).map(|i| i as Atom);
         }
-        let mut at = (quick_hash(s.as_bytes()) as usize) & (size - 1);
+        let print = Fingerprint::of(s.as_bytes());
+        let mut at = print.hash() & (size - 1);
         loop {
-            let slot = *self.slots.get(at)?;
-            let atom = slot.checked_sub(1)?;
-            if values
-                .get(atom as usize)
-                .is_some_and(|v| same_bytes(v.as_bytes(), s.as_bytes()))
+            let slot = self.slots.get(at)?;
+            let atom = slot.atom.checked_sub(1)?;
+            if slot.print == print
+                && (s.len() <= Fingerprint::WHOLE
+                    || values.get(atom as usize).is_some_and(|v| v == s))
             {
                 return Some(atom);
             }
@@ -448,38 +463,62 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// A hash of a string from its length and its first and last eight bytes
-/// (overlapping for short strings): cheap, and enough to spread a fact's
-/// values, since the table resolves collisions.
-fn quick_hash(bytes: &[u8]) -> u64 {
-    let n = bytes.len();
-    let read8 = |at: usize| {
-        bytes
-            .get(at..at + 8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map_or(0, u64::from_le_bytes)
-    };
-    let read4 = |at: usize| {
-        bytes
-            .get(at..at + 4)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
-    };
-    let (head, tail) = if n >= 8 {
-        (read8(0), read8(n - 8))
-    } else if n >= 4 {
-        (read4(0), read4(n - 4))
-    } else {
-        let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
-        (
-            byte(0) | byte(n / 2) << 8 | byte(n.saturating_sub(1)) << 16,
-            0,
-        )
-    };
-    let mixed = head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ tail.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
-        ^ n as u64;
-    mixed.wrapping_mul(0x1656_67B1_9E37_79F9) >> 32
+/// A string's length with its first and last eight bytes (overlapping for
+/// short strings, all of them for up to [`WHOLE`](Self::WHOLE) bytes):
+/// equal fingerprints of strings that short mean equal strings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Fingerprint {
+    head: u64,
+    tail: u64,
+    len: usize,
+}
+
+impl Fingerprint {
+    /// Strings up to this long are wholly in their fingerprint.
+    const WHOLE: usize = 16;
+
+    #[inline]
+    fn of(bytes: &[u8]) -> Fingerprint {
+        let n = bytes.len();
+        let read8 = |at: usize| {
+            bytes
+                .get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, u64::from_le_bytes)
+        };
+        let read4 = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+        };
+        let (head, tail) = if n >= 8 {
+            (read8(0), read8(n - 8))
+        } else if n >= 4 {
+            (read4(0) | read4(n - 4) << 32, 0)
+        } else {
+            // Up to three bytes: the first, the middle and the last are all.
+            let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
+            (
+                byte(0) | byte(n / 2) << 8 | byte(n.saturating_sub(1)) << 16,
+                0,
+            )
+        };
+        Fingerprint { head, tail, len: n }
+    }
+
+    /// A hash, enough to spread a fact's values (the table resolves
+    /// collisions).
+    #[inline]
+    fn hash(&self) -> usize {
+        let mixed = self.head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ self
+                .tail
+                .rotate_left(29)
+                .wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+            ^ self.len as u64;
+        (mixed.wrapping_mul(0x1656_67B1_9E37_79F9) >> 32) as usize
+    }
 }
 
 /// Puts `value` at `path` inside `root`, creating objects on the way.
