@@ -19,8 +19,10 @@ use crate::{DecisionRef, PolicySet};
 /// go, split at its last line end.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// How many lines one task decides: enough to outweigh scheduling.
-const LINES_PER_TASK: usize = 256;
+/// How many lines one task decides: enough to outweigh scheduling, and
+/// few enough that the cores finish a block at about the same moment (a
+/// block's output waits for its last task).
+const LINES_PER_TASK: usize = 64;
 
 /// What a batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
