@@ -159,6 +159,7 @@ impl Fact {
     }
 
     /// The atom a JSON value falls in; `Err` says why the value does not fit.
+    #[inline]
     pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
         match value {
             Value::String(s) => self.classify_str(s),
@@ -167,6 +168,7 @@ impl Fact {
     }
 
     /// [`classify`](Self::classify) for a string.
+    #[inline]
     pub fn classify_str(&self, s: &str) -> Result<Atom, Misfit> {
         match &self.ty {
             FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
@@ -414,7 +416,7 @@ impl ValueIndex {
     }
 
     /// The atom of `s` among `values` (those the index was built from).
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, values: &[String], s: &str) -> Option<Atom> {
         let size = self.slots.len();
         if size == 0 {

@@ -556,8 +556,14 @@ fn read<S: FactSource + ?Sized>(policy: &CheckedPolicy, id: FactId, facts: &S, k
 /// which calls `memcmp` for every key it passes.
 #[inline(always)]
 fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> Option<&'v Value> {
-    // The key is usually at its hint (see `Access`): one comparison.
-    if let Some((k, v)) = map.iter().nth(hint) {
+    // The key is usually at its hint (see `Access`): one comparison. The
+    // first and the last entries are reached without stepping through.
+    let at_hint = match hint {
+        0 => map.iter().next(),
+        _ if hint + 1 == map.len() => map.iter().next_back(),
+        _ => map.iter().nth(hint),
+    };
+    if let Some((k, v)) = at_hint {
         if crate::check::same_bytes(k.as_bytes(), key.as_bytes()) {
             return Some(v);
         }
