@@ -706,15 +706,9 @@ impl<'p> Builder<'p> {
 
     /// The test of `fact` with these edges, or their one node if all agree.
     fn test(&mut self, fact: FactId, edges: &[NodeId]) -> NodeId {
-        if let Some(&only) = edges.first() {
-            if edges.iter().all(|e| *e == only) {
-                return only;
-            }
-        }
-        let hash = FxBuildHasher.hash_one((fact, edges));
-        match self.find(hash, fact, edges) {
-            Some(id) => id,
-            None => self.store(
+        match self.existing(fact, edges) {
+            Ok(id) => id,
+            Err(hash) => self.store(
                 hash,
                 Node::Test {
                     fact,
@@ -726,20 +720,22 @@ impl<'p> Builder<'p> {
 
     /// [`test`](Self::test) with edges already boxed, stored as they are.
     fn test_boxed(&mut self, fact: FactId, edges: Box<[NodeId]>) -> NodeId {
-        if let Some(&only) = edges.first() {
-            if edges.iter().all(|e| *e == only) {
-                return only;
-            }
-        }
-        let hash = FxBuildHasher.hash_one((fact, &*edges));
-        match self.find(hash, fact, &edges) {
-            Some(id) => id,
-            None => self.store(hash, Node::Test { fact, edges }),
+        match self.existing(fact, &edges) {
+            Ok(id) => id,
+            Err(hash) => self.store(hash, Node::Test { fact, edges }),
         }
     }
 
-    /// The stored test of `fact` with these edges, if there is one.
-    fn find(&self, hash: u64, fact: FactId, edges: &[NodeId]) -> Option<NodeId> {
+    /// The node that a test of `fact` with these edges is already: their
+    /// one node if all agree, or the stored equal test. Otherwise the hash
+    /// to store the new test under.
+    fn existing(&self, fact: FactId, edges: &[NodeId]) -> Result<NodeId, u64> {
+        if let Some(&only) = edges.first() {
+            if edges.iter().all(|e| *e == only) {
+                return Ok(only);
+            }
+        }
+        let hash = FxBuildHasher.hash_one((fact, edges));
         let nodes = &self.nodes;
         self.interned
             .find(hash, |(_, id)| {
@@ -749,6 +745,7 @@ impl<'p> Builder<'p> {
                 )
             })
             .map(|(_, id)| *id)
+            .ok_or(hash)
     }
 
     /// The leaf of `rule` (`None`: no rule applies), stored once.
