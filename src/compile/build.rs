@@ -368,7 +368,11 @@ impl<'p> Builder<'p> {
             if self.work > self.budget {
                 return None;
             }
+            // Interning counts as work too.
             let ids = self.adopt(builder)?;
+            if self.work > self.budget {
+                return None;
+            }
             for (atom, root) in atoms.iter().zip(roots) {
                 if let Some(slot) = child.get_mut(*atom) {
                     *slot = ids.get(root.0 as usize).copied();
