@@ -13,6 +13,8 @@ use miette::Diagnostic;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::check::RuleId;
+use crate::compile::DecisionTree;
 use crate::{DecisionRef, PolicySet};
 
 /// About how many bytes of input are decided together: a block read in one
@@ -91,6 +93,20 @@ struct Decided<'a> {
     errors: u64,
 }
 
+impl<'a> Decided<'a> {
+    /// Counts one `kind` of decision.
+    fn count(&mut self, kind: &'a str) {
+        match self.decisions.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => self.decisions.push((kind, 1)),
+        }
+    }
+}
+
+/// Sets of up to this many policies have a line's decisions copied from
+/// [`Fragments`]; larger ones are serialized each time.
+const FAST_POLICIES: usize = 16;
+
 /// Decides every line of `input`, writing one JSON object per line to
 /// `output`. `progress` is told how many bytes have been read so far.
 ///
@@ -108,6 +124,8 @@ pub fn run(
     let mut summary = Summary::default();
     // A line longer than a facts document may be is not kept whole.
     let max_line = set.limits().max_facts_bytes;
+    let fragments = Fragments::new(set);
+    let fragments = &fragments;
     std::thread::scope(|scope| {
         let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
         let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
@@ -135,7 +153,7 @@ pub fn run(
                 .enumerate()
                 .map(|(task, lines)| {
                     let first = chunk.first + (task * LINES_PER_TASK) as u64;
-                    decide_lines(set, &chunk.bytes, lines, first)
+                    decide_lines(set, fragments, &chunk.bytes, lines, first)
                 })
                 .collect();
             summary.lines += chunk.lines.len() as u64;
@@ -210,9 +228,15 @@ impl Blocks {
                 self.done = true;
                 break;
             }
-            let taken = buffer.len();
             let mut rest = buffer;
-            while !rest.is_empty() {
+            // A reader that holds much more than a block (a slice in
+            // memory) is taken a block at a time: the block ends at the
+            // first line end past its size.
+            while !rest.is_empty()
+                && (line_start < bytes.len()
+                    || self.skipping.is_some()
+                    || (bytes.len() < CHUNK_BYTES && lines.len() * 64 < CHUNK_BYTES))
+            {
                 let end = memchr::memchr(b'\n', rest);
                 let piece = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
                 match &mut self.skipping {
@@ -225,6 +249,8 @@ impl Blocks {
                     None => bytes.extend_from_slice(piece),
                 }
                 let Some(end) = end else {
+                    // The piece, kept or counted, is consumed.
+                    rest = &[];
                     break;
                 };
                 lines.push(match self.skipping.take() {
@@ -234,6 +260,7 @@ impl Blocks {
                 line_start = bytes.len();
                 rest = rest.get(end + 1..).unwrap_or_default();
             }
+            let taken = buffer.len() - rest.len();
             input.consume(taken);
             self.read += taken as u64;
             if bytes.len() >= CHUNK_BYTES || lines.len() * 64 >= CHUNK_BYTES {
@@ -266,7 +293,13 @@ impl Blocks {
 }
 
 /// Decides `lines` of a chunk, numbered from `first`.
-fn decide_lines<'a>(set: &'a PolicySet, bytes: &[u8], lines: &[Line], first: u64) -> Decided<'a> {
+fn decide_lines<'a>(
+    set: &'a PolicySet,
+    fragments: &Fragments,
+    bytes: &[u8],
+    lines: &[Line],
+    first: u64,
+) -> Decided<'a> {
     let mut decided = Decided {
         output: Vec::with_capacity(lines.len() * 256),
         ..Decided::default()
@@ -279,7 +312,7 @@ fn decide_lines<'a>(set: &'a PolicySet, bytes: &[u8], lines: &[Line], first: u64
                 if let Some(without_cr) = raw.strip_suffix(b"\r") {
                     raw = without_cr;
                 }
-                decide_line(set, number, raw, &mut decided);
+                decide_line(set, fragments, number, raw, &mut decided);
             }
             Line::TooLong(length) => {
                 let message = format!(
@@ -337,8 +370,53 @@ fn error(code: &str, message: String) -> LineError {
     }
 }
 
+/// Each policy's decisions as JSON, each written once and then copied:
+/// most of a batch's output is the same few decisions over and over, and
+/// writing a reason out escapes it byte by byte. By policy, then by rule
+/// index plus one (zero: the policy's `otherwise`).
+struct Fragments(Vec<Vec<std::sync::OnceLock<Box<[u8]>>>>);
+
+impl Fragments {
+    fn new(set: &PolicySet) -> Fragments {
+        Fragments(
+            set.trees()
+                .iter()
+                .map(|tree| {
+                    let slots = tree.policy.rules.len() + 1;
+                    std::iter::repeat_with(std::sync::OnceLock::new)
+                        .take(slots)
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The JSON of `rule`'s decision (`None`: the `otherwise`) in the
+    /// policy at `index` of the set.
+    fn get(&self, index: usize, tree: &DecisionTree, rule: Option<RuleId>) -> &[u8] {
+        let slot = rule.map_or(0, |r| r.0 as usize + 1);
+        let write = || {
+            // Writing to a Vec fails only if serializing does, and a
+            // decision is strings.
+            serde_json::to_vec(&crate::decision_ref(tree, rule))
+                .unwrap_or_default()
+                .into_boxed_slice()
+        };
+        match self.0.get(index).and_then(|slots| slots.get(slot)) {
+            Some(cell) => cell.get_or_init(write),
+            None => &[],
+        }
+    }
+}
+
 /// Decides one line, writing its output line.
-fn decide_line<'a>(set: &'a PolicySet, number: u64, raw: &[u8], decided: &mut Decided<'a>) {
+fn decide_line<'a>(
+    set: &'a PolicySet,
+    fragments: &Fragments,
+    number: u64,
+    raw: &[u8],
+    decided: &mut Decided<'a>,
+) {
     let text = match std::str::from_utf8(raw) {
         Ok(text) => text,
         Err(e) => {
@@ -361,6 +439,34 @@ fn decide_line<'a>(set: &'a PolicySet, number: u64, raw: &[u8], decided: &mut De
             decided,
         );
     }
+    // The usual way: the values picked from the text, the decisions copied
+    // from their fragments. The output is what serializing `Output` below
+    // writes, byte for byte.
+    let policies = set.trees().len();
+    if policies <= FAST_POLICIES {
+        let start = decided.output.len();
+        let output = &mut decided.output;
+        let mut kinds: [&'a str; FAST_POLICIES] = [""; FAST_POLICIES];
+        let _ = write!(output, "{{\"line\":{number},\"decisions\":[");
+        let picked = set.decide_picked_each(text, |index, tree, rule| {
+            if index > 0 {
+                output.push(b',');
+            }
+            output.extend_from_slice(fragments.get(index, tree, rule));
+            if let Some(kind) = kinds.get_mut(index) {
+                *kind = crate::decision_ref(tree, rule).decision;
+            }
+        });
+        if picked.is_some() {
+            output.extend_from_slice(b"]}\n");
+            for kind in kinds.iter().take(policies) {
+                decided.count(kind);
+            }
+            return;
+        }
+        // Not decided that way: the path that also says why.
+        output.truncate(start);
+    }
     match set.decide_json("line", text) {
         Ok(decisions) => {
             #[derive(serde::Serialize)]
@@ -377,14 +483,7 @@ fn decide_line<'a>(set: &'a PolicySet, number: u64, raw: &[u8], decided: &mut De
             );
             decided.output.push(b'\n');
             for decision in decisions.iter() {
-                match decided
-                    .decisions
-                    .iter_mut()
-                    .find(|(kind, _)| *kind == decision.decision)
-                {
-                    Some((_, n)) => *n += 1,
-                    None => decided.decisions.push((decision.decision, 1)),
-                }
+                decided.count(decision.decision);
             }
         }
         Err(_) => failed_line(set, number, text, decided),

@@ -370,17 +370,31 @@ impl PolicySet {
     /// parsing; `None` when anything is amiss (the caller then takes the
     /// path that reports it).
     fn decide_picked(&self, text: &str) -> Option<Decisions<'_>> {
+        let mut decisions = Decisions::with_capacity(self.trees.len());
+        self.decide_picked_each(text, |_, tree, rule| {
+            decisions.push(decision_ref(tree, rule))
+        })?;
+        Some(decisions)
+    }
+
+    /// [`decide_picked`](Self::decide_picked), telling `each` every
+    /// policy's index, tree and rule (`None`: its `otherwise`) in turn;
+    /// `None` when anything is amiss, possibly after some calls.
+    pub(crate) fn decide_picked_each<'s>(
+        &'s self,
+        text: &str,
+        mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
+    ) -> Option<()> {
         let within_limits = text.len() <= self.limits.max_facts_bytes
             && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
                 || limits::too_deep_json(text, self.limits.facts_depth()).is_none());
         let (table, slots) = self.picker.as_ref().filter(|_| within_limits)?;
         let picked = table.pick(text)?;
-        let mut decisions = Decisions::with_capacity(self.trees.len());
-        for (tree, slot_of) in self.trees.iter().zip(slots) {
+        for (index, (tree, slot_of)) in self.trees.iter().zip(slots).enumerate() {
             let rule = tree.decide_known_picked(&picked, slot_of)?;
-            decisions.push(decision_ref(tree, rule));
+            each(index, tree, rule);
         }
-        Some(decisions)
+        Some(())
     }
 
     /// Decides for facts given as any serializable value (a struct of your
@@ -589,7 +603,7 @@ impl PolicySet {
 
 /// The decision of `rule` (or of none) in `tree`'s policy, borrowed.
 #[inline]
-fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> DecisionRef<'_> {
+pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> DecisionRef<'_> {
     let policy = &tree.policy;
     match rule.and_then(|r| policy.rule(r)) {
         Some(rule) => DecisionRef {

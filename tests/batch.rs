@@ -123,3 +123,44 @@ fn lines_past_the_limit_yield_an_error_object_and_the_batch_goes_on() {
         }
     }
 }
+
+#[test]
+fn long_lines_and_any_read_size_give_the_same_output() {
+    let set = PolicySet::builtin().unwrap();
+    // Lines longer than a block, among short ones, decided whole.
+    let long = format!(
+        r#"{{"partner":{{"role":"reseller"}},"request":{{"action":"invite"}},"padding":"{}"}}"#,
+        "x".repeat(verdict::batch::CHUNK_BYTES + 17)
+    );
+    let mut input = String::new();
+    for i in 0..3000 {
+        input.push_str(&if i % 1000 == 500 {
+            long.clone()
+        } else {
+            line(i)
+        });
+        input.push('\n');
+    }
+    let mut whole = Vec::new();
+    let summary = verdict::batch::run(&set, input.as_bytes(), &mut whole, |_| {}).unwrap();
+    assert_eq!(summary.lines, 3000);
+    // The same input read a few bytes at a time, and through a common buffer.
+    for capacity in [7, 8 * 1024] {
+        let reader = std::io::BufReader::with_capacity(capacity, input.as_bytes());
+        let mut output = Vec::new();
+        verdict::batch::run(&set, reader, &mut output, |_| {}).unwrap();
+        assert!(output == whole, "read {capacity} bytes at a time");
+    }
+    let output = String::from_utf8(whole).unwrap();
+    let lines: Vec<Value> = output
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3000);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line["line"], i as u64 + 1);
+        if i % 1000 == 500 {
+            assert_eq!(line["decisions"][0]["decision"], "deny", "line {}", i + 1);
+        }
+    }
+}
