@@ -13,35 +13,16 @@
 
 use std::time::Instant;
 
+/// The pack's fact values and the seeded generator, shared with the other benches.
+#[path = "common/workloads.rs"]
+#[allow(dead_code)]
+mod workloads;
+
 use verdict::PolicySet;
 
 fn input(lines: usize) -> String {
-    let billing = ["license", "usage"];
-    let channels = [
-        "Direct",
-        "Advisor",
-        "Open",
-        "EA",
-        "CSP",
-        "ThirdParty",
-        "Syndication",
-    ];
-    let roles = ["direct", "indirect_provider", "reseller"];
-    let actions = [
-        "support",
-        "transfer",
-        "migrate",
-        "invite",
-        "own_relationship",
-        "delegated_admin",
-    ];
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut pick = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    use workloads::{ACTIONS, BILLINGS, CHANNELS, ROLES};
+    let mut rng = workloads::Rng(0x2545_F491_4F6C_DD1D);
     let mut text = String::new();
     for i in 0..lines {
         if i % 1000 == 7 {
@@ -50,10 +31,10 @@ fn input(lines: usize) -> String {
         }
         text.push_str(&format!(
             "{{\"subscription\":{{\"billing\":\"{}\",\"channel\":\"{}\"}},\"partner\":{{\"role\":\"{}\"}},\"request\":{{\"action\":\"{}\",\"target\":\"partner\"}}}}\n",
-            billing[pick(2)],
-            channels[pick(7)],
-            roles[pick(3)],
-            actions[pick(6)]
+            BILLINGS[rng.below(BILLINGS.len())],
+            CHANNELS[rng.below(CHANNELS.len())],
+            ROLES[rng.below(ROLES.len())],
+            ACTIONS[rng.below(ACTIONS.len())]
         ));
     }
     text
