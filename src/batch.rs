@@ -66,22 +66,31 @@ impl std::fmt::Display for Summary {
     }
 }
 
-/// A block of input lines.
-struct Chunk {
-    bytes: Vec<u8>,
-    lines: Vec<Line>,
-    /// The number of the first line (1-based).
-    first: u64,
-    /// Input bytes read so far, for progress.
-    read: u64,
+/// What the reader hands on: a block of whole lines, or a line too long
+/// to keep.
+enum Chunk {
+    Lines(Block),
+    /// A line longer than a facts document may be, which was counted
+    /// rather than kept: its number and length.
+    TooLong {
+        number: u64,
+        length: usize,
+        /// Input bytes read so far, for progress.
+        read: u64,
+    },
 }
 
-/// One input line of a chunk.
-enum Line {
-    /// Its bytes in the chunk, without the line ending.
-    Bytes(Range<usize>),
-    /// A line longer than a facts document may be: how long it was.
-    TooLong(usize),
+/// Whole input lines as they were read, cut into tasks.
+struct Block {
+    /// The lines, each ending with a line end but perhaps the input's last.
+    bytes: Vec<u8>,
+    /// Where each task's lines start in `bytes`, and the number of its
+    /// first line; a task runs to the next one's start.
+    tasks: Vec<(usize, u64)>,
+    /// How many lines the block holds.
+    lines: u64,
+    /// Input bytes read so far, for progress.
+    read: u64,
 }
 
 /// What one task decided: output text, and counts for the summary.
@@ -111,9 +120,11 @@ const FAST_POLICIES: usize = 16;
 /// `output`. `progress` is told how many bytes have been read so far.
 ///
 /// Three stages overlap: a thread reads blocks of about [`CHUNK_BYTES`]
-/// and splits them into lines, the calling thread decides each block on
-/// every core (rayon), and a thread writes the results in order. The
-/// channels between them hold two blocks each, which bounds memory.
+/// of whole lines and counts their lines, the calling thread decides each
+/// block on every core (rayon), in tasks that split their own lines, and a
+/// thread writes the results in order. The channels between them hold two
+/// blocks each, which bounds memory; a decided block's buffer goes back to
+/// the reader to be filled again.
 pub fn run(
     set: &PolicySet,
     mut input: impl BufRead + Send,
@@ -128,10 +139,11 @@ pub fn run(
     let fragments = &fragments;
     std::thread::scope(|scope| {
         let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
         let reader = scope.spawn(move || -> std::io::Result<()> {
             let mut blocks = Blocks::new(max_line);
-            while let Some(chunk) = blocks.next(&mut input)? {
+            while let Some(chunk) = blocks.next(&mut input, spare_rx.try_recv().ok())? {
                 if chunks_tx.send(chunk).is_err() {
                     break;
                 }
@@ -147,16 +159,39 @@ pub fn run(
             output.flush()
         });
         for chunk in chunks_rx {
-            let decided: Vec<Decided> = chunk
-                .lines
-                .par_chunks(LINES_PER_TASK)
-                .enumerate()
-                .map(|(task, lines)| {
-                    let first = chunk.first + (task * LINES_PER_TASK) as u64;
-                    decide_lines(set, fragments, &chunk.bytes, lines, first)
-                })
-                .collect();
-            summary.lines += chunk.lines.len() as u64;
+            let (decided, read) = match chunk {
+                Chunk::Lines(block) => {
+                    let bytes = &block.bytes;
+                    let ends = block.tasks.iter().skip(1).map(|(start, _)| *start);
+                    let tasks: Vec<(Range<usize>, u64)> = block
+                        .tasks
+                        .iter()
+                        .zip(ends.chain([bytes.len()]))
+                        .map(|((start, first), end)| (*start..end, *first))
+                        .collect();
+                    let decided: Vec<Decided> = tasks
+                        .par_iter()
+                        .map(|(range, first)| {
+                            let lines = bytes.get(range.clone()).unwrap_or_default();
+                            decide_lines(set, fragments, lines, *first)
+                        })
+                        .collect();
+                    summary.lines += block.lines;
+                    // The reader may have a buffer already; then this one goes.
+                    let _ = spare_tx.try_send(block.bytes);
+                    (decided, block.read)
+                }
+                Chunk::TooLong {
+                    number,
+                    length,
+                    read,
+                } => {
+                    let mut decided = Decided::default();
+                    too_long(set, number, length, &mut decided);
+                    summary.lines += 1;
+                    (vec![decided], read)
+                }
+            };
             let mut parts = Vec::with_capacity(decided.len());
             for task in decided {
                 summary.errors += task.errors;
@@ -173,7 +208,7 @@ pub fn run(
             if out_tx.send(parts).is_err() {
                 break;
             }
-            progress(chunk.read);
+            progress(read);
         }
         drop(out_tx);
         let written = writer
@@ -188,7 +223,7 @@ pub fn run(
     Ok(summary)
 }
 
-/// Splits input into chunks of whole lines.
+/// Cuts input into blocks of whole lines.
 struct Blocks {
     /// The start of a line that the last block ended inside.
     carry: Vec<u8>,
@@ -212,122 +247,173 @@ impl Blocks {
         }
     }
 
-    /// The next chunk: the carried-over start of a line, then about
-    /// [`CHUNK_BYTES`] more, split into lines; `None` at the end.
-    fn next(&mut self, input: &mut impl BufRead) -> std::io::Result<Option<Chunk>> {
+    /// The next chunk: the carried-over start of a line, then whole lines
+    /// up to about [`CHUNK_BYTES`], read into `spare` if there is one; or
+    /// a line too long to keep; `None` at the end.
+    fn next(
+        &mut self,
+        input: &mut impl BufRead,
+        spare: Option<Vec<u8>>,
+    ) -> std::io::Result<Option<Chunk>> {
+        if let Some(length) = self.skipping.take() {
+            return self.skip_line(input, length).map(Some);
+        }
         if self.done {
             return Ok(None);
         }
-        let mut bytes = std::mem::take(&mut self.carry);
-        let mut lines = Vec::new();
-        // Where the line being read started in `bytes`.
+        let mut bytes =
+            spare.unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES + (CHUNK_BYTES >> 4)));
+        bytes.clear();
+        bytes.extend_from_slice(&self.carry);
+        self.carry.clear();
+        // Where the unfinished last line starts (the carry has no line end).
         let mut line_start = 0;
+        loop {
+            if bytes.len() >= CHUNK_BYTES && line_start > 0 {
+                break;
+            }
+            let buffer = input.fill_buf()?;
+            if buffer.is_empty() {
+                self.done = true;
+                break;
+            }
+            let room = CHUNK_BYTES.saturating_sub(bytes.len());
+            let take = if room > 0 {
+                room.min(buffer.len())
+            } else {
+                // A line longer than a block: read on to its end.
+                memchr::memchr(b'\n', buffer).map_or(buffer.len(), |end| end + 1)
+            };
+            // Never more than shows that the unfinished line is too long.
+            let unfinished = bytes.len() - line_start;
+            let take = take.min(self.max_line.saturating_sub(unfinished).saturating_add(1));
+            let at = bytes.len();
+            bytes.extend_from_slice(buffer.get(..take).unwrap_or_default());
+            input.consume(take);
+            self.read += take as u64;
+            if let Some(end) = memchr::memrchr(b'\n', bytes.get(at..).unwrap_or_default()) {
+                line_start = at + end + 1;
+            }
+            if bytes.len() - line_start > self.max_line {
+                // Too long to keep: the next call counts the rest of it.
+                self.skipping = Some(bytes.len() - line_start);
+                bytes.truncate(line_start);
+                break;
+            }
+        }
+        // The unfinished last line goes on to the next block, or, at the
+        // end of the input, is the last line.
+        if !self.done && self.skipping.is_none() {
+            self.carry
+                .extend_from_slice(bytes.get(line_start..).unwrap_or_default());
+            bytes.truncate(line_start);
+        }
+        if bytes.is_empty() {
+            return match self.skipping.take() {
+                Some(length) => self.skip_line(input, length).map(Some),
+                None => Ok(None),
+            };
+        }
+        // Lines are counted here, which is cheap, so that each task knows
+        // the number of its first line; the tasks split them.
+        let first = self.next_line;
+        let mut tasks = vec![(0, first)];
+        let mut lines: u64 = 0;
+        for end in memchr::memchr_iter(b'\n', &bytes) {
+            lines += 1;
+            if lines % LINES_PER_TASK as u64 == 0 && end + 1 < bytes.len() {
+                tasks.push((end + 1, first + lines));
+            }
+        }
+        if bytes.last() != Some(&b'\n') {
+            lines += 1;
+        }
+        self.next_line += lines;
+        Ok(Some(Chunk::Lines(Block {
+            bytes,
+            tasks,
+            lines,
+            read: self.read,
+        })))
+    }
+
+    /// Reads on to the end of a line too long to keep, `length` bytes of
+    /// which were read, counting it.
+    fn skip_line(&mut self, input: &mut impl BufRead, mut length: usize) -> std::io::Result<Chunk> {
         loop {
             let buffer = input.fill_buf()?;
             if buffer.is_empty() {
                 self.done = true;
                 break;
             }
-            let mut rest = buffer;
-            // A reader that holds much more than a block (a slice in
-            // memory) is taken a block at a time: the block ends at the
-            // first line end past its size.
-            while !rest.is_empty()
-                && (line_start < bytes.len()
-                    || self.skipping.is_some()
-                    || (bytes.len() < CHUNK_BYTES && lines.len() * 64 < CHUNK_BYTES))
-            {
-                let end = memchr::memchr(b'\n', rest);
-                let piece = rest.get(..end.unwrap_or(rest.len())).unwrap_or_default();
-                match &mut self.skipping {
-                    Some(length) => *length += piece.len(),
-                    None if bytes.len() - line_start + piece.len() > self.max_line => {
-                        // Too long to keep: count the rest of it only.
-                        self.skipping = Some(bytes.len() - line_start + piece.len());
-                        bytes.truncate(line_start);
-                    }
-                    None => bytes.extend_from_slice(piece),
-                }
-                let Some(end) = end else {
-                    // The piece, kept or counted, is consumed.
-                    rest = &[];
-                    break;
-                };
-                lines.push(match self.skipping.take() {
-                    Some(length) => Line::TooLong(length),
-                    None => Line::Bytes(line_start..bytes.len()),
-                });
-                line_start = bytes.len();
-                rest = rest.get(end + 1..).unwrap_or_default();
-            }
-            let taken = buffer.len() - rest.len();
+            let (piece, taken) = match memchr::memchr(b'\n', buffer) {
+                Some(end) => (end, end + 1),
+                None => (buffer.len(), buffer.len()),
+            };
+            length += piece;
             input.consume(taken);
             self.read += taken as u64;
-            if bytes.len() >= CHUNK_BYTES || lines.len() * 64 >= CHUNK_BYTES {
+            if piece < taken {
                 break;
             }
         }
-        // The unfinished last line goes on to the next chunk, or, at the
-        // end of the input, is the last line.
-        if self.done {
-            if let Some(length) = self.skipping.take() {
-                lines.push(Line::TooLong(length));
-            } else if line_start < bytes.len() {
-                lines.push(Line::Bytes(line_start..bytes.len()));
-            }
-        } else {
-            self.carry = bytes.split_off(line_start);
-        }
-        if lines.is_empty() && self.done {
-            return Ok(None);
-        }
-        let first = self.next_line;
-        self.next_line += lines.len() as u64;
-        Ok(Some(Chunk {
-            bytes,
-            lines,
-            first,
+        let number = self.next_line;
+        self.next_line += 1;
+        Ok(Chunk::TooLong {
+            number,
+            length,
             read: self.read,
-        }))
+        })
     }
 }
 
-/// Decides `lines` of a chunk, numbered from `first`.
+/// Decides the lines of one task, numbered from `first`.
 fn decide_lines<'a>(
     set: &'a PolicySet,
     fragments: &Fragments,
     bytes: &[u8],
-    lines: &[Line],
     first: u64,
 ) -> Decided<'a> {
     let mut decided = Decided {
-        output: Vec::with_capacity(lines.len() * 256),
+        output: Vec::with_capacity(LINES_PER_TASK * 256),
         ..Decided::default()
     };
-    for (i, line) in lines.iter().enumerate() {
-        let number = first + i as u64;
-        match line {
-            Line::Bytes(range) => {
-                let mut raw = bytes.get(range.clone()).unwrap_or_default();
-                if let Some(without_cr) = raw.strip_suffix(b"\r") {
-                    raw = without_cr;
-                }
-                decide_line(set, fragments, number, raw, &mut decided);
+    let max_line = set.limits().max_facts_bytes;
+    let mut rest = bytes;
+    let mut number = first;
+    while !rest.is_empty() {
+        let (mut line, next) = match memchr::memchr(b'\n', rest) {
+            Some(end) => (
+                rest.get(..end).unwrap_or_default(),
+                rest.get(end + 1..).unwrap_or_default(),
+            ),
+            None => (rest, &[][..]),
+        };
+        if line.len() > max_line {
+            too_long(set, number, line.len(), &mut decided);
+        } else {
+            if let Some(without_cr) = line.strip_suffix(b"\r") {
+                line = without_cr;
             }
-            Line::TooLong(length) => {
-                let message = format!(
-                    "the line has {length} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
-                    set.limits().max_facts_bytes
-                );
-                error_object(
-                    number,
-                    vec![error("verdict::io::too_large", message)],
-                    &mut decided,
-                );
-            }
+            decide_line(set, fragments, number, line, &mut decided);
         }
+        number += 1;
+        rest = next;
     }
     decided
+}
+
+/// The error object of a line `length` bytes long, past the limit.
+fn too_long(set: &PolicySet, number: u64, length: usize, decided: &mut Decided) {
+    let message = format!(
+        "the line has {length} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
+        set.limits().max_facts_bytes
+    );
+    error_object(
+        number,
+        vec![error("verdict::io::too_large", message)],
+        decided,
+    );
 }
 
 /// One error of a line, as written out.

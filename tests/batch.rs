@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+use proptest::strategy::Strategy;
 use serde_json::Value;
 use verdict::PolicySet;
 
@@ -161,6 +162,115 @@ fn long_lines_and_any_read_size_give_the_same_output() {
         assert_eq!(line["line"], i as u64 + 1);
         if i % 1000 == 500 {
             assert_eq!(line["decisions"][0]["decision"], "deny", "line {}", i + 1);
+        }
+    }
+}
+
+/// A line the property test below writes, and what its output must say.
+#[derive(Clone, Debug)]
+enum Kind {
+    /// Decides `deny`; padded with this many bytes.
+    Reseller(usize),
+    Empty,
+    NotJson,
+}
+
+impl Kind {
+    fn text(&self) -> String {
+        match self {
+            Kind::Reseller(padding) => format!(
+                r#"{{"partner":{{"role":"reseller"}},"request":{{"action":"invite"}},"padding":"{}"}}"#,
+                "x".repeat(*padding)
+            ),
+            Kind::Empty => String::new(),
+            Kind::NotJson => String::from("{\"partner\":"),
+        }
+    }
+}
+
+/// Lines of every kind; padded ones around `limit` bytes long too.
+fn kind(limit: usize) -> impl proptest::strategy::Strategy<Value = Kind> {
+    use proptest::prelude::*;
+    let base = Kind::Reseller(0).text().len();
+    let near = limit.saturating_sub(base);
+    prop_oneof![
+        4 => prop_oneof![
+            Just(0usize),
+            Just(near.saturating_sub(1)),
+            Just(near),
+            Just(near + 1),
+            Just(600_000),
+        ]
+        .prop_map(Kind::Reseller),
+        1 => Just(Kind::Empty),
+        1 => Just(Kind::NotJson),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(40))]
+
+    /// Whatever the lines, the limit on a line's length, the line ends and
+    /// the size of the reads: one output line per input line, numbered in
+    /// order, each saying what that line alone says, and a line over the
+    /// limit reported with its length, whether it was skipped or held.
+    #[test]
+    fn any_lines_limit_and_read_size(
+        (limit, kinds) in proptest::prop_oneof![
+            proptest::strategy::Just(150usize),
+            proptest::strategy::Just(500),
+            proptest::strategy::Just(2_000_000),
+        ]
+        .prop_flat_map(|limit| (
+            proptest::strategy::Just(limit),
+            proptest::collection::vec(kind(limit), 0..24),
+        )),
+        capacity in proptest::prop_oneof![1usize..40, 4096usize..200_000],
+        crlf: bool,
+        final_newline: bool,
+    ) {
+        let limits = verdict::Limits { max_facts_bytes: limit, ..verdict::Limits::default() };
+        let set = PolicySet::builtin_with(&limits).unwrap();
+        let end = if crlf { "\r\n" } else { "\n" };
+        let texts: Vec<String> = kinds.iter().map(Kind::text).collect();
+        let mut input = texts.join(end);
+        if final_newline && !texts.is_empty() {
+            input.push_str(end);
+        }
+        // A last line that is empty and unterminated is no line.
+        let expected_lines = if !final_newline && texts.last().is_some_and(String::is_empty) {
+            texts.len() - 1
+        } else {
+            texts.len()
+        };
+        // Tiny reads of a large input would only make the test slow.
+        let capacity = if input.len() > 100_000 { capacity.max(4096) } else { capacity };
+        let reader = std::io::BufReader::with_capacity(capacity, input.as_bytes());
+        let mut output = Vec::new();
+        let summary = verdict::batch::run(&set, reader, &mut output, |_| {}).unwrap();
+        let output = String::from_utf8(output).unwrap();
+        let lines: Vec<Value> = output.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        proptest::prop_assert_eq!(lines.len(), expected_lines);
+        proptest::prop_assert_eq!(summary.lines, expected_lines as u64);
+        for (i, (line, (kind, text))) in lines.iter().zip(kinds.iter().zip(&texts)).enumerate() {
+            proptest::prop_assert_eq!(&line["line"], &Value::from(i as u64 + 1));
+            let last = i + 1 == texts.len();
+            let length = text.len() + usize::from(crlf && (final_newline || !last));
+            let code = line["errors"][0]["code"].as_str();
+            if length > limit {
+                proptest::prop_assert_eq!(code, Some("verdict::io::too_large"), "line {}", i + 1);
+                let message = line["errors"][0]["message"].as_str().unwrap();
+                proptest::prop_assert!(message.contains(&format!(" {length} bytes")), "{}", message);
+                continue;
+            }
+            match kind {
+                Kind::Reseller(_) => {
+                    proptest::prop_assert_eq!(&line["decisions"][0]["decision"], "deny", "line {}", i + 1)
+                }
+                Kind::Empty | Kind::NotJson => {
+                    proptest::prop_assert_eq!(code, Some("verdict::facts::syntax"), "line {}", i + 1)
+                }
+            }
         }
     }
 }
