@@ -146,6 +146,7 @@ impl<'a> Decisions<'a> {
         })
     }
 
+    #[inline]
     fn push(&mut self, decision: DecisionRef<'a>) {
         self.0 = match std::mem::replace(&mut self.0, DecisionsInner::None) {
             DecisionsInner::None => DecisionsInner::One([decision]),
@@ -319,6 +320,12 @@ impl PolicySet {
     /// ```
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
         if facts.is_object() {
+            // A set of one policy, the usual case, is built in place.
+            if let [tree] = self.trees.as_slice() {
+                if let Some(rule) = tree.decide_known_value(facts) {
+                    return Ok(Decisions(DecisionsInner::One([decision_ref(tree, rule)])));
+                }
+            }
             let mut decisions = Decisions::with_capacity(self.trees.len());
             for tree in &self.trees {
                 let rule = match tree.decide_known_value(facts) {

@@ -168,7 +168,7 @@ impl Fact {
     }
 
     /// [`classify`](Self::classify) for a string.
-    #[inline]
+    #[inline(always)]
     pub fn classify_str(&self, s: &str) -> Result<Atom, Misfit> {
         match &self.ty {
             FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
@@ -446,21 +446,17 @@ pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if n != b.len() {
         return false;
     }
-    let word8 = |s: &[u8], at: usize| {
-        s.get(at..at + 8)
-            .and_then(|w| <[u8; 8]>::try_from(w).ok())
-            .map(u64::from_le_bytes)
-    };
-    let word4 = |s: &[u8], at: usize| {
-        s.get(at..at + 4)
-            .and_then(|w| <[u8; 4]>::try_from(w).ok())
-            .map(u32::from_le_bytes)
-    };
     match n {
         0 => true,
         1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
-        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
-        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
         _ => a == b,
     }
 }
@@ -482,22 +478,16 @@ impl Fingerprint {
     #[inline]
     fn of(bytes: &[u8]) -> Fingerprint {
         let n = bytes.len();
-        let read8 = |at: usize| {
-            bytes
-                .get(at..at + 8)
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map_or(0, u64::from_le_bytes)
-        };
-        let read4 = |at: usize| {
-            bytes
-                .get(at..at + 4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
-        };
+        let word8 = |chunk: Option<&[u8; 8]>| chunk.map_or(0, |b| u64::from_le_bytes(*b));
+        let word4 =
+            |chunk: Option<&[u8; 4]>| chunk.map_or(0, |b| u64::from(u32::from_le_bytes(*b)));
         let (head, tail) = if n >= 8 {
-            (read8(0), read8(n - 8))
+            (word8(bytes.first_chunk()), word8(bytes.last_chunk()))
         } else if n >= 4 {
-            (read4(0) | read4(n - 4) << 32, 0)
+            (
+                word4(bytes.first_chunk()) | word4(bytes.last_chunk()) << 32,
+                0,
+            )
         } else {
             // Up to three bytes: the first, the middle and the last are all.
             let byte = |i: usize| u64::from(bytes.get(i).copied().unwrap_or(0));
