@@ -320,6 +320,7 @@ impl PolicySet {
     /// ```
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
         if facts.is_object() {
+            eval::touch(facts);
             // A set of one policy, the usual case, is built in place.
             if let [tree] = self.trees.as_slice() {
                 if let Some(rule) = tree.decide_known_value(facts) {

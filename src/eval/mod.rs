@@ -576,6 +576,29 @@ fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> O
         .map(|(_, v)| v)
 }
 
+/// Starts loading the string values of `facts` and of the objects in it
+/// (the first eight of each) before a walk reads them. A walk reads one
+/// fact, then the tree says which to read next, so from facts that are not
+/// in the cache (a batch of prepared `Value`s) its cache misses would come
+/// one after the other, each behind the last; touched first, they overlap.
+/// The loads are independent of each other and of the walk: with the facts
+/// in the cache they cost about nothing, from memory they halve the time.
+#[inline]
+pub(crate) fn touch(facts: &Value) {
+    let string = |value: &Value| {
+        if let Value::String(s) = value {
+            std::hint::black_box(s.as_bytes().first().copied());
+        }
+    };
+    let Value::Object(root) = facts else { return };
+    for value in root.values().take(8) {
+        match value {
+            Value::Object(map) => map.values().take(8).for_each(string),
+            other => string(other),
+        }
+    }
+}
+
 /// The object at `path` in `facts`; `None` when a value on the way is not
 /// an object (an absent or `null` one counts as empty).
 #[inline]

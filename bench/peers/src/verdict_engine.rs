@@ -4,8 +4,6 @@
 //! JSON text is `PolicySet::decide_json`. Both return decisions that borrow
 //! their texts from the set, as a service deciding per request would use.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 use verdict::{DecisionRef, Decisions, PolicySet};
 
@@ -42,8 +40,9 @@ pub struct Pack {
     /// The row of each rule, by the address of its `file:line` text: a
     /// decision borrows that text from the set, so the address names the
     /// rule without comparing strings. Filled on first sight, checked
-    /// against `PACK_ROWS` then.
-    rows: HashMap<usize, u8>,
+    /// against `PACK_ROWS` then; a scan of its ten pairs costs less than
+    /// hashing the address.
+    rows: Vec<(usize, u8)>,
 }
 
 impl Pack {
@@ -51,27 +50,27 @@ impl Pack {
         let set = PolicySet::builtin().map_err(|report| report.render(100))?;
         Ok(Pack {
             set,
-            rows: HashMap::new(),
+            rows: Vec::new(),
         })
     }
 
     fn outcome(
-        rows: &mut HashMap<usize, u8>,
+        rows: &mut Vec<(usize, u8)>,
         decision: DecisionRef<'_>,
     ) -> Result<PackOutcome, String> {
         let name = PackDecision::from_name(decision.decision)
             .ok_or_else(|| format!("unknown decision {:?}", decision.decision))?;
         let row = match decision.rule {
             None => 0,
-            Some(rule) => match rows.get(&(rule.as_ptr() as usize)) {
-                Some(row) => *row,
+            Some(rule) => match rows.iter().find(|(at, _)| *at == rule.as_ptr() as usize) {
+                Some((_, row)) => *row,
                 None => {
                     let row = PACK_ROWS
                         .iter()
                         .position(|row| *row == rule)
                         .map(|i| i as u8 + 1)
                         .ok_or_else(|| format!("rule {rule} is not a row of RULES.md"))?;
-                    rows.insert(rule.as_ptr() as usize, row);
+                    rows.push((rule.as_ptr() as usize, row));
                     row
                 }
             },
