@@ -71,6 +71,34 @@ fn decide_value_hot(bencher: Bencher) {
     });
 }
 
+/// Facts as a typed struct of the caller's own (`Serialize`), in memory.
+static TYPED: LazyLock<Vec<floor::TypedFacts>> = LazyLock::new(|| {
+    TEXTS
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect()
+});
+
+/// `PolicySet::evaluate_serialize`: a typed struct, owned decisions.
+#[divan::bench]
+fn evaluate_serialize(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in TYPED.iter() {
+            black_box(SET.evaluate_serialize(black_box(facts)).unwrap());
+        }
+    });
+}
+
+/// `PolicySet::decide_serialize`: a typed struct, borrowed decisions.
+#[divan::bench]
+fn decide_serialize(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in TYPED.iter() {
+            black_box(SET.decide_serialize(black_box(facts)).unwrap());
+        }
+    });
+}
+
 /// `PolicySet::evaluate`: prepared facts, owned decisions (their strings copied).
 #[divan::bench]
 fn evaluate_value(bencher: Bencher) {

@@ -406,7 +406,8 @@ impl PolicySet {
     }
 
     /// Decides for facts given as any serializable value (a struct of your
-    /// own, for one): it is turned into JSON first.
+    /// own, for one), with owned decisions: [`decide_serialize`](Self::decide_serialize)
+    /// with the texts copied.
     ///
     /// ```
     /// #[derive(serde::Serialize)]
@@ -426,16 +427,52 @@ impl PolicySet {
         &self,
         facts: &T,
     ) -> Result<Vec<Decision>, Report> {
-        match serde_json::to_value(facts) {
-            Ok(value) => self.evaluate(&value),
-            Err(error) => {
-                let error = eval::EvalError::Syntax {
-                    message: format!("the facts do not serialize to JSON: {error}"),
-                    span: None,
-                };
-                Err(Report::new(SourceMap::new(), vec![error.into()]))
+        self.decide_serialize(facts)
+            .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect())
+    }
+
+    /// Decides for facts given as any serializable value, borrowing the
+    /// decisions' texts from the set (see [`decide`](Self::decide)). The
+    /// facts are written as JSON text and the declared values picked out of
+    /// it, as [`decide_json`](Self::decide_json) does: one allocation, no
+    /// `serde_json::Value`. When a policy cannot decide, they are turned
+    /// into a `Value` to say why.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Partner { role: &'static str }
+    /// #[derive(serde::Serialize)]
+    /// struct Request { action: &'static str }
+    /// #[derive(serde::Serialize)]
+    /// struct Facts { partner: Partner, request: Request }
+    ///
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = Facts { partner: Partner { role: "reseller" }, request: Request { action: "invite" } };
+    /// let decisions = policies.decide_serialize(&facts).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].decision, "deny");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn decide_serialize<T: Serialize + ?Sized>(
+        &self,
+        facts: &T,
+    ) -> Result<Decisions<'_>, Report> {
+        let not_json = |error: serde_json::Error| {
+            let error = eval::EvalError::Syntax {
+                message: format!("the facts do not serialize to JSON: {error}"),
+                span: None,
+            };
+            Report::new(SourceMap::new(), vec![error.into()])
+        };
+        let mut text = Vec::with_capacity(256);
+        serde_json::to_writer(&mut text, facts).map_err(not_json)?;
+        // serde_json writes UTF-8; the check costs little beside the pick.
+        if let Ok(text) = std::str::from_utf8(&text) {
+            if let Some(decisions) = self.decide_picked(text) {
+                return Ok(decisions);
             }
         }
+        let value = serde_json::to_value(facts).map_err(not_json)?;
+        self.decide(&value)
     }
 
     /// Like [`evaluate`](Self::evaluate), with the facts each decision read.

@@ -192,3 +192,49 @@ fn every_combination_decides() {
     }
     assert_eq!(count, 2 * 7 * 3 * 6 * 4 * 3);
 }
+
+/// Every entry point decides every combination alike: a `Value`, its text,
+/// and the same facts through `Serialize` (a `Value` is one), including
+/// those without a subscription, which decide for some actions and fail
+/// for the others with the same errors.
+#[test]
+fn every_entry_point_agrees_on_every_combination() {
+    let pack = common::pack();
+    for facts in common::pack_combinations() {
+        let mut without = facts.clone();
+        without
+            .as_object_mut()
+            .expect("object")
+            .remove("subscription");
+        for facts in [facts, without] {
+            let text = facts.to_string();
+            let by_value = pack.decide(&facts).map(|d| d.to_vec());
+            let by_text = pack.decide_json("facts.json", &text).map(|d| d.to_vec());
+            let by_serialize = pack.decide_serialize(&facts).map(|d| d.to_vec());
+            match (by_value, by_text, by_serialize) {
+                (Ok(a), Ok(b), Ok(c)) => {
+                    assert_eq!(a, b, "{text}");
+                    assert_eq!(a, c, "{text}");
+                }
+                (Err(a), Err(b), Err(c)) => {
+                    let codes = |r: verdict::Report| -> Vec<String> {
+                        use miette::Diagnostic;
+                        r.problems
+                            .iter()
+                            .map(|p| format!("{:?} {p}", p.code().map(|c| c.to_string())))
+                            .collect()
+                    };
+                    let a = codes(a);
+                    assert_eq!(a, codes(b), "{text}");
+                    assert_eq!(a, codes(c), "{text}");
+                }
+                (a, b, c) => panic!(
+                    "{text}: value {}, text {}, serialize {}",
+                    a.is_ok(),
+                    b.is_ok(),
+                    c.is_ok()
+                ),
+            }
+        }
+    }
+}

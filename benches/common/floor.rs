@@ -1,46 +1,47 @@
 //! The floor of the pack's benchmarks: its ten rows written by hand as a
-//! `match` over a typed, serde-derived struct (an enum per fact). Shared by
+//! `match` over a typed, serde-derived struct (an enum per fact), which
+//! also serves as the facts of `evaluate_serialize`. Shared by
 //! `benches/eval.rs` and `bench/peers`, which include it with `#[path]`
 //! beside `workloads.rs`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::workloads::{PackDecision, PackOutcome};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub struct TypedFacts {
     subscription: Subscription,
     partner: Partner,
     request: Request,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct Subscription {
     billing: Billing,
     channel: Channel,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct Partner {
     role: Role,
     #[serde(default)]
     designated_admin: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct Request {
     action: Action,
     target: Option<Target>,
 }
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Billing {
     License,
     Usage,
 }
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 enum Channel {
     Direct,
     Advisor,
@@ -53,7 +54,7 @@ enum Channel {
     Syndication,
 }
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 enum Role {
     Direct,
@@ -61,7 +62,7 @@ enum Role {
     Reseller,
 }
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 enum Action {
     Support,
@@ -72,7 +73,7 @@ enum Action {
     DelegatedAdmin,
 }
 
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Target {
     Partner,
