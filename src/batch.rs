@@ -533,7 +533,9 @@ fn decide_line<'a>(
         let start = decided.output.len();
         let output = &mut decided.output;
         let mut kinds: [&'a str; FAST_POLICIES] = [""; FAST_POLICIES];
-        let _ = write!(output, "{{\"line\":{number},\"decisions\":[");
+        output.extend_from_slice(b"{\"line\":");
+        push_number(output, number);
+        output.extend_from_slice(b",\"decisions\":[");
         let picked = set.decide_picked_each(text, |index, tree, rule| {
             if index > 0 {
                 output.push(b',');
@@ -576,6 +578,24 @@ fn decide_line<'a>(
     }
 }
 
+/// Writes `n` in decimal: what `write!` writes, without its formatting
+/// machinery, which was a twentieth of a batch's time.
+fn push_number(output: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        if let Some(digit) = digits.get_mut(at) {
+            *digit = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || at == 0 {
+            break;
+        }
+    }
+    output.extend_from_slice(digits.get(at..).unwrap_or_default());
+}
+
 /// The error object of a line that does not decide, with the messages a
 /// single evaluation of it gives (and the column of a JSON syntax error).
 fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) {
@@ -613,4 +633,16 @@ fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) 
             .collect(),
     };
     error_object(number, errors, decided);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_are_written_as_write_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 1_000_007, u64::MAX - 1, u64::MAX] {
+            let mut output = b"x".to_vec();
+            super::push_number(&mut output, n);
+            assert_eq!(output, format!("x{n}").into_bytes());
+        }
+    }
 }
