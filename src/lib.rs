@@ -435,8 +435,9 @@ impl PolicySet {
     /// decisions' texts from the set (see [`decide`](Self::decide)). The
     /// facts are written as JSON text and the declared values picked out of
     /// it, as [`decide_json`](Self::decide_json) does: one allocation, no
-    /// `serde_json::Value`. When a policy cannot decide, they are turned
-    /// into a `Value` to say why.
+    /// `serde_json::Value`. Facts holding a float or a 128-bit integer,
+    /// which the text would not carry exactly, are turned into a `Value`
+    /// instead, and so are facts a policy cannot decide on, to say why.
     ///
     /// ```
     /// #[derive(serde::Serialize)]
@@ -464,11 +465,21 @@ impl PolicySet {
             Report::new(SourceMap::new(), vec![error.into()])
         };
         let mut text = Vec::with_capacity(256);
-        serde_json::to_writer(&mut text, facts).map_err(not_json)?;
-        // serde_json writes UTF-8; the check costs little beside the pick.
-        if let Ok(text) = std::str::from_utf8(&text) {
-            if let Some(decisions) = self.decide_picked(text) {
-                return Ok(decisions);
+        let mut inexact = false;
+        let mut writer = serde_json::Serializer::with_formatter(
+            &mut text,
+            ExactText {
+                inexact: &mut inexact,
+            },
+        );
+        facts.serialize(&mut writer).map_err(not_json)?;
+        // Text that would not read back as the `Value` does goes the long way.
+        if !inexact {
+            // serde_json writes UTF-8; the check costs little beside the pick.
+            if let Ok(text) = std::str::from_utf8(&text) {
+                if let Some(decisions) = self.decide_picked(text) {
+                    return Ok(decisions);
+                }
             }
         }
         let value = serde_json::to_value(facts).map_err(not_json)?;
@@ -673,6 +684,52 @@ pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> Decisio
             ),
             see: &[],
         },
+    }
+}
+
+/// serde_json's compact JSON, noting whether it wrote a number that the
+/// text would not carry exactly into a `Value`: a float (serde_json reads
+/// some back one unit off, and an `f32` is widened in a `Value` but written
+/// short in text) or a 128-bit integer (which a `Value` cannot hold).
+struct ExactText<'a> {
+    inexact: &'a mut bool,
+}
+
+impl serde_json::ser::Formatter for ExactText<'_> {
+    fn write_f32<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f32,
+    ) -> std::io::Result<()> {
+        *self.inexact = true;
+        serde_json::ser::CompactFormatter.write_f32(w, value)
+    }
+
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        *self.inexact = true;
+        serde_json::ser::CompactFormatter.write_f64(w, value)
+    }
+
+    fn write_i128<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: i128,
+    ) -> std::io::Result<()> {
+        *self.inexact = true;
+        serde_json::ser::CompactFormatter.write_i128(w, value)
+    }
+
+    fn write_u128<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: u128,
+    ) -> std::io::Result<()> {
+        *self.inexact = true;
+        serde_json::ser::CompactFormatter.write_u128(w, value)
     }
 }
 

@@ -241,3 +241,46 @@ fn text_and_value_agree_on_odd_json() {
         }
     }
 }
+
+/// `decide_serialize` decides as `decide` does on the `Value` the same
+/// facts serialize to, also where JSON text would not carry a number
+/// exactly: a float serde_json reads back one unit off, an `f32` (widened
+/// in a `Value`, written short in text) and a 128-bit integer.
+#[test]
+fn decide_serialize_agrees_with_the_value_on_numbers_text_would_change() {
+    #[derive(serde::Serialize)]
+    struct Facts<T> {
+        x: T,
+    }
+    fn check<T: serde::Serialize>(rule: &str, x: T) {
+        let text = format!("policy n\notherwise deny\nfact x: number at x\n{rule}\n");
+        let set = PolicySet::from_sources([("n.policy", text.as_str())]).unwrap();
+        let facts = Facts { x };
+        let by_serialize = set
+            .decide_serialize(&facts)
+            .map(|d| d[0].decision.to_string());
+        let by_value = match serde_json::to_value(&facts) {
+            Ok(value) => set.decide(&value).map(|d| d[0].decision.to_string()),
+            Err(_) => {
+                assert!(
+                    by_serialize.is_err(),
+                    "{rule}: a Value cannot hold it, yet it decided"
+                );
+                return;
+            }
+        };
+        assert_eq!(
+            by_serialize.map_err(|r| r.render(80)),
+            by_value.map_err(|r| r.render(80)),
+            "{rule}"
+        );
+    }
+    // Read back from its shortest text, this one is one unit off.
+    let x = -0.0014061618971223917_f64;
+    assert_ne!(serde_json::from_str::<f64>(&x.to_string()).unwrap(), x);
+    check("x <= -0.0014061618971223917 can", x);
+    check("x > 0.1 can", 0.1_f32);
+    check("x > 0 can", u128::MAX);
+    check("x < 0 can", i128::MIN);
+    check("x > 0 can", 5_u128);
+}
