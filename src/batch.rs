@@ -281,12 +281,13 @@ impl Blocks {
             let take = if room > 0 {
                 room.min(buffer.len())
             } else {
-                // A line longer than a block: read on to its end.
-                memchr::memchr(b'\n', buffer).map_or(buffer.len(), |end| end + 1)
+                // A line longer than a block: read on to its end, but never
+                // more than shows that it is too long to keep.
+                let unfinished = bytes.len() - line_start;
+                memchr::memchr(b'\n', buffer)
+                    .map_or(buffer.len(), |end| end + 1)
+                    .min(self.max_line.saturating_sub(unfinished).saturating_add(1))
             };
-            // Never more than shows that the unfinished line is too long.
-            let unfinished = bytes.len() - line_start;
-            let take = take.min(self.max_line.saturating_sub(unfinished).saturating_add(1));
             let at = bytes.len();
             bytes.extend_from_slice(buffer.get(..take).unwrap_or_default());
             input.consume(take);
