@@ -146,16 +146,15 @@ impl<'a> Decisions<'a> {
         })
     }
 
+    /// Adds a decision in place: moving the whole value out and back, as a
+    /// `mem::replace` does, was an eighth of a one-policy decision.
     #[inline]
     fn push(&mut self, decision: DecisionRef<'a>) {
-        self.0 = match std::mem::replace(&mut self.0, DecisionsInner::None) {
-            DecisionsInner::None => DecisionsInner::One([decision]),
-            DecisionsInner::One([first]) => DecisionsInner::Many(vec![first, decision]),
-            DecisionsInner::Many(mut all) => {
-                all.push(decision);
-                DecisionsInner::Many(all)
-            }
-        };
+        match &mut self.0 {
+            DecisionsInner::Many(all) => all.push(decision),
+            DecisionsInner::One([first]) => self.0 = DecisionsInner::Many(vec![*first, decision]),
+            DecisionsInner::None => self.0 = DecisionsInner::One([decision]),
+        }
     }
 }
 
@@ -321,12 +320,6 @@ impl PolicySet {
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
         if facts.is_object() {
             eval::touch(facts);
-            // A set of one policy, the usual case, is built in place.
-            if let [tree] = self.trees.as_slice() {
-                if let Some(rule) = tree.decide_known_value(facts) {
-                    return Ok(Decisions(DecisionsInner::One([decision_ref(tree, rule)])));
-                }
-            }
             let mut decisions = Decisions::with_capacity(self.trees.len());
             for tree in &self.trees {
                 let rule = match tree.decide_known_value(facts) {
@@ -464,21 +457,23 @@ impl PolicySet {
             };
             Report::new(SourceMap::new(), vec![error.into()])
         };
-        let mut text = Vec::with_capacity(256);
-        let mut inexact = false;
-        let mut writer = serde_json::Serializer::with_formatter(
-            &mut text,
-            ExactText {
-                inexact: &mut inexact,
-            },
-        );
-        facts.serialize(&mut writer).map_err(not_json)?;
-        // Text that would not read back as the `Value` does goes the long way.
-        if !inexact {
-            // serde_json writes UTF-8; the check costs little beside the pick.
-            if let Ok(text) = std::str::from_utf8(&text) {
-                if let Some(decisions) = self.decide_picked(text) {
-                    return Ok(decisions);
+        if self.picker.is_some() {
+            let mut text = Vec::with_capacity(256);
+            let mut inexact = false;
+            let mut writer = serde_json::Serializer::with_formatter(
+                &mut text,
+                ExactText {
+                    inexact: &mut inexact,
+                },
+            );
+            facts.serialize(&mut writer).map_err(not_json)?;
+            // Text that would not read back as the `Value` does goes the long way.
+            if !inexact {
+                // serde_json writes UTF-8; the check costs little beside the pick.
+                if let Ok(text) = std::str::from_utf8(&text) {
+                    if let Some(decisions) = self.decide_picked(text) {
+                        return Ok(decisions);
+                    }
                 }
             }
         }
