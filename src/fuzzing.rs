@@ -120,8 +120,8 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     fmt_keeps_meaning(&text)
 }
 
-/// Facts text against the built-in pack: decisions from text and from the
-/// parsed value agree.
+/// Facts text against the built-in pack: decisions from text, from the
+/// parsed value and from that value serialized agree.
 pub fn eval(data: &[u8]) -> Result<(), String> {
     // Compiled once per process: a fuzzer calls this millions of times.
     static PACK: std::sync::OnceLock<Option<PolicySet>> = std::sync::OnceLock::new();
@@ -140,6 +140,16 @@ pub fn eval(data: &[u8]) -> Result<(), String> {
             }
             (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
                 return Err(format!("text and value disagree on failing: {text}"));
+            }
+            _ => {}
+        }
+        let from_serialize = set.evaluate_serialize(&value);
+        match (&from_serialize, &from_value) {
+            (Ok(a), Ok(b)) if a != b => {
+                return Err(format!("serialize and value decide differently: {text}"));
+            }
+            (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
+                return Err(format!("serialize and value disagree on failing: {text}"));
             }
             _ => {}
         }

@@ -384,15 +384,27 @@ impl PolicySet {
     pub(crate) fn decide_picked_each<'s>(
         &'s self,
         text: &str,
-        mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
+        each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
         let within_limits = text.len() <= self.limits.max_facts_bytes
             && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
                 || limits::too_deep_json(text, self.limits.facts_depth()).is_none());
-        let (table, slots) = self.picker.as_ref().filter(|_| within_limits)?;
+        let (table, _) = self.picker.as_ref().filter(|_| within_limits)?;
         let picked = table.pick(text)?;
+        self.decide_slots_each(&picked, each)
+    }
+
+    /// Decides from the values picked at the declared paths, telling
+    /// `each` every policy's index, tree and rule in turn (see
+    /// [`decide_picked_each`](Self::decide_picked_each)).
+    fn decide_slots_each<'s>(
+        &'s self,
+        picked: &[eval::pick::Slot<'_>],
+        mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
+    ) -> Option<()> {
+        let (_, slots) = self.picker.as_ref()?;
         for (index, (tree, slot_of)) in self.trees.iter().zip(slots).enumerate() {
-            let rule = tree.decide_known_picked(&picked, slot_of)?;
+            let rule = tree.decide_known_picked(picked, slot_of)?;
             each(index, tree, rule);
         }
         Some(())
@@ -426,11 +438,13 @@ impl PolicySet {
 
     /// Decides for facts given as any serializable value, borrowing the
     /// decisions' texts from the set (see [`decide`](Self::decide)). The
-    /// facts are written as JSON text and the declared values picked out of
-    /// it, as [`decide_json`](Self::decide_json) does: one allocation, no
-    /// `serde_json::Value`. Facts holding a float or a 128-bit integer,
-    /// which the text would not carry exactly, are turned into a `Value`
-    /// instead, and so are facts a policy cannot decide on, to say why.
+    /// values at the declared paths are picked out while the value is
+    /// serialized, as [`decide_json`](Self::decide_json) picks them out of
+    /// text: no JSON text and no `serde_json::Value` is made. Facts that
+    /// the picker does not read exactly as `serde_json::to_value` would
+    /// (an `f32`, a 128-bit integer, a float map key, ...) are turned into
+    /// a `Value` instead, and so are facts a policy cannot decide on, to
+    /// say why.
     ///
     /// ```
     /// #[derive(serde::Serialize)]
@@ -450,34 +464,25 @@ impl PolicySet {
         &self,
         facts: &T,
     ) -> Result<Decisions<'_>, Report> {
-        let not_json = |error: serde_json::Error| {
+        if let Some((table, _)) = &self.picker {
+            let decided = table.pick_serialize(facts, |picked| {
+                let mut decisions = Decisions::with_capacity(self.trees.len());
+                self.decide_slots_each(picked, |_, tree, rule| {
+                    decisions.push(decision_ref(tree, rule))
+                })
+                .map(|()| decisions)
+            });
+            if let Some(Some(decisions)) = decided {
+                return Ok(decisions);
+            }
+        }
+        let value = serde_json::to_value(facts).map_err(|error| {
             let error = eval::EvalError::Syntax {
                 message: format!("the facts do not serialize to JSON: {error}"),
                 span: None,
             };
             Report::new(SourceMap::new(), vec![error.into()])
-        };
-        if self.picker.is_some() {
-            let mut text = Vec::with_capacity(256);
-            let mut inexact = false;
-            let mut writer = serde_json::Serializer::with_formatter(
-                &mut text,
-                ExactText {
-                    inexact: &mut inexact,
-                },
-            );
-            facts.serialize(&mut writer).map_err(not_json)?;
-            // Text that would not read back as the `Value` does goes the long way.
-            if !inexact {
-                // serde_json writes UTF-8; the check costs little beside the pick.
-                if let Ok(text) = std::str::from_utf8(&text) {
-                    if let Some(decisions) = self.decide_picked(text) {
-                        return Ok(decisions);
-                    }
-                }
-            }
-        }
-        let value = serde_json::to_value(facts).map_err(not_json)?;
+        })?;
         self.decide(&value)
     }
 
@@ -679,52 +684,6 @@ pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> Decisio
             ),
             see: &[],
         },
-    }
-}
-
-/// serde_json's compact JSON, noting whether it wrote a number that the
-/// text would not carry exactly into a `Value`: a float (serde_json reads
-/// some back one unit off, and an `f32` is widened in a `Value` but written
-/// short in text) or a 128-bit integer (which a `Value` cannot hold).
-struct ExactText<'a> {
-    inexact: &'a mut bool,
-}
-
-impl serde_json::ser::Formatter for ExactText<'_> {
-    fn write_f32<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        value: f32,
-    ) -> std::io::Result<()> {
-        *self.inexact = true;
-        serde_json::ser::CompactFormatter.write_f32(w, value)
-    }
-
-    fn write_f64<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        value: f64,
-    ) -> std::io::Result<()> {
-        *self.inexact = true;
-        serde_json::ser::CompactFormatter.write_f64(w, value)
-    }
-
-    fn write_i128<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        value: i128,
-    ) -> std::io::Result<()> {
-        *self.inexact = true;
-        serde_json::ser::CompactFormatter.write_i128(w, value)
-    }
-
-    fn write_u128<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        value: u128,
-    ) -> std::io::Result<()> {
-        *self.inexact = true;
-        serde_json::ser::CompactFormatter.write_u128(w, value)
     }
 }
 

@@ -358,6 +358,13 @@ proptest! {
                 .map(|d| d[0].rule.map(String::from))
                 .map_err(|_| ());
             prop_assert_eq!(&from_text, &decided, "decide_json, policy:\n{}\nfacts: {}", text, input);
+            // And so does `decide_serialize` (values picked while the facts
+            // are serialized; a `Value` is `Serialize`).
+            let serialized = set
+                .decide_serialize(&input)
+                .map(|d| d[0].rule.map(String::from))
+                .map_err(|_| ());
+            prop_assert_eq!(&serialized, &decided, "decide_serialize, policy:\n{}\nfacts: {}", text, input);
             prop_assert_eq!(got, expected, "policy:\n{}\nfacts: {}", text, input);
         }
     }

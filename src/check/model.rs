@@ -170,6 +170,12 @@ impl Fact {
     /// [`classify`](Self::classify) for a string.
     #[inline(always)]
     pub fn classify_str(&self, s: &str) -> Result<Atom, Misfit> {
+        self.classify_utf8(s.as_bytes())
+    }
+
+    /// [`classify_str`](Self::classify_str) for the bytes of a string.
+    #[inline(always)]
+    pub fn classify_utf8(&self, s: &[u8]) -> Result<Atom, Misfit> {
         match &self.ty {
             FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
             FactType::String(literals) => Ok(self
@@ -417,19 +423,22 @@ impl ValueIndex {
 
     /// The atom of `s` among `values` (those the index was built from).
     #[inline(always)]
-    pub fn get(&self, values: &[String], s: &str) -> Option<Atom> {
+    pub fn get(&self, values: &[String], s: &[u8]) -> Option<Atom> {
         let size = self.slots.len();
         if size == 0 {
-            return values.iter().position(|v| v == s).map(|i| i as Atom);
+            return values
+                .iter()
+                .position(|v| v.as_bytes() == s)
+                .map(|i| i as Atom);
         }
-        let print = Fingerprint::of(s.as_bytes());
+        let print = Fingerprint::of(s);
         let mut at = print.hash() & (size - 1);
         loop {
             let slot = self.slots.get(at)?;
             let atom = slot.atom.checked_sub(1)?;
             if slot.print == print
                 && (s.len() <= Fingerprint::WHOLE
-                    || values.get(atom as usize).is_some_and(|v| v == s))
+                    || values.get(atom as usize).is_some_and(|v| v.as_bytes() == s))
             {
                 return Some(atom);
             }
