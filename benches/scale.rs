@@ -9,7 +9,9 @@
 //! process's peak resident memory grew during the load, and the tree's size
 //! and depth (or that the rules are scanned). Then divan times the load
 //! and the decisions (10,000 per iteration, from prepared `Value`s and from
-//! text). Run with `cargo bench --bench scale`.
+//! text), beside two floors: a hand-written linear scan over typed inputs,
+//! and just reading the six facts out of the prepared `Value`s. Run with
+//! `cargo bench --bench scale`.
 
 // A benchmark reports; it may unwrap what it prepared itself.
 #![allow(
@@ -178,6 +180,31 @@ fn floor_scan(bencher: Bencher, n: usize) {
         .bench(|| {
             for input in &scale.inputs {
                 black_box(scale.first_match(black_box(input)));
+            }
+        });
+}
+
+/// What reading the prepared `Value`s costs before any deciding: each of
+/// the six facts looked up (`serde_json`'s `get`) and its string's bytes
+/// reached, as any code that decides from a `Value` must. Beside
+/// `decide_value` and `floor_scan`, it shows how much of a prepared
+/// decision is reading the `Value` (see docs/performance.md).
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn floor_read_value(bencher: Bencher, n: usize) {
+    const KEYS: [&str; workloads::FACTS] = ["f0", "f1", "f2", "f3", "f4", "f5"];
+    let loaded = loaded(n);
+    bencher
+        .counter(ItemsCount::new(loaded.values.len()))
+        .bench(|| {
+            for facts in &loaded.values {
+                let facts = black_box(facts);
+                let mut read = 0usize;
+                for key in KEYS {
+                    if let Some(s) = facts.get(key).and_then(Value::as_str) {
+                        read = read.wrapping_add(s.len() + usize::from(s.as_bytes()[0]));
+                    }
+                }
+                black_box(read);
             }
         });
 }

@@ -2,7 +2,9 @@
 //! test its fact followed by one edge per atom, so that a walk touches one
 //! cache line per test and follows no pointer, with the tests breadth first
 //! from the root. Leaves take no room: an edge with [`LEAF`] set names the
-//! rule (its index plus one, zero for none).
+//! rule (its index plus one, zero for none). An edge to a test also names
+//! the test's fact, so that the walk reads that fact while the test itself
+//! is still on its way from memory.
 
 use super::{Node, NodeId};
 use crate::check::{CheckedPolicy, RuleId};
@@ -14,9 +16,20 @@ pub const LEAF: u32 = 1 << 31;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Code {
     pub words: Vec<u32>,
-    /// Where the walk starts: a test's offset, or a leaf.
+    /// Where the walk starts: an edge to the first test, or a leaf.
     pub root: u32,
+    /// An edge to a test holds the test's fact in its low `fact_bits`
+    /// bits, above them its offset, so that a walk knows which fact to read
+    /// next before the test's words arrive from memory; zero when the
+    /// offsets would not leave room (the fact is then read from the test).
+    pub fact_bits: u32,
+    /// Whether the tree is too large to stay in the cache, so that a walk
+    /// should start loading each test's edges before reading its fact.
+    pub large: bool,
 }
+
+/// Trees of more words than this (256 KiB) are [`Code::large`].
+const LARGE: usize = 1 << 16;
 
 impl Code {
     /// Lays out the tests reachable from `root` breadth first, so that the
@@ -24,6 +37,18 @@ impl Code {
     /// stay in the cache) and each level after them is contiguous; `None`
     /// when the array would not fit 31-bit offsets.
     pub fn new(nodes: &[Node], root: NodeId) -> Option<Code> {
+        Code::with_limits(nodes, root, u64::from(!LEAF), LARGE)
+    }
+
+    /// [`new`](Self::new), with facts in the edges only if their offsets
+    /// fit `room` that way, and [`large`](Self::large) past `large` words:
+    /// tests lay out small trees as large ones are.
+    pub(crate) fn with_limits(
+        nodes: &[Node],
+        root: NodeId,
+        room: u64,
+        large: usize,
+    ) -> Option<Code> {
         // Each node's place: a test's offset, or a leaf's encoding.
         let mut placed: Vec<Option<u32>> = vec![None; nodes.len()];
         let mut order: Vec<NodeId> = Vec::new();
@@ -53,17 +78,42 @@ impl Code {
                 }
             }
         }
+        // Room for the facts in the edges, if the offsets leave it.
+        let facts = order
+            .iter()
+            .filter_map(|id| match nodes.get(id.0 as usize) {
+                Some(Node::Test { fact, .. }) => Some(fact.0 + 1),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        let mut fact_bits = u32::BITS - facts.saturating_sub(1).leading_zeros();
+        if (size as u64) << fact_bits > room {
+            fact_bits = 0;
+        }
+        let edge = |id: NodeId| -> Option<u32> {
+            let place = placed.get(id.0 as usize).copied().flatten()?;
+            Some(match nodes.get(id.0 as usize)? {
+                Node::Test { fact, .. } if fact_bits > 0 => place << fact_bits | fact.0,
+                _ => place,
+            })
+        };
         let mut words = Vec::with_capacity(size);
         for id in &order {
             if let Some(Node::Test { fact, edges }) = nodes.get(id.0 as usize) {
                 words.push(fact.0);
-                for edge in edges.iter() {
-                    words.push(placed.get(edge.0 as usize).copied().flatten()?);
+                for child in edges.iter() {
+                    words.push(edge(*child)?);
                 }
             }
         }
-        let root = placed.get(root.0 as usize).copied().flatten()?;
-        Some(Code { words, root })
+        let root = edge(root)?;
+        Some(Code {
+            large: words.len() > large,
+            words,
+            root,
+            fact_bits,
+        })
     }
 
     /// The rule an edge names, if it names a leaf: `Some(None)` is the leaf
@@ -73,10 +123,22 @@ impl Code {
         (edge & LEAF != 0).then(|| (edge & !LEAF).checked_sub(1).map(RuleId))
     }
 
-    /// The fact the test at `at` reads.
+    /// The test an edge (not a leaf) leads to: its offset and its fact.
     #[inline]
-    pub fn fact(&self, at: u32) -> Option<u32> {
-        self.words.get(at as usize).copied()
+    pub fn test(&self, edge: u32) -> Option<(u32, u32)> {
+        if self.fact_bits == 0 {
+            return Some((edge, *self.words.get(edge as usize)?));
+        }
+        Some((edge >> self.fact_bits, edge & ((1 << self.fact_bits) - 1)))
+    }
+
+    /// Starts loading the edges of the test at `at`, so that they arrive
+    /// while its fact is read (the edge it then takes is on one of the
+    /// lines of its first and its sixteenth edge).
+    #[inline]
+    pub fn touch(&self, at: u32) {
+        let at = at as usize;
+        std::hint::black_box((self.words.get(at + 1), self.words.get(at + 16)));
     }
 
     /// Where the test at `at` leads for `atom`.

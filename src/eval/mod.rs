@@ -92,13 +92,17 @@ impl DecisionTree {
             );
             return (!unknown).then(|| first.and_then(|i| scan.rules.get(i).copied()));
         };
-        let mut at = code.root;
+        let mut edge = code.root;
         loop {
-            if let Some(rule) = Code::leaf(at) {
+            if let Some(rule) = Code::leaf(edge) {
                 return Some(rule);
             }
-            let atom = atom(FactId(code.fact(at)?))?;
-            at = code.next(at, atom)?;
+            let (at, fact) = code.test(edge)?;
+            if code.large {
+                code.touch(at);
+            }
+            let atom = atom(FactId(fact))?;
+            edge = code.next(at, atom)?;
         }
     }
 
@@ -670,5 +674,61 @@ fn example_value(fact: &Fact) -> String {
         crate::check::FactType::Bool => String::from("`true` or `false`"),
         crate::check::FactType::Number(_) => String::from("a number"),
         crate::check::FactType::String(_) => String::from("a string"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::check::insert_at;
+    use crate::compile::code::Code;
+    use crate::PolicySet;
+
+    /// Every combination of the pack's atoms as facts: each fact a
+    /// representative of one of its atoms, or absent.
+    fn combinations(set: &PolicySet) -> Vec<Value> {
+        let mut all = vec![Value::Object(serde_json::Map::new())];
+        for fact in &set.trees()[0].policy.facts {
+            let mut next = Vec::new();
+            for facts in &all {
+                for atom in 0..fact.atom_count() {
+                    let mut facts = facts.clone();
+                    if let Some(value) = fact.representative(atom) {
+                        insert_at(&mut facts, &fact.path, value);
+                    }
+                    next.push(facts);
+                }
+            }
+            all = next;
+        }
+        all
+    }
+
+    /// A tree laid out with its facts in the tests only (as when the
+    /// offsets leave no room for them in the edges), and walked as a large
+    /// one is, decides as the usual layout does.
+    #[test]
+    fn every_layout_decides_alike() {
+        let set = PolicySet::builtin().unwrap();
+        let tree = &set.trees()[0];
+        let usual = tree.code.as_ref().unwrap();
+        assert!(usual.fact_bits > 0 && !usual.large);
+        let mut other = tree.clone();
+        let code = Code::with_limits(&tree.nodes, tree.root, 0, 0).unwrap();
+        assert!(code.fact_bits == 0 && code.large);
+        other.code = Some(code);
+        let combinations = combinations(&set);
+        assert!(combinations.len() > 1_000, "{}", combinations.len());
+        let mut decided = 0;
+        for facts in &combinations {
+            let fast = tree.decide_known_value(facts);
+            assert_eq!(other.decide_known_value(facts), fast, "{facts}");
+            if let Some(rule) = fast {
+                assert_eq!(Ok(rule), tree.evaluate(facts).map_err(|_| ()), "{facts}");
+                decided += 1;
+            }
+        }
+        assert!(decided > 1_000, "{decided}");
     }
 }
