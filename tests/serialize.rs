@@ -424,3 +424,53 @@ fn deep_values_decide_as_their_value_does() {
     };
     assert!(agree(&set, &facts).unwrap().starts_with("allow"));
 }
+
+/// A policy set of more declared paths than one word of bits: the slots
+/// past the 63rd are cleared by a repeated key like the others.
+#[test]
+fn repeated_keys_clear_slots_past_the_sixty_third() {
+    use serde_json::json;
+    for flags in [62, 63, 64, 70] {
+        let mut text = String::from("policy t\notherwise none\n");
+        for i in 0..flags {
+            text.push_str(&format!("fact b{i}: bool at a.k{i} optional\n"));
+        }
+        text.push_str("fact t: {x y} at z.t optional\nt = x can\n");
+        let set = set(&text);
+        for second in [json!(null), json!({}), json!({"u": 1}), json!(7)] {
+            let facts = Entries(vec![("z", json!({"t": "x"})), ("z", second)]);
+            let decided = agree(&set, &facts);
+            assert!(
+                decided.as_ref().map_or(true, |d| d.starts_with("none")),
+                "{flags} flags: {decided:?}"
+            );
+        }
+    }
+}
+
+/// serde_json's raw JSON value serializes as a struct of its own name:
+/// it is a value (here, the whole facts), not an object with one field.
+#[test]
+fn a_raw_json_value_is_its_json() {
+    // Optional facts, so that reading them as absent would decide too.
+    let set = set(&CHANNELS.replace(
+        "at subscription.channel",
+        "at subscription.channel optional",
+    ));
+    let raw = serde_json::value::RawValue::from_string(
+        r#"{"subscription": {"channel": "CSP", "seats": 9}}"#.to_string(),
+    )
+    .unwrap();
+    assert!(agree(&set, &raw).unwrap().starts_with("allow"));
+    #[derive(Serialize)]
+    struct Facts {
+        subscription: Box<serde_json::value::RawValue>,
+    }
+    let facts = Facts {
+        subscription: serde_json::value::RawValue::from_string(
+            r#"{"channel": "Direct"}"#.to_string(),
+        )
+        .unwrap(),
+    };
+    assert!(agree(&set, &facts).unwrap().starts_with("deny"));
+}

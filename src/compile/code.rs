@@ -138,7 +138,8 @@ impl Code {
     #[inline]
     pub fn touch(&self, at: u32) {
         let at = at as usize;
-        std::hint::black_box((self.words.get(at + 1), self.words.get(at + 16)));
+        let word = |at: usize| self.words.get(at).copied();
+        std::hint::black_box((word(at + 1), word(at + 16)));
     }
 
     /// Where the test at `at` leads for `atom`.

@@ -7,7 +7,8 @@
 //! what `serde_json::to_value` would hold at each declared path. Whatever
 //! it is not sure to read that way (an `f32` fact, whose `Value` depends on
 //! serde_json's features; a float map key; an enum variant with fields on
-//! the way to a fact; nesting past 127 levels) or that `to_value` refuses
+//! the way to a fact; serde_json's own raw JSON values and arbitrary-
+//! precision numbers; nesting past 127 levels) or that `to_value` refuses
 //! (a 128-bit integer past 64 bits, a key that is not text, an error from
 //! the value's own `Serialize`) makes it give up; the caller then builds
 //! the `Value`, which decides or says why not. Values off the declared
@@ -67,9 +68,21 @@ impl PathTable {
 /// The slots being filled.
 struct Picked {
     slots: Slots<'static>,
-    /// The slots (of the first 64) set to anything but absent, so that an
-    /// object seen for the first time has nothing to clear.
+    /// The slots set to anything but absent, by bit (slot 63 and all past
+    /// it share the last), so that an object seen for the first time has
+    /// nothing to clear.
     written: u64,
+}
+
+/// The bits of [`Picked::written`] for the slots in `slots`.
+fn written_bits(slots: std::ops::Range<usize>) -> u64 {
+    // Below 2^64 bits, as a 128-bit shift never overflows here.
+    let below = |i: usize| ((1u128 << i.min(64)) - 1) as u64;
+    let mut bits = below(slots.end) & !below(slots.start);
+    if slots.end > 63 && slots.end > slots.start {
+        bits |= 1 << 63;
+    }
+    bits
 }
 
 /// Where a value sits among the declared paths.
@@ -130,7 +143,7 @@ impl<'a, 'p> Picker<'a, 'p> {
             }
             Place::Leaf(at) => {
                 if !matches!(slot, Slot::Absent) {
-                    self.picked.written |= 1u64.checked_shl(at as u32).unwrap_or(0);
+                    self.picked.written |= written_bits(at..at + 1);
                 }
                 if let Some(s) = self.picked.slots.get_mut(at) {
                     *s = slot;
@@ -144,13 +157,7 @@ impl<'a, 'p> Picker<'a, 'p> {
     /// Sets every slot under `node` to `to`.
     fn clear(&mut self, node: &KeyNode, to: Slot<'static>) {
         let under = node.under.clone();
-        // Bits of the slots under the node; all of them past the 64th.
-        let bits = |i: usize| 1u64.checked_shl(i as u32).map_or(0, |b| b - 1);
-        let mask = if under.end > 64 {
-            u64::MAX
-        } else {
-            bits(under.end) & !bits(under.start)
-        };
+        let mask = written_bits(under.clone());
         if matches!(to, Slot::Absent) && self.picked.written & mask == 0 {
             return;
         }
@@ -201,7 +208,7 @@ impl<'a, 'p> Picker<'a, 'p> {
             place: inner,
             picked: self.picked,
             depth,
-            next: Place::Off,
+            next: None,
         })
     }
 
@@ -224,8 +231,8 @@ struct Object<'a, 'p> {
     place: Place<'p>,
     picked: &'a mut Picked,
     depth: usize,
-    /// Where the value of the last key goes.
-    next: Place<'p>,
+    /// Where the value of the last key goes (`None` before a key).
+    next: Option<Place<'p>>,
 }
 
 impl Object<'_, '_> {
@@ -421,7 +428,12 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.object()
     }
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a, 'p>, GiveUp> {
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Object<'a, 'p>, GiveUp> {
+        // serde_json's own tokens (a raw JSON value, an arbitrary-precision
+        // number, with its features on) are values, not objects.
+        if name.starts_with("$serde_json::") {
+            return Err(GiveUp);
+        }
         self.object()
     }
 
@@ -497,13 +509,14 @@ impl ser::SerializeMap for Object<'_, '_> {
     type Error = GiveUp;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), GiveUp> {
-        self.next = key.serialize(Key { place: self.place })?;
+        self.next = Some(key.serialize(Key { place: self.place })?);
         Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+        // A value with no key before it makes `to_value` panic: not ours.
         value.serialize(Picker {
-            place: self.next,
+            place: self.next.take().ok_or(GiveUp)?,
             picked: self.picked,
             depth: self.depth,
         })
