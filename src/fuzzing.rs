@@ -134,30 +134,35 @@ pub fn eval(data: &[u8]) -> Result<(), String> {
     let from_text = set.evaluate_json("fuzz.json", text, false);
     if let Ok(value) = serde_json::from_str::<Value>(text) {
         let from_value = set.evaluate(&value);
-        match (&from_text, &from_value) {
-            (Ok(a), Ok(b)) if a != b => {
-                return Err(format!("text and value decide differently: {text}"));
-            }
-            (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
-                return Err(format!("text and value disagree on failing: {text}"));
-            }
-            _ => {}
-        }
-        let from_serialize = set.evaluate_serialize(&value);
-        match (&from_serialize, &from_value) {
-            (Ok(a), Ok(b)) if a != b => {
-                return Err(format!("serialize and value decide differently: {text}"));
-            }
-            (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
-                return Err(format!("serialize and value disagree on failing: {text}"));
-            }
-            _ => {}
-        }
+        agree("text", &from_text, &from_value, text)?;
+        agree(
+            "serialize",
+            &set.evaluate_serialize(&value),
+            &from_value,
+            text,
+        )?;
     }
     if let Err(report) = from_text {
         let _ = report.render(80);
     }
     Ok(())
+}
+
+/// Whether a way in (`how`) decides as the parsed value does, or fails
+/// when it fails.
+fn agree(
+    how: &str,
+    got: &Result<Vec<crate::Decision>, crate::Report>,
+    from_value: &Result<Vec<crate::Decision>, crate::Report>,
+    text: &str,
+) -> Result<(), String> {
+    match (got, from_value) {
+        (Ok(a), Ok(b)) if a != b => Err(format!("{how} and value decide differently: {text}")),
+        (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
+            Err(format!("{how} and value disagree on failing: {text}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Arbitrary policy text that parses: formatting it keeps its syntax tree
