@@ -442,9 +442,10 @@ impl PolicySet {
     /// serialized, as [`decide_json`](Self::decide_json) picks them out of
     /// text: no JSON text and no `serde_json::Value` is made. Facts that
     /// the picker does not read exactly as `serde_json::to_value` would
-    /// (an `f32`, a 128-bit integer, a float map key, ...) are turned into
-    /// a `Value` instead, and so are facts a policy cannot decide on, to
-    /// say why.
+    /// (an `f32` fact, a float map key, serde_json's raw values, ...) or
+    /// that `to_value` refuses are turned into a `Value` instead (which
+    /// decides, or says why not), and so are facts a policy cannot decide
+    /// on, to say why.
     ///
     /// ```
     /// #[derive(serde::Serialize)]

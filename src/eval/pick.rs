@@ -16,8 +16,6 @@ use crate::check::{Atom, Fact, FactType, Presence};
 
 mod serialize;
 
-pub use serialize::GiveUp;
-
 /// The declared paths of a policy set, as a tree of keys.
 #[derive(Clone, Debug, Default)]
 pub struct PathTable {
