@@ -474,3 +474,27 @@ fn a_raw_json_value_is_its_json() {
     };
     assert!(agree(&set, &facts).unwrap().starts_with("deny"));
 }
+
+/// Strings short enough to keep inline and longer ones decide alike.
+#[test]
+fn strings_on_both_sides_of_the_inline_length() {
+    let set = set(
+        "policy t\notherwise none\nfact name: string at name\nname = \"fifteen-bytes-x\" can\nname = \"sixteen-bytes-xy\" cannot\n",
+    );
+    #[derive(Serialize)]
+    struct Facts {
+        name: String,
+    }
+    for (name, decision) in [
+        ("fifteen-bytes-x", "allow"),
+        ("sixteen-bytes-xy", "deny"),
+        ("fifteen-bytes-y", "none"),
+        ("a string a good deal longer than any slot", "none"),
+        ("ünïcödé-ßtring", "none"),
+    ] {
+        let facts = Facts {
+            name: name.to_string(),
+        };
+        assert!(agree(&set, &facts).unwrap().starts_with(decision), "{name}");
+    }
+}
