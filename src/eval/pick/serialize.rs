@@ -452,57 +452,30 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     }
 }
 
-impl ser::SerializeSeq for Array<'_> {
-    type Ok = ();
-    type Error = GiveUp;
+/// The four kinds of sequence serde has are all arrays here.
+macro_rules! array_items {
+    ($($kind:ident::$item:ident),*) => {$(
+        impl ser::$kind for Array<'_> {
+            type Ok = ();
+            type Error = GiveUp;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.item(value)
-    }
+            fn $item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
+                self.item(value)
+            }
 
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
+            fn end(self) -> Result<(), GiveUp> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Array<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Array<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Array<'_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        self.item(value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
-}
+array_items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Object<'_, '_> {
     type Ok = ();
@@ -527,39 +500,30 @@ impl ser::SerializeMap for Object<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for Object<'_, '_> {
-    type Ok = ();
-    type Error = GiveUp;
+/// Structs, and the fields of struct variants, are objects with
+/// `'static` keys.
+macro_rules! struct_fields {
+    ($($kind:ident),*) => {$(
+        impl ser::$kind for Object<'_, '_> {
+            type Ok = ();
+            type Error = GiveUp;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), GiveUp> {
-        self.entry(key, value)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), GiveUp> {
+                self.entry(key, value)
+            }
 
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
+            fn end(self) -> Result<(), GiveUp> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Object<'_, '_> {
-    type Ok = ();
-    type Error = GiveUp;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), GiveUp> {
-        self.entry(key, value)
-    }
-
-    fn end(self) -> Result<(), GiveUp> {
-        Ok(())
-    }
-}
+struct_fields!(SerializeStruct, SerializeStructVariant);
 
 /// A map key: its text, as serde_json writes keys, finds the place of the
 /// value that follows. Keys serde_json refuses, and float keys (which it
