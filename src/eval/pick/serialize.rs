@@ -186,6 +186,15 @@ impl<'a, 'p> Picker<'a, 'p> {
         }
     }
 
+    /// Gives up where facts lie below: a variant with fields is
+    /// `{variant: ...}`, which is not read on the way to facts.
+    fn no_facts_below(&self) -> Result<(), GiveUp> {
+        match self.place {
+            Place::Root(_) | Place::Inner(_) => Err(GiveUp),
+            Place::Leaf(_) | Place::Off => Ok(()),
+        }
+    }
+
     /// An object here: its entries are then placed by key.
     fn object(mut self) -> Result<Object<'a, 'p>, GiveUp> {
         let depth = self.depth + 1;
@@ -262,6 +271,15 @@ impl Array<'_> {
     }
 }
 
+/// Integers that an `f64` holds exactly.
+macro_rules! small_integers {
+    ($($method:ident: $int:ty),*) => {$(
+        fn $method(self, v: $int) -> Result<(), GiveUp> {
+            self.number(f64::from(v))
+        }
+    )*};
+}
+
 impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     type Ok = ();
     type Error = GiveUp;
@@ -277,33 +295,18 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.set(Slot::Bool(v))
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
-    }
+    small_integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32
+    );
 
     fn serialize_i64(self, v: i64) -> Result<(), GiveUp> {
         // As `serde_json::Number::as_f64` reads it: the nearest `f64`.
         self.number(v as f64)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), GiveUp> {
-        self.number(f64::from(v))
     }
 
     fn serialize_u64(self, v: u64) -> Result<(), GiveUp> {
@@ -417,11 +420,8 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         _: &'static str,
         _: usize,
     ) -> Result<Array<'a>, GiveUp> {
-        // `{variant: [...]}`: not an object on the way to facts.
-        match self.place {
-            Place::Root(_) | Place::Inner(_) => Err(GiveUp),
-            Place::Leaf(_) | Place::Off => self.array(),
-        }
+        self.no_facts_below()?;
+        self.array()
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Object<'a, 'p>, GiveUp> {
@@ -444,11 +444,8 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         _: &'static str,
         _: usize,
     ) -> Result<Object<'a, 'p>, GiveUp> {
-        // `{variant: {...}}`: not an object on the way to facts.
-        match self.place {
-            Place::Root(_) | Place::Inner(_) => Err(GiveUp),
-            Place::Leaf(_) | Place::Off => self.object(),
-        }
+        self.no_facts_below()?;
+        self.object()
     }
 }
 
@@ -546,6 +543,15 @@ impl<'p> Key<'p> {
     }
 }
 
+/// Integer keys, which serde_json writes as their decimal text.
+macro_rules! integer_keys {
+    ($($method:ident: $int:ty),*) => {$(
+        fn $method(self, v: $int) -> Result<Place<'p>, GiveUp> {
+            self.integer(v)
+        }
+    )*};
+}
+
 impl<'p> ser::Serializer for Key<'p> {
     type Ok = Place<'p>;
     type Error = GiveUp;
@@ -561,45 +567,18 @@ impl<'p> ser::Serializer for Key<'p> {
         self.text(if v { "true" } else { "false" })
     }
 
-    fn serialize_i8(self, v: i8) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<Place<'p>, GiveUp> {
-        self.integer(v)
-    }
+    integer_keys!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
 
     fn serialize_f32(self, _: f32) -> Result<Place<'p>, GiveUp> {
         Err(GiveUp)
