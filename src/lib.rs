@@ -946,4 +946,5 @@ pub fn io_reason(err: &std::io::Error) -> String {
 pub mod batch;
 pub mod diff;
 pub mod format;
-pub mod fuzzing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

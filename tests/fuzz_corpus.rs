@@ -1,7 +1,7 @@
 //! The fuzz corpora (`fuzz/corpus/<target>/`), replayed as ordinary tests:
 //! every input the fuzzer keeps, and every crash it found, runs on each CI
 //! run without a fuzzer. Each file runs through the same function the fuzz
-//! target calls (`verdict::fuzzing`).
+//! target calls (`verdict::testing::fuzz`).
 
 // Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
 #![allow(
@@ -32,20 +32,20 @@ fn replay(target: &str, run: fn(&[u8]) -> Result<(), String>) {
 
 #[test]
 fn parse_corpus() {
-    replay("parse", verdict::fuzzing::parse);
+    replay("parse", verdict::testing::fuzz::parse);
 }
 
 #[test]
 fn compile_corpus() {
-    replay("compile", verdict::fuzzing::compile);
+    replay("compile", verdict::testing::fuzz::compile);
 }
 
 #[test]
 fn eval_corpus() {
-    replay("eval", verdict::fuzzing::eval);
+    replay("eval", verdict::testing::fuzz::eval);
 }
 
 #[test]
 fn fmt_corpus() {
-    replay("fmt", verdict::fuzzing::fmt);
+    replay("fmt", verdict::testing::fuzz::fmt);
 }

@@ -1,9 +1,9 @@
-//! Fuzz target `compile`: see `verdict::fuzzing::compile`.
+//! Fuzz target `compile`: see `verdict::testing::fuzz::compile`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // A broken invariant is a bug: make it a crash the fuzzer keeps.
-    if let Err(broken) = verdict::fuzzing::compile(data) {
+    if let Err(broken) = verdict::testing::fuzz::compile(data) {
         panic!("{broken}");
     }
 });

@@ -1,9 +1,9 @@
-//! Fuzz target `eval`: see `verdict::fuzzing::eval`.
+//! Fuzz target `eval`: see `verdict::testing::fuzz::eval`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // A broken invariant is a bug: make it a crash the fuzzer keeps.
-    if let Err(broken) = verdict::fuzzing::eval(data) {
+    if let Err(broken) = verdict::testing::fuzz::eval(data) {
         panic!("{broken}");
     }
 });

@@ -1,9 +1,9 @@
-//! Fuzz target `fmt`: see `verdict::fuzzing::fmt`.
+//! Fuzz target `fmt`: see `verdict::testing::fuzz::fmt`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     // A broken invariant is a bug: make it a crash the fuzzer keeps.
-    if let Err(broken) = verdict::fuzzing::fmt(data) {
+    if let Err(broken) = verdict::testing::fuzz::fmt(data) {
         panic!("{broken}");
     }
 });

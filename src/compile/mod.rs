@@ -109,7 +109,7 @@ pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree
 /// [`compile`], with the root always split in two halves built on their
 /// own, as the roots of large policies are: tests check that it builds the
 /// tree one builder does.
-#[doc(hidden)]
+#[cfg(feature = "testing")]
 pub fn compile_split_at_root(policy: &CheckedPolicy) -> DecisionTree {
     compile_split_from(policy, crate::Limits::TREE_BUDGET, 0).0
 }

@@ -3,8 +3,6 @@
 //! returns `Err` only when an invariant breaks (a bug in verdict); the fuzz
 //! target and the replay test turn that into a failure. Any input is fine.
 
-#![doc(hidden)]
-
 use serde_json::{json, Value};
 
 use crate::PolicySet;
