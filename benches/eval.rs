@@ -15,20 +15,13 @@
     clippy::indexing_slicing
 )]
 
-#[path = "common/workloads.rs"]
-#[allow(dead_code)]
-mod workloads;
-
-/// The floor: the pack's rows as a hand-written `match` over a typed struct.
-#[path = "common/floor.rs"]
-mod floor;
-
 use std::hint::black_box;
 use std::sync::LazyLock;
 
 use divan::counter::ItemsCount;
 use divan::{AllocProfiler, Bencher};
 use serde_json::Value;
+use verdict::testing::{floor, workloads};
 use verdict::PolicySet;
 
 #[global_allocator]

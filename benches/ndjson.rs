@@ -13,11 +13,7 @@
 
 use std::time::Instant;
 
-/// The pack's fact values and the seeded generator, shared with the other benches.
-#[path = "common/workloads.rs"]
-#[allow(dead_code)]
-mod workloads;
-
+use verdict::testing::workloads;
 use verdict::PolicySet;
 
 fn input(lines: usize) -> String {

@@ -2,7 +2,7 @@
 //! 100,000 rules over 6 enum facts of 16 values, each rule an equality test
 //! on 2 to 4 of them deciding its own outcome; 10,000 seeded inputs, half
 //! aimed at a random rule (`common/workloads.rs`, shared with
-//! `bench/peers`).
+//! `benches/peers`).
 //!
 //! Before the benchmarks, a table per N, each row measured in a fresh
 //! process: load time (parse + check + compile, one run), how much the
@@ -21,10 +21,6 @@
     clippy::indexing_slicing
 )]
 
-#[path = "common/workloads.rs"]
-#[allow(dead_code)]
-mod workloads;
-
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::{LazyLock, Mutex};
@@ -33,6 +29,7 @@ use std::time::Instant;
 use divan::counter::ItemsCount;
 use divan::{AllocProfiler, Bencher};
 use serde_json::Value;
+use verdict::testing::workloads;
 use verdict::PolicySet;
 use workloads::Scale;
 

@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets (`fuzz/`), here so that the corpus replay
-//! test (`tests/fuzz_corpus.rs`) runs exactly what the fuzzer runs. Each
+//! test (`tests/it/fuzz_corpus.rs`) runs exactly what the fuzzer runs. Each
 //! returns `Err` only when an invariant breaks (a bug in verdict); the fuzz
 //! target and the replay test turn that into a failure. Any input is fine.
 

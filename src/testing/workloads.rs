@@ -1,0 +1,223 @@
+//! The two benchmark workloads, as JSON facts every engine decides alike:
+//! the multichannel pack over every combination of fact values (and a
+//! seeded mix of them), and generated `first match` rule sets of N rules.
+//! Shared by the main crate's benches, its tests and `benches/peers`, so
+//! that all of them use the same rules and facts.
+
+use serde_json::{json, Map, Value};
+
+/// xorshift64: a seed and a draw order give the same rules and inputs on
+/// every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A draw in `0..bound` (`bound` > 0).
+    pub fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize
+    }
+}
+
+/// The values each fact of the multichannel pack takes; `None` is "absent".
+pub const BILLINGS: [&str; 2] = ["license", "usage"];
+pub const CHANNELS: [&str; 7] = [
+    "Direct",
+    "Advisor",
+    "Open",
+    "EA",
+    "CSP",
+    "ThirdParty",
+    "Syndication",
+];
+pub const ROLES: [&str; 3] = ["direct", "indirect_provider", "reseller"];
+pub const DESIGNATED_ADMINS: [Option<bool>; 3] = [None, Some(false), Some(true)];
+pub const ACTIONS: [&str; 6] = [
+    "support",
+    "transfer",
+    "migrate",
+    "invite",
+    "own_relationship",
+    "delegated_admin",
+];
+pub const TARGETS: [Option<&str>; 4] = [None, Some("partner"), Some("customer"), Some("reseller")];
+
+/// A decision of the multichannel pack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackDecision {
+    Allow,
+    Deny,
+    RequestRelationship,
+    ManualMigrate,
+    None,
+}
+
+impl PackDecision {
+    /// The decision named `name`, if it is one of the pack's.
+    pub fn from_name(name: &str) -> Option<PackDecision> {
+        match name {
+            "allow" => Some(PackDecision::Allow),
+            "deny" => Some(PackDecision::Deny),
+            "request-relationship" => Some(PackDecision::RequestRelationship),
+            "manual-migrate" => Some(PackDecision::ManualMigrate),
+            "none" => Some(PackDecision::None),
+            _ => None,
+        }
+    }
+}
+
+/// What an engine decided for the pack: the decision and the rule, as the
+/// row of the rules document (`shared/multichannel/RULES.md`, rows 1 to 10;
+/// 0 when no rule applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackOutcome {
+    pub decision: PackDecision,
+    pub row: u8,
+}
+
+/// Every combination of the pack's fact values, each as a facts object:
+/// 2 × 7 × 3 × 3 × 6 × 4 = 3,024.
+pub fn pack_combinations() -> Vec<Value> {
+    let mut all = Vec::new();
+    for billing in BILLINGS {
+        for channel in CHANNELS {
+            for role in ROLES {
+                for designated_admin in DESIGNATED_ADMINS {
+                    for action in ACTIONS {
+                        for target in TARGETS {
+                            let mut partner = Map::new();
+                            partner.insert("role".into(), json!(role));
+                            if let Some(admin) = designated_admin {
+                                partner.insert("designated_admin".into(), json!(admin));
+                            }
+                            let mut request = Map::new();
+                            request.insert("action".into(), json!(action));
+                            if let Some(target) = target {
+                                request.insert("target".into(), json!(target));
+                            }
+                            all.push(json!({
+                                "subscription": { "billing": billing, "channel": channel },
+                                "partner": partner,
+                                "request": request,
+                            }));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    all
+}
+
+/// `count` combinations drawn with a seeded [`Rng`], repeats allowed.
+pub fn pack_mix(combinations: &[Value], count: usize) -> Vec<Value> {
+    let mut rng = Rng(0x0123_4567_89AB_CDEF);
+    (0..count)
+        .filter_map(|_| combinations.get(rng.below(combinations.len())).cloned())
+        .collect()
+}
+
+/// A generated rule set and its inputs.
+pub struct Scale {
+    /// The number of rules.
+    pub n: usize,
+    /// The policy in verdict's language.
+    pub text: String,
+    /// Per rule, in order, its tests as (fact, value) indices: fact `f{f}`
+    /// equals `f{f}v{v}`.
+    pub rules: Vec<Vec<(usize, usize)>>,
+    /// Per input, the value index of each fact f0..f5.
+    pub inputs: Vec<[usize; FACTS]>,
+}
+
+/// The scaling workload's number of facts, values per fact and inputs.
+pub const FACTS: usize = 6;
+pub const VALUES: usize = 16;
+pub const INPUTS: usize = 10_000;
+
+impl Scale {
+    /// The rule set of `n` rules and its 10,000 inputs: seed
+    /// `0x9E37_79B9_7F4A_7C15 ^ n`, rules drawn first, then the inputs, half
+    /// of them aimed at a random rule.
+    pub fn generate(n: usize) -> Scale {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ n as u64);
+        let (text, rules) = generated(n, &mut rng);
+        let inputs = (0..INPUTS)
+            .map(|i| {
+                let mut values = [0; FACTS];
+                for value in &mut values {
+                    *value = rng.below(VALUES);
+                }
+                if i % 2 == 0 {
+                    if let Some(rule) = rules.get(rng.below(rules.len())) {
+                        for (f, v) in rule {
+                            if let Some(value) = values.get_mut(*f) {
+                                *value = *v;
+                            }
+                        }
+                    }
+                }
+                values
+            })
+            .collect();
+        Scale {
+            n,
+            text,
+            rules,
+            inputs,
+        }
+    }
+
+    /// The index of the first rule that `values` satisfy: the reference
+    /// answer, without any engine.
+    pub fn first_match(&self, values: &[usize; FACTS]) -> Option<usize> {
+        self.rules.iter().position(|tests| {
+            tests
+                .iter()
+                .all(|(f, v)| values.get(*f).is_some_and(|value| value == v))
+        })
+    }
+}
+
+/// The name of value `v` of fact `f`.
+pub fn value_name(f: usize, v: usize) -> String {
+    format!("f{f}v{v}")
+}
+
+/// An input as a facts object: `{"f0": "f0v3", ...}`.
+pub fn scale_facts(values: &[usize; FACTS]) -> Value {
+    let mut facts = Map::new();
+    for (f, v) in values.iter().enumerate() {
+        facts.insert(format!("f{f}"), json!(value_name(f, *v)));
+    }
+    Value::Object(facts)
+}
+
+/// The verdict policy text and the rules' tests, drawn from `rng`.
+fn generated(n: usize, rng: &mut Rng) -> (String, Vec<Vec<(usize, usize)>>) {
+    let mut text = String::from("policy scale\nfirst match\n");
+    for f in 0..FACTS {
+        let values: Vec<String> = (0..VALUES).map(|v| value_name(f, v)).collect();
+        text.push_str(&format!("fact f{f}: {{{}}} at f{f}\n", values.join(" ")));
+    }
+    for i in 0..n {
+        text.push_str(&format!("outcome r{i}\n"));
+    }
+    let mut rules = Vec::new();
+    for i in 0..n {
+        let k = 2 + rng.below(3);
+        let mut facts: Vec<usize> = Vec::new();
+        while facts.len() < k {
+            let f = rng.below(FACTS);
+            if !facts.contains(&f) {
+                facts.push(f);
+            }
+        }
+        let tests: Vec<(usize, usize)> = facts.iter().map(|f| (*f, rng.below(VALUES))).collect();
+        let words: Vec<String> = tests.iter().map(|(f, v)| value_name(*f, *v)).collect();
+        text.push_str(&format!("{} -> r{i}\n", words.join(" ")));
+        rules.push(tests);
+    }
+    (text, rules)
+}

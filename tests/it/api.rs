@@ -1,0 +1,262 @@
+//! The embedding API's contract: a compiled policy set is `Send + Sync`,
+//! many threads evaluate it at once and get the same decisions as one
+//! thread, and a set can be swapped for a new one while others evaluate.
+
+use std::sync::{Arc, RwLock};
+
+use serde_json::json;
+use verdict::{Decision, PolicySet, Report};
+
+/// Compile-time: the types a service shares across threads are Send + Sync.
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<PolicySet>();
+    shared::<Decision>();
+    shared::<Report>();
+    shared::<verdict::compile::DecisionTree>();
+}
+
+fn facts(i: usize) -> serde_json::Value {
+    use verdict::testing::workloads::{ACTIONS, CHANNELS, ROLES};
+    let (actions, channels, roles) = (ACTIONS, CHANNELS, ROLES);
+    json!({
+        "subscription": { "billing": if i % 2 == 0 { "license" } else { "usage" }, "channel": channels[i % 7] },
+        "partner": { "role": roles[i % 3], "designated_admin": i % 5 == 0 },
+        "request": { "action": actions[i % 6], "target": "partner" },
+    })
+}
+
+#[test]
+fn many_threads_decide_as_one_does() {
+    let set = Arc::new(PolicySet::builtin().unwrap());
+    let expected: Vec<Vec<Decision>> = (0..2_000)
+        .map(|i| set.evaluate(&facts(i)).unwrap())
+        .collect();
+    let expected = Arc::new(expected);
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let set = Arc::clone(&set);
+            let expected = Arc::clone(&expected);
+            std::thread::spawn(move || {
+                for i in (t..2_000).step_by(3) {
+                    assert_eq!(set.evaluate(&facts(i)).unwrap(), expected[i]);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+}
+
+/// The hot swap of `examples/hot_swap.rs`: readers keep deciding while a
+/// new set replaces the old; a set that fails to compile never replaces it.
+#[test]
+fn hot_swap_keeps_serving() {
+    let current = Arc::new(RwLock::new(Arc::new(PolicySet::builtin().unwrap())));
+    let invite = json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let current = Arc::clone(&current);
+            let stop = Arc::clone(&stop);
+            let invite = invite.clone();
+            std::thread::spawn(move || {
+                let mut seen = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Hold the lock only to clone the Arc; evaluate without it.
+                    let set = Arc::clone(&current.read().unwrap());
+                    seen.insert(set.evaluate(&invite).unwrap()[0].decision.clone());
+                }
+                seen
+            })
+        })
+        .collect();
+    // A broken edit does not replace the serving set.
+    let broken = PolicySet::from_sources([("p.policy", "policy p\nfact a: {x} at a\nx open\n")]);
+    assert!(broken.is_err());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // A good edit does: resellers may now invite.
+    let edited = PolicySet::from_sources([(
+        "p.policy",
+        "policy multichannel\nfact role: {direct indirect_provider reseller} at partner.role\nfact action: {invite other} at request.action\nreseller can invite\n",
+    )])
+    .unwrap();
+    *current.write().unwrap() = Arc::new(edited);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeSet::new();
+    for reader in readers {
+        seen.extend(reader.join().unwrap());
+    }
+    assert!(seen.contains("allow"), "{seen:?}");
+    assert_eq!(
+        current.read().unwrap().evaluate(&invite).unwrap()[0].decision,
+        "allow"
+    );
+}
+
+#[test]
+fn evaluate_from_text_value_and_struct_agree() {
+    #[derive(serde::Serialize)]
+    struct Partner {
+        role: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Request {
+        action: String,
+    }
+    #[derive(serde::Serialize)]
+    struct Facts {
+        partner: Partner,
+        request: Request,
+    }
+    let set = PolicySet::builtin().unwrap();
+    let typed = Facts {
+        partner: Partner {
+            role: String::from("reseller"),
+        },
+        request: Request {
+            action: String::from("own_relationship"),
+        },
+    };
+    let value = serde_json::to_value(&typed).unwrap();
+    let text = value.to_string();
+    let a = set.evaluate_serialize(&typed).unwrap();
+    let b = set.evaluate(&value).unwrap();
+    let c = set.evaluate_json("facts.json", &text, false).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(b, c);
+    assert_eq!(a[0].decision, "deny");
+}
+
+#[test]
+fn errors_are_diagnostics_a_caller_can_inspect() {
+    let set = PolicySet::builtin().unwrap();
+    let report = set
+        .evaluate_json("facts.json", r#"{"subscription":{"billing":"usage","channel":"csp"},"partner":{"role":"direct"},"request":{"action":"transfer","target":"partner"}}"#, false)
+        .unwrap_err();
+    use miette::Diagnostic;
+    let problem = &report.problems[0];
+    assert_eq!(
+        problem.code().unwrap().to_string(),
+        "verdict::facts::not_in_set"
+    );
+    assert_eq!(problem.help().unwrap().to_string(), "did you mean `CSP`?");
+    // Labels point into the facts text and the policy.
+    assert_eq!(problem.labels().unwrap().count(), 2);
+    // A report renders as miette would, or goes into a miette::Report.
+    assert!(report.render(80).contains("not a declared value"));
+    let _as_miette: miette::Report = miette::Report::new(report);
+}
+
+/// Facts picked from text while parsing read exactly as the parsed value:
+/// repeated keys, nulls, non-objects on the way, arrays, escaped keys.
+#[test]
+fn text_and_value_agree_on_odd_json() {
+    let set = PolicySet::builtin().unwrap();
+    let cases = [
+        r#"{"partner":{"role":"reseller"},"partner":{"role":"indirect_provider"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","designated_admin":true},"partner":{"role":"reseller"},"request":{"action":"delegated_admin"}}"#,
+        r#"{"partner":null,"request":{"action":"invite"}}"#,
+        r#"{"partner":"reseller","request":{"action":"invite"}}"#,
+        r#"{"partner":[1,2],"request":{"action":"invite"}}"#,
+        r#"{"part\u006eer":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","designated_admin":null},"request":{"action":"delegated_admin"}}"#,
+        r#"{"subscription":{"billing":"license","channel":"CSP"},"partner":{"role":"direct"},"request":{"action":"transfer","target":null}}"#,
+        r#"{"extra":{"deep":[{"x":1}]},"partner":{"role":"indirect_provider"},"request":{"action":"own_relationship"}}"#,
+        // Escapes in values, and surrogates, which the scanner leaves to serde_json.
+        r#"{"partner":{"role":"re\u0073eller"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","x":"\ud83d\ude00"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","x":"\ud83d"},"request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller","x":"tab\tnew\nline\"quote\\"},"request":{"action":"invite"}}"#,
+        // Numbers of every shape, where a fact is and where none is.
+        r#"{"partner":{"role":"reseller","designated_admin":1},"request":{"action":"delegated_admin"}}"#,
+        r#"{"x":[1e400],"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"x":[-0.0, 1E5, 12345678901234567890123, 0.1e-400],"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"x":01,"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"x":1.,"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        r#"{"x":-,"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+        // Not JSON, or not quite.
+        "{\"partner\":{\"role\":\"re\u{1}seller\"},\"request\":{\"action\":\"invite\"}}",
+        r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}} x"#,
+        r#"{"partner":{"role":"reseller"},"request":{"action":"invite"},}"#,
+        r#"{"partner":{"role":"reseller"} "request":{"action":"invite"}}"#,
+        r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}"#,
+        r#"{"partner":{"role":"reseller"},"request":{"action":tru}}"#,
+        "\u{feff}{\"partner\":{\"role\":\"reseller\"},\"request\":{\"action\":\"invite\"}}",
+        r#"[{"partner":{"role":"reseller"}}]"#,
+        r#""just a string""#,
+        "",
+    ];
+    let deep = |levels: usize| {
+        format!(
+            r#"{{"partner":{{"role":"reseller"}},"request":{{"action":"invite"}},"x":{}{}}}"#,
+            "[".repeat(levels - 1),
+            "]".repeat(levels - 1)
+        )
+    };
+    let deep: Vec<String> = [126, 127, 128].into_iter().map(deep).collect();
+    for text in cases.iter().copied().chain(deep.iter().map(String::as_str)) {
+        // A byte-order mark is skipped, as the facts docs promise.
+        let json = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+            // Not JSON to serde_json: not a decision from text either.
+            let from_text = set.evaluate_json("facts.json", text, false);
+            assert!(from_text.is_err(), "{text}");
+            continue;
+        };
+        let from_value = set.evaluate(&value).map_err(|r| r.render(80));
+        let from_text = set
+            .evaluate_json("facts.json", text, false)
+            .map_err(|r| r.render(80));
+        assert_eq!(from_text.is_ok(), from_value.is_ok(), "{text}");
+        if let (Ok(a), Ok(b)) = (&from_text, &from_value) {
+            assert_eq!(a, b, "{text}");
+        }
+    }
+}
+
+/// `decide_serialize` decides as `decide` does on the `Value` the same
+/// facts serialize to, also where JSON text would not carry a number
+/// exactly: a float serde_json reads back one unit off, an `f32` (widened
+/// in a `Value`, written short in text) and a 128-bit integer.
+#[test]
+fn decide_serialize_agrees_with_the_value_on_numbers_text_would_change() {
+    #[derive(serde::Serialize)]
+    struct Facts<T> {
+        x: T,
+    }
+    fn check<T: serde::Serialize>(rule: &str, x: T) {
+        let text = format!("policy n\notherwise deny\nfact x: number at x\n{rule}\n");
+        let set = PolicySet::from_sources([("n.policy", text.as_str())]).unwrap();
+        let facts = Facts { x };
+        let by_serialize = set
+            .decide_serialize(&facts)
+            .map(|d| d[0].decision.to_string());
+        let by_value = match serde_json::to_value(&facts) {
+            Ok(value) => set.decide(&value).map(|d| d[0].decision.to_string()),
+            Err(_) => {
+                assert!(
+                    by_serialize.is_err(),
+                    "{rule}: a Value cannot hold it, yet it decided"
+                );
+                return;
+            }
+        };
+        assert_eq!(
+            by_serialize.map_err(|r| r.render(80)),
+            by_value.map_err(|r| r.render(80)),
+            "{rule}"
+        );
+    }
+    // Read back from its shortest text, this one is one unit off.
+    let x = -0.0014061618971223917_f64;
+    assert_ne!(serde_json::from_str::<f64>(&x.to_string()).unwrap(), x);
+    check("x <= -0.0014061618971223917 can", x);
+    check("x > 0.1 can", 0.1_f32);
+    check("x > 0 can", u128::MAX);
+    check("x < 0 can", i128::MIN);
+    check("x > 0 can", 5_u128);
+}

@@ -1,0 +1,160 @@
+//! `verdict fmt`: one canonical layout, idempotent, and meaning-preserving.
+//! Formatting keeps every comment and never changes a policy's syntax tree.
+
+use proptest::prelude::*;
+use verdict::source::SourceMap;
+
+/// Formats `text`, or returns the syntax errors.
+fn format(name: &str, text: &str) -> Result<String, String> {
+    let mut map = SourceMap::new();
+    let id = map.add(name, text).unwrap();
+    verdict::format::format(map.file(id).unwrap()).map_err(|e| format!("{e:?}"))
+}
+
+/// The syntax tree of `text` (spans are ignored when comparing).
+fn ast(text: &str) -> Option<verdict::ast::File> {
+    let mut map = SourceMap::new();
+    let id = map.add("p.policy", text).unwrap();
+    verdict::syntax::parse(map.file(id).unwrap()).ok()
+}
+
+fn every_valid_policy() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        "policies/multichannel",
+        "tests/fixtures/check/ok",
+        "tests/fixtures/check/err",
+        "tests/fixtures/format",
+        "tests/fixtures/suite/failing",
+    ] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "policy") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if ast(&text).is_some() {
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+    }
+    assert!(files.len() > 20, "only {} fixtures", files.len());
+    files
+}
+
+#[test]
+fn the_pack_is_formatted() {
+    for (name, text) in every_valid_policy()
+        .iter()
+        .filter(|(n, _)| n.contains("policies/multichannel"))
+    {
+        assert_eq!(
+            &format(name, text).unwrap(),
+            text,
+            "{name} is not in canonical layout"
+        );
+    }
+}
+
+#[test]
+fn formatting_is_idempotent_and_keeps_meaning() {
+    for (name, text) in every_valid_policy() {
+        let once = format(&name, &text).unwrap();
+        let twice = format(&name, &once).unwrap();
+        assert_eq!(
+            once, twice,
+            "{name}: formatting the formatted text changed it"
+        );
+        assert_eq!(
+            ast(&once),
+            ast(&text),
+            "{name}: formatting changed the syntax tree"
+        );
+        // Every comment survives.
+        let comments = |t: &str| t.lines().filter(|l| l.contains('#')).count();
+        assert_eq!(
+            comments(&once),
+            comments(&text),
+            "{name}: a comment was lost"
+        );
+    }
+}
+
+#[test]
+fn messy_policy() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/format/messy.policy"
+    ))
+    .unwrap();
+    insta::assert_snapshot!(format("messy.policy", &text).unwrap());
+}
+
+#[test]
+fn refuses_text_that_does_not_parse() {
+    assert!(format("p.policy", "policy p\nfact a: {x} at a\nx open\n").is_err());
+}
+
+/// Changes the whitespace of a policy without changing its tokens or its
+/// grouping: spaces become runs of spaces and tabs, spaces around
+/// punctuation come and go, lines get random indentation and trailing
+/// spaces, blank lines multiply (blank lines are kept, so none are added
+/// where there were none).
+fn jitter(text: &str, seed: &[u8]) -> String {
+    let mut pick = seed.iter().cycle().copied();
+    let mut next = move || pick.next().unwrap_or(0);
+    let mut out = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            out.push_str(&"\n".repeat((next() % 3) as usize));
+        }
+        out.push_str(
+            &" \t  "
+                .chars()
+                .take((next() % 4) as usize)
+                .collect::<String>(),
+        );
+        let mut in_string = false;
+        let mut in_comment = false;
+        let mut prev = ' ';
+        for c in trimmed.chars() {
+            if in_comment || (in_string && c != '"') {
+                out.push(c);
+            } else if c == '"' && prev != '\\' {
+                in_string = !in_string;
+                out.push(c);
+            } else if c == '#' {
+                in_comment = true;
+                out.push(c);
+            } else if c == ' ' {
+                out.push_str(["  ", " ", "\t", " \t "][(next() % 4) as usize]);
+            } else if matches!(c, ',' | '}' | ':') && next() % 2 == 0 {
+                out.push(' ');
+                out.push(c);
+            } else {
+                out.push(c);
+            }
+            prev = c;
+        }
+        if next() % 5 == 0 && !in_comment {
+            out.push_str("  ");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn layout_does_not_depend_on_whitespace(file in 0usize..64, seed in prop::collection::vec(any::<u8>(), 1..64)) {
+        let files = every_valid_policy();
+        let (name, text) = &files[file % files.len()];
+        let jittered = jitter(text, &seed);
+        // Only whitespace changed, so the policy means the same.
+        prop_assert_eq!(ast(&jittered), ast(text), "jitter changed the meaning of {}:\n{}", name, jittered);
+        prop_assert_eq!(format(name, &jittered).unwrap(), format(name, text).unwrap(), "{}:\n{}", name, jittered);
+    }
+}

@@ -1,0 +1,28 @@
+//! verdict's integration tests, as one binary: each module is one concern
+//! (a command, a stage, an invariant), and `common` holds the helpers that
+//! load fixtures and render diagnostics one way for all of them.
+
+// Test code fails loudly on purpose: unwrap, expect, panic and indexing are how it says so.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+mod api;
+mod batch;
+mod cli;
+mod diagnostics;
+mod diff;
+mod format;
+mod fuzz_corpus;
+mod hostile;
+mod multichannel;
+mod no_panic;
+mod scale;
+mod serialize;
+mod tree;
+mod tree_vs_reference;

@@ -1,0 +1,363 @@
+//! The decision tree, and the rule scan that replaces it for huge policies,
+//! decide exactly as rule-by-rule evaluation does: on
+//! random policies (enums, bools, numbers, value sets, negation, optional and
+//! defaulted facts, both hit policies) and random facts (missing values,
+//! values outside the set, wrong types), the tree and a simple reference
+//! evaluator agree on every decision and on every failure.
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use verdict::check::{Atom, CheckedPolicy, Presence, RuleId};
+use verdict::PolicySet;
+
+/// The reference: classify each fact on its own; enumerate every value of
+/// the facts that are unknown; scan the rules in order. The decision is
+/// defined when every such completion reaches the same rule.
+fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()> {
+    let known: Vec<Option<Atom>> = policy
+        .facts
+        .iter()
+        .map(|fact| {
+            let mut node = facts;
+            for key in &fact.path {
+                node = match node {
+                    Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
+                    Value::Null => &Value::Null,
+                    // Not an object on the way: the fact is unusable.
+                    _ => return None,
+                };
+            }
+            match node {
+                Value::Null => match (&fact.presence, fact.absent_atom()) {
+                    (Presence::Default(atom), _) => Some(*atom),
+                    (_, Some(absent)) => Some(absent),
+                    _ => None,
+                },
+                value => fact.classify(value).ok(),
+            }
+        })
+        .collect();
+    let unknown: Vec<usize> = (0..known.len()).filter(|i| known[*i].is_none()).collect();
+    let mut results: Vec<Option<RuleId>> = Vec::new();
+    let mut atoms: Vec<Atom> = known.iter().map(|a| a.unwrap_or(0)).collect();
+    let total: usize = unknown
+        .iter()
+        .map(|i| policy.facts[*i].atom_count() as usize)
+        .product();
+    for mut combo in 0..total {
+        for i in &unknown {
+            let n = policy.facts[*i].atom_count() as usize;
+            atoms[*i] = (combo % n) as Atom;
+            combo /= n;
+        }
+        let first = policy
+            .rules
+            .iter()
+            .find(|rule| rule.is_satisfiable() && rule.matches(&atoms))
+            .map(|rule| rule.id);
+        if !results.contains(&first) {
+            results.push(first);
+        }
+    }
+    match results.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(()),
+    }
+}
+
+/// In a unique policy that loaded, no facts make rules with different
+/// verdicts match: checked over every combination of atoms.
+fn at_most_one_verdict(policy: &CheckedPolicy, text: &str) -> Result<(), TestCaseError> {
+    let counts: Vec<usize> = policy
+        .facts
+        .iter()
+        .map(|f| f.atom_count() as usize)
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut atoms = vec![0 as Atom; counts.len()];
+    for mut combo in 0..total {
+        for (i, n) in counts.iter().enumerate() {
+            atoms[i] = (combo % n) as Atom;
+            combo /= n;
+        }
+        let mut verdicts = policy
+            .rules
+            .iter()
+            .filter(|r| r.is_satisfiable() && r.matches(&atoms))
+            .map(|r| &r.verdict);
+        if let Some(first) = verdicts.next() {
+            for other in verdicts {
+                prop_assert_eq!(
+                    first,
+                    other,
+                    "undetected conflict in\n{}\nat atoms {:?}",
+                    text,
+                    atoms
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A random fact declaration.
+#[derive(Clone, Debug)]
+enum FactKind {
+    Enum(Vec<String>),
+    Bool,
+    Number,
+    String,
+}
+
+#[derive(Clone, Debug)]
+struct FactSpec {
+    name: String,
+    kind: FactKind,
+    /// 0: required, 1: optional, 2: default.
+    presence: u8,
+}
+
+const NUMBERS: [i64; 4] = [0, 1, 3, 5];
+
+fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
+    let kind = prop_oneof![
+        3 => (2usize..5).prop_map(|n| FactKind::Enum((0..n).map(|i| format!("v{i}")).collect())),
+        1 => Just(FactKind::Bool),
+        1 => Just(FactKind::Number),
+        1 => Just(FactKind::String),
+    ];
+    prop::collection::vec((kind, 0u8..3), 1..5).prop_map(|facts| {
+        facts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, presence))| {
+                // Values are prefixed by their fact, except for the first
+                // fact, whose values may then be written as bare words.
+                let kind = match kind {
+                    FactKind::Enum(values) => {
+                        FactKind::Enum(values.iter().map(|v| format!("f{i}{v}")).collect())
+                    }
+                    other => other,
+                };
+                FactSpec {
+                    name: format!("f{i}"),
+                    kind,
+                    presence,
+                }
+            })
+            .collect()
+    })
+}
+
+fn declaration(fact: &FactSpec) -> String {
+    let ty = match &fact.kind {
+        FactKind::Enum(values) => format!("{{{}}}", values.join(" ")),
+        FactKind::Bool => String::from("bool"),
+        FactKind::Number => String::from("number"),
+        FactKind::String => String::from("string"),
+    };
+    let presence = match (fact.presence, &fact.kind) {
+        (1, _) => String::from(" optional"),
+        (2, FactKind::Enum(values)) => format!(" default {}", values[0]),
+        (2, FactKind::Bool) => String::from(" default false"),
+        (2, FactKind::Number) => String::from(" default 1"),
+        (2, FactKind::String) => String::from(" default \"b\""),
+        _ => String::new(),
+    };
+    format!("fact {}: {ty} at in.{}{presence}\n", fact.name, fact.name)
+}
+
+/// A condition on `fact`, chosen by `pick`.
+fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
+    let (form, a, b) = pick;
+    let not = if form % 5 == 4 { "not " } else { "" };
+    match &fact.kind {
+        FactKind::Enum(values) => {
+            let v = &values[a as usize % values.len()];
+            let w = &values[b as usize % values.len()];
+            match form % 4 {
+                0 => format!("{not}{v}"),
+                1 => format!("{not}{{{v} {w}}}"),
+                2 => format!("{not}{} != {v}", fact.name),
+                _ => format!("{not}{} in {{{v} {w}}}", fact.name),
+            }
+        }
+        FactKind::Bool => format!("{not}{}", fact.name),
+        FactKind::Number => {
+            let k = NUMBERS[a as usize % NUMBERS.len()];
+            let op = ["<", "<=", ">", ">=", "=", "!="][b as usize % 6];
+            format!("{not}{} {op} {k}", fact.name)
+        }
+        FactKind::String => {
+            let v = STRINGS[a as usize % STRINGS.len()];
+            let w = STRINGS[b as usize % STRINGS.len()];
+            match form % 3 {
+                0 => format!("{not}{} = \"{v}\"", fact.name),
+                1 => format!("{not}{} != \"{v}\"", fact.name),
+                _ => format!("{not}{} in {{\"{v}\" \"{w}\"}}", fact.name),
+            }
+        }
+    }
+}
+
+const STRINGS: [&str; 3] = ["a", "b", "c"];
+
+fn verdict(pick: u8) -> &'static str {
+    ["can", "cannot", "-> out-a", "-> out b"][pick as usize % 4]
+}
+
+type RuleSpec = (Vec<(usize, (u8, u8, u8))>, u8);
+
+fn policy_text(facts: &[FactSpec], rules: &[RuleSpec], first_match: bool, block: bool) -> String {
+    let mut text = String::from("policy random\n");
+    if first_match {
+        text.push_str("first match\n");
+    }
+    text.push_str("outcome out-a\noutcome out-b \"b\"\n");
+    for fact in facts {
+        text.push_str(&declaration(fact));
+    }
+    // Optionally wrap the rules in a `when` block sharing the first rule's
+    // first condition.
+    let shared = rules
+        .first()
+        .and_then(|(conds, _)| conds.first())
+        .filter(|_| block)
+        .map(|(f, pick)| condition(&facts[*f % facts.len()], *pick));
+    if let Some(shared) = &shared {
+        text.push_str(&format!("when {shared} {{\n"));
+    }
+    for (conds, v) in rules {
+        let words: Vec<String> = conds
+            .iter()
+            .map(|(f, pick)| condition(&facts[*f % facts.len()], *pick))
+            .collect();
+        // Put the verdict among the conditions, as authors do.
+        let at = (*v as usize / 4) % (words.len() + 1);
+        let mut line = words[..at].join(" ");
+        line.push(' ');
+        line.push_str(verdict(*v));
+        line.push(' ');
+        line.push_str(&words[at..].join(" "));
+        text.push_str(line.trim());
+        text.push('\n');
+    }
+    if shared.is_some() {
+        text.push_str("}\n");
+    }
+    text
+}
+
+/// A value for a fact: often valid, sometimes missing, sometimes invalid.
+fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
+    match pick % 10 {
+        0 => None,
+        1 => Some(Value::Null),
+        2 => Some(json!("bogus")),
+        3 => Some(json!([1])),
+        _ => Some(match &fact.kind {
+            FactKind::Enum(values) => json!(values[pick as usize % values.len()]),
+            FactKind::Bool => json!(pick % 2 == 0),
+            FactKind::Number => {
+                let xs = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.5];
+                json!(xs[pick as usize % xs.len()])
+            }
+            FactKind::String => json!(["a", "b", "c", "d", ""][pick as usize % 5]),
+        }),
+    }
+}
+
+fn facts_object(facts: &[FactSpec], picks: &[u8]) -> Value {
+    let mut inner = Map::new();
+    for (fact, pick) in facts.iter().zip(picks) {
+        if let Some(value) = fact_value(fact, *pick) {
+            inner.insert(fact.name.clone(), value);
+        }
+    }
+    json!({ "in": inner })
+}
+
+fn rule_specs() -> impl Strategy<Value = Vec<RuleSpec>> {
+    let cond = (0usize..4, (any::<u8>(), any::<u8>(), any::<u8>()));
+    prop::collection::vec((prop::collection::vec(cond, 0..4), any::<u8>()), 1..8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        // 10,000 random policies in CI (24 facts objects each); set
+        // VERDICT_CASES=1000000 for the long run.
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn tree_decides_as_rules_do(
+        facts in fact_specs(),
+        rules in rule_specs(),
+        first_match in any::<bool>(),
+        block in any::<bool>(),
+        inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 4), 24),
+    ) {
+        let text = policy_text(&facts, &rules, first_match, block);
+        let set = match PolicySet::from_sources([("random.policy", text.clone())]) {
+            Ok(set) => set,
+            Err(report) => {
+                // Only conflicts may reject a generated policy.
+                let rendered = report.render(100);
+                prop_assert!(
+                    report.problems.iter().filter(|p| p.is_error()).all(|p| {
+                        matches!(p, verdict::Problem::Check(verdict::check::CheckError::Conflict { .. }))
+                    }),
+                    "unexpected errors for\n{text}\n{rendered}"
+                );
+                prop_assert!(!first_match, "first match policies never conflict\n{text}\n{rendered}");
+                if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
+                    eprintln!("STAT rejected");
+                }
+                return Ok(());
+            }
+        };
+        let tree = &set.trees()[0];
+        let scan = verdict::compile::compile_without_tree(&tree.policy);
+        // Large policies build their root's halves apart and then merge
+        // them: that must give the very tree one builder gives.
+        let halves = verdict::compile::compile_split_at_root(&tree.policy);
+        prop_assert_eq!(&halves.code, &tree.code, "split at the root, policy:\n{}", text);
+        if !first_match {
+            at_most_one_verdict(&tree.policy, &text)?;
+        }
+        for picks in &inputs {
+            let input = facts_object(&facts, picks);
+            let expected = reference(&tree.policy, &input);
+            let got = tree.evaluate(&input).map_err(|_| ());
+            // The rule scan, the fallback for huge policies, agrees too.
+            let scanned = scan.evaluate(&input).map_err(|_| ());
+            prop_assert_eq!(&scanned, &expected, "scan, policy:\n{}\nfacts: {}", text, input);
+            if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
+                eprintln!("STAT {}", match &got { Ok(Some(_)) => "rule", Ok(None) => "none", Err(_) => "error" });
+            }
+            // The fast path of `PolicySet::decide` (the laid-out tree over
+            // the JSON object, or the scan) and of `decide_json` (values
+            // picked from the text) agree too, rule for rule.
+            let location = |rule: &Option<RuleId>| {
+                rule.and_then(|r| tree.policy.rule(r)).map(|r| r.location.clone())
+            };
+            let decided = set.decide(&input).map(|d| d[0].rule.map(String::from)).map_err(|_| ());
+            prop_assert_eq!(&decided, &expected.as_ref().map(location).map_err(|_| ()), "decide, policy:\n{}\nfacts: {}", text, input);
+            let from_text = set
+                .decide_json("facts.json", &input.to_string())
+                .map(|d| d[0].rule.map(String::from))
+                .map_err(|_| ());
+            prop_assert_eq!(&from_text, &decided, "decide_json, policy:\n{}\nfacts: {}", text, input);
+            // And so does `decide_serialize` (values picked while the facts
+            // are serialized; a `Value` is `Serialize`).
+            let serialized = set
+                .decide_serialize(&input)
+                .map(|d| d[0].rule.map(String::from))
+                .map_err(|_| ());
+            prop_assert_eq!(&serialized, &decided, "decide_serialize, policy:\n{}\nfacts: {}", text, input);
+            prop_assert_eq!(got, expected, "policy:\n{}\nfacts: {}", text, input);
+        }
+    }
+}
