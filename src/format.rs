@@ -12,8 +12,9 @@
 //! `,`; two spaces before a trailing comment; at most one blank line in a
 //! row; one newline at the end.
 
+use crate::diagnostics::SyntaxError;
 use crate::source::SourceFile;
-use crate::syntax::{self, SyntaxError};
+use crate::syntax;
 
 /// The file's text in canonical layout. Fails with the file's syntax errors.
 pub fn format(file: &SourceFile) -> Result<String, Vec<SyntaxError>> {

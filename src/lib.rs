@@ -32,15 +32,14 @@
 pub mod ast;
 pub mod check;
 pub mod compile;
+pub mod diagnostics;
 pub mod eval;
 pub mod limits;
-pub mod report;
 pub mod source;
 pub mod suite;
 pub mod syntax;
 
 mod builtin;
-pub mod suggest;
 
 /// The README's Rust examples, run as doc tests so they cannot rot.
 #[doc = include_str!("../README.md")]
@@ -59,8 +58,10 @@ use serde_json::Value;
 
 use crate::check::{CheckedPolicy, RuleId};
 use crate::compile::DecisionTree;
+pub use crate::diagnostics::{
+    CheckError, FactsError, LoadError, Note, Problem, Report, SuiteError, SyntaxError,
+};
 pub use crate::limits::Limits;
-pub use crate::report::{LoadError, Problem, Report};
 use crate::source::SourceMap;
 
 /// The decision of one policy for one facts object.
@@ -478,7 +479,7 @@ impl PolicySet {
             }
         }
         let value = serde_json::to_value(facts).map_err(|error| {
-            let error = eval::EvalError::Syntax {
+            let error = eval::FactsError::Syntax {
                 message: format!("the facts do not serialize to JSON: {error}"),
                 span: None,
             };
@@ -546,7 +547,7 @@ impl PolicySet {
                 }
                 Err(errors) => {
                     for mut error in errors {
-                        error.locate(text, facts.base);
+                        eval::label(&mut error, text, facts.base);
                         problems.push(Problem::from(error));
                     }
                 }
@@ -582,7 +583,7 @@ impl PolicySet {
             } else {
                 String::from("facts are read a few levels deep, at the paths the policies declare: flatten the document")
             };
-            let error = eval::EvalError::TooDeep {
+            let error = eval::FactsError::TooDeep {
                 limit: depth,
                 span,
                 help,
@@ -613,7 +614,7 @@ impl PolicySet {
                     .rsplit_once(" at line ")
                     .map_or(message.as_str(), |(m, _)| m)
                     .to_string();
-                let error = eval::EvalError::Syntax {
+                let error = eval::FactsError::Syntax {
                     message,
                     span: Some(source::Span::new(base + offset as u32, base + end as u32)),
                 };
@@ -636,14 +637,14 @@ impl PolicySet {
                 Err(errors) => {
                     for mut error in errors {
                         if let Some((text, base)) = text {
-                            error.locate(text, base);
+                            eval::label(&mut error, text, base);
                         }
                         problems.push(Problem::from(error));
                     }
                     // One error about the facts' shape is enough.
                     if matches!(
                         problems.last(),
-                        Some(Problem::Eval(eval::EvalError::NotObject { .. }))
+                        Some(Problem::Facts(eval::FactsError::NotObject { .. }))
                     ) {
                         break;
                     }
@@ -691,7 +692,7 @@ pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> Decisio
 /// The report of a decision that the fast path could not make but the
 /// full walk could: a bug, reported as such rather than hidden.
 fn internal_error(sources: &SourceMap) -> Report {
-    let error = eval::EvalError::NoDecision {
+    let error = eval::FactsError::NoDecision {
         policy: String::from("(the set)"),
     };
     Report::new(sources.clone(), vec![error.into()])

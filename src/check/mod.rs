@@ -6,14 +6,13 @@
 //! both). It reports every problem it finds, not just the first.
 
 mod conflicts;
-mod error;
 pub mod model;
 mod resolve;
 
-pub use error::CheckError;
 pub use model::*;
 
 use crate::ast::{self, BlockItem, Item};
+use crate::diagnostics::CheckError;
 use crate::source::{SourceMap, Span};
 
 /// What checking a policy set found.

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::error::CheckError;
 use super::model::*;
 use crate::ast::{self, CompareOp, Condition, Literal, VerdictMark};
+use crate::diagnostics::words;
+use crate::diagnostics::CheckError;
 use crate::source::{SourceMap, Span};
-use crate::suggest;
 
 /// A resolved, typed literal.
 #[derive(Clone, Debug)]
@@ -242,7 +242,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     let taken: Vec<&ast::Ident> = words.iter().take(take).copied().collect();
                     let joined: Vec<&str> = taken.iter().map(|w| w.node.as_str()).collect();
                     if let Some(help) =
-                        suggest::did_you_mean(&joined.join("-"), names.iter().copied())
+                        words::did_you_mean(&joined.join("-"), names.iter().copied())
                     {
                         let span = taken.iter().fold(first.span, |span, w| span.to(w.span));
                         found = Some((joined.join(" "), span, help));
@@ -345,7 +345,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         if let Some(id) = self.by_name.get(name.node.as_str()) {
             return Some(*id);
         }
-        let help = suggest::did_you_mean(&name.node, self.by_name.keys().copied()).or_else(|| {
+        let help = words::did_you_mean(&name.node, self.by_name.keys().copied()).or_else(|| {
             self.values
                 .get(name.node.as_str())
                 .and_then(|ids| ids.first())
@@ -407,9 +407,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 self.out.push(CheckError::AmbiguousWord {
                     what: "word",
                     word: text.to_string(),
-                    facts: join_or(&meanings),
+                    facts: words::join_or(&meanings),
                     span: word.span,
-                    help: format!("name the fact: write {}", join_or(&rewrites)),
+                    help: format!("name the fact: write {}", words::join_or(&rewrites)),
                 });
                 None
             }
@@ -433,7 +433,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 .filter(|f| f.kind == Kind::Bool)
                 .map(|f| f.decl.name.node.as_str()),
         );
-        suggest::did_you_mean(text, known).unwrap_or_else(|| {
+        words::did_you_mean(text, known).unwrap_or_else(|| {
             String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact")
         })
     }
@@ -498,7 +498,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     }
                 }
                 self.out.push(CheckError::MixedSet {
-                    facts: join_and(&facts),
+                    facts: words::join_and(&facts),
                     span: set.span,
                 });
                 None
@@ -511,14 +511,14 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 self.out.push(CheckError::AmbiguousWord {
                     what: "value set",
                     word: text.clone(),
-                    facts: join_or(
+                    facts: words::join_or(
                         &facts
                             .iter()
                             .map(|f| format!("values of `{f}`"))
                             .collect::<Vec<_>>(),
                     ),
                     span: set.span,
-                    help: format!("name the fact: write {}", join_or(&rewrites)),
+                    help: format!("name the fact: write {}", words::join_or(&rewrites)),
                 });
                 None
             }
@@ -546,7 +546,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 match values.iter().position(|v| v == w) {
                     Some(i) => Some(Lit::Enum(i as u32)),
                     None => {
-                        let help = suggest::did_you_mean(w, values.iter().copied()).or_else(|| {
+                        let help = words::did_you_mean(w, values.iter().copied()).or_else(|| {
                             Some(format!("`{fact}` is one of {}", set_text_of(&values)))
                         });
                         self.out
@@ -629,7 +629,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         unused.iter().map(|v| format!("`{}`", v.node)).collect();
                     let values = match names.as_slice() {
                         [one] => format!("the value {one}"),
-                        _ => format!("the values {}", join_and(&names)),
+                        _ => format!("the values {}", words::join_and(&names)),
                     };
                     findings.push(CheckError::UnusedValue {
                         fact: info.decl.name.node.clone(),
@@ -853,7 +853,7 @@ pub(super) fn verdict_named(
                 name: name.to_string(),
                 span,
                 expected: "not `none`, `allow`, `deny` or a declared outcome",
-                help: suggest::did_you_mean(name, names.iter().copied())
+                help: words::did_you_mean(name, names.iter().copied())
                     .or_else(|| Some(declare_outcome_help(name))),
             });
             None
@@ -877,20 +877,4 @@ fn set_text(words: &[(&str, Span)]) -> String {
 
 fn set_text_of(words: &[&str]) -> String {
     format!("{{{}}}", words.join(" "))
-}
-
-fn join_and(items: &[String]) -> String {
-    join(items, "and")
-}
-
-fn join_or(items: &[String]) -> String {
-    join(items, "or")
-}
-
-fn join(items: &[String], conjunction: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
-    }
 }

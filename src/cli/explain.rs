@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use verdict::diagnostics::Note;
 use verdict::eval::Explanation;
-use verdict::report::{render_diagnostic, Note};
 use verdict::PolicySet;
 
 use super::{load, print_report, Format, WIDTH};
@@ -60,9 +60,10 @@ pub fn run(args: Args) -> ExitCode {
         }
         known.dedup();
         if !known.contains(wanted) {
-            let hint = verdict::suggest::did_you_mean(wanted, known.iter().map(String::as_str))
-                .map(|h| format!("\n  help: {h}"))
-                .unwrap_or_default();
+            let hint =
+                verdict::diagnostics::words::did_you_mean(wanted, known.iter().map(String::as_str))
+                    .map(|h| format!("\n  help: {h}"))
+                    .unwrap_or_default();
             eprintln!(
                 "error: `{wanted}` is not a decision of these policies: they decide {}{hint}",
                 known.join(", ")
@@ -143,13 +144,7 @@ fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
             out.push_str(&format!("not read: {}\n", e.unread.join(", ")));
         }
         out.push('\n');
-        render_diagnostic(
-            policies.sources(),
-            &rules_note(e),
-            theme.clone(),
-            WIDTH,
-            &mut out,
-        );
+        out.push_str(&rules_note(e).render(policies.sources(), theme.clone(), WIDTH));
         if let Some(why_not) = &e.why_not {
             out.push_str(&format!("\nwhy not `{}`\n", why_not.decision));
             if !why_not.available {

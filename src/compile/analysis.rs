@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::check::{AtomSet, CheckError, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
+use crate::check::{AtomSet, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
+use crate::diagnostics::CheckError;
 
 use super::{DecisionTree, Node, NodeId};
 

@@ -17,7 +17,8 @@ mod scan;
 pub use render::TreeStats;
 pub use scan::RuleScan;
 
-use crate::check::{CheckError, CheckedPolicy, FactId, RuleId};
+use crate::check::{CheckedPolicy, FactId, RuleId};
+use crate::diagnostics::CheckError;
 
 /// Index of a node in [`DecisionTree::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

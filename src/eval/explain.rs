@@ -112,7 +112,7 @@ impl DecisionTree {
         sources: &SourceMap,
         facts: &Value,
         why_not: Option<&str>,
-    ) -> Result<Explanation, Vec<super::EvalError>> {
+    ) -> Result<Explanation, Vec<super::FactsError>> {
         let walk = self.walk(facts, true)?;
         let policy = &self.policy;
         let read_facts: Vec<FactRead> = walk

@@ -3,6 +3,34 @@
 //! walks the text again, along one path only. It runs only when an error is
 //! reported, never on the evaluation path.
 
+use crate::diagnostics::FactsError;
+use crate::source::Span;
+
+/// Adds to `error` the label in the facts text, given where that text
+/// starts in the source map, next to the label on the policy's declaration.
+pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
+    let to_span = |(start, end): (usize, usize)| Span::new(base + start as u32, base + end as u32);
+    match error {
+        FactsError::Missing { keys, at, key, .. } => {
+            let found = locate(text, keys);
+            // Label the deepest object that exists, naming the key missing from it.
+            if let Some(missing) = keys.get(found.depth) {
+                *key = missing.clone();
+            }
+            *at = found.span.map(to_span);
+        }
+        FactsError::WrongType { keys, at, .. } | FactsError::NotInSet { keys, at, .. } => {
+            *at = locate(text, keys).span.map(to_span);
+        }
+        FactsError::NotObject { span, .. } => {
+            let start = text.len() - text.trim_start().len();
+            let end = text.trim_end().len().max(start);
+            *span = Some(to_span((start, end)));
+        }
+        FactsError::Syntax { .. } | FactsError::TooDeep { .. } | FactsError::NoDecision { .. } => {}
+    }
+}
+
 /// The result of looking up a path.
 pub struct Located {
     /// How many keys of the path were found.

@@ -9,16 +9,16 @@
 //! facts: it is what rule-by-rule evaluation over every possible value of the
 //! unknown facts would agree on.
 
-mod error;
 mod explain;
 mod locate;
+pub(crate) use locate::label;
 pub mod pick;
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-pub use error::EvalError;
+pub use crate::diagnostics::FactsError;
 pub use explain::{Alternative, Change, Explanation, FactRead, RuleStatus, WhyNot};
 
 /// The byte range of the value at `path` in facts text, if it is there.
@@ -66,7 +66,7 @@ enum Read {
 impl DecisionTree {
     /// Decides for `facts`: the rule that applies, or `None` when no rule does.
     /// On failure, one error per unknown fact the decision depends on.
-    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Vec<EvalError>> {
+    pub fn evaluate(&self, facts: &Value) -> Result<Option<RuleId>, Vec<FactsError>> {
         self.walk(facts, false).map(|walk| walk.rule)
     }
 
@@ -158,7 +158,7 @@ impl DecisionTree {
         scan: &RuleScan,
         facts: &S,
         trace: bool,
-    ) -> Result<Walk, Vec<EvalError>> {
+    ) -> Result<Walk, Vec<FactsError>> {
         let policy = &self.policy;
         let mut known: Vec<Option<Result<Atom, Unknown>>> = vec![None; policy.facts.len()];
         let mut steps = Vec::new();
@@ -240,9 +240,9 @@ impl DecisionTree {
     }
 
     /// Like [`evaluate`](Self::evaluate), also recording each fact read.
-    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Vec<EvalError>> {
+    pub fn walk(&self, facts: &Value, trace: bool) -> Result<Walk, Vec<FactsError>> {
         if !facts.is_object() {
-            return Err(vec![EvalError::NotObject {
+            return Err(vec![FactsError::NotObject {
                 found: json_kind(facts),
                 span: None,
             }]);
@@ -256,7 +256,7 @@ impl DecisionTree {
         &self,
         facts: &S,
         trace: bool,
-    ) -> Result<Walk, Vec<EvalError>> {
+    ) -> Result<Walk, Vec<FactsError>> {
         if let Some(scan) = &self.scan {
             return self.scan_walk(scan, facts, trace);
         }
@@ -303,7 +303,7 @@ impl DecisionTree {
         node: NodeId,
         facts: &S,
         steps: Vec<Step>,
-    ) -> Result<Walk, Vec<EvalError>> {
+    ) -> Result<Walk, Vec<FactsError>> {
         let mut memo = HashMap::new();
         let possible = self.possible(node, facts, &mut memo);
         match possible.results.as_slice() {
@@ -358,16 +358,16 @@ impl DecisionTree {
     }
 
     /// One error per unknown fact that the decision depends on.
-    fn unknown_errors(&self, possible: &Possible) -> Vec<EvalError> {
+    fn unknown_errors(&self, possible: &Possible) -> Vec<FactsError> {
         let policy = &self.policy;
         if possible.culprits.is_empty() {
             // Edges cover every atom, so a walk always reaches a leaf.
-            return vec![EvalError::NoDecision {
+            return vec![FactsError::NoDecision {
                 policy: policy.name.clone(),
             }];
         }
         let outcomes = describe_outcomes(policy, &possible.results);
-        let mut errors: Vec<EvalError> = possible
+        let mut errors: Vec<FactsError> = possible
             .culprits
             .iter()
             .filter_map(|(fact_id, why)| {
@@ -395,7 +395,7 @@ impl DecisionTree {
         // Facts under one value that is not an object share one error.
         let mut seen: Vec<String> = Vec::new();
         errors.retain(|error| match error {
-            EvalError::WrongType {
+            FactsError::WrongType {
                 path,
                 expected: "an object",
                 ..
@@ -416,9 +416,9 @@ fn unknown_error(
     fact: &Fact,
     why: &Unknown,
     consequence: &str,
-) -> EvalError {
+) -> FactsError {
     match why {
-        Unknown::Missing => EvalError::Missing {
+        Unknown::Missing => FactsError::Missing {
             policy: policy.name.clone(),
             path: fact.path_string(),
             keys: fact.path.clone(),
@@ -430,7 +430,7 @@ fn unknown_error(
         },
         Unknown::NotObject(depth, value) => {
             let keys: Vec<String> = fact.path.iter().take(*depth).cloned().collect();
-            EvalError::WrongType {
+            FactsError::WrongType {
                 path: keys.join("."),
                 keys,
                 found: json_kind(value).to_string(),
@@ -441,7 +441,7 @@ fn unknown_error(
                 help: Some(format!("`{}` is read from inside it", fact.path_string())),
             }
         }
-        Unknown::Misfit(Misfit::Type { expected }, value) => EvalError::WrongType {
+        Unknown::Misfit(Misfit::Type { expected }, value) => FactsError::WrongType {
             path: fact.path_string(),
             keys: fact.path.clone(),
             found: json_kind(value).to_string(),
@@ -463,9 +463,10 @@ fn unknown_error(
                 crate::check::FactType::Enum(values) => values.clone(),
                 _ => Vec::new(),
             };
-            let help = crate::suggest::did_you_mean(&text, allowed.iter().map(String::as_str))
-                .unwrap_or_else(|| consequence.to_string());
-            EvalError::NotInSet {
+            let help =
+                crate::diagnostics::words::did_you_mean(&text, allowed.iter().map(String::as_str))
+                    .unwrap_or_else(|| consequence.to_string());
+            FactsError::NotInSet {
                 path: fact.path_string(),
                 keys: fact.path.clone(),
                 value: text,
@@ -662,10 +663,7 @@ fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>]) -> Stri
             None => format!("`{}` (no rule applies)", policy.otherwise.as_str()),
         })
         .collect();
-    match parts.as_slice() {
-        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
-        _ => parts.join(""),
-    }
+    crate::diagnostics::words::join_or(&parts)
 }
 
 fn example_value(fact: &Fact) -> String {

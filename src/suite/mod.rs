@@ -3,12 +3,10 @@
 //! compiled decision tree: which leaves and branches no test reaches, which
 //! rules never decide, and a ready-to-paste test for each gap.
 
-mod error;
-
 use pest::Parser as _;
 use serde_json::Value;
 
-pub use error::SuiteError;
+pub use crate::diagnostics::SuiteError;
 
 use crate::check::{Atom, AtomSet, FactId};
 use crate::compile::{DecisionTree, Node, NodeId};
@@ -214,11 +212,10 @@ fn describe(positives: &[Rule]) -> String {
         })
         .collect();
     words.dedup();
-    match words.as_slice() {
-        [] => String::from("something else"),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    if words.is_empty() {
+        words.push("something else");
     }
+    crate::diagnostics::words::join_or(&words)
 }
 
 fn test_case(
@@ -483,7 +480,7 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError
                     errors.push(SuiteError::UnknownPolicy {
                         name: name.clone(),
                         span: *span,
-                        help: crate::suggest::did_you_mean(name, names.iter().copied())
+                        help: crate::diagnostics::words::did_you_mean(name, names.iter().copied())
                             .unwrap_or_else(|| format!("the policies are {}", names.join(", "))),
                     });
                     continue;

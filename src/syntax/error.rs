@@ -1,77 +1,9 @@
 //! Syntax errors, reworded from pest's lists of grammar rules into words a
 //! policy author knows.
 
-use miette::Diagnostic;
-use thiserror::Error;
-
 use super::Rule;
-use crate::source::{SourceFile, Span};
-
-#[derive(Clone, Debug, Error, Diagnostic)]
-pub enum SyntaxError {
-    #[error("expected {expected}, found {found}")]
-    #[diagnostic(code(verdict::syntax))]
-    Unexpected {
-        expected: String,
-        found: String,
-        #[label("{label}")]
-        span: Span,
-        label: String,
-        #[help]
-        help: Option<String>,
-        #[label("this `{{` is never closed")]
-        unclosed: Option<Span>,
-    },
-
-    #[error("nested more than {limit} levels deep")]
-    #[diagnostic(
-        code(verdict::syntax::too_deep),
-        help(
-            "`when` blocks, value sets and `not`s nest at most {limit} levels; flatten the policy"
-        )
-    )]
-    TooDeep {
-        limit: usize,
-        #[label("too deep here")]
-        span: Span,
-    },
-
-    #[error("number `{text}` is out of range")]
-    #[diagnostic(
-        code(verdict::syntax::number),
-        help("numbers are 64-bit floating point: they lie between about -1.8e308 and 1.8e308")
-    )]
-    BadNumber {
-        text: String,
-        #[label("not a finite number")]
-        span: Span,
-    },
-}
-
-impl SyntaxError {
-    /// Where the error is, as a byte offset into `file`'s text.
-    pub(super) fn offset_in(&self, file: &SourceFile) -> usize {
-        let span = match self {
-            SyntaxError::Unexpected { span, .. }
-            | SyntaxError::BadNumber { span, .. }
-            | SyntaxError::TooDeep { span, .. } => *span,
-        };
-        span.start.saturating_sub(file.base()) as usize
-    }
-
-    /// Whether the error is the file's missing `policy NAME` line.
-    pub(super) fn is_missing_header(&self) -> bool {
-        matches!(self, SyntaxError::Unexpected { expected, .. } if expected.starts_with("`policy NAME`"))
-    }
-
-    pub fn span(&self) -> Span {
-        match self {
-            SyntaxError::Unexpected { span, .. }
-            | SyntaxError::BadNumber { span, .. }
-            | SyntaxError::TooDeep { span, .. } => *span,
-        }
-    }
-}
+use crate::diagnostics::{words, SyntaxError};
+use crate::source::SourceFile;
 
 /// Turns pest's error into ours: what was expected in words, and the token
 /// that was found instead, labelled.
@@ -144,7 +76,7 @@ pub(super) fn from_pest(
         None
     };
     SyntaxError::Unexpected {
-        expected: join_or(&words),
+        expected: words::join_or(&words),
         found,
         span,
         label: String::from("unexpected here"),
@@ -259,13 +191,5 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         Rule::first_match | Rule::kw_first => (2, "`first match`"),
         Rule::kw_not => (2, "`not`"),
         _ => (3, "something else"),
-    }
-}
-
-fn join_or(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} or {}", init.join(", "), last),
     }
 }

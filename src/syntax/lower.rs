@@ -8,8 +8,9 @@
 
 use pest::iterators::{Pair, Pairs};
 
-use super::{Rule, SyntaxError};
+use super::Rule;
 use crate::ast::*;
+use crate::diagnostics::SyntaxError;
 use crate::source::{SourceFile, Span, Spanned};
 
 type Result<T> = std::result::Result<T, SyntaxError>;

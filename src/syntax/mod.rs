@@ -8,11 +8,10 @@
 mod error;
 mod lower;
 
-pub use error::SyntaxError;
-
 use pest::Parser as _;
 
 use crate::ast;
+use crate::diagnostics::SyntaxError;
 use crate::source::SourceFile;
 use crate::Limits;
 

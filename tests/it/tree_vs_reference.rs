@@ -307,7 +307,7 @@ proptest! {
                 let rendered = report.render(100);
                 prop_assert!(
                     report.problems.iter().filter(|p| p.is_error()).all(|p| {
-                        matches!(p, verdict::Problem::Check(verdict::check::CheckError::Conflict { .. }))
+                        matches!(p, verdict::Problem::Check(verdict::CheckError::Conflict { .. }))
                     }),
                     "unexpected errors for\n{text}\n{rendered}"
                 );

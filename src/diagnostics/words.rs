@@ -1,4 +1,5 @@
-//! "Did you mean ...?": the closest known name to a word that was not found.
+//! Words for diagnostics: "did you mean ...?" (the closest known name to a
+//! word that was not found) and lists in English ("a, b or c").
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo
 /// (same letters in another case, or a small edit away).
@@ -28,4 +29,25 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
     closest(word, candidates).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// `a, b or c`.
+pub(crate) fn join_or<S: AsRef<str>>(items: &[S]) -> String {
+    join(items, "or")
+}
+
+/// `a, b and c`.
+pub(crate) fn join_and<S: AsRef<str>>(items: &[S]) -> String {
+    join(items, "and")
+}
+
+fn join<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} {conjunction} {}", init.join(", "), last.as_ref())
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //! that are missing, of the wrong type, or outside their declared set.
 //!
 //! An error first holds the JSON path alone; when the facts came as text,
-//! [`EvalError::locate`] adds a label on the offending place in that text,
-//! next to the label on the policy's declaration.
+//! evaluation adds a label on the offending place in that text, next to the
+//! label on the policy's declaration.
 
 use miette::Diagnostic;
 use thiserror::Error;
@@ -11,7 +11,7 @@ use thiserror::Error;
 use crate::source::Span;
 
 #[derive(Clone, Debug, Error, Diagnostic)]
-pub enum EvalError {
+pub enum FactsError {
     #[error("facts are not valid JSON: {message}")]
     #[diagnostic(
         code(verdict::facts::syntax),
@@ -102,43 +102,17 @@ pub enum EvalError {
     },
 }
 
-impl EvalError {
+impl FactsError {
     /// The JSON path the error is about, if any.
     pub fn path(&self) -> Option<&str> {
         match self {
-            EvalError::Missing { path, .. }
-            | EvalError::WrongType { path, .. }
-            | EvalError::NotInSet { path, .. } => Some(path),
-            EvalError::Syntax { .. }
-            | EvalError::TooDeep { .. }
-            | EvalError::NotObject { .. }
-            | EvalError::NoDecision { .. } => None,
-        }
-    }
-
-    /// Adds the label in the facts text, given where that text starts in the source map.
-    pub fn locate(&mut self, text: &str, base: u32) {
-        let to_span =
-            |(start, end): (usize, usize)| Span::new(base + start as u32, base + end as u32);
-        match self {
-            EvalError::Missing { keys, at, key, .. } => {
-                let found = super::locate::locate(text, keys);
-                // Label the deepest object that exists, naming the key missing from it.
-                if let Some(missing) = keys.get(found.depth) {
-                    *key = missing.clone();
-                }
-                *at = found.span.map(to_span);
-            }
-            EvalError::WrongType { keys, at, .. } | EvalError::NotInSet { keys, at, .. } => {
-                *at = super::locate::locate(text, keys).span.map(to_span);
-            }
-            EvalError::NotObject { span, .. } => {
-                let start = text.len() - text.trim_start().len();
-                let end = text.trim_end().len().max(start);
-                *span = Some(to_span((start, end)));
-            }
-            EvalError::Syntax { .. } | EvalError::TooDeep { .. } | EvalError::NoDecision { .. } => {
-            }
+            FactsError::Missing { path, .. }
+            | FactsError::WrongType { path, .. }
+            | FactsError::NotInSet { path, .. } => Some(path),
+            FactsError::Syntax { .. }
+            | FactsError::TooDeep { .. }
+            | FactsError::NotObject { .. }
+            | FactsError::NoDecision { .. } => None,
         }
     }
 }

@@ -1,59 +1,28 @@
-//! Problems and their rendering. Every diagnostic of every stage is a
-//! [`Problem`]; a [`Report`] holds some with the [`SourceMap`] their spans
-//! point into, and renders them as miette reports.
+//! Every diagnostic verdict reports, as data, and their rendering. Each
+//! stage has its enum here (`SyntaxError`, `CheckError`, `FactsError`,
+//! `SuiteError`, `LoadError`), with a stable code, labels on spans and a
+//! help line per variant; the stages build them and nothing here knows
+//! the stages. Every diagnostic is a [`Problem`]; a [`Report`] holds some
+//! with the [`SourceMap`] their spans point into, and renders them as
+//! miette reports.
+
+mod check;
+mod facts;
+mod load;
+mod suite;
+mod syntax;
+pub mod words;
+
+pub use check::CheckError;
+pub use facts::FactsError;
+pub use load::LoadError;
+pub use suite::SuiteError;
+pub use syntax::SyntaxError;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceCode};
 use thiserror::Error;
 
-use crate::check::CheckError;
-use crate::eval::EvalError;
 use crate::source::SourceMap;
-use crate::suite::SuiteError;
-use crate::syntax::SyntaxError;
-
-/// Reading files failed.
-#[derive(Clone, Debug, Error, Diagnostic)]
-pub enum LoadError {
-    #[error("cannot read `{path}`: {reason}")]
-    #[diagnostic(code(verdict::io))]
-    Io {
-        path: String,
-        reason: String,
-        #[help]
-        help: Option<String>,
-    },
-
-    #[error("`{path}` is not UTF-8 text: invalid byte at offset {offset}")]
-    #[diagnostic(
-        code(verdict::io::not_utf8),
-        help("policy and facts files are UTF-8; convert this one from its encoding, e.g. `iconv -f LATIN1 -t UTF-8`")
-    )]
-    NotUtf8 { path: String, offset: usize },
-
-    #[error("no test files in `{path}`")]
-    #[diagnostic(
-        code(verdict::no_tests),
-        help("tests live beside the policies, in files ending in `.tests`")
-    )]
-    NoTests { path: String },
-
-    #[error("no policy files in `{path}`")]
-    #[diagnostic(
-        code(verdict::no_policies),
-        help("policy files end in `.policy`; pass the directory that holds them")
-    )]
-    NoPolicies { path: String },
-
-    #[error("`{path}` is too large: {size} bytes, past the limit of {limit}")]
-    #[diagnostic(code(verdict::io::too_large))]
-    TooLarge {
-        path: String,
-        size: usize,
-        limit: usize,
-        #[help]
-        help: String,
-    },
-}
 
 /// Any diagnostic verdict can report.
 #[derive(Clone, Debug, Error, Diagnostic)]
@@ -69,7 +38,7 @@ pub enum Problem {
     Check(#[from] CheckError),
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Eval(#[from] EvalError),
+    Facts(#[from] FactsError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Suite(#[from] SuiteError),
@@ -137,7 +106,7 @@ impl Report {
 }
 
 /// Renders one diagnostic whose spans point into `sources`.
-pub fn render_diagnostic(
+pub(crate) fn render_diagnostic(
     sources: &SourceMap,
     diagnostic: &dyn Diagnostic,
     theme: GraphicalTheme,
@@ -188,6 +157,15 @@ pub struct Note {
     pub message: String,
     pub labels: Vec<miette::LabeledSpan>,
     pub help: Option<String>,
+}
+
+impl Note {
+    /// Renders the note as miette does, its labels pointing into `sources`.
+    pub fn render(&self, sources: &SourceMap, theme: GraphicalTheme, width: usize) -> String {
+        let mut out = String::new();
+        render_diagnostic(sources, self, theme, width, &mut out);
+        out
+    }
 }
 
 impl std::fmt::Display for Note {

@@ -274,18 +274,12 @@ pub enum CheckError {
 }
 
 impl CheckError {
-    /// Errors stop a policy from loading; warnings do not.
+    /// Errors stop a policy from loading; warnings and notes do not. The
+    /// severity is the one each variant declares.
     pub fn is_error(&self) -> bool {
         !matches!(
-            self,
-            CheckError::NeverMatches { .. }
-                | CheckError::Shadowed { .. }
-                | CheckError::NoRules { .. }
-                | CheckError::Redundant { .. }
-                | CheckError::UnusedFact { .. }
-                | CheckError::UnusedValue { .. }
-                | CheckError::Gaps { .. }
-                | CheckError::NoTree { .. }
+            self.severity(),
+            Some(miette::Severity::Warning | miette::Severity::Advice)
         )
     }
 

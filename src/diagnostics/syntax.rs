@@ -1,0 +1,74 @@
+//! What can be wrong in the text of a policy file: a token where another
+//! was expected (in words a policy author knows, never grammar rule names),
+//! nesting past the limit, and numbers out of range.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::source::{SourceFile, Span};
+
+#[derive(Clone, Debug, Error, Diagnostic)]
+pub enum SyntaxError {
+    #[error("expected {expected}, found {found}")]
+    #[diagnostic(code(verdict::syntax))]
+    Unexpected {
+        expected: String,
+        found: String,
+        #[label("{label}")]
+        span: Span,
+        label: String,
+        #[help]
+        help: Option<String>,
+        #[label("this `{{` is never closed")]
+        unclosed: Option<Span>,
+    },
+
+    #[error("nested more than {limit} levels deep")]
+    #[diagnostic(
+        code(verdict::syntax::too_deep),
+        help(
+            "`when` blocks, value sets and `not`s nest at most {limit} levels; flatten the policy"
+        )
+    )]
+    TooDeep {
+        limit: usize,
+        #[label("too deep here")]
+        span: Span,
+    },
+
+    #[error("number `{text}` is out of range")]
+    #[diagnostic(
+        code(verdict::syntax::number),
+        help("numbers are 64-bit floating point: they lie between about -1.8e308 and 1.8e308")
+    )]
+    BadNumber {
+        text: String,
+        #[label("not a finite number")]
+        span: Span,
+    },
+}
+
+impl SyntaxError {
+    /// Where the error is, as a byte offset into `file`'s text.
+    pub(crate) fn offset_in(&self, file: &SourceFile) -> usize {
+        let span = match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::TooDeep { span, .. } => *span,
+        };
+        span.start.saturating_sub(file.base()) as usize
+    }
+
+    /// Whether the error is the file's missing `policy NAME` line.
+    pub(crate) fn is_missing_header(&self) -> bool {
+        matches!(self, SyntaxError::Unexpected { expected, .. } if expected.starts_with("`policy NAME`"))
+    }
+
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::BadNumber { span, .. }
+            | SyntaxError::TooDeep { span, .. } => *span,
+        }
+    }
+}
