@@ -13,8 +13,8 @@ use miette::Diagnostic;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::check::RuleId;
 use crate::compile::DecisionTree;
+use crate::model::RuleId;
 use crate::{DecisionRef, PolicySet};
 
 /// About how many bytes of input are decided together: a block read in one

@@ -8,8 +8,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, ValueIndex};
 use crate::compile::{DecisionTree, Node, NodeId};
+use crate::model::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, ValueIndex};
 use crate::PolicySet;
 
 /// How two policy sets differ.
@@ -133,7 +133,7 @@ impl JointFact {
             parts.extend(atom.labels.iter().cloned());
         }
         if let (Some(fact), false) = (&self.numbers, numbers.is_empty()) {
-            let set = crate::check::AtomSet::from_atoms(fact.atom_count(), numbers);
+            let set = crate::model::AtomSet::from_atoms(fact.atom_count(), numbers);
             parts.insert(0, fact.describe_set(&set));
         }
         match parts.as_slice() {
@@ -399,7 +399,7 @@ impl Walk<'_> {
     }
 }
 
-fn test_of(tree: &DecisionTree, node: NodeId) -> Option<(crate::check::FactId, Vec<NodeId>)> {
+fn test_of(tree: &DecisionTree, node: NodeId) -> Option<(crate::model::FactId, Vec<NodeId>)> {
     match tree.node(node)? {
         Node::Test { fact, edges } => Some((*fact, edges.to_vec())),
         Node::Leaf(_) => None,
@@ -411,7 +411,7 @@ fn test_of(tree: &DecisionTree, node: NodeId) -> Option<(crate::check::FactId, V
 fn step(
     tree: &DecisionTree,
     node: Option<NodeId>,
-    test: &Option<(crate::check::FactId, Vec<NodeId>)>,
+    test: &Option<(crate::model::FactId, Vec<NodeId>)>,
     path: &[String],
     side: Side,
 ) -> Option<NodeId> {

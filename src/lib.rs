@@ -35,6 +35,7 @@ pub mod compile;
 pub mod diagnostics;
 pub mod eval;
 pub mod limits;
+pub mod model;
 pub mod source;
 pub mod suite;
 pub mod syntax;
@@ -56,12 +57,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::check::{CheckedPolicy, RuleId};
 use crate::compile::DecisionTree;
 pub use crate::diagnostics::{
     CheckError, FactsError, LoadError, Note, Problem, Report, SuiteError, SyntaxError,
 };
 pub use crate::limits::Limits;
+use crate::model::{CheckedPolicy, RuleId};
 use crate::source::SourceMap;
 
 /// The decision of one policy for one facts object.
@@ -668,10 +669,7 @@ pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> Decisio
             policy: &policy.name,
             decision: rule.verdict.as_str(),
             rule: Some(&rule.location),
-            reason: tree
-                .reasons
-                .get(rule.id.0 as usize)
-                .and_then(|r| r.as_deref()),
+            reason: rule.reason.as_deref(),
             see: &rule.see,
         },
         None => DecisionRef {
@@ -718,10 +716,7 @@ fn decision(policy: &CheckedPolicy, walk: eval::Walk, trace: bool) -> Decision {
             policy: policy.name.clone(),
             decision: rule.verdict.as_str().to_string(),
             rule: Some(rule.location.clone()),
-            reason: rule
-                .because
-                .clone()
-                .or_else(|| policy.outcome_doc(&rule.verdict).map(String::from)),
+            reason: rule.reason.clone(),
             see: rule.see.clone(),
             trace,
         },

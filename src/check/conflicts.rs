@@ -2,8 +2,8 @@
 //! that can match the same facts and decide differently. Each conflict comes
 //! with a witness, a facts object that matches both rules.
 
-use super::model::*;
 use crate::diagnostics::CheckError;
+use crate::model::*;
 
 /// Reports every conflict: a set of rules, two or more, that all match some
 /// facts and do not all decide the same. Rules that overlap at one place are

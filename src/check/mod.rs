@@ -1,18 +1,16 @@
 //! Checking: the files of a policy set in, [`CheckedPolicy`]s and every
 //! diagnostic out. The checker groups files by policy name, resolves each
 //! bare word to a declared fact, checks types, reduces every rule to one set
-//! of allowed atoms per fact (see [`model`]), and looks for rules that can
+//! of allowed atoms per fact (see [`crate::model`]), and looks for rules that can
 //! never match and for rules that conflict (with a witness: facts that match
 //! both). It reports every problem it finds, not just the first.
 
 mod conflicts;
-pub mod model;
 mod resolve;
-
-pub use model::*;
 
 use crate::ast::{self, BlockItem, Item};
 use crate::diagnostics::CheckError;
+use crate::model::{CheckedPolicy, HitPolicy, Outcome, RuleId, Verdict};
 use crate::source::{SourceMap, Span};
 
 /// What checking a policy set found.
@@ -210,7 +208,7 @@ fn check_policy(
         checked_rules.push(rule);
     }
 
-    let policy = CheckedPolicy {
+    let mut policy = CheckedPolicy {
         name,
         doc,
         span,
@@ -221,6 +219,7 @@ fn check_policy(
         outcomes,
         rules: checked_rules,
     };
+    set_reasons(&mut policy);
     if policy.rules.is_empty() && rules.is_empty() {
         out.push(CheckError::NoRules {
             name: policy.name.clone(),
@@ -237,6 +236,22 @@ fn check_policy(
         }
     }
     policy
+}
+
+/// Each rule's reason as users are shown it: its `because`, or else the
+/// text of the outcome it decides.
+fn set_reasons(policy: &mut CheckedPolicy) {
+    let docs: std::collections::HashMap<&str, &str> = policy
+        .outcomes
+        .iter()
+        .filter_map(|o| Some((o.name.as_str(), o.doc.as_deref()?)))
+        .collect();
+    for rule in &mut policy.rules {
+        rule.reason = rule.because.clone().or_else(|| match &rule.verdict {
+            Verdict::Outcome(name) => docs.get(name.as_str()).map(|d| d.to_string()),
+            _ => None,
+        });
+    }
 }
 
 fn check_outcome_name(name: &ast::Ident, out: &mut Vec<CheckError>) {

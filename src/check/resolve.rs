@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use super::model::*;
 use crate::ast::{self, CompareOp, Condition, Literal, VerdictMark};
 use crate::diagnostics::words;
 use crate::diagnostics::CheckError;
+use crate::model::*;
 use crate::source::{SourceMap, Span};
 
 /// A resolved, typed literal.
@@ -829,6 +829,7 @@ pub(super) fn reduce(
         location: sources.location(rule.span.0),
         verdict: resolved.verdict,
         because: rule.because.as_ref().map(|b| b.node.clone()),
+        reason: None,
         see: rule.see.iter().map(|s| s.node.clone()).collect(),
         conditions: sorted_conditions,
         condition_spans: sorted_spans,

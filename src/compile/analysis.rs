@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::check::{AtomSet, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
 use crate::diagnostics::CheckError;
+use crate::model::{AtomSet, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
 
 use super::{DecisionTree, Node, NodeId};
 

@@ -20,7 +20,7 @@ use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{Node, NodeId};
-use crate::check::{AtomSet, CheckedPolicy, FactId, RuleId};
+use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
 /// Root lists of at least this many rules have their subtrees built on
 /// two threads (see [`Builder::split_in_two`]); smaller ones take less

@@ -7,7 +7,7 @@
 //! is still on its way from memory.
 
 use super::{Node, NodeId};
-use crate::check::{CheckedPolicy, RuleId};
+use crate::model::{CheckedPolicy, RuleId};
 
 /// Marks an edge that names a leaf rather than a test.
 pub const LEAF: u32 = 1 << 31;
@@ -147,28 +147,6 @@ impl Code {
     pub fn next(&self, at: u32, atom: u32) -> Option<u32> {
         self.words.get(at as usize + 1 + atom as usize).copied()
     }
-}
-
-/// Each rule's reason as users are shown it: its `because`, or else the
-/// text of the outcome it decides.
-pub fn reasons(policy: &CheckedPolicy) -> Vec<Option<String>> {
-    let docs: std::collections::HashMap<&str, &str> = policy
-        .outcomes
-        .iter()
-        .filter_map(|o| Some((o.name.as_str(), o.doc.as_deref()?)))
-        .collect();
-    policy
-        .rules
-        .iter()
-        .map(|rule| {
-            rule.because.clone().or_else(|| match &rule.verdict {
-                crate::check::Verdict::Outcome(name) => {
-                    docs.get(name.as_str()).map(|d| d.to_string())
-                }
-                _ => None,
-            })
-        })
-        .collect()
 }
 
 /// How facts are reached in a JSON object: each fact's path split into its

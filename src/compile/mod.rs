@@ -17,8 +17,8 @@ mod scan;
 pub use render::TreeStats;
 pub use scan::RuleScan;
 
-use crate::check::{CheckedPolicy, FactId, RuleId};
 use crate::diagnostics::CheckError;
+use crate::model::{CheckedPolicy, FactId, RuleId};
 
 /// Index of a node in [`DecisionTree::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -45,8 +45,6 @@ pub struct DecisionTree {
     pub scan: Option<RuleScan>,
     /// The tree laid out for evaluation (`None` without a tree).
     pub code: Option<code::Code>,
-    /// Each rule's reason, by rule index (see [`code::reasons`]).
-    pub reasons: Vec<Option<String>>,
     /// How the facts are reached in a JSON object.
     pub access: code::Access,
 }
@@ -85,7 +83,6 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
         root: NodeId(0),
         scan: Some(RuleScan::new(policy)),
         code: None,
-        reasons: code::reasons(policy),
         access: code::Access::new(policy),
     }
 }
@@ -134,7 +131,6 @@ fn compile_split_from(
     let mut tree = DecisionTree {
         policy: policy.clone(),
         code: None,
-        reasons: code::reasons(policy),
         access: code::Access::new(policy),
         nodes,
         root,

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{DecisionTree, Node, NodeId};
-use crate::check::{AtomSet, FactId};
+use crate::model::{AtomSet, FactId};
 
 /// Sizes of a compiled tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -81,7 +81,7 @@ impl DecisionTree {
     }
 
     /// What a leaf decides, for pictures: `deny  channels.policy:6`.
-    pub fn leaf_label(&self, rule: Option<crate::check::RuleId>) -> String {
+    pub fn leaf_label(&self, rule: Option<crate::model::RuleId>) -> String {
         match rule.and_then(|r| self.policy.rule(r)) {
             Some(rule) => format!("{}  {}", rule.verdict.as_str(), rule.location),
             None => format!("{}  (no rule applies)", self.policy.otherwise.as_str()),

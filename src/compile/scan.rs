@@ -4,7 +4,7 @@
 //! first rule left: the first match, as the tree would find it, in time
 //! linear in the number of rules (with an early exit at the first match).
 
-use crate::check::{AtomSet, CheckedPolicy, FactId, RuleId};
+use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
 /// The most words one fact's table may hold (32 MiB); a fact with more
 /// atoms than that allows is checked rule by rule instead.

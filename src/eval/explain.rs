@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{read, Read};
-use crate::check::{Atom, AtomSet, FactId, RuleId};
 use crate::compile::{DecisionTree, Node, NodeId};
+use crate::model::{Atom, AtomSet, FactId, RuleId};
 use crate::source::{SourceMap, Span};
 
 /// Why one policy decided as it did.
@@ -164,7 +164,7 @@ impl DecisionTree {
         &self,
         sources: &SourceMap,
         facts: &Value,
-        rule: &crate::check::CheckedRule,
+        rule: &crate::model::CheckedRule,
         decided: Option<RuleId>,
     ) -> RuleStatus {
         let policy = &self.policy;

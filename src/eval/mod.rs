@@ -27,9 +27,9 @@ pub fn locate(text: &str, path: &[String]) -> Option<(usize, usize)> {
     (found.depth == path.len()).then_some(found.span).flatten()
 }
 
-use crate::check::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
 use crate::compile::code::Code;
 use crate::compile::{DecisionTree, Node, NodeId, RuleScan};
+use crate::model::{Atom, CheckedPolicy, Fact, FactId, Misfit, Presence, RuleId};
 
 /// One fact the walk read: what it found and which edge it took.
 #[derive(Clone, Debug, PartialEq)]
@@ -460,7 +460,7 @@ fn unknown_error(
                 full.to_string()
             };
             let allowed = match &fact.ty {
-                crate::check::FactType::Enum(values) => values.clone(),
+                crate::model::FactType::Enum(values) => values.clone(),
                 _ => Vec::new(),
             };
             let help =
@@ -569,7 +569,7 @@ fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> O
         _ => map.iter().nth(hint),
     };
     if let Some((k, v)) = at_hint {
-        if crate::check::same_bytes(k.as_bytes(), key.as_bytes()) {
+        if crate::model::same_bytes(k.as_bytes(), key.as_bytes()) {
             return Some(v);
         }
     }
@@ -577,7 +577,7 @@ fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str, hint: usize) -> O
         return map.get(key);
     }
     map.iter()
-        .find(|(k, _)| crate::check::same_bytes(k.as_bytes(), key.as_bytes()))
+        .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
         .map(|(_, v)| v)
 }
 
@@ -668,10 +668,10 @@ fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>]) -> Stri
 
 fn example_value(fact: &Fact) -> String {
     match &fact.ty {
-        crate::check::FactType::Enum(values) => format!("one of {}", allowed_text(values)),
-        crate::check::FactType::Bool => String::from("`true` or `false`"),
-        crate::check::FactType::Number(_) => String::from("a number"),
-        crate::check::FactType::String(_) => String::from("a string"),
+        crate::model::FactType::Enum(values) => format!("one of {}", allowed_text(values)),
+        crate::model::FactType::Bool => String::from("`true` or `false`"),
+        crate::model::FactType::Number(_) => String::from("a number"),
+        crate::model::FactType::String(_) => String::from("a string"),
     }
 }
 
@@ -679,8 +679,8 @@ fn example_value(fact: &Fact) -> String {
 mod tests {
     use serde_json::Value;
 
-    use crate::check::insert_at;
     use crate::compile::code::Code;
+    use crate::model::insert_at;
     use crate::PolicySet;
 
     /// Every combination of the pack's atoms as facts: each fact a

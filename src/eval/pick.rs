@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 
-use crate::check::{Atom, Fact, FactType, Presence};
+use crate::model::{Atom, Fact, FactType, Presence};
 
 mod serialize;
 
@@ -198,7 +198,7 @@ impl Slot<'_> {
             }
             (Slot::Bool(b), FactType::Bool) => Some(Atom::from(*b)),
             (Slot::Number(x), FactType::Number(points)) if x.is_finite() => {
-                Some(crate::check::number_atom(points, *x))
+                Some(crate::model::number_atom(points, *x))
             }
             _ => None,
         }
@@ -391,7 +391,7 @@ impl<'t> Scanner<'t> {
             let child = node.and_then(|n| {
                 n.children
                     .iter()
-                    .find(|(k, _)| crate::check::same_bytes(k.as_bytes(), key.as_bytes()))
+                    .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
                     .map(|(_, child)| child)
             });
             match child {

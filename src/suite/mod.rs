@@ -8,8 +8,8 @@ use serde_json::Value;
 
 pub use crate::diagnostics::SuiteError;
 
-use crate::check::{Atom, AtomSet, FactId};
 use crate::compile::{DecisionTree, Node, NodeId};
+use crate::model::{Atom, AtomSet, FactId};
 use crate::source::{SourceFile, SourceMap, Span};
 use crate::PolicySet;
 

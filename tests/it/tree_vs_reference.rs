@@ -7,7 +7,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use verdict::check::{Atom, CheckedPolicy, Presence, RuleId};
+use verdict::model::{Atom, CheckedPolicy, Presence, RuleId};
 use verdict::PolicySet;
 
 /// The reference: classify each fact on its own; enumerate every value of

@@ -108,7 +108,7 @@ impl<'p> Place<'p> {
         match node
             .children
             .iter()
-            .find(|(k, _)| crate::check::same_bytes(k.as_bytes(), key.as_bytes()))
+            .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
         {
             Some((_, child)) if child.children.is_empty() => {
                 child.slot.map_or(Place::Off, Place::Leaf)

@@ -1,0 +1,357 @@
+//! A declared fact: its path, its type, what its absence means, and how a
+//! JSON value falls into one of its atoms.
+
+use serde_json::Value;
+
+use super::{Atom, AtomSet, ValueIndex};
+use crate::source::Span;
+
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub name: String,
+    /// The JSON keys the value is read from, outermost first.
+    pub path: Vec<String>,
+    pub doc: Option<String>,
+    /// The declaration, from the name to the path.
+    pub span: Span,
+    pub ty: FactType,
+    /// What a missing value means.
+    pub presence: Presence,
+    /// For enum and string facts: the values (or literals) by hash, so a
+    /// value's atom is found with one hash and one comparison.
+    pub index: ValueIndex,
+}
+
+impl Fact {
+    /// The path as written: `subscription.channel`, with keys that are not
+    /// plain words quoted (`door."kind of door"`).
+    pub fn path_string(&self) -> String {
+        let keys: Vec<String> = self
+            .path
+            .iter()
+            .map(|key| {
+                let plain = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if plain {
+                    key.clone()
+                } else {
+                    serde_json::Value::String(key.clone()).to_string()
+                }
+            })
+            .collect();
+        keys.join(".")
+    }
+
+    /// How many atoms this fact's domain has.
+    pub fn atom_count(&self) -> u32 {
+        self.ty.value_atoms() + u32::from(self.presence == Presence::Optional)
+    }
+
+    /// The atom "absent", for optional facts.
+    pub fn absent_atom(&self) -> Option<Atom> {
+        (self.presence == Presence::Optional).then(|| self.ty.value_atoms())
+    }
+
+    /// The atom a JSON value falls in; `Err` says why the value does not fit.
+    #[inline]
+    pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
+        match value {
+            Value::String(s) => self.classify_str(s),
+            _ => self.ty.classify(value),
+        }
+    }
+
+    /// [`classify`](Self::classify) for a string.
+    #[inline(always)]
+    pub fn classify_str(&self, s: &str) -> Result<Atom, Misfit> {
+        self.classify_utf8(s.as_bytes())
+    }
+
+    /// [`classify_str`](Self::classify_str) for the bytes of a string.
+    #[inline(always)]
+    pub fn classify_utf8(&self, s: &[u8]) -> Result<Atom, Misfit> {
+        match &self.ty {
+            FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
+            FactType::String(literals) => Ok(self
+                .index
+                .get(literals, s)
+                .unwrap_or(literals.len() as Atom)),
+            FactType::Bool => Err(Misfit::Type {
+                expected: "`true` or `false`",
+            }),
+            FactType::Number(_) => Err(Misfit::Type {
+                expected: "a number",
+            }),
+        }
+    }
+
+    /// A JSON value inside `atom` (`None` for "absent"): witnesses and examples.
+    pub fn representative(&self, atom: Atom) -> Option<Value> {
+        self.ty.representative(atom)
+    }
+
+    /// Words for a set of atoms: `CSP`, `{Direct Advisor}`, `< 0 or >= 3`.
+    /// Runs of neighbouring number atoms read as one interval.
+    pub fn describe_set(&self, set: &AtomSet) -> String {
+        let mut items: Vec<String> = Vec::new();
+        let absent = self.absent_atom();
+        if let FactType::Number(points) = &self.ty {
+            let mut atoms = set.iter().filter(|a| Some(*a) != absent).peekable();
+            while let Some(first) = atoms.next() {
+                let mut last = first;
+                while atoms.peek() == Some(&(last + 1)) {
+                    last += 1;
+                    atoms.next();
+                }
+                items.push(interval(points, first, last));
+            }
+            if absent.is_some_and(|a| set.contains(a)) {
+                items.push(String::from("absent"));
+            }
+            return items.join(" or ");
+        }
+        items.extend(set.iter().map(|a| self.describe_atom(a)));
+        match items.as_slice() {
+            [one] => one.clone(),
+            _ => format!("{{{}}}", items.join(" ")),
+        }
+    }
+
+    /// Words for an atom, for trees and traces: `CSP`, `> 10`, `absent`.
+    pub fn describe_atom(&self, atom: Atom) -> String {
+        if Some(atom) == self.absent_atom() {
+            return String::from("absent");
+        }
+        self.ty.describe_atom(atom)
+    }
+}
+
+/// What a missing value means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Presence {
+    /// A decision that depends on it cannot be made without it.
+    Required,
+    /// Absent is a value of its own: conditions on the fact do not hold,
+    /// negated ones do.
+    Optional,
+    /// Absent means this atom.
+    Default(Atom),
+}
+
+#[derive(Clone, Debug)]
+pub enum FactType {
+    /// Atoms are the values, in declaration order.
+    Enum(Vec<String>),
+    /// Atom 0 is `false`, 1 is `true`.
+    Bool,
+    /// The constants the policy compares with, sorted. Atoms alternate
+    /// between open intervals and the constants: `(-inf, t0)`, `t0`,
+    /// `(t0, t1)`, ..., `(tn, inf)`.
+    Number(Vec<f64>),
+    /// The literals the policy mentions; the atom after them is "any other string".
+    String(Vec<String>),
+}
+
+/// Why a JSON value does not fit a fact.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Misfit {
+    /// The JSON type is wrong: what was expected, in words.
+    Type { expected: &'static str },
+    /// An enum value outside the declared set.
+    NotInSet,
+}
+
+impl FactType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            FactType::Enum(_) => "one of a set of values",
+            FactType::Bool => "bool",
+            FactType::Number(_) => "number",
+            FactType::String(_) => "string",
+        }
+    }
+
+    /// Atoms for present values.
+    pub fn value_atoms(&self) -> u32 {
+        match self {
+            FactType::Enum(values) => values.len() as u32,
+            FactType::Bool => 2,
+            FactType::Number(points) => 2 * points.len() as u32 + 1,
+            FactType::String(literals) => literals.len() as u32 + 1,
+        }
+    }
+
+    pub fn classify(&self, value: &Value) -> Result<Atom, Misfit> {
+        match (self, value) {
+            (FactType::Enum(values), Value::String(s)) => values
+                .iter()
+                .position(|v| v == s)
+                .map(|i| i as Atom)
+                .ok_or(Misfit::NotInSet),
+            (FactType::Enum(_), _) => Err(Misfit::Type {
+                expected: "a string",
+            }),
+            (FactType::Bool, Value::Bool(b)) => Ok(Atom::from(*b)),
+            (FactType::Bool, _) => Err(Misfit::Type {
+                expected: "`true` or `false`",
+            }),
+            (FactType::Number(points), Value::Number(n)) => match n.as_f64() {
+                Some(x) if x.is_finite() => Ok(number_atom(points, x)),
+                _ => Err(Misfit::Type {
+                    expected: "a finite number",
+                }),
+            },
+            (FactType::Number(_), _) => Err(Misfit::Type {
+                expected: "a number",
+            }),
+            (FactType::String(literals), Value::String(s)) => Ok(literals
+                .iter()
+                .position(|l| l == s)
+                .unwrap_or(literals.len())
+                as Atom),
+            (FactType::String(_), _) => Err(Misfit::Type {
+                expected: "a string",
+            }),
+        }
+    }
+
+    fn representative(&self, atom: Atom) -> Option<Value> {
+        let i = atom as usize;
+        match self {
+            FactType::Enum(values) => values.get(i).map(|v| Value::String(v.clone())),
+            FactType::Bool => (atom < 2).then_some(Value::Bool(atom == 1)),
+            FactType::Number(points) => {
+                if atom >= self.value_atoms() {
+                    return None;
+                }
+                let x = number_representative(points, atom);
+                Some(number_value(x))
+            }
+            FactType::String(literals) => match literals.get(i) {
+                Some(l) => Some(Value::String(l.clone())),
+                None if i == literals.len() => Some(Value::String(other_string(literals))),
+                None => None,
+            },
+        }
+    }
+
+    fn describe_atom(&self, atom: Atom) -> String {
+        let i = atom as usize;
+        match self {
+            FactType::Enum(values) => values.get(i).cloned().unwrap_or_default(),
+            FactType::Bool => (atom == 1).to_string(),
+            FactType::Number(points) => {
+                let below = |k: usize| points.get(k).map(|p| number_value(*p).to_string());
+                if i % 2 == 1 {
+                    below(i / 2).unwrap_or_default()
+                } else {
+                    match (
+                        i.checked_div(2)
+                            .and_then(|k| k.checked_sub(1))
+                            .and_then(below),
+                        below(i / 2),
+                    ) {
+                        (None, None) => String::from("any number"),
+                        (None, Some(hi)) => format!("< {hi}"),
+                        (Some(lo), None) => format!("> {lo}"),
+                        (Some(lo), Some(hi)) => format!("> {lo} and < {hi}"),
+                    }
+                }
+            }
+            FactType::String(literals) => match literals.get(i) {
+                Some(l) => format!("{l:?}"),
+                None => String::from("any other string"),
+            },
+        }
+    }
+}
+
+/// The numbers of the atoms `first..=last`, as an interval in words.
+fn interval(points: &[f64], first: Atom, last: Atom) -> String {
+    let show = |k: usize| {
+        points
+            .get(k)
+            .map(|p| number_value(*p).to_string())
+            .unwrap_or_default()
+    };
+    let (first, last) = (first as usize, last as usize);
+    if first == last && first % 2 == 1 {
+        return show(first / 2);
+    }
+    // An even atom 2k lies above point k-1; an odd atom 2k+1 is point k.
+    let lower = if first % 2 == 1 {
+        Some(format!(">= {}", show(first / 2)))
+    } else {
+        (first / 2).checked_sub(1).map(|k| format!("> {}", show(k)))
+    };
+    let upper = if last % 2 == 1 {
+        Some(format!("<= {}", show(last / 2)))
+    } else {
+        (last / 2 < points.len()).then(|| format!("< {}", show(last / 2)))
+    };
+    match (lower, upper) {
+        (None, None) => String::from("any number"),
+        (Some(l), None) => l,
+        (None, Some(u)) => u,
+        (Some(l), Some(u)) => format!("{l} and {u}"),
+    }
+}
+
+/// The atom of a number: intervals at even indices, the constants at odd ones.
+pub fn number_atom(points: &[f64], x: f64) -> Atom {
+    let below = points.partition_point(|p| *p < x);
+    let is_point = points.get(below).is_some_and(|p| *p == x);
+    (2 * below + usize::from(is_point)) as Atom
+}
+
+fn number_representative(points: &[f64], atom: Atom) -> f64 {
+    let i = atom as usize;
+    let k = i / 2;
+    if i % 2 == 1 {
+        return points.get(k).copied().unwrap_or(0.0);
+    }
+    // Prefer a whole number strictly inside the interval, for readable
+    // witnesses; past 2^53 whole numbers are too sparse, so fall back to the
+    // next representable value, which is inside whenever the interval is not
+    // empty.
+    match (k.checked_sub(1).and_then(|j| points.get(j)), points.get(k)) {
+        (None, None) => 0.0,
+        (None, Some(hi)) => Some((hi - 1.0).floor())
+            .filter(|x| x < hi)
+            .unwrap_or(hi.next_down()),
+        (Some(lo), None) => Some((lo + 1.0).floor())
+            .filter(|x| x > lo)
+            .unwrap_or(lo.next_up()),
+        (Some(lo), Some(hi)) => {
+            let whole = lo.floor() + 1.0;
+            let middle = lo + (hi - lo) / 2.0;
+            if whole > *lo && whole < *hi {
+                whole
+            } else if middle > *lo && middle < *hi {
+                middle
+            } else {
+                lo.next_up()
+            }
+        }
+    }
+}
+
+/// A JSON number, written as an integer when it is one.
+pub fn number_value(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// A string that is none of `literals`.
+fn other_string(literals: &[String]) -> String {
+    let mut candidate = String::from("other");
+    while literals.contains(&candidate) {
+        candidate.push('_');
+    }
+    candidate
+}

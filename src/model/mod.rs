@@ -1,0 +1,172 @@
+//! The checked model every stage after the checker shares: a policy with
+//! its declarations resolved and every rule reduced to one set of allowed
+//! *atoms* per fact. An atom is a class of values that no rule of the
+//! policy tells apart (an enum value, a number interval between two
+//! constants the rules mention, a string literal, "any other string", or
+//! "absent"), so a policy's behaviour is fully described over finitely many
+//! atoms. The checker builds it; the compiler, the evaluator and the tools
+//! read it.
+
+mod atoms;
+mod fact;
+mod value_index;
+
+pub use atoms::AtomSet;
+pub use fact::{number_atom, number_value, Fact, FactType, Misfit, Presence};
+pub use value_index::{same_bytes, ValueIndex};
+
+use serde_json::Value;
+
+use crate::source::Span;
+
+/// Index of a fact in [`CheckedPolicy::facts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FactId(pub u32);
+
+/// Index of a rule in [`CheckedPolicy::rules`] (source order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// Index of an atom within one fact's domain.
+pub type Atom = u32;
+
+/// How rules are combined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitPolicy {
+    /// At most one decision can apply to any facts; overlaps that disagree are errors.
+    Unique,
+    /// The first rule in source order that matches decides.
+    First,
+}
+
+/// What a rule, or a policy with no applicable rule, decides.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    Allow,
+    Deny,
+    /// A named outcome, by its kebab-case name.
+    Outcome(String),
+    /// No decision (only as a policy's `otherwise`).
+    None,
+}
+
+impl Verdict {
+    /// The decision as output shows it: `allow`, `deny`, an outcome's name, or `none`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Outcome(name) => name,
+            Verdict::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckedPolicy {
+    pub name: String,
+    pub doc: Option<String>,
+    pub span: Span,
+    pub hit: HitPolicy,
+    pub otherwise: Verdict,
+    /// The reason shown when no rule applies.
+    pub otherwise_reason: Option<String>,
+    pub facts: Vec<Fact>,
+    pub outcomes: Vec<Outcome>,
+    pub rules: Vec<CheckedRule>,
+}
+
+impl CheckedPolicy {
+    pub fn fact(&self, id: FactId) -> Option<&Fact> {
+        self.facts.get(id.0 as usize)
+    }
+
+    pub fn rule(&self, id: RuleId) -> Option<&CheckedRule> {
+        self.rules.get(id.0 as usize)
+    }
+
+    /// A facts object where each listed fact has a value in its atom (an
+    /// absent atom leaves the fact out): witnesses, examples and gaps.
+    pub fn facts_json(&self, assignment: &[(FactId, Atom)]) -> Value {
+        let mut root = Value::Object(serde_json::Map::new());
+        for (fact, atom) in assignment {
+            let Some(fact) = self.fact(*fact) else {
+                continue;
+            };
+            let Some(value) = fact.representative(*atom) else {
+                continue;
+            };
+            insert_at(&mut root, &fact.path, value);
+        }
+        root
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: String,
+    pub doc: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckedRule {
+    pub id: RuleId,
+    /// The rule's line (its conditions and verdict).
+    pub span: Span,
+    /// `file:line`, as output shows it.
+    pub location: String,
+    pub verdict: Verdict,
+    pub because: Option<String>,
+    /// What a user is shown for the rule's decision: its `because`, or else
+    /// the text of the outcome it decides.
+    pub reason: Option<String>,
+    pub see: Vec<String>,
+    /// The allowed atoms per constrained fact, sorted by fact. A fact absent
+    /// here is unconstrained. An empty set means the rule can never match.
+    pub conditions: Vec<(FactId, AtomSet)>,
+    /// Where each fact's condition was written (for labels), parallel to `conditions`.
+    pub condition_spans: Vec<Span>,
+}
+
+impl CheckedRule {
+    /// The allowed atoms of `fact`, `None` when the rule does not constrain it.
+    pub fn condition(&self, fact: FactId) -> Option<&AtomSet> {
+        self.conditions
+            .binary_search_by_key(&fact, |(f, _)| *f)
+            .ok()
+            .and_then(|i| self.conditions.get(i))
+            .map(|(_, set)| set)
+    }
+
+    /// False when some condition can never hold.
+    pub fn is_satisfiable(&self) -> bool {
+        self.conditions.iter().all(|(_, set)| !set.is_empty())
+    }
+
+    /// Whether the rule matches facts given as one atom per fact.
+    pub fn matches(&self, atoms: &[Atom]) -> bool {
+        self.conditions.iter().all(|(fact, set)| {
+            atoms
+                .get(fact.0 as usize)
+                .is_some_and(|atom| set.contains(*atom))
+        })
+    }
+}
+
+/// Puts `value` at `path` inside `root`, creating objects on the way.
+pub fn insert_at(root: &mut Value, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = root;
+    for key in parents {
+        let Value::Object(map) = node else { return };
+        node = map
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+    if let Value::Object(map) = node {
+        map.insert(last.clone(), value);
+    }
+}
