@@ -485,7 +485,7 @@ impl Fragments {
         let write = || {
             // Writing to a Vec fails only if serializing does, and a
             // decision is strings.
-            serde_json::to_vec(&crate::decision_ref(tree, rule))
+            serde_json::to_vec(&crate::policy_set::decision_ref(tree, rule))
                 .unwrap_or_default()
                 .into_boxed_slice()
         };
@@ -543,7 +543,7 @@ fn decide_line<'a>(
             }
             output.extend_from_slice(fragments.get(index, tree, rule));
             if let Some(kind) = kinds.get_mut(index) {
-                *kind = crate::decision_ref(tree, rule).decision;
+                *kind = crate::policy_set::decision_ref(tree, rule).decision;
             }
         });
         if picked.is_some() {
@@ -603,10 +603,7 @@ fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) 
     let facts: Value = match serde_json::from_str(text) {
         Ok(facts) => facts,
         Err(e) => {
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
+            let message = crate::facts::json_error_message(&e);
             let mut object = error(
                 "verdict::facts::syntax",
                 format!("facts are not valid JSON: {message}"),

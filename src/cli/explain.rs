@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use verdict::diagnostics::Note;
-use verdict::eval::Explanation;
+use verdict::explain::Explanation;
 use verdict::PolicySet;
 
 use super::{load, print_report, Format, WIDTH};

@@ -10,7 +10,7 @@
 
 mod analysis;
 mod build;
-pub mod code;
+pub mod flat;
 mod render;
 mod scan;
 
@@ -44,9 +44,7 @@ pub struct DecisionTree {
     /// is a single leaf and evaluation scans the rules instead.
     pub scan: Option<RuleScan>,
     /// The tree laid out for evaluation (`None` without a tree).
-    pub code: Option<code::Code>,
-    /// How the facts are reached in a JSON object.
-    pub access: code::Access,
+    pub flat: Option<flat::FlatTree>,
 }
 
 impl DecisionTree {
@@ -82,8 +80,7 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
         nodes: vec![Node::Leaf(None)],
         root: NodeId(0),
         scan: Some(RuleScan::new(policy)),
-        code: None,
-        access: code::Access::new(policy),
+        flat: None,
     }
 }
 
@@ -130,21 +127,20 @@ fn compile_split_from(
     };
     let mut tree = DecisionTree {
         policy: policy.clone(),
-        code: None,
-        access: code::Access::new(policy),
+        flat: None,
         nodes,
         root,
         scan: None,
     };
     // The layout and the analysis read the tree and not each other: for a
     // large tree, on two threads.
-    let layout = || code::Code::new(&tree.nodes, tree.root);
+    let layout = || flat::FlatTree::new(&tree.nodes, tree.root);
     let analyse = || analysis::rules_that_never_matter(&tree);
-    let (code, warnings) = if tree.nodes.len() >= PARALLEL_FINISH_FROM {
+    let (flat, warnings) = if tree.nodes.len() >= PARALLEL_FINISH_FROM {
         rayon::join(layout, analyse)
     } else {
         (layout(), analyse())
     };
-    tree.code = code;
+    tree.flat = flat;
     (tree, warnings)
 }

@@ -74,9 +74,9 @@ pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), crate::Re
     } else {
         path.to_path_buf()
     };
-    let files = crate::read_files(
+    let files = crate::files::read_files(
         &tests_path,
-        crate::FileKind::Tests,
+        crate::files::FileKind::Tests,
         crate::Limits::MAX_POLICY_BYTES,
     )
     .map_err(|errors| {
@@ -259,13 +259,8 @@ fn test_case(
                     errors.push(duplicate(&name, "facts", previous.1, child_span));
                 }
                 if let Some(json) = json {
-                    let parsed = serde_json::from_str::<Value>(json.as_str()).map_err(|e| {
-                        let message = e.to_string();
-                        message
-                            .rsplit_once(" at line ")
-                            .map_or(message.as_str(), |(m, _)| m)
-                            .to_string()
-                    });
+                    let parsed = serde_json::from_str::<Value>(json.as_str())
+                        .map_err(|e| crate::facts::json_error_message(&e));
                     facts = Some((parsed, child_span));
                 }
             }
@@ -504,9 +499,10 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError
                 String::from("verdict::facts::syntax"),
                 format!("facts are not valid JSON: {message}"),
             )]),
-            Ok(facts) => match tree.evaluate(facts) {
+            Ok(facts) => match crate::eval::decide(tree, facts) {
                 Ok(rule) => {
-                    if let (Some(route), Some(routes)) = (tree.route(facts), routes.get_mut(index))
+                    if let (Some(route), Some(routes)) =
+                        (crate::eval::route(tree, facts), routes.get_mut(index))
                     {
                         routes.push(route);
                     }
@@ -773,7 +769,7 @@ fn suggest_test(tree: &DecisionTree, path: &[(FactId, AtomSet)], name_policy: bo
             Some(format!("{} {}", fact.name, fact.describe_atom(*atom)))
         })
         .collect();
-    let (decision, rule) = match tree.evaluate(&facts) {
+    let (decision, rule) = match crate::eval::decide(tree, &facts) {
         Ok(Some(rule)) => match policy.rule(rule) {
             Some(r) => (r.verdict.as_str().to_string(), Some(r.location.clone())),
             None => (policy.otherwise.as_str().to_string(), None),

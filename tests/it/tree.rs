@@ -43,6 +43,6 @@ fn stats_bound_the_walk() {
         "partner": { "role": "reseller", "designated_admin": true },
         "request": { "action": "transfer", "target": "partner" },
     });
-    let walk = tree.walk(&facts, true).unwrap();
+    let walk = verdict::eval::walk(tree, &facts, true).unwrap();
     assert!(walk.trace.len() <= stats.depth);
 }

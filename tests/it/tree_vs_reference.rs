@@ -323,16 +323,16 @@ proptest! {
         // Large policies build their root's halves apart and then merge
         // them: that must give the very tree one builder gives.
         let halves = verdict::compile::compile_split_at_root(&tree.policy);
-        prop_assert_eq!(&halves.code, &tree.code, "split at the root, policy:\n{}", text);
+        prop_assert_eq!(&halves.flat, &tree.flat, "split at the root, policy:\n{}", text);
         if !first_match {
             at_most_one_verdict(&tree.policy, &text)?;
         }
         for picks in &inputs {
             let input = facts_object(&facts, picks);
             let expected = reference(&tree.policy, &input);
-            let got = tree.evaluate(&input).map_err(|_| ());
+            let got = verdict::eval::decide(tree, &input).map_err(|_| ());
             // The rule scan, the fallback for huge policies, agrees too.
-            let scanned = scan.evaluate(&input).map_err(|_| ());
+            let scanned = verdict::eval::decide(&scan, &input).map_err(|_| ());
             prop_assert_eq!(&scanned, &expected, "scan, policy:\n{}\nfacts: {}", text, input);
             if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
                 eprintln!("STAT {}", match &got { Ok(Some(_)) => "rule", Ok(None) => "none", Err(_) => "error" });

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::ser::{self, Serialize};
 
-use super::{KeyNode, PathTable, ShortStr, Slot, Slots, MAX_DEPTH};
+use super::text::{KeyNode, PathTrie, ShortStr, Slot, Slots, MAX_DEPTH};
 
 /// Why the picker stopped: the caller takes the long way, which says why
 /// if there is anything to say.
@@ -40,7 +40,7 @@ impl ser::Error for GiveUp {
     }
 }
 
-impl PathTable {
+impl PathTrie {
     /// Walks `facts`, keeping the declared values, and hands them to
     /// `decide`; `None` when the picker gives up (see the module
     /// documentation).

@@ -14,32 +14,30 @@ use std::borrow::Cow;
 
 use crate::model::{Atom, Fact, FactType, Presence};
 
-mod serialize;
-
 /// The declared paths of a policy set, as a tree of keys.
 #[derive(Clone, Debug, Default)]
-pub struct PathTable {
-    root: KeyNode,
-    slots: usize,
+pub struct PathTrie {
+    pub(super) root: KeyNode,
+    pub(super) slots: usize,
 }
 
 #[derive(Clone, Debug, Default)]
-struct KeyNode {
-    children: Vec<(String, KeyNode)>,
-    slot: Option<usize>,
+pub(super) struct KeyNode {
+    pub(super) children: Vec<(String, KeyNode)>,
+    pub(super) slot: Option<usize>,
     /// The slots under this node (its own included), to reset them when
     /// a repeated key replaces the value.
-    under: std::ops::Range<usize>,
+    pub(super) under: std::ops::Range<usize>,
 }
 
-impl PathTable {
+impl PathTrie {
     /// The table of `paths`, and the slot of each; `None` when a path is a
     /// prefix of another (the value there is both a fact and an object on
     /// the way), which picking does not handle.
     pub fn new<'a>(
         paths: impl IntoIterator<Item = &'a [String]>,
-    ) -> Option<(PathTable, Vec<usize>)> {
-        let mut table = PathTable::default();
+    ) -> Option<(PathTrie, Vec<usize>)> {
+        let mut table = PathTrie::default();
         let mut keys: Vec<&[String]> = Vec::new();
         for path in paths {
             let mut node = &mut table.root;
@@ -137,7 +135,7 @@ pub enum Slots<'t> {
 }
 
 impl<'t> Slots<'t> {
-    fn new(count: usize) -> Slots<'t> {
+    pub(super) fn new(count: usize) -> Slots<'t> {
         if count <= INLINE {
             Slots::Inline(std::array::from_fn(|_| Slot::Absent), count)
         } else {
@@ -281,7 +279,7 @@ enum Mark {
 
 /// How deeply the scanner follows objects and arrays: serde_json's own
 /// limit, past which it fails.
-const MAX_DEPTH: usize = crate::Limits::MAX_FACTS_DEPTH;
+pub(super) const MAX_DEPTH: usize = crate::Limits::MAX_FACTS_DEPTH;
 
 struct Scanner<'t> {
     bytes: &'t [u8],

@@ -7,8 +7,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{read, Read};
 use crate::compile::{DecisionTree, Node, NodeId};
+use crate::diagnostics::FactsError;
+use crate::eval;
+use crate::facts::{read, Read};
 use crate::model::{Atom, AtomSet, FactId, RuleId};
 use crate::source::{SourceMap, Span};
 
@@ -102,198 +104,194 @@ const MAX_ALTERNATIVES: usize = 3;
 /// How many leaves `why_not` visits at most, to bound its cost on huge trees.
 const MAX_LEAVES_VISITED: usize = 100_000;
 
-impl DecisionTree {
-    /// Explains the decision for `facts`. Facts that are missing or invalid
-    /// where they matter make the evaluation fail as [`evaluate`] does.
-    ///
-    /// [`evaluate`]: DecisionTree::evaluate
-    pub fn explain(
-        &self,
-        sources: &SourceMap,
-        facts: &Value,
-        why_not: Option<&str>,
-    ) -> Result<Explanation, Vec<super::FactsError>> {
-        let walk = self.walk(facts, true)?;
-        let policy = &self.policy;
-        let read_facts: Vec<FactRead> = walk
-            .trace
-            .iter()
-            .filter_map(|step| {
-                let fact = policy.fact(step.fact)?;
-                Some(FactRead {
-                    fact: fact.name.clone(),
-                    path: fact.path_string(),
-                    value: step.value.clone().unwrap_or(Value::Null),
-                    matched: fact.describe_atom(step.atom),
-                    at: None,
-                })
+/// Explains the decision of `tree` for `facts`. Facts that are missing or
+/// invalid where they matter make the explanation fail as deciding does.
+pub(crate) fn explain(
+    tree: &DecisionTree,
+    sources: &SourceMap,
+    facts: &Value,
+    why_not: Option<&str>,
+) -> Result<Explanation, Vec<FactsError>> {
+    let walk = eval::walk(tree, facts, true)?;
+    let policy = &tree.policy;
+    let read_facts: Vec<FactRead> = walk
+        .trace
+        .iter()
+        .filter_map(|step| {
+            let fact = policy.fact(step.fact)?;
+            Some(FactRead {
+                fact: fact.name.clone(),
+                path: fact.path_string(),
+                value: step.value.clone().unwrap_or(Value::Null),
+                matched: fact.describe_atom(step.atom),
+                at: None,
             })
-            .collect();
-        let unread = policy
-            .facts
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !walk.trace.iter().any(|s| s.fact.0 as usize == *i))
-            .map(|(_, f)| f.path_string())
-            .collect();
-        let rules = policy
-            .rules
-            .iter()
-            .map(|rule| self.rule_status(sources, facts, rule, walk.rule))
-            .collect();
-        let decision = match walk.rule.and_then(|r| policy.rule(r)) {
-            Some(rule) => rule.verdict.as_str().to_string(),
-            None => policy.otherwise.as_str().to_string(),
-        };
-        Ok(Explanation {
-            policy: policy.name.clone(),
-            decision,
-            rule: walk
-                .rule
-                .and_then(|r| policy.rule(r))
-                .map(|r| r.location.clone()),
-            tree: self.scan.is_none(),
-            read: read_facts,
-            unread,
-            rules,
-            why_not: why_not.map(|wanted| self.why_not(facts, wanted)),
         })
-    }
+        .collect();
+    let unread = policy
+        .facts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !walk.trace.iter().any(|s| s.fact.0 as usize == *i))
+        .map(|(_, f)| f.path_string())
+        .collect();
+    let rules = policy
+        .rules
+        .iter()
+        .map(|rule| rule_status(tree, sources, facts, rule, walk.rule))
+        .collect();
+    let decision = match walk.rule.and_then(|r| policy.rule(r)) {
+        Some(rule) => rule.verdict.as_str().to_string(),
+        None => policy.otherwise.as_str().to_string(),
+    };
+    Ok(Explanation {
+        policy: policy.name.clone(),
+        decision,
+        rule: walk
+            .rule
+            .and_then(|r| policy.rule(r))
+            .map(|r| r.location.clone()),
+        tree: tree.scan.is_none(),
+        read: read_facts,
+        unread,
+        rules,
+        why_not: why_not.map(|wanted| search_why_not(tree, facts, wanted)),
+    })
+}
 
-    fn rule_status(
-        &self,
-        sources: &SourceMap,
-        facts: &Value,
-        rule: &crate::model::CheckedRule,
-        decided: Option<RuleId>,
-    ) -> RuleStatus {
-        let policy = &self.policy;
-        let mut status = RuleStatus {
-            rule: rule.location.clone(),
-            decision: rule.verdict.as_str().to_string(),
-            status: "also-matches",
-            condition: None,
-            because: None,
-            span: rule.span,
-            condition_span: None,
+fn rule_status(
+    tree: &DecisionTree,
+    sources: &SourceMap,
+    facts: &Value,
+    rule: &crate::model::CheckedRule,
+    decided: Option<RuleId>,
+) -> RuleStatus {
+    let policy = &tree.policy;
+    let mut status = RuleStatus {
+        rule: rule.location.clone(),
+        decision: rule.verdict.as_str().to_string(),
+        status: "also-matches",
+        condition: None,
+        because: None,
+        span: rule.span,
+        condition_span: None,
+    };
+    if decided == Some(rule.id) {
+        status.status = "decided";
+        return status;
+    }
+    // Conditions in the order they were written.
+    let mut conditions: Vec<(&FactId, &AtomSet, Span)> = rule
+        .conditions
+        .iter()
+        .zip(&rule.condition_spans)
+        .map(|((fact, set), span)| (fact, set, *span))
+        .collect();
+    conditions.sort_by_key(|(_, _, span)| *span);
+    let mut undetermined = None;
+    for (fact_id, set, span) in conditions {
+        let Some(fact) = policy.fact(*fact_id) else {
+            continue;
         };
-        if decided == Some(rule.id) {
-            status.status = "decided";
-            return status;
-        }
-        // Conditions in the order they were written.
-        let mut conditions: Vec<(&FactId, &AtomSet, Span)> = rule
-            .conditions
-            .iter()
-            .zip(&rule.condition_spans)
-            .map(|((fact, set), span)| (fact, set, *span))
-            .collect();
-        conditions.sort_by_key(|(_, _, span)| *span);
-        let mut undetermined = None;
-        for (fact_id, set, span) in conditions {
-            let Some(fact) = policy.fact(*fact_id) else {
-                continue;
-            };
-            let written = sources.slice(span).map(String::from);
-            match read(policy, *fact_id, facts, true) {
-                Read::Atom(atom, value) => {
-                    if !set.contains(atom) {
-                        status.status = "ruled-out";
-                        status.condition = written;
-                        status.condition_span = Some(span);
-                        status.because = Some(match value {
-                            Some(value) => format!("`{}` is {value}", fact.path_string()),
-                            None => {
-                                format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
-                            }
-                        });
-                        return status;
-                    }
-                }
-                Read::Unknown(_) => {
-                    undetermined.get_or_insert((written, span, fact.path_string()));
+        let written = sources.slice(span).map(String::from);
+        match read(policy, *fact_id, facts, true) {
+            Read::Atom(atom, value) => {
+                if !set.contains(atom) {
+                    status.status = "ruled-out";
+                    status.condition = written;
+                    status.condition_span = Some(span);
+                    status.because = Some(match value {
+                        Some(value) => format!("`{}` is {value}", fact.path_string()),
+                        None => {
+                            format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
+                        }
+                    });
+                    return status;
                 }
             }
+            Read::Unknown(_) => {
+                undetermined.get_or_insert((written, span, fact.path_string()));
+            }
         }
-        if let Some((written, span, path)) = undetermined {
-            status.status = "undetermined";
-            status.condition = written;
-            status.condition_span = Some(span);
-            status.because = Some(format!("`{path}` is missing or invalid"));
-        }
-        status
     }
+    if let Some((written, span, path)) = undetermined {
+        status.status = "undetermined";
+        status.condition = written;
+        status.condition_span = Some(span);
+        status.because = Some(format!("`{path}` is missing or invalid"));
+    }
+    status
+}
 
-    /// The smallest changes to `facts` that reach `wanted`, from the tree's
-    /// paths to leaves that decide it.
-    fn why_not(&self, facts: &Value, wanted: &str) -> WhyNot {
-        if self.scan.is_some() {
-            return WhyNot {
-                decision: wanted.to_string(),
-                available: false,
-                alternatives: Vec::new(),
-            };
-        }
-        let mut search = WhyNotSearch {
-            tree: self,
-            facts,
-            wanted,
-            best: Vec::new(),
-            visited: 0,
-        };
-        search.visit(self.root, &mut Vec::new());
-        let alternatives = search
-            .best
-            .into_iter()
-            .map(|(_, rule, path)| self.alternative(facts, rule, &path))
-            .collect();
-        WhyNot {
+/// The smallest changes to `facts` that reach `wanted`, from the tree's
+/// paths to leaves that decide it.
+fn search_why_not(tree: &DecisionTree, facts: &Value, wanted: &str) -> WhyNot {
+    if tree.scan.is_some() {
+        return WhyNot {
             decision: wanted.to_string(),
-            available: true,
-            alternatives,
-        }
+            available: false,
+            alternatives: Vec::new(),
+        };
     }
+    let mut search = WhyNotSearch {
+        tree,
+        facts,
+        wanted,
+        best: Vec::new(),
+        visited: 0,
+    };
+    search.visit(tree.root, &mut Vec::new());
+    let alternatives = search
+        .best
+        .into_iter()
+        .map(|(_, rule, path)| alternative(tree, facts, rule, &path))
+        .collect();
+    WhyNot {
+        decision: wanted.to_string(),
+        available: true,
+        alternatives,
+    }
+}
 
-    fn alternative(
-        &self,
-        facts: &Value,
-        rule: Option<RuleId>,
-        path: &[(FactId, AtomSet)],
-    ) -> Alternative {
-        let policy = &self.policy;
-        let mut changes = Vec::new();
-        let mut assignment: Vec<(FactId, Atom)> = Vec::new();
-        for (fact_id, allowed) in path {
-            let Some(fact) = policy.fact(*fact_id) else {
-                continue;
-            };
-            let current = match read(policy, *fact_id, facts, true) {
-                Read::Atom(atom, value) => {
-                    if allowed.contains(atom) {
-                        continue;
-                    }
-                    value.unwrap_or(Value::Null)
+fn alternative(
+    tree: &DecisionTree,
+    facts: &Value,
+    rule: Option<RuleId>,
+    path: &[(FactId, AtomSet)],
+) -> Alternative {
+    let policy = &tree.policy;
+    let mut changes = Vec::new();
+    let mut assignment: Vec<(FactId, Atom)> = Vec::new();
+    for (fact_id, allowed) in path {
+        let Some(fact) = policy.fact(*fact_id) else {
+            continue;
+        };
+        let current = match read(policy, *fact_id, facts, true) {
+            Read::Atom(atom, value) => {
+                if allowed.contains(atom) {
+                    continue;
                 }
-                Read::Unknown(_) => current_value(facts, &fact.path),
-            };
-            let Some(target) = allowed.first() else {
-                continue;
-            };
-            assignment.push((*fact_id, target));
-            changes.push(Change {
-                path: fact.path_string(),
-                from: current,
-                to: fact.representative(target).unwrap_or(Value::Null),
-                any_of: fact.describe_set(allowed),
-            });
-        }
-        Alternative {
-            rule: rule
-                .and_then(|r| policy.rule(r))
-                .map(|r| r.location.clone()),
-            changes,
-            facts: policy.facts_json(&assignment),
-        }
+                value.unwrap_or(Value::Null)
+            }
+            Read::Unknown(_) => current_value(facts, &fact.path),
+        };
+        let Some(target) = allowed.first() else {
+            continue;
+        };
+        assignment.push((*fact_id, target));
+        changes.push(Change {
+            path: fact.path_string(),
+            from: current,
+            to: fact.representative(target).unwrap_or(Value::Null),
+            any_of: fact.describe_set(allowed),
+        });
+    }
+    Alternative {
+        rule: rule
+            .and_then(|r| policy.rule(r))
+            .map(|r| r.location.clone()),
+        changes,
+        facts: policy.facts_json(&assignment),
     }
 }
 

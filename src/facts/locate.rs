@@ -31,17 +31,31 @@ pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
     }
 }
 
+/// The byte range of the value at `path` in facts text, if it is there.
+pub(crate) fn value_span(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let found = locate(text, path);
+    (found.depth == path.len()).then_some(found.span).flatten()
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
 /// The result of looking up a path.
-pub struct Located {
+struct Located {
     /// How many keys of the path were found.
-    pub depth: usize,
+    depth: usize,
     /// The span of the value at the deepest key found (the whole document
     /// when none was).
-    pub span: Option<(usize, usize)>,
+    span: Option<(usize, usize)>,
 }
 
 /// Locates `path` in `text`, which serde_json has already accepted.
-pub fn locate(text: &str, path: &[String]) -> Located {
+fn locate(text: &str, path: &[String]) -> Located {
     let mut scanner = Scanner { text, pos: 0 };
     scanner.skip_ws();
     let mut span = scanner.value_span();

@@ -7,14 +7,14 @@
 //! is still on its way from memory.
 
 use super::{Node, NodeId};
-use crate::model::{CheckedPolicy, RuleId};
+use crate::model::RuleId;
 
 /// Marks an edge that names a leaf rather than a test.
 pub const LEAF: u32 = 1 << 31;
 
 /// The tree as one array (see the module documentation).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Code {
+pub struct FlatTree {
     pub words: Vec<u32>,
     /// Where the walk starts: an edge to the first test, or a leaf.
     pub root: u32,
@@ -28,16 +28,16 @@ pub struct Code {
     pub large: bool,
 }
 
-/// Trees of more words than this (256 KiB) are [`Code::large`].
+/// Trees of more words than this (256 KiB) are [`FlatTree::large`].
 const LARGE: usize = 1 << 16;
 
-impl Code {
+impl FlatTree {
     /// Lays out the tests reachable from `root` breadth first, so that the
     /// few nodes near the root, which every walk reads, sit together (and
     /// stay in the cache) and each level after them is contiguous; `None`
     /// when the array would not fit 31-bit offsets.
-    pub fn new(nodes: &[Node], root: NodeId) -> Option<Code> {
-        Code::with_limits(nodes, root, u64::from(!LEAF), LARGE)
+    pub fn new(nodes: &[Node], root: NodeId) -> Option<FlatTree> {
+        FlatTree::with_limits(nodes, root, u64::from(!LEAF), LARGE)
     }
 
     /// [`new`](Self::new), with facts in the edges only if their offsets
@@ -48,7 +48,7 @@ impl Code {
         root: NodeId,
         room: u64,
         large: usize,
-    ) -> Option<Code> {
+    ) -> Option<FlatTree> {
         // Each node's place: a test's offset, or a leaf's encoding.
         let mut placed: Vec<Option<u32>> = vec![None; nodes.len()];
         let mut order: Vec<NodeId> = Vec::new();
@@ -108,7 +108,7 @@ impl Code {
             }
         }
         let root = edge(root)?;
-        Some(Code {
+        Some(FlatTree {
             large: words.len() > large,
             words,
             root,
@@ -146,62 +146,5 @@ impl Code {
     #[inline]
     pub fn next(&self, at: u32, atom: u32) -> Option<u32> {
         self.words.get(at as usize + 1 + atom as usize).copied()
-    }
-}
-
-/// How facts are reached in a JSON object: each fact's path split into its
-/// parent (an index into `parents`, the distinct parent paths) and its
-/// last key, so that one evaluation looks each parent object up once.
-///
-/// Each key comes with a hint: its rank among the keys the policy declares
-/// beside it, in sorted order. A JSON object holding just those keys (the
-/// usual shape) has it at that position, so a lookup compares one key
-/// instead of searching, which saves the cache misses of reading the
-/// others.
-#[derive(Clone, Debug, Default)]
-pub struct Access {
-    /// The distinct parent paths, each key with its hint; the root's is empty.
-    pub parents: Vec<Vec<(String, usize)>>,
-    /// Per fact: its parent, its last key and that key's hint.
-    pub facts: Vec<(usize, String, usize)>,
-}
-
-impl Access {
-    pub fn new(policy: &CheckedPolicy) -> Access {
-        // The keys declared under each path prefix, sorted as a JSON
-        // object's keys are.
-        let mut siblings: std::collections::BTreeMap<&[String], std::collections::BTreeSet<&str>> =
-            std::collections::BTreeMap::new();
-        for fact in &policy.facts {
-            for depth in 0..fact.path.len() {
-                if let (Some(prefix), Some(key)) = (fact.path.get(..depth), fact.path.get(depth)) {
-                    siblings.entry(prefix).or_default().insert(key.as_str());
-                }
-            }
-        }
-        let hinted = |path: &[String], depth: usize| -> Option<(String, usize)> {
-            let key = path.get(depth)?;
-            let rank = siblings
-                .get(path.get(..depth)?)
-                .and_then(|keys| keys.iter().position(|k| *k == key.as_str()))
-                .unwrap_or(0);
-            Some((key.clone(), rank))
-        };
-        let mut access = Access::default();
-        for fact in &policy.facts {
-            let path = &fact.path;
-            let last = path.len().saturating_sub(1);
-            let parent: Vec<(String, usize)> = (0..last).filter_map(|d| hinted(path, d)).collect();
-            let (key, rank) = hinted(path, last).unwrap_or_default();
-            let index = match access.parents.iter().position(|p| *p == parent) {
-                Some(i) => i,
-                None => {
-                    access.parents.push(parent);
-                    access.parents.len() - 1
-                }
-            };
-            access.facts.push((index, key, rank));
-        }
-        access
     }
 }

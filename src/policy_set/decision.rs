@@ -1,0 +1,194 @@
+//! What a set decides for one facts object: per policy, the decision, the
+//! rule that made it and the reason, owned ([`Decision`]) or borrowed from
+//! the set ([`DecisionRef`], [`Decisions`]). The one place a rule becomes a
+//! decision.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::compile::DecisionTree;
+use crate::diagnostics::{FactsError, Report};
+use crate::eval::Walked;
+use crate::model::{CheckedPolicy, RuleId};
+use crate::source::SourceMap;
+
+/// The decision of one policy for one facts object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The policy's name.
+    pub policy: String,
+    /// `allow`, `deny`, an outcome's kebab-case name, or `none`.
+    pub decision: String,
+    /// The rule that decided, as `file:line`; `None` when no rule applies.
+    pub rule: Option<String>,
+    /// Why, in words a user is shown.
+    pub reason: Option<String>,
+    /// References for the decision.
+    pub see: Vec<String>,
+    /// The facts the decision read, in order, when a trace was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Vec<TraceStep>>,
+}
+
+/// One fact an evaluation read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceStep {
+    /// The fact's declared name.
+    pub fact: String,
+    /// Its JSON path.
+    pub path: String,
+    /// The value found (`null` when absent).
+    pub value: Value,
+    /// The class of values it fell in, as the tree tells them apart.
+    pub matched: String,
+}
+
+/// A decision that borrows its texts from the [`PolicySet`] that made it:
+/// what [`PolicySet::decide`] returns, without copying a string. It
+/// serializes as a [`Decision`] without a trace does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionRef<'a> {
+    /// The policy's name.
+    pub policy: &'a str,
+    /// `allow`, `deny`, an outcome's kebab-case name, or `none`.
+    pub decision: &'a str,
+    /// The rule that decided, as `file:line`; `None` when no rule applies.
+    pub rule: Option<&'a str>,
+    /// Why, in words a user is shown.
+    pub reason: Option<&'a str>,
+    /// References for the decision.
+    pub see: &'a [String],
+}
+
+impl DecisionRef<'_> {
+    /// The decision with its own copies of the texts.
+    pub fn to_owned(&self) -> Decision {
+        Decision {
+            policy: self.policy.to_string(),
+            decision: self.decision.to_string(),
+            rule: self.rule.map(String::from),
+            reason: self.reason.map(String::from),
+            see: self.see.to_vec(),
+            trace: None,
+        }
+    }
+}
+
+/// The decisions of a set's policies, one per policy in order: a slice of
+/// [`DecisionRef`]s, held without allocating for a set of one policy.
+#[derive(Clone, Debug)]
+pub struct Decisions<'a>(DecisionsInner<'a>);
+
+#[derive(Clone, Debug)]
+enum DecisionsInner<'a> {
+    None,
+    One([DecisionRef<'a>; 1]),
+    Many(Vec<DecisionRef<'a>>),
+}
+
+impl<'a> Decisions<'a> {
+    pub(crate) fn with_capacity(policies: usize) -> Decisions<'a> {
+        Decisions(if policies > 1 {
+            DecisionsInner::Many(Vec::with_capacity(policies))
+        } else {
+            DecisionsInner::None
+        })
+    }
+
+    /// Adds a decision in place: moving the whole value out and back, as a
+    /// `mem::replace` does, was an eighth of a one-policy decision.
+    #[inline]
+    pub(crate) fn push(&mut self, decision: DecisionRef<'a>) {
+        match &mut self.0 {
+            DecisionsInner::Many(all) => all.push(decision),
+            DecisionsInner::One([first]) => self.0 = DecisionsInner::Many(vec![*first, decision]),
+            DecisionsInner::None => self.0 = DecisionsInner::One([decision]),
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for Decisions<'a> {
+    type Target = [DecisionRef<'a>];
+
+    fn deref(&self) -> &[DecisionRef<'a>] {
+        match &self.0 {
+            DecisionsInner::None => &[],
+            DecisionsInner::One(one) => one,
+            DecisionsInner::Many(all) => all,
+        }
+    }
+}
+
+/// The decision of `rule` (or of none) in `tree`'s policy, borrowed.
+#[inline]
+pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> DecisionRef<'_> {
+    let policy = &tree.policy;
+    match rule.and_then(|r| policy.rule(r)) {
+        Some(rule) => DecisionRef {
+            policy: &policy.name,
+            decision: rule.verdict.as_str(),
+            rule: Some(&rule.location),
+            reason: rule.reason.as_deref(),
+            see: &rule.see,
+        },
+        None => DecisionRef {
+            policy: &policy.name,
+            decision: policy.otherwise.as_str(),
+            rule: None,
+            reason: Some(
+                policy
+                    .otherwise_reason
+                    .as_deref()
+                    .unwrap_or("no rule applies"),
+            ),
+            see: &[],
+        },
+    }
+}
+
+/// The report of a decision that the fast path could not make but the
+/// full walk could: a bug, reported as such rather than hidden.
+pub(crate) fn internal_error(sources: &SourceMap) -> Report {
+    let error = FactsError::NoDecision {
+        policy: String::from("(the set)"),
+    };
+    Report::new(sources.clone(), vec![error.into()])
+}
+
+pub(crate) fn decision(policy: &CheckedPolicy, walk: Walked, trace: bool) -> Decision {
+    let trace = trace.then(|| {
+        walk.trace
+            .iter()
+            .filter_map(|step| {
+                let fact = policy.fact(step.fact)?;
+                Some(TraceStep {
+                    fact: fact.name.clone(),
+                    path: fact.path_string(),
+                    value: step.value.clone().unwrap_or(Value::Null),
+                    matched: fact.describe_atom(step.atom),
+                })
+            })
+            .collect()
+    });
+    match walk.rule.and_then(|r: RuleId| policy.rule(r)) {
+        Some(rule) => Decision {
+            policy: policy.name.clone(),
+            decision: rule.verdict.as_str().to_string(),
+            rule: Some(rule.location.clone()),
+            reason: rule.reason.clone(),
+            see: rule.see.clone(),
+            trace,
+        },
+        None => Decision {
+            policy: policy.name.clone(),
+            decision: policy.otherwise.as_str().to_string(),
+            rule: None,
+            reason: policy
+                .otherwise_reason
+                .clone()
+                .or_else(|| Some(String::from("no rule applies"))),
+            see: Vec::new(),
+            trace,
+        },
+    }
+}
