@@ -1,5 +1,8 @@
-//! The typed syntax tree of one policy file, as written: names are not yet
-//! resolved (that is the checker's job), and every node keeps its span.
+//! The typed syntax trees of policy files and of test files, as written:
+//! names are not yet resolved (that is the checker's job), and every node
+//! keeps its span.
+
+use serde_json::Value;
 
 use crate::source::{Span, Spanned};
 
@@ -181,6 +184,50 @@ impl std::fmt::Display for Literal {
             Literal::String(s) => write!(f, "{s:?}"),
             Literal::Number(n) => write!(f, "{n}"),
             Literal::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// One test of a `.tests` file.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    pub name: String,
+    /// The `test "name"` line.
+    pub span: Span,
+    /// `file:line` of the test.
+    pub location: String,
+    pub policy: Option<(String, Span)>,
+    /// The facts as written; `Err` holds serde_json's complaint.
+    pub facts: Result<Value, String>,
+    pub facts_span: Span,
+    pub expect: Expect,
+    pub expect_span: Span,
+}
+
+/// What a test expects.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expect {
+    /// A decision, and optionally the rule (`file:line`, or its end) that makes it.
+    Decision {
+        decision: String,
+        rule: Option<String>,
+    },
+    /// An error with this code.
+    Error { code: String },
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Decision {
+                decision,
+                rule: Some(rule),
+            } => write!(f, "{decision} (rule {rule})"),
+            Expect::Decision {
+                decision,
+                rule: None,
+            } => f.write_str(decision),
+            Expect::Error { code } => write!(f, "error {code}"),
         }
     }
 }

@@ -603,7 +603,7 @@ fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) 
     let facts: Value = match serde_json::from_str(text) {
         Ok(facts) => facts,
         Err(e) => {
-            let message = crate::facts::json_error_message(&e);
+            let message = crate::diagnostics::words::json_error(&e);
             let mut object = error(
                 "verdict::facts::syntax",
                 format!("facts are not valid JSON: {message}"),

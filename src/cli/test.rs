@@ -80,7 +80,7 @@ fn human(result: &SuiteResult, show_coverage: bool) -> String {
     for r in result.results.iter().filter(|r| !r.passed) {
         out.push_str(&format!("FAIL {}  {}\n", r.location, r.name));
         out.push_str(&format!("  expected  {}\n", r.expected));
-        out.push_str(&format!("  got       {}\n\n", r.got));
+        out.push_str(&format!("  got       {}\n\n", r.actual));
     }
     if show_coverage {
         for c in &result.coverage {
@@ -139,7 +139,7 @@ fn json(result: &SuiteResult, show_coverage: bool) -> serde_json::Value {
                 "location": r.location,
                 "passed": r.passed,
                 "expected": r.expected.to_string(),
-                "got": r.got.to_string(),
+                "got": r.actual.to_string(),
             })
         })
         .collect();

@@ -1,5 +1,6 @@
 //! Words for diagnostics: "did you mean ...?" (the closest known name to a
-//! word that was not found) and lists in English ("a, b or c").
+//! word that was not found), lists in English ("a, b or c"), and
+//! serde_json's complaints without their position.
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo
 /// (same letters in another case, or a small edit away).
@@ -50,4 +51,14 @@ fn join<S: AsRef<str>>(items: &[S], conjunction: &str) -> String {
             format!("{} {conjunction} {}", init.join(", "), last.as_ref())
         }
     }
+}
+
+/// serde_json's message without its "at line L column C": a label, or the
+/// place of the text, says where better.
+pub(crate) fn json_error(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_string()
 }

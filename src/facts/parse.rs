@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::diagnostics::{FactsError, LoadError, Report};
+use crate::diagnostics::{words, FactsError, LoadError, Report};
 use crate::limits::Limits;
 use crate::source::{SourceMap, Span};
 
@@ -71,22 +71,12 @@ pub(crate) fn parse(
             let offset = offset_of(text, err.line(), err.column());
             let end = (offset + 1).min(text.len()).max(offset);
             let error = FactsError::Syntax {
-                message: json_error_message(&err),
+                message: words::json_error(&err),
                 span: Some(Span::new(base + offset as u32, base + end as u32)),
             };
             Err(Report::new(sources, vec![error.into()]))
         }
     }
-}
-
-/// serde_json's message without its "at line L column C", which a label
-/// shows better.
-pub(crate) fn json_error_message(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m)
-        .to_string()
 }
 
 /// The byte offset of a 1-based line and column (serde_json counts columns in bytes).

@@ -1,12 +1,17 @@
-//! Parsing: policy text in, [`ast::File`](crate::ast::File) out. pest lives
-//! here and nowhere else; `lower` turns pest's pairs into the typed AST, and
-//! `error` rewords pest's failures for people.
+//! Parsing: policy text in, [`ast::File`](crate::ast::File) out, and test
+//! files in, [`ast::TestCase`](crate::ast::TestCase)s out. pest lives here
+//! and nowhere else (both grammars); `lower` turns pest's pairs into the
+//! typed AST, `error` rewords pest's failures for people, and `tests_file`
+//! is the test files' parser.
 //!
 //! A syntax error does not end the run: the parser blanks the line it failed
 //! on and tries again, so one run reports the errors of many lines.
 
 mod error;
 mod lower;
+mod tests_file;
+
+pub use tests_file::parse_tests;
 
 use pest::Parser as _;
 

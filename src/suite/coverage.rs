@@ -1,0 +1,259 @@
+//! Coverage of a policy's tree by a suite: the leaves and branches no test
+//! reaches, the rules no test sees decide, and for each gap a ready-to-paste
+//! test whose facts follow the path to it.
+
+use crate::compile::{DecisionTree, Node, NodeId};
+use crate::eval;
+use crate::model::{Atom, AtomSet, FactId};
+
+/// How much of one policy's tree the tests reach. The items are the tree's
+/// leaves and its branches (a test node with one of its distinct children).
+#[derive(Clone, Debug)]
+pub struct Coverage {
+    pub policy: String,
+    pub total: usize,
+    pub covered: usize,
+    /// `file:line` of each rule that no test saw decide.
+    pub rules_never_fired: Vec<String>,
+    /// One entry per uncovered item (leaves first, then branches).
+    pub gaps: Vec<Gap>,
+    /// The policy has no decision tree (too large), so coverage is not measured.
+    pub no_tree: bool,
+}
+
+/// A part of the tree no test reaches, and a test that would.
+#[derive(Clone, Debug)]
+pub struct Gap {
+    /// What the test would reach that no test does: leaves (their decision
+    /// and rule) and branches (`request.target = partner`).
+    pub reaches: Vec<String>,
+    /// A ready-to-paste test case in the test file format.
+    pub test: String,
+}
+
+/// `name_policy`: the suggested tests must say which policy they test.
+pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy: bool) -> Coverage {
+    if tree.scan.is_some() {
+        return Coverage {
+            policy: tree.policy.name.clone(),
+            total: 0,
+            covered: 0,
+            rules_never_fired: Vec::new(),
+            gaps: Vec::new(),
+            no_tree: true,
+        };
+    }
+    let mut seen_nodes = vec![false; tree.nodes.len()];
+    let mut seen_branches: Vec<(NodeId, NodeId)> = Vec::new();
+    for route in routes {
+        for node in route {
+            if let Some(seen) = seen_nodes.get_mut(node.0 as usize) {
+                *seen = true;
+            }
+        }
+        for pair in route.windows(2) {
+            if let [from, to] = pair {
+                if !seen_branches.contains(&(*from, *to)) {
+                    seen_branches.push((*from, *to));
+                }
+            }
+        }
+    }
+    let mut total = 0;
+    let mut covered = 0;
+    let mut gaps = Vec::new();
+    // Leaves first: a missing leaf is a decision no test checks.
+    for (i, node) in tree.nodes.iter().enumerate() {
+        if let Node::Leaf(rule) = node {
+            total += 1;
+            if seen_nodes.get(i).copied().unwrap_or(false) {
+                covered += 1;
+            } else if let Some(path) = path_to(tree, NodeId(i as u32), None) {
+                gaps.push(Gap {
+                    reaches: vec![tree.leaf_label(*rule)],
+                    test: test_for_gap(tree, &path, name_policy),
+                });
+            }
+        }
+    }
+    for (i, node) in tree.nodes.iter().enumerate() {
+        if let Node::Test { fact, edges } = node {
+            for (child, label) in tree.grouped_edges(*fact, edges) {
+                total += 1;
+                let from = NodeId(i as u32);
+                if seen_branches.contains(&(from, child)) {
+                    covered += 1;
+                } else if let Some(path) = path_to(tree, from, Some(child)) {
+                    let path_name = tree
+                        .policy
+                        .fact(*fact)
+                        .map(|f| f.path_string())
+                        .unwrap_or_default();
+                    gaps.push(Gap {
+                        reaches: vec![format!("{path_name} = {label}")],
+                        test: test_for_gap(tree, &path, name_policy),
+                    });
+                }
+            }
+        }
+    }
+    let fired: Vec<&str> = routes
+        .iter()
+        .filter_map(|route| route.last())
+        .filter_map(|leaf| match tree.node(*leaf) {
+            Some(Node::Leaf(Some(rule))) => tree.policy.rule(*rule).map(|r| r.location.as_str()),
+            _ => None,
+        })
+        .collect();
+    let rules_never_fired = tree
+        .policy
+        .rules
+        .iter()
+        .filter(|r| r.is_satisfiable() && !fired.contains(&r.location.as_str()))
+        .map(|r| r.location.clone())
+        .collect();
+    // One suggested test often closes several gaps (a leaf and the branch
+    // into it): list it once, naming them all.
+    let mut merged: Vec<Gap> = Vec::new();
+    for gap in gaps {
+        match merged.iter_mut().find(|g| g.test == gap.test) {
+            Some(existing) => existing.reaches.extend(gap.reaches),
+            None => merged.push(gap),
+        }
+    }
+    Coverage {
+        policy: tree.policy.name.clone(),
+        total,
+        covered,
+        rules_never_fired,
+        gaps: merged,
+        no_tree: false,
+    }
+}
+
+/// The constraints on a path from the root through `target` (and then its
+/// `child`, if given) down to a leaf, taking the first branch where free.
+fn path_to(
+    tree: &DecisionTree,
+    target: NodeId,
+    child: Option<NodeId>,
+) -> Option<Vec<(FactId, AtomSet)>> {
+    let mut path = Vec::new();
+    let mut dead = vec![false; tree.nodes.len()];
+    if !descend(tree, tree.root, target, &mut path, &mut dead) {
+        return None;
+    }
+    let mut node = target;
+    if let Some(child) = child {
+        let Some(Node::Test { fact, edges }) = tree.node(target) else {
+            return None;
+        };
+        path.push((*fact, atoms_to(edges, child)));
+        node = child;
+    }
+    while let Some(Node::Test { fact, edges }) = tree.node(node) {
+        let first = *edges.first()?;
+        path.push((*fact, atoms_to(edges, first)));
+        node = first;
+    }
+    Some(path)
+}
+
+/// Depth-first search from `node` to `target`, recording the constraints.
+/// `dead` marks nodes already known not to lead there, so each node is
+/// searched once.
+fn descend(
+    tree: &DecisionTree,
+    node: NodeId,
+    target: NodeId,
+    path: &mut Vec<(FactId, AtomSet)>,
+    dead: &mut [bool],
+) -> bool {
+    if node == target {
+        return true;
+    }
+    // Children come before parents in the node list, so a target with a
+    // larger index than `node` is not below it.
+    if target.0 > node.0 || dead.get(node.0 as usize).copied().unwrap_or(true) {
+        return false;
+    }
+    let Some(Node::Test { fact, edges }) = tree.node(node) else {
+        return false;
+    };
+    let mut tried: Vec<NodeId> = Vec::new();
+    for edge in edges.iter() {
+        if tried.contains(edge) {
+            continue;
+        }
+        tried.push(*edge);
+        path.push((*fact, atoms_to(edges, *edge)));
+        if descend(tree, *edge, target, path, dead) {
+            return true;
+        }
+        path.pop();
+    }
+    if let Some(d) = dead.get_mut(node.0 as usize) {
+        *d = true;
+    }
+    false
+}
+
+fn atoms_to(edges: &[NodeId], child: NodeId) -> AtomSet {
+    AtomSet::from_atoms(
+        edges.len() as u32,
+        edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| **e == child)
+            .map(|(a, _)| a as Atom),
+    )
+}
+
+/// A test case, in the test file format, for facts that follow `path`.
+fn test_for_gap(tree: &DecisionTree, path: &[(FactId, AtomSet)], name_policy: bool) -> String {
+    let policy = &tree.policy;
+    // Prefer a present value to "absent" where both would do.
+    let assignment: Vec<(FactId, Atom)> = path
+        .iter()
+        .filter_map(|(fact, set)| {
+            let absent = policy.fact(*fact).and_then(|f| f.absent_atom());
+            let atom = set
+                .iter()
+                .find(|a| Some(*a) != absent)
+                .or_else(|| set.first())?;
+            Some((*fact, atom))
+        })
+        .collect();
+    let facts = policy.facts_json(&assignment);
+    let words: Vec<String> = assignment
+        .iter()
+        .filter_map(|(fact, atom)| {
+            let fact = policy.fact(*fact)?;
+            Some(format!("{} {}", fact.name, fact.describe_atom(*atom)))
+        })
+        .collect();
+    let (decision, rule) = match eval::decide(tree, &facts) {
+        Ok(Some(rule)) => match policy.rule(rule) {
+            Some(r) => (r.verdict.as_str().to_string(), Some(r.location.clone())),
+            None => (policy.otherwise.as_str().to_string(), None),
+        },
+        _ => (policy.otherwise.as_str().to_string(), None),
+    };
+    // The file name alone is enough to name the rule, and survives moves.
+    let expect = match rule {
+        Some(rule) => format!(
+            "{decision} rule {}",
+            rule.rsplit('/').next().unwrap_or(&rule)
+        ),
+        None => decision.clone(),
+    };
+    let policy_line = if name_policy {
+        format!("  policy {}\n", policy.name)
+    } else {
+        String::new()
+    };
+    format!(
+        "test \"{decision} when {}\"\n{policy_line}  facts {facts}\n  expect {expect}\n",
+        words.join(", ").replace('"', "'")
+    )
+}

@@ -1,0 +1,194 @@
+//! Running a suite: each test's facts decided by its policy, the decision
+//! (or the errors) compared with what the test expects, and the routes the
+//! tests take through each tree, for coverage.
+
+use super::coverage::{coverage, Coverage};
+use super::{Expect, Suite, SuiteError};
+use crate::compile::NodeId;
+use crate::diagnostics::words;
+use crate::eval;
+use crate::PolicySet;
+
+/// What a test got: a decision, or errors.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Actual {
+    Decision {
+        decision: String,
+        rule: Option<String>,
+    },
+    /// The errors, in order: (code, message).
+    Errors(Vec<(String, String)>),
+}
+
+impl std::fmt::Display for Actual {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actual::Decision {
+                decision,
+                rule: Some(rule),
+            } => write!(f, "{decision} (rule {rule})"),
+            Actual::Decision {
+                decision,
+                rule: None,
+            } => write!(f, "{decision} (no rule applies)"),
+            Actual::Errors(errors) => {
+                let parts: Vec<String> = errors
+                    .iter()
+                    .map(|(code, message)| format!("{code}: {message}"))
+                    .collect();
+                write!(f, "error {}", parts.join("; "))
+            }
+        }
+    }
+}
+
+/// The result of one test.
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    pub name: String,
+    pub location: String,
+    pub passed: bool,
+    pub expected: Expect,
+    pub actual: Actual,
+}
+
+/// The results of a suite, with coverage of each policy's tree.
+#[derive(Clone, Debug)]
+pub struct SuiteResult {
+    pub results: Vec<TestResult>,
+    pub coverage: Vec<Coverage>,
+}
+
+impl SuiteResult {
+    pub fn passed(&self) -> usize {
+        self.results.iter().filter(|r| r.passed).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.results.len() - self.passed()
+    }
+
+    /// Covered items over all items, over every policy, in percent. A policy
+    /// without a tree counts as not covered at all.
+    pub fn coverage_percent(&self) -> f64 {
+        if self.coverage.iter().any(|c| c.no_tree) {
+            return 0.0;
+        }
+        let total: usize = self.coverage.iter().map(|c| c.total).sum();
+        let covered: usize = self.coverage.iter().map(|c| c.covered).sum();
+        if total == 0 {
+            100.0
+        } else {
+            100.0 * covered as f64 / total as f64
+        }
+    }
+}
+
+/// Runs the suite. Errors are about the suite itself (a test naming a policy
+/// the set does not have).
+pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError>> {
+    let trees = set.trees();
+    let mut errors = Vec::new();
+    let mut results = Vec::new();
+    let mut routes: Vec<Vec<Vec<NodeId>>> = vec![Vec::new(); trees.len()];
+    for test in &suite.tests {
+        let index = match &test.policy {
+            Some((name, span)) => match trees.iter().position(|t| &t.policy.name == name) {
+                Some(i) => i,
+                None => {
+                    let names: Vec<&str> = trees.iter().map(|t| t.policy.name.as_str()).collect();
+                    errors.push(SuiteError::UnknownPolicy {
+                        name: name.clone(),
+                        span: *span,
+                        help: words::did_you_mean(name, names.iter().copied())
+                            .unwrap_or_else(|| format!("the policies are {}", names.join(", "))),
+                    });
+                    continue;
+                }
+            },
+            None if trees.len() == 1 => 0,
+            None => {
+                errors.push(SuiteError::WhichPolicy {
+                    name: test.name.clone(),
+                    count: trees.len(),
+                    span: test.span,
+                });
+                continue;
+            }
+        };
+        let Some(tree) = trees.get(index) else {
+            continue;
+        };
+        let got = match &test.facts {
+            Err(message) => Actual::Errors(vec![(
+                String::from("verdict::facts::syntax"),
+                format!("facts are not valid JSON: {message}"),
+            )]),
+            Ok(facts) => match eval::decide(tree, facts) {
+                Ok(rule) => {
+                    if let (Some(route), Some(routes)) =
+                        (eval::route(tree, facts), routes.get_mut(index))
+                    {
+                        routes.push(route);
+                    }
+                    let rule = rule.and_then(|r| tree.policy.rule(r));
+                    Actual::Decision {
+                        decision: rule
+                            .map_or(tree.policy.otherwise.as_str(), |r| r.verdict.as_str())
+                            .to_string(),
+                        rule: rule.map(|r| r.location.clone()),
+                    }
+                }
+                Err(errors) => Actual::Errors(
+                    errors
+                        .iter()
+                        .map(|e| {
+                            let code = miette::Diagnostic::code(e)
+                                .map(|c| c.to_string())
+                                .unwrap_or_default();
+                            (code, e.to_string())
+                        })
+                        .collect(),
+                ),
+            },
+        };
+        results.push(TestResult {
+            name: test.name.clone(),
+            location: test.location.clone(),
+            passed: passes(&test.expect, &got),
+            expected: test.expect.clone(),
+            actual: got,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let coverage = trees
+        .iter()
+        .zip(&routes)
+        .map(|(tree, routes)| coverage(tree, routes, trees.len() > 1))
+        .collect();
+    Ok(SuiteResult { results, coverage })
+}
+
+fn passes(expect: &Expect, got: &Actual) -> bool {
+    match (expect, got) {
+        (
+            Expect::Decision { decision, rule },
+            Actual::Decision {
+                decision: d,
+                rule: r,
+            },
+        ) => {
+            decision == d
+                && match (rule, r) {
+                    (None, _) => true,
+                    // A location matches the rule's whole `file:line` or its end.
+                    (Some(want), Some(have)) => have == want || have.ends_with(&format!("/{want}")),
+                    (Some(_), None) => false,
+                }
+        }
+        (Expect::Error { code }, Actual::Errors(errors)) => errors.iter().any(|(c, _)| c == code),
+        _ => false,
+    }
+}
