@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::compile::DecisionTree;
 use crate::model::RuleId;
-use crate::{DecisionRef, PolicySet};
+use crate::policy_set::{DecisionRef, PolicySet};
 
 /// About how many bytes of input are decided together: a block read in one
 /// go, split at its last line end.

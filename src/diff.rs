@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::compile::{DecisionTree, Node, NodeId};
 use crate::model::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, ValueIndex};
-use crate::PolicySet;
+use crate::policy_set::PolicySet;
 
 /// How two policy sets differ.
 #[derive(Clone, Debug, Serialize)]

@@ -88,14 +88,14 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
 const PARALLEL_FINISH_FROM: usize = 20_000;
 
 /// Compiles a checked policy within the default tree budget
-/// ([`Limits::TREE_BUDGET`](crate::Limits::TREE_BUDGET)); the warnings are
+/// ([`Limits::TREE_BUDGET`](crate::limits::Limits::TREE_BUDGET)); the warnings are
 /// rules that never decide or are redundant.
 pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
-    compile_with(policy, crate::Limits::TREE_BUDGET)
+    compile_with(policy, crate::limits::Limits::TREE_BUDGET)
 }
 
 /// [`compile`], building a tree only within `tree_budget` work (see
-/// [`Limits::tree_budget`](crate::Limits::tree_budget)): past it, the
+/// [`Limits::tree_budget`](crate::limits::Limits::tree_budget)): past it, the
 /// policy is evaluated by rule scan, with the note `verdict::no_tree`.
 pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree, Vec<CheckError>) {
     compile_split_from(policy, tree_budget, build::PARALLEL_FROM)
@@ -106,7 +106,7 @@ pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree
 /// tree one builder does.
 #[cfg(feature = "testing")]
 pub fn compile_split_at_root(policy: &CheckedPolicy) -> DecisionTree {
-    compile_split_from(policy, crate::Limits::TREE_BUDGET, 0).0
+    compile_split_from(policy, crate::limits::Limits::TREE_BUDGET, 0).0
 }
 
 /// [`compile_with`], splitting roots of at least `parallel_from` rules

@@ -138,14 +138,45 @@ mod tests {
     use serde_json::Value;
 
     use crate::compile::flat::FlatTree;
-    use crate::model::insert_at;
-    use crate::PolicySet;
+    use crate::compile::{self, DecisionTree};
+    use crate::facts::ObjectPaths;
+    use crate::model::{insert_at, CheckedPolicy};
+    use crate::source::SourceMap;
+    use crate::{check, syntax};
 
-    /// Every combination of the pack's atoms as facts: each fact a
+    /// The multichannel pack, compiled with the stages below this one.
+    fn pack() -> DecisionTree {
+        let mut sources = SourceMap::new();
+        for (name, text) in [
+            (
+                "channels.policy",
+                include_str!("../../policies/multichannel/channels.policy"),
+            ),
+            (
+                "indirect.policy",
+                include_str!("../../policies/multichannel/indirect.policy"),
+            ),
+            (
+                "multichannel.policy",
+                include_str!("../../policies/multichannel/multichannel.policy"),
+            ),
+        ] {
+            sources.add(name, text).unwrap();
+        }
+        let files: Vec<_> = sources
+            .files()
+            .map(|(_, file)| syntax::parse(file).unwrap())
+            .collect();
+        let checked = check::check(&sources, &files);
+        assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
+        compile::compile(&checked.policies[0]).0
+    }
+
+    /// Every combination of a policy's atoms as facts: each fact a
     /// representative of one of its atoms, or absent.
-    fn combinations(set: &PolicySet) -> Vec<Value> {
+    fn combinations(policy: &CheckedPolicy) -> Vec<Value> {
         let mut all = vec![Value::Object(serde_json::Map::new())];
-        for fact in &set.trees()[0].policy.facts {
+        for fact in &policy.facts {
             let mut next = Vec::new();
             for facts in &all {
                 for atom in 0..fact.atom_count() {
@@ -166,25 +197,24 @@ mod tests {
     /// one is, decides as the usual layout does.
     #[test]
     fn every_layout_decides_alike() {
-        let set = PolicySet::builtin().unwrap();
-        let tree = &set.trees()[0];
-        let paths = &set.object_paths()[0];
+        let tree = pack();
+        let paths = ObjectPaths::new(&tree.policy);
         let usual = tree.flat.as_ref().unwrap();
         assert!(usual.fact_bits > 0 && !usual.large);
         let mut other = tree.clone();
         let flat = FlatTree::with_limits(&tree.nodes, tree.root, 0, 0).unwrap();
         assert!(flat.fact_bits == 0 && flat.large);
         other.flat = Some(flat);
-        let combinations = combinations(&set);
+        let combinations = combinations(&tree.policy);
         assert!(combinations.len() > 1_000, "{}", combinations.len());
         let mut decided = 0;
         for facts in &combinations {
-            let fast = super::decide_value(tree, paths, facts);
-            assert_eq!(super::decide_value(&other, paths, facts), fast, "{facts}");
+            let fast = super::decide_value(&tree, &paths, facts);
+            assert_eq!(super::decide_value(&other, &paths, facts), fast, "{facts}");
             if let Some(rule) = fast {
                 assert_eq!(
                     Ok(rule),
-                    super::decide(tree, facts).map_err(|_| ()),
+                    super::decide(&tree, facts).map_err(|_| ()),
                     "{facts}"
                 );
                 decided += 1;

@@ -279,7 +279,7 @@ enum Mark {
 
 /// How deeply the scanner follows objects and arrays: serde_json's own
 /// limit, past which it fails.
-pub(super) const MAX_DEPTH: usize = crate::Limits::MAX_FACTS_DEPTH;
+pub(super) const MAX_DEPTH: usize = crate::limits::Limits::MAX_FACTS_DEPTH;
 
 struct Scanner<'t> {
     bytes: &'t [u8],

@@ -143,12 +143,6 @@ impl PolicySet {
         &self.trees
     }
 
-    /// How each tree's facts are reached in a JSON object, by tree.
-    #[cfg(test)]
-    pub(crate) fn object_paths(&self) -> &[ObjectPaths] {
-        &self.paths
-    }
-
     /// The policy files.
     pub fn sources(&self) -> &SourceMap {
         &self.sources

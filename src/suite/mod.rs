@@ -12,6 +12,8 @@ pub use run::{run, Actual, SuiteResult, TestResult};
 pub use crate::ast::{Expect, TestCase};
 pub use crate::diagnostics::SuiteError;
 
+use crate::diagnostics::{LoadError, Problem, Report};
+use crate::limits::Limits;
 use crate::source::SourceMap;
 use crate::syntax;
 
@@ -23,7 +25,7 @@ pub struct Suite {
 
 /// Reads and parses the tests of a `.tests` file, of the `*.tests` files of a
 /// directory, or, for a `.policy` file, of the `.tests` file beside it.
-pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), crate::Report> {
+pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), Report> {
     let tests_path = if path.extension().is_some_and(|e| e == "policy") {
         path.with_extension("tests")
     } else {
@@ -32,35 +34,35 @@ pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), crate::Re
     let files = crate::files::read_files(
         &tests_path,
         crate::files::FileKind::Tests,
-        crate::Limits::MAX_POLICY_BYTES,
+        Limits::MAX_POLICY_BYTES,
     )
     .map_err(|errors| {
-        crate::Report::new(
+        Report::new(
             SourceMap::new(),
-            errors.into_iter().map(crate::Problem::from).collect(),
+            errors.into_iter().map(Problem::from).collect(),
         )
     })?;
     from_sources(files)
 }
 
 /// The tests of the built-in multichannel pack.
-pub fn builtin() -> Result<(SourceMap, Suite), crate::Report> {
+pub fn builtin() -> Result<(SourceMap, Suite), Report> {
     from_sources(crate::builtin::TESTS.iter().copied())
 }
 
 /// Parses test files given as (name, text) pairs.
 pub fn from_sources<N: Into<String>, T: Into<String>>(
     files: impl IntoIterator<Item = (N, T)>,
-) -> Result<(SourceMap, Suite), crate::Report> {
+) -> Result<(SourceMap, Suite), Report> {
     let mut sources = SourceMap::new();
-    let mut problems: Vec<crate::Problem> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
     for (name, text) in files {
         let (name, text) = (name.into(), text.into());
         let size = text.len();
-        if size > crate::Limits::MAX_POLICY_BYTES || sources.add(name.clone(), text).is_none() {
-            let limit = crate::Limits::MAX_POLICY_BYTES;
+        if size > Limits::MAX_POLICY_BYTES || sources.add(name.clone(), text).is_none() {
+            let limit = Limits::MAX_POLICY_BYTES;
             problems.push(
-                crate::LoadError::TooLarge {
+                LoadError::TooLarge {
                     path: name,
                     size,
                     limit,
@@ -71,13 +73,13 @@ pub fn from_sources<N: Into<String>, T: Into<String>>(
         }
     }
     if !problems.is_empty() {
-        return Err(crate::Report::new(sources, problems));
+        return Err(Report::new(sources, problems));
     }
     match parse(&sources) {
         Ok(suite) => Ok((sources, suite)),
-        Err(errors) => Err(crate::Report::new(
+        Err(errors) => Err(Report::new(
             sources,
-            errors.into_iter().map(crate::Problem::from).collect(),
+            errors.into_iter().map(Problem::from).collect(),
         )),
     }
 }

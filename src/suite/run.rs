@@ -7,7 +7,7 @@ use super::{Expect, Suite, SuiteError};
 use crate::compile::NodeId;
 use crate::diagnostics::words;
 use crate::eval;
-use crate::PolicySet;
+use crate::policy_set::PolicySet;
 
 /// What a test got: a decision, or errors.
 #[derive(Clone, Debug, PartialEq)]

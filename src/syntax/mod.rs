@@ -17,8 +17,8 @@ use pest::Parser as _;
 
 use crate::ast;
 use crate::diagnostics::SyntaxError;
+use crate::limits::Limits;
 use crate::source::SourceFile;
-use crate::Limits;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/verdict.pest"]

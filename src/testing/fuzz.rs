@@ -5,7 +5,8 @@
 
 use serde_json::{json, Value};
 
-use crate::PolicySet;
+use crate::diagnostics::Report;
+use crate::policy_set::{Decision, PolicySet};
 
 /// Arbitrary text as a policy: loads or gives diagnostics that render.
 pub fn parse(data: &[u8]) -> Result<(), String> {
@@ -150,8 +151,8 @@ pub fn eval(data: &[u8]) -> Result<(), String> {
 /// when it fails.
 fn agree(
     how: &str,
-    got: &Result<Vec<crate::Decision>, crate::Report>,
-    from_value: &Result<Vec<crate::Decision>, crate::Report>,
+    got: &Result<Vec<Decision>, Report>,
+    from_value: &Result<Vec<Decision>, Report>,
     text: &str,
 ) -> Result<(), String> {
     match (got, from_value) {
