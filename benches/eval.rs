@@ -72,12 +72,17 @@ static TYPED: LazyLock<Vec<floor::TypedFacts>> = LazyLock::new(|| {
         .collect()
 });
 
-/// `PolicySet::evaluate_serialize`: a typed struct, owned decisions.
+/// `PolicySet::decide_serialize` and `Decisions::into_owned`: a typed
+/// struct, owned decisions.
 #[divan::bench]
-fn evaluate_serialize(bencher: Bencher) {
+fn decide_serialize_owned(bencher: Bencher) {
     bencher.counter(items()).bench(|| {
         for facts in TYPED.iter() {
-            black_box(SET.evaluate_serialize(black_box(facts)).unwrap());
+            black_box(
+                SET.decide_serialize(black_box(facts))
+                    .map(verdict::Decisions::into_owned)
+                    .unwrap(),
+            );
         }
     });
 }
@@ -92,12 +97,17 @@ fn decide_serialize(bencher: Bencher) {
     });
 }
 
-/// `PolicySet::evaluate`: prepared facts, owned decisions (their strings copied).
+/// `PolicySet::decide` and `Decisions::into_owned`: prepared facts, owned
+/// decisions (their strings copied).
 #[divan::bench]
-fn evaluate_value(bencher: Bencher) {
+fn decide_value_owned(bencher: Bencher) {
     bencher.counter(items()).bench(|| {
         for facts in VALUES.iter() {
-            black_box(SET.evaluate(black_box(facts)).unwrap());
+            black_box(
+                SET.decide(black_box(facts))
+                    .map(verdict::Decisions::into_owned)
+                    .unwrap(),
+            );
         }
     });
 }

@@ -102,10 +102,9 @@ fn measure_one(n: usize) {
     let set = PolicySet::from_sources([("scale.policy", scale.text.as_str())]).unwrap();
     let load = start.elapsed();
     let peak = peak_rss_kb().saturating_sub(baseline);
-    let tree = &set.trees()[0];
-    let shape = match &tree.scan {
-        None => format!("tree, {} nodes, depth {}", tree.nodes.len(), tree.depth()),
-        Some(_) => String::from("rule scan (no tree)"),
+    let shape = match set.policies().next().and_then(|p| p.tree()) {
+        Some(stats) => format!("tree, {} nodes, depth {}", stats.nodes, stats.depth),
+        None => String::from("rule scan (no tree)"),
     };
     println!(
         "| {n} | {:.0} ms | +{:.1} MB | {shape} |",

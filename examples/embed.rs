@@ -3,8 +3,6 @@
 //!
 //! Run it with `cargo run --example embed`.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 use verdict::PolicySet;
 
@@ -29,17 +27,17 @@ fn main() -> std::process::ExitCode {
     // Start-up: compile once. A broken policy stops the service here, with
     // every problem rendered, instead of on the first request.
     let policies = match PolicySet::builtin() {
-        Ok(policies) => Arc::new(policies),
+        Ok(policies) => policies,
         Err(report) => {
             eprintln!("{}", report.render(100));
             return std::process::ExitCode::FAILURE;
         }
     };
 
-    // Per request: evaluation takes `&self`; share the set with an `Arc`
-    // across as many threads as you like, no lock needed.
+    // Per request: deciding takes `&self`, and a clone of the set is a
+    // reference count: hand one to each handler or thread, no lock needed.
     let handler = {
-        let policies = Arc::clone(&policies);
+        let policies = policies.clone();
         move |role: &str, action: &str| {
             let facts = Facts {
                 partner: Partner {
@@ -49,7 +47,9 @@ fn main() -> std::process::ExitCode {
                     action: action.to_string(),
                 },
             };
-            policies.evaluate_serialize(&facts)
+            policies
+                .decide_serialize(&facts)
+                .map(verdict::Decisions::into_owned)
         }
     };
 
@@ -70,9 +70,9 @@ fn main() -> std::process::ExitCode {
 
     // Facts from the outside, as JSON text: errors point into that text.
     let body = r#"{"partner": {"role": "resseller"}, "request": {"action": "invite"}}"#;
-    match policies.evaluate_json("request body", body, false) {
+    match policies.decide_json("request body", body) {
         Ok(decisions) => {
-            for d in decisions {
+            for d in decisions.iter() {
                 println!("decided: {}", d.decision);
             }
         }

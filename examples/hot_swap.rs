@@ -1,6 +1,6 @@
 //! Hot-swapping a policy set while requests keep being decided: readers take
-//! the current set (an `Arc` clone under a read lock held for an instant)
-//! and evaluate without any lock; a reloader compiles the edited policies
+//! the current set (a clone, which is a reference count, under a read lock
+//! held for an instant) and decide without any lock; a reloader compiles the edited policies
 //! and swaps them in only if they compile, so a broken edit never takes the
 //! service down.
 //!
@@ -14,26 +14,26 @@ use serde_json::json;
 use verdict::PolicySet;
 
 /// The set in service, swappable.
-struct Current(RwLock<Arc<PolicySet>>);
+struct Current(RwLock<PolicySet>);
 
 impl Current {
-    fn get(&self) -> Arc<PolicySet> {
+    fn get(&self) -> PolicySet {
         // A poisoned lock still holds a valid set: keep serving it.
-        Arc::clone(&self.0.read().unwrap_or_else(|e| e.into_inner()))
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Compiles `files`; swaps them in if they compile, else keeps the old set.
     fn reload(&self, files: Vec<(String, String)>) -> Result<(), String> {
         let fresh = PolicySet::from_sources(files).map_err(|report| report.render(100))?;
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(fresh);
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         Ok(())
     }
 }
 
 fn main() -> Result<(), String> {
-    let current = Arc::new(Current(RwLock::new(Arc::new(
+    let current = Arc::new(Current(RwLock::new(
         PolicySet::builtin().map_err(|r| r.render(100))?,
-    ))));
+    )));
     let stop = Arc::new(AtomicBool::new(false));
     let facts = json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
 
@@ -43,9 +43,9 @@ fn main() -> Result<(), String> {
             let mut decisions = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let set = current.get();
-                if let Some(d) = set.evaluate(&facts).ok().and_then(|d| d.into_iter().next()) {
-                    if decisions.last() != Some(&d.decision) {
-                        decisions.push(d.decision);
+                if let Some(d) = set.decide(&facts).ok().and_then(|d| d.first().copied()) {
+                    if decisions.last().map(String::as_str) != Some(d.decision) {
+                        decisions.push(d.decision.to_string());
                     }
                 }
                 std::thread::sleep(Duration::from_millis(1));

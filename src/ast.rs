@@ -191,16 +191,21 @@ impl std::fmt::Display for Literal {
 /// One test of a `.tests` file.
 #[derive(Clone, Debug)]
 pub struct TestCase {
+    /// The test's name.
     pub name: String,
     /// The `test "name"` line.
     pub span: Span,
     /// `file:line` of the test.
     pub location: String,
+    /// The policy the test names with `policy NAME`, and where.
     pub policy: Option<(String, Span)>,
     /// The facts as written; `Err` holds serde_json's complaint.
     pub facts: Result<Value, String>,
+    /// The `facts` line.
     pub facts_span: Span,
+    /// What the test expects.
     pub expect: Expect,
+    /// The `expect` line.
     pub expect_span: Span,
 }
 
@@ -209,11 +214,16 @@ pub struct TestCase {
 pub enum Expect {
     /// A decision, and optionally the rule (`file:line`, or its end) that makes it.
     Decision {
+        /// The decision (`allow`, `deny`, an outcome or `none`).
         decision: String,
+        /// The rule's location, or the end of it (`channels.policy:6`).
         rule: Option<String>,
     },
     /// An error with this code.
-    Error { code: String },
+    Error {
+        /// The diagnostic code (`verdict::facts::missing`).
+        code: String,
+    },
 }
 
 impl std::fmt::Display for Expect {

@@ -19,7 +19,7 @@ use crate::policy_set::{DecisionRef, PolicySet};
 
 /// About how many bytes of input are decided together: a block read in one
 /// go, split at its last line end.
-pub const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// How many lines one task decides: enough to outweigh scheduling, and
 /// few enough that the cores finish a block at about the same moment (a
@@ -29,11 +29,13 @@ const LINES_PER_TASK: usize = 64;
 /// What a batch did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Input lines read (each got one output line).
     pub lines: u64,
     /// How often each decision was made (over every policy of the set).
     pub decisions: BTreeMap<String, u64>,
     /// Lines that yielded an error object.
     pub errors: u64,
+    /// How long the batch took.
     pub elapsed: Duration,
 }
 
@@ -117,10 +119,29 @@ impl<'a> Decided<'a> {
 const FAST_POLICIES: usize = 16;
 
 /// Decides every line of `input`, writing one JSON object per line to
-/// `output`. `progress` is told how many bytes have been read so far.
+/// `output`, in order: the decisions of a line that decides (as
+/// `{"line": N, "decisions": [...]}`), or the errors of one that does not
+/// (`{"line": N, "errors": [...]}`, each with its code and message).
+/// `progress` is told how many bytes have been read so far. The summary
+/// counts lines, decisions and errors.
 ///
-/// Three stages overlap: a thread reads blocks of about [`CHUNK_BYTES`]
-/// of whole lines and counts their lines, the calling thread decides each
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let input = concat!(
+///     r#"{"partner": {"role": "reseller"}, "request": {"action": "invite"}}"#, "\n",
+///     "not json\n",
+/// );
+/// let mut output = Vec::new();
+/// let summary = verdict::batch::run(&policies, input.as_bytes(), &mut output, |_| {})
+///     .map_err(|e| e.to_string())?;
+/// assert_eq!((summary.lines, summary.errors), (2, 1));
+/// let text = String::from_utf8(output).map_err(|e| e.to_string())?;
+/// assert_eq!(text.lines().count(), 2);
+/// # Ok::<(), String>(())
+/// ```
+///
+/// Three stages overlap: a thread reads blocks of about 1 MiB of whole
+/// lines and counts their lines, the calling thread decides each
 /// block on every core (rayon), in tasks that split their own lines, and a
 /// thread writes the results in order. The channels between them hold two
 /// blocks each, which bounds memory; a decided block's buffer goes back to
@@ -612,7 +633,7 @@ fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) 
             return error_object(number, vec![object], decided);
         }
     };
-    let errors = match set.evaluate(&facts) {
+    let errors = match set.decide(&facts) {
         Ok(_) => vec![error(
             "verdict::internal",
             String::from("the line decided on its own but not from its text"),

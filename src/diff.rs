@@ -23,10 +23,13 @@ pub struct Diff {
     /// decision tree (it would be too large), or the trees together have
     /// more paths than a comparison visits.
     pub incomparable: Vec<String>,
+    /// The regions of facts whose decision changes, by policy.
     pub changes: Vec<Change>,
 }
 
 impl Diff {
+    /// Whether the two sets decide alike everywhere (and have the same
+    /// policies, all comparable).
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
@@ -38,12 +41,15 @@ impl Diff {
 /// A region of facts whose decision changes.
 #[derive(Clone, Debug, Serialize)]
 pub struct Change {
+    /// The policy's name.
     pub policy: String,
     /// The region, one entry per fact it constrains: `subscription.channel {CSP Syndication}`.
     pub when: Vec<String>,
     /// A facts object in the region.
     pub example: Value,
+    /// What the old version decides there.
     pub old: Outcome,
+    /// What the new version decides there.
     pub new: Outcome,
 }
 
@@ -58,6 +64,20 @@ pub struct Outcome {
 }
 
 /// Compares two policy sets, policy by policy (by name).
+///
+/// ```
+/// use verdict::PolicySet;
+///
+/// let old = PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nx can\ny cannot\n")])
+///     .map_err(|r| r.render(80))?;
+/// let new = PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nx can\ny can\n")])
+///     .map_err(|r| r.render(80))?;
+/// let diff = verdict::diff::diff(&old, &new);
+/// assert_eq!(diff.changes.len(), 1);
+/// assert_eq!(diff.changes[0].when, ["a y"]);
+/// assert_eq!((diff.changes[0].old.decision.as_str(), diff.changes[0].new.decision.as_str()), ("deny", "allow"));
+/// # Ok::<(), String>(())
+/// ```
 pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
     let mut diff = Diff {
         added: Vec::new(),

@@ -4,7 +4,7 @@
 //! smallest changes to the facts that would reach another decision, read off
 //! the tree's other branches.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::compile::{DecisionTree, Node, NodeId};
@@ -17,7 +17,9 @@ use crate::source::{SourceMap, Span};
 /// Why one policy decided as it did.
 #[derive(Clone, Debug, Serialize)]
 pub struct Explanation {
+    /// The policy's name.
     pub policy: String,
+    /// What it decided.
     pub decision: String,
     /// The deciding rule's location, `None` when no rule applies.
     pub rule: Option<String>,
@@ -34,24 +36,29 @@ pub struct Explanation {
     pub why_not: Option<WhyNot>,
 }
 
-/// One fact read on the path.
-#[derive(Clone, Debug, Serialize)]
+/// One fact a decision read: an explanation's path through the tree, and
+/// a traced decision's steps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactRead {
+    /// The fact's declared name.
     pub fact: String,
+    /// Its JSON path.
     pub path: String,
     /// The value found; `null` when absent.
     pub value: Value,
     /// The class of values it fell in (`CSP`, `> 10`, `absent`).
     pub matched: String,
     /// Where the value is in the facts text (`file:line:column`), when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
 }
 
 /// What became of one rule.
 #[derive(Clone, Debug, Serialize)]
 pub struct RuleStatus {
+    /// The rule's location (`file:line`).
     pub rule: String,
+    /// What the rule decides when it applies.
     pub decision: String,
     /// `decided`, `ruled-out`, `also-matches` (an earlier rule decided) or `undetermined`.
     pub status: &'static str,
@@ -61,8 +68,10 @@ pub struct RuleStatus {
     /// Why that condition does not hold, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub because: Option<String>,
+    /// The rule, in the policy's sources.
     #[serde(skip)]
     pub span: Span,
+    /// The condition that ruled it out, in the policy's sources.
     #[serde(skip)]
     pub condition_span: Option<Span>,
 }
@@ -70,6 +79,7 @@ pub struct RuleStatus {
 /// The answer to "why not DECISION?".
 #[derive(Clone, Debug, Serialize)]
 pub struct WhyNot {
+    /// The decision asked for.
     pub decision: String,
     /// False when the policy has no decision tree to read alternatives off.
     pub available: bool,
@@ -82,6 +92,7 @@ pub struct WhyNot {
 pub struct Alternative {
     /// The rule that would decide.
     pub rule: Option<String>,
+    /// The facts to change, each from what it is to a value that leads there.
     pub changes: Vec<Change>,
     /// The changed facts as a facts object, to merge into the original.
     pub facts: Value,
@@ -90,6 +101,7 @@ pub struct Alternative {
 /// One fact to change.
 #[derive(Clone, Debug, Serialize)]
 pub struct Change {
+    /// The fact's JSON path.
     pub path: String,
     /// The value now (`null` when absent).
     pub from: Value,

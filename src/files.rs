@@ -4,10 +4,7 @@
 
 use std::path::Path;
 
-use crate::diagnostics::{LoadError, Report};
-use crate::facts;
-use crate::limits::Limits;
-use crate::source::SourceMap;
+use crate::diagnostics::{io_reason, LoadError};
 
 /// The kinds of files verdict reads from directories.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -103,44 +100,7 @@ pub(crate) fn read_files(
     }
 }
 
-/// Reads a facts file (`-` for standard input) as text, of at most
-/// `limits.max_facts_bytes` bytes (more are not read).
-pub fn read_facts(path: &str, limits: &Limits) -> Result<String, Report> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    let limit = limits.max_facts_bytes;
-    let most = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let result = if path == "-" {
-        std::io::stdin()
-            .take(most)
-            .read_to_end(&mut bytes)
-            .map(|_| ())
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(most).read_to_end(&mut bytes).map(|_| ()))
-    };
-    let fail = |problem: LoadError| Report::new(SourceMap::new(), vec![problem.into()]);
-    if bytes.len() > limit {
-        let size = std::fs::metadata(path).map_or(bytes.len(), |m| m.len() as usize);
-        return Err(fail(facts::too_large(path, size, limit)));
-    }
-    result.map_err(|e| {
-        fail(LoadError::Io {
-            path: path.to_string(),
-            reason: io_reason(&e),
-            help: (e.kind() == std::io::ErrorKind::NotFound).then(|| {
-                String::from("pass the path of a JSON file, or `-` to read standard input")
-            }),
-        })
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        fail(LoadError::NotUtf8 {
-            path: path.to_string(),
-            offset: e.utf8_error().valid_up_to(),
-        })
-    })
-}
-
-/// Policy files past [`Limits::max_policy_bytes`].
+/// Policy files past [`Limits::max_policy_bytes`](crate::Limits::max_policy_bytes).
 pub(crate) fn policy_too_large(path: String, size: usize, limit: usize) -> LoadError {
     LoadError::TooLarge {
         path,
@@ -149,14 +109,5 @@ pub(crate) fn policy_too_large(path: String, size: usize, limit: usize) -> LoadE
         help: format!(
             "the policy files of one set add up to at most {limit} bytes (`Limits::max_policy_bytes`); generated policies this large are better split"
         ),
-    }
-}
-
-/// An I/O error in words, without the OS error number.
-pub fn io_reason(err: &std::io::Error) -> String {
-    let text = err.to_string().to_lowercase();
-    match text.split_once(" (os error") {
-        Some((reason, _)) => reason.to_string(),
-        None => text,
     }
 }

@@ -17,6 +17,15 @@ use crate::source::SourceFile;
 use crate::syntax;
 
 /// The file's text in canonical layout. Fails with the file's syntax errors.
+///
+/// ```
+/// let mut sources = verdict::SourceMap::new();
+/// let id = sources.add("doors.policy", "policy doors\nfact role:{staff guest}   at user.role\nstaff   can\n");
+/// let file = id.and_then(|id| sources.file(id)).ok_or("too large")?;
+/// let formatted = verdict::format::format(file).map_err(|errors| format!("{errors:?}"))?;
+/// assert_eq!(formatted, "policy doors\nfact role: {staff guest} at user.role\nstaff can\n");
+/// # Ok::<(), String>(())
+/// ```
 pub fn format(file: &SourceFile) -> Result<String, Vec<SyntaxError>> {
     syntax::parse(file)?;
     Ok(format_text(&file.text))

@@ -1,10 +1,11 @@
 //! verdict: a declarative policy language and engine.
 //!
 //! Policies are text files of terse rules over declared facts. verdict
-//! parses them, checks them (unknown words, type errors, conflicting rules),
-//! compiles each policy into a decision tree and evaluates the tree over JSON
-//! facts. The pipeline is visible in the modules: [`syntax`] (parse) →
-//! [`check`] → [`compile`] → [`eval`]; [`PolicySet`] runs it end to end.
+//! parses them, checks them (unknown words, type errors, conflicting rules,
+//! each a diagnostic that points at the place), compiles each policy into a
+//! decision tree and walks the tree over JSON facts. A [`PolicySet`] runs
+//! that pipeline end to end and decides; every problem on the way is a
+//! [`Problem`] in a [`Report`].
 //!
 //! ```
 //! use verdict::PolicySet;
@@ -23,30 +24,44 @@
 //! .map_err(|report| report.render(80))?;
 //!
 //! let facts = serde_json::json!({ "user": { "role": "staff", "badge": true } });
-//! let decisions = policies.evaluate(&facts).map_err(|report| report.render(80))?;
+//! let decisions = policies.decide(&facts).map_err(|report| report.render(80))?;
 //! assert_eq!(decisions[0].decision, "allow");
-//! assert_eq!(decisions[0].rule.as_deref(), Some("doors.policy:6"));
+//! assert_eq!(decisions[0].rule, Some("doors.policy:6"));
 //! # Ok::<(), String>(())
 //! ```
+//!
+//! Facts come in three forms, each with one way in:
+//! [`decide`](PolicySet::decide) for a `serde_json::Value`,
+//! [`decide_json`](PolicySet::decide_json) for JSON text and
+//! [`decide_serialize`](PolicySet::decide_serialize) for any `Serialize`
+//! value. Each returns [`Decisions`] that borrow their texts from the set;
+//! [`Decisions::into_owned`] copies them. For people there are
+//! [`trace`](PolicySet::trace) and [`explain_json`](PolicySet::explain_json).
+//! The tools are modules: [`explain`], [`batch`] (NDJSON), [`diff`],
+//! [`format`](mod@format) and [`suite`] (policy tests). `docs/embedding.md` shows them
+//! in a service.
 
-// The pipeline, in layers: each module imports only from those above it
-// (`tests/it/layers.rs` checks this).
-pub mod diagnostics;
-pub mod limits;
-pub mod source;
+#![warn(missing_docs)]
 
-pub mod ast;
-pub mod model;
+// The pipeline, in layers, lowest first: each module imports only from the
+// layers above it in this list (`tests/it/layers.rs` checks this).
+mod limits;
+mod source;
 
-pub mod syntax;
+mod diagnostics;
 
-pub mod check;
+mod ast;
+mod model;
+
+mod syntax;
+
+mod check;
 pub mod format;
 
-pub mod compile;
+mod compile;
 mod facts;
 
-pub mod eval;
+mod eval;
 
 mod builtin;
 pub mod explain;
@@ -58,15 +73,16 @@ pub mod batch;
 pub mod diff;
 pub mod suite;
 
-#[cfg(any(test, feature = "testing"))]
+#[cfg(feature = "testing")]
 pub mod testing;
 
 #[cfg(doctest)]
 mod doctests;
 
+pub use crate::compile::TreeStats;
 pub use crate::diagnostics::{
-    CheckError, FactsError, LoadError, Note, Problem, Report, SuiteError, SyntaxError,
+    CheckError, ExplainError, FactsError, LoadError, Note, Problem, Report, SuiteError, SyntaxError,
 };
-pub use crate::files::{io_reason, read_facts};
 pub use crate::limits::Limits;
-pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicySet, TraceStep};
+pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicyInfo, PolicySet};
+pub use crate::source::{FileId, SourceFile, SourceMap, Span};

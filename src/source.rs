@@ -11,11 +11,14 @@ use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanConten
 /// says which file it is in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    /// The first byte's global offset.
     pub start: u32,
+    /// The global offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The span from `start` up to `end`.
     pub fn new(start: u32, end: u32) -> Span {
         Span { start, end }
     }
@@ -30,10 +33,12 @@ impl Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 
+    /// How many bytes the span covers.
     pub fn len(self) -> u32 {
         self.end.saturating_sub(self.start)
     }
 
+    /// Whether the span covers no byte.
     pub fn is_empty(self) -> bool {
         self.len() == 0
     }
@@ -68,7 +73,9 @@ impl<T: PartialEq> PartialEq for Spanned<T> {
 /// One file's name and text, placed at `base` in its map.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// The file's name, as diagnostics show it.
     pub name: String,
+    /// Its text (a byte-order mark blanked, so offsets stay put).
     pub text: String,
     base: u32,
     /// The offset of each line's first byte, for line numbers in O(log n).
@@ -138,6 +145,7 @@ pub struct SourceMap {
 pub const MAX_TOTAL_SOURCE_BYTES: usize = (u32::MAX / 2) as usize;
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> SourceMap {
         SourceMap::default()
     }
@@ -169,10 +177,12 @@ impl SourceMap {
         Some(id)
     }
 
+    /// The file `id` names, if it is in this map.
     pub fn file(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize).map(|f| &**f)
     }
 
+    /// The files, in the order they were added.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()

@@ -677,7 +677,6 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 Fact {
                     name: info.decl.name.node.clone(),
                     path: info.decl.path.node.clone(),
-                    doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
                     span: info.decl.name.span.to(info.decl.path.span),
                     index: ValueIndex::of(&ty),
                     ty,

@@ -38,20 +38,22 @@ pub fn run(args: Args) -> ExitCode {
     let (report, trees) = match load(args.path.as_ref()) {
         Ok(policies) => {
             let mut report = policies.warnings();
-            for tree in policies.trees() {
-                if let Some(gaps) = tree.gaps_diagnostic(args.deny_gaps) {
-                    report.problems.push(Problem::from(gaps));
-                }
+            for policy in policies.policies() {
+                let gaps = if args.deny_gaps {
+                    policy.gaps_as_error()
+                } else {
+                    policy.gaps()
+                };
+                report.problems.extend(gaps.map(Problem::from));
             }
             let trees: Vec<PolicySummary> = policies
-                .trees()
-                .iter()
-                .map(|t| {
+                .policies()
+                .map(|p| {
                     (
-                        t.policy.name.clone(),
-                        t.policy.rules.len(),
-                        t.policy.facts.len(),
-                        t.scan.is_none().then(|| (t.nodes.len(), t.depth())),
+                        p.name().to_string(),
+                        p.rules().len(),
+                        p.facts().len(),
+                        p.tree().map(|stats| (stats.nodes, stats.depth)),
                     )
                 })
                 .collect();

@@ -39,7 +39,7 @@ pub fn run(args: Args) -> ExitCode {
     if args.ndjson {
         return batch(&policies, &facts);
     }
-    let text = match verdict::read_facts(&facts, policies.limits()) {
+    let text = match super::input::read_facts(&facts, policies.limits()) {
         Ok(text) => text,
         Err(report) => {
             print_report(&report);
@@ -47,7 +47,14 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let name = if facts == "-" { "<stdin>" } else { &facts };
-    match policies.evaluate_json(name, &text, args.trace) {
+    let decided = if args.trace {
+        policies.trace_json(name, &text)
+    } else {
+        policies
+            .decide_json(name, &text)
+            .map(verdict::Decisions::into_owned)
+    };
+    match decided {
         Ok(decisions) => {
             match args.format {
                 Format::Human => out!("{}", human(&decisions)),
@@ -111,13 +118,8 @@ fn batch(policies: &verdict::PolicySet, path: &str) -> ExitCode {
             Ok(file) => file,
             Err(e) => {
                 let report = verdict::Report::new(
-                    verdict::source::SourceMap::new(),
-                    vec![verdict::LoadError::Io {
-                        path: path.to_string(),
-                        reason: verdict::io_reason(&e),
-                        help: None,
-                    }
-                    .into()],
+                    verdict::SourceMap::new(),
+                    vec![verdict::LoadError::io(path, &e).into()],
                 );
                 print_report(&report);
                 return ExitCode::from(1);

@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use verdict::diagnostics::Note;
 use verdict::explain::Explanation;
+use verdict::Note;
 use verdict::PolicySet;
 
 use super::{load, print_report, Format, WIDTH};
@@ -35,7 +35,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let text = match verdict::read_facts(&args.facts, policies.limits()) {
+    let text = match super::input::read_facts(&args.facts, policies.limits()) {
         Ok(text) => text,
         Err(report) => {
             print_report(&report);
@@ -52,25 +52,6 @@ pub fn run(args: Args) -> ExitCode {
         .why_not
         .as_ref()
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join("-"));
-    if let Some(wanted) = &why_not {
-        let mut known: Vec<String> = vec![String::from("allow"), String::from("deny")];
-        for tree in policies.trees() {
-            known.push(tree.policy.otherwise.as_str().to_string());
-            known.extend(tree.policy.outcomes.iter().map(|o| o.name.clone()));
-        }
-        known.dedup();
-        if !known.contains(wanted) {
-            let hint =
-                verdict::diagnostics::words::did_you_mean(wanted, known.iter().map(String::as_str))
-                    .map(|h| format!("\n  help: {h}"))
-                    .unwrap_or_default();
-            eprintln!(
-                "error: `{wanted}` is not a decision of these policies: they decide {}{hint}",
-                known.join(", ")
-            );
-            return ExitCode::from(2);
-        }
-    }
     match policies.explain_json(name, &text, why_not.as_deref()) {
         Ok(explanations) => {
             match args.format {
@@ -84,7 +65,12 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(report) => {
             print_report(&report);
-            ExitCode::from(1)
+            // A decision no policy makes is a wrong command line.
+            let misuse = report
+                .problems
+                .iter()
+                .any(|p| matches!(p, verdict::Problem::Explain(_)));
+            ExitCode::from(if misuse { 2 } else { 1 })
         }
     }
 }

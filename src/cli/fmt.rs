@@ -5,8 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use verdict::source::SourceMap;
-use verdict::{LoadError, Problem, Report};
+use verdict::{LoadError, Problem, Report, SourceMap};
 
 use super::print_report;
 
@@ -65,14 +64,7 @@ pub fn run(args: Args) -> ExitCode {
                 }
                 .into(),
             ),
-            Err(e) => problems.push(
-                LoadError::Io {
-                    path: name,
-                    reason: verdict::io_reason(&e),
-                    help: None,
-                }
-                .into(),
-            ),
+            Err(e) => problems.push(LoadError::io(name, &e).into()),
         }
     }
     let mut changed = Vec::new();
@@ -92,14 +84,7 @@ pub fn run(args: Args) -> ExitCode {
             outln!("{}", path.display());
             failed = true;
         } else if let Err(e) = write_atomically(path, formatted) {
-            problems.push(
-                LoadError::Io {
-                    path: path.display().to_string(),
-                    reason: format!("cannot write: {}", verdict::io_reason(&e)),
-                    help: Some(String::from("the original file is unchanged")),
-                }
-                .into(),
-            );
+            problems.push(LoadError::write(path.display().to_string(), &e).into());
             failed = true;
         } else {
             eprintln!("formatted {}", path.display());
@@ -120,10 +105,9 @@ fn policy_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path).map_err(|e| LoadError::Io {
-        path: path.display().to_string(),
-        reason: verdict::io_reason(&e),
-        help: Some(String::from("pass `.policy` files or directories of them")),
+    let entries = std::fs::read_dir(path).map_err(|e| {
+        LoadError::io(path.display().to_string(), &e)
+            .with_help("pass `.policy` files or directories of them")
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)

@@ -23,6 +23,7 @@ mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod input;
 mod machine;
 mod test;
 mod tree;

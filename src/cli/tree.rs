@@ -38,19 +38,18 @@ pub fn run(args: Args) -> ExitCode {
     };
     match args.format {
         TreeFormat::Text => {
-            let outlines: Vec<String> = policies.trees().iter().map(|t| t.to_text()).collect();
+            let outlines: Vec<String> = policies.policies().map(|p| p.outline()).collect();
             out!("{}", outlines.join("\n"));
         }
         TreeFormat::Dot => {
-            for tree in policies.trees() {
-                out!("{}", tree.to_dot());
+            for policy in policies.policies() {
+                out!("{}", policy.dot());
             }
         }
         TreeFormat::Json => {
             let stats: Vec<serde_json::Value> = policies
-                .trees()
-                .iter()
-                .map(|t| serde_json::json!({ "policy": t.policy.name, "stats": t.stats() }))
+                .policies()
+                .map(|p| serde_json::json!({ "policy": p.name(), "stats": p.tree() }))
                 .collect();
             outln!("{}", serde_json::json!({ "policies": stats }));
         }

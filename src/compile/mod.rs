@@ -90,19 +90,22 @@ const PARALLEL_FINISH_FROM: usize = 20_000;
 /// Compiles a checked policy within the default tree budget
 /// ([`Limits::TREE_BUDGET`](crate::limits::Limits::TREE_BUDGET)); the warnings are
 /// rules that never decide or are redundant.
+#[cfg(test)]
 pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
     compile_with(policy, crate::limits::Limits::TREE_BUDGET)
 }
 
-/// [`compile`], building a tree only within `tree_budget` work (see
-/// [`Limits::tree_budget`](crate::limits::Limits::tree_budget)): past it, the
-/// policy is evaluated by rule scan, with the note `verdict::no_tree`.
+/// Compiles a checked policy, building a tree only within `tree_budget`
+/// work (see [`Limits::tree_budget`](crate::limits::Limits::tree_budget)):
+/// past it, the policy is evaluated by rule scan, with the note
+/// `verdict::no_tree`. The warnings are rules that never decide or are
+/// redundant.
 pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree, Vec<CheckError>) {
     compile_split_from(policy, tree_budget, build::PARALLEL_FROM)
 }
 
-/// [`compile`], with the root always split in two halves built on their
-/// own, as the roots of large policies are: tests check that it builds the
+/// [`compile_with`] the default budget, with the root always split in two
+/// halves built on their own, as the roots of large policies are: tests check that it builds the
 /// tree one builder does.
 #[cfg(feature = "testing")]
 pub fn compile_split_at_root(policy: &CheckedPolicy) -> DecisionTree {

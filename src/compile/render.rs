@@ -13,6 +13,7 @@ pub struct TreeStats {
     pub nodes: usize,
     /// Nodes that test a fact.
     pub tests: usize,
+    /// Nodes that decide: one per rule that can decide, and one for none.
     pub leaves: usize,
     /// The most tests one evaluation can make.
     pub depth: usize,

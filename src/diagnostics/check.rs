@@ -7,145 +7,203 @@ use thiserror::Error;
 
 use crate::source::Span;
 
+/// What the checker and the compiler find in a policy: errors, which stop
+/// it from loading, warnings and notes (see [`is_error`](Self::is_error)).
 #[derive(Clone, Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum CheckError {
+    /// A fact, an outcome, a JSON path or an option declared twice.
     #[error("{what} `{name}` is declared twice")]
     #[diagnostic(code(verdict::duplicate))]
     Duplicate {
+        /// What is declared twice: `fact`, `outcome`, `JSON path` or `option`.
         what: &'static str,
+        /// The name as written.
         name: String,
+        /// The first declaration.
         #[label("first declared here")]
         first: Span,
+        /// The second declaration.
         #[label(primary, "declared again here")]
         again: Span,
+        /// What to do about it.
         #[help]
         help: &'static str,
     },
 
+    /// A bare word that is no value of any fact and no bool fact.
     #[error("unknown word `{word}`")]
     #[diagnostic(code(verdict::unknown_word))]
     UnknownWord {
+        /// The word as written.
         word: String,
+        /// Where it is written.
         #[label("not a value of any fact, nor a bool fact")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },
 
+    /// A bare word or value set that names values of more than one fact.
     #[error("ambiguous {what} `{word}`: it could mean {facts}")]
     #[diagnostic(code(verdict::ambiguous_word))]
     AmbiguousWord {
         /// "word" or "value set"
         what: &'static str,
+        /// The word as written.
         word: String,
+        /// The facts it could mean, listed.
         facts: String,
+        /// Where it is written.
         #[label("which fact?")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A condition names a fact that is not declared.
     #[error("unknown fact `{name}`")]
     #[diagnostic(code(verdict::unknown_fact))]
     UnknownFact {
+        /// The name as written.
         name: String,
+        /// Where it is written.
         #[label("no fact of this name is declared")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },
 
+    /// A verdict names an outcome that is not declared.
     #[error("unknown outcome `{name}`")]
     #[diagnostic(code(verdict::unknown_outcome))]
     UnknownOutcome {
+        /// The name as written.
         name: String,
+        /// Where it is written.
         #[label("{expected}")]
         span: Span,
+        /// What the label says belongs here.
         expected: &'static str,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },
 
+    /// `->` without the outcome it decides.
     #[error("`->` needs an outcome")]
     #[diagnostic(
         code(verdict::missing_outcome),
         help("name the decision after `->`: `allow`, `deny` or a declared outcome, as in `-> manual-migrate`")
     )]
     MissingOutcome {
+        /// Where it is written.
         #[label("no outcome after this arrow")]
         span: Span,
     },
 
+    /// A value that does not fit the fact it is compared with.
     #[error("`{value}` is not a value of `{fact}`")]
     #[diagnostic(code(verdict::type_mismatch))]
     TypeMismatch {
+        /// The fact's name.
         fact: String,
+        /// The value as written.
         value: String,
+        /// Where it is written.
         #[label(primary, "{expected}")]
         span: Span,
+        /// What the fact takes, in words.
         expected: String,
+        /// The fact's declaration.
         #[label("`{fact}` is declared here")]
         declared: Span,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },
 
+    /// A comparison that does not apply to the fact's type.
     #[error("`{op}` does not apply to `{fact}`, {ty} fact")]
     #[diagnostic(code(verdict::bad_operator))]
     BadOperator {
+        /// The operator as written.
         op: &'static str,
+        /// The fact's name.
         fact: String,
+        /// The fact's type, in words.
         ty: &'static str,
+        /// Where it is written.
         #[label("not for this fact")]
         span: Span,
+        /// The fact's declaration.
         #[label("`{fact}` is declared here")]
         declared: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A value set holding values of different facts.
     #[error("value set mixes values of {facts}")]
     #[diagnostic(
         code(verdict::mixed_set),
         help("a value set holds values of one fact; split it into one condition per fact")
     )]
     MixedSet {
+        /// The facts whose values are mixed, listed.
         facts: String,
+        /// Where it is written.
         #[label("these values belong to different facts")]
         span: Span,
     },
 
+    /// A value set without a fact name, of values no enum fact declares.
     #[error("a value set without a fact name needs values of an enum fact")]
     #[diagnostic(code(verdict::bare_set), help("name the fact: `FACT in {{...}}`"))]
     BareSet {
+        /// Where it is written.
         #[label("which fact?")]
         span: Span,
     },
 
+    /// A fact declared both `optional` and with a default.
     #[error("fact `{name}` is both optional and has a default")]
     #[diagnostic(
         code(verdict::optional_default),
         help("a fact with a default is never absent: remove `optional`, or remove the default")
     )]
     OptionalWithDefault {
+        /// The fact's name.
         name: String,
+        /// Where `optional` is written.
         #[label("optional here")]
         optional: Span,
+        /// Where the default is written.
         #[label("default here")]
         default: Span,
     },
 
+    /// An outcome name that is reserved or not kebab-case.
     #[error("outcome name `{name}` {problem}")]
     #[diagnostic(code(verdict::bad_outcome_name))]
     BadOutcomeName {
+        /// The outcome's name.
         name: String,
+        /// What is wrong with it, in words.
         problem: &'static str,
+        /// Where it is written.
         #[label("here")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// Rules of a unique policy that decide differently for the same facts, with an example of such facts.
     #[error("conflicting rules: {verdicts}, for the same facts")]
     #[diagnostic(code(verdict::conflict))]
     Conflict {
@@ -156,46 +214,61 @@ pub enum CheckError {
         rules: Vec<miette::LabeledSpan>,
         /// The last rule of the conflict, for ordering diagnostics.
         at: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A rule whose conditions can never all hold (a warning).
     #[error("rule can never match")]
     #[diagnostic(code(verdict::never_matches), severity(Warning))]
     NeverMatches {
+        /// Where it is written.
         #[label(primary, "{label}")]
         span: Span,
+        /// Why, in the words of the label.
         label: &'static str,
+        /// The condition that contradicts it, when there is one.
         #[label("this condition")]
         other: Option<Span>,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A rule that never decides, because earlier rules cover every case it matches (a warning).
     #[error("rule never decides: earlier rules cover every case it matches")]
     #[diagnostic(code(verdict::shadowed), severity(Warning))]
     Shadowed {
+        /// Where it is written.
         #[label(primary, "never decides")]
         span: Span,
         /// The earlier rules that overlap it, each labelled with its decision.
         #[label(collection)]
         by: Vec<miette::LabeledSpan>,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A rule another rule makes redundant: it decides the same wherever this one matches (a warning).
     #[error("rule is redundant: another rule decides the same for every case it matches")]
     #[diagnostic(code(verdict::redundant), severity(Warning))]
     Redundant {
+        /// Where it is written.
         #[label(primary, "redundant")]
         span: Span,
+        /// The rule that makes it redundant.
         #[label("decides `{verdict}` wherever the redundant rule matches")]
         by: Span,
+        /// What that rule decides.
         verdict: String,
+        /// What to do about it.
         #[help]
         help: &'static str,
     },
 
+    /// A declared fact no rule reads (a warning).
     #[error("fact `{name}` is declared but no rule reads it")]
     #[diagnostic(
         code(verdict::unused_fact),
@@ -203,11 +276,14 @@ pub enum CheckError {
         help("remove the declaration, or write the rules that need it")
     )]
     UnusedFact {
+        /// The fact's name.
         name: String,
+        /// Where it is written.
         #[label("never read")]
         span: Span,
     },
 
+    /// Declared values no rule mentions (a note).
     #[error("no rule mentions {values} of `{fact}`")]
     #[diagnostic(
         code(verdict::unused_value),
@@ -215,37 +291,52 @@ pub enum CheckError {
         help("facts with these values are valid input and are decided like any value no rule names; remove values no input can have")
     )]
     UnusedValue {
+        /// The fact's name.
         fact: String,
+        /// The values no rule mentions, listed.
         values: String,
+        /// Each such value, labelled.
         #[label(collection)]
         spans: Vec<miette::LabeledSpan>,
+        /// The first such value, for ordering diagnostics.
         at: Span,
     },
 
+    /// Kinds of facts no rule decides, which get the policy's `otherwise` (a note).
     #[error("policy `{name}` decides `{otherwise}` because no rule applies, for {kinds} of facts")]
     #[diagnostic(code(verdict::gaps), severity(Advice))]
     Gaps {
+        /// The policy's name.
         name: String,
+        /// What the policy decides when no rule applies.
         otherwise: String,
         /// "1 kind", "3 kinds"
         kinds: String,
+        /// Where it is written.
         #[label("policy declared here")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// Kinds of facts no rule decides, where every case must be decided by a rule (an error).
     #[error("policy `{name}` leaves {kinds} of facts to `otherwise` (gaps are errors here)")]
     #[diagnostic(code(verdict::gaps))]
     GapsDenied {
+        /// The policy's name.
         name: String,
+        /// How many kinds, in words (`3 kinds`).
         kinds: String,
+        /// Where it is written.
         #[label("policy declared here")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A policy decided by scanning its rules, as its decision tree would be too large (a note).
     #[error("policy `{name}` is evaluated by scanning its {rules} rules: its decision tree would be too large")]
     #[diagnostic(
         code(verdict::no_tree),
@@ -253,12 +344,16 @@ pub enum CheckError {
         help("decisions are the same, but take time in proportion to the rules, and tree-based tools (tree, coverage, diff, why-not, shadowed rules) do not apply; splitting the policy, or `when` blocks on its most common conditions, shrinks the tree")
     )]
     NoTree {
+        /// The policy's name.
         name: String,
+        /// How many rules the policy has.
         rules: usize,
+        /// Where it is written.
         #[label("this policy")]
         span: Span,
     },
 
+    /// A policy without rules (a warning).
     #[error("policy `{name}` has no rules")]
     #[diagnostic(
         code(verdict::no_rules),
@@ -266,8 +361,11 @@ pub enum CheckError {
         help("every evaluation decides `{otherwise}`")
     )]
     NoRules {
+        /// The policy's name.
         name: String,
+        /// What every evaluation decides.
         otherwise: String,
+        /// Where it is written.
         #[label("declared here")]
         span: Span,
     },

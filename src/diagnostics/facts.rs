@@ -10,93 +10,134 @@ use thiserror::Error;
 
 use crate::source::Span;
 
+/// What is wrong with the facts a decision was asked for.
 #[derive(Clone, Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum FactsError {
+    /// Facts text that is not valid JSON (or a value that does not serialize to JSON).
     #[error("facts are not valid JSON: {message}")]
     #[diagnostic(
         code(verdict::facts::syntax),
         help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}")
     )]
     Syntax {
+        /// serde_json's complaint, without its position.
         message: String,
         /// Where in the facts text, when the facts came as text.
         #[label("here")]
         span: Option<Span>,
     },
 
+    /// Facts nested deeper than the limit allows.
     #[error("facts nest deeper than {limit} levels of objects and arrays")]
     #[diagnostic(code(verdict::facts::too_deep))]
     TooDeep {
+        /// The deepest nesting allowed.
         limit: usize,
+        /// Where the first level too deep starts.
         #[label("level {} starts here", limit + 1)]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// Facts that are not a JSON object.
     #[error("facts must be a JSON object, found {found}")]
     #[diagnostic(
         code(verdict::facts::not_object),
         help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}")
     )]
     NotObject {
+        /// What the facts are instead, in words.
         found: &'static str,
+        /// The facts, when they came as text.
         #[label("not an object")]
         span: Option<Span>,
     },
 
+    /// A decision the fast path could not make but the full walk could: a bug in verdict, reported as such.
     #[error("policy `{policy}` reached no decision")]
     #[diagnostic(
         code(verdict::internal),
         help("this is a bug in verdict: please report it with the policy and the facts")
     )]
-    NoDecision { policy: String },
+    NoDecision {
+        /// The policy's name.
+        policy: String,
+    },
 
+    /// A fact a decision needs is missing.
     #[error("missing fact `{path}`: policy `{policy}` needs it to decide")]
     #[diagnostic(code(verdict::facts::missing))]
     Missing {
+        /// The policy that needs the fact.
         policy: String,
+        /// The fact's JSON path, as written in the policy.
         path: String,
         /// The path's keys (a key may itself contain a dot).
         keys: Vec<String>,
+        /// The deepest object of the path that exists, when the facts came as text.
         #[label("`{key}` is missing here")]
         at: Option<Span>,
+        /// The key missing from that object.
         key: String,
+        /// The fact's declaration in the policy.
         #[label("`{fact}` is declared here")]
         declared: Span,
+        /// The fact's name.
         fact: String,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A fact, or an object on the way to one, of the wrong JSON type.
     #[error("`{path}` is {found}, expected {expected}")]
     #[diagnostic(code(verdict::facts::wrong_type))]
     WrongType {
+        /// The JSON path of the value.
         path: String,
+        /// The path's keys (a key may itself hold a dot).
         keys: Vec<String>,
+        /// What the value is, in words.
         found: String,
+        /// What the fact takes, in words.
         expected: &'static str,
+        /// The value, when the facts came as text.
         #[label("expected {expected}")]
         at: Option<Span>,
+        /// The fact's declaration in the policy.
         #[label("`{fact}` is declared here")]
         declared: Span,
+        /// The fact's name.
         fact: String,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },
 
+    /// A fact's value outside its declared set.
     #[error("`{path}` is `{value}`, which is not one of {allowed}")]
     #[diagnostic(code(verdict::facts::not_in_set))]
     NotInSet {
+        /// The fact's JSON path.
         path: String,
+        /// The path's keys (a key may itself hold a dot).
         keys: Vec<String>,
+        /// The value found (its start, when long).
         value: String,
+        /// The declared values, listed.
         allowed: String,
+        /// The value, when the facts came as text.
         #[label("not a declared value")]
         at: Option<Span>,
+        /// The fact's declaration in the policy.
         #[label("`{fact}` is declared here")]
         declared: Span,
+        /// The fact's name.
         fact: String,
+        /// What to do about it.
         #[help]
         help: Option<String>,
     },

@@ -1,12 +1,13 @@
 //! Every diagnostic verdict reports, as data, and their rendering. Each
 //! stage has its enum here (`SyntaxError`, `CheckError`, `FactsError`,
-//! `SuiteError`, `LoadError`), with a stable code, labels on spans and a
+//! `SuiteError`, `ExplainError`, `LoadError`), with a stable code, labels on spans and a
 //! help line per variant; the stages build them and nothing here knows
 //! the stages. Every diagnostic is a [`Problem`]; a [`Report`] holds some
 //! with the [`SourceMap`] their spans point into, and renders them as
 //! miette reports.
 
 mod check;
+mod explain;
 mod facts;
 mod load;
 mod suite;
@@ -14,7 +15,9 @@ mod syntax;
 pub mod words;
 
 pub use check::CheckError;
+pub use explain::ExplainError;
 pub use facts::FactsError;
+pub(crate) use load::io_reason;
 pub use load::LoadError;
 pub use suite::SuiteError;
 pub use syntax::SyntaxError;
@@ -24,28 +27,51 @@ use thiserror::Error;
 
 use crate::source::SourceMap;
 
-/// Any diagnostic verdict can report.
+/// Any diagnostic verdict can report. Each is a [`miette::Diagnostic`]
+/// with a stable code (`verdict::...`, see `docs/diagnostics.md`), labels
+/// on spans of the report's [`SourceMap`] and, where it helps, a help line.
+///
+/// ```
+/// use miette::Diagnostic;
+///
+/// let report = verdict::PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nz can\n")])
+///     .unwrap_err();
+/// let problem = &report.problems[0];
+/// assert!(matches!(problem, verdict::Problem::Check(verdict::CheckError::UnknownWord { .. })));
+/// assert_eq!(problem.code().map(|c| c.to_string()).as_deref(), Some("verdict::unknown_word"));
+/// assert_eq!(problem.to_string(), "unknown word `z`");
+/// ```
 #[derive(Clone, Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum Problem {
+    /// Reading files failed, or input is past a size limit.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Load(#[from] LoadError),
+    /// The text of a policy file does not parse.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Syntax(#[from] SyntaxError),
+    /// What the checker and the compiler find in a policy.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] CheckError),
+    /// What is wrong with the facts of a decision.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Facts(#[from] FactsError),
+    /// What is wrong in a test file.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Suite(#[from] SuiteError),
+    /// A request to explain a decision that cannot be answered.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Explain(#[from] ExplainError),
 }
 
 impl Problem {
-    /// Errors fail a run; warnings do not.
+    /// Errors fail a run; warnings and notes do not.
     pub fn is_error(&self) -> bool {
         match self {
             Problem::Check(check) => check.is_error(),
@@ -54,22 +80,31 @@ impl Problem {
     }
 }
 
-/// Problems with the sources their spans point into.
+/// Problems with the sources their spans point into: what loading,
+/// deciding or testing returns when something is wrong, and what
+/// [`PolicySet::warnings`](crate::PolicySet::warnings) returns.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// The files the problems' spans point into (policies, and the facts
+    /// text when there was one).
     pub sources: SourceMap,
+    /// The problems, in the order they were found (each stage's in source
+    /// order).
     pub problems: Vec<Problem>,
 }
 
 impl Report {
+    /// A report of `problems` whose spans point into `sources`.
     pub fn new(sources: SourceMap, problems: Vec<Problem>) -> Report {
         Report { sources, problems }
     }
 
+    /// Whether any problem is an error (not a warning or a note).
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(Problem::is_error)
     }
 
+    /// How many problems are errors.
     pub fn error_count(&self) -> usize {
         self.problems.iter().filter(|p| p.is_error()).count()
     }
@@ -154,8 +189,11 @@ pub(crate) fn render_diagnostic(
 /// diagnostic (explanations use it to point at rules).
 #[derive(Clone, Debug)]
 pub struct Note {
+    /// The message, on the first line.
     pub message: String,
+    /// Labels on spans of the sources the note is rendered with.
     pub labels: Vec<miette::LabeledSpan>,
+    /// A help line.
     pub help: Option<String>,
 }
 

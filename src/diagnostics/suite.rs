@@ -5,60 +5,84 @@ use thiserror::Error;
 
 use crate::source::Span;
 
+/// What is wrong in a test file, or with a test against its policies.
 #[derive(Clone, Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum SuiteError {
+    /// Test file text that does not parse.
     #[error("expected {expected}, found {found}")]
     #[diagnostic(
         code(verdict::tests::syntax),
         help("a test is `test \"name\"`, then `facts {{...}}` and `expect DECISION` (or `expect error CODE`) on lines of their own")
     )]
     Syntax {
+        /// What was expected, in words.
         expected: String,
+        /// What was found instead.
         found: String,
+        /// Where.
         #[label("unexpected here")]
         span: Span,
     },
 
+    /// A test without its `facts` or its `expect` line.
     #[error("test `{name}` has no `{clause}` line")]
     #[diagnostic(code(verdict::tests::incomplete))]
     Incomplete {
+        /// The test's name.
         name: String,
+        /// The missing line: `facts` or `expect`.
         clause: &'static str,
+        /// The test.
         #[label("this test")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: &'static str,
     },
 
+    /// A test with two lines of one kind.
     #[error("test `{name}` has two `{clause}` lines")]
     #[diagnostic(code(verdict::tests::duplicate_clause), help("keep one"))]
     DuplicateClause {
+        /// The test's name.
         name: String,
+        /// The line written twice: `policy`, `facts` or `expect`.
         clause: &'static str,
+        /// The first such line.
         #[label("first here")]
         first: Span,
+        /// The second.
         #[label(primary, "again here")]
         again: Span,
     },
 
+    /// A test names a policy the set does not have.
     #[error("no policy named `{name}`")]
     #[diagnostic(code(verdict::tests::unknown_policy))]
     UnknownPolicy {
+        /// The policy named.
         name: String,
+        /// Where the test names it.
         #[label("not a policy of this set")]
         span: Span,
+        /// What to do about it.
         #[help]
         help: String,
     },
 
+    /// A test that does not say which of several policies it tests.
     #[error("test `{name}` does not say which of the {count} policies it tests")]
     #[diagnostic(
         code(verdict::tests::which_policy),
         help("add a line `policy NAME` to the test")
     )]
     WhichPolicy {
+        /// The test's name.
         name: String,
+        /// How many policies the set has.
         count: usize,
+        /// The test.
         #[label("this test")]
         span: Span,
     },

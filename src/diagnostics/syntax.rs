@@ -7,22 +7,32 @@ use thiserror::Error;
 
 use crate::source::{SourceFile, Span};
 
+/// What is wrong in the text of a policy file.
 #[derive(Clone, Debug, Error, Diagnostic)]
+#[non_exhaustive]
 pub enum SyntaxError {
+    /// A token where another was expected.
     #[error("expected {expected}, found {found}")]
     #[diagnostic(code(verdict::syntax))]
     Unexpected {
+        /// What was expected, in words a policy author knows.
         expected: String,
+        /// What was found instead.
         found: String,
+        /// The token found.
         #[label("{label}")]
         span: Span,
+        /// What the label on it says.
         label: String,
+        /// What to do about it.
         #[help]
         help: Option<String>,
+        /// The `{` that no `}` closes, when that is the trouble.
         #[label("this `{{` is never closed")]
         unclosed: Option<Span>,
     },
 
+    /// Nesting past the limit.
     #[error("nested more than {limit} levels deep")]
     #[diagnostic(
         code(verdict::syntax::too_deep),
@@ -31,18 +41,23 @@ pub enum SyntaxError {
         )
     )]
     TooDeep {
+        /// The deepest nesting allowed.
         limit: usize,
+        /// Where the first level too deep starts.
         #[label("too deep here")]
         span: Span,
     },
 
+    /// A number out of the range of 64-bit floating point.
     #[error("number `{text}` is out of range")]
     #[diagnostic(
         code(verdict::syntax::number),
         help("numbers are 64-bit floating point: they lie between about -1.8e308 and 1.8e308")
     )]
     BadNumber {
+        /// The number as written.
         text: String,
+        /// Where it is written.
         #[label("not a finite number")]
         span: Span,
     },
@@ -64,6 +79,7 @@ impl SyntaxError {
         matches!(self, SyntaxError::Unexpected { expected, .. } if expected.starts_with("`policy NAME`"))
     }
 
+    /// Where the error is.
     pub fn span(&self) -> Span {
         match self {
             SyntaxError::Unexpected { span, .. }

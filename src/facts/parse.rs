@@ -30,7 +30,7 @@ pub(crate) fn parse(
         .then(|| sources.add(name, text))
         .flatten();
     let Some(file) = added else {
-        let error = too_large(name, text.len(), limit);
+        let error = LoadError::facts_too_large(name, text.len(), limit);
         return Err(Report::new(sources, vec![error.into()]));
     };
     let base = sources.file(file).map_or(0, |f| f.base());
@@ -87,18 +87,6 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .map(str::len)
         .sum();
     (line_start + column.saturating_sub(1)).min(text.len())
-}
-
-/// A facts document past [`Limits::max_facts_bytes`].
-pub(crate) fn too_large(path: &str, size: usize, limit: usize) -> LoadError {
-    LoadError::TooLarge {
-        path: path.to_string(),
-        size,
-        limit,
-        help: format!(
-            "a facts document has at most {limit} bytes (`Limits::max_facts_bytes`): pass only the facts the policies read"
-        ),
-    }
 }
 
 /// The byte offset of the first bracket nested deeper than `limit` in JSON

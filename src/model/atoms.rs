@@ -17,14 +17,6 @@ impl AtomSet {
         }
     }
 
-    pub fn full(len: u32) -> AtomSet {
-        let mut set = AtomSet::empty(len);
-        for atom in 0..len {
-            set.insert(atom);
-        }
-        set
-    }
-
     pub fn from_atoms(len: u32, atoms: impl IntoIterator<Item = Atom>) -> AtomSet {
         let mut set = AtomSet::empty(len);
         for atom in atoms {

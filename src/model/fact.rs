@@ -11,7 +11,6 @@ pub struct Fact {
     pub name: String,
     /// The JSON keys the value is read from, outermost first.
     pub path: Vec<String>,
-    pub doc: Option<String>,
     /// The declaration, from the name to the path.
     pub span: Span,
     pub ty: FactType,
@@ -164,15 +163,6 @@ pub enum Misfit {
 }
 
 impl FactType {
-    pub fn name(&self) -> &'static str {
-        match self {
-            FactType::Enum(_) => "one of a set of values",
-            FactType::Bool => "bool",
-            FactType::Number(_) => "number",
-            FactType::String(_) => "string",
-        }
-    }
-
     /// Atoms for present values.
     pub fn value_atoms(&self) -> u32 {
         match self {

@@ -12,7 +12,7 @@ mod fact;
 mod value_index;
 
 pub use atoms::AtomSet;
-pub use fact::{number_atom, number_value, Fact, FactType, Misfit, Presence};
+pub use fact::{number_atom, Fact, FactType, Misfit, Presence};
 pub use value_index::{same_bytes, ValueIndex};
 
 use serde_json::Value;
@@ -142,15 +142,6 @@ impl CheckedRule {
     /// False when some condition can never hold.
     pub fn is_satisfiable(&self) -> bool {
         self.conditions.iter().all(|(_, set)| !set.is_empty())
-    }
-
-    /// Whether the rule matches facts given as one atom per fact.
-    pub fn matches(&self, atoms: &[Atom]) -> bool {
-        self.conditions.iter().all(|(fact, set)| {
-            atoms
-                .get(fact.0 as usize)
-                .is_some_and(|atom| set.contains(*atom))
-        })
     }
 }
 

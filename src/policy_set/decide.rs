@@ -6,10 +6,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::decision::{decision, decision_ref, internal_error, Decision, DecisionRef, Decisions};
+use super::decision::{decision, decision_ref, internal_error, Decision, Decisions};
 use super::PolicySet;
 use crate::compile::DecisionTree;
-use crate::diagnostics::{FactsError, Problem, Report};
+use crate::diagnostics::{words, ExplainError, FactsError, Problem, Report};
 use crate::eval;
 use crate::explain::{self, Explanation};
 use crate::facts::{self, Slot};
@@ -18,16 +18,12 @@ use crate::model::RuleId;
 use crate::source::SourceMap;
 
 impl PolicySet {
-    /// Decides for facts given as JSON: one decision per policy.
-    pub fn evaluate(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
-        self.decide(facts)
-            .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect())
-    }
-
-    /// Decides for facts given as JSON, like [`evaluate`](Self::evaluate),
-    /// but borrows every text of the decisions from the set instead of
-    /// copying it: the fast path, which allocates nothing for a set of one
-    /// policy.
+    /// Decides for facts given as a JSON object: one decision per policy,
+    /// in the set's order, each borrowing its texts from the set (no
+    /// allocation for a set of one policy; [`Decisions::into_owned`]
+    /// copies them). When a policy cannot decide (a fact it needs is
+    /// missing or does not fit its declaration), the report names every
+    /// such fact.
     ///
     /// ```
     /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
@@ -43,8 +39,8 @@ impl PolicySet {
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
         if facts.is_object() {
             facts::prefetch_strings(facts);
-            let mut decisions = Decisions::with_capacity(self.trees.len());
-            for (tree, paths) in self.trees.iter().zip(&self.paths) {
+            let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+            for (tree, paths) in self.loaded.trees.iter().zip(&self.loaded.paths) {
                 let rule = match eval::decide_value(tree, paths, facts) {
                     Some(rule) => rule,
                     None => match eval::walk(tree, facts, false) {
@@ -54,31 +50,41 @@ impl PolicySet {
                 };
                 decisions.push(decision_ref(tree, rule));
             }
-            if decisions.len() == self.trees.len() {
+            if decisions.len() == self.loaded.trees.len() {
                 return Ok(decisions);
             }
         }
-        // Some policy cannot decide: the owned path gathers every error.
-        match self.decide_owned(facts, false, None) {
+        // Some policy cannot decide: the full walk gathers every error.
+        match self.decide_walked(facts, false, None) {
             Err(report) => Err(report),
-            Ok(_) => Err(internal_error(&self.sources)),
+            Ok(_) => Err(internal_error(&self.loaded.sources)),
         }
     }
 
-    /// Decides for facts given as JSON text, like
-    /// [`evaluate_json`](Self::evaluate_json) without a trace, but borrows
-    /// the decisions' texts from the set (see [`decide`](Self::decide)).
-    /// The values at the declared paths are picked out while the text is
-    /// parsed; no `serde_json::Value` is built for it.
+    /// Decides for facts given as JSON text, as [`decide`](Self::decide)
+    /// does for a `Value`. The values at the declared paths are picked out
+    /// while the text is scanned; no `serde_json::Value` is built for it.
+    /// Diagnostics point into the text, which they call `name`.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let text = r#"{"partner": {"role": "reseller"}, "request": {"action": "invite"}}"#;
+    /// let decisions = policies.decide_json("request.json", text).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].decision, "deny");
+    ///
+    /// let report = policies.decide_json("typo.json", r#"{"partner": {"role": "resellr"}}"#).unwrap_err();
+    /// assert!(report.render(80).contains("did you mean `reseller`?"));
+    /// # Ok::<(), String>(())
+    /// ```
     pub fn decide_json(&self, name: &str, text: &str) -> Result<Decisions<'_>, Report> {
         if let Some(decisions) = self.decide_picked(text) {
             return Ok(decisions);
         }
-        let facts = facts::parse(&self.sources, &self.limits, name, text)?;
+        let facts = facts::parse(&self.loaded.sources, &self.loaded.limits, name, text)?;
         match self.decide(&facts.value) {
             Ok(decisions) => Ok(decisions),
             Err(_) => {
-                let located = self.decide_owned(&facts.value, false, Some((text, facts.base)));
+                let located = self.decide_walked(&facts.value, false, Some((text, facts.base)));
                 Err(match located {
                     Err(mut report) => {
                         report.sources = facts.sources;
@@ -94,7 +100,7 @@ impl PolicySet {
     /// parsing; `None` when anything is amiss (the caller then takes the
     /// path that reports it).
     fn decide_picked(&self, text: &str) -> Option<Decisions<'_>> {
-        let mut decisions = Decisions::with_capacity(self.trees.len());
+        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
         self.decide_picked_each(text, |_, tree, rule| {
             decisions.push(decision_ref(tree, rule))
         })?;
@@ -109,10 +115,10 @@ impl PolicySet {
         text: &str,
         each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
-        let within_limits = text.len() <= self.limits.max_facts_bytes
-            && (self.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
-                || facts::deeper_than(text, self.limits.facts_depth()).is_none());
-        let (table, _) = self.picker.as_ref().filter(|_| within_limits)?;
+        let within_limits = text.len() <= self.loaded.limits.max_facts_bytes
+            && (self.loaded.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
+                || facts::deeper_than(text, self.loaded.limits.facts_depth()).is_none());
+        let (table, _) = self.loaded.picker.as_ref().filter(|_| within_limits)?;
         let picked = table.pick(text)?;
         self.decide_slots_each(&picked, each)
     }
@@ -125,8 +131,8 @@ impl PolicySet {
         picked: &[Slot<'_>],
         mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
-        let (_, slots) = self.picker.as_ref()?;
-        for (index, (tree, slot_of)) in self.trees.iter().zip(slots).enumerate() {
+        let (_, slots) = self.loaded.picker.as_ref()?;
+        for (index, (tree, slot_of)) in self.loaded.trees.iter().zip(slots).enumerate() {
             let rule = eval::decide_picked(tree, picked, slot_of)?;
             each(index, tree, rule);
         }
@@ -134,33 +140,7 @@ impl PolicySet {
     }
 
     /// Decides for facts given as any serializable value (a struct of your
-    /// own, for one), with owned decisions: [`decide_serialize`](Self::decide_serialize)
-    /// with the texts copied.
-    ///
-    /// ```
-    /// #[derive(serde::Serialize)]
-    /// struct Partner { role: &'static str }
-    /// #[derive(serde::Serialize)]
-    /// struct Request { action: &'static str }
-    /// #[derive(serde::Serialize)]
-    /// struct Facts { partner: Partner, request: Request }
-    ///
-    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
-    /// let facts = Facts { partner: Partner { role: "indirect_provider" }, request: Request { action: "invite" } };
-    /// let decisions = policies.evaluate_serialize(&facts).map_err(|r| r.render(80))?;
-    /// assert_eq!(decisions[0].decision, "allow");
-    /// # Ok::<(), String>(())
-    /// ```
-    pub fn evaluate_serialize<T: Serialize + ?Sized>(
-        &self,
-        facts: &T,
-    ) -> Result<Vec<Decision>, Report> {
-        self.decide_serialize(facts)
-            .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect())
-    }
-
-    /// Decides for facts given as any serializable value, borrowing the
-    /// decisions' texts from the set (see [`decide`](Self::decide)). The
+    /// own, say), as [`decide`](Self::decide) does for a `Value`. The
     /// values at the declared paths are picked out while the value is
     /// serialized, as [`decide_json`](Self::decide_json) picks them out of
     /// text: no JSON text and no `serde_json::Value` is made. Facts that
@@ -188,9 +168,9 @@ impl PolicySet {
         &self,
         facts: &T,
     ) -> Result<Decisions<'_>, Report> {
-        if let Some((table, _)) = &self.picker {
+        if let Some((table, _)) = &self.loaded.picker {
             let decided = table.pick_serialize(facts, |picked| {
-                let mut decisions = Decisions::with_capacity(self.trees.len());
+                let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
                 self.decide_slots_each(picked, |_, tree, rule| {
                     decisions.push(decision_ref(tree, rule))
                 })
@@ -210,26 +190,32 @@ impl PolicySet {
         self.decide(&value)
     }
 
-    /// Like [`evaluate`](Self::evaluate), with the facts each decision read.
-    pub fn evaluate_traced(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
-        self.decide_owned(facts, true, None)
+    /// Decides for facts given as a JSON object, as [`decide`](Self::decide)
+    /// does, with the facts each decision read, in order, in
+    /// [`Decision::trace`]: for people, as it takes the slower walk and
+    /// copies the texts.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({
+    ///     "partner": { "role": "reseller" },
+    ///     "request": { "action": "invite" },
+    /// });
+    /// let decisions = policies.trace(&facts).map_err(|r| r.render(80))?;
+    /// let read = decisions[0].trace.as_deref().unwrap_or_default();
+    /// assert_eq!(read[0].path, "request.action");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn trace(&self, facts: &Value) -> Result<Vec<Decision>, Report> {
+        self.decide_walked(facts, true, None)
     }
 
-    /// Decides for facts given as JSON text; errors point into that text,
-    /// which is named `name` in diagnostics.
-    pub fn evaluate_json(
-        &self,
-        name: &str,
-        text: &str,
-        trace: bool,
-    ) -> Result<Vec<Decision>, Report> {
-        if !trace {
-            return self
-                .decide_json(name, text)
-                .map(|decisions| decisions.iter().map(DecisionRef::to_owned).collect());
-        }
-        let facts = facts::parse(&self.sources, &self.limits, name, text)?;
-        self.decide_owned(&facts.value, trace, Some((text, facts.base)))
+    /// [`trace`](Self::trace) for facts given as JSON text; diagnostics
+    /// point into the text, which they call `name`.
+    pub fn trace_json(&self, name: &str, text: &str) -> Result<Vec<Decision>, Report> {
+        let loaded = &*self.loaded;
+        let facts = facts::parse(&loaded.sources, &loaded.limits, name, text)?;
+        self.decide_walked(&facts.value, true, Some((text, facts.base)))
             .map_err(|mut report| {
                 report.sources = facts.sources;
                 report
@@ -239,18 +225,22 @@ impl PolicySet {
     /// Explains each policy's decision for facts given as JSON text: the
     /// facts read (with their place in the text), the facts not read, what
     /// became of every rule and, with `why_not`, the smallest changes that
-    /// would reach that decision instead.
+    /// would reach that decision instead. A `why_not` that no policy of the
+    /// set can decide is the error `verdict::explain::unknown_decision`.
     pub fn explain_json(
         &self,
         name: &str,
         text: &str,
         why_not: Option<&str>,
     ) -> Result<Vec<Explanation>, Report> {
-        let facts = facts::parse(&self.sources, &self.limits, name, text)?;
+        if let Some(wanted) = why_not {
+            self.can_decide(wanted)?;
+        }
+        let facts = facts::parse(&self.loaded.sources, &self.loaded.limits, name, text)?;
         let mut explanations = Vec::new();
         let mut problems = Vec::new();
-        for tree in &self.trees {
-            match explain::explain(tree, &self.sources, &facts.value, why_not) {
+        for tree in &self.loaded.trees {
+            match explain::explain(tree, &self.loaded.sources, &facts.value, why_not) {
                 Ok(mut explanation) => {
                     for read in &mut explanation.read {
                         let keys = tree
@@ -282,16 +272,43 @@ impl PolicySet {
         }
     }
 
-    /// Parses facts text, adding it to a copy of the policies' sources so
-    fn decide_owned(
+    /// Whether some policy of the set can decide `wanted`; the report says
+    /// which decisions they can make when none can.
+    fn can_decide(&self, wanted: &str) -> Result<(), Report> {
+        let mut known: Vec<&str> = Vec::new();
+        for policy in self.policies() {
+            for decision in policy.decisions() {
+                if !known.contains(&decision) {
+                    known.push(decision);
+                }
+            }
+        }
+        if known.contains(&wanted) {
+            return Ok(());
+        }
+        let help = words::did_you_mean(wanted, known.iter().copied()).unwrap_or_else(|| {
+            String::from("name one of these decisions; an outcome of several words is written with `-`, as `manual-migrate`")
+        });
+        let error = ExplainError::UnknownDecision {
+            decision: wanted.to_string(),
+            known: known.join(", "),
+            help,
+        };
+        Err(Report::new(self.loaded.sources.clone(), vec![error.into()]))
+    }
+
+    /// Every policy's decision from the full walk, owned, with the facts
+    /// read when `trace` asks for them; with `text` (the facts as text and
+    /// where it starts in the sources), errors are labelled in it.
+    fn decide_walked(
         &self,
         facts: &Value,
         trace: bool,
         text: Option<(&str, u32)>,
     ) -> Result<Vec<Decision>, Report> {
-        let mut decisions = Vec::with_capacity(self.trees.len());
+        let mut decisions = Vec::with_capacity(self.loaded.trees.len());
         let mut problems = Vec::new();
-        for tree in &self.trees {
+        for tree in &self.loaded.trees {
             match eval::walk(tree, facts, trace) {
                 Ok(walk) => decisions.push(decision(&tree.policy, walk, trace)),
                 Err(errors) => {
@@ -314,7 +331,7 @@ impl PolicySet {
         if problems.is_empty() {
             Ok(decisions)
         } else {
-            Err(Report::new(self.sources.clone(), problems))
+            Err(Report::new(self.loaded.sources.clone(), problems))
         }
     }
 }

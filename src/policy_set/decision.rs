@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::compile::DecisionTree;
 use crate::diagnostics::{FactsError, Report};
 use crate::eval::Walked;
+use crate::explain::FactRead;
 use crate::model::{CheckedPolicy, RuleId};
 use crate::source::SourceMap;
 
@@ -25,26 +26,14 @@ pub struct Decision {
     pub reason: Option<String>,
     /// References for the decision.
     pub see: Vec<String>,
-    /// The facts the decision read, in order, when a trace was asked for.
+    /// The facts the decision read, in order, when a trace was asked for
+    /// ([`PolicySet::trace`](crate::PolicySet::trace)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<Vec<TraceStep>>,
+    pub trace: Option<Vec<FactRead>>,
 }
 
-/// One fact an evaluation read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TraceStep {
-    /// The fact's declared name.
-    pub fact: String,
-    /// Its JSON path.
-    pub path: String,
-    /// The value found (`null` when absent).
-    pub value: Value,
-    /// The class of values it fell in, as the tree tells them apart.
-    pub matched: String,
-}
-
-/// A decision that borrows its texts from the [`PolicySet`] that made it:
-/// what [`PolicySet::decide`] returns, without copying a string. It
+/// A decision that borrows its texts from the [`PolicySet`](crate::PolicySet) that made it:
+/// what [`PolicySet::decide`](crate::PolicySet::decide) returns, without copying a string. It
 /// serializes as a [`Decision`] without a trace does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DecisionRef<'a> {
@@ -62,7 +51,7 @@ pub struct DecisionRef<'a> {
 
 impl DecisionRef<'_> {
     /// The decision with its own copies of the texts.
-    pub fn to_owned(&self) -> Decision {
+    pub fn into_owned(self) -> Decision {
         Decision {
             policy: self.policy.to_string(),
             decision: self.decision.to_string(),
@@ -104,6 +93,14 @@ impl<'a> Decisions<'a> {
             DecisionsInner::One([first]) => self.0 = DecisionsInner::Many(vec![*first, decision]),
             DecisionsInner::None => self.0 = DecisionsInner::One([decision]),
         }
+    }
+}
+
+impl Decisions<'_> {
+    /// The decisions with their own copies of the texts, to keep past the
+    /// set or to send elsewhere.
+    pub fn into_owned(self) -> Vec<Decision> {
+        self.iter().map(|decision| decision.into_owned()).collect()
     }
 }
 
@@ -161,11 +158,12 @@ pub(crate) fn decision(policy: &CheckedPolicy, walk: Walked, trace: bool) -> Dec
             .iter()
             .filter_map(|step| {
                 let fact = policy.fact(step.fact)?;
-                Some(TraceStep {
+                Some(FactRead {
                     fact: fact.name.clone(),
                     path: fact.path_string(),
                     value: step.value.clone().unwrap_or(Value::Null),
                     matched: fact.describe_atom(step.atom),
+                    at: None,
                 })
             })
             .collect()

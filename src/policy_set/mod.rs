@@ -1,166 +1,93 @@
-//! The engine a user holds: policies loaded (files → parse → check →
-//! compile, every problem in one [`Report`]), ready to decide for facts in
-//! each form a caller has them (`decide`), with the decisions they make
-//! (`decision`).
+//! The engine a user holds: policies loaded (`load`: files → parse → check
+//! → compile, every problem in one [`Report`]), ready to decide for facts
+//! in each form a caller has them (`decide`), the decisions they make
+//! (`decision`), and what a tool may read of each policy (`info`).
 
 mod decide;
 mod decision;
+mod info;
+mod load;
 
 pub(crate) use decision::decision_ref;
-pub use decision::{Decision, DecisionRef, Decisions, TraceStep};
+pub use decision::{Decision, DecisionRef, Decisions};
+pub use info::PolicyInfo;
 
-use std::path::Path;
+use std::sync::Arc;
 
-use crate::check;
-use crate::compile::{self, DecisionTree};
+use crate::compile::DecisionTree;
 use crate::diagnostics::{Problem, Report};
 use crate::facts::{ObjectPaths, PathTrie};
-use crate::files::{self, FileKind};
 use crate::limits::Limits;
 use crate::source::SourceMap;
-use crate::syntax;
 
-/// Compiled policies, ready to evaluate. Cheap to share between threads.
+/// Compiled policies, ready to decide.
+///
+/// A set is immutable once loaded. It is `Send + Sync`, and cloning it is
+/// a reference count, not a copy: hand clones to threads or keep one in a
+/// service's shared state, and swap in a newly loaded set to change the
+/// policies.
+///
+/// ```
+/// use verdict::PolicySet;
+///
+/// let policies = PolicySet::builtin().map_err(|report| report.render(80))?;
+/// let shared = policies.clone(); // the same compiled policies, not a copy
+/// let facts = serde_json::json!({
+///     "partner": { "role": "reseller" },
+///     "request": { "action": "invite" },
+/// });
+/// let worker = std::thread::spawn(move || {
+///     shared.decide(&facts).map(|d| d[0].decision == "deny").unwrap_or(false)
+/// });
+/// assert!(worker.join().unwrap_or(false));
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct PolicySet {
+    loaded: Arc<Loaded>,
+}
+
+/// What a set holds, shared by its clones.
+#[derive(Debug)]
+struct Loaded {
     sources: SourceMap,
     trees: Vec<DecisionTree>,
     /// How each tree's facts are reached in a JSON object, by tree.
     paths: Vec<ObjectPaths>,
     warnings: Vec<Problem>,
     /// Every declared path, and each tree's fact → slot, for deciding from
-    /// JSON text without building a whole `Value`. `None` when one path is a
-    /// prefix of another.
+    /// JSON text or a `Serialize` value without building a whole `Value`.
+    /// `None` when one path is a prefix of another.
     picker: Option<(PathTrie, Vec<Vec<usize>>)>,
     limits: Limits,
 }
 
 impl PolicySet {
-    /// The multichannel pack built into verdict.
-    pub fn builtin() -> Result<PolicySet, Report> {
-        PolicySet::builtin_with(&Limits::default())
-    }
-
-    /// The multichannel pack built into verdict, evaluated within `limits`.
-    pub fn builtin_with(limits: &Limits) -> Result<PolicySet, Report> {
-        PolicySet::from_sources_with(crate::builtin::FILES.iter().copied(), limits)
-    }
-
-    /// Loads one `.policy` file, or every `*.policy` file of a directory
-    /// (not of its subdirectories), in the order of their names.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<PolicySet, Report> {
-        PolicySet::from_path_with(path, &Limits::default())
-    }
-
-    /// [`from_path`](Self::from_path) within `limits`.
-    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
-        let files = files::read_files(path.as_ref(), FileKind::Policy, limits.policy_bytes())
-            .map_err(|errors| {
-                Report::new(
-                    SourceMap::new(),
-                    errors.into_iter().map(Problem::from).collect(),
-                )
-            })?;
-        PolicySet::from_sources_with(files, limits)
-    }
-
-    /// Compiles policy files given as (name, text) pairs.
-    pub fn from_sources<N, T>(files: impl IntoIterator<Item = (N, T)>) -> Result<PolicySet, Report>
-    where
-        N: Into<String>,
-        T: Into<String>,
-    {
-        PolicySet::from_sources_with(files, &Limits::default())
-    }
-
-    /// [`from_sources`](Self::from_sources) within `limits`.
-    pub fn from_sources_with<N, T>(
-        files: impl IntoIterator<Item = (N, T)>,
-        limits: &Limits,
-    ) -> Result<PolicySet, Report>
-    where
-        N: Into<String>,
-        T: Into<String>,
-    {
-        let mut sources = SourceMap::new();
-        let mut problems: Vec<Problem> = Vec::new();
-        let mut total = 0usize;
-        for (name, text) in files {
-            let name = name.into();
-            let text = text.into();
-            total = total.saturating_add(text.len());
-            if total > limits.policy_bytes() || sources.add(name.clone(), text).is_none() {
-                problems.push(files::policy_too_large(name, total, limits.policy_bytes()).into());
-                break;
-            }
-        }
-        let mut parsed = Vec::new();
-        for (_, file) in sources.files() {
-            match syntax::parse_with(file, limits.nesting()) {
-                Ok(ast) => parsed.push(ast),
-                Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
-            }
-        }
-        let checked = check::check(&sources, &parsed);
-        problems.extend(checked.diagnostics.into_iter().map(Problem::from));
-        let mut trees = Vec::new();
-        for policy in &checked.policies {
-            let (tree, warnings) = compile::compile_with(policy, limits.tree_budget);
-            problems.extend(warnings.into_iter().map(Problem::from));
-            trees.push(tree);
-        }
-        let report = Report::new(sources, problems);
-        if report.has_errors()
-            || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty())
-        {
-            return Err(report);
-        }
-        let picker = picker(&trees);
-        let paths = trees.iter().map(|t| ObjectPaths::new(&t.policy)).collect();
-        Ok(PolicySet {
-            sources: report.sources,
-            trees,
-            paths,
-            warnings: report.problems,
-            picker,
-            limits: limits.clone(),
-        })
-    }
-
     /// The limits this set was loaded with, which also apply to the facts
-    /// it evaluates.
+    /// it decides for.
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        &self.loaded.limits
     }
 
-    /// The warnings found while loading (rules that never match or never decide).
+    /// What loading found that does not stop the set from deciding:
+    /// warnings (rules that never match or never decide, unused facts) and
+    /// notes (values no rule names, policies decided by rule scan).
     pub fn warnings(&self) -> Report {
-        Report::new(self.sources.clone(), self.warnings.clone())
+        Report::new(self.loaded.sources.clone(), self.loaded.warnings.clone())
     }
 
-    /// The compiled decision trees, one per policy.
-    pub fn trees(&self) -> &[DecisionTree] {
-        &self.trees
+    /// The policies of the set, in the order they decide.
+    pub fn policies(&self) -> impl ExactSizeIterator<Item = PolicyInfo<'_>> {
+        self.loaded.trees.iter().map(PolicyInfo::new)
     }
 
-    /// The policy files.
+    /// The policy files, which the spans of every diagnostic point into.
     pub fn sources(&self) -> &SourceMap {
-        &self.sources
+        &self.loaded.sources
     }
-}
 
-/// The path table of a set's trees, if picking can serve them.
-fn picker(trees: &[DecisionTree]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
-    let paths = trees
-        .iter()
-        .flat_map(|t| t.policy.facts.iter().map(|f| f.path.as_slice()));
-    let (table, flat) = PathTrie::new(paths)?;
-    let mut slots = Vec::new();
-    let mut rest = flat.as_slice();
-    for tree in trees {
-        let (mine, others) = rest.split_at_checked(tree.policy.facts.len())?;
-        slots.push(mine.to_vec());
-        rest = others;
+    /// The compiled trees, one per policy, for the tools of this crate.
+    pub(crate) fn trees(&self) -> &[DecisionTree] {
+        &self.loaded.trees
     }
-    Some((table, slots))
 }

@@ -10,8 +10,11 @@ use crate::model::{Atom, AtomSet, FactId};
 /// leaves and its branches (a test node with one of its distinct children).
 #[derive(Clone, Debug)]
 pub struct Coverage {
+    /// The policy's name.
     pub policy: String,
+    /// How many leaves and branches its tree has.
     pub total: usize,
+    /// How many of them some test reaches.
     pub covered: usize,
     /// `file:line` of each rule that no test saw decide.
     pub rules_never_fired: Vec<String>,

@@ -1,5 +1,5 @@
 //! Policy tests: `*.tests` files beside the policies (see
-//! `grammar/tests.pest`), run against a [`PolicySet`], with coverage of the
+//! `grammar/tests.pest`), run against a [`PolicySet`](crate::PolicySet), with coverage of the
 //! compiled decision tree: which leaves and branches no test reaches, which
 //! rules never decide, and a ready-to-paste test for each gap.
 
@@ -10,9 +10,8 @@ pub use coverage::{Coverage, Gap};
 pub use run::{run, Actual, SuiteResult, TestResult};
 
 pub use crate::ast::{Expect, TestCase};
-pub use crate::diagnostics::SuiteError;
 
-use crate::diagnostics::{LoadError, Problem, Report};
+use crate::diagnostics::{LoadError, Problem, Report, SuiteError};
 use crate::limits::Limits;
 use crate::source::SourceMap;
 use crate::syntax;
@@ -20,6 +19,7 @@ use crate::syntax;
 /// The tests of one or more files.
 #[derive(Clone, Debug, Default)]
 pub struct Suite {
+    /// The tests, in the order of the files and of the tests in each.
     pub tests: Vec<TestCase>,
 }
 
@@ -85,7 +85,7 @@ pub fn from_sources<N: Into<String>, T: Into<String>>(
 }
 
 /// Parses the test files in `sources` (every file of the map is a test file).
-pub fn parse(sources: &SourceMap) -> Result<Suite, Vec<SuiteError>> {
+fn parse(sources: &SourceMap) -> Result<Suite, Vec<SuiteError>> {
     let mut suite = Suite::default();
     let mut errors = Vec::new();
     for (_, file) in sources.files() {

@@ -3,17 +3,21 @@
 //! tests take through each tree, for coverage.
 
 use super::coverage::{coverage, Coverage};
-use super::{Expect, Suite, SuiteError};
+use super::{Expect, Suite};
 use crate::compile::NodeId;
 use crate::diagnostics::words;
+use crate::diagnostics::SuiteError;
 use crate::eval;
 use crate::policy_set::PolicySet;
 
 /// What a test got: a decision, or errors.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Actual {
+    /// A decision.
     Decision {
+        /// The decision (`allow`, `deny`, an outcome or `none`).
         decision: String,
+        /// The deciding rule's location; `None` when no rule applies.
         rule: Option<String>,
     },
     /// The errors, in order: (code, message).
@@ -45,25 +49,34 @@ impl std::fmt::Display for Actual {
 /// The result of one test.
 #[derive(Clone, Debug)]
 pub struct TestResult {
+    /// The test's name.
     pub name: String,
+    /// Where the test is (`file:line`).
     pub location: String,
+    /// Whether it got what it expects.
     pub passed: bool,
+    /// What it expects.
     pub expected: Expect,
+    /// What it got.
     pub actual: Actual,
 }
 
 /// The results of a suite, with coverage of each policy's tree.
 #[derive(Clone, Debug)]
 pub struct SuiteResult {
+    /// Each test's result, in the order of the files and the tests.
     pub results: Vec<TestResult>,
+    /// Each policy's coverage, in the set's order.
     pub coverage: Vec<Coverage>,
 }
 
 impl SuiteResult {
+    /// How many tests passed.
     pub fn passed(&self) -> usize {
         self.results.iter().filter(|r| r.passed).count()
     }
 
+    /// How many tests failed.
     pub fn failed(&self) -> usize {
         self.results.len() - self.passed()
     }
@@ -86,6 +99,18 @@ impl SuiteResult {
 
 /// Runs the suite. Errors are about the suite itself (a test naming a policy
 /// the set does not have).
+///
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let (_, suite) = verdict::suite::from_sources([(
+///     "invite.tests",
+///     "test \"resellers use their provider's invitation\"\n  facts {\"partner\": {\"role\": \"reseller\"}, \"request\": {\"action\": \"invite\"}}\n  expect deny rule indirect.policy:10\n",
+/// )])
+/// .map_err(|r| r.render(80))?;
+/// let result = verdict::suite::run(&policies, &suite).map_err(|e| format!("{e:?}"))?;
+/// assert_eq!((result.passed(), result.failed()), (1, 0));
+/// # Ok::<(), String>(())
+/// ```
 pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError>> {
     let trees = set.trees();
     let mut errors = Vec::new();

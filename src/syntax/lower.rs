@@ -3,7 +3,7 @@
 //! The grammar guarantees the shape of every pair handed to these functions
 //! (which children exist, and in which order). Rather than unwrap, each
 //! function matches the children it expects and falls back to
-//! [`missing`], which reports a syntax error should the grammar and this
+//! [`missing`](Lower::missing), which reports a syntax error should the grammar and this
 //! file ever disagree.
 
 use pest::iterators::{Pair, Pairs};

@@ -1,5 +1,5 @@
-//! Parsing: policy text in, [`ast::File`](crate::ast::File) out, and test
-//! files in, [`ast::TestCase`](crate::ast::TestCase)s out. pest lives here
+//! Parsing: policy text in, [`ast::File`] out, and test
+//! files in, [`ast::TestCase`]s out. pest lives here
 //! and nowhere else (both grammars); `lower` turns pest's pairs into the
 //! typed AST, `error` rewords pest's failures for people, and `tests_file`
 //! is the test files' parser.

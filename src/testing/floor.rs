@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::workloads::{PackDecision, PackOutcome};
 
+/// The pack's facts as a caller would type them: an enum per fact.
 #[derive(Deserialize, Serialize)]
 pub struct TypedFacts {
     subscription: Subscription,
@@ -80,7 +81,7 @@ enum Target {
     Reseller,
 }
 
-/// The pack's ten rows (`RULES.md`); at most one applies.
+/// The pack's ten rows (`policies/multichannel/README.md`); at most one applies.
 #[inline]
 pub fn decide_pack(facts: &TypedFacts) -> PackOutcome {
     use Channel::{Advisor, Csp, Direct, Ea, Open, ThirdParty};

@@ -16,7 +16,9 @@ pub fn parse(data: &[u8]) -> Result<(), String> {
     match PolicySet::from_sources([("fuzz.policy", text)]) {
         Ok(set) => {
             let _ = set.warnings().render(80);
-            let _ = set.evaluate(&json!({}));
+            let _ = set
+                .decide(&json!({}))
+                .map(crate::policy_set::Decisions::into_owned);
         }
         Err(report) => {
             if !report.has_errors() {
@@ -130,13 +132,18 @@ pub fn eval(data: &[u8]) -> Result<(), String> {
     let Some(set) = PACK.get_or_init(|| PolicySet::builtin().ok()) else {
         return Ok(());
     };
-    let from_text = set.evaluate_json("fuzz.json", text, false);
+    let from_text = set
+        .decide_json("fuzz.json", text)
+        .map(crate::policy_set::Decisions::into_owned);
     if let Ok(value) = serde_json::from_str::<Value>(text) {
-        let from_value = set.evaluate(&value);
+        let from_value = set
+            .decide(&value)
+            .map(crate::policy_set::Decisions::into_owned);
         agree("text", &from_text, &from_value, text)?;
         agree(
             "serialize",
-            &set.evaluate_serialize(&value),
+            &set.decide_serialize(&value)
+                .map(crate::policy_set::Decisions::into_owned),
             &from_value,
             text,
         )?;

@@ -21,7 +21,9 @@ impl Rng {
 }
 
 /// The values each fact of the multichannel pack takes; `None` is "absent".
+/// `subscription.billing`:
 pub const BILLINGS: [&str; 2] = ["license", "usage"];
+/// `subscription.channel`:
 pub const CHANNELS: [&str; 7] = [
     "Direct",
     "Advisor",
@@ -31,8 +33,11 @@ pub const CHANNELS: [&str; 7] = [
     "ThirdParty",
     "Syndication",
 ];
+/// `partner.role`:
 pub const ROLES: [&str; 3] = ["direct", "indirect_provider", "reseller"];
+/// `partner.designated_admin`:
 pub const DESIGNATED_ADMINS: [Option<bool>; 3] = [None, Some(false), Some(true)];
+/// `request.action`:
 pub const ACTIONS: [&str; 6] = [
     "support",
     "transfer",
@@ -41,15 +46,21 @@ pub const ACTIONS: [&str; 6] = [
     "own_relationship",
     "delegated_admin",
 ];
+/// `request.target`:
 pub const TARGETS: [Option<&str>; 4] = [None, Some("partner"), Some("customer"), Some("reseller")];
 
 /// A decision of the multichannel pack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PackDecision {
+    /// `allow`
     Allow,
+    /// `deny`
     Deny,
+    /// `request-relationship`
     RequestRelationship,
+    /// `manual-migrate`
     ManualMigrate,
+    /// `none`: no rule applies.
     None,
 }
 
@@ -68,11 +79,13 @@ impl PackDecision {
 }
 
 /// What an engine decided for the pack: the decision and the rule, as the
-/// row of the rules document (`shared/multichannel/RULES.md`, rows 1 to 10;
+/// row of the rules table (`policies/multichannel/README.md`, rows 1 to 10;
 /// 0 when no rule applies).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PackOutcome {
+    /// The decision.
     pub decision: PackDecision,
+    /// The row of the rule that made it, 0 for none.
     pub row: u8,
 }
 
@@ -131,9 +144,11 @@ pub struct Scale {
     pub inputs: Vec<[usize; FACTS]>,
 }
 
-/// The scaling workload's number of facts, values per fact and inputs.
+/// The scaling workload's number of facts,
 pub const FACTS: usize = 6;
+/// of values per fact,
 pub const VALUES: usize = 16;
+/// and of inputs.
 pub const INPUTS: usize = 10_000;
 
 impl Scale {

@@ -14,7 +14,22 @@ fn shared_types_are_send_and_sync() {
     shared::<PolicySet>();
     shared::<Decision>();
     shared::<Report>();
-    shared::<verdict::compile::DecisionTree>();
+}
+
+/// Sharing a set is cheap: the handle is one pointer (the compiled policies
+/// sit behind a reference count), so cloning it copies no policy.
+#[test]
+fn a_set_is_a_shared_handle() {
+    assert_eq!(
+        std::mem::size_of::<PolicySet>(),
+        std::mem::size_of::<usize>()
+    );
+    let set = PolicySet::builtin().unwrap();
+    let clone = set.clone();
+    // Both decide from the same compiled policies: their texts are one.
+    let facts = json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
+    let (a, b) = (set.decide(&facts).unwrap(), clone.decide(&facts).unwrap());
+    assert!(std::ptr::eq(a[0].policy, b[0].policy));
 }
 
 fn facts(i: usize) -> serde_json::Value {
@@ -31,7 +46,11 @@ fn facts(i: usize) -> serde_json::Value {
 fn many_threads_decide_as_one_does() {
     let set = Arc::new(PolicySet::builtin().unwrap());
     let expected: Vec<Vec<Decision>> = (0..2_000)
-        .map(|i| set.evaluate(&facts(i)).unwrap())
+        .map(|i| {
+            set.decide(&facts(i))
+                .map(verdict::Decisions::into_owned)
+                .unwrap()
+        })
         .collect();
     let expected = Arc::new(expected);
     let handles: Vec<_> = (0..8)
@@ -40,7 +59,12 @@ fn many_threads_decide_as_one_does() {
             let expected = Arc::clone(&expected);
             std::thread::spawn(move || {
                 for i in (t..2_000).step_by(3) {
-                    assert_eq!(set.evaluate(&facts(i)).unwrap(), expected[i]);
+                    assert_eq!(
+                        set.decide(&facts(i))
+                            .map(verdict::Decisions::into_owned)
+                            .unwrap(),
+                        expected[i]
+                    );
                 }
             })
         })
@@ -67,7 +91,13 @@ fn hot_swap_keeps_serving() {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     // Hold the lock only to clone the Arc; evaluate without it.
                     let set = Arc::clone(&current.read().unwrap());
-                    seen.insert(set.evaluate(&invite).unwrap()[0].decision.clone());
+                    seen.insert(
+                        set.decide(&invite)
+                            .map(verdict::Decisions::into_owned)
+                            .unwrap()[0]
+                            .decision
+                            .clone(),
+                    );
                 }
                 seen
             })
@@ -92,7 +122,13 @@ fn hot_swap_keeps_serving() {
     }
     assert!(seen.contains("allow"), "{seen:?}");
     assert_eq!(
-        current.read().unwrap().evaluate(&invite).unwrap()[0].decision,
+        current
+            .read()
+            .unwrap()
+            .decide(&invite)
+            .map(verdict::Decisions::into_owned)
+            .unwrap()[0]
+            .decision,
         "allow"
     );
 }
@@ -123,9 +159,18 @@ fn evaluate_from_text_value_and_struct_agree() {
     };
     let value = serde_json::to_value(&typed).unwrap();
     let text = value.to_string();
-    let a = set.evaluate_serialize(&typed).unwrap();
-    let b = set.evaluate(&value).unwrap();
-    let c = set.evaluate_json("facts.json", &text, false).unwrap();
+    let a = set
+        .decide_serialize(&typed)
+        .map(verdict::Decisions::into_owned)
+        .unwrap();
+    let b = set
+        .decide(&value)
+        .map(verdict::Decisions::into_owned)
+        .unwrap();
+    let c = set
+        .decide_json("facts.json", &text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap();
     assert_eq!(a, b);
     assert_eq!(b, c);
     assert_eq!(a[0].decision, "deny");
@@ -135,7 +180,7 @@ fn evaluate_from_text_value_and_struct_agree() {
 fn errors_are_diagnostics_a_caller_can_inspect() {
     let set = PolicySet::builtin().unwrap();
     let report = set
-        .evaluate_json("facts.json", r#"{"subscription":{"billing":"usage","channel":"csp"},"partner":{"role":"direct"},"request":{"action":"transfer","target":"partner"}}"#, false)
+        .decide_json("facts.json", r#"{"subscription":{"billing":"usage","channel":"csp"},"partner":{"role":"direct"},"request":{"action":"transfer","target":"partner"}}"#).map(verdict::Decisions::into_owned)
         .unwrap_err();
     use miette::Diagnostic;
     let problem = &report.problems[0];
@@ -203,13 +248,19 @@ fn text_and_value_agree_on_odd_json() {
         let json = text.strip_prefix('\u{feff}').unwrap_or(text);
         let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
             // Not JSON to serde_json: not a decision from text either.
-            let from_text = set.evaluate_json("facts.json", text, false);
+            let from_text = set
+                .decide_json("facts.json", text)
+                .map(verdict::Decisions::into_owned);
             assert!(from_text.is_err(), "{text}");
             continue;
         };
-        let from_value = set.evaluate(&value).map_err(|r| r.render(80));
+        let from_value = set
+            .decide(&value)
+            .map(verdict::Decisions::into_owned)
+            .map_err(|r| r.render(80));
         let from_text = set
-            .evaluate_json("facts.json", text, false)
+            .decide_json("facts.json", text)
+            .map(verdict::Decisions::into_owned)
             .map_err(|r| r.render(80));
         assert_eq!(from_text.is_ok(), from_value.is_ok(), "{text}");
         if let (Ok(a), Ok(b)) = (&from_text, &from_value) {

@@ -33,7 +33,7 @@ fn line(i: usize) -> String {
 fn every_line_yields_one_output_line_in_order() {
     let set = PolicySet::builtin().unwrap();
     // More lines than a chunk, so that order must survive chunking.
-    let count = verdict::batch::CHUNK_BYTES * 2 / 100 + 123;
+    let count = verdict::testing::BATCH_BLOCK_BYTES * 2 / 100 + 123;
     let input: String = (0..count).map(|i| line(i) + "\n").collect();
     let mut output = Vec::new();
     let summary = verdict::batch::run(&set, input.as_bytes(), &mut output, |_| {}).unwrap();
@@ -48,7 +48,7 @@ fn every_line_yields_one_output_line_in_order() {
         // The same as deciding the line on its own.
         match serde_json::from_str::<Value>(&line(i))
             .ok()
-            .map(|facts| set.evaluate(&facts))
+            .map(|facts| set.decide(&facts).map(verdict::Decisions::into_owned))
         {
             Some(Ok(decisions)) => {
                 let expected = serde_json::to_value(&decisions).unwrap();
@@ -92,7 +92,7 @@ fn lines_past_the_limit_yield_an_error_object_and_the_batch_goes_on() {
     let good = r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}}"#;
     let long = format!(
         r#"{{"padding":"{}"}}"#,
-        "x".repeat(3 * verdict::batch::CHUNK_BYTES)
+        "x".repeat(3 * verdict::testing::BATCH_BLOCK_BYTES)
     );
     let input = format!("{good}\n{long}\n{good}\n{long}");
     let mut output = Vec::new();
@@ -123,7 +123,7 @@ fn long_lines_and_any_read_size_give_the_same_output() {
     // Lines longer than a block, among short ones, decided whole.
     let long = format!(
         r#"{{"partner":{{"role":"reseller"}},"request":{{"action":"invite"}},"padding":"{}"}}"#,
-        "x".repeat(verdict::batch::CHUNK_BYTES + 17)
+        "x".repeat(verdict::testing::BATCH_BLOCK_BYTES + 17)
     );
     let mut input = String::new();
     for i in 0..3000 {

@@ -309,6 +309,23 @@ fn explain_why_not() {
     insta::assert_snapshot!(out);
 }
 
+/// A decision no policy makes is a wrong command line (exit 2), said as a
+/// diagnostic with the decisions there are and the closest one.
+#[test]
+fn explain_why_not_an_unknown_decision() {
+    let (code, out) = run(
+        &[
+            "explain",
+            "--why-not",
+            "manual migrat",
+            "examples/reseller-invite.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn explain_json() {
     let (code, out) = run(
@@ -365,7 +382,13 @@ fn explain_json() {
         serde_json::from_str(include_str!("../../examples/license-csp-transfer.json")).unwrap();
     merge(&mut facts, &best["facts"]);
     let set = verdict::PolicySet::builtin().unwrap();
-    assert_eq!(set.evaluate(&facts).unwrap()[0].decision, "manual-migrate");
+    assert_eq!(
+        set.decide(&facts)
+            .map(verdict::Decisions::into_owned)
+            .unwrap()[0]
+            .decision,
+        "manual-migrate"
+    );
 }
 
 fn merge(into: &mut serde_json::Value, from: &serde_json::Value) {
@@ -768,11 +791,17 @@ fn diff_json_examples_reach_the_decisions() {
     for change in changes {
         let example = &change["example"];
         assert_eq!(
-            old.evaluate(example).unwrap()[0].decision,
+            old.decide(example)
+                .map(verdict::Decisions::into_owned)
+                .unwrap()[0]
+                .decision,
             change["old"]["decision"]
         );
         assert_eq!(
-            new.evaluate(example).unwrap()[0].decision,
+            new.decide(example)
+                .map(verdict::Decisions::into_owned)
+                .unwrap()[0]
+                .decision,
             change["new"]["decision"]
         );
     }

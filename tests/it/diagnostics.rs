@@ -58,7 +58,8 @@ fn facts_errors() {
     insta::glob!("../fixtures", "facts/err/*.json", |path| {
         let text = std::fs::read_to_string(path).expect("fixture is UTF-8");
         let report = pack
-            .evaluate_json(&common::relative(path), &text, false)
+            .decide_json(&common::relative(path), &text)
+            .map(verdict::Decisions::into_owned)
             .expect_err("an error fixture fails to evaluate");
         let rendered = report.render(common::WIDTH);
         // The fixture's name starts with the code it shows.

@@ -65,8 +65,8 @@ proptest! {
         let diff = verdict::diff::diff(&old, &new);
         let mut differing = 0;
         for facts in common::pack_combinations() {
-            let a = old.evaluate(&facts).unwrap();
-            let b = new.evaluate(&facts).unwrap();
+            let a = old.decide(&facts).map(verdict::Decisions::into_owned).unwrap();
+            let b = new.decide(&facts).map(verdict::Decisions::into_owned).unwrap();
             if a[0].decision != b[0].decision {
                 differing += 1;
             }
@@ -80,7 +80,7 @@ proptest! {
         prop_assert_eq!(decided == 0, differing == 0);
         // Each region's example gets the stated decisions (`error` where a
         // version cannot decide without a fact the example leaves out).
-        let decide = |set: &PolicySet, facts: &Value| match set.evaluate(facts) {
+        let decide = |set: &PolicySet, facts: &Value| match set.decide(facts).map(verdict::Decisions::into_owned) {
             Ok(d) => d[0].decision.clone(),
             Err(_) => String::from("error"),
         };

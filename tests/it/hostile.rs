@@ -19,7 +19,10 @@ fn codes(report: &verdict::Report) -> Vec<String> {
 #[test]
 fn deeply_nested_facts() {
     let text = "[".repeat(100_000);
-    let report = pack().evaluate_json("deep.json", &text, false).unwrap_err();
+    let report = pack()
+        .decide_json("deep.json", &text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap_err();
     assert_eq!(codes(&report), ["verdict::facts::too_deep"]);
     // The line is too long to draw; the place is named instead.
     let rendered = report.render(80);
@@ -39,14 +42,20 @@ fn facts_deeper_than_a_configured_limit() {
     let set = PolicySet::builtin_with(&limits).unwrap();
     let text =
         r#"{"partner": {"role": "reseller", "x": [[{"y": 1}]]}, "request": {"action": "invite"}}"#;
-    let report = set.evaluate_json("deep.json", text, false).unwrap_err();
+    let report = set
+        .decide_json("deep.json", text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap_err();
     assert_eq!(codes(&report), ["verdict::facts::too_deep"]);
     let rendered = report.render(100);
     assert!(rendered.contains("level 5 starts here"), "{rendered}");
     // Four levels are fine, by either path to a decision.
     let text = r#"{"partner": {"role": "reseller", "x": [[1]]}, "request": {"action": "invite"}}"#;
     assert_eq!(
-        set.evaluate_json("ok.json", text, false).unwrap()[0].decision,
+        set.decide_json("ok.json", text)
+            .map(verdict::Decisions::into_owned)
+            .unwrap()[0]
+            .decision,
         "deny"
     );
 }
@@ -62,7 +71,10 @@ fn facts_larger_than_the_limit() {
         r#"{{"request": {{"action": "invite"}}, "padding": "{}"}}"#,
         "x".repeat(100)
     );
-    let report = set.evaluate_json("big.json", &text, false).unwrap_err();
+    let report = set
+        .decide_json("big.json", &text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap_err();
     assert_eq!(codes(&report), ["verdict::io::too_large"]);
     assert!(report.render(100).contains("Limits::max_facts_bytes"));
 }
@@ -115,7 +127,10 @@ fn nesting_deeper_than_a_configured_limit() {
 #[test]
 fn huge_numbers_in_facts() {
     let text = r#"{"partner": {"role": "reseller", "designated_admin": 1e400}, "request": {"action": "delegated_admin"}}"#;
-    let report = pack().evaluate_json("huge.json", text, false).unwrap_err();
+    let report = pack()
+        .decide_json("huge.json", text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap_err();
     assert_eq!(codes(&report), ["verdict::facts::syntax"]);
 }
 
@@ -131,7 +146,10 @@ fn huge_numbers_in_policies() {
 fn very_long_strings() {
     let long = "x".repeat(10_000_000);
     let text = format!(r#"{{"partner": {{"role": "{long}"}}, "request": {{"action": "invite"}}}}"#);
-    let report = pack().evaluate_json("long.json", &text, false).unwrap_err();
+    let report = pack()
+        .decide_json("long.json", &text)
+        .map(verdict::Decisions::into_owned)
+        .unwrap_err();
     assert_eq!(codes(&report), ["verdict::facts::not_in_set"]);
     let rendered = report.render(80);
     assert!(rendered.len() < 10_000, "the value is not printed whole");
@@ -146,7 +164,8 @@ fn many_rules() {
     }
     let set = PolicySet::from_sources([("big.policy", policy)]).unwrap();
     let decided = set
-        .evaluate(&serde_json::json!({ "a": 19_999, "b": 100 }))
+        .decide(&serde_json::json!({ "a": 19_999, "b": 100 }))
+        .map(verdict::Decisions::into_owned)
         .unwrap();
     assert_eq!(decided[0].rule.as_deref(), Some("big.policy:20004"));
 }
@@ -158,7 +177,8 @@ fn a_word_repeated_in_a_value_set() {
         format!("policy p\nfact role: {{staff guest}} at role\n{{{words}}} can\nguest cannot\n");
     let set = PolicySet::from_sources([("p.policy", policy)]).unwrap();
     let decided = set
-        .evaluate(&serde_json::json!({ "role": "staff" }))
+        .decide(&serde_json::json!({ "role": "staff" }))
+        .map(verdict::Decisions::into_owned)
         .unwrap();
     assert_eq!(decided[0].decision, "allow");
 }
@@ -193,7 +213,7 @@ fn a_symlink_loop_in_a_policy_directory() {
     std::os::unix::fs::symlink(dir.join("loop.policy"), dir.join("loop.policy")).unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("self.policy")).unwrap();
     let set = PolicySet::from_path(&dir).unwrap();
-    assert_eq!(set.trees().len(), 1);
+    assert_eq!(set.policies().len(), 1);
 }
 
 #[test]
@@ -222,7 +242,10 @@ fn huge_number_constants_decide_correctly() {
         (5, "allow"),
         (1_000_000_000_000_000_000, "deny"),
     ] {
-        let decided = set.evaluate(&serde_json::json!({ "ts": ts })).unwrap();
+        let decided = set
+            .decide(&serde_json::json!({ "ts": ts }))
+            .map(verdict::Decisions::into_owned)
+            .unwrap();
         assert_eq!(decided[0].decision, decision, "ts = {ts}");
     }
 }
@@ -241,7 +264,13 @@ fn nots_separated_by_tabs_are_counted() {
 fn words_that_start_with_a_keyword() {
     let policy = "policy h\nfact status: {in-progress done not-started} at s\nfact answer: {true false unknown} at a\noutcome in-review\nnot-started cannot\nin-progress -> in-review\ndone answer = true can\ndone answer != true cannot\n";
     let set = PolicySet::from_sources([("h.policy", policy)]).unwrap();
-    let decide = |facts: serde_json::Value| set.evaluate(&facts).unwrap()[0].decision.clone();
+    let decide = |facts: serde_json::Value| {
+        set.decide(&facts)
+            .map(verdict::Decisions::into_owned)
+            .unwrap()[0]
+            .decision
+            .clone()
+    };
     assert_eq!(
         decide(serde_json::json!({ "s": "in-progress" })),
         "in-review"
@@ -261,7 +290,8 @@ fn byte_order_marks_are_skipped() {
     )])
     .unwrap();
     let decided = set
-        .evaluate_json("f.json", "\u{feff}{\"a\": \"x\"}", false)
+        .decide_json("f.json", "\u{feff}{\"a\": \"x\"}")
+        .map(verdict::Decisions::into_owned)
         .unwrap();
     assert_eq!(decided[0].decision, "allow");
 }

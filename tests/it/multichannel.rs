@@ -1,5 +1,5 @@
 //! The built-in multichannel pack decides every row of
-//! `shared/multichannel/RULES.md` as that file says: one facts file per row
+//! `policies/multichannel/README.md` as that table says: one facts file per row
 //! under `fixtures/multichannel/`, plus the cases no rule covers.
 
 use crate::common;
@@ -86,7 +86,8 @@ fn every_row_decides_as_specified() {
     let pack = common::pack();
     for (name, decision, rule) in CASES {
         let decisions = pack
-            .evaluate_json(name, &facts(name), false)
+            .decide_json(name, &facts(name))
+            .map(verdict::Decisions::into_owned)
             .unwrap_or_else(|r| panic!("{name}: {}", r.render(common::WIDTH)));
         assert_eq!(decisions.len(), 1);
         let d = &decisions[0];
@@ -123,23 +124,22 @@ fn every_fixture_is_in_the_table() {
 #[test]
 fn every_rule_is_exercised() {
     let pack = common::pack();
-    let tree = &pack.trees()[0];
-    for rule in &tree.policy.rules {
-        let line = rule.location.rsplit('/').next().unwrap_or_default();
+    for rule in pack.policies().next().unwrap().rules() {
+        let line = rule.rsplit('/').next().unwrap_or_default();
         assert!(
             CASES.iter().any(|(_, _, r)| *r == Some(line)),
-            "rule {} has no fixture",
-            rule.location
+            "rule {rule} has no fixture"
         );
     }
 }
 
-/// The reasons are the texts of RULES.md.
+/// The reasons are the texts of the rules table (`policies/multichannel/README.md`).
 #[test]
 fn reasons_match_the_rules_document() {
     let pack = common::pack();
     let reason = |name: &str| {
-        pack.evaluate_json(name, &facts(name), false)
+        pack.decide_json(name, &facts(name))
+            .map(verdict::Decisions::into_owned)
             .expect("decides")[0]
             .reason
             .clone()
@@ -167,7 +167,10 @@ fn every_combination_decides() {
     let pack = common::pack();
     let mut count = 0;
     for facts in common::pack_combinations() {
-        let decisions = pack.evaluate(&facts).expect("complete facts always decide");
+        let decisions = pack
+            .decide(&facts)
+            .map(verdict::Decisions::into_owned)
+            .expect("complete facts always decide");
         count += 1;
         let action = facts["request"]["action"].as_str().unwrap_or_default();
         if matches!(action, "invite" | "own_relationship" | "delegated_admin") {
@@ -176,7 +179,10 @@ fn every_combination_decides() {
                 .as_object_mut()
                 .expect("object")
                 .remove("subscription");
-            let again = pack.evaluate(&without).expect("no subscription needed");
+            let again = pack
+                .decide(&without)
+                .map(verdict::Decisions::into_owned)
+                .expect("no subscription needed");
             assert_eq!(again, decisions);
         }
     }

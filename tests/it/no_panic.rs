@@ -132,7 +132,7 @@ proptest! {
                     "partner": { "role": "reseller" },
                     "request": { "action": "invite" },
                 });
-                if let Err(report) = set.evaluate(&facts) {
+                if let Err(report) = set.decide(&facts).map(verdict::Decisions::into_owned) {
                     prop_assert!(report.has_errors());
                     let _ = report.render(80);
                 }
@@ -153,15 +153,15 @@ proptest! {
         // parsed `Value` agree, decisions and failures alike.
         let from_value = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
-            .map(|value| set.evaluate(&value).map_err(|r| r.error_count()));
-        let from_text = set.evaluate_json("facts.json", &text, false);
+            .map(|value| set.decide(&value).map(verdict::Decisions::into_owned).map_err(|r| r.error_count()));
+        let from_text = set.decide_json("facts.json", &text).map(verdict::Decisions::into_owned);
         match (&from_text, &from_value) {
             (Ok(a), Some(Ok(b))) => prop_assert_eq!(a, b),
             (Ok(_), _) => prop_assert!(false, "text decided, the value did not: {}", text),
             (Err(_), Some(Ok(_))) => prop_assert!(false, "the value decided, the text did not: {}", text),
             (Err(_), _) => {}
         }
-        match set.evaluate_json("facts.json", &text, true) {
+        match set.trace_json("facts.json", &text) {
             Ok(decisions) => prop_assert_eq!(decisions.len(), 1),
             Err(report) => {
                 prop_assert!(report.has_errors());

@@ -66,8 +66,8 @@ fn check(n: usize, tree_budget: usize, expect_tree: bool) {
         ..Limits::default()
     };
     let set = PolicySet::from_sources_with([("scale.policy", text)], &limits).unwrap();
-    let tree = &set.trees()[0];
-    assert_eq!(tree.scan.is_none(), expect_tree, "N = {n}");
+    let policy = set.policies().next().unwrap();
+    assert_eq!(policy.tree().is_some(), expect_tree, "N = {n}");
     let notes = set.warnings();
     assert_eq!(
         notes
@@ -91,7 +91,10 @@ fn check(n: usize, tree_budget: usize, expect_tree: bool) {
                 values[*f] = *v;
             }
         }
-        let decided = set.evaluate(&input(&values)).unwrap();
+        let decided = set
+            .decide(&input(&values))
+            .map(verdict::Decisions::into_owned)
+            .unwrap();
         assert_eq!(
             decided[0].decision,
             first_match(&rules, &values),

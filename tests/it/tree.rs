@@ -7,7 +7,7 @@ use crate::common;
 fn outlines_of_valid_fixtures() {
     insta::glob!("../fixtures", "check/ok/*", |path| {
         let set = common::load(path).unwrap_or_else(|r| panic!("{}", r.render(common::WIDTH)));
-        let outlines: Vec<String> = set.trees().iter().map(|t| t.to_text()).collect();
+        let outlines: Vec<String> = set.policies().map(|p| p.outline()).collect();
         insta::assert_snapshot!(outlines.join("\n"));
     });
 }
@@ -15,13 +15,13 @@ fn outlines_of_valid_fixtures() {
 #[test]
 fn outline_of_the_pack() {
     let pack = common::pack();
-    insta::assert_snapshot!(pack.trees()[0].to_text());
+    insta::assert_snapshot!(pack.policies().next().unwrap().outline());
 }
 
 #[test]
 fn dot_of_the_pack() {
     let pack = common::pack();
-    let dot = pack.trees()[0].to_dot();
+    let dot = pack.policies().next().unwrap().dot();
     assert!(dot.starts_with("digraph policy_multichannel {"));
     assert!(dot.trim_end().ends_with('}'));
     insta::assert_snapshot!(dot);
@@ -30,19 +30,19 @@ fn dot_of_the_pack() {
 #[test]
 fn stats_bound_the_walk() {
     let pack = common::pack();
-    let tree = &pack.trees()[0];
-    let stats = tree.stats();
+    let policy = pack.policies().next().unwrap();
+    let stats = policy.tree().unwrap();
     assert_eq!(stats.nodes, stats.tests + stats.leaves);
     // One leaf per rule that can decide, plus `none`.
-    assert_eq!(stats.leaves, tree.policy.rules.len() + 1);
+    assert_eq!(stats.leaves, policy.rules().len() + 1);
     // A fact is tested at most once on a path.
-    assert!(stats.depth <= tree.policy.facts.len());
+    assert!(stats.depth <= policy.facts().len());
     // Every walk over complete facts reads at most `depth` facts.
     let facts = serde_json::json!({
         "subscription": { "billing": "usage", "channel": "CSP" },
         "partner": { "role": "reseller", "designated_admin": true },
         "request": { "action": "transfer", "target": "partner" },
     });
-    let walk = verdict::eval::walk(tree, &facts, true).unwrap();
-    assert!(walk.trace.len() <= stats.depth);
+    let traced = pack.trace(&facts).unwrap();
+    assert!(traced[0].trace.as_ref().unwrap().len() <= stats.depth);
 }

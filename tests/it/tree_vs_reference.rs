@@ -1,104 +1,15 @@
 //! The decision tree, and the rule scan that replaces it for huge policies,
-//! decide exactly as rule-by-rule evaluation does: on
-//! random policies (enums, bools, numbers, value sets, negation, optional and
-//! defaulted facts, both hit policies) and random facts (missing values,
-//! values outside the set, wrong types), the tree and a simple reference
-//! evaluator agree on every decision and on every failure.
+//! decide exactly as rule-by-rule evaluation does: on random policies
+//! (enums, bools, numbers, value sets, negation, optional and defaulted
+//! facts, both hit policies) and random facts (missing values, values
+//! outside the set, wrong types), every evaluator and every way a caller
+//! decides agree with the reference evaluator (`verdict::testing::reference`)
+//! on every decision and on every failure.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use verdict::model::{Atom, CheckedPolicy, Presence, RuleId};
+use verdict::testing::reference::{self, Outcome};
 use verdict::PolicySet;
-
-/// The reference: classify each fact on its own; enumerate every value of
-/// the facts that are unknown; scan the rules in order. The decision is
-/// defined when every such completion reaches the same rule.
-fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()> {
-    let known: Vec<Option<Atom>> = policy
-        .facts
-        .iter()
-        .map(|fact| {
-            let mut node = facts;
-            for key in &fact.path {
-                node = match node {
-                    Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
-                    Value::Null => &Value::Null,
-                    // Not an object on the way: the fact is unusable.
-                    _ => return None,
-                };
-            }
-            match node {
-                Value::Null => match (&fact.presence, fact.absent_atom()) {
-                    (Presence::Default(atom), _) => Some(*atom),
-                    (_, Some(absent)) => Some(absent),
-                    _ => None,
-                },
-                value => fact.classify(value).ok(),
-            }
-        })
-        .collect();
-    let unknown: Vec<usize> = (0..known.len()).filter(|i| known[*i].is_none()).collect();
-    let mut results: Vec<Option<RuleId>> = Vec::new();
-    let mut atoms: Vec<Atom> = known.iter().map(|a| a.unwrap_or(0)).collect();
-    let total: usize = unknown
-        .iter()
-        .map(|i| policy.facts[*i].atom_count() as usize)
-        .product();
-    for mut combo in 0..total {
-        for i in &unknown {
-            let n = policy.facts[*i].atom_count() as usize;
-            atoms[*i] = (combo % n) as Atom;
-            combo /= n;
-        }
-        let first = policy
-            .rules
-            .iter()
-            .find(|rule| rule.is_satisfiable() && rule.matches(&atoms))
-            .map(|rule| rule.id);
-        if !results.contains(&first) {
-            results.push(first);
-        }
-    }
-    match results.as_slice() {
-        [one] => Ok(*one),
-        _ => Err(()),
-    }
-}
-
-/// In a unique policy that loaded, no facts make rules with different
-/// verdicts match: checked over every combination of atoms.
-fn at_most_one_verdict(policy: &CheckedPolicy, text: &str) -> Result<(), TestCaseError> {
-    let counts: Vec<usize> = policy
-        .facts
-        .iter()
-        .map(|f| f.atom_count() as usize)
-        .collect();
-    let total: usize = counts.iter().product();
-    let mut atoms = vec![0 as Atom; counts.len()];
-    for mut combo in 0..total {
-        for (i, n) in counts.iter().enumerate() {
-            atoms[i] = (combo % n) as Atom;
-            combo /= n;
-        }
-        let mut verdicts = policy
-            .rules
-            .iter()
-            .filter(|r| r.is_satisfiable() && r.matches(&atoms))
-            .map(|r| &r.verdict);
-        if let Some(first) = verdicts.next() {
-            for other in verdicts {
-                prop_assert_eq!(
-                    first,
-                    other,
-                    "undetected conflict in\n{}\nat atoms {:?}",
-                    text,
-                    atoms
-                );
-            }
-        }
-    }
-    Ok(())
-}
 
 /// A random fact declaration.
 #[derive(Clone, Debug)]
@@ -318,46 +229,19 @@ proptest! {
                 return Ok(());
             }
         };
-        let tree = &set.trees()[0];
-        let scan = verdict::compile::compile_without_tree(&tree.policy);
-        // Large policies build their root's halves apart and then merge
-        // them: that must give the very tree one builder gives.
-        let halves = verdict::compile::compile_split_at_root(&tree.policy);
-        prop_assert_eq!(&halves.flat, &tree.flat, "split at the root, policy:\n{}", text);
-        if !first_match {
-            at_most_one_verdict(&tree.policy, &text)?;
-        }
-        for picks in &inputs {
-            let input = facts_object(&facts, picks);
-            let expected = reference(&tree.policy, &input);
-            let got = verdict::eval::decide(tree, &input).map_err(|_| ());
-            // The rule scan, the fallback for huge policies, agrees too.
-            let scanned = verdict::eval::decide(&scan, &input).map_err(|_| ());
-            prop_assert_eq!(&scanned, &expected, "scan, policy:\n{}\nfacts: {}", text, input);
-            if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
-                eprintln!("STAT {}", match &got { Ok(Some(_)) => "rule", Ok(None) => "none", Err(_) => "error" });
+        let inputs: Vec<Value> = inputs.iter().map(|picks| facts_object(&facts, picks)).collect();
+        let outcomes = match reference::check(&set, &inputs) {
+            Ok(outcomes) => outcomes,
+            Err(why) => return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}"))),
+        };
+        if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
+            for outcome in outcomes {
+                eprintln!("STAT {}", match outcome {
+                    Outcome::Rule => "rule",
+                    Outcome::Otherwise => "none",
+                    Outcome::Undecided => "error",
+                });
             }
-            // The fast path of `PolicySet::decide` (the laid-out tree over
-            // the JSON object, or the scan) and of `decide_json` (values
-            // picked from the text) agree too, rule for rule.
-            let location = |rule: &Option<RuleId>| {
-                rule.and_then(|r| tree.policy.rule(r)).map(|r| r.location.clone())
-            };
-            let decided = set.decide(&input).map(|d| d[0].rule.map(String::from)).map_err(|_| ());
-            prop_assert_eq!(&decided, &expected.as_ref().map(location).map_err(|_| ()), "decide, policy:\n{}\nfacts: {}", text, input);
-            let from_text = set
-                .decide_json("facts.json", &input.to_string())
-                .map(|d| d[0].rule.map(String::from))
-                .map_err(|_| ());
-            prop_assert_eq!(&from_text, &decided, "decide_json, policy:\n{}\nfacts: {}", text, input);
-            // And so does `decide_serialize` (values picked while the facts
-            // are serialized; a `Value` is `Serialize`).
-            let serialized = set
-                .decide_serialize(&input)
-                .map(|d| d[0].rule.map(String::from))
-                .map_err(|_| ());
-            prop_assert_eq!(&serialized, &decided, "decide_serialize, policy:\n{}\nfacts: {}", text, input);
-            prop_assert_eq!(got, expected, "policy:\n{}\nfacts: {}", text, input);
         }
     }
 }

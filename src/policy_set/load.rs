@@ -1,0 +1,127 @@
+//! Loading a set: files → parse → check → compile, every problem of every
+//! stage in one [`Report`], and what deciding needs prepared once (how each
+//! policy's facts are reached, the trie of every declared path).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Loaded, PolicySet};
+use crate::check;
+use crate::compile::{self, DecisionTree};
+use crate::diagnostics::{Problem, Report};
+use crate::facts::{ObjectPaths, PathTrie};
+use crate::files::{self, FileKind};
+use crate::limits::Limits;
+use crate::source::SourceMap;
+use crate::syntax;
+
+impl PolicySet {
+    /// The multichannel pack built into verdict.
+    pub fn builtin() -> Result<PolicySet, Report> {
+        PolicySet::builtin_with(&Limits::default())
+    }
+
+    /// The multichannel pack built into verdict, evaluated within `limits`.
+    pub fn builtin_with(limits: &Limits) -> Result<PolicySet, Report> {
+        PolicySet::from_sources_with(crate::builtin::FILES.iter().copied(), limits)
+    }
+
+    /// Loads one `.policy` file, or every `*.policy` file of a directory
+    /// (not of its subdirectories), in the order of their names.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<PolicySet, Report> {
+        PolicySet::from_path_with(path, &Limits::default())
+    }
+
+    /// [`from_path`](Self::from_path) within `limits`.
+    pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
+        let files = files::read_files(path.as_ref(), FileKind::Policy, limits.policy_bytes())
+            .map_err(|errors| {
+                Report::new(
+                    SourceMap::new(),
+                    errors.into_iter().map(Problem::from).collect(),
+                )
+            })?;
+        PolicySet::from_sources_with(files, limits)
+    }
+
+    /// Compiles policy files given as (name, text) pairs.
+    pub fn from_sources<N, T>(files: impl IntoIterator<Item = (N, T)>) -> Result<PolicySet, Report>
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        PolicySet::from_sources_with(files, &Limits::default())
+    }
+
+    /// [`from_sources`](Self::from_sources) within `limits`.
+    pub fn from_sources_with<N, T>(
+        files: impl IntoIterator<Item = (N, T)>,
+        limits: &Limits,
+    ) -> Result<PolicySet, Report>
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        let mut sources = SourceMap::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut total = 0usize;
+        for (name, text) in files {
+            let name = name.into();
+            let text = text.into();
+            total = total.saturating_add(text.len());
+            if total > limits.policy_bytes() || sources.add(name.clone(), text).is_none() {
+                problems.push(files::policy_too_large(name, total, limits.policy_bytes()).into());
+                break;
+            }
+        }
+        let mut parsed = Vec::new();
+        for (_, file) in sources.files() {
+            match syntax::parse_with(file, limits.nesting()) {
+                Ok(ast) => parsed.push(ast),
+                Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
+            }
+        }
+        let checked = check::check(&sources, &parsed);
+        problems.extend(checked.diagnostics.into_iter().map(Problem::from));
+        let mut trees = Vec::new();
+        for policy in &checked.policies {
+            let (tree, warnings) = compile::compile_with(policy, limits.tree_budget);
+            problems.extend(warnings.into_iter().map(Problem::from));
+            trees.push(tree);
+        }
+        let report = Report::new(sources, problems);
+        if report.has_errors()
+            || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty())
+        {
+            return Err(report);
+        }
+        let picker = picker(&trees);
+        let paths = trees.iter().map(|t| ObjectPaths::new(&t.policy)).collect();
+        Ok(PolicySet {
+            loaded: Arc::new(Loaded {
+                sources: report.sources,
+                trees,
+                paths,
+                warnings: report.problems,
+                picker,
+                limits: limits.clone(),
+            }),
+        })
+    }
+}
+
+/// The path table of a set's trees, if picking can serve them.
+fn picker(trees: &[DecisionTree]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
+    let paths = trees
+        .iter()
+        .flat_map(|t| t.policy.facts.iter().map(|f| f.path.as_slice()));
+    let (table, flat) = PathTrie::new(paths)?;
+    let mut slots = Vec::new();
+    let mut rest = flat.as_slice();
+    for tree in trees {
+        let (mine, others) = rest.split_at_checked(tree.policy.facts.len())?;
+        slots.push(mine.to_vec());
+        rest = others;
+    }
+    Some((table, slots))
+}

@@ -1,0 +1,199 @@
+//! Rule-by-rule evaluation, the oracle every evaluator is checked against:
+//! classify each fact on its own, enumerate every value of the facts that
+//! are unknown, and scan the rules in order. [`check`] holds a loaded set
+//! and facts to it: the decision tree, the rule scan that replaces a tree
+//! too large to build, the tree built in two halves, and each way a caller
+//! decides (`decide`, `decide_json`, `decide_serialize`) must all agree
+//! with it, and a unique policy that loaded must have no facts that two
+//! rules of different verdicts match.
+
+use serde_json::Value;
+
+use crate::compile;
+use crate::eval;
+use crate::model::{Atom, CheckedPolicy, CheckedRule, HitPolicy, Presence, RuleId};
+use crate::policy_set::{Decisions, PolicySet};
+
+/// What one input got, for statistics over many random runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A rule decided.
+    Rule,
+    /// No rule applied: the policy's `otherwise`.
+    Otherwise,
+    /// The facts did not decide (missing or invalid where it matters).
+    Undecided,
+}
+
+/// Checks every policy of `set` on every input (see the module
+/// documentation); `Err` describes the first disagreement.
+pub fn check(set: &PolicySet, inputs: &[Value]) -> Result<Vec<Outcome>, String> {
+    let mut outcomes = Vec::new();
+    for (index, tree) in set.trees().iter().enumerate() {
+        let policy = &tree.policy;
+        let scan = compile::compile_without_tree(policy);
+        let halves = compile::compile_split_at_root(policy);
+        if halves.flat != tree.flat {
+            return Err(String::from(
+                "the tree built in two halves differs from the one builder's",
+            ));
+        }
+        if policy.hit == HitPolicy::Unique {
+            at_most_one_verdict(policy)?;
+        }
+        for input in inputs {
+            let expected = reference(policy, input);
+            let location = |rule: Option<RuleId>| {
+                rule.and_then(|r| policy.rule(r))
+                    .map(|r| r.location.clone())
+            };
+            let expected_location = expected.map(location);
+            let agree = |what: &str, got: Result<Option<RuleId>, ()>| {
+                if got == expected {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{what}: {got:?}, the rules say {expected:?}; facts: {input}"
+                    ))
+                }
+            };
+            agree("tree", eval::decide(tree, input).map_err(|_| ()))?;
+            agree("rule scan", eval::decide(&scan, input).map_err(|_| ()))?;
+            let by_set = |what: &str, got: Result<Option<String>, ()>| {
+                if got == expected_location {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "{what}: {got:?}, the rules say {expected_location:?}; facts: {input}"
+                    ))
+                }
+            };
+            let rule_of = |decisions: Decisions<'_>| {
+                decisions.get(index).and_then(|d| d.rule).map(String::from)
+            };
+            by_set("decide", set.decide(input).map(rule_of).map_err(|_| ()))?;
+            let text = input.to_string();
+            by_set(
+                "decide_json",
+                set.decide_json("facts.json", &text)
+                    .map(rule_of)
+                    .map_err(|_| ()),
+            )?;
+            by_set(
+                "decide_serialize",
+                set.decide_serialize(input).map(rule_of).map_err(|_| ()),
+            )?;
+            outcomes.push(match expected {
+                Ok(Some(_)) => Outcome::Rule,
+                Ok(None) => Outcome::Otherwise,
+                Err(()) => Outcome::Undecided,
+            });
+        }
+    }
+    Ok(outcomes)
+}
+
+/// The reference decision: defined when every completion of the unknown
+/// facts reaches the same rule.
+fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()> {
+    let known: Vec<Option<Atom>> = policy
+        .facts
+        .iter()
+        .map(|fact| {
+            let mut node = facts;
+            for key in &fact.path {
+                node = match node {
+                    Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
+                    Value::Null => &Value::Null,
+                    // Not an object on the way: the fact is unusable.
+                    _ => return None,
+                };
+            }
+            match node {
+                Value::Null => match (&fact.presence, fact.absent_atom()) {
+                    (Presence::Default(atom), _) => Some(*atom),
+                    (_, Some(absent)) => Some(absent),
+                    _ => None,
+                },
+                value => fact.classify(value).ok(),
+            }
+        })
+        .collect();
+    let unknown: Vec<usize> = (0..known.len())
+        .filter(|i| known.get(*i).is_some_and(Option::is_none))
+        .collect();
+    let counts: Vec<usize> = policy
+        .facts
+        .iter()
+        .map(|f| f.atom_count() as usize)
+        .collect();
+    let mut atoms: Vec<Atom> = known.iter().map(|a| a.unwrap_or(0)).collect();
+    let total: usize = unknown
+        .iter()
+        .map(|i| counts.get(*i).copied().unwrap_or(1))
+        .product();
+    let mut results: Vec<Option<RuleId>> = Vec::new();
+    for mut combo in 0..total {
+        for i in &unknown {
+            let n = counts.get(*i).copied().unwrap_or(1).max(1);
+            if let Some(atom) = atoms.get_mut(*i) {
+                *atom = (combo % n) as Atom;
+            }
+            combo /= n;
+        }
+        let first = policy
+            .rules
+            .iter()
+            .find(|rule| rule.is_satisfiable() && matches(rule, &atoms))
+            .map(|rule| rule.id);
+        if !results.contains(&first) {
+            results.push(first);
+        }
+    }
+    match results.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(()),
+    }
+}
+
+/// In a unique policy that loaded, no facts make rules with different
+/// verdicts match: checked over every combination of atoms.
+fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
+    let counts: Vec<usize> = policy
+        .facts
+        .iter()
+        .map(|f| (f.atom_count() as usize).max(1))
+        .collect();
+    let total: usize = counts.iter().product();
+    let mut atoms = vec![0 as Atom; counts.len()];
+    for mut combo in 0..total {
+        for (atom, n) in atoms.iter_mut().zip(&counts) {
+            *atom = (combo % n) as Atom;
+            combo /= n;
+        }
+        let mut verdicts = policy
+            .rules
+            .iter()
+            .filter(|r| r.is_satisfiable() && matches(r, &atoms))
+            .map(|r| &r.verdict);
+        if let Some(first) = verdicts.next() {
+            if let Some(other) = verdicts.find(|v| *v != first) {
+                return Err(format!(
+                    "undetected conflict: {} and {} at atoms {atoms:?}",
+                    first.as_str(),
+                    other.as_str()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `rule` matches facts given as one atom per fact.
+fn matches(rule: &CheckedRule, atoms: &[Atom]) -> bool {
+    rule.conditions.iter().all(|(fact, set)| {
+        atoms
+            .get(fact.0 as usize)
+            .is_some_and(|atom| set.contains(*atom))
+    })
+}
