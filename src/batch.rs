@@ -501,6 +501,7 @@ impl Fragments {
 
     /// The JSON of `rule`'s decision (`None`: the `otherwise`) in the
     /// policy at `index` of the set.
+    #[inline]
     fn get(&self, index: usize, tree: &DecisionTree, rule: Option<RuleId>) -> &[u8] {
         let slot = rule.map_or(0, |r| r.0 as usize + 1);
         let write = || {

@@ -46,15 +46,20 @@ pub fn decide(tree: &DecisionTree, facts: &Value) -> Result<Option<RuleId>, Vec<
     walk(tree, facts, false).map(|walked| walked.rule)
 }
 
+/// Where the fast walk reads a fact's atom from: `None` when the fact is
+/// unknown (missing without a default, or not fitting its declaration).
+/// Named types rather than closures, so that the read is inlined into the
+/// walk (`#[inline(always)]`), which is most of a decision's cost.
+trait Atoms {
+    fn atom(&mut self, fact: FactId) -> Option<Atom>;
+}
+
 /// The decision when every fact the evaluation reads is known: the fast
-/// path, over the flat tree or the rule scan, with
-/// `atom` reading a fact's atom (`None`: unknown). `None` when a fact
-/// it reads is unknown; the full walk then decides or says why not.
+/// path, over the flat tree or the rule scan, reading each fact's atom from
+/// `atoms`. `None` when a fact it reads is unknown; the full walk then
+/// decides or says why not.
 #[inline]
-fn decide_known(
-    tree: &DecisionTree,
-    mut atom: impl FnMut(FactId) -> Option<Atom>,
-) -> Option<Option<RuleId>> {
+fn decide_known(tree: &DecisionTree, mut atoms: impl Atoms) -> Option<Option<RuleId>> {
     let Some(flat) = &tree.flat else {
         let scan = tree.scan.as_ref()?;
         let mut unknown = false;
@@ -63,7 +68,7 @@ fn decide_known(
         let first = scan.first_match(
             |fact| {
                 let slot = read.get_mut(fact.0 as usize)?;
-                let value = *slot.get_or_insert_with(|| atom(fact));
+                let value = *slot.get_or_insert_with(|| atoms.atom(fact));
                 unknown |= value.is_none();
                 value
             },
@@ -80,7 +85,7 @@ fn decide_known(
         if flat.large {
             flat.touch(at);
         }
-        let atom = atom(FactId(fact))?;
+        let atom = atoms.atom(FactId(fact))?;
         edge = flat.next(at, atom)?;
     }
 }
@@ -93,22 +98,46 @@ pub(crate) fn decide_value(
     paths: &ObjectPaths,
     facts: &Value,
 ) -> Option<Option<RuleId>> {
+    decide_known(
+        tree,
+        ValueAtoms {
+            tree,
+            paths,
+            facts,
+            parents: [None; ValueAtoms::CACHED],
+        },
+    )
+}
+
+/// Facts read from a JSON object, each parent object looked up once.
+struct ValueAtoms<'a> {
+    tree: &'a DecisionTree,
+    paths: &'a ObjectPaths,
+    facts: &'a Value,
+    /// The parent objects found so far, by index in `paths.parents`.
+    parents: [Option<&'a serde_json::Map<String, Value>>; ValueAtoms::CACHED],
+}
+
+impl ValueAtoms<'_> {
     /// Parents past this many are looked up each time.
     const CACHED: usize = 8;
-    let mut parents: [Option<&serde_json::Map<String, Value>>; CACHED] = [None; CACHED];
-    decide_known(tree, |fact| {
-        let (parent, key, hint) = paths.facts.get(fact.0 as usize)?;
-        let map = match parents.get_mut(*parent) {
+}
+
+impl Atoms for ValueAtoms<'_> {
+    #[inline(always)]
+    fn atom(&mut self, fact: FactId) -> Option<Atom> {
+        let (parent, key, hint) = self.paths.facts.get(fact.0 as usize)?;
+        let map = match self.parents.get_mut(*parent) {
             Some(Some(map)) => *map,
             slot => {
-                let map = parent_object(facts, paths.parents.get(*parent)?)?;
+                let map = parent_object(self.facts, self.paths.parents.get(*parent)?)?;
                 if let Some(slot) = slot {
                     *slot = Some(map);
                 }
                 map
             }
         };
-        let declared = tree.policy.fact(fact)?;
+        let declared = self.tree.policy.fact(fact)?;
         match get(map, key, *hint) {
             Some(Value::Null) | None => match (&declared.presence, declared.absent_atom()) {
                 (Presence::Default(atom), _) => Some(*atom),
@@ -116,7 +145,7 @@ pub(crate) fn decide_value(
             },
             Some(value) => declared.classify(value).ok(),
         }
-    })
+    }
 }
 
 /// [`decide_known`] for values picked out of JSON text or a `Serialize`
@@ -127,10 +156,29 @@ pub(crate) fn decide_picked(
     picked: &[Slot<'_>],
     slot_of: &[usize],
 ) -> Option<Option<RuleId>> {
-    decide_known(tree, |fact| {
-        let slot = picked.get(*slot_of.get(fact.0 as usize)?)?;
-        slot.atom(tree.policy.fact(fact)?)
-    })
+    decide_known(
+        tree,
+        PickedAtoms {
+            tree,
+            picked,
+            slot_of,
+        },
+    )
+}
+
+/// Facts picked at the declared paths.
+struct PickedAtoms<'a, 't> {
+    tree: &'a DecisionTree,
+    picked: &'a [Slot<'t>],
+    slot_of: &'a [usize],
+}
+
+impl Atoms for PickedAtoms<'_, '_> {
+    #[inline(always)]
+    fn atom(&mut self, fact: FactId) -> Option<Atom> {
+        let slot = self.picked.get(*self.slot_of.get(fact.0 as usize)?)?;
+        slot.atom(self.tree.policy.fact(fact)?)
+    }
 }
 
 #[cfg(test)]

@@ -183,7 +183,7 @@ pub enum Slot<'t> {
 impl Slot<'_> {
     /// The atom of `fact` this value falls in; `None` when it does not fit
     /// or is missing without a default (the slow path then reports it).
-    #[inline]
+    #[inline(always)]
     pub fn atom(&self, fact: &Fact) -> Option<Atom> {
         match (self, &fact.ty) {
             (Slot::Absent, _) => match (&fact.presence, fact.absent_atom()) {

@@ -115,7 +115,7 @@ impl Fingerprint {
     /// Strings up to this long are wholly in their fingerprint.
     const WHOLE: usize = 16;
 
-    #[inline]
+    #[inline(always)]
     fn of(bytes: &[u8]) -> Fingerprint {
         let n = bytes.len();
         let word8 = |chunk: Option<&[u8; 8]>| chunk.map_or(0, |b| u64::from_le_bytes(*b));
@@ -141,7 +141,7 @@ impl Fingerprint {
 
     /// A hash, enough to spread a fact's values (the table resolves
     /// collisions).
-    #[inline]
+    #[inline(always)]
     fn hash(&self) -> usize {
         let mixed = self.head.wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ self
