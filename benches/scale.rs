@@ -1,7 +1,7 @@
 //! Scaling, with divan: generated `first match` rule sets of N = 10 to
 //! 100,000 rules over 6 enum facts of 16 values, each rule an equality test
 //! on 2 to 4 of them deciding its own outcome; 10,000 seeded inputs, half
-//! aimed at a random rule (`common/workloads.rs`, shared with
+//! aimed at a random rule (`verdict::testing::workloads`, shared with
 //! `benches/peers`).
 //!
 //! Before the benchmarks, a table per N, each row measured in a fresh

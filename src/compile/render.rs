@@ -42,14 +42,23 @@ impl DecisionTree {
         }
     }
 
-    /// How many distinct parents each node has.
+    /// How many distinct parents each node has, in one pass over the
+    /// edges: a child counts a parent the first time that parent's edges
+    /// reach it.
     fn parents(&self) -> Vec<usize> {
         let mut parents = vec![0usize; self.nodes.len()];
-        for node in &self.nodes {
+        let mut counted_for = vec![usize::MAX; self.nodes.len()];
+        for (parent, node) in self.nodes.iter().enumerate() {
             if let Node::Test { edges, .. } = node {
-                for child in distinct(edges) {
-                    if let Some(p) = parents.get_mut(child.0 as usize) {
-                        *p += 1;
+                for child in edges.iter() {
+                    let child = child.0 as usize;
+                    if let (Some(count), Some(last)) =
+                        (parents.get_mut(child), counted_for.get_mut(child))
+                    {
+                        if *last != parent {
+                            *last = parent;
+                            *count += 1;
+                        }
                     }
                 }
             }
@@ -235,17 +244,6 @@ impl DecisionTree {
         out.push_str("}\n");
         out
     }
-}
-
-/// Each distinct node among `edges`, in first-seen order.
-fn distinct(edges: &[NodeId]) -> Vec<NodeId> {
-    let mut seen = Vec::new();
-    for edge in edges {
-        if !seen.contains(edge) {
-            seen.push(*edge);
-        }
-    }
-    seen
 }
 
 fn leaf_colour(decision: &str) -> &'static str {
