@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::compile::{DecisionTree, Node, NodeId};
 use crate::diagnostics::FactsError;
-use crate::eval;
+use crate::eval::{self, Step};
 use crate::facts::{read, Read};
-use crate::model::{Atom, AtomSet, FactId, RuleId};
+use crate::model::{Atom, AtomSet, CheckedPolicy, FactId, RuleId};
 use crate::source::{SourceMap, Span};
 
 /// Why one policy decided as it did.
@@ -126,20 +126,7 @@ pub(crate) fn explain(
 ) -> Result<Explanation, Vec<FactsError>> {
     let walk = eval::walk(tree, facts, true)?;
     let policy = &tree.policy;
-    let read_facts: Vec<FactRead> = walk
-        .trace
-        .iter()
-        .filter_map(|step| {
-            let fact = policy.fact(step.fact)?;
-            Some(FactRead {
-                fact: fact.name.clone(),
-                path: fact.path_string(),
-                value: step.value.clone().unwrap_or(Value::Null),
-                matched: fact.describe_atom(step.atom),
-                at: None,
-            })
-        })
-        .collect();
+    let read_facts = facts_read(policy, &walk.trace);
     let unread = policy
         .facts
         .iter()
@@ -305,6 +292,24 @@ fn alternative(
         changes,
         facts: policy.facts_json(&assignment),
     }
+}
+
+/// The facts a walk read, in words, in order (without their place in a
+/// text, which only the caller knows).
+pub(crate) fn facts_read(policy: &CheckedPolicy, trace: &[Step]) -> Vec<FactRead> {
+    trace
+        .iter()
+        .filter_map(|step| {
+            let fact = policy.fact(step.fact)?;
+            Some(FactRead {
+                fact: fact.name.clone(),
+                path: fact.path_string(),
+                value: step.value.clone().unwrap_or(Value::Null),
+                matched: fact.describe_atom(step.atom),
+                at: None,
+            })
+        })
+        .collect()
 }
 
 /// A leaf deciding the wanted decision: (how many facts differ, its rule,

@@ -4,12 +4,11 @@
 //! decision.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::compile::DecisionTree;
 use crate::diagnostics::{FactsError, Report};
 use crate::eval::Walked;
-use crate::explain::FactRead;
+use crate::explain::{self, FactRead};
 use crate::model::{CheckedPolicy, RuleId};
 use crate::source::SourceMap;
 
@@ -153,21 +152,7 @@ pub(crate) fn internal_error(sources: &SourceMap) -> Report {
 }
 
 pub(crate) fn decision(policy: &CheckedPolicy, walk: Walked, trace: bool) -> Decision {
-    let trace = trace.then(|| {
-        walk.trace
-            .iter()
-            .filter_map(|step| {
-                let fact = policy.fact(step.fact)?;
-                Some(FactRead {
-                    fact: fact.name.clone(),
-                    path: fact.path_string(),
-                    value: step.value.clone().unwrap_or(Value::Null),
-                    matched: fact.describe_atom(step.atom),
-                    at: None,
-                })
-            })
-            .collect()
-    });
+    let trace = trace.then(|| explain::facts_read(policy, &walk.trace));
     match walk.rule.and_then(|r: RuleId| policy.rule(r)) {
         Some(rule) => Decision {
             policy: policy.name.clone(),

@@ -7,14 +7,8 @@ use serde_json::Value;
 use verdict::PolicySet;
 
 fn line(i: usize) -> String {
-    let actions = [
-        "support",
-        "transfer",
-        "migrate",
-        "invite",
-        "own_relationship",
-        "delegated_admin",
-    ];
+    let actions = verdict::testing::workloads::ACTIONS;
+    // `MSDN` is no declared channel: those lines yield error objects.
     let channels = ["Direct", "Advisor", "CSP", "Syndication", "MSDN"];
     match i % 11 {
         3 => String::from("{not json"),

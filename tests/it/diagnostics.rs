@@ -24,16 +24,7 @@ fn syntax_errors() {
 fn check_diagnostics() {
     insta::glob!("../fixtures", "check/err/*", |path| {
         let rendered = common::diagnostics(path);
-        // The fixture's name starts with the code it shows.
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        let code = name.split('-').next().unwrap_or_default();
-        assert!(
-            rendered.contains(&format!("verdict::{code}")),
-            "{name} should report verdict::{code}:\n{rendered}"
-        );
+        shows_the_code_it_is_named_after(path, "verdict::", &rendered);
         insta::assert_snapshot!(rendered);
     });
 }
@@ -62,18 +53,23 @@ fn facts_errors() {
             .map(verdict::Decisions::into_owned)
             .expect_err("an error fixture fails to evaluate");
         let rendered = report.render(common::WIDTH);
-        // The fixture's name starts with the code it shows.
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default();
-        let code = name.split('-').next().unwrap_or_default();
-        assert!(
-            rendered.contains(&format!("verdict::facts::{code}\n")),
-            "{name} should report verdict::facts::{code}:\n{rendered}"
-        );
+        shows_the_code_it_is_named_after(path, "verdict::facts::", &rendered);
         insta::assert_snapshot!(rendered);
     });
+}
+
+/// A fixture's name starts with the code it shows (after `prefix`), then a
+/// dash and the case: `unknown_word-fact-as-value.policy`.
+fn shows_the_code_it_is_named_after(path: &std::path::Path, prefix: &str, rendered: &str) {
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let code = name.split('-').next().unwrap_or_default();
+    assert!(
+        rendered.contains(&format!("{prefix}{code}\n")),
+        "{name} should report {prefix}{code}:\n{rendered}"
+    );
 }
 
 /// Every code the library can report has an entry in docs/diagnostics.md.
