@@ -43,20 +43,22 @@ fn module_of(relative: &Path) -> Option<String> {
     (!matches!(module.as_str(), "lib" | "main" | "doctests" | "cli")).then_some(module)
 }
 
-/// The first segment of every `crate::` path in a line of code:
-/// `crate::model::Fact` gives `model`, `crate::{ast, source::Span}` gives
-/// `ast` and `source`.
-fn crate_paths(line: &str) -> Vec<String> {
+/// The first segment of every `crate::` path in code, with the byte
+/// offset where it starts: `crate::model::Fact` gives `model`,
+/// `crate::{ast, source::Span}` gives `ast` and `source`, also when the
+/// group spans several lines.
+fn crate_paths(code: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
-    let mut rest = line;
-    while let Some(at) = rest.find("crate::") {
+    let mut from = 0;
+    while let Some(at) = code[from..].find("crate::").map(|i| from + i) {
+        from = at + "crate::".len();
         // `$crate::` in a macro is the same crate; a longer word ending in
         // `crate` is not the keyword.
-        let before = rest[..at].chars().next_back();
-        rest = &rest[at + "crate::".len()..];
+        let before = code[..at].chars().next_back();
         if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
             continue;
         }
+        let rest = &code[from..];
         if let Some(group) = rest.strip_prefix('{') {
             let mut depth = 0;
             let mut item = String::new();
@@ -66,7 +68,7 @@ fn crate_paths(line: &str) -> Vec<String> {
                     '}' if depth == 0 => break,
                     '}' => depth -= 1,
                     ',' if depth == 0 => {
-                        found.push(first_segment(&item));
+                        found.push((at, first_segment(&item)));
                         item.clear();
                         continue;
                     }
@@ -75,13 +77,27 @@ fn crate_paths(line: &str) -> Vec<String> {
                 item.push(c);
             }
             if !item.trim().is_empty() {
-                found.push(first_segment(&item));
+                found.push((at, first_segment(&item)));
             }
         } else {
-            found.push(first_segment(rest));
+            found.push((at, first_segment(rest)));
         }
     }
     found
+}
+
+/// Whether a file's own imports (at column 0) climb with `super::` to the
+/// crate root: from a top-level module's file any `super::`, from a file
+/// one level down `super::super::`. Inline modules (`mod tests { ... }`)
+/// are indented, and their `super` is the file's module.
+fn climbs_to_the_root(relative: &Path, line: &str) -> bool {
+    let depth = relative.components().count();
+    let is_module_root = relative.file_name().is_some_and(|f| f == "mod.rs");
+    // How many `super`s reach the root: 1 from src/x.rs or src/x/mod.rs,
+    // 2 from src/x/y.rs, and one more per directory below.
+    let to_root = if is_module_root { depth - 1 } else { depth };
+    let climb = "super::".repeat(to_root.max(1));
+    !line.starts_with(char::is_whitespace) && line.contains(&climb)
 }
 
 fn first_segment(path: &str) -> String {
@@ -109,29 +125,43 @@ fn imports_only_flow_down() {
             continue;
         };
         let text = std::fs::read_to_string(&path).unwrap();
-        for (number, line) in text.lines().enumerate() {
-            if line.trim_start().starts_with("//") {
+        // Comments blanked, lines kept, so that offsets give line numbers.
+        let code: String = text
+            .lines()
+            .map(|line| {
+                if line.trim_start().starts_with("//") {
+                    ""
+                } else {
+                    line
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (number, line) in code.lines().enumerate() {
+            if climbs_to_the_root(relative, line) {
+                wrong.push(format!(
+                    "{}:{}: `{module}` imports through the root with `super`",
+                    relative.display(),
+                    number + 1
+                ));
+            }
+        }
+        for (at, target) in crate_paths(&code) {
+            checked += 1;
+            if target == "self" || target == module {
                 continue;
             }
-            for target in crate_paths(line) {
-                checked += 1;
-                if target == "self" || target == module {
-                    continue;
-                }
-                let allowed = layer_of(&target).is_some_and(|layer| layer < own);
-                if !allowed {
-                    let why = match layer_of(&target) {
-                        None => "through the root, or a module in no layer".to_string(),
-                        Some(layer) if layer == own => "a module of the same layer".to_string(),
-                        Some(_) => "a module of a higher layer".to_string(),
-                    };
-                    wrong.push(format!(
-                        "{}:{}: `{module}` imports `crate::{target}`: {why}",
-                        relative.display(),
-                        number + 1
-                    ));
-                }
-            }
+            let why = match layer_of(&target) {
+                Some(layer) if layer < own => continue,
+                Some(layer) if layer == own => "a module of the same layer",
+                Some(_) => "a module of a higher layer",
+                None => "through the root, or a module in no layer",
+            };
+            wrong.push(format!(
+                "{}:{}: `{module}` imports `crate::{target}`: {why}",
+                relative.display(),
+                code[..at].matches('\n').count() + 1
+            ));
         }
     }
     assert!(checked > 100, "only {checked} crate paths found");
@@ -164,23 +194,54 @@ fn architecture_shows_the_same_layers() {
 
 #[test]
 fn paths_are_read_as_the_compiler_does() {
-    assert_eq!(crate_paths("use crate::model::{Atom, Fact};"), ["model"]);
+    let targets = |code: &str| -> Vec<String> {
+        crate_paths(code)
+            .into_iter()
+            .map(|(_, target)| target)
+            .collect()
+    };
+    assert_eq!(targets("use crate::model::{Atom, Fact};"), ["model"]);
     assert_eq!(
-        crate_paths("use crate::{ast::{self, Item}, source::Span};"),
+        targets("use crate::{ast::{self, Item}, source::Span};"),
         ["ast", "source"]
     );
     assert_eq!(
-        crate_paths("let x = crate::eval::decide(t, crate::Limits::MAX);"),
-        ["eval", "Limits"]
+        targets("use crate::{\n    ast::{self, Item},\n    source::Span,\n};"),
+        ["ast", "source"]
     );
     assert_eq!(
-        crate_paths("$crate::cli::write_stdout(x)"),
-        Vec::<String>::new()
+        targets("let x = crate::eval::decide(t, crate::Limits::MAX);"),
+        ["eval", "Limits"]
     );
+    assert!(targets("$crate::cli::write_stdout(x)").is_empty());
     assert_eq!(
         module_of(Path::new("eval/walk.rs")).as_deref(),
         Some("eval")
     );
     assert_eq!(module_of(Path::new("batch.rs")).as_deref(), Some("batch"));
     assert_eq!(module_of(Path::new("lib.rs")), None);
+    assert!(climbs_to_the_root(
+        Path::new("batch.rs"),
+        "use super::PolicySet;"
+    ));
+    assert!(!climbs_to_the_root(
+        Path::new("batch.rs"),
+        "    use super::push_number;"
+    ));
+    assert!(climbs_to_the_root(
+        Path::new("eval/walk.rs"),
+        "use super::super::Limits;"
+    ));
+    assert!(!climbs_to_the_root(
+        Path::new("eval/walk.rs"),
+        "use super::Walked;"
+    ));
+    assert!(!climbs_to_the_root(
+        Path::new("eval/mod.rs"),
+        "    use super::decide;"
+    ));
+    assert!(climbs_to_the_root(
+        Path::new("eval/mod.rs"),
+        "use super::PolicySet;"
+    ));
 }
