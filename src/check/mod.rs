@@ -6,6 +6,7 @@
 //! both). It reports every problem it finds, not just the first.
 
 mod conflicts;
+mod reduce;
 mod resolve;
 
 use crate::ast::{self, BlockItem, Item};
@@ -204,7 +205,7 @@ fn check_policy(
     for (flat, resolved) in rules.iter().zip(resolved) {
         let Some(resolved) = resolved else { continue };
         let id = RuleId(checked_rules.len() as u32);
-        let rule = resolve::reduce(id, flat.rule, resolved, &facts, sources, out);
+        let rule = reduce::reduce(id, flat.rule, resolved, &facts, sources, out);
         checked_rules.push(rule);
     }
 
