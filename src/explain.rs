@@ -48,7 +48,8 @@ pub struct FactRead {
     pub value: Value,
     /// The class of values it fell in (`CSP`, `> 10`, `absent`).
     pub matched: String,
-    /// Where the value is in the facts text (`file:line:column`), when known.
+    /// Where the value is in the facts text (`file:line:column`): in an
+    /// explanation of facts given as text; `None` in a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
 }

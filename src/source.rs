@@ -85,7 +85,11 @@ pub struct SourceFile {
 impl SourceFile {
     /// The global span of the byte range `start..end` of this file.
     pub fn span(&self, start: usize, end: usize) -> Span {
-        Span::new(self.base + start as u32, self.base + end as u32)
+        let at = |offset: usize| {
+            self.base
+                .saturating_add(u32::try_from(offset).unwrap_or(u32::MAX))
+        };
+        Span::new(at(start), at(end))
     }
 
     /// The first global offset of this file.

@@ -13,7 +13,8 @@ pub struct TreeStats {
     pub nodes: usize,
     /// Nodes that test a fact.
     pub tests: usize,
-    /// Nodes that decide: one per rule that can decide, and one for none.
+    /// Nodes that decide: one per rule that decides for some facts, and
+    /// one for the policy's `otherwise` when some facts reach no rule.
     pub leaves: usize,
     /// The most tests one evaluation can make.
     pub depth: usize,

@@ -2,8 +2,8 @@
 //! that are missing, of the wrong type, or outside their declared set.
 //!
 //! An error first holds the JSON path alone; when the facts came as text,
-//! evaluation adds a label on the offending place in that text, next to the
-//! label on the policy's declaration.
+//! the policy set adds a label on the offending place in that text
+//! (`facts::label`), next to the label on the policy's declaration.
 
 use miette::Diagnostic;
 use thiserror::Error;

@@ -21,7 +21,7 @@ pub enum LoadError {
         help: Option<String>,
     },
 
-    /// A directory without test files.
+    /// A file that is not UTF-8 text.
     #[error("`{path}` is not UTF-8 text: invalid byte at offset {offset}")]
     #[diagnostic(
         code(verdict::io::not_utf8),

@@ -1,7 +1,8 @@
-//! Finding a JSON path in facts text, to point a diagnostic at the exact
-//! value. serde_json's `Value` forgets where things were; this small scanner
-//! walks the text again, along one path only. It runs only when an error is
-//! reported, never on the evaluation path.
+//! Finding a JSON path in facts text, to point a diagnostic or an
+//! explanation at the exact value. serde_json's `Value` forgets where things
+//! were; this small scanner walks the text again, along one path only. It
+//! runs when an error is reported or an explanation is asked for, never
+//! when a decision is made.
 
 use crate::diagnostics::FactsError;
 use crate::source::Span;

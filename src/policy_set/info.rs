@@ -48,8 +48,8 @@ impl<'a> PolicyInfo<'a> {
         self.tree.policy.facts.iter().map(|f| f.name.as_str())
     }
 
-    /// Every decision the policy can name: `allow`, `deny`, its declared
-    /// outcomes and its `otherwise`, each once.
+    /// Every decision the policy can name, each once: `allow`, `deny`, its
+    /// `otherwise`, then its declared outcomes in declaration order.
     pub fn decisions(&self) -> Vec<&'a str> {
         let policy = &self.tree.policy;
         let mut decisions = vec!["allow", "deny"];
