@@ -37,8 +37,8 @@ pub fn run(args: Args) -> ExitCode {
         Some(path) => suite::from_path(path),
         None => suite::builtin(),
     };
-    let (sources, tests) = match loaded {
-        Ok(loaded) => loaded,
+    let tests = match loaded {
+        Ok(tests) => tests,
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
@@ -46,11 +46,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let result = match suite::run(&policies, &tests) {
         Ok(result) => result,
-        Err(errors) => {
-            let report = verdict::Report::new(
-                sources,
-                errors.into_iter().map(verdict::Problem::from).collect(),
-            );
+        Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
         }

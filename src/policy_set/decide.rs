@@ -63,7 +63,10 @@ impl PolicySet {
 
     /// Decides for facts given as JSON text, as [`decide`](Self::decide)
     /// does for a `Value`. The values at the declared paths are picked out
-    /// while the text is scanned; no `serde_json::Value` is built for it.
+    /// while the text is scanned; no `serde_json::Value` is built on the way
+    /// to a decision (the text is parsed into one only when the scanner
+    /// gives up on something unusual, or to say why the facts do not
+    /// decide).
     /// Diagnostics point into the text, which they call `name`.
     ///
     /// ```
@@ -222,11 +225,40 @@ impl PolicySet {
             })
     }
 
-    /// Explains each policy's decision for facts given as JSON text: the
-    /// facts read (with their place in the text), the facts not read, what
-    /// became of every rule and, with `why_not`, the smallest changes that
-    /// would reach that decision instead. A `why_not` that no policy of the
-    /// set can decide is the error `verdict::explain::unknown_decision`.
+    /// Explains each policy's decision for facts given as a JSON object:
+    /// the facts read, the facts not read, what became of every rule and,
+    /// with `why_not`, the smallest changes that would reach that decision
+    /// instead. A `why_not` that no policy of the set can decide is the
+    /// error `verdict::explain::unknown_decision`.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
+    /// let explained = policies.explain(&facts, Some("allow")).map_err(|r| r.render(80))?;
+    /// assert_eq!(explained[0].decision, "deny");
+    /// let why_not = explained[0].why_not.as_ref().ok_or("asked for")?;
+    /// assert_eq!(why_not.alternatives[0].changes[0].path, "partner.role");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn explain(
+        &self,
+        facts: &Value,
+        why_not: Option<&str>,
+    ) -> Result<Vec<Explanation>, Report> {
+        if let Some(wanted) = why_not {
+            self.can_decide(wanted)?;
+        }
+        let (explanations, problems) = self.explain_each(facts, why_not, None);
+        if problems.is_empty() {
+            Ok(explanations)
+        } else {
+            Err(Report::new(self.loaded.sources.clone(), problems))
+        }
+    }
+
+    /// [`explain`](Self::explain) for facts given as JSON text: each fact
+    /// read also says where it is in the text, and diagnostics point into
+    /// the text, which they call `name`.
     pub fn explain_json(
         &self,
         name: &str,
@@ -237,39 +269,57 @@ impl PolicySet {
             self.can_decide(wanted)?;
         }
         let facts = facts::parse(&self.loaded.sources, &self.loaded.limits, name, text)?;
-        let mut explanations = Vec::new();
-        let mut problems = Vec::new();
-        for tree in &self.loaded.trees {
-            match explain::explain(tree, &self.loaded.sources, &facts.value, why_not) {
-                Ok(mut explanation) => {
-                    for read in &mut explanation.read {
-                        let keys = tree
-                            .policy
-                            .facts
-                            .iter()
-                            .find(|f| f.name == read.fact)
-                            .map(|f| f.path.clone())
-                            .unwrap_or_default();
-                        read.at = facts::value_span(text, &keys).map(|(start, _)| {
-                            let (line, column) = facts::line_col(text, start);
-                            format!("{name}:{line}:{column}")
-                        });
-                    }
-                    explanations.push(explanation);
-                }
-                Err(errors) => {
-                    for mut error in errors {
-                        facts::label(&mut error, text, facts.base);
-                        problems.push(Problem::from(error));
-                    }
-                }
-            }
-        }
+        let (explanations, problems) =
+            self.explain_each(&facts.value, why_not, Some((name, text, facts.base)));
         if problems.is_empty() {
             Ok(explanations)
         } else {
             Err(Report::new(facts.sources, problems))
         }
+    }
+
+    /// Every policy's explanation, and the problems of those that cannot
+    /// decide; with `text` (the facts' name, text, and where the text
+    /// starts in the sources), each fact read and each error is placed in it.
+    fn explain_each(
+        &self,
+        facts: &Value,
+        why_not: Option<&str>,
+        text: Option<(&str, &str, u32)>,
+    ) -> (Vec<Explanation>, Vec<Problem>) {
+        let mut explanations = Vec::new();
+        let mut problems = Vec::new();
+        for tree in &self.loaded.trees {
+            match explain::explain(tree, &self.loaded.sources, facts, why_not) {
+                Ok(mut explanation) => {
+                    if let Some((name, text, _)) = text {
+                        for read in &mut explanation.read {
+                            let keys = tree
+                                .policy
+                                .facts
+                                .iter()
+                                .find(|f| f.name == read.fact)
+                                .map(|f| f.path.clone())
+                                .unwrap_or_default();
+                            read.at = facts::value_span(text, &keys).map(|(start, _)| {
+                                let (line, column) = facts::line_col(text, start);
+                                format!("{name}:{line}:{column}")
+                            });
+                        }
+                    }
+                    explanations.push(explanation);
+                }
+                Err(errors) => {
+                    for mut error in errors {
+                        if let Some((_, text, base)) = text {
+                            facts::label(&mut error, text, base);
+                        }
+                        problems.push(Problem::from(error));
+                    }
+                }
+            }
+        }
+        (explanations, problems)
     }
 
     /// Whether some policy of the set can decide `wanted`; the report says
@@ -287,7 +337,12 @@ impl PolicySet {
             return Ok(());
         }
         let help = words::did_you_mean(wanted, known.iter().copied()).unwrap_or_else(|| {
-            String::from("name one of these decisions; an outcome of several words is written with `-`, as `manual-migrate`")
+            match known.iter().find(|d| d.contains('-')) {
+                Some(example) => format!(
+                    "name one of these decisions; an outcome of several words is written with `-`, as `{example}`"
+                ),
+                None => String::from("name one of these decisions"),
+            }
         });
         let error = ExplainError::UnknownDecision {
             decision: wanted.to_string(),

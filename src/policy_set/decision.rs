@@ -63,7 +63,20 @@ impl DecisionRef<'_> {
 }
 
 /// The decisions of a set's policies, one per policy in order: a slice of
-/// [`DecisionRef`]s, held without allocating for a set of one policy.
+/// [`DecisionRef`]s, held without allocating for a set of one policy. It
+/// serializes as a sequence of decisions, as `Vec<Decision>` does.
+///
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let facts = serde_json::json!({ "partner": { "role": "reseller" }, "request": { "action": "invite" } });
+/// let decisions = policies.decide(&facts).map_err(|r| r.render(80))?;
+/// for decision in &decisions {
+///     assert_eq!(decision.decision, "deny");
+/// }
+/// let json = serde_json::to_value(&decisions).map_err(|e| e.to_string())?;
+/// assert_eq!(json[0]["rule"], "policies/multichannel/indirect.policy:10");
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Decisions<'a>(DecisionsInner<'a>);
 
@@ -112,6 +125,21 @@ impl<'a> std::ops::Deref for Decisions<'a> {
             DecisionsInner::One(one) => one,
             DecisionsInner::Many(all) => all,
         }
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Decisions<'a> {
+    type Item = &'s DecisionRef<'a>;
+    type IntoIter = std::slice::Iter<'s, DecisionRef<'a>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for Decisions<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 

@@ -21,11 +21,14 @@ use crate::syntax;
 pub struct Suite {
     /// The tests, in the order of the files and of the tests in each.
     pub tests: Vec<TestCase>,
+    /// The test files, which the tests' spans point into.
+    pub sources: SourceMap,
 }
 
 /// Reads and parses the tests of a `.tests` file, of the `*.tests` files of a
 /// directory, or, for a `.policy` file, of the `.tests` file beside it.
-pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), Report> {
+pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Suite, Report> {
+    let path = path.as_ref();
     let tests_path = if path.extension().is_some_and(|e| e == "policy") {
         path.with_extension("tests")
     } else {
@@ -46,14 +49,14 @@ pub fn from_path(path: &std::path::Path) -> Result<(SourceMap, Suite), Report> {
 }
 
 /// The tests of the built-in multichannel pack.
-pub fn builtin() -> Result<(SourceMap, Suite), Report> {
+pub fn builtin() -> Result<Suite, Report> {
     from_sources(crate::builtin::TESTS.iter().copied())
 }
 
 /// Parses test files given as (name, text) pairs.
 pub fn from_sources<N: Into<String>, T: Into<String>>(
     files: impl IntoIterator<Item = (N, T)>,
-) -> Result<(SourceMap, Suite), Report> {
+) -> Result<Suite, Report> {
     let mut sources = SourceMap::new();
     let mut problems: Vec<Problem> = Vec::new();
     for (name, text) in files {
@@ -76,7 +79,7 @@ pub fn from_sources<N: Into<String>, T: Into<String>>(
         return Err(Report::new(sources, problems));
     }
     match parse(&sources) {
-        Ok(suite) => Ok((sources, suite)),
+        Ok(tests) => Ok(Suite { tests, sources }),
         Err(errors) => Err(Report::new(
             sources,
             errors.into_iter().map(Problem::from).collect(),
@@ -85,17 +88,17 @@ pub fn from_sources<N: Into<String>, T: Into<String>>(
 }
 
 /// Parses the test files in `sources` (every file of the map is a test file).
-fn parse(sources: &SourceMap) -> Result<Suite, Vec<SuiteError>> {
-    let mut suite = Suite::default();
+fn parse(sources: &SourceMap) -> Result<Vec<TestCase>, Vec<SuiteError>> {
+    let mut tests = Vec::new();
     let mut errors = Vec::new();
     for (_, file) in sources.files() {
         match syntax::parse_tests(sources, file) {
-            Ok(tests) => suite.tests.extend(tests),
+            Ok(file_tests) => tests.extend(file_tests),
             Err(mut file_errors) => errors.append(&mut file_errors),
         }
     }
     if errors.is_empty() {
-        Ok(suite)
+        Ok(tests)
     } else {
         Err(errors)
     }

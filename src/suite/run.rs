@@ -6,7 +6,7 @@ use super::coverage::{coverage, Coverage};
 use super::{Expect, Suite};
 use crate::compile::NodeId;
 use crate::diagnostics::words;
-use crate::diagnostics::SuiteError;
+use crate::diagnostics::{Problem, Report, SuiteError};
 use crate::eval;
 use crate::policy_set::PolicySet;
 
@@ -98,20 +98,20 @@ impl SuiteResult {
 }
 
 /// Runs the suite. Errors are about the suite itself (a test naming a policy
-/// the set does not have).
+/// the set does not have), with the suite's sources to render them.
 ///
 /// ```
 /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
-/// let (_, suite) = verdict::suite::from_sources([(
+/// let suite = verdict::suite::from_sources([(
 ///     "invite.tests",
 ///     "test \"resellers use their provider's invitation\"\n  facts {\"partner\": {\"role\": \"reseller\"}, \"request\": {\"action\": \"invite\"}}\n  expect deny rule indirect.policy:10\n",
 /// )])
 /// .map_err(|r| r.render(80))?;
-/// let result = verdict::suite::run(&policies, &suite).map_err(|e| format!("{e:?}"))?;
+/// let result = verdict::suite::run(&policies, &suite).map_err(|r| r.render(80))?;
 /// assert_eq!((result.passed(), result.failed()), (1, 0));
 /// # Ok::<(), String>(())
 /// ```
-pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError>> {
+pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
     let trees = set.trees();
     let mut errors = Vec::new();
     let mut results = Vec::new();
@@ -186,7 +186,8 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Vec<SuiteError
         });
     }
     if !errors.is_empty() {
-        return Err(errors);
+        let problems = errors.into_iter().map(Problem::from).collect();
+        return Err(Report::new(suite.sources.clone(), problems));
     }
     let coverage = trees
         .iter()

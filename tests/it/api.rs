@@ -311,3 +311,38 @@ fn decide_serialize_agrees_with_the_value_on_numbers_text_would_change() {
     check("x < 0 can", i128::MIN);
     check("x > 0 can", 5_u128);
 }
+
+/// Asking why not a decision no policy makes is an error that lists the
+/// set's own decisions and gives an example only from them.
+#[test]
+fn why_not_names_only_the_sets_own_decisions() {
+    use miette::Diagnostic;
+    let message_and_help = |report: Report| {
+        let problem = &report.problems[0];
+        let help = problem.help().map(|h| h.to_string()).unwrap_or_default();
+        (problem.to_string(), help)
+    };
+    let set = PolicySet::from_sources([(
+        "doors.policy",
+        "policy doors\noutcome wait-here\noutcome escort\nfact role: {staff guest} at role\nstaff can\nguest -> escort\n",
+    )])
+    .unwrap();
+    let (message, help) = message_and_help(
+        set.explain(&json!({ "role": "guest" }), Some("manual-migrate"))
+            .unwrap_err(),
+    );
+    assert!(
+        message.ends_with("they decide allow, deny, none, wait-here, escort"),
+        "{message}"
+    );
+    assert!(help.ends_with("as `wait-here`"), "{help}");
+    let set =
+        PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nx can\n")]).unwrap();
+    let (_, help) = message_and_help(
+        set.explain(&json!({ "a": "x" }), Some("escort"))
+            .unwrap_err(),
+    );
+    assert_eq!(help, "name one of these decisions");
+    // A decision a policy can make explains fine.
+    assert!(set.explain(&json!({ "a": "x" }), Some("deny")).is_ok());
+}
