@@ -1,10 +1,18 @@
 //! The library's modules sit in layers, and each imports only from the
-//! layers below it: every `crate::` path in `src/` (outside comments, the
-//! root facade and the binary) is checked against the table, which is the
-//! one `ARCHITECTURE.md` shows. A path through the root (`crate::Limits`)
-//! counts as upward, because the root sits above everything.
+//! layers below it. Every file of `src/` (but the root facade and the
+//! binary) is parsed as Rust with `syn`, and every path that leaves its
+//! module is resolved to the top-level module it reaches: `use` trees
+//! (groups on any number of lines), paths in code and types, `super::`
+//! chains (inline modules counted), and `crate::` and `$crate::` inside
+//! macros. A path through the root (`crate::Limits`, `super::PolicySet`
+//! from a top-level module) counts as upward, because the root sits above
+//! everything; so does renaming the crate (`use crate as root`). The table
+//! is the one `ARCHITECTURE.md` shows.
 
 use std::path::Path;
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
 
 use crate::common;
 
@@ -29,82 +37,180 @@ fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|layer| layer.contains(&module))
 }
 
-/// The top-level module a file of `src/` belongs to (`None` for the root
-/// facade, the doc tests and the binary).
-fn module_of(relative: &Path) -> Option<String> {
-    let mut parts = relative
+/// The module path of a file of `src/`: `eval/walk.rs` is `["eval",
+/// "walk"]`, `eval/mod.rs` is `["eval"]`; `None` for the root facade, the
+/// doc tests and the binary.
+fn module_path(relative: &Path) -> Option<Vec<String>> {
+    let mut path: Vec<String> = relative
         .components()
-        .map(|c| c.as_os_str().to_string_lossy());
-    let first = parts.next()?.to_string();
-    let module = match parts.next() {
-        Some(_) => first,
-        None => first.strip_suffix(".rs")?.to_string(),
-    };
-    (!matches!(module.as_str(), "lib" | "main" | "doctests" | "cli")).then_some(module)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let file = path.pop()?;
+    if file != "mod.rs" {
+        path.push(file.strip_suffix(".rs")?.to_string());
+    }
+    let top = path.first()?;
+    (!matches!(top.as_str(), "lib" | "main" | "doctests" | "cli")).then_some(path)
 }
 
-/// The first segment of every `crate::` path in code, with the byte
-/// offset where it starts: `crate::model::Fact` gives `model`,
-/// `crate::{ast, source::Span}` gives `ast` and `source`, also when the
-/// group spans several lines.
-fn crate_paths(code: &str) -> Vec<(usize, String)> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(at) = code[from..].find("crate::").map(|i| from + i) {
-        from = at + "crate::".len();
-        // `$crate::` in a macro is the same crate; a longer word ending in
-        // `crate` is not the keyword.
-        let before = code[..at].chars().next_back();
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
-            continue;
-        }
-        let rest = &code[from..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 0;
-            let mut item = String::new();
-            for c in group.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        found.push((at, first_segment(&item)));
-                        item.clear();
-                        continue;
-                    }
-                    _ => {}
-                }
-                item.push(c);
+/// What one path reaches: the top-level module (or root item) it names,
+/// and the line it is written on.
+#[derive(Debug, PartialEq)]
+struct Reach {
+    target: String,
+    line: usize,
+}
+
+/// Walks one file, collecting every path that reaches the crate root.
+struct Imports {
+    /// The module the visitor is in: the file's, then inline modules'.
+    module: Vec<String>,
+    reaches: Vec<Reach>,
+    /// `use crate as ...` and the like, which hide what a path reaches.
+    renamed_crate: Vec<usize>,
+}
+
+impl Imports {
+    /// Records a path that starts with `first` and continues with `rest`,
+    /// if it leaves the current module for the root.
+    fn path(&mut self, segments: &[String], line: usize) {
+        let Some(first) = segments.first() else {
+            return;
+        };
+        let target = match first.as_str() {
+            "crate" | "$crate" => segments.get(1).cloned(),
+            "super" => {
+                let supers = segments.iter().take_while(|s| *s == "super").count();
+                // Climbing to the root names the next segment there.
+                (supers >= self.module.len())
+                    .then(|| segments.get(supers).cloned())
+                    .flatten()
             }
-            if !item.trim().is_empty() {
-                found.push((at, first_segment(&item)));
-            }
-        } else {
-            found.push((at, first_segment(rest)));
+            _ => None,
+        };
+        if let Some(target) = target {
+            self.reaches.push(Reach { target, line });
         }
     }
-    found
+
+    /// Every leaf of a `use` tree, with the segments that lead to it.
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(path) => {
+                prefix.push(path.ident.to_string());
+                self.use_tree(prefix, &path.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(name) => {
+                let line = name.ident.span().start().line;
+                prefix.push(name.ident.to_string());
+                self.path(prefix, line);
+                prefix.pop();
+            }
+            syn::UseTree::Rename(rename) => {
+                let line = rename.ident.span().start().line;
+                if prefix.is_empty() && rename.ident == "crate" {
+                    self.renamed_crate.push(line);
+                }
+                prefix.push(rename.ident.to_string());
+                self.path(prefix, line);
+                prefix.pop();
+            }
+            syn::UseTree::Glob(glob) => {
+                let line = glob.star_token.spans[0].start().line;
+                self.path(prefix, line);
+            }
+            syn::UseTree::Group(group) => {
+                for item in &group.items {
+                    self.use_tree(prefix, item);
+                }
+            }
+        }
+    }
+
+    /// `crate::x`, `$crate::x` and `super::...` in a macro's tokens.
+    fn tokens(&mut self, tokens: TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => self.tokens(group.stream()),
+                TokenTree::Ident(ident) if ident == "crate" || ident == "super" => {
+                    let dollar = i
+                        .checked_sub(1)
+                        .and_then(|j| tokens.get(j))
+                        .is_some_and(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '$'));
+                    let mut segments = vec![if dollar {
+                        String::from("$crate")
+                    } else {
+                        ident.to_string()
+                    }];
+                    // Follow `:: ident` pairs.
+                    let mut at = i + 1;
+                    while let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b))) =
+                        (tokens.get(at), tokens.get(at + 1))
+                    {
+                        if a.as_char() != ':' || b.as_char() != ':' {
+                            break;
+                        }
+                        match tokens.get(at + 2) {
+                            Some(TokenTree::Ident(next)) => segments.push(next.to_string()),
+                            _ => break,
+                        }
+                        at += 3;
+                    }
+                    self.path(&segments, ident.span().start().line);
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
-/// Whether a file's own imports (at column 0) climb with `super::` to the
-/// crate root: from a top-level module's file any `super::`, from a file
-/// one level down `super::super::`. Inline modules (`mod tests { ... }`)
-/// are indented, and their `super` is the file's module.
-fn climbs_to_the_root(relative: &Path, line: &str) -> bool {
-    let depth = relative.components().count();
-    let is_module_root = relative.file_name().is_some_and(|f| f == "mod.rs");
-    // How many `super`s reach the root: 1 from src/x.rs or src/x/mod.rs,
-    // 2 from src/x/y.rs, and one more per directory below.
-    let to_root = if is_module_root { depth - 1 } else { depth };
-    let climb = "super::".repeat(to_root.max(1));
-    !line.starts_with(char::is_whitespace) && line.contains(&climb)
+impl<'ast> Visit<'ast> for Imports {
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if item.content.is_some() {
+            self.module.push(item.ident.to_string());
+            syn::visit::visit_item_mod(self, item);
+            self.module.pop();
+        }
+    }
+
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_tree(&mut Vec::new(), &item.tree);
+    }
+
+    fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+        if item.ident == "self" {
+            self.renamed_crate.push(item.ident.span().start().line);
+        }
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let line = path
+            .segments
+            .first()
+            .map_or(0, |s| s.ident.span().start().line);
+        self.path(&segments, line);
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.tokens(mac.tokens.clone());
+        syn::visit::visit_macro(self, mac);
+    }
 }
 
-fn first_segment(path: &str) -> String {
-    path.trim()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect()
+/// What a file's paths reach, and where it renames the crate.
+fn imports(code: &str, module: Vec<String>) -> Imports {
+    let file = syn::parse_file(code).unwrap_or_else(|e| panic!("does not parse: {e}"));
+    let mut imports = Imports {
+        module,
+        reaches: Vec::new(),
+        renamed_crate: Vec::new(),
+    };
+    imports.visit_file(&file);
+    imports
 }
 
 #[test]
@@ -114,9 +220,10 @@ fn imports_only_flow_down() {
     let mut checked = 0;
     for path in common::rust_files(&src) {
         let relative = path.strip_prefix(&src).unwrap();
-        let Some(module) = module_of(relative) else {
+        let Some(module_path) = module_path(relative) else {
             continue;
         };
+        let module = module_path[0].clone();
         let Some(own) = layer_of(&module) else {
             wrong.push(format!(
                 "{}: module `{module}` is in no layer",
@@ -124,31 +231,16 @@ fn imports_only_flow_down() {
             ));
             continue;
         };
-        let text = std::fs::read_to_string(&path).unwrap();
-        // Comments blanked, lines kept, so that offsets give line numbers.
-        let code: String = text
-            .lines()
-            .map(|line| {
-                if line.trim_start().starts_with("//") {
-                    ""
-                } else {
-                    line
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        for (number, line) in code.lines().enumerate() {
-            if climbs_to_the_root(relative, line) {
-                wrong.push(format!(
-                    "{}:{}: `{module}` imports through the root with `super`",
-                    relative.display(),
-                    number + 1
-                ));
-            }
+        let found = imports(&std::fs::read_to_string(&path).unwrap(), module_path);
+        for line in found.renamed_crate {
+            wrong.push(format!(
+                "{}:{line}: the crate is renamed",
+                relative.display()
+            ));
         }
-        for (at, target) in crate_paths(&code) {
+        for Reach { target, line } in found.reaches {
             checked += 1;
-            if target == "self" || target == module {
+            if target == module || target == "self" {
                 continue;
             }
             let why = match layer_of(&target) {
@@ -158,13 +250,12 @@ fn imports_only_flow_down() {
                 None => "through the root, or a module in no layer",
             };
             wrong.push(format!(
-                "{}:{}: `{module}` imports `crate::{target}`: {why}",
-                relative.display(),
-                code[..at].matches('\n').count() + 1
+                "{}:{line}: `{module}` reaches `{target}`: {why}",
+                relative.display()
             ));
         }
     }
-    assert!(checked > 100, "only {checked} crate paths found");
+    assert!(checked > 100, "only {checked} paths to the root found");
     assert!(
         wrong.is_empty(),
         "imports that do not flow down the layers:\n{}",
@@ -192,56 +283,107 @@ fn architecture_shows_the_same_layers() {
     }
 }
 
+/// Each way a path can reach the root is seen, and what stays inside a
+/// module is not.
 #[test]
-fn paths_are_read_as_the_compiler_does() {
-    let targets = |code: &str| -> Vec<String> {
-        crate_paths(code)
+fn every_way_to_the_root_is_seen() {
+    // The targets reached, each leaf of a `use` tree apart, repeats after
+    // each other counted once.
+    let reached = |code: &str, module: &[&str]| -> Vec<String> {
+        let module = module.iter().map(|m| m.to_string()).collect();
+        let mut targets: Vec<String> = imports(code, module)
+            .reaches
             .into_iter()
-            .map(|(_, target)| target)
-            .collect()
+            .map(|r| r.target)
+            .collect();
+        targets.dedup();
+        targets
     };
-    assert_eq!(targets("use crate::model::{Atom, Fact};"), ["model"]);
     assert_eq!(
-        targets("use crate::{ast::{self, Item}, source::Span};"),
+        reached("use crate::model::{Atom, Fact};", &["eval"]),
+        ["model"]
+    );
+    assert_eq!(
+        reached(
+            "use crate::{\n    ast::{self, Item},\n    source::Span,\n};",
+            &["eval"]
+        ),
         ["ast", "source"]
     );
     assert_eq!(
-        targets("use crate::{\n    ast::{self, Item},\n    source::Span,\n};"),
-        ["ast", "source"]
-    );
-    assert_eq!(
-        targets("let x = crate::eval::decide(t, crate::Limits::MAX);"),
+        reached(
+            "fn f() { let x = crate::eval::decide(t, crate::Limits::MAX); }",
+            &["batch"]
+        ),
         ["eval", "Limits"]
     );
-    assert!(targets("$crate::cli::write_stdout(x)").is_empty());
+    // `super` from a top-level module's file is the root; from a file one
+    // level down, `super::super` is, also inside a group or a function.
+    assert_eq!(reached("use super::PolicySet;", &["batch"]), ["PolicySet"]);
+    assert!(reached("use super::Walked;", &["eval", "walk"]).is_empty());
     assert_eq!(
-        module_of(Path::new("eval/walk.rs")).as_deref(),
-        Some("eval")
+        reached(
+            "use super::{\n    super::policy_set::PolicySet,\n};",
+            &["eval", "walk"]
+        ),
+        ["policy_set"]
     );
-    assert_eq!(module_of(Path::new("batch.rs")).as_deref(), Some("batch"));
-    assert_eq!(module_of(Path::new("lib.rs")), None);
-    assert!(climbs_to_the_root(
-        Path::new("batch.rs"),
-        "use super::PolicySet;"
-    ));
-    assert!(!climbs_to_the_root(
-        Path::new("batch.rs"),
-        "    use super::push_number;"
-    ));
-    assert!(climbs_to_the_root(
-        Path::new("eval/walk.rs"),
-        "use super::super::Limits;"
-    ));
-    assert!(!climbs_to_the_root(
-        Path::new("eval/walk.rs"),
-        "use super::Walked;"
-    ));
-    assert!(!climbs_to_the_root(
-        Path::new("eval/mod.rs"),
-        "    use super::decide;"
-    ));
-    assert!(climbs_to_the_root(
-        Path::new("eval/mod.rs"),
-        "use super::PolicySet;"
-    ));
+    assert_eq!(
+        reached(
+            "fn f() { use super::super::policy_set::PolicySet; }",
+            &["facts", "value"]
+        ),
+        ["policy_set"]
+    );
+    assert_eq!(
+        reached(
+            "fn f() { super::super::policy_set::PolicySet::builtin(); }",
+            &["facts", "value"]
+        ),
+        ["policy_set"]
+    );
+    // An inline module's `super` is its file's module.
+    assert!(reached("mod tests { use super::decide; }", &["eval"]).is_empty());
+    assert_eq!(
+        reached("mod tests { use super::super::PolicySet; }", &["eval"]),
+        ["PolicySet"]
+    );
+    // Macros: `$crate::` and `crate::` in their tokens.
+    assert_eq!(
+        reached(
+            "macro_rules! m { () => { $crate::policy_set::PolicySet::builtin() } }",
+            &["model"]
+        ),
+        ["policy_set"]
+    );
+    assert_eq!(
+        reached("fn f() { g!(crate::eval::decide); }", &["model"]),
+        ["eval"]
+    );
+    // Comments and strings are no paths.
+    assert!(reached(
+        "// crate::eval\nfn f() { let s = \"crate::eval\"; }",
+        &["model"]
+    )
+    .is_empty());
+    // Renaming the crate is refused.
+    assert_eq!(
+        imports("use crate as root;", vec![String::from("model")])
+            .renamed_crate
+            .len(),
+        1
+    );
+    assert_eq!(
+        module_path(Path::new("eval/walk.rs")),
+        Some(vec![String::from("eval"), String::from("walk")])
+    );
+    assert_eq!(
+        module_path(Path::new("eval/mod.rs")),
+        Some(vec![String::from("eval")])
+    );
+    assert_eq!(
+        module_path(Path::new("batch.rs")),
+        Some(vec![String::from("batch")])
+    );
+    assert_eq!(module_path(Path::new("lib.rs")), None);
 }
