@@ -91,6 +91,8 @@ pub enum BlockItem {
 /// Conditions with one verdict among them, and the texts a user is shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rule {
+    /// `name:` before the conditions.
+    pub name: Option<Ident>,
     /// The conditions written before the verdict.
     pub before: Vec<Condition>,
     pub verdict: Spanned<VerdictMark>,
@@ -207,16 +209,22 @@ pub struct TestCase {
     pub expect: Expect,
     /// The `expect` line.
     pub expect_span: Span,
+    /// The decision or the code the `expect` line names.
+    pub expect_value_span: Span,
+    /// The rule the `expect` line names, if it names one.
+    pub expect_rule_span: Option<Span>,
 }
 
 /// What a test expects.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expect {
-    /// A decision, and optionally the rule (`file:line`, or its end) that makes it.
+    /// A decision, and optionally the rule that makes it: its `file:line`
+    /// (or the end of it) or its name.
     Decision {
         /// The decision (`allow`, `deny`, an outcome or `none`).
         decision: String,
-        /// The rule's location, or the end of it (`channels.policy:6`).
+        /// The rule's location, or the end of it (`channels.policy:6`), or
+        /// its name.
         rule: Option<String>,
     },
     /// An error with this code.

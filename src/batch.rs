@@ -507,7 +507,7 @@ impl Fragments {
         let write = || {
             // Writing to a Vec fails only if serializing does, and a
             // decision is strings.
-            serde_json::to_vec(&crate::policy_set::decision_ref(tree, rule))
+            serde_json::to_vec(&crate::policy_set::decision_ref(&tree.policy, rule))
                 .unwrap_or_default()
                 .into_boxed_slice()
         };
@@ -565,7 +565,7 @@ fn decide_line<'a>(
             }
             output.extend_from_slice(fragments.get(index, tree, rule));
             if let Some(kind) = kinds.get_mut(index) {
-                *kind = crate::policy_set::decision_ref(tree, rule).decision;
+                *kind = crate::policy_set::decision_ref(&tree.policy, rule).decision;
             }
         });
         if picked.is_some() {

@@ -23,6 +23,9 @@ pub struct Explanation {
     pub decision: String,
     /// The deciding rule's location, `None` when no rule applies.
     pub rule: Option<String>,
+    /// The deciding rule's name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
     /// Whether the policy has a decision tree (else its rules are scanned).
     pub tree: bool,
     /// The facts the walk read, in order.
@@ -151,6 +154,10 @@ pub(crate) fn explain(
             .rule
             .and_then(|r| policy.rule(r))
             .map(|r| r.location.clone()),
+        rule_name: walk
+            .rule
+            .and_then(|r| policy.rule(r))
+            .and_then(|r| r.name.clone()),
         tree: tree.scan.is_none(),
         read: read_facts,
         unread,

@@ -193,6 +193,7 @@ fn check_policy(
         HitPolicy::Unique
     };
 
+    check_rule_names(&rules, out);
     let outcome_index = resolve::Outcomes::new(&outcomes);
     let mut resolver = resolve::Resolver::new(&fact_decls, out);
     let resolved: Vec<_> = rules
@@ -252,6 +253,26 @@ fn set_reasons(policy: &mut CheckedPolicy) {
             Verdict::Outcome(name) => docs.get(name.as_str()).map(|d| d.to_string()),
             _ => None,
         });
+    }
+}
+
+/// Each rule name is used once in a policy: tests and decisions name a rule
+/// by it.
+fn check_rule_names(rules: &[FlatRule<'_>], out: &mut Vec<CheckError>) {
+    let mut seen: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
+    for name in rules.iter().filter_map(|flat| flat.rule.name.as_ref()) {
+        match seen.get(name.node.as_str()) {
+            Some(first) => out.push(CheckError::Duplicate {
+                what: "rule name",
+                name: name.node.clone(),
+                first: *first,
+                again: name.span,
+                help: "a rule name names one rule of its policy: rename one of them",
+            }),
+            None => {
+                seen.insert(name.node.as_str(), name.span);
+            }
+        }
     }
 }
 

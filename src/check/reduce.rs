@@ -133,6 +133,7 @@ pub(super) fn reduce(
         id,
         span: rule.span.0,
         location: sources.location(rule.span.0),
+        name: rule.name.as_ref().map(|name| name.node.clone()),
         verdict: resolved.verdict,
         because: rule.because.as_ref().map(|b| b.node.clone()),
         reason: None,

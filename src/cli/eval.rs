@@ -73,8 +73,10 @@ fn human(decisions: &[Decision]) -> String {
     let mut out = String::new();
     for d in decisions {
         out.push_str(&format!("{}: {}\n", d.policy, d.decision));
-        if let Some(rule) = &d.rule {
-            out.push_str(&format!("  rule    {rule}\n"));
+        match (&d.rule, &d.rule_name) {
+            (Some(rule), Some(name)) => out.push_str(&format!("  rule    {name} ({rule})\n")),
+            (Some(rule), None) => out.push_str(&format!("  rule    {rule}\n")),
+            (None, _) => {}
         }
         if let Some(reason) = &d.reason {
             out.push_str(&format!("  reason  {reason}\n"));

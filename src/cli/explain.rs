@@ -83,9 +83,15 @@ fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
     };
     let mut out = String::new();
     for e in explanations {
-        match &e.rule {
-            Some(rule) => out.push_str(&format!("{}: {}  (rule {rule})\n", e.policy, e.decision)),
-            None => out.push_str(&format!(
+        match (&e.rule, &e.rule_name) {
+            (Some(rule), Some(name)) => out.push_str(&format!(
+                "{}: {}  (rule {name}, {rule})\n",
+                e.policy, e.decision
+            )),
+            (Some(rule), None) => {
+                out.push_str(&format!("{}: {}  (rule {rule})\n", e.policy, e.decision))
+            }
+            (None, _) => out.push_str(&format!(
                 "{}: {}  (no rule applies)\n",
                 e.policy, e.decision
             )),

@@ -143,6 +143,18 @@ pub enum FactsError {
     },
 }
 
+/// The code of every error deciding can report: what a test may expect
+/// (`expect error CODE`). A unit test holds it to the enum's variants.
+pub(crate) const DECIDING_CODES: &[&str] = &[
+    "verdict::facts::syntax",
+    "verdict::facts::too_deep",
+    "verdict::facts::not_object",
+    "verdict::facts::missing",
+    "verdict::facts::wrong_type",
+    "verdict::facts::not_in_set",
+    "verdict::internal",
+];
+
 impl FactsError {
     /// The JSON path the error is about, if any.
     pub fn path(&self) -> Option<&str> {
@@ -155,5 +167,75 @@ impl FactsError {
             | FactsError::NotObject { .. }
             | FactsError::NoDecision { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use miette::Diagnostic;
+
+    use super::{FactsError, DECIDING_CODES};
+    use crate::source::Span;
+
+    /// Every variant's code is listed, and nothing else is.
+    #[test]
+    fn every_code_is_a_deciding_code() {
+        let declared = Span::default();
+        let all = [
+            FactsError::Syntax {
+                message: String::new(),
+                span: None,
+            },
+            FactsError::TooDeep {
+                limit: 1,
+                span: declared,
+                help: String::new(),
+            },
+            FactsError::NotObject {
+                found: "",
+                span: None,
+            },
+            FactsError::NoDecision {
+                policy: String::new(),
+            },
+            FactsError::Missing {
+                policy: String::new(),
+                path: String::new(),
+                keys: Vec::new(),
+                at: None,
+                key: String::new(),
+                declared,
+                fact: String::new(),
+                help: String::new(),
+            },
+            FactsError::WrongType {
+                path: String::new(),
+                keys: Vec::new(),
+                found: String::new(),
+                expected: "",
+                at: None,
+                declared,
+                fact: String::new(),
+                help: None,
+            },
+            FactsError::NotInSet {
+                path: String::new(),
+                keys: Vec::new(),
+                value: String::new(),
+                allowed: String::new(),
+                at: None,
+                declared,
+                fact: String::new(),
+                help: None,
+            },
+        ];
+        let mut codes: Vec<String> = all
+            .iter()
+            .filter_map(|e| e.code().map(|c| c.to_string()))
+            .collect();
+        codes.sort();
+        let mut listed = DECIDING_CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(codes, listed);
     }
 }

@@ -17,6 +17,7 @@ pub mod words;
 pub use check::CheckError;
 pub use explain::ExplainError;
 pub use facts::FactsError;
+pub(crate) use facts::DECIDING_CODES;
 pub(crate) use load::io_reason;
 pub use load::LoadError;
 pub use suite::SuiteError;

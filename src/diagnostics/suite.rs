@@ -86,4 +86,56 @@ pub enum SuiteError {
         #[label("this test")]
         span: Span,
     },
+
+    /// A test expects a decision its policy never makes.
+    #[error("test `{name}` expects `{decision}`, which policy `{policy}` never decides")]
+    #[diagnostic(code(verdict::tests::unknown_decision))]
+    UnknownDecision {
+        /// The test's name.
+        name: String,
+        /// The decision it expects.
+        decision: String,
+        /// The policy it tests.
+        policy: String,
+        /// Where the decision is written.
+        #[label("not a decision of `{policy}`")]
+        span: Span,
+        /// The closest decision, or the decisions there are.
+        #[help]
+        help: String,
+    },
+
+    /// A test names a rule its policy does not have.
+    #[error("test `{name}` expects rule `{rule}`, which policy `{policy}` does not have")]
+    #[diagnostic(code(verdict::tests::unknown_rule))]
+    UnknownRule {
+        /// The test's name.
+        name: String,
+        /// The rule as the test names it.
+        rule: String,
+        /// The policy it tests.
+        policy: String,
+        /// Where the rule is named.
+        #[label("no rule is placed or named so")]
+        span: Span,
+        /// The closest rule, or how rules are named.
+        #[help]
+        help: String,
+    },
+
+    /// A test expects an error code that deciding never reports.
+    #[error("test `{name}` expects error `{code}`, which deciding never reports")]
+    #[diagnostic(code(verdict::tests::unknown_code))]
+    UnknownCode {
+        /// The test's name.
+        name: String,
+        /// The code it expects.
+        code: String,
+        /// Where the code is written.
+        #[label("not a code of deciding")]
+        span: Span,
+        /// The closest code, or the codes there are.
+        #[help]
+        help: String,
+    },
 }

@@ -85,6 +85,20 @@ impl CheckedPolicy {
         self.rules.get(id.0 as usize)
     }
 
+    /// Every decision the policy can name, each once: `allow`, `deny`, its
+    /// `otherwise`, then its declared outcomes in declaration order.
+    pub fn decisions(&self) -> Vec<&str> {
+        let mut decisions = vec!["allow", "deny"];
+        for decision in std::iter::once(self.otherwise.as_str())
+            .chain(self.outcomes.iter().map(|o| o.name.as_str()))
+        {
+            if !decisions.contains(&decision) {
+                decisions.push(decision);
+            }
+        }
+        decisions
+    }
+
     /// A facts object where each listed fact has a value in its atom (an
     /// absent atom leaves the fact out): witnesses, examples and gaps.
     pub fn facts_json(&self, assignment: &[(FactId, Atom)]) -> Value {
@@ -116,6 +130,8 @@ pub struct CheckedRule {
     pub span: Span,
     /// `file:line`, as output shows it.
     pub location: String,
+    /// The name the rule was given (`name: ...`), unique in its policy.
+    pub name: Option<String>,
     pub verdict: Verdict,
     pub because: Option<String>,
     /// What a user is shown for the rule's decision: its `because`, or else

@@ -48,7 +48,7 @@ impl PolicySet {
                         Err(_) => break,
                     },
                 };
-                decisions.push(decision_ref(tree, rule));
+                decisions.push(decision_ref(&tree.policy, rule));
             }
             if decisions.len() == self.loaded.trees.len() {
                 return Ok(decisions);
@@ -105,7 +105,7 @@ impl PolicySet {
     fn decide_picked(&self, text: &str) -> Option<Decisions<'_>> {
         let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
         self.decide_picked_each(text, |_, tree, rule| {
-            decisions.push(decision_ref(tree, rule))
+            decisions.push(decision_ref(&tree.policy, rule))
         })?;
         Some(decisions)
     }
@@ -175,7 +175,7 @@ impl PolicySet {
             let decided = table.pick_serialize(facts, |picked| {
                 let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
                 self.decide_slots_each(picked, |_, tree, rule| {
-                    decisions.push(decision_ref(tree, rule))
+                    decisions.push(decision_ref(&tree.policy, rule))
                 })
                 .map(|()| decisions)
             });

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compile::DecisionTree;
 use crate::diagnostics::{FactsError, Report};
 use crate::eval::Walked;
 use crate::explain::{self, FactRead};
@@ -21,6 +20,9 @@ pub struct Decision {
     pub decision: String,
     /// The rule that decided, as `file:line`; `None` when no rule applies.
     pub rule: Option<String>,
+    /// The deciding rule's name, when it has one (`name: ...` in the policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<String>,
     /// Why, in words a user is shown.
     pub reason: Option<String>,
     /// References for the decision.
@@ -42,6 +44,9 @@ pub struct DecisionRef<'a> {
     pub decision: &'a str,
     /// The rule that decided, as `file:line`; `None` when no rule applies.
     pub rule: Option<&'a str>,
+    /// The deciding rule's name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_name: Option<&'a str>,
     /// Why, in words a user is shown.
     pub reason: Option<&'a str>,
     /// References for the decision.
@@ -55,6 +60,7 @@ impl DecisionRef<'_> {
             policy: self.policy.to_string(),
             decision: self.decision.to_string(),
             rule: self.rule.map(String::from),
+            rule_name: self.rule_name.map(String::from),
             reason: self.reason.map(String::from),
             see: self.see.to_vec(),
             trace: None,
@@ -143,15 +149,16 @@ impl Serialize for Decisions<'_> {
     }
 }
 
-/// The decision of `rule` (or of none) in `tree`'s policy, borrowed.
+/// The decision of `rule` (or of none) in `policy`, borrowed: the one
+/// place a rule becomes a decision.
 #[inline]
-pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> DecisionRef<'_> {
-    let policy = &tree.policy;
+pub(crate) fn decision_ref(policy: &CheckedPolicy, rule: Option<RuleId>) -> DecisionRef<'_> {
     match rule.and_then(|r| policy.rule(r)) {
         Some(rule) => DecisionRef {
             policy: &policy.name,
             decision: rule.verdict.as_str(),
             rule: Some(&rule.location),
+            rule_name: rule.name.as_deref(),
             reason: rule.reason.as_deref(),
             see: &rule.see,
         },
@@ -159,6 +166,7 @@ pub(crate) fn decision_ref(tree: &DecisionTree, rule: Option<RuleId>) -> Decisio
             policy: &policy.name,
             decision: policy.otherwise.as_str(),
             rule: None,
+            rule_name: None,
             reason: Some(
                 policy
                     .otherwise_reason
@@ -179,27 +187,11 @@ pub(crate) fn internal_error(sources: &SourceMap) -> Report {
     Report::new(sources.clone(), vec![error.into()])
 }
 
+/// The owned decision of a full walk, with the facts it read when `trace`
+/// asks for them.
 pub(crate) fn decision(policy: &CheckedPolicy, walk: Walked, trace: bool) -> Decision {
-    let trace = trace.then(|| explain::facts_read(policy, &walk.trace));
-    match walk.rule.and_then(|r: RuleId| policy.rule(r)) {
-        Some(rule) => Decision {
-            policy: policy.name.clone(),
-            decision: rule.verdict.as_str().to_string(),
-            rule: Some(rule.location.clone()),
-            reason: rule.reason.clone(),
-            see: rule.see.clone(),
-            trace,
-        },
-        None => Decision {
-            policy: policy.name.clone(),
-            decision: policy.otherwise.as_str().to_string(),
-            rule: None,
-            reason: policy
-                .otherwise_reason
-                .clone()
-                .or_else(|| Some(String::from("no rule applies"))),
-            see: Vec::new(),
-            trace,
-        },
+    Decision {
+        trace: trace.then(|| explain::facts_read(policy, &walk.trace)),
+        ..decision_ref(policy, walk.rule).into_owned()
     }
 }

@@ -51,16 +51,7 @@ impl<'a> PolicyInfo<'a> {
     /// Every decision the policy can name, each once: `allow`, `deny`, its
     /// `otherwise`, then its declared outcomes in declaration order.
     pub fn decisions(&self) -> Vec<&'a str> {
-        let policy = &self.tree.policy;
-        let mut decisions = vec!["allow", "deny"];
-        for decision in std::iter::once(policy.otherwise.as_str())
-            .chain(policy.outcomes.iter().map(|o| o.name.as_str()))
-        {
-            if !decisions.contains(&decision) {
-                decisions.push(decision);
-            }
-        }
-        decisions
+        self.tree.policy.decisions()
     }
 
     /// The decision tree's size and depth (the most tests one decision

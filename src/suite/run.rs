@@ -3,11 +3,12 @@
 //! tests take through each tree, for coverage.
 
 use super::coverage::{coverage, Coverage};
-use super::{Expect, Suite};
-use crate::compile::NodeId;
+use super::{Expect, Suite, TestCase};
+use crate::compile::{DecisionTree, NodeId};
 use crate::diagnostics::words;
-use crate::diagnostics::{Problem, Report, SuiteError};
+use crate::diagnostics::{Problem, Report, SuiteError, DECIDING_CODES};
 use crate::eval;
+use crate::model::{CheckedPolicy, CheckedRule};
 use crate::policy_set::PolicySet;
 
 /// What a test got: a decision, or errors.
@@ -19,6 +20,8 @@ pub enum Actual {
         decision: String,
         /// The deciding rule's location; `None` when no rule applies.
         rule: Option<String>,
+        /// The deciding rule's name, when it has one.
+        rule_name: Option<String>,
     },
     /// The errors, in order: (code, message).
     Errors(Vec<(String, String)>),
@@ -30,10 +33,17 @@ impl std::fmt::Display for Actual {
             Actual::Decision {
                 decision,
                 rule: Some(rule),
+                rule_name: Some(name),
+            } => write!(f, "{decision} (rule {name}, {rule})"),
+            Actual::Decision {
+                decision,
+                rule: Some(rule),
+                rule_name: None,
             } => write!(f, "{decision} (rule {rule})"),
             Actual::Decision {
                 decision,
                 rule: None,
+                ..
             } => write!(f, "{decision} (no rule applies)"),
             Actual::Errors(errors) => {
                 let parts: Vec<String> = errors
@@ -113,34 +123,27 @@ impl SuiteResult {
 /// ```
 pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
     let trees = set.trees();
+    // Every test is checked against its policy before any runs.
     let mut errors = Vec::new();
+    let mut policies = Vec::new();
+    for test in &suite.tests {
+        match policy_of(trees, test) {
+            Ok(index) => {
+                if let Some(tree) = trees.get(index) {
+                    errors.extend(check_expectation(&tree.policy, test));
+                }
+                policies.push(index);
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        let problems = errors.into_iter().map(Problem::from).collect();
+        return Err(Report::new(suite.sources.clone(), problems));
+    }
     let mut results = Vec::new();
     let mut routes: Vec<Vec<Vec<NodeId>>> = vec![Vec::new(); trees.len()];
-    for test in &suite.tests {
-        let index = match &test.policy {
-            Some((name, span)) => match trees.iter().position(|t| &t.policy.name == name) {
-                Some(i) => i,
-                None => {
-                    let names: Vec<&str> = trees.iter().map(|t| t.policy.name.as_str()).collect();
-                    errors.push(SuiteError::UnknownPolicy {
-                        name: name.clone(),
-                        span: *span,
-                        help: words::did_you_mean(name, names.iter().copied())
-                            .unwrap_or_else(|| format!("the policies are {}", names.join(", "))),
-                    });
-                    continue;
-                }
-            },
-            None if trees.len() == 1 => 0,
-            None => {
-                errors.push(SuiteError::WhichPolicy {
-                    name: test.name.clone(),
-                    count: trees.len(),
-                    span: test.span,
-                });
-                continue;
-            }
-        };
+    for (test, index) in suite.tests.iter().zip(policies) {
         let Some(tree) = trees.get(index) else {
             continue;
         };
@@ -162,6 +165,7 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
                             .map_or(tree.policy.otherwise.as_str(), |r| r.verdict.as_str())
                             .to_string(),
                         rule: rule.map(|r| r.location.clone()),
+                        rule_name: rule.and_then(|r| r.name.clone()),
                     }
                 }
                 Err(errors) => Actual::Errors(
@@ -185,16 +189,115 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
             actual: got,
         });
     }
-    if !errors.is_empty() {
-        let problems = errors.into_iter().map(Problem::from).collect();
-        return Err(Report::new(suite.sources.clone(), problems));
-    }
     let coverage = trees
         .iter()
         .zip(&routes)
         .map(|(tree, routes)| coverage(tree, routes, trees.len() > 1))
         .collect();
     Ok(SuiteResult { results, coverage })
+}
+
+/// The index of the policy a test is about: the one it names, or the
+/// set's only one.
+fn policy_of(trees: &[DecisionTree], test: &TestCase) -> Result<usize, SuiteError> {
+    match &test.policy {
+        Some((name, span)) => trees
+            .iter()
+            .position(|t| &t.policy.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = trees.iter().map(|t| t.policy.name.as_str()).collect();
+                SuiteError::UnknownPolicy {
+                    name: name.clone(),
+                    span: *span,
+                    help: words::did_you_mean(name, names.iter().copied())
+                        .unwrap_or_else(|| format!("the policies are {}", names.join(", "))),
+                }
+            }),
+        None if trees.len() == 1 => Ok(0),
+        None => Err(SuiteError::WhichPolicy {
+            name: test.name.clone(),
+            count: trees.len(),
+            span: test.span,
+        }),
+    }
+}
+
+/// What is wrong with what a test expects of `policy`: a decision it never
+/// makes, a rule it does not have, a code deciding never reports.
+fn check_expectation(policy: &CheckedPolicy, test: &TestCase) -> Vec<SuiteError> {
+    let mut errors = Vec::new();
+    match &test.expect {
+        Expect::Decision { decision, rule } => {
+            let decisions = policy.decisions();
+            if !decisions.contains(&decision.as_str()) {
+                errors.push(SuiteError::UnknownDecision {
+                    name: test.name.clone(),
+                    decision: decision.clone(),
+                    policy: policy.name.clone(),
+                    span: test.expect_value_span,
+                    help: words::did_you_mean(decision, decisions.iter().copied()).unwrap_or_else(
+                        || format!("policy `{}` decides {}", policy.name, decisions.join(", ")),
+                    ),
+                });
+            }
+            if let Some(wanted) = rule {
+                if !policy.rules.iter().any(|r| names_rule(wanted, r)) {
+                    errors.push(SuiteError::UnknownRule {
+                        name: test.name.clone(),
+                        rule: wanted.clone(),
+                        policy: policy.name.clone(),
+                        span: test.expect_rule_span.unwrap_or(test.expect_span),
+                        help: unknown_rule_help(policy, wanted),
+                    });
+                }
+            }
+        }
+        Expect::Error { code } => {
+            if !DECIDING_CODES.contains(&code.as_str()) {
+                errors.push(SuiteError::UnknownCode {
+                    name: test.name.clone(),
+                    code: code.clone(),
+                    span: test.expect_value_span,
+                    help: words::did_you_mean(code, DECIDING_CODES.iter().copied()).unwrap_or_else(
+                        || format!("deciding reports {}", words::join_or(DECIDING_CODES)),
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}
+
+/// Whether a test's `rule ...` names `rule`: by its name, its whole
+/// `file:line`, or the end of it after a `/`.
+fn names_rule(wanted: &str, rule: &CheckedRule) -> bool {
+    rule.name.as_deref() == Some(wanted)
+        || rule.location == wanted
+        || rule.location.ends_with(&format!("/{wanted}"))
+}
+
+/// The closest rule to one a test names: by place, the lines the rules of
+/// that file start on; by name, the closest name.
+fn unknown_rule_help(policy: &CheckedPolicy, wanted: &str) -> String {
+    if let Some((file, _)) = wanted.rsplit_once(':') {
+        let lines: Vec<&str> = policy
+            .rules
+            .iter()
+            .filter_map(|r| r.location.rsplit_once(':'))
+            .filter(|(path, _)| *path == file || path.ends_with(&format!("/{file}")))
+            .map(|(_, line)| line)
+            .collect();
+        if !lines.is_empty() {
+            return format!(
+                "the rules of `{file}` start on lines {}",
+                words::join_and(&lines)
+            );
+        }
+    }
+    let names = policy.rules.iter().filter_map(|r| r.name.as_deref());
+    words::did_you_mean(wanted, names).unwrap_or_else(|| {
+        String::from("name a rule by its place (`file.policy:LINE`, the line its conditions start on) or by the name written before its conditions (`name: ...`)")
+    })
 }
 
 fn passes(expect: &Expect, got: &Actual) -> bool {
@@ -204,13 +307,18 @@ fn passes(expect: &Expect, got: &Actual) -> bool {
             Actual::Decision {
                 decision: d,
                 rule: r,
+                rule_name,
             },
         ) => {
             decision == d
                 && match (rule, r) {
                     (None, _) => true,
-                    // A location matches the rule's whole `file:line` or its end.
-                    (Some(want), Some(have)) => have == want || have.ends_with(&format!("/{want}")),
+                    // A rule is named by its name, its whole `file:line` or its end.
+                    (Some(want), Some(have)) => {
+                        rule_name.as_deref() == Some(want.as_str())
+                            || have == want
+                            || have.ends_with(&format!("/{want}"))
+                    }
                     (Some(_), None) => false,
                 }
         }

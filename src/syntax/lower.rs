@@ -223,10 +223,16 @@ impl Lower<'_> {
         let mut verdict = None;
         let mut because = None;
         let mut see = Vec::new();
+        let mut name = None;
         // The rule's own span ends with its last condition, not its clauses.
         let mut line_end = span.start;
         for child in pair.into_inner() {
             match child.as_rule() {
+                Rule::rule_name => {
+                    if let Some(ident) = child.into_inner().find(|p| p.as_rule() == Rule::ident) {
+                        name = Some(self.ident(&ident));
+                    }
+                }
                 Rule::term => {
                     line_end = line_end.max(self.span(&child).end);
                     let term = self.term(child)?;
@@ -264,6 +270,7 @@ impl Lower<'_> {
             }
         }
         Ok(crate::ast::Rule {
+            name,
             before,
             verdict: verdict.ok_or_else(|| self.missing(span, "a verdict"))?,
             after,

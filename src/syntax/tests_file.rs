@@ -78,8 +78,10 @@ fn describe(positives: &[Rule]) -> String {
             Rule::ident | Rule::expect_decision => "a decision",
             Rule::kw_error | Rule::expect_error => "`error CODE`",
             Rule::code => "a diagnostic code such as `verdict::facts::missing`",
-            Rule::kw_rule => "`rule FILE:LINE`",
-            Rule::location => "a rule location such as `channels.policy:6`",
+            Rule::kw_rule => "`rule FILE:LINE` or `rule NAME`",
+            Rule::location | Rule::rule_name => {
+                "a rule's location such as `channels.policy:6`, or its name"
+            }
             Rule::EOI => "the end of the file",
             _ => "something else",
         })
@@ -102,6 +104,9 @@ fn test_case(
     let mut policy: Option<(String, Span)> = None;
     let mut facts: Option<(Result<Value, String>, Span)> = None;
     let mut expect: Option<(Expect, Span)> = None;
+    // Where the expected decision (or code) and rule are written.
+    let mut expect_value_span = None;
+    let mut expect_rule_span = None;
     let mut errors = Vec::new();
     let to_span =
         |p: &pest::iterators::Pair<'_, Rule>| file.span(p.as_span().start(), p.as_span().end());
@@ -145,20 +150,26 @@ fn test_case(
                     .into_inner()
                     .find(|p| matches!(p.as_rule(), Rule::expect_error | Rule::expect_decision));
                 let parsed = inner.map(|inner| match inner.as_rule() {
-                    Rule::expect_error => Expect::Error {
-                        code: inner
-                            .into_inner()
-                            .find(|p| p.as_rule() == Rule::code)
-                            .map(|p| p.as_str().to_string())
-                            .unwrap_or_default(),
-                    },
+                    Rule::expect_error => {
+                        let code = inner.into_inner().find(|p| p.as_rule() == Rule::code);
+                        expect_value_span = code.as_ref().map(&to_span);
+                        Expect::Error {
+                            code: code.map(|p| p.as_str().to_string()).unwrap_or_default(),
+                        }
+                    }
                     _ => {
                         let mut decision = String::new();
                         let mut rule = None;
                         for part in inner.into_inner() {
                             match part.as_rule() {
-                                Rule::ident => decision = part.as_str().to_string(),
-                                Rule::location => rule = Some(part.as_str().to_string()),
+                                Rule::ident => {
+                                    expect_value_span = Some(to_span(&part));
+                                    decision = part.as_str().to_string();
+                                }
+                                Rule::location | Rule::rule_name => {
+                                    expect_rule_span = Some(to_span(&part));
+                                    rule = Some(part.as_str().to_string());
+                                }
                                 _ => {}
                             }
                         }
@@ -203,6 +214,8 @@ fn test_case(
         facts_span,
         expect,
         expect_span,
+        expect_value_span: expect_value_span.unwrap_or(expect_span),
+        expect_rule_span,
     })
 }
 

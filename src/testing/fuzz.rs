@@ -72,7 +72,7 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
         kinds.push(kind);
     }
     let rules = 1 + bytes.next() % 8;
-    for _ in 0..rules {
+    for rule in 0..rules {
         let mut words = Vec::new();
         for _ in 0..bytes.next() % 4 {
             let f = bytes.next() % facts;
@@ -90,7 +90,13 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
             });
         }
         let verdict = bytes.pick(&["can", "cannot", "-> o"]);
-        text.push_str(&format!("{} {verdict}\n", words.join(" ")));
+        // Every other rule is named; a name changes nothing it decides.
+        let name = if rule % 2 == 0 {
+            format!("r{rule}: ")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!("{name}{} {verdict}\n", words.join(" ")));
     }
     let Ok(set) = PolicySet::from_sources([("f.policy", text.as_str())]) else {
         return Ok(());

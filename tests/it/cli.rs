@@ -542,6 +542,52 @@ fn test_file_errors() {
     let (code, out) = run(&["test", "tests/fixtures/suite/which-policy"], None);
     assert_eq!(code, 1);
     insta::assert_snapshot!("test_file_which_policy", out);
+    // What a test expects is checked against its policy before any test
+    // runs: every mistake at once, each with a did-you-mean.
+    let (code, out) = run(&["test", "tests/fixtures/suite/unknown-expectations"], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("test_file_unknown_expectations", out);
+}
+
+/// Named rules: decisions show the name beside `file:line` (human and
+/// JSON), and tests expect a rule by its name.
+#[test]
+fn named_rules() {
+    let facts = r#"{"user": {"role": "guest"}}"#;
+    let (code, out) = run(
+        &["eval", "--policies", "tests/fixtures/suite/named", "-"],
+        Some(facts),
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("named_rules_eval", out);
+    let (code, out) = run(
+        &[
+            "eval",
+            "--format",
+            "json",
+            "--policies",
+            "tests/fixtures/suite/named",
+            "-",
+        ],
+        Some(facts),
+    );
+    assert_eq!(code, 0);
+    let value: serde_json::Value = serde_json::from_str(stdout_of(&out)).unwrap();
+    assert_eq!(value["decisions"][0]["rule_name"], "guests-wait");
+    let (code, out) = run(
+        &["explain", "--policies", "tests/fixtures/suite/named", "-"],
+        Some(facts),
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(
+            "doors: ask-front-desk  (rule guests-wait, tests/fixtures/suite/named/doors.policy:12)"
+        ),
+        "{out}"
+    );
+    let (code, out) = run(&["test", "tests/fixtures/suite/named", "--coverage"], None);
+    assert_eq!(code, 0, "{out}");
+    insta::assert_snapshot!("named_rules_test", out);
 }
 
 #[test]

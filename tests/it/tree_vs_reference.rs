@@ -138,14 +138,20 @@ fn policy_text(facts: &[FactSpec], rules: &[RuleSpec], first_match: bool, block:
     if let Some(shared) = &shared {
         text.push_str(&format!("when {shared} {{\n"));
     }
-    for (conds, v) in rules {
+    for (i, (conds, v)) in rules.iter().enumerate() {
         let words: Vec<String> = conds
             .iter()
             .map(|(f, pick)| condition(&facts[*f % facts.len()], *pick))
             .collect();
-        // Put the verdict among the conditions, as authors do.
+        // Put the verdict among the conditions, as authors do; name some
+        // rules (names change nothing a rule decides).
         let at = (*v as usize / 4) % (words.len() + 1);
-        let mut line = words[..at].join(" ");
+        let mut line = if v % 3 == 0 {
+            format!("rule-{i}: ")
+        } else {
+            String::new()
+        };
+        line.push_str(&words[..at].join(" "));
         line.push(' ');
         line.push_str(verdict(*v));
         line.push(' ');
