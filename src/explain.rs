@@ -11,7 +11,7 @@ use crate::compile::{DecisionTree, Node, NodeId};
 use crate::diagnostics::FactsError;
 use crate::eval::{self, Step};
 use crate::facts::{read, Read};
-use crate::model::{Atom, AtomSet, CheckedPolicy, FactId, RuleId};
+use crate::model::{Atom, AtomSet, CheckedPolicy, FactId, HitPolicy, RuleId};
 use crate::source::{SourceMap, Span};
 
 /// Why one policy decided as it did.
@@ -64,7 +64,9 @@ pub struct RuleStatus {
     pub rule: String,
     /// What the rule decides when it applies.
     pub decision: String,
-    /// `decided`, `ruled-out`, `also-matches` (an earlier rule decided) or `undetermined`.
+    /// `decided`, `ruled-out`, `also-matches` (an earlier rule decided),
+    /// `outranked` (under `priority`, a rule of a decision ranked higher
+    /// decided) or `undetermined`.
     pub status: &'static str,
     /// The condition that ruled it out, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,6 +228,12 @@ fn rule_status(
         status.condition = written;
         status.condition_span = Some(span);
         status.because = Some(format!("`{path}` is missing or invalid"));
+    } else if policy.hit == HitPolicy::Priority
+        && decided
+            .and_then(|r| policy.rule(r))
+            .is_some_and(|d| d.verdict != rule.verdict)
+    {
+        status.status = "outranked";
     }
     status
 }

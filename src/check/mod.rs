@@ -11,7 +11,7 @@ mod resolve;
 
 use crate::ast::{self, BlockItem, Item};
 use crate::diagnostics::CheckError;
-use crate::model::{CheckedPolicy, HitPolicy, Outcome, RuleId, Verdict};
+use crate::model::{CheckedPolicy, CheckedRule, HitPolicy, Outcome, RuleId, Verdict};
 use crate::source::{SourceMap, Span};
 
 /// What checking a policy set found.
@@ -85,6 +85,7 @@ fn check_policy(
     let mut otherwise: Option<&ast::Ident> = None;
     let mut otherwise_reason: Option<String> = None;
     let mut first_match: Option<Span> = None;
+    let mut priority: Option<(&[ast::Ident], Span)> = None;
     let mut outcomes: Vec<Outcome> = Vec::new();
     // Outcome name → its index in `outcomes`, for duplicate checks.
     let mut outcome_spans: std::collections::HashMap<&str, usize> =
@@ -116,6 +117,16 @@ fn check_policy(
                         help: "say `first match` once per policy",
                     }),
                     None => first_match = Some(at.0),
+                },
+                Item::Priority(decisions, at) => match priority {
+                    Some((_, previous)) => out.push(CheckError::Duplicate {
+                        what: "option",
+                        name: String::from("priority"),
+                        first: previous,
+                        again: at.0,
+                        help: "a policy has one `priority`: keep the one you mean",
+                    }),
+                    None => priority = Some((decisions.as_slice(), at.0)),
                 },
                 Item::Outcome(decl) => {
                     if let Some(previous) = outcome_spans
@@ -187,10 +198,21 @@ fn check_policy(
             }
         },
     };
-    let hit = if first_match.is_some() {
-        HitPolicy::First
-    } else {
-        HitPolicy::Unique
+    let hit = match (first_match, &priority) {
+        (Some(first), Some((_, again))) => {
+            out.push(CheckError::TwoHitPolicies {
+                first,
+                again: *again,
+            });
+            HitPolicy::First
+        }
+        (Some(_), None) => HitPolicy::First,
+        (None, Some(_)) => HitPolicy::Priority,
+        (None, None) => HitPolicy::Unique,
+    };
+    let ranked = match (hit, priority) {
+        (HitPolicy::Priority, Some((decisions, _))) => ranked_decisions(decisions, &outcomes, out),
+        _ => Vec::new(),
     };
 
     check_rule_names(&rules, out);
@@ -210,11 +232,17 @@ fn check_policy(
         checked_rules.push(rule);
     }
 
+    if let (HitPolicy::Priority, Some((_, at))) = (hit, priority) {
+        check_every_decision_ranked(&checked_rules, &ranked, at, out);
+    }
+    let order = evaluation_order(&checked_rules, &ranked);
     let mut policy = CheckedPolicy {
         name,
         doc,
         span,
         hit,
+        priority: ranked.into_iter().map(|(verdict, _)| verdict).collect(),
+        order,
         otherwise,
         otherwise_reason,
         facts,
@@ -254,6 +282,77 @@ fn set_reasons(policy: &mut CheckedPolicy) {
             _ => None,
         });
     }
+}
+
+/// The decisions of a `priority` line, each resolved once, with where each
+/// is written.
+fn ranked_decisions(
+    decisions: &[ast::Ident],
+    outcomes: &[Outcome],
+    out: &mut Vec<CheckError>,
+) -> Vec<(Verdict, Span)> {
+    let mut ranked: Vec<(Verdict, Span)> = Vec::new();
+    for word in decisions {
+        let Some(verdict) = resolve::verdict_named(&word.node, word.span, outcomes, out) else {
+            continue;
+        };
+        match ranked.iter().find(|(v, _)| *v == verdict) {
+            Some((_, first)) => out.push(CheckError::Duplicate {
+                what: "decision in `priority`",
+                name: word.node.clone(),
+                first: *first,
+                again: word.span,
+                help: "a decision has one place in `priority`: keep the one you mean",
+            }),
+            None => ranked.push((verdict, word.span)),
+        }
+    }
+    ranked
+}
+
+/// Under a priority every decision a rule makes has a place in it, so that
+/// any overlap has a winner: one error per decision without one, on its
+/// first rule.
+fn check_every_decision_ranked(
+    rules: &[CheckedRule],
+    ranked: &[(Verdict, Span)],
+    priority: Span,
+    out: &mut Vec<CheckError>,
+) {
+    let mut reported: Vec<&Verdict> = Vec::new();
+    for rule in rules {
+        if ranked.iter().any(|(v, _)| *v == rule.verdict) || reported.contains(&&rule.verdict) {
+            continue;
+        }
+        reported.push(&rule.verdict);
+        let mut line: Vec<&str> = ranked.iter().map(|(v, _)| v.as_str()).collect();
+        line.push(rule.verdict.as_str());
+        out.push(CheckError::Unranked {
+            decision: rule.verdict.as_str().to_string(),
+            rule: rule.span,
+            priority,
+            help: format!(
+                "give it its place in the line, e.g. `priority {}`",
+                line.join(" > ")
+            ),
+        });
+    }
+}
+
+/// The order rules are tried in: source order, and under a priority
+/// sorted (stably) by the rank of their decision.
+fn evaluation_order(rules: &[CheckedRule], ranked: &[(Verdict, Span)]) -> Vec<RuleId> {
+    let mut order: Vec<RuleId> = rules.iter().map(|r| r.id).collect();
+    if !ranked.is_empty() {
+        let rank = |id: &RuleId| {
+            rules
+                .get(id.0 as usize)
+                .and_then(|r| ranked.iter().position(|(v, _)| *v == r.verdict))
+                .unwrap_or(ranked.len())
+        };
+        order.sort_by_key(rank);
+    }
+    order
 }
 
 /// Each rule name is used once in a policy: tests and decisions name a rule

@@ -212,6 +212,13 @@ fn rules_note(e: &Explanation) -> Note {
             )),
             rule.condition_span.unwrap_or(rule.span),
         ),
+        "outranked" => miette::LabeledSpan::new_with_span(
+            Some(format!(
+                "matches too; `{}` ranks first in `priority`",
+                e.decision
+            )),
+            rule.span,
+        ),
         _ => miette::LabeledSpan::new_with_span(
             Some(format!(
                 "matches too; an earlier rule decides `{}`",

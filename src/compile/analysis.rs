@@ -39,14 +39,15 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
         by_verdict.entry(&rule.verdict).or_default().push(rule);
     }
+    let positions = policy.order_positions();
     let mut pairs = 0usize;
     let mut region = Region::new(tree.nodes.len());
     let mut warnings = Vec::new();
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
         let decides = decides.get(rule.id.0 as usize).copied().unwrap_or(true);
-        // Under `first match`, a rule another covers never decides: only
-        // rules that never decide need a look.
-        if decides && policy.hit == HitPolicy::First {
+        // Under `first match` or a priority, a rule another covers never
+        // decides: only rules that never decide need a look.
+        if decides && policy.hit != HitPolicy::Unique {
             continue;
         }
         let deciders = if decides {
@@ -54,15 +55,26 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
         } else {
             region.deciders(tree, rule)
         };
+        // A rule that never decides because rules of another decision win
+        // is reported as such, whatever else covers it.
+        let overruled = policy.hit == HitPolicy::Priority
+            && deciders
+                .iter()
+                .filter_map(|id| policy.rule(*id))
+                .any(|d| d.verdict != rule.verdict);
         let by = deciders
             .iter()
             .filter_map(|id| policy.rule(*id))
-            .find(|d| redundant(tree, rule, d))
+            .find(|d| redundant(tree, &positions, rule, d))
+            .filter(|_| !overruled)
             .or_else(|| {
+                if overruled {
+                    return None;
+                }
                 let group = by_verdict.get(&rule.verdict)?;
                 group.iter().copied().find(|other| {
                     pairs += 1;
-                    pairs <= PAIR_BUDGET && redundant(tree, rule, other)
+                    pairs <= PAIR_BUDGET && redundant(tree, &positions, rule, other)
                 })
             });
         if let Some(by) = by {
@@ -96,7 +108,15 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
                 )
             })
             .collect();
-        let mut help = if shown.iter().any(|e| e.verdict != rule.verdict) {
+        let outranked =
+            policy.hit == HitPolicy::Priority && shown.iter().any(|e| e.verdict != rule.verdict);
+        let mut help = if outranked {
+            let line: Vec<&str> = policy.priority.iter().map(Verdict::as_str).collect();
+            format!(
+                "under `priority {}`, the rules that cover it win: narrow them, or delete it",
+                line.join(" > ")
+            )
+        } else if shown.iter().any(|e| e.verdict != rule.verdict) {
             String::from("rule order decides here: move the rule above the rules that cover it, narrow them, or delete it")
         } else {
             String::from("earlier rules already decide the same for every case it matches: delete it, or narrow them")
@@ -107,10 +127,18 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
                 shown.len()
             ));
         }
-        warnings.push(CheckError::Shadowed {
-            span: rule.span,
-            by,
-            help,
+        warnings.push(if outranked {
+            CheckError::Outranked {
+                span: rule.span,
+                by,
+                help,
+            }
+        } else {
+            CheckError::Shadowed {
+                span: rule.span,
+                by,
+                help,
+            }
         });
     }
     warnings
@@ -118,14 +146,23 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
 
 /// Whether `other` makes `rule` redundant: it has the same decision and
 /// matches everything `rule` matches, so that deleting `rule` changes no
-/// decision. Under `first match` only an earlier rule qualifies (a later
-/// one could lose to rules in between); of two rules that match exactly
-/// the same facts, the later one is the redundant one.
-fn redundant(tree: &DecisionTree, rule: &CheckedRule, other: &CheckedRule) -> bool {
+/// decision. Under `first match` or a priority only a rule tried earlier
+/// qualifies (a later one could lose to rules in between); of two rules
+/// that match exactly the same facts, the later one is the redundant one.
+/// `positions` is each rule's place in the order rules are tried.
+fn redundant(
+    tree: &DecisionTree,
+    positions: &[usize],
+    rule: &CheckedRule,
+    other: &CheckedRule,
+) -> bool {
+    let tried_before = |a: &CheckedRule, b: &CheckedRule| {
+        positions.get(a.id.0 as usize) < positions.get(b.id.0 as usize)
+    };
     other.id != rule.id
         && other.verdict == rule.verdict
         && covers(other, rule)
-        && (other.id < rule.id
+        && (tried_before(other, rule)
             || (tree.policy.hit == HitPolicy::Unique
                 && !covers(rule, other)
                 // A rule that decides first with its own reason is not redundant.

@@ -173,7 +173,7 @@ impl<'p> Builder<'p> {
     fn new(policy: &'p CheckedPolicy, budget: usize) -> Builder<'p> {
         let mut rules = Vec::new();
         let mut conditions = Vec::new();
-        for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
+        for rule in policy.rules_in_order().filter(|r| r.is_satisfiable()) {
             let start = conditions.len();
             for (fact, set) in rule.conditions.iter().filter(|(_, set)| !set.is_full()) {
                 let atoms = if set.universe() <= 64 {

@@ -28,8 +28,7 @@ pub struct RuleScan {
 impl RuleScan {
     pub fn new(policy: &CheckedPolicy) -> RuleScan {
         let rules: Vec<RuleId> = policy
-            .rules
-            .iter()
+            .rules_in_order()
             .filter(|r| r.is_satisfiable())
             .map(|r| r.id)
             .collect();

@@ -219,6 +219,39 @@ pub enum CheckError {
         help: String,
     },
 
+    /// `first match` and `priority` in one policy: they combine rules in two
+    /// different ways.
+    #[error("a policy combines its rules one way: `first match` or `priority`, not both")]
+    #[diagnostic(
+        code(verdict::hit_policy),
+        help("keep `first match` for rule order to decide, or `priority` for the decisions' order to decide")
+    )]
+    TwoHitPolicies {
+        /// Where `first match` is written.
+        #[label("rule order decides")]
+        first: Span,
+        /// Where `priority` is written.
+        #[label(primary, "the decisions' order decides")]
+        again: Span,
+    },
+
+    /// A decision a rule makes that has no place in the policy's `priority`.
+    #[error("decision `{decision}` has no place in `priority`")]
+    #[diagnostic(code(verdict::unranked))]
+    Unranked {
+        /// The decision.
+        decision: String,
+        /// The first rule that makes it.
+        #[label(primary, "decides `{decision}`")]
+        rule: Span,
+        /// The `priority` line.
+        #[label("the decisions that win, first to last")]
+        priority: Span,
+        /// The line with the decision added.
+        #[help]
+        help: String,
+    },
+
     /// A rule whose conditions can never all hold (a warning).
     #[error("rule can never match")]
     #[diagnostic(code(verdict::never_matches), severity(Warning))]
@@ -244,6 +277,22 @@ pub enum CheckError {
         #[label(primary, "never decides")]
         span: Span,
         /// The earlier rules that overlap it, each labelled with its decision.
+        #[label(collection)]
+        by: Vec<miette::LabeledSpan>,
+        /// What to do about it.
+        #[help]
+        help: String,
+    },
+
+    /// A rule that never decides under a priority, because rules whose
+    /// decisions rank higher match every case it matches (a warning).
+    #[error("rule never decides: rules whose decisions come first in `priority` win wherever it matches")]
+    #[diagnostic(code(verdict::outranked), severity(Warning))]
+    Outranked {
+        /// The rule.
+        #[label(primary, "never decides")]
+        span: Span,
+        /// The rules that decide in its place, each labelled with its decision.
         #[label(collection)]
         by: Vec<miette::LabeledSpan>,
         /// What to do about it.
@@ -399,13 +448,16 @@ impl CheckError {
             | CheckError::Conflict { at: span, .. }
             | CheckError::NeverMatches { span, .. }
             | CheckError::Shadowed { span, .. }
+            | CheckError::Outranked { span, .. }
             | CheckError::Redundant { span, .. }
             | CheckError::UnusedFact { span, .. }
             | CheckError::UnusedValue { at: span, .. }
             | CheckError::Gaps { span, .. }
             | CheckError::GapsDenied { span, .. }
             | CheckError::NoTree { span, .. }
-            | CheckError::NoRules { span, .. } => *span,
+            | CheckError::NoRules { span, .. }
+            | CheckError::TwoHitPolicies { again: span, .. }
+            | CheckError::Unranked { rule: span, .. } => *span,
         }
     }
 }

@@ -37,6 +37,9 @@ pub enum HitPolicy {
     Unique,
     /// The first rule in source order that matches decides.
     First,
+    /// Of the rules that match, one whose decision comes first in the
+    /// policy's `priority` decides (the first in source order among them).
+    Priority,
 }
 
 /// What a rule, or a policy with no applicable rule, decides.
@@ -68,6 +71,13 @@ pub struct CheckedPolicy {
     pub doc: Option<String>,
     pub span: Span,
     pub hit: HitPolicy,
+    /// Under [`HitPolicy::Priority`], the decisions from the one that wins
+    /// down; empty otherwise.
+    pub priority: Vec<Verdict>,
+    /// The rules in the order they are tried: the first that matches
+    /// decides. Source order, but under a priority sorted (stably) by
+    /// their decision's rank.
+    pub order: Vec<RuleId>,
     pub otherwise: Verdict,
     /// The reason shown when no rule applies.
     pub otherwise_reason: Option<String>,
@@ -83,6 +93,22 @@ impl CheckedPolicy {
 
     pub fn rule(&self, id: RuleId) -> Option<&CheckedRule> {
         self.rules.get(id.0 as usize)
+    }
+
+    /// Each rule's place in [`order`](Self::order), by rule id.
+    pub fn order_positions(&self) -> Vec<usize> {
+        let mut positions = vec![0; self.rules.len()];
+        for (position, id) in self.order.iter().enumerate() {
+            if let Some(slot) = positions.get_mut(id.0 as usize) {
+                *slot = position;
+            }
+        }
+        positions
+    }
+
+    /// The rules in the order they are tried (see [`order`](Self::order)).
+    pub fn rules_in_order(&self) -> impl Iterator<Item = &CheckedRule> + '_ {
+        self.order.iter().filter_map(|id| self.rule(*id))
     }
 
     /// Every decision the policy can name, each once: `allow`, `deny`, its

@@ -189,6 +189,8 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         Rule::outcome_decl | Rule::kw_outcome => (2, "an outcome declaration"),
         Rule::otherwise_decl | Rule::kw_otherwise => (2, "`otherwise DECISION`"),
         Rule::first_match | Rule::kw_first => (2, "`first match`"),
+        Rule::priority_decl | Rule::kw_priority => (2, "`priority DECISION > DECISION`"),
+        Rule::gt => (0, "`>` and the next decision"),
         Rule::kw_not => (2, "`not`"),
         _ => (3, "something else"),
     }

@@ -96,6 +96,13 @@ impl Lower<'_> {
                 Ok(Item::Otherwise(name, doc))
             }
             Rule::first_match => Ok(Item::FirstMatch(At(span))),
+            Rule::priority_decl => Ok(Item::Priority(
+                pair.into_inner()
+                    .filter(|p| p.as_rule() == Rule::ident)
+                    .map(|p| self.ident(&p))
+                    .collect(),
+                At(span),
+            )),
             Rule::fact_decl => self.fact(pair).map(Item::Fact),
             Rule::outcome_decl => self.outcome(pair).map(Item::Outcome),
             Rule::when_block => self.when(pair).map(Item::When),

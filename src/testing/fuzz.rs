@@ -54,8 +54,14 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     let mut bytes = Bytes(data, 0);
     let facts = 1 + bytes.next() % 4;
     let mut text = String::from("policy f\n");
-    if bytes.next() % 2 == 0 {
-        text.push_str("first match\n");
+    match bytes.next() % 4 {
+        0 | 2 => text.push_str("first match\n"),
+        1 => text.push_str(bytes.pick(&[
+            "priority deny > o > allow\n",
+            "priority allow > deny > o\n",
+            "priority o > allow > deny\n",
+        ])),
+        _ => {}
     }
     text.push_str("outcome o\n");
     let mut kinds = Vec::new();

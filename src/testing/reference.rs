@@ -142,8 +142,7 @@ fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()
             combo /= n;
         }
         let first = policy
-            .rules
-            .iter()
+            .rules_in_order()
             .find(|rule| rule.is_satisfiable() && matches(rule, &atoms))
             .map(|rule| rule.id);
         if !results.contains(&first) {

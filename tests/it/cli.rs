@@ -326,6 +326,23 @@ fn explain_why_not_an_unknown_decision() {
     insta::assert_snapshot!(out);
 }
 
+/// Under `priority`, a rule that matches but loses to a higher-ranked
+/// decision says so.
+#[test]
+fn explain_under_priority() {
+    let (code, out) = run(
+        &[
+            "explain",
+            "--policies",
+            "tests/fixtures/check/err/outranked.policy",
+            "-",
+        ],
+        Some(r#"{"user": {"role": "viewer"}, "document": {"class": "confidential"}}"#),
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn explain_json() {
     let (code, out) = run(

@@ -119,9 +119,37 @@ fn verdict(pick: u8) -> &'static str {
 
 type RuleSpec = (Vec<(usize, (u8, u8, u8))>, u8);
 
-fn policy_text(facts: &[FactSpec], rules: &[RuleSpec], first_match: bool, block: bool) -> String {
+/// How a generated policy combines its rules.
+#[derive(Clone, Copy, Debug)]
+enum Hit {
+    Unique,
+    FirstMatch,
+    /// A priority over the four decisions, in the order given by a draw.
+    Priority(u8),
+}
+
+fn hits() -> impl Strategy<Value = Hit> {
+    prop_oneof![
+        Just(Hit::Unique),
+        Just(Hit::FirstMatch),
+        any::<u8>().prop_map(Hit::Priority),
+    ]
+}
+
+fn policy_text(facts: &[FactSpec], rules: &[RuleSpec], hit: Hit, block: bool) -> String {
     let mut text = String::from("policy random\n");
-    if first_match {
+    if let Hit::Priority(order) = hit {
+        // One of the 24 orders of the four decisions.
+        let mut decisions = vec!["allow", "deny", "out-a", "out-b"];
+        let mut order = order as usize;
+        let mut line = Vec::new();
+        while !decisions.is_empty() {
+            line.push(decisions.remove(order % decisions.len()));
+            order /= 4;
+        }
+        text.push_str(&format!("priority {}\n", line.join(" > ")));
+    }
+    if matches!(hit, Hit::FirstMatch) {
         text.push_str("first match\n");
     }
     text.push_str("outcome out-a\noutcome out-b \"b\"\n");
@@ -212,11 +240,11 @@ proptest! {
     fn tree_decides_as_rules_do(
         facts in fact_specs(),
         rules in rule_specs(),
-        first_match in any::<bool>(),
+        hit in hits(),
         block in any::<bool>(),
         inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 4), 24),
     ) {
-        let text = policy_text(&facts, &rules, first_match, block);
+        let text = policy_text(&facts, &rules, hit, block);
         let set = match PolicySet::from_sources([("random.policy", text.clone())]) {
             Ok(set) => set,
             Err(report) => {
@@ -228,7 +256,10 @@ proptest! {
                     }),
                     "unexpected errors for\n{text}\n{rendered}"
                 );
-                prop_assert!(!first_match, "first match policies never conflict\n{text}\n{rendered}");
+                prop_assert!(
+                    matches!(hit, Hit::Unique),
+                    "only unique policies can conflict\n{text}\n{rendered}"
+                );
                 if std::env::var("VERDICT_PROPTEST_STATS").is_ok() {
                     eprintln!("STAT rejected");
                 }
