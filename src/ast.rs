@@ -57,6 +57,9 @@ pub struct FactDecl {
     pub default: Option<Spanned<Literal>>,
     pub doc: Option<Spanned<String>>,
     pub span: At,
+    /// The values are written in order (`{bronze < silver < gold}`), so the
+    /// fact compares with `<`, `<=`, `>` and `>=`.
+    pub ordered: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +163,18 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
+    /// Whether `x OP y` holds.
+    pub fn holds(self, x: f64, y: f64) -> bool {
+        match self {
+            CompareOp::Eq => x == y,
+            CompareOp::Ne => x != y,
+            CompareOp::Lt => x < y,
+            CompareOp::Le => x <= y,
+            CompareOp::Gt => x > y,
+            CompareOp::Ge => x >= y,
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             CompareOp::Eq => "=",

@@ -3,7 +3,7 @@
 //! never match).
 
 use super::resolve::{atom_of, Pred, ResolvedRule};
-use crate::ast::{self, CompareOp};
+use crate::ast;
 use crate::diagnostics::CheckError;
 use crate::model::*;
 use crate::source::{SourceMap, Span};
@@ -39,15 +39,18 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
                     .representative(*atom)
                     .and_then(|v| v.as_f64())
                     .unwrap_or(f64::NAN);
-                match op {
-                    CompareOp::Lt => x < *t,
-                    CompareOp::Le => x <= *t,
-                    CompareOp::Gt => x > *t,
-                    CompareOp::Ge => x >= *t,
-                    CompareOp::Eq => x == *t,
-                    CompareOp::Ne => x != *t,
-                }
+                op.holds(x, *t)
             });
+            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+        }
+        Pred::Rank(id, op, index) => {
+            let Some(fact) = facts.get(id.0 as usize) else {
+                return Constraint::Always;
+            };
+            // An enum's atoms are its values in declaration order; absent
+            // (the atom after them) compares with nothing.
+            let atoms = (0..fact.ty.value_atoms())
+                .filter(|atom| op.holds(f64::from(*atom), f64::from(*index)));
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
         }
     }

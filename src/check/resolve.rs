@@ -26,6 +26,9 @@ pub(super) enum Pred {
     Is(FactId, Vec<Lit>),
     /// The number compares so with a constant.
     Cmp(FactId, CompareOp, f64),
+    /// The value of an ordered enum compares so with the value at this
+    /// index of its declaration.
+    Rank(FactId, CompareOp, u32),
     Not(Box<Pred>),
     /// An empty value set: holds for no facts.
     Never,
@@ -277,19 +280,29 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Condition::Not(inner, _) => self.condition(inner).map(|p| Pred::Not(Box::new(p))),
             Condition::Compare { fact, op, value } => {
                 let id = self.fact_named(fact)?;
-                let kind = self.info(id)?.kind;
+                let info = self.info(id)?;
+                let (kind, ordered) = (info.kind, info.decl.ordered);
                 let allowed = match kind {
                     Kind::Number => true,
+                    Kind::Enum if ordered => true,
                     _ => matches!(op.node, CompareOp::Eq | CompareOp::Ne),
                 };
                 if !allowed {
+                    let help = match kind {
+                        Kind::Enum => format!(
+                            "`{}` takes `=`, `!=` and `in {{...}}`; to compare, declare `{{{}}}`",
+                            fact.node,
+                            self.enum_values(id).join(" < ")
+                        ),
+                        _ => format!("`{}` takes `=`, `!=` and `in {{...}}`", fact.node),
+                    };
                     self.out.push(CheckError::BadOperator {
                         op: op.node.symbol(),
                         fact: fact.node.clone(),
                         ty: kind.name(),
                         span: op.span,
                         declared: self.info(id)?.decl.name.span,
-                        help: format!("`{}` takes `=`, `!=` and `in {{...}}`", fact.node),
+                        help,
                     });
                     return None;
                 }
@@ -298,6 +311,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     (CompareOp::Eq, lit) => Pred::Is(id, vec![lit]),
                     (CompareOp::Ne, lit) => Pred::Not(Box::new(Pred::Is(id, vec![lit]))),
                     (op, Lit::Num(n)) => Pred::Cmp(id, op, n),
+                    (op, Lit::Enum(i)) => Pred::Rank(id, op, i),
                     (_, lit) => Pred::Is(id, vec![lit]),
                 };
                 Some(pred)
@@ -323,6 +337,20 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Pred::Cmp(id, _, _) => {
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {
                     info.used = true;
+                }
+            }
+            Pred::Rank(id, op, index) => {
+                // Every value on the compared side is named, as a range.
+                let count = self.enum_values(*id).len() as u32;
+                if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                    info.used = true;
+                    info.mentioned
+                        .resize(info.mentioned.len().max(count as usize), false);
+                    for i in (0..count).filter(|i| op.holds(f64::from(*i), f64::from(*index))) {
+                        if let Some(m) = info.mentioned.get_mut(i as usize) {
+                            *m = true;
+                        }
+                    }
                 }
             }
             Pred::Is(id, lits) => {

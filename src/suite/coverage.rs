@@ -237,17 +237,24 @@ fn test_for_gap(tree: &DecisionTree, path: &[(FactId, AtomSet)], name_policy: bo
         .collect();
     let (decision, rule) = match eval::decide(tree, &facts) {
         Ok(Some(rule)) => match policy.rule(rule) {
-            Some(r) => (r.verdict.as_str().to_string(), Some(r.location.clone())),
+            // A rule's name survives edits that move lines; its place is
+            // the file name alone, which survives moving the directory.
+            Some(r) => (
+                r.verdict.as_str().to_string(),
+                Some(r.name.clone().unwrap_or_else(|| {
+                    r.location
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(&r.location)
+                        .to_string()
+                })),
+            ),
             None => (policy.otherwise.as_str().to_string(), None),
         },
         _ => (policy.otherwise.as_str().to_string(), None),
     };
-    // The file name alone is enough to name the rule, and survives moves.
     let expect = match rule {
-        Some(rule) => format!(
-            "{decision} rule {}",
-            rule.rsplit('/').next().unwrap_or(&rule)
-        ),
+        Some(rule) => format!("{decision} rule {rule}"),
         None => decision.clone(),
     };
     let policy_line = if name_policy {

@@ -115,10 +115,18 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let (mut name, mut ty, mut path, mut optional, mut default, mut doc) =
             (None, None, None, None, None, None);
+        let mut ordered = false;
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::ident => name = Some(self.ident(&child)),
-                Rule::fact_type => ty = Some(self.fact_type(child)?),
+                Rule::fact_type => {
+                    ordered = child
+                        .clone()
+                        .into_inner()
+                        .flat_map(|t| t.into_inner())
+                        .any(|p| p.as_rule() == Rule::ordered_values);
+                    ty = Some(self.fact_type(child)?);
+                }
                 Rule::path => path = Some(self.path(child)?),
                 Rule::fact_option => {
                     for option in child.into_inner() {
@@ -147,6 +155,7 @@ impl Lower<'_> {
             default,
             doc,
             span: At(span),
+            ordered,
         })
     }
 
@@ -163,6 +172,10 @@ impl Lower<'_> {
             _ => FactType::Enum(
                 inner
                     .into_inner()
+                    .flat_map(|p| match p.as_rule() {
+                        Rule::ordered_values => p.into_inner().collect::<Vec<_>>(),
+                        _ => vec![p],
+                    })
                     .filter(|p| p.as_rule() == Rule::ident)
                     .map(|p| self.ident(&p))
                     .collect(),

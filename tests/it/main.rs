@@ -20,6 +20,7 @@ mod diff;
 mod format;
 mod fuzz_corpus;
 mod hostile;
+mod language;
 mod layers;
 mod multichannel;
 mod no_panic;

@@ -14,7 +14,8 @@ use verdict::PolicySet;
 /// A random fact declaration.
 #[derive(Clone, Debug)]
 enum FactKind {
-    Enum(Vec<String>),
+    /// The values, and whether they are declared in order.
+    Enum(Vec<String>, bool),
     Bool,
     Number,
     String,
@@ -32,7 +33,9 @@ const NUMBERS: [i64; 4] = [0, 1, 3, 5];
 
 fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
     let kind = prop_oneof![
-        3 => (2usize..5).prop_map(|n| FactKind::Enum((0..n).map(|i| format!("v{i}")).collect())),
+        3 => (2usize..5, any::<bool>()).prop_map(|(n, ordered)| {
+            FactKind::Enum((0..n).map(|i| format!("v{i}")).collect(), ordered)
+        }),
         1 => Just(FactKind::Bool),
         1 => Just(FactKind::Number),
         1 => Just(FactKind::String),
@@ -45,8 +48,8 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
                 // Values are prefixed by their fact, except for the first
                 // fact, whose values may then be written as bare words.
                 let kind = match kind {
-                    FactKind::Enum(values) => {
-                        FactKind::Enum(values.iter().map(|v| format!("f{i}{v}")).collect())
+                    FactKind::Enum(values, ordered) => {
+                        FactKind::Enum(values.iter().map(|v| format!("f{i}{v}")).collect(), ordered)
                     }
                     other => other,
                 };
@@ -62,14 +65,15 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
 
 fn declaration(fact: &FactSpec) -> String {
     let ty = match &fact.kind {
-        FactKind::Enum(values) => format!("{{{}}}", values.join(" ")),
+        FactKind::Enum(values, false) => format!("{{{}}}", values.join(" ")),
+        FactKind::Enum(values, true) => format!("{{{}}}", values.join(" < ")),
         FactKind::Bool => String::from("bool"),
         FactKind::Number => String::from("number"),
         FactKind::String => String::from("string"),
     };
     let presence = match (fact.presence, &fact.kind) {
         (1, _) => String::from(" optional"),
-        (2, FactKind::Enum(values)) => format!(" default {}", values[0]),
+        (2, FactKind::Enum(values, _)) => format!(" default {}", values[0]),
         (2, FactKind::Bool) => String::from(" default false"),
         (2, FactKind::Number) => String::from(" default 1"),
         (2, FactKind::String) => String::from(" default \"b\""),
@@ -83,10 +87,15 @@ fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
     let (form, a, b) = pick;
     let not = if form % 5 == 4 { "not " } else { "" };
     match &fact.kind {
-        FactKind::Enum(values) => {
+        FactKind::Enum(values, ordered) => {
             let v = &values[a as usize % values.len()];
             let w = &values[b as usize % values.len()];
             match form % 4 {
+                // Values in order compare with each other.
+                0 if *ordered && b % 2 == 0 => {
+                    let op = ["<", "<=", ">", ">="][b as usize / 2 % 4];
+                    format!("{not}{} {op} {v}", fact.name)
+                }
                 0 => format!("{not}{v}"),
                 1 => format!("{not}{{{v} {w}}}"),
                 2 => format!("{not}{} != {v}", fact.name),
@@ -201,7 +210,7 @@ fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
         2 => Some(json!("bogus")),
         3 => Some(json!([1])),
         _ => Some(match &fact.kind {
-            FactKind::Enum(values) => json!(values[pick as usize % values.len()]),
+            FactKind::Enum(values, _) => json!(values[pick as usize % values.len()]),
             FactKind::Bool => json!(pick % 2 == 0),
             FactKind::Number => {
                 let xs = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.5];
