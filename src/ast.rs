@@ -43,6 +43,7 @@ pub enum Item {
     Priority(Vec<Ident>, At),
     Fact(FactDecl),
     Outcome(OutcomeDecl),
+    Set(SetDecl),
     Rule(Rule),
     When(WhenBlock),
 }
@@ -77,6 +78,30 @@ pub struct OutcomeDecl {
     pub name: Ident,
     pub doc: Option<Spanned<String>>,
     pub span: At,
+}
+
+/// `set eu = {AT BE BG} "the EU's member states"`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetDecl {
+    pub name: Ident,
+    pub values: Spanned<Vec<Spanned<Literal>>>,
+    pub doc: Option<Spanned<String>>,
+}
+
+/// The values an `in` test names: written out, or a named set.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SetRef {
+    Values(Spanned<Vec<Spanned<Literal>>>),
+    Named(Ident),
+}
+
+impl SetRef {
+    pub fn span(&self) -> Span {
+        match self {
+            SetRef::Values(values) => values.span,
+            SetRef::Named(name) => name.span,
+        }
+    }
 }
 
 /// `when license { ... }`.
@@ -132,11 +157,11 @@ pub enum Condition {
         op: Spanned<CompareOp>,
         value: Spanned<Literal>,
     },
-    /// `fact in {...}` or `fact not in {...}`
+    /// `fact in {...}`, `fact not in {...}`, `fact in SET`
     In {
         fact: Ident,
         negated: bool,
-        set: Spanned<Vec<Spanned<Literal>>>,
+        set: SetRef,
     },
 }
 
@@ -147,7 +172,7 @@ impl Condition {
             Condition::Set(set) => set.span,
             Condition::Not(_, at) => at.0,
             Condition::Compare { fact, value, .. } => fact.span.to(value.span),
-            Condition::In { fact, set, .. } => fact.span.to(set.span),
+            Condition::In { fact, set, .. } => fact.span.to(set.span()),
         }
     }
 }

@@ -91,6 +91,7 @@ fn check_policy(
     let mut outcome_spans: std::collections::HashMap<&str, usize> =
         std::collections::HashMap::new();
     let mut fact_decls: Vec<&ast::FactDecl> = Vec::new();
+    let mut set_decls: Vec<&ast::SetDecl> = Vec::new();
     let mut rules: Vec<FlatRule<'_>> = Vec::new();
     for file in files {
         for item in &file.items {
@@ -177,6 +178,16 @@ fn check_policy(
                     }
                     fact_decls.push(decl);
                 }
+                Item::Set(decl) => match set_decls.iter().find(|s| s.name.node == decl.name.node) {
+                    Some(previous) => out.push(CheckError::Duplicate {
+                        what: "set",
+                        name: decl.name.node.clone(),
+                        first: previous.name.span,
+                        again: decl.name.span,
+                        help: "remove one of the declarations, or rename one",
+                    }),
+                    None => set_decls.push(decl),
+                },
                 Item::Rule(rule) => rules.push(FlatRule {
                     shared: Vec::new(),
                     rule,
@@ -217,7 +228,7 @@ fn check_policy(
 
     check_rule_names(&rules, out);
     let outcome_index = resolve::Outcomes::new(&outcomes);
-    let mut resolver = resolve::Resolver::new(&fact_decls, out);
+    let mut resolver = resolve::Resolver::new(&fact_decls, &set_decls, out);
     let resolved: Vec<_> = rules
         .iter()
         .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcome_index))

@@ -95,15 +95,22 @@ pub(super) struct Resolver<'a, 'o> {
     by_name: HashMap<&'a str, FactId>,
     /// Enum value → the enum facts that have it.
     values: HashMap<&'a str, Vec<FactId>>,
+    /// The named sets, in declaration order, each with whether a rule uses it.
+    sets: Vec<(&'a ast::SetDecl, bool)>,
     out: &'o mut Vec<CheckError>,
 }
 
 impl<'a, 'o> Resolver<'a, 'o> {
-    pub(super) fn new(decls: &[&'a ast::FactDecl], out: &'o mut Vec<CheckError>) -> Self {
+    pub(super) fn new(
+        decls: &[&'a ast::FactDecl],
+        sets: &[&'a ast::SetDecl],
+        out: &'o mut Vec<CheckError>,
+    ) -> Self {
         let mut resolver = Resolver {
             facts: Vec::new(),
             by_name: HashMap::new(),
             values: HashMap::new(),
+            sets: sets.iter().map(|set| (*set, false)).collect(),
             out,
         };
         for decl in decls {
@@ -159,7 +166,53 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             }
         }
+        resolver.check_set_names();
         resolver
+    }
+
+    /// A set's name is a word of the rules: it may not also be a fact's
+    /// name or a value.
+    fn check_set_names(&mut self) {
+        for (set, _) in &self.sets {
+            let name = set.name.node.as_str();
+            let taken = self
+                .by_name
+                .get(name)
+                .and_then(|id| self.facts.get(id.0 as usize))
+                .map(|info| ("fact", info.decl.name.span))
+                .or_else(|| {
+                    let id = self.values.get(name)?.first()?;
+                    let info = self.facts.get(id.0 as usize)?;
+                    let ast::FactType::Enum(values) = &info.decl.ty.node else {
+                        return None;
+                    };
+                    let value = values.iter().find(|v| v.node == name)?;
+                    Some(("value", value.span))
+                });
+            if let Some((what, first)) = taken {
+                self.out.push(CheckError::Duplicate {
+                    what: if what == "fact" {
+                        "name of a fact and a set"
+                    } else {
+                        "name of a value and a set"
+                    },
+                    name: name.to_string(),
+                    first,
+                    again: set.name.span,
+                    help: "a set's name stands for its values in rules: name it differently",
+                });
+            }
+        }
+    }
+
+    /// The named set called `name`, marked as used.
+    fn set_named(&mut self, name: &str) -> Option<&'a ast::SetDecl> {
+        let (set, used) = self
+            .sets
+            .iter_mut()
+            .find(|(set, _)| set.name.node == name)?;
+        *used = true;
+        Some(*set)
     }
 
     fn info(&self, id: FactId) -> Option<&FactInfo<'a>> {
@@ -318,7 +371,18 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             Condition::In { fact, negated, set } => {
                 let id = self.fact_named(fact)?;
-                let lits: Option<Vec<Lit>> = set.node.iter().map(|v| self.literal(id, v)).collect();
+                let values = match set {
+                    ast::SetRef::Values(values) => values,
+                    ast::SetRef::Named(name) => match self.set_named(&name.node) {
+                        Some(set) => &set.values,
+                        None => {
+                            self.unknown_set(name);
+                            return None;
+                        }
+                    },
+                };
+                let lits: Option<Vec<Lit>> =
+                    values.node.iter().map(|v| self.literal(id, v)).collect();
                 let pred = Pred::Is(id, lits?);
                 Some(if *negated {
                     Pred::Not(Box::new(pred))
@@ -396,8 +460,32 @@ impl<'a, 'o> Resolver<'a, 'o> {
         None
     }
 
+    /// The error for an `in` test naming a set that is not declared.
+    fn unknown_set(&mut self, name: &ast::Ident) {
+        let names: Vec<&str> = self
+            .sets
+            .iter()
+            .map(|(s, _)| s.name.node.as_str())
+            .collect();
+        let help = words::did_you_mean(&name.node, names.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "declare it: `set {} = {{...}}`, or write the values: `in {{...}}`",
+                name.node
+            )
+        });
+        self.out.push(CheckError::UnknownSet {
+            name: name.node.clone(),
+            span: name.span,
+            help,
+        });
+    }
+
     fn word(&mut self, word: &ast::Ident) -> Option<Pred> {
         let text = word.node.as_str();
+        // A set's name stands for its values, as a bare value set does.
+        if let Some(set) = self.set_named(text) {
+            return self.bare_set(&set.values);
+        }
         let mut candidates: Vec<(FactId, Pred)> = Vec::new();
         if let Some(id) = self.by_name.get(text) {
             if self.info(*id).is_some_and(|f| f.kind == Kind::Bool) {
@@ -640,6 +728,14 @@ impl<'a, 'o> Resolver<'a, 'o> {
     /// resolved).
     pub(super) fn finish(self) -> (Vec<Fact>, Vec<CheckError>) {
         let mut findings = Vec::new();
+        for (set, used) in &self.sets {
+            if !used {
+                findings.push(CheckError::UnusedSet {
+                    name: set.name.node.clone(),
+                    span: set.name.span,
+                });
+            }
+        }
         for info in &self.facts {
             if !info.used {
                 findings.push(CheckError::UnusedFact {

@@ -93,6 +93,20 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    /// An `in` test names a set that is not declared.
+    #[error("unknown set `{name}`")]
+    #[diagnostic(code(verdict::unknown_set))]
+    UnknownSet {
+        /// The name as written.
+        name: String,
+        /// Where it is written.
+        #[label("no set of this name is declared")]
+        span: Span,
+        /// The closest set's name, or how to declare one.
+        #[help]
+        help: String,
+    },
+
     /// `->` without the outcome it decides.
     #[error("`->` needs an outcome")]
     #[diagnostic(
@@ -332,6 +346,21 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// A declared set no rule uses (a warning).
+    #[error("set `{name}` is declared but no rule uses it")]
+    #[diagnostic(
+        code(verdict::unused_set),
+        severity(Warning),
+        help("remove the declaration, or write the rules that need it")
+    )]
+    UnusedSet {
+        /// The set's name.
+        name: String,
+        /// Where it is declared.
+        #[label("never used")]
+        span: Span,
+    },
+
     /// Declared values no rule mentions (a note).
     #[error("no rule mentions {values} of `{fact}`")]
     #[diagnostic(
@@ -451,6 +480,8 @@ impl CheckError {
             | CheckError::Outranked { span, .. }
             | CheckError::Redundant { span, .. }
             | CheckError::UnusedFact { span, .. }
+            | CheckError::UnknownSet { span, .. }
+            | CheckError::UnusedSet { span, .. }
             | CheckError::UnusedValue { at: span, .. }
             | CheckError::Gaps { span, .. }
             | CheckError::GapsDenied { span, .. }

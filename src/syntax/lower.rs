@@ -105,6 +105,22 @@ impl Lower<'_> {
             )),
             Rule::fact_decl => self.fact(pair).map(Item::Fact),
             Rule::outcome_decl => self.outcome(pair).map(Item::Outcome),
+            Rule::set_decl => {
+                let (mut name, mut values, mut doc) = (None, None, None);
+                for child in pair.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => name = Some(self.ident(&child)),
+                        Rule::value_set => values = Some(self.value_set(child)?),
+                        Rule::text => doc = Some(self.text(child)),
+                        _ => {}
+                    }
+                }
+                Ok(Item::Set(SetDecl {
+                    name: name.ok_or_else(|| self.missing(span, "a set name"))?,
+                    values: values.ok_or_else(|| self.missing(span, "a value set"))?,
+                    doc,
+                }))
+            }
             Rule::when_block => self.when(pair).map(Item::When),
             Rule::rule => self.rule(pair).map(Item::Rule),
             _ => Err(self.missing(span, "an item")),
@@ -323,7 +339,14 @@ impl Lower<'_> {
                     match child.as_rule() {
                         Rule::ident => fact = Some(self.ident(&child)),
                         Rule::kw_not => negated = true,
-                        Rule::value_set => set = Some(self.value_set(child)?),
+                        Rule::value_set => set = Some(SetRef::Values(self.value_set(child)?)),
+                        Rule::set_name => {
+                            if let Some(name) =
+                                child.into_inner().find(|p| p.as_rule() == Rule::ident)
+                            {
+                                set = Some(SetRef::Named(self.ident(&name)));
+                            }
+                        }
                         _ => {}
                     }
                 }

@@ -79,7 +79,17 @@ fn declaration(fact: &FactSpec) -> String {
         (2, FactKind::String) => String::from(" default \"b\""),
         _ => String::new(),
     };
-    format!("fact {}: {ty} at in.{}{presence}\n", fact.name, fact.name)
+    let mut text = format!("fact {}: {ty} at in.{}{presence}\n", fact.name, fact.name);
+    if let FactKind::Enum(values, _) = &fact.kind {
+        // A named set of its first two values, which some rules use.
+        let firsts: Vec<&str> = values.iter().take(2).map(String::as_str).collect();
+        text.push_str(&format!(
+            "set {}-firsts = {{{}}}\n",
+            fact.name,
+            firsts.join(" ")
+        ));
+    }
+    text
 }
 
 /// A condition on `fact`, chosen by `pick`.
@@ -99,6 +109,8 @@ fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
                 0 => format!("{not}{v}"),
                 1 => format!("{not}{{{v} {w}}}"),
                 2 => format!("{not}{} != {v}", fact.name),
+                // The named set every enum fact has (see `declaration`).
+                _ if a % 3 == 0 => format!("{not}{} in {}-firsts", fact.name, fact.name),
                 _ => format!("{not}{} in {{{v} {w}}}", fact.name),
             }
         }
