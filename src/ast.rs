@@ -151,6 +151,8 @@ pub enum Condition {
     Set(Spanned<Vec<Spanned<Literal>>>),
     /// `not CONDITION`
     Not(Box<Condition>, At),
+    /// `(A B or C)`: alternatives, each conditions that all hold.
+    Group(Vec<Vec<Condition>>, At),
     /// `fact OP value`
     Compare {
         fact: Ident,
@@ -170,7 +172,7 @@ impl Condition {
         match self {
             Condition::Word(word) => word.span,
             Condition::Set(set) => set.span,
-            Condition::Not(_, at) => at.0,
+            Condition::Not(_, at) | Condition::Group(_, at) => at.0,
             Condition::Compare { fact, value, .. } => fact.span.to(value.span),
             Condition::In { fact, set, .. } => fact.span.to(set.span()),
         }

@@ -189,45 +189,77 @@ fn rule_status(
         status.status = "decided";
         return status;
     }
-    // Conditions in the order they were written.
-    let mut conditions: Vec<(&FactId, &AtomSet, Span)> = rule
-        .conditions
-        .iter()
-        .zip(&rule.condition_spans)
-        .map(|((fact, set), span)| (fact, set, *span))
-        .collect();
-    conditions.sort_by_key(|(_, _, span)| *span);
+    // Each clause holds, is ruled out by its first failing condition (in
+    // the order written), or waits on its first unknown fact.
+    let mut ruled_out: Vec<(Span, String)> = Vec::new();
     let mut undetermined = None;
-    for (fact_id, set, span) in conditions {
-        let Some(fact) = policy.fact(*fact_id) else {
-            continue;
-        };
-        let written = sources.slice(span).map(String::from);
-        match read(policy, *fact_id, facts, true) {
-            Read::Atom(atom, value) => {
-                if !set.contains(atom) {
-                    status.status = "ruled-out";
-                    status.condition = written;
-                    status.condition_span = Some(span);
-                    status.because = Some(match value {
-                        Some(value) => format!("`{}` is {value}", fact.path_string()),
-                        None => {
-                            format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
-                        }
-                    });
-                    return status;
+    let mut holds = false;
+    for clause in &rule.clauses {
+        let mut conditions: Vec<(&FactId, &AtomSet, Span)> = clause
+            .conditions
+            .iter()
+            .zip(&clause.spans)
+            .map(|((fact, set), span)| (fact, set, *span))
+            .collect();
+        conditions.sort_by_key(|(_, _, span)| *span);
+        let mut failed = None;
+        let mut unknown = None;
+        for (fact_id, set, span) in conditions {
+            let Some(fact) = policy.fact(*fact_id) else {
+                continue;
+            };
+            match read(policy, *fact_id, facts, true) {
+                Read::Atom(atom, value) => {
+                    if !set.contains(atom) {
+                        let because = match value {
+                            Some(value) => format!("`{}` is {value}", fact.path_string()),
+                            None => {
+                                format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
+                            }
+                        };
+                        failed = Some((span, because));
+                        break;
+                    }
+                }
+                Read::Unknown(_) => {
+                    unknown.get_or_insert((span, fact.path_string()));
                 }
             }
-            Read::Unknown(_) => {
-                undetermined.get_or_insert((written, span, fact.path_string()));
+        }
+        match (failed, unknown) {
+            (Some(failed), _) => {
+                if !ruled_out.contains(&failed) {
+                    ruled_out.push(failed);
+                }
             }
+            (None, Some(unknown)) => {
+                undetermined.get_or_insert(unknown);
+            }
+            (None, None) => holds = true,
         }
     }
-    if let Some((written, span, path)) = undetermined {
+    if let Some((span, path)) = undetermined.filter(|_| !holds) {
         status.status = "undetermined";
-        status.condition = written;
+        status.condition = sources.slice(span).map(String::from);
         status.condition_span = Some(span);
         status.because = Some(format!("`{path}` is missing or invalid"));
+    } else if !holds {
+        // Where clauses fail at different places, the label spans them all.
+        let span = ruled_out
+            .iter()
+            .map(|(span, _)| *span)
+            .reduce(Span::to)
+            .unwrap_or(rule.span);
+        let mut because: Vec<&str> = Vec::new();
+        for (_, reason) in &ruled_out {
+            if !because.contains(&reason.as_str()) {
+                because.push(reason);
+            }
+        }
+        status.status = "ruled-out";
+        status.condition = sources.slice(span).map(String::from);
+        status.condition_span = Some(span);
+        status.because = Some(because.join("; "));
     } else if policy.hit == HitPolicy::Priority
         && decided
             .and_then(|r| policy.rule(r))

@@ -8,7 +8,7 @@
 //! The layout: items start at the indentation of their `when` block (two
 //! spaces per level); `because`, `see` and doc strings are indented two more;
 //! a text's continuation strings line up under its first string; one space
-//! between tokens, none inside braces, after `.` in paths or before `:` and
+//! between tokens, none inside braces and parentheses, after `.` in paths or before `:` and
 //! `,`; two spaces before a trailing comment; at most one blank line in a
 //! row; one newline at the end.
 
@@ -38,6 +38,9 @@ enum Token<'a> {
     Str(&'a str),
     Open,
     Close,
+    /// `(` and `)` around a group.
+    OpenGroup,
+    CloseGroup,
     Colon,
     Comma,
     Comment(&'a str),
@@ -69,6 +72,15 @@ fn tokenize(line: &str) -> Vec<Token<'_>> {
             }
             b'}' => {
                 tokens.push(Token::Close);
+                i += 1;
+                continue;
+            }
+            b'(' | b')' => {
+                tokens.push(if b == b'(' {
+                    Token::OpenGroup
+                } else {
+                    Token::CloseGroup
+                });
                 i += 1;
                 continue;
             }
@@ -117,6 +129,8 @@ fn tokenize(line: &str) -> Vec<Token<'_>> {
                                 | b'#'
                                 | b'{'
                                 | b'}'
+                                | b'('
+                                | b')'
                                 | b','
                                 | b'"'
                                 | b':'
@@ -186,8 +200,8 @@ fn join(tokens: &[Token<'_>]) -> (String, Option<usize>) {
         let space = match (prev, token) {
             (None, _) => "",
             (_, Token::Comment(_)) => "  ",
-            (Some(Token::Open), _) => "",
-            (_, Token::Close) => "",
+            (Some(Token::Open | Token::OpenGroup), _) => "",
+            (_, Token::Close | Token::CloseGroup) => "",
             (_, Token::Colon | Token::Comma) => "",
             _ => " ",
         };
@@ -199,6 +213,8 @@ fn join(tokens: &[Token<'_>]) -> (String, Option<usize>) {
             Token::Word(w) | Token::Str(w) | Token::Comment(w) => w,
             Token::Open => "{",
             Token::Close => "}",
+            Token::OpenGroup => "(",
+            Token::CloseGroup => ")",
             Token::Colon => ":",
             Token::Comma => ",",
         });

@@ -17,7 +17,7 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
             if first.verdict == second.verdict || reported.contains(&(first.id, second.id)) {
                 continue;
             }
-            let Some(mut region) = intersect(&first.conditions, &second.conditions) else {
+            let Some(mut region) = overlap(&[], first, second) else {
                 continue;
             };
             // Grow the conflict with every other rule that also matches there.
@@ -26,7 +26,7 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
                 if group.iter().any(|r| r.id == other.id) {
                     continue;
                 }
-                if let Some(narrower) = intersect(&region, &other.conditions) {
+                if let Some(narrower) = overlap_with(&region, other) {
                     region = narrower;
                     group.push(other);
                 }
@@ -92,6 +92,30 @@ fn conflict(
             "{which} {facts}\nmake their conditions exclusive, or declare `first match` so that rule order decides"
         ),
     }
+}
+
+/// Where two rules both match: the region of the first pair of their
+/// clauses that overlap.
+fn overlap(
+    region: &[(FactId, AtomSet)],
+    first: &CheckedRule,
+    second: &CheckedRule,
+) -> Option<Vec<(FactId, AtomSet)>> {
+    first.clauses.iter().find_map(|a| {
+        let within = intersect(region, &a.conditions)?;
+        overlap_with(&within, second)
+    })
+}
+
+/// Where `region` and one of `rule`'s clauses overlap, for its first clause
+/// that does.
+fn overlap_with(
+    region: &[(FactId, AtomSet)],
+    rule: &CheckedRule,
+) -> Option<Vec<(FactId, AtomSet)>> {
+    rule.clauses
+        .iter()
+        .find_map(|clause| intersect(region, &clause.conditions))
 }
 
 /// The facts both condition lists allow, as one atom set per fact that

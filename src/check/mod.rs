@@ -239,8 +239,9 @@ fn check_policy(
     for (flat, resolved) in rules.iter().zip(resolved) {
         let Some(resolved) = resolved else { continue };
         let id = RuleId(checked_rules.len() as u32);
-        let rule = reduce::reduce(id, flat.rule, resolved, &facts, sources, out);
-        checked_rules.push(rule);
+        if let Some(rule) = reduce::reduce(id, flat.rule, resolved, &facts, sources, out) {
+            checked_rules.push(rule);
+        }
     }
 
     if let (HitPolicy::Priority, Some((_, at))) = (hit, priority) {

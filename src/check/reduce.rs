@@ -1,6 +1,10 @@
-//! Reduction: a resolved rule's conditions to one set of allowed atoms per
-//! fact, with a warning when they contradict each other (the rule can
-//! never match).
+//! Reduction: a resolved rule's conditions to clauses, each one set of
+//! allowed atoms per fact, the rule matching when one clause does. Groups
+//! (`(A B or C)`) and `not` over them are multiplied out (disjunctive
+//! normal form), clauses that can never hold are dropped, and clauses that
+//! differ on one fact only are merged. A rule none of whose clauses can
+//! hold gets a warning, and so does an alternative of a group that can
+//! never hold.
 
 use super::resolve::{atom_of, Pred, ResolvedRule};
 use crate::ast;
@@ -8,31 +12,47 @@ use crate::diagnostics::CheckError;
 use crate::model::*;
 use crate::source::{SourceMap, Span};
 
-/// What a resolved condition allows, as atoms of its fact.
+/// The most clauses a rule may multiply out to. Each is a way the rule can
+/// match that the compiler keeps apart: ten groups of two alternatives
+/// already make 1,024.
+pub(crate) const MAX_CLAUSES: usize = 1_024;
+
+/// The most clauses [`simplify`] compares pairwise.
+const SIMPLIFY_UP_TO: usize = 256;
+
+/// What a resolved condition without groups allows, as atoms of its fact.
 enum Constraint {
     On(FactId, AtomSet),
     Never,
     Always,
 }
 
-fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
-    match pred {
-        Pred::Never => Constraint::Never,
-        Pred::Not(inner) => match constraint(inner, facts) {
+impl Constraint {
+    fn negate(self) -> Constraint {
+        match self {
             Constraint::On(id, set) => Constraint::On(id, set.complement()),
             Constraint::Never => Constraint::Always,
             Constraint::Always => Constraint::Never,
-        },
+        }
+    }
+}
+
+/// The constraint of a condition on one fact; `None` for a group.
+fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
+    Some(match pred {
+        Pred::Never => Constraint::Never,
+        Pred::Any(_) => return None,
+        Pred::Not(inner) => constraint(inner, facts)?.negate(),
         Pred::Is(id, lits) => {
             let Some(fact) = facts.get(id.0 as usize) else {
-                return Constraint::Always;
+                return Some(Constraint::Always);
             };
             let atoms = lits.iter().map(|lit| atom_of(&fact.ty, lit));
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
         }
         Pred::Cmp(id, op, t) => {
             let Some(fact) = facts.get(id.0 as usize) else {
-                return Constraint::Always;
+                return Some(Constraint::Always);
             };
             let atoms = (0..fact.ty.value_atoms()).filter(|atom| {
                 let x = fact
@@ -45,7 +65,7 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
         }
         Pred::Rank(id, op, index) => {
             let Some(fact) = facts.get(id.0 as usize) else {
-                return Constraint::Always;
+                return Some(Constraint::Always);
             };
             // An enum's atoms are its values in declaration order; absent
             // (the atom after them) compares with nothing.
@@ -53,11 +73,277 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Constraint {
                 .filter(|atom| op.holds(f64::from(*atom), f64::from(*index)));
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
         }
+    })
+}
+
+/// One condition of a clause before facts are merged, with where it is
+/// written.
+#[derive(Clone)]
+enum Piece {
+    On(FactId, AtomSet, Span),
+    Never(Span),
+}
+
+/// A conjunction of pieces, and the group alternatives it goes through
+/// (by span), to tell which alternatives can hold.
+#[derive(Clone, Default)]
+struct RawClause {
+    pieces: Vec<Piece>,
+    via: Vec<Span>,
+}
+
+/// The multiplied-out form would have more than [`MAX_CLAUSES`] clauses.
+struct TooMany;
+
+/// Every pairing of a clause of `a` with one of `b`: the conjunction of two
+/// disjunctions.
+fn product(a: Vec<RawClause>, b: &[RawClause]) -> Result<Vec<RawClause>, TooMany> {
+    if a.len().saturating_mul(b.len()) > MAX_CLAUSES {
+        return Err(TooMany);
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in &a {
+        for y in b {
+            let mut clause = x.clone();
+            clause.pieces.extend(y.pieces.iter().cloned());
+            clause.via.extend(y.via.iter().copied());
+            out.push(clause);
+        }
+    }
+    Ok(out)
+}
+
+/// The conjunction of `preds` as clauses.
+fn all_of(preds: &[(Pred, Span)], facts: &[Fact]) -> Result<Vec<RawClause>, TooMany> {
+    let mut clauses = vec![RawClause::default()];
+    for (pred, span) in preds {
+        clauses = product(clauses, &clauses_of(pred, *span, false, facts)?)?;
+    }
+    Ok(clauses)
+}
+
+/// `pred` (negated when `negate`) as clauses, one of which must hold.
+fn clauses_of(
+    pred: &Pred,
+    span: Span,
+    negate: bool,
+    facts: &[Fact],
+) -> Result<Vec<RawClause>, TooMany> {
+    match pred {
+        Pred::Not(inner) => clauses_of(inner, span, !negate, facts),
+        Pred::Any(alternatives) if !negate => {
+            let mut out = Vec::new();
+            for alternative in alternatives {
+                for mut clause in all_of(&alternative.preds, facts)? {
+                    clause.via.push(alternative.span);
+                    out.push(clause);
+                }
+                if out.len() > MAX_CLAUSES {
+                    return Err(TooMany);
+                }
+            }
+            Ok(out)
+        }
+        Pred::Any(alternatives) => {
+            // not (A1 or A2) is (not A1) and (not A2); not (p q) is
+            // (not p) or (not q).
+            let mut out = vec![RawClause::default()];
+            for alternative in alternatives {
+                let mut negated = Vec::new();
+                for (pred, span) in &alternative.preds {
+                    negated.extend(clauses_of(pred, *span, true, facts)?);
+                }
+                out = product(out, &negated)?;
+            }
+            Ok(out)
+        }
+        leaf => {
+            let constraint = match constraint(leaf, facts) {
+                Some(c) if negate => c.negate(),
+                Some(c) => c,
+                None => Constraint::Always,
+            };
+            let pieces = match constraint {
+                Constraint::Always => Vec::new(),
+                Constraint::Never => vec![Piece::Never(span)],
+                Constraint::On(fact, set) => vec![Piece::On(fact, set, span)],
+            };
+            Ok(vec![RawClause {
+                pieces,
+                via: Vec::new(),
+            }])
+        }
     }
 }
 
-/// Reduces a resolved rule to one atom set per fact, warning when the
-/// conditions contradict each other.
+/// Why a clause can never hold: where, and the condition it contradicts
+/// when there is one.
+type Dead = (Span, Option<Span>);
+
+/// Merges a clause's pieces by fact (sorted by fact), or says why it can
+/// never hold.
+fn merge(raw: &RawClause) -> Result<Clause, Dead> {
+    let mut conditions: Vec<(FactId, AtomSet)> = Vec::new();
+    let mut spans: Vec<Span> = Vec::new();
+    let mut dead: Option<Dead> = None;
+    for piece in &raw.pieces {
+        match piece {
+            Piece::Never(span) => {
+                dead.get_or_insert((*span, None));
+            }
+            Piece::On(fact, set, span) => match conditions.iter().position(|(f, _)| f == fact) {
+                Some(i) => {
+                    if let (Some((_, existing)), Some(first_span)) =
+                        (conditions.get_mut(i), spans.get(i))
+                    {
+                        let narrowed = existing.intersect(set);
+                        if narrowed.is_empty() && !existing.is_empty() {
+                            dead.get_or_insert((*span, Some(*first_span)));
+                        }
+                        *existing = narrowed;
+                    }
+                }
+                None => {
+                    if set.is_empty() {
+                        dead.get_or_insert((*span, None));
+                    }
+                    conditions.push((*fact, set.clone()));
+                    spans.push(*span);
+                }
+            },
+        }
+    }
+    if let Some(dead) = dead {
+        return Err(dead);
+    }
+    let mut order: Vec<usize> = (0..conditions.len()).collect();
+    order.sort_by_key(|i| conditions.get(*i).map(|(f, _)| *f));
+    Ok(Clause {
+        conditions: order
+            .iter()
+            .filter_map(|i| conditions.get(*i).cloned())
+            .collect(),
+        spans: order
+            .iter()
+            .filter_map(|i| spans.get(*i).copied())
+            .collect(),
+    })
+}
+
+/// Drops clauses another covers and merges clauses that differ on one fact
+/// only (`(country in eu or country = CH)` is one clause), until neither
+/// applies. Past [`SIMPLIFY_UP_TO`] clauses they are kept as they are:
+/// the compiler decides the same either way.
+fn simplify(mut clauses: Vec<Clause>) -> Vec<Clause> {
+    if clauses.len() > SIMPLIFY_UP_TO {
+        return clauses;
+    }
+    loop {
+        let mut changed = false;
+        let mut i = 0;
+        while i < clauses.len() {
+            let mut j = 0;
+            while j < clauses.len() {
+                if i == j {
+                    j += 1;
+                    continue;
+                }
+                let (Some(a), Some(b)) = (clauses.get(i), clauses.get(j)) else {
+                    break;
+                };
+                // Of two equal clauses the later one goes.
+                if a.covers(b) && (j > i || !b.covers(a)) {
+                    clauses.remove(j);
+                    changed = true;
+                    if j < i {
+                        i -= 1;
+                    }
+                    continue;
+                }
+                if let Some(merged) = union_on_one_fact(a, b) {
+                    if let Some(slot) = clauses.get_mut(i) {
+                        *slot = merged;
+                    }
+                    clauses.remove(j);
+                    changed = true;
+                    if j < i {
+                        i -= 1;
+                    }
+                    continue;
+                }
+                j += 1;
+            }
+            i += 1;
+        }
+        if !changed {
+            return clauses;
+        }
+    }
+}
+
+/// The clause matching what `a` or `b` matches, when they constrain the
+/// same facts and differ on at most one of them.
+fn union_on_one_fact(a: &Clause, b: &Clause) -> Option<Clause> {
+    if a.conditions.len() != b.conditions.len() {
+        return None;
+    }
+    let mut differing = None;
+    for (i, ((fa, sa), (fb, sb))) in a.conditions.iter().zip(&b.conditions).enumerate() {
+        if fa != fb {
+            return None;
+        }
+        if sa != sb {
+            if differing.is_some() {
+                return None;
+            }
+            differing = Some(i);
+        }
+    }
+    let i = differing?;
+    let mut merged = a.clone();
+    if let (Some((_, set)), Some((_, other))) = (merged.conditions.get_mut(i), b.conditions.get(i))
+    {
+        *set = set.union(other);
+    }
+    if let (Some(span), Some(other)) = (merged.spans.get_mut(i), b.spans.get(i)) {
+        *span = span.to(*other);
+    }
+    Some(merged)
+}
+
+/// The warning for the alternative at `span`, which can never hold for the
+/// reason `dead`: labels on the conditions that contradict each other when
+/// both are inside it, else on it and the condition outside it.
+fn dead_alternative(span: Span, dead: Option<Dead>) -> CheckError {
+    let inside = |at: Span| at.start >= span.start && at.end <= span.end;
+    let (at, other) = dead.unwrap_or((span, None));
+    match other {
+        Some(other) if inside(at) && inside(other) => CheckError::DeadAlternative {
+            span: at,
+            label: "cannot hold together with it",
+            other: Some(other),
+            other_label: "this condition",
+            help: "an alternative's conditions must all hold at once; these two cannot: fix one, or remove the alternative",
+        },
+        Some(other) => CheckError::DeadAlternative {
+            span,
+            label: "never holds",
+            other: Some(if inside(at) { other } else { at }),
+            other_label: "cannot hold together with this one",
+            help: "no facts satisfy this alternative together with the rule's other conditions: remove it, or fix the condition that rules it out",
+        },
+        None => CheckError::DeadAlternative {
+            span: at,
+            label: "holds for no facts",
+            other: None,
+            other_label: "",
+            help: "this condition holds for no facts at all, so neither does its alternative: remove it",
+        },
+    }
+}
+
+/// Reduces a resolved rule to its clauses, warning when it or an
+/// alternative of a group can never hold.
 pub(super) fn reduce(
     id: RuleId,
     rule: &ast::Rule,
@@ -65,74 +351,80 @@ pub(super) fn reduce(
     facts: &[Fact],
     sources: &SourceMap,
     out: &mut Vec<CheckError>,
-) -> CheckedRule {
-    let mut conditions: Vec<(FactId, AtomSet)> = Vec::new();
-    let mut spans: Vec<Span> = Vec::new();
-    let mut never: Option<(Span, Option<Span>)> = None;
-    for (pred, span) in &resolved.preds {
-        match constraint(pred, facts) {
-            Constraint::Always => {}
-            Constraint::Never => {
-                never.get_or_insert((*span, None));
-            }
-            Constraint::On(fact, set) => match conditions.iter().position(|(f, _)| *f == fact) {
-                Some(i) => {
-                    if let (Some((_, existing)), Some(first_span)) =
-                        (conditions.get_mut(i), spans.get(i))
-                    {
-                        let narrowed = existing.intersect(&set);
-                        if narrowed.is_empty() && !existing.is_empty() {
-                            never.get_or_insert((*span, Some(*first_span)));
-                        }
-                        *existing = narrowed;
-                    }
-                }
-                None => {
-                    if set.is_empty() {
-                        never.get_or_insert((*span, None));
-                    }
-                    conditions.push((fact, set));
-                    spans.push(*span);
-                }
-            },
-        }
-    }
-    if let Some((span, other)) = never {
-        let (label, help) = match other {
-            Some(_) => (
-                "cannot hold together with it",
-                String::from("a rule's conditions must all hold at once; these two cannot"),
-            ),
-            None => (
-                "holds for no facts",
-                String::from("this condition holds for no facts at all; remove it, or the rule"),
-            ),
-        };
-        out.push(CheckError::NeverMatches {
-            span,
-            label,
-            other,
-            help,
+) -> Option<CheckedRule> {
+    let Ok(raw) = all_of(&resolved.preds, facts) else {
+        out.push(CheckError::TooManyClauses {
+            span: rule.span.0,
+            most: MAX_CLAUSES,
         });
-        // An unsatisfiable rule keeps an empty condition so later stages skip it.
-        if let Some((_, set)) = conditions.first_mut() {
-            *set = AtomSet::empty(set.universe());
-        } else {
-            conditions.push((FactId(0), AtomSet::empty(0)));
-            spans.push(span);
+        return None;
+    };
+    let mut live = Vec::new();
+    let mut first_dead: Option<Dead> = None;
+    // Each alternative a clause goes through, and whether one of them can hold.
+    let mut alternatives: Vec<(Span, bool, Option<Dead>)> = Vec::new();
+    for clause in &raw {
+        let merged = merge(clause);
+        for via in &clause.via {
+            let index = match alternatives.iter().position(|(span, ..)| span == via) {
+                Some(index) => index,
+                None => {
+                    alternatives.push((*via, false, None));
+                    alternatives.len() - 1
+                }
+            };
+            if let Some((_, holds, dead)) = alternatives.get_mut(index) {
+                match &merged {
+                    Ok(_) => *holds = true,
+                    Err(why) => {
+                        dead.get_or_insert(*why);
+                    }
+                }
+            }
+        }
+        match merged {
+            Ok(clause) => live.push(clause),
+            Err(why) => {
+                first_dead.get_or_insert(why);
+            }
         }
     }
-    let mut order: Vec<usize> = (0..conditions.len()).collect();
-    order.sort_by_key(|i| conditions.get(*i).map(|(f, _)| *f));
-    let sorted_conditions = order
-        .iter()
-        .filter_map(|i| conditions.get(*i).cloned())
-        .collect();
-    let sorted_spans = order
-        .iter()
-        .filter_map(|i| spans.get(*i).copied())
-        .collect();
-    CheckedRule {
+    match first_dead {
+        Some((span, other)) if live.is_empty() => {
+            let (label, help) = match (other, raw.len()) {
+                (Some(_), 1) => (
+                    "cannot hold together with it",
+                    "a rule's conditions must all hold at once; these two cannot",
+                ),
+                (None, 1) => (
+                    "holds for no facts",
+                    "this condition holds for no facts at all; remove it, or the rule",
+                ),
+                (Some(_), _) => (
+                    "cannot hold together with it",
+                    "no alternative of the rule's groups can hold with the rest of its conditions; this is the first that cannot",
+                ),
+                (None, _) => (
+                    "holds for no facts",
+                    "no alternative of the rule's groups can hold; this condition holds for no facts at all",
+                ),
+            };
+            out.push(CheckError::NeverMatches {
+                span,
+                label,
+                other,
+                help: help.to_string(),
+            });
+        }
+        _ => {
+            for (span, holds, dead) in alternatives {
+                if !holds {
+                    out.push(dead_alternative(span, dead));
+                }
+            }
+        }
+    }
+    Some(CheckedRule {
         id,
         span: rule.span.0,
         location: sources.location(rule.span.0),
@@ -141,7 +433,6 @@ pub(super) fn reduce(
         because: rule.because.as_ref().map(|b| b.node.clone()),
         reason: None,
         see: rule.see.iter().map(|s| s.node.clone()).collect(),
-        conditions: sorted_conditions,
-        condition_spans: sorted_spans,
-    }
+        clauses: simplify(live),
+    })
 }

@@ -30,8 +30,19 @@ pub(super) enum Pred {
     /// index of its declaration.
     Rank(FactId, CompareOp, u32),
     Not(Box<Pred>),
+    /// `(A B or C)`: holds when every condition of one alternative does;
+    /// each alternative with where it is written.
+    Any(Vec<Alternative>),
     /// An empty value set: holds for no facts.
     Never,
+}
+
+/// One alternative of a group: its conditions, each with where it is
+/// written, and where the whole alternative is.
+#[derive(Clone, Debug)]
+pub(super) struct Alternative {
+    pub(super) preds: Vec<(Pred, Span)>,
+    pub(super) span: Span,
 }
 
 /// The declared outcomes, with their names indexed for lookups.
@@ -331,6 +342,27 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Condition::Word(word) => self.word(word),
             Condition::Set(set) => self.bare_set(set),
             Condition::Not(inner, _) => self.condition(inner).map(|p| Pred::Not(Box::new(p))),
+            Condition::Group(alternatives, _) => {
+                // Resolve every alternative, so that all their errors show.
+                let mut resolved = Vec::new();
+                let mut failed = false;
+                for alternative in alternatives {
+                    let mut preds = Vec::new();
+                    for condition in alternative {
+                        match self.condition(condition) {
+                            Some(pred) => preds.push((pred, condition.span())),
+                            None => failed = true,
+                        }
+                    }
+                    let span = alternative
+                        .iter()
+                        .map(Condition::span)
+                        .reduce(Span::to)
+                        .unwrap_or_default();
+                    resolved.push(Alternative { preds, span });
+                }
+                (!failed).then_some(Pred::Any(resolved))
+            }
             Condition::Compare { fact, op, value } => {
                 let id = self.fact_named(fact)?;
                 let info = self.info(id)?;
@@ -397,6 +429,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
     fn mark_used(&mut self, pred: &Pred) {
         match pred {
             Pred::Not(inner) => self.mark_used(inner),
+            Pred::Any(alternatives) => {
+                for alternative in alternatives {
+                    for (pred, _) in &alternative.preds {
+                        self.mark_used(pred);
+                    }
+                }
+            }
             Pred::Never => {}
             Pred::Cmp(id, _, _) => {
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {

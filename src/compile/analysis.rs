@@ -188,42 +188,39 @@ impl Region {
         }
     }
 
-    /// The rules that decide where `rule`'s conditions hold, in source order.
+    /// The rules that decide where `rule` matches (one walk per clause), in
+    /// source order.
     fn deciders(&mut self, tree: &DecisionTree, rule: &CheckedRule) -> Vec<RuleId> {
-        self.walk += 1;
         self.cut_short = false;
         let mut found = Vec::new();
-        let mut stack = vec![tree.root];
         let mut visits = 0usize;
-        while let Some(node) = stack.pop() {
-            match self.visited.get_mut(node.0 as usize) {
-                Some(seen) if *seen == self.walk => continue,
-                Some(seen) => *seen = self.walk,
-                None => continue,
-            }
-            visits += 1;
-            if visits > REGION_BUDGET {
-                self.cut_short = true;
-                break;
-            }
-            match tree.node(node) {
-                Some(Node::Leaf(Some(by))) => {
-                    if !found.contains(by) {
-                        found.push(*by);
-                    }
-                    if found.len() > MAX_SHOWN {
-                        break;
-                    }
+        for clause in &rule.clauses {
+            self.walk += 1;
+            let mut stack = vec![tree.root];
+            while let Some(node) = stack.pop() {
+                match self.visited.get_mut(node.0 as usize) {
+                    Some(seen) if *seen == self.walk => continue,
+                    Some(seen) => *seen = self.walk,
+                    None => continue,
                 }
-                Some(Node::Test { fact, edges }) => {
-                    let allowed = rule.condition(*fact);
-                    for (atom, child) in edges.iter().enumerate() {
-                        if allowed.is_none_or(|set| set.contains(atom as u32)) {
-                            stack.push(*child);
+                visits += 1;
+                if visits > REGION_BUDGET || found.len() > MAX_SHOWN {
+                    self.cut_short = visits > REGION_BUDGET;
+                    found.sort();
+                    return found;
+                }
+                match tree.node(node) {
+                    Some(Node::Leaf(Some(by))) if !found.contains(by) => found.push(*by),
+                    Some(Node::Test { fact, edges }) => {
+                        let allowed = clause.condition(*fact);
+                        for (atom, child) in edges.iter().enumerate() {
+                            if allowed.is_none_or(|set| set.contains(atom as u32)) {
+                                stack.push(*child);
+                            }
                         }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
         }
         found.sort();
@@ -231,14 +228,15 @@ impl Region {
     }
 }
 
-/// Whether `wide` matches every facts object that `narrow` matches.
+/// Whether `wide` matches every facts object that `narrow` matches: each
+/// clause of `narrow` lies within one clause of `wide`. (A clause covered
+/// only by several of `wide`'s together does not count, so this can miss
+/// a cover, never claim a false one.)
 fn covers(wide: &CheckedRule, narrow: &CheckedRule) -> bool {
-    wide.conditions.iter().all(|(fact, set)| {
-        narrow
-            .condition(*fact)
-            .is_some_and(|narrow_set| narrow_set.is_subset(set))
-            || set.is_full()
-    })
+    narrow
+        .clauses
+        .iter()
+        .all(|n| wide.clauses.iter().any(|w| w.covers(n)))
 }
 
 /// How many gap regions `gaps` lists at most.

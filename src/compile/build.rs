@@ -50,8 +50,8 @@ pub(super) fn build_with(
     Some((builder.nodes, root))
 }
 
-/// A satisfiable rule: its id and where its conditions are in
-/// [`Builder::conditions`].
+/// One clause of a satisfiable rule: the rule's id and where the clause's
+/// conditions are in [`Builder::conditions`].
 struct Candidate {
     id: RuleId,
     conditions: std::ops::Range<usize>,
@@ -173,22 +173,26 @@ impl<'p> Builder<'p> {
     fn new(policy: &'p CheckedPolicy, budget: usize) -> Builder<'p> {
         let mut rules = Vec::new();
         let mut conditions = Vec::new();
-        for rule in policy.rules_in_order().filter(|r| r.is_satisfiable()) {
-            let start = conditions.len();
-            for (fact, set) in rule.conditions.iter().filter(|(_, set)| !set.is_full()) {
-                let atoms = if set.universe() <= 64 {
-                    let mut word = 0u64;
-                    set.iter().for_each(|a| word |= 1u64 << a);
-                    Atoms::Word(word)
-                } else {
-                    Atoms::Set(set)
-                };
-                conditions.push(Condition { fact: *fact, atoms });
+        // A rule with several clauses is a candidate per clause, in order:
+        // where one of them holds, the rule decides.
+        for rule in policy.rules_in_order() {
+            for clause in &rule.clauses {
+                let start = conditions.len();
+                for (fact, set) in clause.conditions.iter().filter(|(_, set)| !set.is_full()) {
+                    let atoms = if set.universe() <= 64 {
+                        let mut word = 0u64;
+                        set.iter().for_each(|a| word |= 1u64 << a);
+                        Atoms::Word(word)
+                    } else {
+                        Atoms::Set(set)
+                    };
+                    conditions.push(Condition { fact: *fact, atoms });
+                }
+                rules.push(Candidate {
+                    id: rule.id,
+                    conditions: start..conditions.len(),
+                });
             }
-            rules.push(Candidate {
-                id: rule.id,
-                conditions: start..conditions.len(),
-            });
         }
         Builder {
             policy,

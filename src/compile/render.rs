@@ -114,7 +114,7 @@ impl DecisionTree {
             return format!(
                 "policy {}: no decision tree (it would be too large); {} rules are scanned in order\n",
                 self.policy.name,
-                scan.rules.len()
+                scan.rule_count()
             );
         }
         let stats = self.stats();

@@ -13,25 +13,38 @@ const MAX_TABLE_WORDS: usize = 4 << 20;
 /// Rules indexed by fact value.
 #[derive(Clone, Debug)]
 pub struct RuleScan {
-    /// The satisfiable rules, in order; bit `i` stands for `rules[i]`.
+    /// The clauses of the satisfiable rules, in order (a rule with several
+    /// clauses takes several bits in a row); bit `i` stands for a clause of
+    /// `rules[i]`.
     pub rules: Vec<RuleId>,
     /// `allows[fact][atom][word]`: the rules that allow the atom (or do not
     /// test the fact). Empty for a fact whose table would be too large.
     allows: Vec<Vec<Vec<u64>>>,
     /// `tests[fact][word]`: the rules that test the fact (not with a full set).
     tests: Vec<Vec<u64>>,
-    /// Each rule's allowed atoms per tested fact, for facts without a table.
+    /// Each clause's allowed atoms per fact, sorted by fact.
     conditions: Vec<Vec<(FactId, AtomSet)>>,
     words: usize,
 }
 
 impl RuleScan {
     pub fn new(policy: &CheckedPolicy) -> RuleScan {
-        let rules: Vec<RuleId> = policy
-            .rules_in_order()
-            .filter(|r| r.is_satisfiable())
-            .map(|r| r.id)
-            .collect();
+        let mut rules: Vec<RuleId> = Vec::new();
+        let mut conditions: Vec<Vec<(FactId, AtomSet)>> = Vec::new();
+        for rule in policy.rules_in_order() {
+            for clause in &rule.clauses {
+                rules.push(rule.id);
+                conditions.push(clause.conditions.clone());
+            }
+        }
+        let condition = |bit: usize, fact: FactId| {
+            conditions.get(bit).and_then(|c| {
+                c.binary_search_by_key(&fact, |(f, _)| *f)
+                    .ok()
+                    .and_then(|i| c.get(i))
+                    .map(|(_, set)| set)
+            })
+        };
         let words = rules.len().div_ceil(64).max(1);
         let mut allows = Vec::with_capacity(policy.facts.len());
         let mut tests = Vec::with_capacity(policy.facts.len());
@@ -39,9 +52,8 @@ impl RuleScan {
             let fact_id = FactId(f as u32);
             let atoms = fact.atom_count() as usize;
             let mut tested = vec![0u64; words];
-            for (bit, rule) in rules.iter().enumerate() {
-                let set = policy.rule(*rule).and_then(|r| r.condition(fact_id));
-                if set.is_some_and(|s| !s.is_full()) {
+            for bit in 0..rules.len() {
+                if condition(bit, fact_id).is_some_and(|s| !s.is_full()) {
                     if let Some(w) = tested.get_mut(bit / 64) {
                         *w |= 1u64 << (bit % 64);
                     }
@@ -49,11 +61,11 @@ impl RuleScan {
             }
             let mut per_atom = Vec::new();
             if atoms.saturating_mul(words) <= MAX_TABLE_WORDS {
-                // Rules that do not test the fact allow every atom.
+                // Clauses that do not test the fact allow every atom.
                 let untested: Vec<u64> = tested.iter().map(|w| !w).collect();
                 per_atom = vec![untested; atoms];
-                for (bit, rule) in rules.iter().enumerate() {
-                    let Some(set) = policy.rule(*rule).and_then(|r| r.condition(fact_id)) else {
+                for bit in 0..rules.len() {
+                    let Some(set) = condition(bit, fact_id) else {
                         continue;
                     };
                     if set.is_full() {
@@ -72,15 +84,6 @@ impl RuleScan {
             allows.push(per_atom);
             tests.push(tested);
         }
-        let conditions = rules
-            .iter()
-            .map(|r| {
-                policy
-                    .rule(*r)
-                    .map(|rule| rule.conditions.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
         RuleScan {
             rules,
             allows,
@@ -90,9 +93,31 @@ impl RuleScan {
         }
     }
 
-    /// The first rule whose conditions on the known facts hold. `value`
+    /// How many rules the scan tries (each once, whatever its clauses).
+    pub fn rule_count(&self) -> usize {
+        let mut count = 0;
+        let mut last = None;
+        for rule in &self.rules {
+            if last != Some(rule) {
+                count += 1;
+                last = Some(rule);
+            }
+        }
+        count
+    }
+
+    /// The facts the clause at `position` constrains, with their allowed atoms.
+    pub fn clause(&self, position: usize) -> &[(FactId, AtomSet)] {
+        self.conditions
+            .get(position)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The first clause whose conditions on the known facts hold. `value`
     /// reads a fact on first need: `Some(atom)`, or `None` when unknown.
-    /// Returns the rule's position in [`rules`](Self::rules).
+    /// Returns the clause's position in [`rules`](Self::rules), after
+    /// `after` when given.
     pub fn first_match(
         &self,
         mut value: impl FnMut(FactId) -> Option<u32>,

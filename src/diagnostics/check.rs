@@ -283,6 +283,40 @@ pub enum CheckError {
         help: String,
     },
 
+    /// An alternative of a group that can never hold, though the rule can
+    /// match through another (a warning).
+    #[error("alternative can never hold")]
+    #[diagnostic(code(verdict::dead_alternative), severity(Warning))]
+    DeadAlternative {
+        /// The alternative, or the condition inside it that rules it out.
+        #[label(primary, "{label}")]
+        span: Span,
+        /// Why, in the words of the label.
+        label: &'static str,
+        /// The condition it cannot hold together with, when there is one.
+        #[label("{other_label}")]
+        other: Option<Span>,
+        /// The label of `other`.
+        other_label: &'static str,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
+
+    /// A rule whose groups multiply out to too many ways to match.
+    #[error("rule has more than {most} ways to match")]
+    #[diagnostic(
+        code(verdict::too_many_clauses),
+        help("each group multiplies the ways the rule can match by its alternatives (and `not (...)` by its conditions): split the rule into several, or name a set for alternatives on one fact")
+    )]
+    TooManyClauses {
+        /// The rule.
+        #[label(primary, "its groups multiply out to more than {most} clauses")]
+        span: Span,
+        /// The most a rule may have.
+        most: usize,
+    },
+
     /// A rule that never decides, because earlier rules cover every case it matches (a warning).
     #[error("rule never decides: earlier rules cover every case it matches")]
     #[diagnostic(code(verdict::shadowed), severity(Warning))]
@@ -476,6 +510,8 @@ impl CheckError {
             | CheckError::BadOutcomeName { span, .. }
             | CheckError::Conflict { at: span, .. }
             | CheckError::NeverMatches { span, .. }
+            | CheckError::DeadAlternative { span, .. }
+            | CheckError::TooManyClauses { span, .. }
             | CheckError::Shadowed { span, .. }
             | CheckError::Outranked { span, .. }
             | CheckError::Redundant { span, .. }

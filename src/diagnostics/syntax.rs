@@ -27,8 +27,9 @@ pub enum SyntaxError {
         /// What to do about it.
         #[help]
         help: Option<String>,
-        /// The `{` that no `}` closes, when that is the trouble.
-        #[label("this `{{` is never closed")]
+        /// The `{` that no `}` closes, or the `(` that no `)` does, when
+        /// that is the trouble.
+        #[label("never closed")]
         unclosed: Option<Span>,
     },
 
@@ -37,7 +38,7 @@ pub enum SyntaxError {
     #[diagnostic(
         code(verdict::syntax::too_deep),
         help(
-            "`when` blocks, value sets and `not`s nest at most {limit} levels; flatten the policy"
+            "`when` blocks, value sets, groups and `not`s nest at most {limit} levels; flatten the policy"
         )
     )]
     TooDeep {

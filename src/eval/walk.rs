@@ -125,8 +125,9 @@ fn possible(
     result
 }
 
-/// Evaluation without a tree: the first rule whose conditions on the
-/// known facts hold decides, if it does not depend on an unknown fact.
+/// Evaluation without a tree: the first rule with a clause whose conditions
+/// on the known facts hold decides, if no unknown fact could make another
+/// rule decide.
 fn scan_walk(
     tree: &DecisionTree,
     scan: &RuleScan,
@@ -158,40 +159,84 @@ fn scan_walk(
         });
     };
     let rule = scan.rules.get(first).copied();
-    // Unknown facts the rule tests partly: their value decides.
-    let culprits: Vec<(FactId, Unknown)> = rule
-        .and_then(|r| policy.rule(r))
-        .map(|r| {
-            r.conditions
-                .iter()
-                .filter(|(_, set)| !set.is_full())
-                .filter_map(|(fact, _)| match known.get(fact.0 as usize) {
-                    Some(Some(Err(why))) => Some((*fact, why.clone())),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if culprits.is_empty() {
+    // The clauses of this rule that may match, from the first, and the
+    // first clause of another rule that may: the rule decides unless the
+    // unknown facts its clauses test can make all of them fail.
+    let mut run = vec![first];
+    let mut next = None;
+    let mut after = first;
+    while let Some(i) = scan.first_match(&mut value, Some(after)) {
+        if scan.rules.get(i).copied() != rule {
+            next = scan.rules.get(i).copied();
+            break;
+        }
+        run.push(i);
+        after = i;
+    }
+    let unknown = |fact: &FactId| match known.get(fact.0 as usize) {
+        Some(Some(Err(why))) => Some(why.clone()),
+        _ => None,
+    };
+    // Unknown facts the clauses test partly: their value decides.
+    let mut culprits: Vec<(FactId, Unknown)> = Vec::new();
+    for position in &run {
+        for (fact, set) in scan.clause(*position) {
+            if set.is_full() || culprits.iter().any(|(f, _)| f == fact) {
+                continue;
+            }
+            if let Some(why) = unknown(fact) {
+                culprits.push((*fact, why));
+            }
+        }
+    }
+    if culprits.is_empty() || covers_unknowns(policy, scan, &run, &culprits) {
         return Ok(Walked { rule, trace: steps });
     }
-    let next = {
-        let known = &known;
-        let value = |fact: FactId| -> Option<Atom> {
-            known
-                .get(fact.0 as usize)
-                .and_then(|k| k.as_ref())
-                .and_then(|r| r.as_ref().ok())
-                .copied()
-        };
-        scan.first_match(value, Some(first))
-            .and_then(|i| scan.rules.get(i).copied())
-    };
     let possible = Possible {
         results: vec![rule, next],
         culprits,
     };
     Err(unknown_errors(tree, &possible))
+}
+
+/// The most combinations of unknown values [`covers_unknowns`] tries;
+/// past it, the unknown facts are taken to decide.
+const MAX_UNKNOWN_COMBINATIONS: usize = 4_096;
+
+/// Whether, whatever values the `unknown` facts have, one of the clauses at
+/// `run` holds (their conditions on known facts hold already).
+fn covers_unknowns(
+    policy: &crate::model::CheckedPolicy,
+    scan: &RuleScan,
+    run: &[usize],
+    unknown: &[(FactId, Unknown)],
+) -> bool {
+    let counts: Vec<usize> = unknown
+        .iter()
+        .map(|(fact, _)| policy.fact(*fact).map_or(1, |f| f.atom_count() as usize))
+        .collect();
+    let total = counts
+        .iter()
+        .try_fold(1usize, |total, n| total.checked_mul(*n))
+        .filter(|total| *total <= MAX_UNKNOWN_COMBINATIONS);
+    let Some(total) = total else {
+        return false;
+    };
+    let mut atoms = vec![0 as Atom; unknown.len()];
+    (0..total).all(|mut combination| {
+        for (atom, n) in atoms.iter_mut().zip(&counts) {
+            *atom = (combination % n.max(&1)) as Atom;
+            combination /= n.max(&1);
+        }
+        run.iter().any(|position| {
+            scan.clause(*position).iter().all(|(fact, set)| {
+                match unknown.iter().position(|(f, _)| f == fact) {
+                    Some(i) => atoms.get(i).is_some_and(|atom| set.contains(*atom)),
+                    None => true,
+                }
+            })
+        })
+    })
 }
 
 /// The nodes a walk over complete facts visits, root first and the leaf

@@ -67,6 +67,18 @@ impl AtomSet {
         }
     }
 
+    pub fn union(&self, other: &AtomSet) -> AtomSet {
+        AtomSet {
+            words: self
+                .words
+                .iter()
+                .zip(&other.words)
+                .map(|(a, b)| a | b)
+                .collect(),
+            len: self.len,
+        }
+    }
+
     pub fn complement(&self) -> AtomSet {
         AtomSet::from_atoms(self.len, (0..self.len).filter(|a| !self.contains(*a)))
     }

@@ -164,15 +164,32 @@ pub struct CheckedRule {
     /// the text of the outcome it decides.
     pub reason: Option<String>,
     pub see: Vec<String>,
-    /// The allowed atoms per constrained fact, sorted by fact. A fact absent
-    /// here is unconstrained. An empty set means the rule can never match.
-    pub conditions: Vec<(FactId, AtomSet)>,
-    /// Where each fact's condition was written (for labels), parallel to `conditions`.
-    pub condition_spans: Vec<Span>,
+    /// The ways the rule can match: it matches when one of its clauses
+    /// does. A rule without groups has one clause; `(A or B) C` has two.
+    /// Empty when the rule can never match.
+    pub clauses: Vec<Clause>,
 }
 
 impl CheckedRule {
-    /// The allowed atoms of `fact`, `None` when the rule does not constrain it.
+    /// False when the rule can never match.
+    pub fn is_satisfiable(&self) -> bool {
+        !self.clauses.is_empty()
+    }
+}
+
+/// Conditions that all hold: one set of allowed atoms per constrained fact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clause {
+    /// The allowed atoms per constrained fact, sorted by fact, none empty.
+    /// A fact absent here is unconstrained.
+    pub conditions: Vec<(FactId, AtomSet)>,
+    /// Where each fact's condition was written (for labels), parallel to
+    /// `conditions`.
+    pub spans: Vec<Span>,
+}
+
+impl Clause {
+    /// The allowed atoms of `fact`, `None` when the clause does not constrain it.
     pub fn condition(&self, fact: FactId) -> Option<&AtomSet> {
         self.conditions
             .binary_search_by_key(&fact, |(f, _)| *f)
@@ -181,9 +198,14 @@ impl CheckedRule {
             .map(|(_, set)| set)
     }
 
-    /// False when some condition can never hold.
-    pub fn is_satisfiable(&self) -> bool {
-        self.conditions.iter().all(|(_, set)| !set.is_empty())
+    /// Whether every facts object `narrow` matches, this clause matches too.
+    pub fn covers(&self, narrow: &Clause) -> bool {
+        self.conditions.iter().all(|(fact, set)| {
+            set.is_full()
+                || narrow
+                    .condition(*fact)
+                    .is_some_and(|narrow_set| narrow_set.is_subset(set))
+        })
     }
 }
 

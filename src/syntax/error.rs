@@ -59,6 +59,85 @@ pub(super) fn from_pest(
             unclosed: None,
         };
     }
+    let before = text.get(..pos).unwrap_or_default();
+    let line_before = before.rsplit('\n').next().unwrap_or_default();
+    let open_paren = unclosed_paren(line_before).map(|at| before.len() - line_before.len() + at);
+    // A verdict inside a group: pest tried it as a fact's name.
+    let verdict_inside = open_paren.and_then(|at| {
+        // Up to the end of the token found, which may be the verdict.
+        let end = if rest.starts_with("->") {
+            pos + 2
+        } else {
+            pos + len
+        };
+        let inside = text.get(at..end)?;
+        let mut offset = 0;
+        for word in inside.split(' ') {
+            let bare = word.trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace());
+            if matches!(bare, "can" | "cannot" | "->") {
+                let start = at + offset + word.find(bare)?;
+                return Some((bare, start));
+            }
+            offset += word.len() + 1;
+        }
+        None
+    });
+    if let (Some((verdict, start)), Some(at)) = (verdict_inside, open_paren) {
+        // Without a `)` after it on the line, the group was never closed.
+        let closed_later = text
+            .get(start..)
+            .and_then(|after| after.lines().next())
+            .is_some_and(|line| line.contains(')'));
+        return SyntaxError::Unexpected {
+            expected: String::from("a condition"),
+            found: format!("`{verdict}`"),
+            span: file.span(start, start + verdict.len()),
+            label: String::from("a verdict inside a group"),
+            help: Some(String::from(if closed_later {
+                "a group holds conditions only: put the verdict after the `)`, as in `(A or B) can`"
+            } else {
+                "close the group before the verdict, as in `(A or B) can`"
+            })),
+            unclosed: (!closed_later).then(|| file.span(at, at + 1)),
+        };
+    }
+    if open_paren.is_some() && rest.starts_with(')') {
+        return SyntaxError::Unexpected {
+            expected: words::join_or(&words),
+            found,
+            span,
+            label: String::from("unexpected here"),
+            help: Some(String::from(
+                "each alternative of a group has at least one condition: `(A or B C)`",
+            )),
+            unclosed: None,
+        };
+    }
+    if let Some(at) = open_paren.filter(|_| !words.contains(&describe(Rule::rbrace).1)) {
+        return SyntaxError::Unexpected {
+            expected: String::from("`)`, `or` or another condition"),
+            found,
+            span,
+            label: String::from("unexpected here"),
+            help: Some(String::from(
+                "a group is alternatives in parentheses on one line, `(A B or C)`: close it with `)`",
+            )),
+            unclosed: Some(file.span(at, at + 1)),
+        };
+    }
+    if open_paren.is_none() && last_word(line_before) == Some("or") {
+        let end = before.trim_end().len();
+        return SyntaxError::Unexpected {
+            expected: String::from("a condition or a verdict"),
+            found: String::from("`or`"),
+            span: file.span(end.saturating_sub(2), end),
+            label: String::from("outside a group"),
+            help: Some(String::from(
+                "`or` joins the alternatives of a group, in parentheses: `(A or B)`; conditions outside one all hold",
+            )),
+            unclosed: None,
+        };
+    }
     let help = if words.contains(&describe(Rule::verdict).1) {
         Some(String::from(
             "a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`",
@@ -116,6 +195,36 @@ fn unclosed_brace(text: &str) -> Option<usize> {
     open.pop()
 }
 
+/// The offset in `line` of the innermost `(` that no `)` closes by its
+/// end, skipping strings and a comment.
+fn unclosed_paren(line: &str) -> Option<usize> {
+    let mut open = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '\\' if in_string => {
+                escaped = !escaped;
+                continue;
+            }
+            '"' if !escaped => in_string = !in_string,
+            '#' if !in_string => break,
+            '(' if !in_string => open.push(i),
+            ')' if !in_string => {
+                open.pop();
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    open.pop()
+}
+
+/// The last word of `line`, if it ends with one (and blanks).
+fn last_word(line: &str) -> Option<&str> {
+    line.trim_end().rsplit(|c: char| c.is_whitespace()).next()
+}
+
 /// Names the token at the start of `rest` and its length in bytes.
 fn found_token(rest: &str) -> (String, usize) {
     let Some(first) = rest.chars().next() else {
@@ -148,6 +257,9 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
     match grammar_rule {
         Rule::rbrace => (0, "`}`"),
         Rule::lbrace => (0, "`{`"),
+        Rule::rparen => (0, "`)`"),
+        Rule::lparen => (1, "`(`"),
+        Rule::kw_or => (1, "`or` and another alternative"),
         Rule::colon => (0, "`:` and the fact's type"),
         Rule::verdict | Rule::kw_can | Rule::kw_cannot | Rule::arrow => {
             (0, "a verdict (`can`, `cannot` or `-> OUTCOME`)")
@@ -173,6 +285,8 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         | Rule::negated
         | Rule::comparison
         | Rule::in_test
+        | Rule::group
+        | Rule::alternative
         | Rule::value_set => (1, "a condition"),
         Rule::EOI => (2, "the end of the file"),
         Rule::nl => (2, "the end of the line"),

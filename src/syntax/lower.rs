@@ -330,6 +330,21 @@ impl Lower<'_> {
                     .ok_or_else(|| self.missing(span, "a condition"))?;
                 Ok(Condition::Not(Box::new(self.term(term)?), At(span)))
             }
+            Rule::group => {
+                let mut alternatives = Vec::new();
+                for alternative in inner.into_inner() {
+                    if alternative.as_rule() != Rule::alternative {
+                        continue;
+                    }
+                    let terms = alternative
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::term)
+                        .map(|term| self.term(term))
+                        .collect::<Result<Vec<_>>>()?;
+                    alternatives.push(terms);
+                }
+                Ok(Condition::Group(alternatives, At(span)))
+            }
             Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
             Rule::in_test => {
                 let mut fact = None;

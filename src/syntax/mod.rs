@@ -90,8 +90,9 @@ fn blank_line(text: &mut String, offset: usize) -> bool {
     true
 }
 
-/// Finds the first place nested deeper than `limit`: braces, or `not`s in
-/// a row. Strings and comments are skipped.
+/// Finds the first place nested deeper than `limit`: braces and
+/// parentheses, with the `not`s in a row before them. Strings and comments
+/// are skipped.
 fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
     let text = file.text.as_bytes();
     let mut depth = 0usize;
@@ -117,8 +118,12 @@ fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
                 }
                 continue;
             }
-            b'{' => depth += 1,
-            b'}' => depth = depth.saturating_sub(1),
+            // An opening brace or parenthesis nests inside the `not`s before it.
+            b'{' | b'(' => depth += 1,
+            b'}' | b')' => {
+                depth = depth.saturating_sub(1);
+                nots = 0;
+            }
             // `not` followed by any blank counts, whatever separates them.
             b'n' if text.get(i..i + 3) == Some(b"not")
                 && text
@@ -146,7 +151,7 @@ fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
             }
             _ => nots = 0,
         }
-        if depth > limit || nots > limit {
+        if depth + nots > limit {
             return Some(SyntaxError::TooDeep {
                 limit,
                 span: file.span(token_start, (i + 1).min(text.len())),

@@ -95,6 +95,17 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 ),
             });
         }
+        // Some rules join their last conditions in a group.
+        let group = bytes.next() % 6;
+        if group < 3 && words.len() >= 2 {
+            let b = words.pop().unwrap_or_default();
+            let a = words.pop().unwrap_or_default();
+            words.push(match group {
+                0 => format!("({a} or {b})"),
+                1 => format!("not ({a} {b})"),
+                _ => format!("({a} or not {b} or {b} {a})"),
+            });
+        }
         let verdict = bytes.pick(&["can", "cannot", "-> o"]);
         // Every other rule is named; a name changes nothing it decides.
         let name = if rule % 2 == 0 {

@@ -143,7 +143,7 @@ fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()
         }
         let first = policy
             .rules_in_order()
-            .find(|rule| rule.is_satisfiable() && matches(rule, &atoms))
+            .find(|rule| matches(rule, &atoms))
             .map(|rule| rule.id);
         if !results.contains(&first) {
             results.push(first);
@@ -173,7 +173,7 @@ fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
         let mut verdicts = policy
             .rules
             .iter()
-            .filter(|r| r.is_satisfiable() && matches(r, &atoms))
+            .filter(|r| matches(r, &atoms))
             .map(|r| &r.verdict);
         if let Some(first) = verdicts.next() {
             if let Some(other) = verdicts.find(|v| *v != first) {
@@ -188,11 +188,14 @@ fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `rule` matches facts given as one atom per fact.
+/// Whether `rule` matches facts given as one atom per fact: one of its
+/// clauses has every condition hold.
 fn matches(rule: &CheckedRule, atoms: &[Atom]) -> bool {
-    rule.conditions.iter().all(|(fact, set)| {
-        atoms
-            .get(fact.0 as usize)
-            .is_some_and(|atom| set.contains(*atom))
+    rule.clauses.iter().any(|clause| {
+        clause.conditions.iter().all(|(fact, set)| {
+            atoms
+                .get(fact.0 as usize)
+                .is_some_and(|atom| set.contains(*atom))
+        })
     })
 }

@@ -125,6 +125,41 @@ fn nesting_deeper_than_a_configured_limit() {
 }
 
 #[test]
+fn groups_nested_past_the_limit() {
+    // Parentheses and `not`s before them count together: 40 of each is 80
+    // levels, past the 64 the parser allows.
+    let deep = format!(
+        "policy p\nfact a: bool at a\n{}a{} can\n",
+        "not (".repeat(40),
+        ")".repeat(40)
+    );
+    let report = PolicySet::from_sources([("p.policy", deep)]).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+    // Within it, they parse and decide: 30 `not`s cancel out.
+    let fine = format!(
+        "policy p\nfact a: bool at a\n{}a{} can\n",
+        "not (".repeat(30),
+        ")".repeat(30)
+    );
+    let set = PolicySet::from_sources([("p.policy", fine)])
+        .map_err(|r| r.render(100))
+        .unwrap();
+    let decisions = set.decide(&serde_json::json!({"a": true})).unwrap();
+    assert_eq!(decisions[0].decision, "allow");
+    // Deep nesting never overflows the stack, whatever the limit asked for.
+    let limits = Limits {
+        max_nesting: 1_000_000,
+        ..Limits::default()
+    };
+    let hostile = format!(
+        "policy p\nfact a: bool at a\n{}a can\n",
+        "(".repeat(100_000)
+    );
+    let report = PolicySet::from_sources_with([("p.policy", hostile)], &limits).unwrap_err();
+    assert_eq!(codes(&report), ["verdict::syntax::too_deep"]);
+}
+
+#[test]
 fn huge_numbers_in_facts() {
     let text = r#"{"partner": {"role": "reseller", "designated_admin": 1e400}, "request": {"action": "delegated_admin"}}"#;
     let report = pack()

@@ -4,7 +4,9 @@
 //! facts, both hit policies) and random facts (missing values, values
 //! outside the set, wrong types), every evaluator and every way a caller
 //! decides agree with the reference evaluator (`verdict::testing::reference`)
-//! on every decision and on every failure.
+//! on every decision and on every failure. Policies with groups
+//! (`(A B or C)`, `not (...)`) decide as the same policy with every group
+//! multiplied out by hand into rules without groups.
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -299,6 +301,177 @@ proptest! {
                     Outcome::Otherwise => "none",
                     Outcome::Undecided => "error",
                 });
+            }
+        }
+    }
+}
+
+/// A condition that may be a group: written in a rule, and multiplied out
+/// by [`expand`], independently of the checker.
+#[derive(Clone, Debug)]
+enum Cond {
+    Leaf(usize, (u8, u8, u8)),
+    /// Alternatives, each conditions that all hold.
+    Group(Vec<Vec<Cond>>),
+    Not(Box<Cond>),
+}
+
+fn conds() -> impl Strategy<Value = Cond> {
+    let leaf = (0usize..4, (any::<u8>(), any::<u8>(), any::<u8>()))
+        .prop_map(|(fact, pick)| Cond::Leaf(fact, pick));
+    leaf.prop_recursive(2, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(prop::collection::vec(inner.clone(), 1..3), 1..4)
+                .prop_map(Cond::Group),
+            inner.prop_map(|c| Cond::Not(Box::new(c))),
+        ]
+    })
+}
+
+fn written(facts: &[FactSpec], cond: &Cond) -> String {
+    match cond {
+        Cond::Leaf(f, pick) => condition(&facts[*f % facts.len()], *pick),
+        Cond::Group(alternatives) => {
+            let alternatives: Vec<String> = alternatives
+                .iter()
+                .map(|alt| {
+                    alt.iter()
+                        .map(|c| written(facts, c))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            format!("({})", alternatives.join(" or "))
+        }
+        Cond::Not(inner) => format!("not {}", written(facts, inner)),
+    }
+}
+
+/// Every pairing of a clause of `a` with one of `b`.
+fn and(a: Vec<Vec<String>>, b: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for x in &a {
+        for y in b {
+            out.push(x.iter().chain(y).cloned().collect());
+        }
+    }
+    out
+}
+
+/// `cond` (negated when `negate`) as alternatives of conditions without
+/// groups.
+fn expand(facts: &[FactSpec], cond: &Cond, negate: bool) -> Vec<Vec<String>> {
+    match cond {
+        Cond::Leaf(..) => {
+            let text = written(facts, cond);
+            vec![vec![if negate { format!("not {text}") } else { text }]]
+        }
+        Cond::Not(inner) => expand(facts, inner, !negate),
+        Cond::Group(alternatives) if !negate => alternatives
+            .iter()
+            .flat_map(|alt| {
+                alt.iter().fold(vec![Vec::new()], |clauses, c| {
+                    and(clauses, &expand(facts, c, false))
+                })
+            })
+            .collect(),
+        Cond::Group(alternatives) => alternatives.iter().fold(vec![Vec::new()], |clauses, alt| {
+            let any_fails: Vec<Vec<String>> =
+                alt.iter().flat_map(|c| expand(facts, c, true)).collect();
+            and(clauses, &any_fails)
+        }),
+    }
+}
+
+type GroupedRule = (Vec<Cond>, u8);
+
+fn grouped_policy(facts: &[FactSpec], hit: Hit, rules: &[Vec<String>]) -> String {
+    let mut text = policy_text(facts, &[], hit, false);
+    for (i, line) in rules.iter().enumerate() {
+        text.push_str(&format!("r{i}: {}\n", line.join(" ")));
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(3_000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn groups_decide_as_their_expansion(
+        facts in fact_specs(),
+        rules in prop::collection::vec((prop::collection::vec(conds(), 0..3), any::<u8>()), 1..5),
+        hit in hits(),
+        inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 4), 24),
+    ) {
+        let rules: Vec<GroupedRule> = rules;
+        let grouped: Vec<Vec<String>> = rules
+            .iter()
+            .map(|(conds, v)| {
+                let mut line: Vec<String> = conds.iter().map(|c| written(&facts, c)).collect();
+                line.push(verdict(*v).to_string());
+                line
+            })
+            .collect();
+        let mut expanded: Vec<Vec<String>> = Vec::new();
+        for (conds, v) in &rules {
+            let clauses = conds
+                .iter()
+                .fold(vec![Vec::new()], |clauses, c| and(clauses, &expand(&facts, c, false)));
+            prop_assume!(clauses.len() <= 64);
+            for mut clause in clauses {
+                clause.push(verdict(*v).to_string());
+                expanded.push(clause);
+            }
+        }
+        let grouped_text = grouped_policy(&facts, hit, &grouped);
+        let expanded_text = grouped_policy(&facts, hit, &expanded);
+        let load = |text: &str| PolicySet::from_sources([("random.policy", text.to_string())]);
+        let (with_groups, without) = match (load(&grouped_text), load(&expanded_text)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(a), Err(b)) => {
+                // Both conflict, or both have the same other errors.
+                let codes = |r: &verdict::Report| {
+                    let mut codes: Vec<String> = r.problems.iter().filter(|p| p.is_error())
+                        .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
+                        .collect();
+                    codes.sort();
+                    codes.dedup();
+                    codes
+                };
+                prop_assert_eq!(codes(&a), codes(&b), "{}\n{}", grouped_text, expanded_text);
+                return Ok(());
+            }
+            (a, b) => {
+                return Err(TestCaseError::fail(format!(
+                    "one loads, the other does not:\n{grouped_text}\n{:?}\n{expanded_text}\n{:?}",
+                    a.err().map(|r| r.render(100)),
+                    b.err().map(|r| r.render(100)),
+                )));
+            }
+        };
+        let inputs: Vec<Value> = inputs.iter().map(|picks| facts_object(&facts, picks)).collect();
+        if let Err(why) = reference::check(&with_groups, &inputs) {
+            return Err(TestCaseError::fail(format!("{why}\npolicy:\n{grouped_text}")));
+        }
+        for input in &inputs {
+            let a = with_groups.decide(input).map(|d| d[0].decision.to_string());
+            let b = without.decide(input).map(|d| d[0].decision.to_string());
+            match (a, b) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "{}\n{}\n{}", input, grouped_text, expanded_text),
+                // A group's clauses are one rule: where the expansion's
+                // rules of one decision differ, the group still decides.
+                (Ok(_), Err(_)) => {}
+                (Err(a), Ok(b)) => {
+                    return Err(TestCaseError::fail(format!(
+                        "only the grouped policy fails on {input}: {}\ndecision {b}\n{grouped_text}\n{expanded_text}",
+                        a.render(100)
+                    )));
+                }
+                (Err(_), Err(_)) => {}
             }
         }
     }
