@@ -153,6 +153,12 @@ pub enum Condition {
     Not(Box<Condition>, At),
     /// `(A B or C)`: alternatives, each conditions that all hold.
     Group(Vec<Vec<Condition>>, At),
+    /// `fact starts with "text"`, `fact ends with "text"`
+    Affix {
+        fact: Ident,
+        end: Spanned<StringEnd>,
+        text: Spanned<String>,
+    },
     /// `fact OP value`
     Compare {
         fact: Ident,
@@ -175,6 +181,26 @@ impl Condition {
             Condition::Not(_, at) | Condition::Group(_, at) => at.0,
             Condition::Compare { fact, value, .. } => fact.span.to(value.span),
             Condition::In { fact, set, .. } => fact.span.to(set.span()),
+            Condition::Affix { fact, text, .. } => fact.span.to(text.span),
+        }
+    }
+}
+
+/// Which end of a string an affix test looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringEnd {
+    /// `starts with`
+    Start,
+    /// `ends with`
+    End,
+}
+
+impl StringEnd {
+    /// The words as written.
+    pub fn words(self) -> &'static str {
+        match self {
+            StringEnd::Start => "starts with",
+            StringEnd::End => "ends with",
         }
     }
 }

@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::compile::{DecisionTree, Node, NodeId};
-use crate::model::{insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, ValueIndex};
+use crate::model::{
+    insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, Strings, ValueIndex,
+};
 use crate::policy_set::PolicySet;
 
 /// How two policy sets differ.
@@ -206,15 +208,7 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                 }
             }
             let numbers = number_domain(old_fact, new_fact);
-            let literals: Vec<&String> = [old_fact, new_fact]
-                .into_iter()
-                .flatten()
-                .filter_map(|f| match &f.ty {
-                    FactType::String(l) => Some(l),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
+            let strings = string_domain(old_fact, new_fact);
             let mut atoms: Vec<JointAtom> = Vec::new();
             for value in values.into_iter().map(Some).chain([None]) {
                 let old_side = side(old_fact, value.as_ref());
@@ -226,15 +220,19 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                     (Some(Value::Number(n)), Some(FactType::Number(points))) => {
                         in_numbers.push(number_atom(points, n.as_f64().unwrap_or(0.0)));
                     }
-                    (Some(Value::String(s)), _)
-                        if !literals.is_empty() && !literals.contains(&s) =>
-                    {
-                        labels.push(String::from("any other string"));
-                    }
-                    (Some(Value::String(s)), _) if literals.contains(&s) => {
-                        labels.push(format!("{s:?}"))
-                    }
-                    (Some(Value::String(s)), _) => labels.push(s.clone()),
+                    // Strings read as both versions' tests tell them apart.
+                    (Some(Value::String(s)), _) => match &strings {
+                        Some(strings) => labels.push(
+                            strings.describe(
+                                strings
+                                    .literals
+                                    .iter()
+                                    .position(|l| l == s)
+                                    .map_or_else(|| strings.other_atom(s.as_bytes()), |i| i as u32),
+                            ),
+                        ),
+                        None => labels.push(s.clone()),
+                    },
                     (Some(v), _) => labels.push(v.to_string()),
                 }
                 // Values both versions treat alike are one class.
@@ -293,6 +291,24 @@ fn number_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<FactType> {
     any.then_some(FactType::Number(points))
 }
 
+/// The string domain that tells apart what either version's tests do, if
+/// either version reads the path as a string.
+fn string_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<Strings> {
+    [old, new]
+        .into_iter()
+        .flatten()
+        .filter_map(|f| match &f.ty {
+            FactType::String(strings) => Some(strings),
+            _ => None,
+        })
+        .fold(None, |joint: Option<Strings>, strings| {
+            Some(match joint {
+                Some(joint) => joint.joined(strings),
+                None => strings.clone(),
+            })
+        })
+}
+
 /// Values of a fact that tell apart every atom of both versions.
 fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<Value> {
     match &fact.ty {
@@ -312,6 +328,12 @@ fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<V
                 ..fact.clone()
             };
             (0..joint.ty.value_atoms())
+                .filter_map(|a| joint.representative(a))
+                .collect()
+        }
+        FactType::String(_) => {
+            let joint = FactType::String(string_domain(old, new).unwrap_or_default());
+            (0..joint.value_atoms())
                 .filter_map(|a| joint.representative(a))
                 .collect()
         }

@@ -7,7 +7,7 @@
 //! never hold.
 
 use super::resolve::{atom_of, Pred, ResolvedRule};
-use crate::ast;
+use crate::ast::{self, StringEnd};
 use crate::diagnostics::CheckError;
 use crate::model::*;
 use crate::source::{SourceMap, Span};
@@ -60,6 +60,19 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
                     .and_then(|v| v.as_f64())
                     .unwrap_or(f64::NAN);
                 op.holds(x, *t)
+            });
+            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+        }
+        Pred::Affix(id, end, text) => {
+            let Some(fact) = facts.get(id.0 as usize) else {
+                return Some(Constraint::Always);
+            };
+            let FactType::String(strings) = &fact.ty else {
+                return Some(Constraint::Always);
+            };
+            let atoms = (0..fact.ty.value_atoms()).filter(|atom| match end {
+                StringEnd::Start => strings.starts_with(*atom, text),
+                StringEnd::End => strings.ends_with(*atom, text),
             });
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
         }

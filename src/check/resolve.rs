@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{self, CompareOp, Condition, Literal, VerdictMark};
+use crate::ast::{self, CompareOp, Condition, Literal, StringEnd, VerdictMark};
 use crate::diagnostics::words;
 use crate::diagnostics::CheckError;
 use crate::model::*;
@@ -29,6 +29,8 @@ pub(super) enum Pred {
     /// The value of an ordered enum compares so with the value at this
     /// index of its declaration.
     Rank(FactId, CompareOp, u32),
+    /// The string starts (or ends) with this text.
+    Affix(FactId, StringEnd, String),
     Not(Box<Pred>),
     /// `(A B or C)`: holds when every condition of one alternative does;
     /// each alternative with where it is written.
@@ -75,6 +77,9 @@ struct FactInfo<'a> {
     /// Constants the rules compare a number with, or strings they test.
     numbers: Vec<f64>,
     strings: Vec<String>,
+    /// Texts the rules test strings to start or end with.
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
     /// Whether some rule has a condition on the fact.
     used: bool,
     /// For enum facts: which values some rule names.
@@ -160,6 +165,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 default: None,
                 numbers: Vec::new(),
                 strings: Vec::new(),
+                prefixes: Vec::new(),
+                suffixes: Vec::new(),
                 used: false,
                 mentioned: Vec::new(),
             });
@@ -401,6 +408,58 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 };
                 Some(pred)
             }
+            Condition::Affix { fact, end, text } => {
+                let id = self.fact_named(fact)?;
+                let info = self.info(id)?;
+                match info.kind {
+                    Kind::String => {
+                        if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                            let texts = match end.node {
+                                StringEnd::Start => &mut info.prefixes,
+                                StringEnd::End => &mut info.suffixes,
+                            };
+                            if !text.node.is_empty() && !texts.contains(&text.node) {
+                                texts.push(text.node.clone());
+                            }
+                        }
+                        Some(Pred::Affix(id, end.node, text.node.clone()))
+                    }
+                    // An enum's values are known: the test picks those it holds for.
+                    Kind::Enum => {
+                        let values = self.enum_values(id);
+                        let lits = values
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, v)| match end.node {
+                                StringEnd::Start => v.starts_with(text.node.as_str()),
+                                StringEnd::End => v.ends_with(text.node.as_str()),
+                            })
+                            .map(|(i, _)| Lit::Enum(i as u32))
+                            .collect();
+                        Some(Pred::Is(id, lits))
+                    }
+                    kind => {
+                        self.out.push(CheckError::BadOperator {
+                            op: end.node.words(),
+                            fact: fact.node.clone(),
+                            ty: kind.name(),
+                            span: end.span,
+                            declared: info.decl.name.span,
+                            help: format!(
+                                "`{}` tests strings and enum values; `{}` takes {}",
+                                end.node.words(),
+                                fact.node,
+                                match kind {
+                                    Kind::Number =>
+                                        "`=`, `!=`, `<`, `<=`, `>`, `>=` and `in {...}`",
+                                    _ => "`=`, `!=` and `in {...}`",
+                                }
+                            ),
+                        });
+                        None
+                    }
+                }
+            }
             Condition::In { fact, negated, set } => {
                 let id = self.fact_named(fact)?;
                 let values = match set {
@@ -437,7 +496,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             }
             Pred::Never => {}
-            Pred::Cmp(id, _, _) => {
+            Pred::Cmp(id, _, _) | Pred::Affix(id, _, _) => {
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {
                     info.used = true;
                 }
@@ -833,7 +892,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         points.dedup();
                         FactType::Number(points)
                     }
-                    _ => FactType::String(info.strings.clone()),
+                    _ => FactType::String(Strings {
+                        literals: info.strings.clone(),
+                        prefixes: info.prefixes.clone(),
+                        suffixes: info.suffixes.clone(),
+                    }),
                 };
                 let presence = match &info.default {
                     Some(lit) => Presence::Default(atom_of(&ty, lit)),
@@ -858,10 +921,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
 pub(super) fn atom_of(ty: &FactType, lit: &Lit) -> Atom {
     match (ty, lit) {
         (FactType::Number(points), Lit::Num(n)) => number_atom(points, *n),
-        (FactType::String(literals), Lit::Str(s)) => literals
+        (FactType::String(strings), Lit::Str(s)) => strings
+            .literals
             .iter()
             .position(|l| l == s)
-            .unwrap_or(literals.len()) as Atom,
+            .map_or_else(|| strings.other_atom(s.as_bytes()), |i| i as Atom),
         (_, Lit::Enum(i)) => *i,
         (_, Lit::Bool(b)) => Atom::from(*b),
         _ => 0,

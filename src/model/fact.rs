@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Atom, AtomSet, ValueIndex};
+use super::{Atom, AtomSet, Strings, ValueIndex};
 use crate::source::Span;
 
 #[derive(Clone, Debug)]
@@ -73,10 +73,10 @@ impl Fact {
     pub fn classify_utf8(&self, s: &[u8]) -> Result<Atom, Misfit> {
         match &self.ty {
             FactType::Enum(values) => self.index.get(values, s).ok_or(Misfit::NotInSet),
-            FactType::String(literals) => Ok(self
+            FactType::String(strings) => Ok(self
                 .index
-                .get(literals, s)
-                .unwrap_or(literals.len() as Atom)),
+                .get(&strings.literals, s)
+                .unwrap_or_else(|| strings.other_atom(s))),
             FactType::Bool => Err(Misfit::Type {
                 expected: "`true` or `false`",
             }),
@@ -110,6 +110,16 @@ impl Fact {
                 items.push(String::from("absent"));
             }
             return items.join(" or ");
+        }
+        // Classes of strings are phrases: list them, as intervals are.
+        if let FactType::String(strings) = &self.ty {
+            if !strings.prefixes.is_empty() || !strings.suffixes.is_empty() {
+                items = strings.describe_atoms(set.iter());
+                if absent.is_some_and(|a| set.contains(a)) {
+                    items.push(String::from("absent"));
+                }
+                return items.join(" or ");
+            }
         }
         items.extend(set.iter().map(|a| self.describe_atom(a)));
         match items.as_slice() {
@@ -149,8 +159,9 @@ pub enum FactType {
     /// between open intervals and the constants: `(-inf, t0)`, `t0`,
     /// `(t0, t1)`, ..., `(tn, inf)`.
     Number(Vec<f64>),
-    /// The literals the policy mentions; the atom after them is "any other string".
-    String(Vec<String>),
+    /// The literals, prefixes and suffixes the policy tests; see [`Strings`]
+    /// for the atoms.
+    String(Strings),
 }
 
 /// Why a JSON value does not fit a fact.
@@ -169,7 +180,7 @@ impl FactType {
             FactType::Enum(values) => values.len() as u32,
             FactType::Bool => 2,
             FactType::Number(points) => 2 * points.len() as u32 + 1,
-            FactType::String(literals) => literals.len() as u32 + 1,
+            FactType::String(strings) => strings.atoms(),
         }
     }
 
@@ -196,18 +207,18 @@ impl FactType {
             (FactType::Number(_), _) => Err(Misfit::Type {
                 expected: "a number",
             }),
-            (FactType::String(literals), Value::String(s)) => Ok(literals
+            (FactType::String(strings), Value::String(s)) => Ok(strings
+                .literals
                 .iter()
                 .position(|l| l == s)
-                .unwrap_or(literals.len())
-                as Atom),
+                .map_or_else(|| strings.other_atom(s.as_bytes()), |i| i as Atom)),
             (FactType::String(_), _) => Err(Misfit::Type {
                 expected: "a string",
             }),
         }
     }
 
-    fn representative(&self, atom: Atom) -> Option<Value> {
+    pub(crate) fn representative(&self, atom: Atom) -> Option<Value> {
         let i = atom as usize;
         match self {
             FactType::Enum(values) => values.get(i).map(|v| Value::String(v.clone())),
@@ -219,11 +230,7 @@ impl FactType {
                 let x = number_representative(points, atom);
                 Some(number_value(x))
             }
-            FactType::String(literals) => match literals.get(i) {
-                Some(l) => Some(Value::String(l.clone())),
-                None if i == literals.len() => Some(Value::String(other_string(literals))),
-                None => None,
-            },
+            FactType::String(strings) => strings.representative(atom).map(Value::String),
         }
     }
 
@@ -250,10 +257,7 @@ impl FactType {
                     }
                 }
             }
-            FactType::String(literals) => match literals.get(i) {
-                Some(l) => format!("{l:?}"),
-                None => String::from("any other string"),
-            },
+            FactType::String(strings) => strings.describe(atom),
         }
     }
 }
@@ -335,13 +339,4 @@ pub fn number_value(x: f64) -> Value {
     } else {
         serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
     }
-}
-
-/// A string that is none of `literals`.
-fn other_string(literals: &[String]) -> String {
-    let mut candidate = String::from("other");
-    while literals.contains(&candidate) {
-        candidate.push('_');
-    }
-    candidate
 }

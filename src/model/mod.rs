@@ -9,10 +9,12 @@
 
 mod atoms;
 mod fact;
+mod strings;
 mod value_index;
 
 pub use atoms::AtomSet;
 pub use fact::{number_atom, Fact, FactType, Misfit, Presence};
+pub use strings::Strings;
 pub use value_index::{same_bytes, ValueIndex};
 
 use serde_json::Value;

@@ -25,7 +25,8 @@ impl ValueIndex {
     /// The index of a fact type's values (empty for bools and numbers).
     pub fn of(ty: &FactType) -> ValueIndex {
         let values = match ty {
-            FactType::Enum(values) | FactType::String(values) => values,
+            FactType::Enum(values) => values,
+            FactType::String(strings) => &strings.literals,
             FactType::Bool | FactType::Number(_) => return ValueIndex::default(),
         };
         let size = (values.len() * 2).next_power_of_two().max(4);

@@ -346,6 +346,40 @@ impl Lower<'_> {
                 Ok(Condition::Group(alternatives, At(span)))
             }
             Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
+            Rule::affix_test => {
+                let mut fact = None;
+                let mut end = None;
+                let mut text = None;
+                let mut words_start = None;
+                for child in inner.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => fact = Some(self.ident(&child)),
+                        Rule::kw_starts => {
+                            end = Some(StringEnd::Start);
+                            words_start = Some(self.span(&child));
+                        }
+                        Rule::kw_ends => {
+                            end = Some(StringEnd::End);
+                            words_start = Some(self.span(&child));
+                        }
+                        Rule::kw_with => {
+                            words_start = words_start.map(|start| start.to(self.span(&child)));
+                        }
+                        Rule::string => {
+                            text = Some(Spanned::new(self.string(child.clone()), self.span(&child)))
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(Condition::Affix {
+                    fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
+                    end: Spanned::new(
+                        end.ok_or_else(|| self.missing(span, "`starts with` or `ends with`"))?,
+                        words_start.unwrap_or(span),
+                    ),
+                    text: text.ok_or_else(|| self.missing(span, "a quoted string"))?,
+                })
+            }
             Rule::in_test => {
                 let mut fact = None;
                 let mut negated = false;

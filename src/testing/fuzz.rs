@@ -85,6 +85,7 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
             let not = if bytes.next() % 4 == 0 { "not " } else { "" };
             let v = bytes.pick(&["a", "b", "c"]);
             words.push(match kinds.get(f).copied().unwrap_or(0) {
+                0 if bytes.next() % 5 == 0 => format!("{not}f{f} starts with \"f{f}{v}\""),
                 0 if bytes.next() % 2 == 0 => format!("{not}f{f}{v}"),
                 0 => format!("{not}f{f} in {{f{f}{v} f{f}a}}"),
                 1 => format!("{not}f{f}"),

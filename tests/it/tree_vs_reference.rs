@@ -1,7 +1,8 @@
 //! The decision tree, and the rule scan that replaces it for huge policies,
 //! decide exactly as rule-by-rule evaluation does: on random policies
-//! (enums, bools, numbers, value sets, negation, optional and defaulted
-//! facts, both hit policies) and random facts (missing values, values
+//! (enums, ordered enums, bools, numbers, strings with prefixes and
+//! suffixes, value sets and named sets, negation, optional and defaulted
+//! facts, all three hit policies) and random facts (missing values, values
 //! outside the set, wrong types), every evaluator and every way a caller
 //! decides agree with the reference evaluator (`verdict::testing::reference`)
 //! on every decision and on every failure. Policies with groups
@@ -125,16 +126,22 @@ fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
         FactKind::String => {
             let v = STRINGS[a as usize % STRINGS.len()];
             let w = STRINGS[b as usize % STRINGS.len()];
-            match form % 3 {
+            let affix = AFFIXES[b as usize % AFFIXES.len()];
+            match form % 5 {
                 0 => format!("{not}{} = \"{v}\"", fact.name),
                 1 => format!("{not}{} != \"{v}\"", fact.name),
-                _ => format!("{not}{} in {{\"{v}\" \"{w}\"}}", fact.name),
+                2 => format!("{not}{} in {{\"{v}\" \"{w}\"}}", fact.name),
+                3 => format!("{not}{} starts with \"{affix}\"", fact.name),
+                _ => format!("{not}{} ends with \"{affix}\"", fact.name),
             }
         }
     }
 }
 
-const STRINGS: [&str; 3] = ["a", "b", "c"];
+const STRINGS: [&str; 4] = ["a", "b", "c", "ab"];
+
+/// Prefixes and suffixes, overlapping each other and the literals.
+const AFFIXES: [&str; 5] = ["a", "ab", "b", "ba", ""];
 
 fn verdict(pick: u8) -> &'static str {
     ["can", "cannot", "-> out-a", "-> out b"][pick as usize % 4]
@@ -230,7 +237,9 @@ fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
                 let xs = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.5];
                 json!(xs[pick as usize % xs.len()])
             }
-            FactKind::String => json!(["a", "b", "c", "d", ""][pick as usize % 5]),
+            FactKind::String => {
+                json!(["a", "b", "c", "d", "", "ab", "aba", "ba", "cab"][pick as usize % 9])
+            }
         }),
     }
 }
