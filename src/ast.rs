@@ -39,6 +39,8 @@ pub enum Item {
     Otherwise(Ident, Option<Spanned<String>>),
     /// `first match`
     FirstMatch(At),
+    /// `strict facts`
+    StrictFacts(At),
     /// `priority deny > allow`: the decisions, the first winning.
     Priority(Vec<Ident>, At),
     Fact(FactDecl),

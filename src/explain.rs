@@ -32,6 +32,11 @@ pub struct Explanation {
     pub read: Vec<FactRead>,
     /// Paths of declared facts the decision did not need.
     pub unread: Vec<String>,
+    /// Paths of keys beside the declared ones that no fact declares, which
+    /// the policy ignores (a misspelt key, say); empty when it reads facts
+    /// strictly, as it then fails on them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_keys: Vec<String>,
     /// Every rule of the policy, in source order, with why it did or did not decide.
     pub rules: Vec<RuleStatus>,
     /// For `--why-not`: the smallest changes that reach the asked decision.
@@ -163,6 +168,7 @@ pub(crate) fn explain(
         tree: tree.scan.is_none(),
         read: read_facts,
         unread,
+        unknown_keys: Vec::new(),
         rules,
         why_not: why_not.map(|wanted| search_why_not(tree, facts, wanted)),
     })

@@ -85,6 +85,7 @@ fn check_policy(
     let mut otherwise: Option<&ast::Ident> = None;
     let mut otherwise_reason: Option<String> = None;
     let mut first_match: Option<Span> = None;
+    let mut strict: Option<Span> = None;
     let mut priority: Option<(&[ast::Ident], Span)> = None;
     let mut outcomes: Vec<Outcome> = Vec::new();
     // Outcome name → its index in `outcomes`, for duplicate checks.
@@ -118,6 +119,16 @@ fn check_policy(
                         help: "say `first match` once per policy",
                     }),
                     None => first_match = Some(at.0),
+                },
+                Item::StrictFacts(at) => match strict {
+                    Some(previous) => out.push(CheckError::Duplicate {
+                        what: "option",
+                        name: String::from("strict facts"),
+                        first: previous,
+                        again: at.0,
+                        help: "say `strict facts` once per policy",
+                    }),
+                    None => strict = Some(at.0),
                 },
                 Item::Priority(decisions, at) => match priority {
                     Some((_, previous)) => out.push(CheckError::Duplicate {
@@ -253,6 +264,7 @@ fn check_policy(
         doc,
         span,
         hit,
+        strict: strict.is_some(),
         priority: ranked.into_iter().map(|(verdict, _)| verdict).collect(),
         order,
         otherwise,

@@ -21,6 +21,10 @@ pub struct Args {
     /// Read one facts object per line and write one decision object per line, in order
     #[arg(long)]
     ndjson: bool,
+    /// Read facts strictly: every declared fact present must fit, and keys
+    /// beside declared paths must be declared
+    #[arg(long)]
+    strict_facts: bool,
     /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
     /// a file of JSON lines [default: `-`]
     #[arg(value_name = "FACTS", required_unless_present = "ndjson")]
@@ -29,7 +33,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> ExitCode {
     let policies = match load(args.policies.as_ref()) {
-        Ok(policies) => policies,
+        Ok(policies) => policies.strict_facts(args.strict_facts),
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
@@ -56,6 +60,13 @@ pub fn run(args: Args) -> ExitCode {
     };
     match decided {
         Ok(decisions) => {
+            if args.trace {
+                // Keys no fact declares: a typo the decision silently ignored.
+                let unread = policies.unread_keys_json(name, &text);
+                if unread.warning_count() > 0 {
+                    print_report(&unread);
+                }
+            }
             match args.format {
                 Format::Human => out!("{}", human(&decisions)),
                 Format::Json => outln!("{}", json(&decisions)),

@@ -22,6 +22,10 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Read facts strictly: every declared fact present must fit, and keys
+    /// beside declared paths must be declared
+    #[arg(long)]
+    strict_facts: bool,
     /// The facts, a JSON object (`-` reads standard input)
     #[arg(value_name = "FACTS")]
     facts: String,
@@ -29,7 +33,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> ExitCode {
     let policies = match load(args.policies.as_ref()) {
-        Ok(policies) => policies,
+        Ok(policies) => policies.strict_facts(args.strict_facts),
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
@@ -54,6 +58,11 @@ pub fn run(args: Args) -> ExitCode {
         .map(|d| d.split_whitespace().collect::<Vec<_>>().join("-"));
     match policies.explain_json(name, &text, why_not.as_deref()) {
         Ok(explanations) => {
+            // Keys no fact declares: a typo the decision silently ignored.
+            let unread = policies.unread_keys_json(name, &text);
+            if unread.warning_count() > 0 {
+                print_report(&unread);
+            }
             match args.format {
                 Format::Human => out!("{}", human(&policies, &explanations)),
                 Format::Json => {

@@ -23,11 +23,14 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// Decide every test's facts strictly, as `eval --strict-facts` does
+    #[arg(long)]
+    strict_facts: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
     let policies = match load(args.path.as_ref()) {
-        Ok(policies) => policies,
+        Ok(policies) => policies.strict_facts(args.strict_facts),
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);

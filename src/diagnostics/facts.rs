@@ -141,6 +141,42 @@ pub enum FactsError {
         #[help]
         help: Option<String>,
     },
+
+    /// Under strict facts, a key beside the declared paths that no fact
+    /// declares: a typo, or data the policy silently ignores.
+    #[error("`{path}` is not a declared fact: policy `{policy}` reads facts strictly")]
+    #[diagnostic(code(verdict::facts::unknown_key))]
+    UnknownKey {
+        /// The policy that reads strictly.
+        policy: String,
+        /// The key's JSON path.
+        path: String,
+        /// The path's keys (a key may itself hold a dot).
+        keys: Vec<String>,
+        /// The key, when the facts came as text.
+        #[label("no fact is read from here")]
+        at: Option<Span>,
+        /// What to do about it: the declared key it may be meant as.
+        #[help]
+        help: String,
+    },
+
+    /// A key beside the declared paths that no fact declares, which the
+    /// policies ignore (a warning, shown by explain and traces).
+    #[error("`{path}` is not a declared fact; the policies ignore it")]
+    #[diagnostic(code(verdict::facts::unread_key), severity(Warning))]
+    UnreadKey {
+        /// The key's JSON path.
+        path: String,
+        /// The path's keys (a key may itself hold a dot).
+        keys: Vec<String>,
+        /// The key, when the facts came as text.
+        #[label("no fact is read from here")]
+        at: Option<Span>,
+        /// What to do about it: the declared key it may be meant as.
+        #[help]
+        help: String,
+    },
 }
 
 /// The code of every error deciding can report: what a test may expect
@@ -152,6 +188,7 @@ pub(crate) const DECIDING_CODES: &[&str] = &[
     "verdict::facts::missing",
     "verdict::facts::wrong_type",
     "verdict::facts::not_in_set",
+    "verdict::facts::unknown_key",
     "verdict::internal",
 ];
 
@@ -161,7 +198,9 @@ impl FactsError {
         match self {
             FactsError::Missing { path, .. }
             | FactsError::WrongType { path, .. }
-            | FactsError::NotInSet { path, .. } => Some(path),
+            | FactsError::NotInSet { path, .. }
+            | FactsError::UnknownKey { path, .. }
+            | FactsError::UnreadKey { path, .. } => Some(path),
             FactsError::Syntax { .. }
             | FactsError::TooDeep { .. }
             | FactsError::NotObject { .. }
@@ -228,7 +267,15 @@ mod tests {
                 fact: String::new(),
                 help: None,
             },
+            FactsError::UnknownKey {
+                policy: String::new(),
+                path: String::new(),
+                keys: Vec::new(),
+                at: None,
+                help: String::new(),
+            },
         ];
+        // `UnreadKey` is a warning: deciding never fails with it.
         let mut codes: Vec<String> = all
             .iter()
             .filter_map(|e| e.code().map(|c| c.to_string()))

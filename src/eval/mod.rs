@@ -9,6 +9,7 @@
 //! facts: it is what rule-by-rule evaluation over every possible value of the
 //! unknown facts would agree on.
 
+pub(crate) mod strict;
 mod unknown;
 mod walk;
 

@@ -84,7 +84,7 @@ pub(crate) fn unknown_errors(tree: &DecisionTree, possible: &Possible) -> Vec<Fa
 }
 
 /// The error for one unknown fact; `consequence` says what it changes.
-fn unknown_error(
+pub(super) fn unknown_error(
     policy: &CheckedPolicy,
     fact: &Fact,
     why: &Unknown,

@@ -28,6 +28,9 @@ pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
             let end = text.trim_end().len().max(start);
             *span = Some(to_span((start, end)));
         }
+        FactsError::UnknownKey { keys, at, .. } | FactsError::UnreadKey { keys, at, .. } => {
+            *at = key_span(text, keys).map(to_span);
+        }
         FactsError::Syntax { .. } | FactsError::TooDeep { .. } | FactsError::NoDecision { .. } => {}
     }
 }
@@ -36,6 +39,19 @@ pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
 pub(crate) fn value_span(text: &str, path: &[String]) -> Option<(usize, usize)> {
     let found = locate(text, path);
     (found.depth == path.len()).then_some(found.span).flatten()
+}
+
+/// The byte range of the last key of `path` (its quoted name) in facts
+/// text, if it is there.
+fn key_span(text: &str, path: &[String]) -> Option<(usize, usize)> {
+    let (key, parents) = path.split_last()?;
+    let found = locate(text, parents);
+    if found.depth != parents.len() {
+        return None;
+    }
+    let (start, _) = found.span?;
+    let mut scanner = Scanner { text, pos: start };
+    scanner.find_key(key).map(|(key, _)| key)
 }
 
 /// The 1-based line and column (in characters) of a byte offset.
@@ -65,7 +81,7 @@ fn locate(text: &str, path: &[String]) -> Located {
         let Some((start, _)) = span else { break };
         scanner.pos = start;
         match scanner.find_key(key) {
-            Some(value) => {
+            Some((_, value)) => {
                 span = Some(value);
                 depth += 1;
             }
@@ -149,9 +165,9 @@ impl Scanner<'_> {
         serde_json::from_str(self.text.get(start..self.pos)?).ok()
     }
 
-    /// In the object at `pos`, the span of the value of `key` (the last one
-    /// if the key repeats, as serde_json keeps the last).
-    fn find_key(&mut self, key: &str) -> Option<(usize, usize)> {
+    /// In the object at `pos`, the spans of `key` and of its value (the
+    /// last one if the key repeats, as serde_json keeps the last).
+    fn find_key(&mut self, key: &str) -> Option<((usize, usize), (usize, usize))> {
         self.skip_ws();
         if self.peek()? != b'{' {
             return None;
@@ -164,7 +180,9 @@ impl Scanner<'_> {
                 b'}' => return found,
                 b',' => self.pos += 1,
                 b'"' => {
+                    let key_start = self.pos;
                     let name = self.string()?;
+                    let key_span = (key_start, self.pos);
                     self.skip_ws();
                     if self.peek()? != b':' {
                         return found;
@@ -172,7 +190,7 @@ impl Scanner<'_> {
                     self.pos += 1;
                     let value = self.value_span()?;
                     if name == key {
-                        found = Some(value);
+                        found = Some((key_span, value));
                     }
                 }
                 _ => return found,

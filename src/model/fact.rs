@@ -6,6 +6,26 @@ use serde_json::Value;
 use super::{Atom, AtomSet, Strings, ValueIndex};
 use crate::source::Span;
 
+/// JSON keys as a policy writes a path: `subscription.channel`, with keys
+/// that are not plain words quoted (`door."kind of door"`).
+pub fn path_text(keys: &[String]) -> String {
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|key| {
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if plain {
+                key.clone()
+            } else {
+                serde_json::Value::String(key.clone()).to_string()
+            }
+        })
+        .collect();
+    keys.join(".")
+}
+
 #[derive(Clone, Debug)]
 pub struct Fact {
     pub name: String,
@@ -25,22 +45,7 @@ impl Fact {
     /// The path as written: `subscription.channel`, with keys that are not
     /// plain words quoted (`door."kind of door"`).
     pub fn path_string(&self) -> String {
-        let keys: Vec<String> = self
-            .path
-            .iter()
-            .map(|key| {
-                let plain = !key.is_empty()
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-                if plain {
-                    key.clone()
-                } else {
-                    serde_json::Value::String(key.clone()).to_string()
-                }
-            })
-            .collect();
-        keys.join(".")
+        path_text(&self.path)
     }
 
     /// How many atoms this fact's domain has.

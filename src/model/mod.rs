@@ -13,7 +13,7 @@ mod strings;
 mod value_index;
 
 pub use atoms::AtomSet;
-pub use fact::{number_atom, Fact, FactType, Misfit, Presence};
+pub use fact::{number_atom, path_text, Fact, FactType, Misfit, Presence};
 pub use strings::Strings;
 pub use value_index::{same_bytes, ValueIndex};
 
@@ -73,6 +73,9 @@ pub struct CheckedPolicy {
     pub doc: Option<String>,
     pub span: Span,
     pub hit: HitPolicy,
+    /// `strict facts`: every declared fact present must fit its
+    /// declaration, and keys beside declared paths must be declared.
+    pub strict: bool,
     /// Under [`HitPolicy::Priority`], the decisions from the one that wins
     /// down; empty otherwise.
     pub priority: Vec<Verdict>,

@@ -51,7 +51,14 @@ impl PolicySet {
                 decisions.push(decision_ref(&tree.policy, rule));
             }
             if decisions.len() == self.loaded.trees.len() {
-                return Ok(decisions);
+                if !self.any_strict() {
+                    return Ok(decisions);
+                }
+                let problems = self.strict_problems(facts, None);
+                if problems.is_empty() {
+                    return Ok(decisions);
+                }
+                return Err(Report::new(self.loaded.sources.clone(), problems));
             }
         }
         // Some policy cannot decide: the full walk gathers every error.
@@ -134,6 +141,10 @@ impl PolicySet {
         picked: &[Slot<'_>],
         mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
+        // Strict reading looks at every key: it takes the way through a `Value`.
+        if self.any_strict() {
+            return None;
+        }
         let (_, slots) = self.loaded.picker.as_ref()?;
         for (index, (tree, slot_of)) in self.loaded.trees.iter().zip(slots).enumerate() {
             let rule = eval::decide_picked(tree, picked, slot_of)?;
@@ -292,6 +303,17 @@ impl PolicySet {
         for tree in &self.loaded.trees {
             match explain::explain(tree, &self.loaded.sources, facts, why_not) {
                 Ok(mut explanation) => {
+                    if !(self.strict || tree.policy.strict) {
+                        explanation.unknown_keys = eval::strict::problems(
+                            &tree.policy,
+                            &self.loaded.declared,
+                            facts,
+                            false,
+                        )
+                        .iter()
+                        .filter_map(|e| e.path().map(String::from))
+                        .collect();
+                    }
                     if let Some((name, text, _)) = text {
                         for read in &mut explanation.read {
                             let keys = tree
@@ -319,6 +341,11 @@ impl PolicySet {
                 }
             }
         }
+        self.add_strict_problems(
+            &mut problems,
+            facts,
+            text.map(|(_, text, base)| (text, base)),
+        );
         (explanations, problems)
     }
 
@@ -383,10 +410,142 @@ impl PolicySet {
                 }
             }
         }
+        self.add_strict_problems(&mut problems, facts, text);
         if problems.is_empty() {
             Ok(decisions)
         } else {
             Err(Report::new(self.loaded.sources.clone(), problems))
         }
+    }
+
+    /// Adds to a walk's problems what strict reading finds besides them
+    /// (nothing after the facts were found not to be an object).
+    fn add_strict_problems(
+        &self,
+        problems: &mut Vec<Problem>,
+        facts: &Value,
+        text: Option<(&str, u32)>,
+    ) {
+        if !self.any_strict()
+            || problems
+                .iter()
+                .any(|p| matches!(p, Problem::Facts(FactsError::NotObject { .. })))
+        {
+            return;
+        }
+        let same = |a: &Problem, b: &Problem| {
+            let code = |p: &Problem| miette::Diagnostic::code(p).map(|c| c.to_string());
+            let path = |p: &Problem| match p {
+                Problem::Facts(error) => error.path().map(String::from),
+                _ => None,
+            };
+            code(a) == code(b) && path(a) == path(b)
+        };
+        for problem in self.strict_problems(facts, text) {
+            if !problems.iter().any(|p| same(p, &problem)) {
+                problems.push(problem);
+            }
+        }
+    }
+
+    /// What the policies that read strictly find wrong in `facts` (see
+    /// [`strict_facts`](Self::strict_facts)), each problem once, labelled
+    /// in `text` when the facts came as text.
+    fn strict_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut seen: Vec<(Option<String>, String)> = Vec::new();
+        for tree in &self.loaded.trees {
+            if !(self.strict || tree.policy.strict) {
+                continue;
+            }
+            for mut error in
+                eval::strict::problems(&tree.policy, &self.loaded.declared, facts, true)
+            {
+                let key = (
+                    miette::Diagnostic::code(&error).map(|c| c.to_string()),
+                    error.path().unwrap_or_default().to_string(),
+                );
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key);
+                if let Some((text, base)) = text {
+                    facts::label(&mut error, text, base);
+                }
+                problems.push(Problem::from(error));
+            }
+        }
+        problems
+    }
+
+    /// What strict reading finds wrong in `facts` for the policy of `tree`,
+    /// nothing when it does not read strictly: for tools that decide tree
+    /// by tree.
+    pub(crate) fn strict_errors(&self, tree: &DecisionTree, facts: &Value) -> Vec<FactsError> {
+        if !(self.strict || tree.policy.strict) {
+            return Vec::new();
+        }
+        eval::strict::problems(&tree.policy, &self.loaded.declared, facts, true)
+    }
+
+    /// Keys beside the declared paths that no fact declares, for the
+    /// policies that do not read strictly, as warnings
+    /// (`verdict::facts::unread_key`): such a key (a misspelt one, say)
+    /// is otherwise silently ignored. `explain` and traces show them.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({
+    ///     "partner": { "role": "reseller", "designatedAdmin": true },
+    ///     "request": { "action": "invite" },
+    /// });
+    /// let warnings = policies.unread_keys(&facts);
+    /// assert_eq!(warnings.warning_count(), 1);
+    /// assert!(warnings.render(80).contains("did you mean `designated_admin`?"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn unread_keys(&self, facts: &Value) -> Report {
+        Report::new(
+            self.loaded.sources.clone(),
+            self.unread_key_problems(facts, None),
+        )
+    }
+
+    /// [`unread_keys`](Self::unread_keys) for facts given as JSON text,
+    /// each key labelled in it; facts that do not parse are that error.
+    pub fn unread_keys_json(&self, name: &str, text: &str) -> Report {
+        match facts::parse(&self.loaded.sources, &self.loaded.limits, name, text) {
+            Ok(facts) => {
+                let problems = self.unread_key_problems(&facts.value, Some((text, facts.base)));
+                Report::new(facts.sources, problems)
+            }
+            Err(report) => report,
+        }
+    }
+
+    /// The warnings of [`unread_keys`](Self::unread_keys), labelled in
+    /// `text` when given as `(text, base)`.
+    fn unread_key_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for tree in &self.loaded.trees {
+            if self.strict || tree.policy.strict {
+                continue;
+            }
+            for mut error in
+                eval::strict::problems(&tree.policy, &self.loaded.declared, facts, false)
+            {
+                let path = error.path().unwrap_or_default().to_string();
+                if seen.contains(&path) {
+                    continue;
+                }
+                seen.push(path);
+                if let Some((text, base)) = text {
+                    facts::label(&mut error, text, base);
+                }
+                problems.push(Problem::from(error));
+            }
+        }
+        problems
     }
 }

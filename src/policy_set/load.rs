@@ -97,6 +97,13 @@ impl PolicySet {
         }
         let picker = picker(&trees);
         let paths = trees.iter().map(|t| ObjectPaths::new(&t.policy)).collect();
+        let strict_policies = trees.iter().any(|t| t.policy.strict);
+        let mut declared: Vec<Vec<String>> = Vec::new();
+        for fact in trees.iter().flat_map(|t| &t.policy.facts) {
+            if !declared.contains(&fact.path) {
+                declared.push(fact.path.clone());
+            }
+        }
         Ok(PolicySet {
             loaded: Arc::new(Loaded {
                 sources: report.sources,
@@ -105,7 +112,10 @@ impl PolicySet {
                 warnings: report.problems,
                 picker,
                 limits: limits.clone(),
+                declared,
+                strict_policies,
             }),
+            strict: false,
         })
     }
 }

@@ -45,6 +45,9 @@ use crate::source::SourceMap;
 #[derive(Clone, Debug)]
 pub struct PolicySet {
     loaded: Arc<Loaded>,
+    /// Whether every policy reads facts strictly, as if it said `strict
+    /// facts` (see [`PolicySet::strict_facts`]).
+    strict: bool,
 }
 
 /// What a set holds, shared by its clones.
@@ -60,6 +63,10 @@ struct Loaded {
     /// `None` when one path is a prefix of another.
     picker: Option<(PathTrie, Vec<Vec<usize>>)>,
     limits: Limits,
+    /// Every path the set's facts are read from, for strict reading.
+    declared: Vec<Vec<String>>,
+    /// Whether some policy says `strict facts`.
+    strict_policies: bool,
 }
 
 impl PolicySet {
@@ -84,6 +91,35 @@ impl PolicySet {
     /// The policy files, which the spans of every diagnostic point into.
     pub fn sources(&self) -> &SourceMap {
         &self.loaded.sources
+    }
+
+    /// The same policies, each reading facts strictly (as if it said
+    /// `strict facts`) when `strict` is true: every declared fact present
+    /// must fit its declaration even where the decision does not read it,
+    /// and a key beside the declared paths that no fact declares fails the
+    /// decision (`verdict::facts::unknown_key`, with the declared key it is
+    /// probably meant as). Strict reading takes the slower way through a
+    /// `serde_json::Value`. A policy that says `strict facts` reads strictly
+    /// whatever this says.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?.strict_facts(true);
+    /// let facts = serde_json::json!({
+    ///     "partner": { "role": "reseller", "designatedAdmin": true },
+    ///     "request": { "action": "invite" },
+    /// });
+    /// let report = policies.decide(&facts).map(verdict::Decisions::into_owned).unwrap_err();
+    /// assert!(report.render(80).contains("did you mean `designated_admin`?"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn strict_facts(mut self, strict: bool) -> PolicySet {
+        self.strict = strict;
+        self
+    }
+
+    /// Whether some policy of the set reads facts strictly.
+    fn any_strict(&self) -> bool {
+        self.strict || self.loaded.strict_policies
     }
 
     /// The compiled trees, one per policy, for the tools of this crate.

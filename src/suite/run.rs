@@ -152,7 +152,15 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
                 String::from("verdict::facts::syntax"),
                 format!("facts are not valid JSON: {message}"),
             )]),
-            Ok(facts) => match eval::decide(tree, facts) {
+            Ok(facts) => match eval::decide(tree, facts).and_then(|rule| {
+                // A policy that reads strictly fails on what it finds besides.
+                let strict = set.strict_errors(tree, facts);
+                if strict.is_empty() {
+                    Ok(rule)
+                } else {
+                    Err(strict)
+                }
+            }) {
                 Ok(rule) => {
                     if let (Some(route), Some(routes)) =
                         (eval::route(tree, facts), routes.get_mut(index))

@@ -96,6 +96,7 @@ impl Lower<'_> {
                 Ok(Item::Otherwise(name, doc))
             }
             Rule::first_match => Ok(Item::FirstMatch(At(span))),
+            Rule::strict_facts => Ok(Item::StrictFacts(At(span))),
             Rule::priority_decl => Ok(Item::Priority(
                 pair.into_inner()
                     .filter(|p| p.as_rule() == Rule::ident)

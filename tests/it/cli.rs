@@ -915,3 +915,80 @@ fn stdout_of(out: &str) -> &str {
         .and_then(|s| s.split("--- stderr").next())
         .unwrap_or_default()
 }
+
+/// A misspelt key changes nothing a decision reads, so by default it
+/// decides; `--trace` warns about the key, and `--strict-facts` fails on
+/// it, naming the declared key it is probably meant as.
+#[test]
+fn eval_misspelt_key_warns_in_traces_and_fails_strictly() {
+    let (code, traced) = run(
+        &[
+            "eval",
+            "--trace",
+            "tests/fixtures/facts/strict/misspelt-key.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("misspelt_key_traced", traced);
+    let (code, strict) = run(
+        &[
+            "eval",
+            "--strict-facts",
+            "tests/fixtures/facts/strict/misspelt-key.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("misspelt_key_strict", strict);
+}
+
+/// Strictly, a declared fact that is present must fit its declaration
+/// even when the decision does not read it.
+#[test]
+fn eval_strict_checks_facts_the_decision_does_not_need() {
+    let file = "tests/fixtures/facts/strict/unneeded-misfit.json";
+    let (code, _) = run(&["eval", file], None);
+    assert_eq!(code, 0);
+    let (code, strict) = run(&["eval", "--strict-facts", file], None);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("unneeded_misfit_strict", strict);
+    // A batch reads each line as strictly, one output per line.
+    let lines = "{\"partner\": {\"role\": \"reseller\", \"designated_admin\": \"yes\"}, \"request\": {\"action\": \"invite\"}}\n{\"partner\": {\"role\": \"reseller\"}, \"request\": {\"action\": \"invite\"}}\n";
+    let (code, batch) = run(&["eval", "--ndjson", "--strict-facts", "-"], Some(lines));
+    assert_eq!(
+        code, 0,
+        "a line that fails is an output, not a failed run: {batch}"
+    );
+    let stdout = stdout_of(&batch);
+    let outputs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(outputs.len(), 2, "{batch}");
+    assert_eq!(
+        outputs[0]["errors"][0]["code"], "verdict::facts::wrong_type",
+        "{batch}"
+    );
+    assert_eq!(outputs[1]["decisions"][0]["decision"], "deny", "{batch}");
+}
+
+#[test]
+fn explain_lists_keys_no_fact_declares() {
+    let (code, out) = run(
+        &[
+            "explain",
+            "--format",
+            "json",
+            "tests/fixtures/facts/strict/misspelt-key.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    let value: serde_json::Value = serde_json::from_str(stdout_of(&out)).expect("stdout is JSON");
+    assert_eq!(
+        value["explanations"][0]["unknown_keys"],
+        serde_json::json!(["partner.designatedAdmin"])
+    );
+    assert!(out.contains("did you mean `designated_admin`?"), "{out}");
+}
