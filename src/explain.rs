@@ -12,7 +12,7 @@ use crate::diagnostics::FactsError;
 use crate::eval::{self, Step};
 use crate::facts::{read, Read};
 use crate::model::{Atom, AtomSet, CheckedPolicy, FactId, HitPolicy, RuleId};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 
 /// Why one policy decided as it did.
 #[derive(Clone, Debug, Serialize)]
@@ -56,6 +56,11 @@ pub struct FactRead {
     pub value: Value,
     /// The class of values it fell in (`CSP`, `> 10`, `absent`).
     pub matched: String,
+    /// The deciding rule's condition on the fact, as the rule writes it
+    /// (`days <= 30`); `None` when the rule has none (the fact was read to
+    /// rule out others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     /// Where the value is in the facts text (`file:line:column`): in an
     /// explanation of facts given as text; `None` in a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,13 +136,12 @@ const MAX_LEAVES_VISITED: usize = 100_000;
 /// invalid where they matter make the explanation fail as deciding does.
 pub(crate) fn explain(
     tree: &DecisionTree,
-    sources: &SourceMap,
     facts: &Value,
     why_not: Option<&str>,
 ) -> Result<Explanation, Vec<FactsError>> {
     let walk = eval::walk(tree, facts, true)?;
     let policy = &tree.policy;
-    let read_facts = facts_read(policy, &walk.trace);
+    let read_facts = facts_read(policy, &walk.trace, walk.rule);
     let unread = policy
         .facts
         .iter()
@@ -148,7 +152,7 @@ pub(crate) fn explain(
     let rules = policy
         .rules
         .iter()
-        .map(|rule| rule_status(tree, sources, facts, rule, walk.rule))
+        .map(|rule| rule_status(tree, facts, rule, walk.rule))
         .collect();
     let decision = match walk.rule.and_then(|r| policy.rule(r)) {
         Some(rule) => rule.verdict.as_str().to_string(),
@@ -176,7 +180,6 @@ pub(crate) fn explain(
 
 fn rule_status(
     tree: &DecisionTree,
-    sources: &SourceMap,
     facts: &Value,
     rule: &crate::model::CheckedRule,
     decided: Option<RuleId>,
@@ -197,20 +200,21 @@ fn rule_status(
     }
     // Each clause holds, is ruled out by its first failing condition (in
     // the order written), or waits on its first unknown fact.
-    let mut ruled_out: Vec<(Span, String)> = Vec::new();
+    let mut ruled_out: Vec<(Span, &str, String)> = Vec::new();
     let mut undetermined = None;
     let mut holds = false;
     for clause in &rule.clauses {
-        let mut conditions: Vec<(&FactId, &AtomSet, Span)> = clause
+        let mut conditions: Vec<(&FactId, &AtomSet, Span, &str)> = clause
             .conditions
             .iter()
             .zip(&clause.spans)
-            .map(|((fact, set), span)| (fact, set, *span))
+            .zip(&clause.texts)
+            .map(|(((fact, set), span), text)| (fact, set, *span, text.as_str()))
             .collect();
-        conditions.sort_by_key(|(_, _, span)| *span);
+        conditions.sort_by_key(|(_, _, span, _)| *span);
         let mut failed = None;
         let mut unknown = None;
-        for (fact_id, set, span) in conditions {
+        for (fact_id, set, span, text) in conditions {
             let Some(fact) = policy.fact(*fact_id) else {
                 continue;
             };
@@ -223,12 +227,12 @@ fn rule_status(
                                 format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
                             }
                         };
-                        failed = Some((span, because));
+                        failed = Some((span, text, because));
                         break;
                     }
                 }
                 Read::Unknown(_) => {
-                    unknown.get_or_insert((span, fact.path_string()));
+                    unknown.get_or_insert((span, text, fact.path_string()));
                 }
             }
         }
@@ -244,26 +248,30 @@ fn rule_status(
             (None, None) => holds = true,
         }
     }
-    if let Some((span, path)) = undetermined.filter(|_| !holds) {
+    if let Some((span, text, path)) = undetermined.filter(|_| !holds) {
         status.status = "undetermined";
-        status.condition = sources.slice(span).map(String::from);
+        status.condition = Some(text.to_string());
         status.condition_span = Some(span);
         status.because = Some(format!("`{path}` is missing or invalid"));
     } else if !holds {
         // Where clauses fail at different places, the label spans them all.
         let span = ruled_out
             .iter()
-            .map(|(span, _)| *span)
+            .map(|(span, ..)| *span)
             .reduce(Span::to)
             .unwrap_or(rule.span);
         let mut because: Vec<&str> = Vec::new();
-        for (_, reason) in &ruled_out {
+        let mut written: Vec<&str> = Vec::new();
+        for (_, text, reason) in &ruled_out {
             if !because.contains(&reason.as_str()) {
                 because.push(reason);
             }
+            if !written.contains(text) {
+                written.push(text);
+            }
         }
         status.status = "ruled-out";
-        status.condition = sources.slice(span).map(String::from);
+        status.condition = Some(written.join(" / "));
         status.condition_span = Some(span);
         status.because = Some(because.join("; "));
     } else if policy.hit == HitPolicy::Priority
@@ -349,17 +357,42 @@ fn alternative(
 }
 
 /// The facts a walk read, in words, in order (without their place in a
-/// text, which only the caller knows).
-pub(crate) fn facts_read(policy: &CheckedPolicy, trace: &[Step]) -> Vec<FactRead> {
+/// text, which only the caller knows), each with the deciding rule's
+/// condition on it as written, where it has one.
+pub(crate) fn facts_read(
+    policy: &CheckedPolicy,
+    trace: &[Step],
+    rule: Option<RuleId>,
+) -> Vec<FactRead> {
+    // The clause that matched: the first whose conditions on the facts
+    // read all hold.
+    let clause = rule.and_then(|r| policy.rule(r)).and_then(|rule| {
+        rule.clauses.iter().find(|clause| {
+            clause.conditions.iter().all(|(fact, set)| {
+                trace
+                    .iter()
+                    .find(|step| step.fact == *fact)
+                    .map_or(set.is_full(), |step| set.contains(step.atom))
+            })
+        })
+    });
     trace
         .iter()
         .filter_map(|step| {
             let fact = policy.fact(step.fact)?;
+            let condition = clause.and_then(|clause| {
+                let i = clause
+                    .conditions
+                    .iter()
+                    .position(|(f, set)| *f == step.fact && !set.is_full())?;
+                clause.texts.get(i).cloned()
+            });
             Some(FactRead {
                 fact: fact.name.clone(),
                 path: fact.path_string(),
                 value: step.value.clone().unwrap_or(Value::Null),
                 matched: fact.describe_atom(step.atom),
+                condition,
                 at: None,
             })
         })

@@ -93,7 +93,9 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
 /// written.
 #[derive(Clone)]
 enum Piece {
-    On(FactId, AtomSet, Span),
+    /// With whether the text at the span must be read negated (it stands
+    /// inside a `not (...)`).
+    On(FactId, AtomSet, Span, bool),
     Never(Span),
 }
 
@@ -130,20 +132,23 @@ fn product(a: Vec<RawClause>, b: &[RawClause]) -> Result<Vec<RawClause>, TooMany
 fn all_of(preds: &[(Pred, Span)], facts: &[Fact]) -> Result<Vec<RawClause>, TooMany> {
     let mut clauses = vec![RawClause::default()];
     for (pred, span) in preds {
-        clauses = product(clauses, &clauses_of(pred, *span, false, facts)?)?;
+        clauses = product(clauses, &clauses_of(pred, *span, false, false, facts)?)?;
     }
     Ok(clauses)
 }
 
-/// `pred` (negated when `negate`) as clauses, one of which must hold.
+/// `pred` (negated when `negate`) as clauses, one of which must hold. The
+/// text at `span` is `pred` as written, negated by a group around it when
+/// `span_negated`.
 fn clauses_of(
     pred: &Pred,
     span: Span,
     negate: bool,
+    span_negated: bool,
     facts: &[Fact],
 ) -> Result<Vec<RawClause>, TooMany> {
     match pred {
-        Pred::Not(inner) => clauses_of(inner, span, !negate, facts),
+        Pred::Not(inner) => clauses_of(inner, span, !negate, span_negated, facts),
         Pred::Any(alternatives) if !negate => {
             let mut out = Vec::new();
             for alternative in alternatives {
@@ -164,7 +169,7 @@ fn clauses_of(
             for alternative in alternatives {
                 let mut negated = Vec::new();
                 for (pred, span) in &alternative.preds {
-                    negated.extend(clauses_of(pred, *span, true, facts)?);
+                    negated.extend(clauses_of(pred, *span, true, true, facts)?);
                 }
                 out = product(out, &negated)?;
             }
@@ -179,7 +184,7 @@ fn clauses_of(
             let pieces = match constraint {
                 Constraint::Always => Vec::new(),
                 Constraint::Never => vec![Piece::Never(span)],
-                Constraint::On(fact, set) => vec![Piece::On(fact, set, span)],
+                Constraint::On(fact, set) => vec![Piece::On(fact, set, span, span_negated)],
             };
             Ok(vec![RawClause {
                 pieces,
@@ -195,35 +200,55 @@ type Dead = (Span, Option<Span>);
 
 /// Merges a clause's pieces by fact (sorted by fact), or says why it can
 /// never hold.
-fn merge(raw: &RawClause) -> Result<Clause, Dead> {
+fn merge(raw: &RawClause, sources: &SourceMap) -> Result<Clause, Dead> {
     let mut conditions: Vec<(FactId, AtomSet)> = Vec::new();
     let mut spans: Vec<Span> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let text_of = |span: Span, negated: bool| {
+        let written = sources.slice(span).unwrap_or_default();
+        if negated {
+            format!("not {written}")
+        } else {
+            written.to_string()
+        }
+    };
     let mut dead: Option<Dead> = None;
     for piece in &raw.pieces {
         match piece {
             Piece::Never(span) => {
                 dead.get_or_insert((*span, None));
             }
-            Piece::On(fact, set, span) => match conditions.iter().position(|(f, _)| f == fact) {
-                Some(i) => {
-                    if let (Some((_, existing)), Some(first_span)) =
-                        (conditions.get_mut(i), spans.get(i))
-                    {
-                        let narrowed = existing.intersect(set);
-                        if narrowed.is_empty() && !existing.is_empty() {
-                            dead.get_or_insert((*span, Some(*first_span)));
+            Piece::On(fact, set, span, negated) => {
+                match conditions.iter().position(|(f, _)| f == fact) {
+                    Some(i) => {
+                        if let (Some((_, existing)), Some(first_span)) =
+                            (conditions.get_mut(i), spans.get(i))
+                        {
+                            let narrowed = existing.intersect(set);
+                            if narrowed.is_empty() && !existing.is_empty() {
+                                dead.get_or_insert((*span, Some(*first_span)));
+                            }
+                            *existing = narrowed;
                         }
-                        *existing = narrowed;
+                        // Both conditions on the fact hold: both are its text.
+                        let more = text_of(*span, *negated);
+                        if let Some(text) = texts.get_mut(i) {
+                            if *text != more {
+                                text.push(' ');
+                                text.push_str(&more);
+                            }
+                        }
+                    }
+                    None => {
+                        if set.is_empty() {
+                            dead.get_or_insert((*span, None));
+                        }
+                        conditions.push((*fact, set.clone()));
+                        spans.push(*span);
+                        texts.push(text_of(*span, *negated));
                     }
                 }
-                None => {
-                    if set.is_empty() {
-                        dead.get_or_insert((*span, None));
-                    }
-                    conditions.push((*fact, set.clone()));
-                    spans.push(*span);
-                }
-            },
+            }
         }
     }
     if let Some(dead) = dead {
@@ -239,6 +264,10 @@ fn merge(raw: &RawClause) -> Result<Clause, Dead> {
         spans: order
             .iter()
             .filter_map(|i| spans.get(*i).copied())
+            .collect(),
+        texts: order
+            .iter()
+            .filter_map(|i| texts.get(*i).cloned())
             .collect(),
     })
 }
@@ -321,6 +350,9 @@ fn union_on_one_fact(a: &Clause, b: &Clause) -> Option<Clause> {
     if let (Some(span), Some(other)) = (merged.spans.get_mut(i), b.spans.get(i)) {
         *span = span.to(*other);
     }
+    if let (Some(text), Some(other)) = (merged.texts.get_mut(i), b.texts.get(i)) {
+        *text = format!("{text} or {other}");
+    }
     Some(merged)
 }
 
@@ -377,7 +409,7 @@ pub(super) fn reduce(
     // Each alternative a clause goes through, and whether one of them can hold.
     let mut alternatives: Vec<(Span, bool, Option<Dead>)> = Vec::new();
     for clause in &raw {
-        let merged = merge(clause);
+        let merged = merge(clause, sources);
         for via in &clause.via {
             let index = match alternatives.iter().position(|(span, ..)| span == via) {
                 Some(index) => index,

@@ -98,10 +98,13 @@ fn human(decisions: &[Decision]) -> String {
         if let Some(trace) = &d.trace {
             out.push_str("  path\n");
             for step in trace {
-                out.push_str(&format!(
-                    "    {} = {}  ({}: {})\n",
-                    step.path, step.value, step.fact, step.matched
-                ));
+                // The deciding rule's condition as written, or else the
+                // class the value fell in.
+                let note = match &step.condition {
+                    Some(condition) => condition.clone(),
+                    None => format!("{}: {}", step.fact, step.matched),
+                };
+                out.push_str(&format!("    {} = {}  ({note})\n", step.path, step.value));
             }
         }
     }

@@ -119,9 +119,11 @@ fn human(policies: &PolicySet, explanations: &[Explanation]) -> String {
                 } else {
                     read.value.to_string()
                 };
-                // Say which class a value fell in when it is not the value itself.
-                if value != read.matched && format!("\"{}\"", read.matched) != value {
-                    value.push_str(&format!(" ({})", read.matched));
+                // Say what it met: the deciding rule's condition as written,
+                // or else the class it fell in, when that is not the value.
+                let note = read.condition.as_ref().unwrap_or(&read.matched);
+                if *note != value && format!("\"{note}\"") != value {
+                    value.push_str(&format!(" ({note})"));
                 }
                 let at = read
                     .at

@@ -191,6 +191,9 @@ pub struct Clause {
     /// Where each fact's condition was written (for labels), parallel to
     /// `conditions`.
     pub spans: Vec<Span>,
+    /// Each fact's condition as the rule writes it (`days <= 30`, `not
+    /// staff`, `country in eu or country = CH`), parallel to `conditions`.
+    pub texts: Vec<String>,
 }
 
 impl Clause {

@@ -301,7 +301,7 @@ impl PolicySet {
         let mut explanations = Vec::new();
         let mut problems = Vec::new();
         for tree in &self.loaded.trees {
-            match explain::explain(tree, &self.loaded.sources, facts, why_not) {
+            match explain::explain(tree, facts, why_not) {
                 Ok(mut explanation) => {
                     if !(self.strict || tree.policy.strict) {
                         explanation.unknown_keys = eval::strict::problems(

@@ -191,7 +191,7 @@ pub(crate) fn internal_error(sources: &SourceMap) -> Report {
 /// asks for them.
 pub(crate) fn decision(policy: &CheckedPolicy, walk: Walked, trace: bool) -> Decision {
     Decision {
-        trace: trace.then(|| explain::facts_read(policy, &walk.trace)),
+        trace: trace.then(|| explain::facts_read(policy, &walk.trace, walk.rule)),
         ..decision_ref(policy, walk.rule).into_owned()
     }
 }

@@ -47,3 +47,45 @@ fn every_construct_decides_as_its_tests_say() {
         );
     }
 }
+
+/// Traces and explanations show the deciding rule's conditions as the rule
+/// writes them, not the classes of values verdict splits a fact into.
+#[test]
+fn traces_show_conditions_as_written() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/language");
+    let set = PolicySet::from_path(root.join("ordered")).unwrap();
+    let facts =
+        serde_json::json!({"customer": {"tier": "silver"}, "order": {"days_since_delivery": 20}});
+    let traced = set.trace(&facts).unwrap();
+    let steps = traced[0].trace.as_deref().unwrap();
+    let shown: Vec<(&str, Option<&str>, &str)> = steps
+        .iter()
+        .map(|s| (s.path.as_str(), s.condition.as_deref(), s.matched.as_str()))
+        .collect();
+    // `days` fell in the class "> 14 and < 30"; the rule said `days <= 30`.
+    assert!(
+        shown.contains(&(
+            "order.days_since_delivery",
+            Some("days <= 30"),
+            "> 14 and < 30"
+        )),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(&("customer.tier", Some("tier > bronze"), "silver")),
+        "{shown:?}"
+    );
+
+    // A rule ruled out by a condition inside a group names that condition.
+    let set = PolicySet::from_path(root.join("groups")).unwrap();
+    let facts =
+        serde_json::json!({"user": {"role": "guest"}, "door": {"kind": "server", "floor": 1}});
+    let explained = set.explain(&facts, None).unwrap();
+    let server = explained[0]
+        .rules
+        .iter()
+        .find(|r| r.rule.ends_with(":15"))
+        .unwrap();
+    assert_eq!(server.status, "ruled-out");
+    assert_eq!(server.condition.as_deref(), Some("not guest"));
+}
