@@ -63,6 +63,8 @@ pub struct FactDecl {
     /// The values are written in order (`{bronze < silver < gold}`), so the
     /// fact compares with `<`, `<=`, `>` and `>=`.
     pub ordered: bool,
+    /// `set of TYPE`: the fact is a JSON array of such values.
+    pub collection: Option<At>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -155,6 +157,13 @@ pub enum Condition {
     Not(Box<Condition>, At),
     /// `(A B or C)`: alternatives, each conditions that all hold.
     Group(Vec<Vec<Condition>>, At),
+    /// `fact has VALUE`, `fact has any of {...}`, `fact has all of NAME`,
+    /// `fact has none of {...}`
+    Has {
+        fact: Ident,
+        quantifier: Spanned<Quantifier>,
+        values: HasValues,
+    },
     /// `fact starts with "text"`, `fact ends with "text"`
     Affix {
         fact: Ident,
@@ -184,8 +193,32 @@ impl Condition {
             Condition::Compare { fact, value, .. } => fact.span.to(value.span),
             Condition::In { fact, set, .. } => fact.span.to(set.span()),
             Condition::Affix { fact, text, .. } => fact.span.to(text.span),
+            Condition::Has { fact, values, .. } => fact.span.to(match values {
+                HasValues::One(value) => value.span,
+                HasValues::Set(set) => set.span(),
+            }),
         }
     }
+}
+
+/// How many of the listed values a `has` test wants in the array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantifier {
+    /// `has VALUE`
+    One,
+    /// `has any of`
+    Any,
+    /// `has all of`
+    All,
+    /// `has none of`
+    None,
+}
+
+/// The values of a `has` test: one, or a set (written or named).
+#[derive(Clone, Debug, PartialEq)]
+pub enum HasValues {
+    One(Spanned<Literal>),
+    Set(SetRef),
 }
 
 /// Which end of a string an affix test looks at.

@@ -136,9 +136,22 @@ struct JointAtom {
     new: Side,
 }
 
+/// What a fact reads: its path, and for a value tested in a set fact's
+/// array, that value (each such value is a fact of its own).
+type FactKey = (Vec<String>, Option<Value>);
+
+fn key_of(fact: &Fact) -> FactKey {
+    let element = match &fact.ty {
+        FactType::Has(_, value) => Some(value.clone()),
+        _ => None,
+    };
+    (fact.path.clone(), element)
+}
+
 /// A path either version reads, with the joint classes of its values.
 struct JointFact {
     path: Vec<String>,
+    key: FactKey,
     shown: String,
     atoms: Vec<JointAtom>,
     /// The number domain both versions' constants split, to describe numbers as intervals.
@@ -186,19 +199,21 @@ fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Option<Vec<Change>> {
     Some(merge(walk.changes, &facts, old))
 }
 
-/// Both versions' facts, matched by JSON path.
+/// Both versions' facts, matched by JSON path (and by the value tested, for
+/// a set fact's array).
 fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
-    let mut paths: Vec<Vec<String>> = Vec::new();
+    let mut keys: Vec<FactKey> = Vec::new();
     for fact in old.facts.iter().chain(&new.facts) {
-        if !paths.contains(&fact.path) {
-            paths.push(fact.path.clone());
+        let key = key_of(fact);
+        if !keys.contains(&key) {
+            keys.push(key);
         }
     }
-    paths
-        .into_iter()
-        .map(|path| {
-            let old_fact = old.facts.iter().find(|f| f.path == path);
-            let new_fact = new.facts.iter().find(|f| f.path == path);
+    keys.into_iter()
+        .map(|key| {
+            let old_fact = old.facts.iter().find(|f| key_of(f) == key);
+            let new_fact = new.facts.iter().find(|f| key_of(f) == key);
+            let path = key.0.clone();
             let mut values: Vec<Value> = Vec::new();
             for fact in [old_fact, new_fact].into_iter().flatten() {
                 for value in representatives(fact, old_fact, new_fact) {
@@ -215,8 +230,20 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                 let new_side = side(new_fact, value.as_ref());
                 let mut labels = Vec::new();
                 let mut in_numbers = Vec::new();
+                let has = old_fact
+                    .or(new_fact)
+                    .filter(|f| matches!(f.ty, FactType::Has(..)));
                 match (&value, &numbers) {
                     (None, _) => labels.push(String::from("absent")),
+                    // What the array holds, in the words of the test.
+                    (Some(value), _) if has.is_some() => {
+                        if let Some(fact) = has {
+                            labels.push(match fact.classify(value) {
+                                Ok(atom) => fact.describe_atom(atom),
+                                Err(_) => value.to_string(),
+                            });
+                        }
+                    }
                     (Some(Value::Number(n)), Some(FactType::Number(points))) => {
                         in_numbers.push(number_atom(points, n.as_f64().unwrap_or(0.0)));
                     }
@@ -267,6 +294,7 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                 .unwrap_or_default();
             JointFact {
                 path,
+                key,
                 shown,
                 atoms,
                 numbers,
@@ -388,12 +416,12 @@ impl Walk<'_> {
         let old_test = old.and_then(|n| test_of(self.old, n));
         let new_test = new.and_then(|n| test_of(self.new, n));
         // Split on the fact the old tree tests, else on the new tree's.
-        let path = match (&old_test, &new_test) {
-            (Some((fact, _)), _) => self.old.policy.fact(*fact).map(|f| f.path.clone()),
-            (None, Some((fact, _))) => self.new.policy.fact(*fact).map(|f| f.path.clone()),
+        let key = match (&old_test, &new_test) {
+            (Some((fact, _)), _) => self.old.policy.fact(*fact).map(key_of),
+            (None, Some((fact, _))) => self.new.policy.fact(*fact).map(key_of),
             (None, None) => None,
         };
-        let Some(path) = path else {
+        let Some(key) = key else {
             let old_outcome = outcome(self.old, old);
             let new_outcome = outcome(self.new, new);
             if old_outcome.decision != new_outcome.decision {
@@ -402,24 +430,51 @@ impl Walk<'_> {
             }
             return;
         };
-        let Some(index) = self.facts.iter().position(|f| f.path == path) else {
+        let Some(index) = self.facts.iter().position(|f| f.key == key) else {
             return;
         };
         let Some(joint) = self.facts.get(index) else {
             return;
         };
-        let allowed: Vec<usize> = match region.get(index).cloned().flatten() {
+        let mut allowed: Vec<usize> = match region.get(index).cloned().flatten() {
             Some(allowed) => allowed,
             None => (0..joint.atoms.len()).collect(),
         };
+        // The values tested in one array are absent together or not at
+        // all: keep the region to what one array can be.
+        if joint.key.1.is_some() {
+            let absent_of = |fact: &JointFact| fact.atoms.iter().position(|a| a.value.is_none());
+            let mut must_be_absent = false;
+            let mut must_be_present = false;
+            for (other, chosen) in self.facts.iter().zip(region.iter()) {
+                let (Some(chosen), true) =
+                    (chosen, other.key.1.is_some() && other.path == joint.path)
+                else {
+                    continue;
+                };
+                let absent = absent_of(other);
+                must_be_absent |= chosen.iter().all(|a| Some(*a) == absent);
+                must_be_present |= !chosen.iter().any(|a| Some(*a) == absent);
+            }
+            let absent = absent_of(joint);
+            if must_be_absent {
+                allowed.retain(|a| Some(*a) == absent);
+            }
+            if must_be_present {
+                allowed.retain(|a| Some(*a) != absent);
+            }
+            if allowed.is_empty() {
+                return;
+            }
+        }
         // Group the joint atoms by where they lead in both trees.
         let mut branches: Vec<(Pair, Vec<usize>)> = Vec::new();
         for a in allowed {
             let Some(atom) = joint.atoms.get(a) else {
                 continue;
             };
-            let next_old = step(self.old, old, &old_test, &path, atom.old);
-            let next_new = step(self.new, new, &new_test, &path, atom.new);
+            let next_old = step(self.old, old, &old_test, &key, atom.old);
+            let next_new = step(self.new, new, &new_test, &key, atom.new);
             match branches
                 .iter_mut()
                 .find(|(to, _)| *to == (next_old, next_new))
@@ -448,18 +503,19 @@ fn test_of(tree: &DecisionTree, node: NodeId) -> Option<(crate::model::FactId, V
     }
 }
 
-/// Where a tree goes from `node` for a joint atom of `path`: on if the node
-/// tests that path, staying put otherwise; `None` when the value is unusable.
+/// Where a tree goes from `node` for a joint atom of the fact `key`: on if
+/// the node tests that fact, staying put otherwise; `None` when the value
+/// is unusable.
 fn step(
     tree: &DecisionTree,
     node: Option<NodeId>,
     test: &Option<(crate::model::FactId, Vec<NodeId>)>,
-    path: &[String],
+    key: &FactKey,
     side: Side,
 ) -> Option<NodeId> {
     let node = node?;
     match test {
-        Some((fact, edges)) if tree.policy.fact(*fact).is_some_and(|f| f.path == path) => {
+        Some((fact, edges)) if tree.policy.fact(*fact).is_some_and(|f| key_of(f) == *key) => {
             match side {
                 Side::Atom(atom) => edges.get(atom as usize).copied(),
                 Side::Unknown => None,

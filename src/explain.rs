@@ -11,7 +11,7 @@ use crate::compile::{DecisionTree, Node, NodeId};
 use crate::diagnostics::FactsError;
 use crate::eval::{self, Step};
 use crate::facts::{read, Read};
-use crate::model::{Atom, AtomSet, CheckedPolicy, FactId, HitPolicy, RuleId};
+use crate::model::{insert_at, Atom, AtomSet, CheckedPolicy, FactId, FactType, HitPolicy, RuleId};
 use crate::source::Span;
 
 /// Why one policy decided as it did.
@@ -142,13 +142,20 @@ pub(crate) fn explain(
     let walk = eval::walk(tree, facts, true)?;
     let policy = &tree.policy;
     let read_facts = facts_read(policy, &walk.trace, walk.rule);
-    let unread = policy
-        .facts
+    // Paths, each once: the values tested in one array share a path.
+    let read_paths: Vec<&[String]> = walk
+        .trace
         .iter()
-        .enumerate()
-        .filter(|(i, _)| !walk.trace.iter().any(|s| s.fact.0 as usize == *i))
-        .map(|(_, f)| f.path_string())
+        .filter_map(|s| policy.fact(s.fact))
+        .map(|f| f.path.as_slice())
         .collect();
+    let mut unread: Vec<String> = Vec::new();
+    for fact in &policy.facts {
+        let path = fact.path_string();
+        if !read_paths.contains(&fact.path.as_slice()) && !unread.contains(&path) {
+            unread.push(path);
+        }
+    }
     let rules = policy
         .rules
         .iter()
@@ -321,8 +328,9 @@ fn alternative(
     path: &[(FactId, AtomSet)],
 ) -> Alternative {
     let policy = &tree.policy;
-    let mut changes = Vec::new();
-    let mut assignment: Vec<(FactId, Atom)> = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
+    // The JSON keys of each change, parallel to `changes`.
+    let mut keys: Vec<&[String]> = Vec::new();
     for (fact_id, allowed) in path {
         let Some(fact) = policy.fact(*fact_id) else {
             continue;
@@ -339,20 +347,62 @@ fn alternative(
         let Some(target) = allowed.first() else {
             continue;
         };
-        assignment.push((*fact_id, target));
-        changes.push(Change {
-            path: fact.path_string(),
-            from: current,
-            to: fact.representative(target).unwrap_or(Value::Null),
-            any_of: fact.describe_set(allowed),
-        });
+        let path = fact.path_string();
+        let earlier = changes.iter().position(|c: &Change| c.path == path);
+        match (&fact.ty, earlier) {
+            // A value tested in an array: add it to (or take it from) the
+            // array as it is, or as an earlier change left it.
+            (FactType::Has(_, element), _) => {
+                let base = earlier
+                    .and_then(|i| changes.get(i))
+                    .map_or(&current, |c| &c.to);
+                let mut items = base.as_array().cloned().unwrap_or_default();
+                if target == 1 {
+                    if !items.contains(element) {
+                        items.push(element.clone());
+                    }
+                } else {
+                    items.retain(|item| item != element);
+                }
+                let any_of = fact.describe_set(allowed);
+                match earlier.and_then(|i| changes.get_mut(i)) {
+                    Some(change) => {
+                        change.to = Value::Array(items);
+                        change.any_of = format!("{}, {any_of}", change.any_of);
+                    }
+                    None => {
+                        changes.push(Change {
+                            path,
+                            from: current,
+                            to: Value::Array(items),
+                            any_of,
+                        });
+                        keys.push(&fact.path);
+                    }
+                }
+            }
+            _ => {
+                changes.push(Change {
+                    path,
+                    from: current,
+                    to: fact.representative(target).unwrap_or(Value::Null),
+                    any_of: fact.describe_set(allowed),
+                });
+                keys.push(&fact.path);
+            }
+        }
+    }
+    // The facts as changed: each changed path with its new value.
+    let mut changed = Value::Object(serde_json::Map::new());
+    for (change, keys) in changes.iter().zip(&keys) {
+        insert_at(&mut changed, keys, change.to.clone());
     }
     Alternative {
         rule: rule
             .and_then(|r| policy.rule(r))
             .map(|r| r.location.clone()),
         changes,
-        facts: policy.facts_json(&assignment),
+        facts: changed,
     }
 }
 

@@ -84,6 +84,15 @@ struct FactInfo<'a> {
     used: bool,
     /// For enum facts: which values some rule names.
     mentioned: Vec<bool>,
+    /// A `set of` fact: rules test what its array holds.
+    collection: bool,
+}
+
+/// A value a rule tests a `set of` fact's array for: a fact of its own
+/// (see [`FactType::Has`]), numbered after the declared facts.
+struct Feature {
+    of: FactId,
+    value: serde_json::Value,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -113,6 +122,9 @@ pub(super) struct Resolver<'a, 'o> {
     values: HashMap<&'a str, Vec<FactId>>,
     /// The named sets, in declaration order, each with whether a rule uses it.
     sets: Vec<(&'a ast::SetDecl, bool)>,
+    /// The values rules test `set of` facts for; feature `i` is the fact
+    /// `facts.len() + i`.
+    features: Vec<Feature>,
     out: &'o mut Vec<CheckError>,
 }
 
@@ -127,6 +139,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             by_name: HashMap::new(),
             values: HashMap::new(),
             sets: sets.iter().map(|set| (*set, false)).collect(),
+            features: Vec::new(),
             out,
         };
         for decl in decls {
@@ -146,11 +159,15 @@ impl<'a, 'o> Resolver<'a, 'o> {
                             continue;
                         }
                         seen.push(value);
-                        resolver
-                            .values
-                            .entry(value.node.as_str())
-                            .or_default()
-                            .push(id);
+                        // A set fact's values are never bare words: they
+                        // say nothing of what the array holds.
+                        if decl.collection.is_none() {
+                            resolver
+                                .values
+                                .entry(value.node.as_str())
+                                .or_default()
+                                .push(id);
+                        }
                     }
                     Kind::Enum
                 }
@@ -169,7 +186,25 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 suffixes: Vec::new(),
                 used: false,
                 mentioned: Vec::new(),
+                collection: decl.collection.is_some(),
             });
+            if let (Some(collection), Kind::Bool) = (decl.collection, kind) {
+                resolver.out.push(CheckError::BadSetFact {
+                    fact: decl.name.node.clone(),
+                    problem: "cannot hold bools",
+                    span: collection.0.to(decl.ty.span),
+                    help: "an array of `true` and `false` says little: declare the bools it stands for, each a fact of its own",
+                });
+            }
+            if let (Some(_), Some(default)) = (decl.collection, &decl.default) {
+                resolver.out.push(CheckError::BadSetFact {
+                    fact: decl.name.node.clone(),
+                    problem: "cannot have a default",
+                    span: default.span,
+                    help: "write `optional` instead: an absent set fact then holds nothing",
+                });
+                continue;
+            }
             if let (Some(optional), Some(default)) = (decl.optional, &decl.default) {
                 resolver.out.push(CheckError::OptionalWithDefault {
                     name: decl.name.node.clone(),
@@ -345,7 +380,27 @@ impl<'a, 'o> Resolver<'a, 'o> {
     }
 
     fn condition(&mut self, condition: &Condition) -> Option<Pred> {
+        // A set fact is tested only for what it holds.
+        let scalar_only = match condition {
+            Condition::Compare { fact, op, .. } => Some((fact, op.node.symbol(), op.span)),
+            Condition::In { fact, .. } => Some((fact, "in", fact.span)),
+            Condition::Affix { fact, end, .. } => Some((fact, end.node.words(), end.span)),
+            _ => None,
+        };
+        if let Some((fact, op, span)) = scalar_only {
+            if let Some(id) = self.by_name.get(fact.node.as_str()).copied() {
+                if self.info(id).is_some_and(|info| info.collection) {
+                    self.bad_collection_operator(id, fact, op, span);
+                    return None;
+                }
+            }
+        }
         match condition {
+            Condition::Has {
+                fact,
+                quantifier,
+                values,
+            } => self.has(fact, quantifier, values, condition.span()),
             Condition::Word(word) => self.word(word),
             Condition::Set(set) => self.bare_set(set),
             Condition::Not(inner, _) => self.condition(inner).map(|p| Pred::Not(Box::new(p))),
@@ -534,6 +589,139 @@ impl<'a, 'o> Resolver<'a, 'o> {
         }
     }
 
+    /// The error for an operator other than `has` on a set fact.
+    fn bad_collection_operator(
+        &mut self,
+        id: FactId,
+        fact: &ast::Ident,
+        op: &'static str,
+        span: Span,
+    ) {
+        let example = self
+            .enum_values(id)
+            .first()
+            .map_or("VALUE", |v| v)
+            .to_string();
+        let declared = self.info(id).map_or(fact.span, |info| info.decl.name.span);
+        self.out.push(CheckError::BadOperator {
+            op,
+            fact: fact.node.clone(),
+            ty: "a set",
+            span,
+            declared,
+            help: format!(
+                "test what the array holds: `{0} has {example}`, `{0} has any of {{...}}`, `{0} has all of {{...}}` or `{0} has none of {{...}}`",
+                fact.node
+            ),
+        });
+    }
+
+    /// `fact has VALUE`, `has any of`, `has all of`, `has none of`: one
+    /// feature fact per value, combined.
+    fn has(
+        &mut self,
+        fact: &ast::Ident,
+        quantifier: &crate::source::Spanned<ast::Quantifier>,
+        values: &ast::HasValues,
+        whole: Span,
+    ) -> Option<Pred> {
+        let id = self.fact_named(fact)?;
+        let info = self.info(id)?;
+        if !info.collection {
+            let (ty, declared) = (info.kind.name(), info.decl.name.span);
+            self.out.push(CheckError::BadOperator {
+                op: "has",
+                fact: fact.node.clone(),
+                ty,
+                span: quantifier.span,
+                declared,
+                help: format!(
+                    "`has` tests what a set fact's array holds; declare one as `fact {}: set of ... at ...`",
+                    fact.node
+                ),
+            });
+            return None;
+        }
+        let written: Vec<(&crate::source::Spanned<Literal>, Span)> = match values {
+            // One value: the whole condition is what it tests.
+            ast::HasValues::One(value) => vec![(value, whole)],
+            ast::HasValues::Set(ast::SetRef::Values(set)) => {
+                set.node.iter().map(|v| (v, v.span)).collect()
+            }
+            ast::HasValues::Set(ast::SetRef::Named(name)) => match self.set_named(&name.node) {
+                Some(set) => set.values.node.iter().map(|v| (v, name.span)).collect(),
+                None => {
+                    self.unknown_set(name);
+                    return None;
+                }
+            },
+        };
+        let mut preds = Vec::new();
+        for (value, span) in written {
+            let lit = self.literal(id, value)?;
+            let feature = self.feature(id, &lit);
+            preds.push((Pred::Is(feature, vec![Lit::Bool(true)]), span));
+        }
+        if let Some(info) = self.facts.get_mut(id.0 as usize) {
+            info.used = true;
+        }
+        let one_each = |preds: Vec<(Pred, Span)>| {
+            preds
+                .into_iter()
+                .map(|(pred, span)| Alternative {
+                    preds: vec![(pred, span)],
+                    span,
+                })
+                .collect::<Vec<_>>()
+        };
+        Some(match quantifier.node {
+            ast::Quantifier::One | ast::Quantifier::Any if preds.is_empty() => Pred::Never,
+            ast::Quantifier::One | ast::Quantifier::Any => Pred::Any(one_each(preds)),
+            ast::Quantifier::All => Pred::Any(vec![Alternative {
+                preds,
+                span: quantifier.span,
+            }]),
+            ast::Quantifier::None => Pred::Not(Box::new(Pred::Any(one_each(preds)))),
+        })
+    }
+
+    /// The feature fact for `lit` in the array of the set fact `of`.
+    fn feature(&mut self, of: FactId, lit: &Lit) -> FactId {
+        let value = match lit {
+            Lit::Enum(i) => serde_json::Value::String(
+                self.enum_values(of)
+                    .get(*i as usize)
+                    .map_or_else(String::new, |v| v.to_string()),
+            ),
+            Lit::Str(s) => serde_json::Value::String(s.clone()),
+            Lit::Num(n) => crate::model::number_value(*n),
+            Lit::Bool(b) => serde_json::Value::Bool(*b),
+        };
+        if let Lit::Enum(i) = lit {
+            if let Some(info) = self.facts.get_mut(of.0 as usize) {
+                let i = *i as usize;
+                if info.mentioned.len() <= i {
+                    info.mentioned.resize(i + 1, false);
+                }
+                if let Some(m) = info.mentioned.get_mut(i) {
+                    *m = true;
+                }
+            }
+        }
+        let index = match self
+            .features
+            .iter()
+            .position(|f| f.of == of && f.value == value)
+        {
+            Some(index) => index,
+            None => {
+                self.features.push(Feature { of, value });
+                self.features.len() - 1
+            }
+        };
+        FactId((self.facts.len() + index) as u32)
+    }
+
     fn fact_named(&mut self, name: &ast::Ident) -> Option<FactId> {
         if let Some(id) = self.by_name.get(name.node.as_str()) {
             return Some(*id);
@@ -634,6 +822,17 @@ impl<'a, 'o> Resolver<'a, 'o> {
     }
 
     fn unknown_word_help(&self, text: &str) -> String {
+        // A value of a set fact says nothing alone: what holds it?
+        let holder = self.facts.iter().find(|info| {
+            info.collection
+                && matches!(&info.decl.ty.node, ast::FactType::Enum(values) if values.iter().any(|v| v.node == text))
+        });
+        if let Some(info) = holder {
+            return format!(
+                "`{text}` is a value of the set fact `{0}`: write `{0} has {text}`",
+                info.decl.name.node
+            );
+        }
         if let Some(id) = self.by_name.get(text) {
             let example = self
                 .enum_values(*id)
@@ -868,20 +1067,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             }
         }
-        let facts = self
+        let mut facts: Vec<Fact> = self
             .facts
-            .into_iter()
+            .iter()
             .map(|info| {
                 let ty = match (&info.decl.ty.node, info.kind) {
-                    (ast::FactType::Enum(values), _) => {
-                        let mut names: Vec<String> = Vec::new();
-                        for v in values {
-                            if !names.contains(&v.node) {
-                                names.push(v.node.clone());
-                            }
-                        }
-                        FactType::Enum(names)
-                    }
+                    (_, _) if info.collection => FactType::Set(element_of(info)),
+                    (ast::FactType::Enum(values), _) => FactType::Enum(value_names(values)),
                     (_, Kind::Bool) => FactType::Bool,
                     (_, Kind::Number) => {
                         let mut points = info.numbers.clone();
@@ -900,6 +1092,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 };
                 let presence = match &info.default {
                     Some(lit) => Presence::Default(atom_of(&ty, lit)),
+                    // An absent set fact holds nothing.
+                    None if info.decl.optional.is_some() && info.collection => Presence::Default(0),
                     None if info.decl.optional.is_some() => Presence::Optional,
                     None => Presence::Required,
                 };
@@ -913,7 +1107,42 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             })
             .collect();
+        // Each value rules test a set fact for: a fact at the same path.
+        for feature in &self.features {
+            let (Some(info), Some(of)) = (
+                self.facts.get(feature.of.0 as usize),
+                facts.get(feature.of.0 as usize),
+            ) else {
+                continue;
+            };
+            let ty = FactType::Has(element_of(info), feature.value.clone());
+            facts.push(Fact {
+                ty,
+                index: ValueIndex::default(),
+                ..of.clone()
+            });
+        }
         (facts, findings)
+    }
+}
+
+/// The declared values, each once.
+fn value_names(values: &[ast::Ident]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for v in values {
+        if !names.contains(&v.node) {
+            names.push(v.node.clone());
+        }
+    }
+    names
+}
+
+/// What the array of a `set of` fact holds.
+fn element_of(info: &FactInfo<'_>) -> Element {
+    match (&info.decl.ty.node, info.kind) {
+        (ast::FactType::Enum(values), _) => Element::Enum(value_names(values)),
+        (_, Kind::Number) => Element::Number,
+        _ => Element::String,
     }
 }
 

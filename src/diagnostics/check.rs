@@ -140,6 +140,23 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    /// A `set of` declaration verdict cannot read as one: of bools, or with
+    /// a default.
+    #[error("set fact `{fact}` {problem}")]
+    #[diagnostic(code(verdict::bad_set_fact))]
+    BadSetFact {
+        /// The fact's name.
+        fact: String,
+        /// What is wrong, in words.
+        problem: &'static str,
+        /// Where.
+        #[label("here")]
+        span: Span,
+        /// What to do about it.
+        #[help]
+        help: &'static str,
+    },
+
     /// A comparison that does not apply to the fact's type.
     #[error("`{op}` does not apply to `{fact}`, {ty} fact")]
     #[diagnostic(code(verdict::bad_operator))]
@@ -504,6 +521,7 @@ impl CheckError {
             | CheckError::MissingOutcome { span }
             | CheckError::TypeMismatch { span, .. }
             | CheckError::BadOperator { span, .. }
+            | CheckError::BadSetFact { span, .. }
             | CheckError::MixedSet { span, .. }
             | CheckError::BareSet { span, .. }
             | CheckError::OptionalWithDefault { optional: span, .. }

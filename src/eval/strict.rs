@@ -28,7 +28,14 @@ pub(crate) fn problems(
             "policy `{}` reads facts strictly: every declared fact present must fit",
             policy.name
         );
+        // The values tested in a set fact's array read the array again:
+        // each path once.
+        let mut checked: Vec<&[String]> = Vec::new();
         for (i, fact) in policy.facts.iter().enumerate() {
+            if checked.contains(&fact.path.as_slice()) {
+                continue;
+            }
+            checked.push(&fact.path);
             match read(policy, FactId(i as u32), facts, false) {
                 Read::Unknown(Unknown::Missing) | Read::Atom(..) => {}
                 Read::Unknown(why) => found.push(unknown_error(policy, fact, &why, &consequence)),

@@ -5,7 +5,7 @@
 use crate::compile::DecisionTree;
 use crate::diagnostics::{words, FactsError};
 use crate::facts::{json_kind, Unknown};
-use crate::model::{CheckedPolicy, Fact, FactId, FactType, Misfit, RuleId};
+use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Misfit, RuleId};
 
 /// What the unknown facts below a node leave possible.
 #[derive(Clone, Debug, Default)]
@@ -46,13 +46,19 @@ pub(crate) fn unknown_errors(tree: &DecisionTree, possible: &Possible) -> Vec<Fa
         .iter()
         .filter_map(|(fact_id, why)| {
             let fact = policy.fact(*fact_id)?;
-            let others: Vec<String> = possible
+            // Other paths (the values tested in one array share a path).
+            let mut others: Vec<String> = Vec::new();
+            for other in possible
                 .culprits
                 .iter()
-                .filter(|(other, _)| other != fact_id)
                 .filter_map(|(other, _)| policy.fact(*other))
-                .map(|other| format!("`{}`", other.path_string()))
-                .collect();
+                .filter(|other| other.path != fact.path)
+            {
+                let shown = format!("`{}`", other.path_string());
+                if !others.contains(&shown) {
+                    others.push(shown);
+                }
+            }
             let depending = if others.is_empty() {
                 String::from("depending on it")
             } else {
@@ -66,19 +72,17 @@ pub(crate) fn unknown_errors(tree: &DecisionTree, possible: &Possible) -> Vec<Fa
             ))
         })
         .collect();
-    // Facts under one value that is not an object share one error.
-    let mut seen: Vec<String> = Vec::new();
-    errors.retain(|error| match error {
-        FactsError::WrongType {
-            path,
-            expected: "an object",
-            ..
-        } => {
-            let first = !seen.contains(path);
-            seen.push(path.clone());
-            first
-        }
-        _ => true,
+    // Facts under one value that is not an object, and the values tested
+    // in one array, share one error.
+    let mut seen: Vec<(Option<String>, String)> = Vec::new();
+    errors.retain(|error| {
+        let key = (
+            miette::Diagnostic::code(error).map(|c| c.to_string()),
+            error.path().unwrap_or_default().to_string(),
+        );
+        let first = !seen.contains(&key);
+        seen.push(key);
+        first
     });
     errors
 }
@@ -125,16 +129,26 @@ pub(super) fn unknown_error(
             help: Some(consequence.to_string()),
         },
         Unknown::Misfit(Misfit::NotInSet, value) => {
-            let full = value.as_str().unwrap_or_default();
+            let allowed = match &fact.ty {
+                FactType::Enum(values)
+                | FactType::Set(Element::Enum(values))
+                | FactType::Has(Element::Enum(values), _) => values.clone(),
+                _ => Vec::new(),
+            };
+            // In an array, the first item that is not a declared value.
+            let full = match value {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .filter_map(|item| item.as_str())
+                    .find(|item| !allowed.iter().any(|v| v == item))
+                    .unwrap_or_default(),
+                _ => value.as_str().unwrap_or_default(),
+            };
             // A huge value is shown by its start only.
             let text = if full.chars().count() > 60 {
                 format!("{}...", full.chars().take(40).collect::<String>())
             } else {
                 full.to_string()
-            };
-            let allowed = match &fact.ty {
-                FactType::Enum(values) => values.clone(),
-                _ => Vec::new(),
             };
             let help = words::did_you_mean(&text, allowed.iter().map(String::as_str))
                 .unwrap_or_else(|| consequence.to_string());
@@ -175,5 +189,10 @@ fn example_value(fact: &Fact) -> String {
         FactType::Bool => String::from("`true` or `false`"),
         FactType::Number(_) => String::from("a number"),
         FactType::String(_) => String::from("a string"),
+        FactType::Set(element) | FactType::Has(element, _) => match element {
+            Element::Enum(values) => format!("an array of {}", allowed_text(values)),
+            Element::Number => String::from("an array of numbers"),
+            Element::String => String::from("an array of strings"),
+        },
     }
 }

@@ -48,6 +48,12 @@ impl Fact {
         path_text(&self.path)
     }
 
+    /// Whether the policy declares this fact (rather than deriving it from
+    /// one it declares, as each value tested in a set fact's array is).
+    pub fn is_declared(&self) -> bool {
+        !matches!(self.ty, FactType::Has(..))
+    }
+
     /// How many atoms this fact's domain has.
     pub fn atom_count(&self) -> u32 {
         self.ty.value_atoms() + u32::from(self.presence == Presence::Optional)
@@ -87,6 +93,9 @@ impl Fact {
             }),
             FactType::Number(_) => Err(Misfit::Type {
                 expected: "a number",
+            }),
+            FactType::Set(element) | FactType::Has(element, _) => Err(Misfit::Type {
+                expected: element.array_words(),
             }),
         }
     }
@@ -167,6 +176,68 @@ pub enum FactType {
     /// The literals, prefixes and suffixes the policy tests; see [`Strings`]
     /// for the atoms.
     String(Strings),
+    /// A `set of` fact: a JSON array of values of the element type. Rules
+    /// test it only through [`Has`](FactType::Has) facts at the same path;
+    /// it has one atom (an array that fits), and checks the array.
+    Set(Element),
+    /// Whether the array at the path holds the value: atom 0 no, 1 yes.
+    /// One per value the rules test a `set of` fact for.
+    Has(Element, Value),
+}
+
+/// What the values of a `set of` fact are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Element {
+    /// Declared values (as strings in JSON).
+    Enum(Vec<String>),
+    Number,
+    String,
+}
+
+impl Element {
+    /// The JSON a fact of this element type takes, in words.
+    fn array_words(&self) -> &'static str {
+        match self {
+            Element::Enum(_) | Element::String => "an array of strings",
+            Element::Number => "an array of numbers",
+        }
+    }
+
+    /// The items of `value`, when it is an array whose every item fits.
+    fn check_array<'v>(&self, value: &'v Value) -> Result<&'v [Value], Misfit> {
+        let Value::Array(items) = value else {
+            return Err(Misfit::Type {
+                expected: self.array_words(),
+            });
+        };
+        for item in items {
+            let fits = match (self, item) {
+                (Element::Enum(values), Value::String(s)) => {
+                    if !values.iter().any(|v| v == s) {
+                        return Err(Misfit::NotInSet);
+                    }
+                    true
+                }
+                (Element::String, Value::String(_)) => true,
+                (Element::Number, Value::Number(n)) => n.as_f64().is_some_and(f64::is_finite),
+                _ => false,
+            };
+            if !fits {
+                return Err(Misfit::Type {
+                    expected: self.array_words(),
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    /// Whether an item of the array is the value a rule tests for.
+    fn same(&self, item: &Value, wanted: &Value) -> bool {
+        match (item, wanted) {
+            (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+            _ => item == wanted,
+        }
+    }
 }
 
 /// Why a JSON value does not fit a fact.
@@ -186,6 +257,8 @@ impl FactType {
             FactType::Bool => 2,
             FactType::Number(points) => 2 * points.len() as u32 + 1,
             FactType::String(strings) => strings.atoms(),
+            FactType::Set(_) => 1,
+            FactType::Has(..) => 2,
         }
     }
 
@@ -220,6 +293,13 @@ impl FactType {
             (FactType::String(_), _) => Err(Misfit::Type {
                 expected: "a string",
             }),
+            (FactType::Set(element), value) => element.check_array(value).map(|_| 0),
+            (FactType::Has(element, wanted), value) => {
+                let items = element.check_array(value)?;
+                Ok(Atom::from(
+                    items.iter().any(|item| element.same(item, wanted)),
+                ))
+            }
         }
     }
 
@@ -236,6 +316,12 @@ impl FactType {
                 Some(number_value(x))
             }
             FactType::String(strings) => strings.representative(atom).map(Value::String),
+            FactType::Set(_) => (atom == 0).then(|| Value::Array(Vec::new())),
+            FactType::Has(_, value) => match atom {
+                0 => Some(Value::Array(Vec::new())),
+                1 => Some(Value::Array(vec![value.clone()])),
+                _ => None,
+            },
         }
     }
 
@@ -263,6 +349,18 @@ impl FactType {
                 }
             }
             FactType::String(strings) => strings.describe(atom),
+            FactType::Set(_) => String::from("any array"),
+            FactType::Has(_, value) => {
+                let shown = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if atom == 1 {
+                    format!("has {shown}")
+                } else {
+                    format!("has no {shown}")
+                }
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ mod strings;
 mod value_index;
 
 pub use atoms::AtomSet;
-pub use fact::{number_atom, path_text, Fact, FactType, Misfit, Presence};
+pub use fact::{number_atom, number_value, path_text, Element, Fact, FactType, Misfit, Presence};
 pub use strings::Strings;
 pub use value_index::{same_bytes, ValueIndex};
 
@@ -217,7 +217,8 @@ impl Clause {
     }
 }
 
-/// Puts `value` at `path` inside `root`, creating objects on the way.
+/// Puts `value` at `path` inside `root`, creating objects on the way; an
+/// array where one already is adds its items to it.
 pub fn insert_at(root: &mut Value, path: &[String], value: Value) {
     let Some((last, parents)) = path.split_last() else {
         return;
@@ -230,6 +231,18 @@ pub fn insert_at(root: &mut Value, path: &[String], value: Value) {
             .or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
     if let Value::Object(map) = node {
-        map.insert(last.clone(), value);
+        // Facts that read one array (what a set fact holds) add to it.
+        match (map.get_mut(last), value) {
+            (Some(Value::Array(items)), Value::Array(more)) => {
+                for item in more {
+                    if !items.contains(&item) {
+                        items.push(item);
+                    }
+                }
+            }
+            (_, value) => {
+                map.insert(last.clone(), value);
+            }
+        }
     }
 }

@@ -44,8 +44,14 @@ impl<'a> PolicyInfo<'a> {
     }
 
     /// The declared facts' names, in declaration order.
-    pub fn facts(&self) -> impl ExactSizeIterator<Item = &'a str> {
-        self.tree.policy.facts.iter().map(|f| f.name.as_str())
+    pub fn facts(&self) -> Vec<&'a str> {
+        self.tree
+            .policy
+            .facts
+            .iter()
+            .filter(|f| f.is_declared())
+            .map(|f| f.name.as_str())
+            .collect()
     }
 
     /// Every decision the policy can name, each once: `allow`, `deny`, its

@@ -133,10 +133,16 @@ impl Lower<'_> {
         let (mut name, mut ty, mut path, mut optional, mut default, mut doc) =
             (None, None, None, None, None, None);
         let mut ordered = false;
+        let mut collection = None;
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::ident => name = Some(self.ident(&child)),
                 Rule::fact_type => {
+                    collection = child
+                        .clone()
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::set_of)
+                        .map(|p| At(self.span(&p)));
                     ordered = child
                         .clone()
                         .into_inner()
@@ -173,6 +179,7 @@ impl Lower<'_> {
             doc,
             span: At(span),
             ordered,
+            collection,
         })
     }
 
@@ -180,7 +187,7 @@ impl Lower<'_> {
         let span = self.span(&pair);
         let inner = pair
             .into_inner()
-            .next()
+            .find(|p| p.as_rule() != Rule::set_of)
             .ok_or_else(|| self.missing(span, "a type"))?;
         let ty = match inner.as_rule() {
             Rule::kw_bool => FactType::Bool,
@@ -347,6 +354,45 @@ impl Lower<'_> {
                 Ok(Condition::Group(alternatives, At(span)))
             }
             Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
+            Rule::has_test => {
+                let mut fact = None;
+                let mut quantifier = Spanned::new(Quantifier::One, span);
+                let mut values = None;
+                for child in inner.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => fact = Some(self.ident(&child)),
+                        Rule::quantifier => {
+                            let which = match child.clone().into_inner().next().map(|p| p.as_rule())
+                            {
+                                Some(Rule::kw_all) => Quantifier::All,
+                                Some(Rule::kw_none) => Quantifier::None,
+                                _ => Quantifier::Any,
+                            };
+                            quantifier = Spanned::new(which, self.span(&child));
+                        }
+                        Rule::kw_has if quantifier.node == Quantifier::One => {
+                            quantifier = Spanned::new(Quantifier::One, self.span(&child));
+                        }
+                        Rule::set_literal => values = Some(HasValues::One(self.literal(child)?)),
+                        Rule::value_set => {
+                            values = Some(HasValues::Set(SetRef::Values(self.value_set(child)?)))
+                        }
+                        Rule::set_name => {
+                            if let Some(name) =
+                                child.into_inner().find(|p| p.as_rule() == Rule::ident)
+                            {
+                                values = Some(HasValues::Set(SetRef::Named(self.ident(&name))));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(Condition::Has {
+                    fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
+                    quantifier,
+                    values: values.ok_or_else(|| self.missing(span, "a value"))?,
+                })
+            }
             Rule::affix_test => {
                 let mut fact = None;
                 let mut end = None;

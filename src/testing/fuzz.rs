@@ -66,13 +66,16 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     text.push_str("outcome o\n");
     let mut kinds = Vec::new();
     for f in 0..facts {
-        let kind = bytes.next() % 3;
+        let kind = bytes.next() % 4;
         let presence = bytes.pick(&["", " optional", ""]);
         match kind {
             0 => text.push_str(&format!(
                 "fact f{f}: {{f{f}a f{f}b f{f}c}} at x.f{f}{presence}\n"
             )),
             1 => text.push_str(&format!("fact f{f}: bool at x.f{f}{presence}\n")),
+            3 => text.push_str(&format!(
+                "fact f{f}: set of {{f{f}a f{f}b f{f}c}} at x.f{f}{presence}\n"
+            )),
             _ => text.push_str(&format!("fact f{f}: number at x.f{f}{presence}\n")),
         }
         kinds.push(kind);
@@ -89,6 +92,15 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 0 if bytes.next() % 2 == 0 => format!("{not}f{f}{v}"),
                 0 => format!("{not}f{f} in {{f{f}{v} f{f}a}}"),
                 1 => format!("{not}f{f}"),
+                3 => format!(
+                    "{not}f{f} has {}",
+                    bytes.pick(&[
+                        &format!("f{f}{v}"),
+                        &format!("any of {{f{f}{v} f{f}a}}"),
+                        &format!("all of {{f{f}{v} f{f}b}}"),
+                        &format!("none of {{f{f}{v}}}")
+                    ])
+                ),
                 _ => format!(
                     "{not}f{f} {} {}",
                     bytes.pick(&["<", "<=", ">", ">=", "=", "!="]),
@@ -131,6 +143,16 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 (1, _) => json!("bogus"),
                 (_, 0) => json!(format!("f{f}{}", bytes.pick(&["a", "b", "c"]))),
                 (_, 1) => json!(bytes.next() % 2 == 0),
+                (_, 3) => {
+                    let bits = bytes.next();
+                    let items: Vec<String> = ["a", "b", "c"]
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits >> i & 1 == 1)
+                        .map(|(_, v)| format!("f{f}{v}"))
+                        .collect();
+                    json!(items)
+                }
                 _ => json!(bytes.next() % 7),
             };
             object.insert(format!("f{f}"), value);

@@ -1,7 +1,7 @@
 //! The language's constructs, each shown by a policy and its tests under
 //! `tests/fixtures/language/<construct>/`: every directory there must load
-//! without errors or warnings, pass all its tests and cover its decision
-//! tree fully. Adding a construct's cases is adding files.
+//! without errors or warnings, be in `verdict fmt`'s layout, pass all its
+//! tests and cover its decision tree fully. Adding a construct's cases is adding files.
 
 use std::path::Path;
 
@@ -28,6 +28,18 @@ fn every_construct_decides_as_its_tests_say() {
             "{name}:\n{}",
             warnings.render(100)
         );
+        // Each policy is written in the canonical layout `verdict fmt` keeps.
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "policy") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut sources = verdict::SourceMap::new();
+                let id = sources.add(path.display().to_string(), text.clone()).unwrap();
+                let formatted = verdict::format::format(sources.file(id).unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+                assert_eq!(formatted, text, "{} is not formatted", path.display());
+            }
+        }
         let suite = verdict::suite::from_path(&dir)
             .unwrap_or_else(|r| panic!("{name}:\n{}", r.render(100)));
         let result = verdict::suite::run(&set, &suite)

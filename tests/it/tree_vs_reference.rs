@@ -1,7 +1,8 @@
 //! The decision tree, and the rule scan that replaces it for huge policies,
 //! decide exactly as rule-by-rule evaluation does: on random policies
 //! (enums, ordered enums, bools, numbers, strings with prefixes and
-//! suffixes, value sets and named sets, negation, optional and defaulted
+//! suffixes, set facts over arrays, value sets and named sets, negation,
+//! optional and defaulted
 //! facts, all three hit policies) and random facts (missing values, values
 //! outside the set, wrong types), every evaluator and every way a caller
 //! decides agree with the reference evaluator (`verdict::testing::reference`)
@@ -22,6 +23,8 @@ enum FactKind {
     Bool,
     Number,
     String,
+    /// `set of {...}`: an array of these values.
+    Set(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +45,7 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
         1 => Just(FactKind::Bool),
         1 => Just(FactKind::Number),
         1 => Just(FactKind::String),
+        1 => (2usize..4).prop_map(|n| FactKind::Set((0..n).map(|i| format!("m{i}")).collect())),
     ];
     prop::collection::vec((kind, 0u8..3), 1..5).prop_map(|facts| {
         facts
@@ -53,6 +57,9 @@ fn fact_specs() -> impl Strategy<Value = Vec<FactSpec>> {
                 let kind = match kind {
                     FactKind::Enum(values, ordered) => {
                         FactKind::Enum(values.iter().map(|v| format!("f{i}{v}")).collect(), ordered)
+                    }
+                    FactKind::Set(values) => {
+                        FactKind::Set(values.iter().map(|v| format!("f{i}{v}")).collect())
                     }
                     other => other,
                 };
@@ -73,6 +80,7 @@ fn declaration(fact: &FactSpec) -> String {
         FactKind::Bool => String::from("bool"),
         FactKind::Number => String::from("number"),
         FactKind::String => String::from("string"),
+        FactKind::Set(values) => format!("set of {{{}}}", values.join(" ")),
     };
     let presence = match (fact.presence, &fact.kind) {
         (1, _) => String::from(" optional"),
@@ -80,6 +88,8 @@ fn declaration(fact: &FactSpec) -> String {
         (2, FactKind::Bool) => String::from(" default false"),
         (2, FactKind::Number) => String::from(" default 1"),
         (2, FactKind::String) => String::from(" default \"b\""),
+        // A set fact has no default: absent holds nothing when optional.
+        (2, FactKind::Set(_)) => String::from(" optional"),
         _ => String::new(),
     };
     let mut text = format!("fact {}: {ty} at in.{}{presence}\n", fact.name, fact.name);
@@ -118,6 +128,16 @@ fn condition(fact: &FactSpec, pick: (u8, u8, u8)) -> String {
             }
         }
         FactKind::Bool => format!("{not}{}", fact.name),
+        FactKind::Set(values) => {
+            let v = &values[a as usize % values.len()];
+            let w = &values[b as usize % values.len()];
+            match form % 4 {
+                0 => format!("{not}{} has {v}", fact.name),
+                1 => format!("{not}{} has any of {{{v} {w}}}", fact.name),
+                2 => format!("{not}{} has all of {{{v} {w}}}", fact.name),
+                _ => format!("{not}{} has none of {{{v}}}", fact.name),
+            }
+        }
         FactKind::Number => {
             let k = NUMBERS[a as usize % NUMBERS.len()];
             let op = ["<", "<=", ">", ">=", "=", "!="][b as usize % 6];
@@ -239,6 +259,20 @@ fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
             }
             FactKind::String => {
                 json!(["a", "b", "c", "d", "", "ab", "aba", "ba", "cab"][pick as usize % 9])
+            }
+            // A subset of the values, by the bits of the pick; sometimes
+            // an item that is not one of them.
+            FactKind::Set(values) => {
+                let mut items: Vec<Value> = values
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| pick >> (i + 4) & 1 == 1)
+                    .map(|(_, v)| json!(v))
+                    .collect();
+                if pick % 16 == 5 {
+                    items.push(json!("stranger"));
+                }
+                Value::Array(items)
             }
         }),
     }
@@ -482,6 +516,59 @@ proptest! {
                 }
                 (Err(_), Err(_)) => {}
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// `has`, `has any of`, `has all of` and `has none of` decide as the
+    /// arrays themselves say, checked against a direct reading of the JSON
+    /// (not the reference evaluator, which shares the checker's model).
+    #[test]
+    fn set_tests_decide_as_arrays_do(
+        tests in prop::collection::vec((0u8..4, prop::collection::vec(0usize..4, 0..3), any::<bool>()), 1..4),
+        arrays in prop::collection::vec(prop::collection::vec(0usize..5, 0..5), 12),
+    ) {
+        let values = ["a", "b", "c", "d"];
+        let mut conditions = Vec::new();
+        for (quantifier, picked, negated) in &tests {
+            let listed: Vec<&str> = picked.iter().map(|i| values[*i]).collect();
+            let set = format!("{{{}}}", listed.join(" "));
+            let not = if *negated { "not " } else { "" };
+            conditions.push(match quantifier {
+                0 if !listed.is_empty() => format!("{not}tags has {}", listed[0]),
+                0 | 1 => format!("{not}tags has any of {set}"),
+                2 => format!("{not}tags has all of {set}"),
+                _ => format!("{not}tags has none of {set}"),
+            });
+        }
+        let text = format!(
+            "policy sets\nfirst match\notherwise deny\nfact tags: set of {{a b c d e}} at tags\n{} can\n",
+            conditions.join(" ")
+        );
+        let set = PolicySet::from_sources([("sets.policy", text.clone())]).map_err(|r| TestCaseError::fail(r.render(100)))?;
+        for array in &arrays {
+            let items: Vec<&str> = array.iter().map(|i| ["a", "b", "c", "d", "e"][*i]).collect();
+            let holds = tests.iter().all(|(quantifier, picked, negated)| {
+                let listed: Vec<&str> = picked.iter().map(|i| values[*i]).collect();
+                let has = |v: &&str| items.contains(v);
+                let result = match quantifier {
+                    0 if !listed.is_empty() => has(&listed[0]),
+                    0 | 1 => listed.iter().any(has),
+                    2 => listed.iter().all(has),
+                    _ => !listed.iter().any(has),
+                };
+                result != *negated
+            });
+            let facts = json!({ "tags": items });
+            let decided = set.decide(&facts).map_err(|r| TestCaseError::fail(r.render(100)))?;
+            prop_assert_eq!(decided[0].decision, if holds { "allow" } else { "deny" }, "{}\n{}", text, facts);
         }
     }
 }
