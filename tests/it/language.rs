@@ -1,7 +1,8 @@
 //! The language's constructs, each shown by a policy and its tests under
 //! `tests/fixtures/language/<construct>/`: every directory there must load
 //! without errors or warnings, be in `verdict fmt`'s layout, pass all its
-//! tests and cover its decision tree fully. Adding a construct's cases is adding files.
+//! tests and cover its decision tree fully. Adding a construct's cases is
+//! adding files.
 
 use std::path::Path;
 
