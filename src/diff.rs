@@ -103,7 +103,14 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             .find(|t| t.policy.name == old_tree.policy.name)
         {
             None => diff.removed.push(old_tree.policy.name.clone()),
-            Some(new_tree) if old_tree.scan.is_some() || new_tree.scan.is_some() => {
+            // Relations tie facts together, which the joint walk over
+            // independent facts cannot follow: not compared (yet).
+            Some(new_tree)
+                if old_tree.scan.is_some()
+                    || new_tree.scan.is_some()
+                    || old_tree.policy.has_relations()
+                    || new_tree.policy.has_relations() =>
+            {
                 diff.incomparable.push(old_tree.policy.name.clone());
             }
             Some(new_tree) => match diff_trees(old_tree, new_tree) {

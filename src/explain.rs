@@ -229,6 +229,19 @@ fn rule_status(
                 Read::Atom(atom, value) => {
                     if !set.contains(atom) {
                         let because = match value {
+                            // A relation's value is the pair of its facts' values.
+                            Some(Value::Array(pair))
+                                if matches!(fact.ty, FactType::Relation(_)) && pair.len() == 2 =>
+                            {
+                                let shown: Vec<String> =
+                                    pair.iter().map(Value::to_string).collect();
+                                format!(
+                                    "`{}` {} ({})",
+                                    fact.path_string(),
+                                    fact.describe_atom(atom),
+                                    shown.join(" and ")
+                                )
+                            }
                             Some(value) => format!("`{}` is {value}", fact.path_string()),
                             None => {
                                 format!("`{}` is {}", fact.path_string(), fact.describe_atom(atom))
@@ -309,11 +322,14 @@ fn search_why_not(tree: &DecisionTree, facts: &Value, wanted: &str) -> WhyNot {
         visited: 0,
     };
     search.visit(tree.root, &mut Vec::new());
-    let alternatives = search
+    let mut alternatives: Vec<Alternative> = search
         .best
         .into_iter()
-        .map(|(_, rule, path)| alternative(tree, facts, rule, &path))
+        .filter_map(|(_, rule, path)| alternative(tree, facts, rule, &path))
         .collect();
+    // Relations can make a path's change touch more facts, or fewer, than
+    // it tests: fewest changes first.
+    alternatives.sort_by_key(|a| a.changes.len());
     WhyNot {
         decision: wanted.to_string(),
         available: true,
@@ -321,13 +337,18 @@ fn search_why_not(tree: &DecisionTree, facts: &Value, wanted: &str) -> WhyNot {
     }
 }
 
+/// The changes that take `facts` down `path` (to `rule`); `None` when no
+/// facts take it (relations between facts can rule a path out).
 fn alternative(
     tree: &DecisionTree,
     facts: &Value,
     rule: Option<RuleId>,
     path: &[(FactId, AtomSet)],
-) -> Alternative {
+) -> Option<Alternative> {
     let policy = &tree.policy;
+    if policy.has_relations() {
+        return related_alternative(tree, facts, rule, path);
+    }
     let mut changes: Vec<Change> = Vec::new();
     // The JSON keys of each change, parallel to `changes`.
     let mut keys: Vec<&[String]> = Vec::new();
@@ -397,13 +418,69 @@ fn alternative(
     for (change, keys) in changes.iter().zip(&keys) {
         insert_at(&mut changed, keys, change.to.clone());
     }
-    Alternative {
+    Some(Alternative {
         rule: rule
             .and_then(|r| policy.rule(r))
             .map(|r| r.location.clone()),
         changes,
         facts: changed,
+    })
+}
+
+/// [`alternative`] for a policy that relates facts: facts that take
+/// `path`, found keeping every given value that can stay, and the declared
+/// facts whose values change.
+fn related_alternative(
+    tree: &DecisionTree,
+    facts: &Value,
+    rule: Option<RuleId>,
+    path: &[(FactId, AtomSet)],
+) -> Option<Alternative> {
+    let policy = &tree.policy;
+    let realized = policy.realize_near(path, Some(facts))?;
+    let at = |root: &Value, keys: &[String]| {
+        keys.iter()
+            .try_fold(root, |node, key| node.get(key))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    let mut changes = Vec::new();
+    let mut changed = Value::Object(serde_json::Map::new());
+    let mut seen: Vec<&[String]> = Vec::new();
+    for fact in policy.facts.iter().filter(|f| f.is_declared()) {
+        if seen.contains(&fact.path.as_slice()) {
+            continue;
+        }
+        seen.push(&fact.path);
+        let Some(to) = at(&realized, &fact.path) else {
+            continue;
+        };
+        let from = at(facts, &fact.path).unwrap_or(Value::Null);
+        if from == to {
+            continue;
+        }
+        // What the path asks of it, in words, where the path tests it.
+        let any_of = path
+            .iter()
+            .filter(|(id, _)| policy.fact(*id).is_some_and(|f| f.path == fact.path))
+            .filter_map(|(id, set)| Some(policy.fact(*id)?.describe_set(set)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        insert_at(&mut changed, &fact.path, to.clone());
+        changes.push(Change {
+            path: fact.path_string(),
+            from,
+            to,
+            any_of,
+        });
     }
+    Some(Alternative {
+        rule: rule
+            .and_then(|r| policy.rule(r))
+            .map(|r| r.location.clone()),
+        changes,
+        facts: changed,
+    })
 }
 
 /// The facts a walk read, in words, in order (without their place in a

@@ -17,7 +17,7 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
             if first.verdict == second.verdict || reported.contains(&(first.id, second.id)) {
                 continue;
             }
-            let Some(mut region) = overlap(&[], first, second) else {
+            let Some((mut region, mut witness)) = overlap(policy, &[], first, second) else {
                 continue;
             };
             // Grow the conflict with every other rule that also matches there.
@@ -26,8 +26,9 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
                 if group.iter().any(|r| r.id == other.id) {
                     continue;
                 }
-                if let Some(narrower) = overlap_with(&region, other) {
+                if let Some((narrower, facts)) = overlap_with(policy, &region, other) {
                     region = narrower;
+                    witness = facts;
                     group.push(other);
                 }
             }
@@ -39,7 +40,7 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
                     }
                 }
             }
-            out.push(conflict(policy, &group, &region));
+            out.push(conflict(policy, &group, &witness));
         }
     }
 }
@@ -47,13 +48,8 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
 fn conflict(
     policy: &CheckedPolicy,
     group: &[&CheckedRule],
-    region: &[(FactId, AtomSet)],
+    facts: &serde_json::Value,
 ) -> CheckError {
-    let witness: Vec<(FactId, Atom)> = region
-        .iter()
-        .filter_map(|(fact, set)| Some((*fact, set.first()?)))
-        .collect();
-    let facts = policy.facts_json(&witness);
     let mut verdicts: Vec<&str> = Vec::new();
     for rule in group {
         if !verdicts.contains(&rule.verdict.as_str()) {
@@ -94,28 +90,33 @@ fn conflict(
     }
 }
 
-/// Where two rules both match: the region of the first pair of their
-/// clauses that overlap.
+/// Where two rules both match, with facts that do: the region of the
+/// first pair of their clauses whose overlap some facts realize.
 fn overlap(
+    policy: &CheckedPolicy,
     region: &[(FactId, AtomSet)],
     first: &CheckedRule,
     second: &CheckedRule,
-) -> Option<Vec<(FactId, AtomSet)>> {
+) -> Option<(Vec<(FactId, AtomSet)>, serde_json::Value)> {
     first.clauses.iter().find_map(|a| {
         let within = intersect(region, &a.conditions)?;
-        overlap_with(&within, second)
+        overlap_with(policy, &within, second)
     })
 }
 
-/// Where `region` and one of `rule`'s clauses overlap, for its first clause
-/// that does.
+/// Where `region` and one of `rule`'s clauses overlap, with facts there,
+/// for its first clause whose overlap some facts realize (relations
+/// between facts can rule an overlap out).
 fn overlap_with(
+    policy: &CheckedPolicy,
     region: &[(FactId, AtomSet)],
     rule: &CheckedRule,
-) -> Option<Vec<(FactId, AtomSet)>> {
-    rule.clauses
-        .iter()
-        .find_map(|clause| intersect(region, &clause.conditions))
+) -> Option<(Vec<(FactId, AtomSet)>, serde_json::Value)> {
+    rule.clauses.iter().find_map(|clause| {
+        let overlap = intersect(region, &clause.conditions)?;
+        let facts = policy.realize(&overlap)?;
+        Some((overlap, facts))
+    })
 }
 
 /// The facts both condition lists allow, as one atom set per fact that

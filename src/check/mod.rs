@@ -274,6 +274,7 @@ fn check_policy(
         rules: checked_rules,
     };
     set_reasons(&mut policy);
+    drop_unrealizable_clauses(&mut policy, out);
     if policy.rules.is_empty() && rules.is_empty() {
         out.push(CheckError::NoRules {
             name: policy.name.clone(),
@@ -290,6 +291,42 @@ fn check_policy(
         }
     }
     policy
+}
+
+/// Relations between facts can rule out a clause whose atoms each look
+/// possible (`a = b`, `b = c`, `a != c`): such clauses go, and a rule left
+/// with none can never match.
+fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, out: &mut Vec<CheckError>) {
+    if !policy.has_relations() {
+        return;
+    }
+    let realizable: Vec<Vec<bool>> = policy
+        .rules
+        .iter()
+        .map(|rule| {
+            rule.clauses
+                .iter()
+                .map(|clause| policy.realize(&clause.conditions).is_some())
+                .collect()
+        })
+        .collect();
+    for (rule, keep) in policy.rules.iter_mut().zip(realizable) {
+        if keep.iter().all(|k| *k) {
+            continue;
+        }
+        let mut keep = keep.into_iter();
+        rule.clauses.retain(|_| keep.next().unwrap_or(true));
+        if rule.clauses.is_empty() {
+            out.push(CheckError::NeverMatches {
+                span: rule.span,
+                label: "no facts meet all of it",
+                other: None,
+                help: String::from(
+                    "its comparisons between facts cannot all hold at once (as `a = b`, `b = c` and `a != c` cannot); remove one, or the rule",
+                ),
+            });
+        }
+    }
 }
 
 /// Each rule's reason as users are shown it: its `because`, or else the

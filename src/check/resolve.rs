@@ -88,11 +88,20 @@ struct FactInfo<'a> {
     collection: bool,
 }
 
-/// A value a rule tests a `set of` fact's array for: a fact of its own
-/// (see [`FactType::Has`]), numbered after the declared facts.
-struct Feature {
-    of: FactId,
-    value: serde_json::Value,
+/// A fact the rules derive from declared ones, numbered after them: a
+/// value tested in a `set of` fact's array (see [`FactType::Has`]), or a
+/// relation between two facts (see [`FactType::Relation`]).
+enum Derived {
+    Has {
+        of: FactId,
+        value: serde_json::Value,
+    },
+    Relation {
+        relation: Relation,
+        /// How it reads: `requester = owner`.
+        name: String,
+        span: Span,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -122,9 +131,9 @@ pub(super) struct Resolver<'a, 'o> {
     values: HashMap<&'a str, Vec<FactId>>,
     /// The named sets, in declaration order, each with whether a rule uses it.
     sets: Vec<(&'a ast::SetDecl, bool)>,
-    /// The values rules test `set of` facts for; feature `i` is the fact
-    /// `facts.len() + i`.
-    features: Vec<Feature>,
+    /// The facts rules derive from declared ones; derived fact `i` is the
+    /// fact `facts.len() + i`.
+    derived: Vec<Derived>,
     out: &'o mut Vec<CheckError>,
 }
 
@@ -139,7 +148,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             by_name: HashMap::new(),
             values: HashMap::new(),
             sets: sets.iter().map(|set| (*set, false)).collect(),
-            features: Vec::new(),
+            derived: Vec::new(),
             out,
         };
         for decl in decls {
@@ -277,6 +286,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Some(ast::FactType::Enum(values)) => values.iter().map(|v| v.node.as_str()).collect(),
             _ => Vec::new(),
         }
+    }
+
+    fn fact_path(&self, id: FactId) -> Vec<String> {
+        self.info(id)
+            .map_or_else(Vec::new, |f| f.decl.path.node.clone())
     }
 
     fn fact_name(&self, id: FactId) -> &'a str {
@@ -427,6 +441,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             Condition::Compare { fact, op, value } => {
                 let id = self.fact_named(fact)?;
+                // A word that names a declared fact compares two facts.
+                if let Literal::Word(word) = &value.node {
+                    if let Some(other) = self.by_name.get(word.as_str()).copied() {
+                        let ident = ast::Ident::new(word.clone(), value.span);
+                        return self.compare_facts(id, fact, op, other, &ident, condition.span());
+                    }
+                }
                 let info = self.info(id)?;
                 let (kind, ordered) = (info.kind, info.decl.ordered);
                 let allowed = match kind {
@@ -521,6 +542,15 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     ast::SetRef::Values(values) => values,
                     ast::SetRef::Named(name) => match self.set_named(&name.node) {
                         Some(set) => &set.values,
+                        // `team in teams`: the value is an item of a set fact's array.
+                        None if self.is_collection(&name.node) => {
+                            let pred = self.member(fact, name, condition.span())?;
+                            return Some(if *negated {
+                                Pred::Not(Box::new(pred))
+                            } else {
+                                pred
+                            });
+                        }
                         None => {
                             self.unknown_set(name);
                             return None;
@@ -589,6 +619,177 @@ impl<'a, 'o> Resolver<'a, 'o> {
         }
     }
 
+    /// Whether `name` is a declared set fact.
+    fn is_collection(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .and_then(|id| self.info(*id))
+            .is_some_and(|info| info.collection)
+    }
+
+    /// `left OP right` between two declared facts of one type.
+    fn compare_facts(
+        &mut self,
+        left: FactId,
+        left_name: &ast::Ident,
+        op: &crate::source::Spanned<CompareOp>,
+        right: FactId,
+        right_name: &ast::Ident,
+        whole: Span,
+    ) -> Option<Pred> {
+        let (left_info, right_info) = (self.info(left)?, self.info(right)?);
+        // A word that is also one of the left fact's values is ambiguous.
+        if self.enum_values(left).contains(&right_name.node.as_str()) {
+            self.out.push(CheckError::AmbiguousWord {
+                what: "word",
+                word: right_name.node.clone(),
+                facts: format!(
+                    "a value of `{}` or the fact `{}`",
+                    left_name.node, right_name.node
+                ),
+                span: right_name.span,
+                help: format!(
+                    "for the value, quote it: `{} {} \"{}\"`; for the fact, rename one of them",
+                    left_name.node,
+                    op.node.symbol(),
+                    right_name.node
+                ),
+            });
+            return None;
+        }
+        let (left_kind, right_kind) = (left_info.kind, right_info.kind);
+        let right_collection = right_info.collection;
+        let textual = |k: Kind| matches!(k, Kind::Enum | Kind::String);
+        let same_type = left_kind == right_kind || (textual(left_kind) && textual(right_kind));
+        if right_collection || !same_type {
+            let help = if right_collection {
+                format!(
+                    "`{}` is a set fact: to ask whether it holds the value, write `{} in {}`",
+                    right_name.node, left_name.node, right_name.node
+                )
+            } else {
+                String::from("compare facts of one type: numbers with numbers, bools with bools, strings and values with strings and values")
+            };
+            self.out.push(CheckError::Incomparable {
+                left: left_name.node.clone(),
+                left_ty: left_kind.name(),
+                right: right_name.node.clone(),
+                right_ty: if right_collection {
+                    "a set"
+                } else {
+                    right_kind.name()
+                },
+                span: whole,
+                help,
+            });
+            return None;
+        }
+        let ordered = !matches!(op.node, CompareOp::Eq | CompareOp::Ne);
+        if ordered && left_kind != Kind::Number {
+            self.out.push(CheckError::BadOperator {
+                op: op.node.symbol(),
+                fact: left_name.node.clone(),
+                ty: left_kind.name(),
+                span: op.span,
+                declared: left_info.decl.name.span,
+                help: String::from(
+                    "two facts compare with `<`, `<=`, `>` and `>=` when they are numbers; other facts take `=` and `!=`",
+                ),
+            });
+            return None;
+        }
+        for id in [left, right] {
+            if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                info.used = true;
+            }
+        }
+        // One fact per relation: `!=` is `not =`, `>` and `>=` swap the facts.
+        let (relation_op, a, b, negate) = match op.node {
+            CompareOp::Eq => (RelationOp::Eq, left.min(right), left.max(right), false),
+            CompareOp::Ne => (RelationOp::Eq, left.min(right), left.max(right), true),
+            CompareOp::Lt => (RelationOp::Lt, left, right, false),
+            CompareOp::Le => (RelationOp::Le, left, right, false),
+            CompareOp::Gt => (RelationOp::Lt, right, left, false),
+            CompareOp::Ge => (RelationOp::Le, right, left, false),
+        };
+        let name = format!(
+            "{} {} {}",
+            self.fact_name(a),
+            relation_op.symbol(),
+            self.fact_name(b)
+        );
+        let fact = self.relation_fact(
+            Relation {
+                op: relation_op,
+                left: a,
+                right: b,
+                paths: (self.fact_path(a), self.fact_path(b)),
+            },
+            name,
+            whole,
+        );
+        let pred = Pred::Is(fact, vec![Lit::Bool(true)]);
+        Some(if negate {
+            Pred::Not(Box::new(pred))
+        } else {
+            pred
+        })
+    }
+
+    /// `value in set` for a scalar fact and a set fact: whether the array
+    /// holds the value.
+    fn member(&mut self, value: &ast::Ident, set: &ast::Ident, whole: Span) -> Option<Pred> {
+        let left = self.fact_named(value)?;
+        let right = self.fact_named(set)?;
+        let (left_info, right_info) = (self.info(left)?, self.info(right)?);
+        let textual = |k: Kind| matches!(k, Kind::Enum | Kind::String);
+        let fits = !left_info.collection
+            && right_info.collection
+            && (left_info.kind == right_info.kind
+                || (textual(left_info.kind) && textual(right_info.kind)));
+        if !fits {
+            let help = if left_info.collection {
+                format!(
+                    "`{}` is a set fact itself: test what it holds with `has`",
+                    value.node
+                )
+            } else {
+                String::from("an item of a set of values or strings is a value or a string; of a set of numbers, a number")
+            };
+            let (left_ty, right_ty) = (left_info.kind.name(), right_info.kind.name());
+            self.out.push(CheckError::Incomparable {
+                left: value.node.clone(),
+                left_ty: if left_info.collection {
+                    "a set"
+                } else {
+                    left_ty
+                },
+                right: set.node.clone(),
+                right_ty,
+                span: whole,
+                help,
+            });
+            return None;
+        }
+        for id in [left, right] {
+            if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                info.used = true;
+            }
+        }
+        let name = format!("{} in {}", value.node, set.node);
+        let fact = self.relation_fact(
+            Relation {
+                op: RelationOp::In,
+                left,
+                right,
+                paths: (self.fact_path(left), self.fact_path(right)),
+            },
+            name,
+            whole,
+        );
+        Some(Pred::Is(fact, vec![Lit::Bool(true)]))
+    }
+
     /// The error for an operator other than `has` on a set fact.
     fn bad_collection_operator(
         &mut self,
@@ -641,6 +842,16 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 ),
             });
             return None;
+        }
+        // `roles has required_role`: a scalar fact's value in the array.
+        if let ast::HasValues::One(value) = values {
+            if let Literal::Word(word) = &value.node {
+                let is_value = self.enum_values(id).contains(&word.as_str());
+                if let (false, Some(_)) = (is_value, self.by_name.get(word.as_str())) {
+                    let scalar = ast::Ident::new(word.clone(), value.span);
+                    return self.member(&scalar, fact, whole);
+                }
+            }
         }
         let written: Vec<(&crate::source::Spanned<Literal>, Span)> = match values {
             // One value: the whole condition is what it tests.
@@ -708,15 +919,34 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             }
         }
+        let index =
+            match self.derived.iter().position(
+                |d| matches!(d, Derived::Has { of: o, value: v } if *o == of && *v == value),
+            ) {
+                Some(index) => index,
+                None => {
+                    self.derived.push(Derived::Has { of, value });
+                    self.derived.len() - 1
+                }
+            };
+        FactId((self.facts.len() + index) as u32)
+    }
+
+    /// The derived fact for a relation, written `name` at `span`.
+    fn relation_fact(&mut self, relation: Relation, name: String, span: Span) -> FactId {
         let index = match self
-            .features
+            .derived
             .iter()
-            .position(|f| f.of == of && f.value == value)
+            .position(|d| matches!(d, Derived::Relation { relation: r, .. } if *r == relation))
         {
             Some(index) => index,
             None => {
-                self.features.push(Feature { of, value });
-                self.features.len() - 1
+                self.derived.push(Derived::Relation {
+                    relation,
+                    name,
+                    span,
+                });
+                self.derived.len() - 1
             }
         };
         FactId((self.facts.len() + index) as u32)
@@ -1107,20 +1337,52 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
             })
             .collect();
-        // Each value rules test a set fact for: a fact at the same path.
-        for feature in &self.features {
-            let (Some(info), Some(of)) = (
-                self.facts.get(feature.of.0 as usize),
-                facts.get(feature.of.0 as usize),
-            ) else {
-                continue;
-            };
-            let ty = FactType::Has(element_of(info), feature.value.clone());
-            facts.push(Fact {
-                ty,
-                index: ValueIndex::default(),
-                ..of.clone()
-            });
+        // Each value rules test a set fact for: a fact at the same path;
+        // each relation: a fact read from its two facts.
+        let declared = facts.clone();
+        for derived in &self.derived {
+            match derived {
+                Derived::Has { of, value } => {
+                    let (Some(info), Some(base)) =
+                        (self.facts.get(of.0 as usize), declared.get(of.0 as usize))
+                    else {
+                        continue;
+                    };
+                    facts.push(Fact {
+                        ty: FactType::Has(element_of(info), value.clone()),
+                        index: ValueIndex::default(),
+                        ..base.clone()
+                    });
+                }
+                Derived::Relation {
+                    relation,
+                    name,
+                    span,
+                } => {
+                    let (Some(left), Some(right)) = (
+                        declared.get(relation.left.0 as usize),
+                        declared.get(relation.right.0 as usize),
+                    ) else {
+                        continue;
+                    };
+                    // Absent when either fact is.
+                    let optional = [left, right]
+                        .iter()
+                        .any(|f| f.presence == Presence::Optional);
+                    facts.push(Fact {
+                        name: name.clone(),
+                        path: left.path.clone(),
+                        span: *span,
+                        ty: FactType::Relation(relation.clone()),
+                        presence: if optional {
+                            Presence::Optional
+                        } else {
+                            Presence::Required
+                        },
+                        index: ValueIndex::default(),
+                    });
+                }
+            }
         }
         (facts, findings)
     }

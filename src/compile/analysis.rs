@@ -26,8 +26,12 @@ const MAX_SHOWN: usize = 8;
 pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
     let policy = &tree.policy;
     let mut decides = vec![false; policy.rules.len()];
-    for node in &tree.nodes {
+    let reachable = reachable_leaves(tree);
+    for (i, node) in tree.nodes.iter().enumerate() {
         if let Node::Leaf(Some(rule)) = node {
+            if !reachable.get(i).copied().unwrap_or(true) {
+                continue;
+            }
             if let Some(d) = decides.get_mut(rule.0 as usize) {
                 *d = true;
             }
@@ -53,7 +57,7 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
         let deciders = if decides {
             Vec::new()
         } else {
-            region.deciders(tree, rule)
+            region.deciders(tree, rule, &reachable)
         };
         // A rule that never decides because rules of another decision win
         // is reported as such, whatever else covers it.
@@ -144,6 +148,67 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
     warnings
 }
 
+/// How many steps [`reachable_leaves`] takes on a policy with relations
+/// before it counts every leaf it has not reached as reachable.
+const REACH_BUDGET: usize = 50_000;
+
+/// Which nodes some facts reach: every node, unless the policy relates
+/// facts, whose relations can rule paths out; then the nodes of paths some
+/// facts take (all of them, past [`REACH_BUDGET`]).
+pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
+    if !tree.policy.has_relations() {
+        return vec![true; tree.nodes.len()];
+    }
+    fn visit(
+        tree: &DecisionTree,
+        node: NodeId,
+        path: &mut Vec<(FactId, AtomSet)>,
+        reached: &mut [bool],
+        budget: &mut usize,
+    ) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        if let Some(seen) = reached.get_mut(node.0 as usize) {
+            *seen = true;
+        }
+        if let Some(Node::Test { fact, edges }) = tree.node(node) {
+            let mut tried: Vec<NodeId> = Vec::new();
+            for child in edges.iter() {
+                if tried.contains(child) {
+                    continue;
+                }
+                tried.push(*child);
+                let atoms = AtomSet::from_atoms(
+                    edges.len() as u32,
+                    edges
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| *e == child)
+                        .map(|(a, _)| a as u32),
+                );
+                path.push((*fact, atoms));
+                if tree.policy.realize(path).is_some()
+                    && !visit(tree, *child, path, reached, budget)
+                {
+                    path.pop();
+                    return false;
+                }
+                path.pop();
+            }
+        }
+        true
+    }
+    let mut reached = vec![false; tree.nodes.len()];
+    let mut budget = REACH_BUDGET;
+    if visit(tree, tree.root, &mut Vec::new(), &mut reached, &mut budget) {
+        reached
+    } else {
+        vec![true; tree.nodes.len()]
+    }
+}
+
 /// Whether `other` makes `rule` redundant: it has the same decision and
 /// matches everything `rule` matches, so that deleting `rule` changes no
 /// decision. Under `first match` or a priority only a rule tried earlier
@@ -190,7 +255,12 @@ impl Region {
 
     /// The rules that decide where `rule` matches (one walk per clause), in
     /// source order.
-    fn deciders(&mut self, tree: &DecisionTree, rule: &CheckedRule) -> Vec<RuleId> {
+    fn deciders(
+        &mut self,
+        tree: &DecisionTree,
+        rule: &CheckedRule,
+        reachable: &[bool],
+    ) -> Vec<RuleId> {
         self.cut_short = false;
         let mut found = Vec::new();
         let mut visits = 0usize;
@@ -210,7 +280,12 @@ impl Region {
                     return found;
                 }
                 match tree.node(node) {
-                    Some(Node::Leaf(Some(by))) if !found.contains(by) => found.push(*by),
+                    Some(Node::Leaf(Some(by)))
+                        if !found.contains(by)
+                            && reachable.get(node.0 as usize).copied().unwrap_or(true) =>
+                    {
+                        found.push(*by)
+                    }
                     Some(Node::Test { fact, edges }) => {
                         let allowed = clause.condition(*fact);
                         for (atom, child) in edges.iter().enumerate() {
@@ -283,9 +358,14 @@ impl DecisionTree {
                         )),
                     }
                 }
+                let related = self.policy.has_relations();
                 for (child, set) in groups {
                     path.push((*fact, set));
-                    self.collect_gaps(child, path, found, more);
+                    // Where relations between facts rule a path out, no
+                    // facts take it: no gap lies beyond.
+                    if !related || self.policy.realize(path).is_some() {
+                        self.collect_gaps(child, path, found, more);
+                    }
                     path.pop();
                 }
             }
@@ -316,22 +396,7 @@ impl DecisionTree {
                     Some(format!("{} {}", fact.path_string(), fact.describe_set(set)))
                 })
                 .collect();
-            let example: Vec<(FactId, u32)> = region
-                .iter()
-                .filter_map(|(fact, set)| {
-                    let absent = policy.fact(*fact).and_then(|f| f.absent_atom());
-                    Some((
-                        *fact,
-                        set.iter()
-                            .find(|a| Some(*a) != absent)
-                            .or_else(|| set.first())?,
-                    ))
-                })
-                .collect();
-            help.push_str(&format!(
-                "\n- {}",
-                inline_json(&policy.facts_json(&example))
-            ));
+            help.push_str(&format!("\n- {}", inline_json(&policy.example(region))));
             if !alike.is_empty() {
                 help.push_str(&format!("\n  (the same for {})", alike.join("; ")));
             }

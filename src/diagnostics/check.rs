@@ -157,6 +157,26 @@ pub enum CheckError {
         help: &'static str,
     },
 
+    /// Two facts compared whose types do not compare.
+    #[error("`{left}` ({left_ty}) and `{right}` ({right_ty}) do not compare")]
+    #[diagnostic(code(verdict::incomparable))]
+    Incomparable {
+        /// The left fact's name.
+        left: String,
+        /// Its type, in words.
+        left_ty: &'static str,
+        /// The right fact's name.
+        right: String,
+        /// Its type, in words.
+        right_ty: &'static str,
+        /// The comparison.
+        #[label("not of one type")]
+        span: Span,
+        /// What to do about it.
+        #[help]
+        help: String,
+    },
+
     /// A comparison that does not apply to the fact's type.
     #[error("`{op}` does not apply to `{fact}`, {ty} fact")]
     #[diagnostic(code(verdict::bad_operator))]
@@ -522,6 +542,7 @@ impl CheckError {
             | CheckError::TypeMismatch { span, .. }
             | CheckError::BadOperator { span, .. }
             | CheckError::BadSetFact { span, .. }
+            | CheckError::Incomparable { span, .. }
             | CheckError::MixedSet { span, .. }
             | CheckError::BareSet { span, .. }
             | CheckError::OptionalWithDefault { optional: span, .. }

@@ -95,6 +95,13 @@ pub(super) fn unknown_error(
     consequence: &str,
 ) -> FactsError {
     match why {
+        // A relation is unknown because one of its facts is: name that one.
+        Unknown::Of(base, why) => match policy.fact(*base) {
+            Some(base) => unknown_error(policy, base, why, consequence),
+            None => FactsError::NoDecision {
+                policy: policy.name.clone(),
+            },
+        },
         Unknown::Missing => FactsError::Missing {
             policy: policy.name.clone(),
             path: fact.path_string(),
@@ -194,5 +201,6 @@ fn example_value(fact: &Fact) -> String {
             Element::Number => String::from("an array of numbers"),
             Element::String => String::from("an array of strings"),
         },
+        FactType::Relation(_) => String::from("both facts"),
     }
 }

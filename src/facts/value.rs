@@ -5,12 +5,17 @@
 
 use serde_json::Value;
 
-use crate::model::{same_bytes, Atom, CheckedPolicy, Fact, FactId, Misfit, Presence};
+use crate::model::{
+    same_bytes, Atom, CheckedPolicy, Fact, FactId, FactType, Misfit, Presence, Relation,
+};
 
 /// Why a fact is unknown.
 #[derive(Clone, Debug)]
 pub(crate) enum Unknown {
     Missing,
+    /// A fact a relation reads is unknown, so is the relation: that fact,
+    /// and why.
+    Of(FactId, Box<Unknown>),
     /// An object on the way to the fact is something else: the keys of that object's path.
     NotObject(usize, Value),
     Misfit(Misfit, Value),
@@ -52,6 +57,9 @@ pub(crate) fn read(policy: &CheckedPolicy, id: FactId, facts: &Value, keep: bool
     let Some(fact) = policy.fact(id) else {
         return Read::Unknown(Unknown::Missing);
     };
+    if let FactType::Relation(relation) = &fact.ty {
+        return read_relation(policy, fact, relation, facts, keep);
+    }
     let node = match lookup(facts, fact) {
         Lookup::Found(node) => node,
         Lookup::Absent => return absent(fact),
@@ -65,6 +73,44 @@ pub(crate) fn read(policy: &CheckedPolicy, id: FactId, facts: &Value, keep: bool
     match fact.classify(node) {
         Ok(atom) => Read::Atom(atom, keep.then(|| node.clone())),
         Err(misfit) => Read::Unknown(Unknown::Misfit(misfit, node.clone())),
+    }
+}
+
+/// Reads a relation from its two facts: unknown when either is, absent
+/// when either is absent, else whether their values relate so. The value
+/// kept for a trace is the pair of values.
+fn read_relation(
+    policy: &CheckedPolicy,
+    fact: &Fact,
+    relation: &Relation,
+    facts: &Value,
+    keep: bool,
+) -> Read {
+    let side = |id: FactId| -> Result<Option<Value>, Unknown> {
+        let base = policy.fact(id).ok_or(Unknown::Missing)?;
+        match read(policy, id, facts, true) {
+            Read::Unknown(why) => Err(Unknown::Of(id, Box::new(why))),
+            Read::Atom(atom, _) if Some(atom) == base.absent_atom() => Ok(None),
+            // A default has no value in the facts: its atom's value is it.
+            Read::Atom(atom, value) => Ok(value.or_else(|| base.representative(atom))),
+        }
+    };
+    let (left, right) = match (side(relation.left), side(relation.right)) {
+        (Err(why), _) | (_, Err(why)) => return Read::Unknown(why),
+        (Ok(left), Ok(right)) => (left, right),
+    };
+    match (left, right) {
+        (Some(left), Some(right)) => {
+            let holds = relation.op.holds(&left, &right);
+            Read::Atom(
+                Atom::from(holds),
+                keep.then(|| Value::Array(vec![left, right])),
+            )
+        }
+        _ => match fact.absent_atom() {
+            Some(atom) => Read::Atom(atom, None),
+            None => Read::Unknown(Unknown::Missing),
+        },
     }
 }
 

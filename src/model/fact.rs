@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Atom, AtomSet, Strings, ValueIndex};
+use super::{Atom, AtomSet, FactId, Strings, ValueIndex};
 use crate::source::Span;
 
 /// JSON keys as a policy writes a path: `subscription.channel`, with keys
@@ -45,13 +45,23 @@ impl Fact {
     /// The path as written: `subscription.channel`, with keys that are not
     /// plain words quoted (`door."kind of door"`).
     pub fn path_string(&self) -> String {
-        path_text(&self.path)
+        match &self.ty {
+            // A relation reads two paths: `request.user = doc.owner`.
+            FactType::Relation(relation) => format!(
+                "{} {} {}",
+                path_text(&relation.paths.0),
+                relation.op.symbol(),
+                path_text(&relation.paths.1)
+            ),
+            _ => path_text(&self.path),
+        }
     }
 
     /// Whether the policy declares this fact (rather than deriving it from
-    /// one it declares, as each value tested in a set fact's array is).
+    /// facts it declares, as each value tested in a set fact's array is,
+    /// and each relation between two facts).
     pub fn is_declared(&self) -> bool {
-        !matches!(self.ty, FactType::Has(..))
+        !matches!(self.ty, FactType::Has(..) | FactType::Relation(_))
     }
 
     /// How many atoms this fact's domain has.
@@ -96,6 +106,9 @@ impl Fact {
             }),
             FactType::Set(element) | FactType::Has(element, _) => Err(Misfit::Type {
                 expected: element.array_words(),
+            }),
+            FactType::Relation(_) => Err(Misfit::Type {
+                expected: RELATION_READ,
             }),
         }
     }
@@ -183,6 +196,70 @@ pub enum FactType {
     /// Whether the array at the path holds the value: atom 0 no, 1 yes.
     /// One per value the rules test a `set of` fact for.
     Has(Element, Value),
+    /// Whether two declared facts relate so (`requester = owner`, `team in
+    /// teams`): atom 0 no, 1 yes; absent when either is absent. Read from
+    /// both facts, never from one path (see [`Relation`]).
+    Relation(Relation),
+}
+
+/// What a relation's fact type says when a reader asks it to classify a
+/// value: relations are read from two facts (`facts::read`), so the fast
+/// readers, which read one path, give up on them.
+const RELATION_READ: &str = "two facts";
+
+/// How a relation compares its facts. `!=`, `>` and `>=` are written with
+/// these (`not`, and the facts swapped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RelationOp {
+    /// The values are equal (numbers by value).
+    Eq,
+    /// The left number is below the right.
+    Lt,
+    /// The left number is at most the right.
+    Le,
+    /// The left value is an item of the right fact's array (a set fact).
+    In,
+}
+
+impl RelationOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RelationOp::Eq => "=",
+            RelationOp::Lt => "<",
+            RelationOp::Le => "<=",
+            RelationOp::In => "in",
+        }
+    }
+
+    /// Whether `left` and `right` (present values that fit their facts)
+    /// relate so.
+    pub fn holds(self, left: &Value, right: &Value) -> bool {
+        let number = |v: &Value| v.as_f64();
+        match self {
+            RelationOp::Eq => match (number(left), number(right)) {
+                (Some(a), Some(b)) => a == b,
+                _ => left == right,
+            },
+            RelationOp::Lt => matches!((number(left), number(right)), (Some(a), Some(b)) if a < b),
+            RelationOp::Le => {
+                matches!((number(left), number(right)), (Some(a), Some(b)) if a <= b)
+            }
+            RelationOp::In => right
+                .as_array()
+                .is_some_and(|items| items.iter().any(|item| RelationOp::Eq.holds(left, item))),
+        }
+    }
+}
+
+/// Two declared facts and how they relate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Relation {
+    pub op: RelationOp,
+    pub left: FactId,
+    pub right: FactId,
+    /// The paths of both facts, for showing the relation.
+    pub paths: (Vec<String>, Vec<String>),
 }
 
 /// What the values of a `set of` fact are.
@@ -258,7 +335,7 @@ impl FactType {
             FactType::Number(points) => 2 * points.len() as u32 + 1,
             FactType::String(strings) => strings.atoms(),
             FactType::Set(_) => 1,
-            FactType::Has(..) => 2,
+            FactType::Has(..) | FactType::Relation(_) => 2,
         }
     }
 
@@ -300,6 +377,9 @@ impl FactType {
                     items.iter().any(|item| element.same(item, wanted)),
                 ))
             }
+            (FactType::Relation(_), _) => Err(Misfit::Type {
+                expected: RELATION_READ,
+            }),
         }
     }
 
@@ -322,6 +402,8 @@ impl FactType {
                 1 => Some(Value::Array(vec![value.clone()])),
                 _ => None,
             },
+            // A relation has no value of its own: its facts have.
+            FactType::Relation(_) => None,
         }
     }
 
@@ -350,6 +432,9 @@ impl FactType {
             }
             FactType::String(strings) => strings.describe(atom),
             FactType::Set(_) => String::from("any array"),
+            FactType::Relation(_) => {
+                String::from(if atom == 1 { "holds" } else { "does not hold" })
+            }
             FactType::Has(_, value) => {
                 let shown = match value {
                     Value::String(s) => s.clone(),

@@ -9,11 +9,15 @@
 
 mod atoms;
 mod fact;
+mod realize;
 mod strings;
 mod value_index;
 
 pub use atoms::AtomSet;
-pub use fact::{number_atom, number_value, path_text, Element, Fact, FactType, Misfit, Presence};
+pub use fact::{
+    number_atom, number_value, path_text, Element, Fact, FactType, Misfit, Presence, Relation,
+    RelationOp,
+};
 pub use strings::Strings;
 pub use value_index::{same_bytes, ValueIndex};
 
@@ -128,22 +132,6 @@ impl CheckedPolicy {
             }
         }
         decisions
-    }
-
-    /// A facts object where each listed fact has a value in its atom (an
-    /// absent atom leaves the fact out): witnesses, examples and gaps.
-    pub fn facts_json(&self, assignment: &[(FactId, Atom)]) -> Value {
-        let mut root = Value::Object(serde_json::Map::new());
-        for (fact, atom) in assignment {
-            let Some(fact) = self.fact(*fact) else {
-                continue;
-            };
-            let Some(value) = fact.representative(*atom) else {
-                continue;
-            };
-            insert_at(&mut root, &fact.path, value);
-        }
-        root
     }
 }
 

@@ -139,6 +139,40 @@ impl Strings {
         })
     }
 
+    /// Up to `many` different strings of `atom` (a literal atom has one).
+    pub fn representatives(&self, atom: Atom, many: usize) -> Vec<String> {
+        let Some(first) = self.representative(atom) else {
+            return Vec::new();
+        };
+        if (atom as usize) < self.literals.len() {
+            return vec![first];
+        }
+        let mut found = vec![first.clone()];
+        let Some(class) = self.class(atom) else {
+            return found;
+        };
+        let prefix = class
+            .prefix
+            .and_then(|i| self.prefixes.get(i))
+            .map_or("", String::as_str);
+        let suffix = class
+            .suffix
+            .and_then(|i| self.suffixes.get(i))
+            .map_or("", String::as_str);
+        for i in 0..many * 4 {
+            if found.len() >= many {
+                break;
+            }
+            let candidate = format!("{prefix}{first}{i}{suffix}");
+            let fits = !self.literals.contains(&candidate)
+                && self.other_atom(candidate.as_bytes()) == atom;
+            if fits && !found.contains(&candidate) {
+                found.push(candidate);
+            }
+        }
+        found
+    }
+
     /// Words for an atom: `"DE"`, `any other string`, `other strings
     /// starting with "D"`.
     pub fn describe(&self, atom: Atom) -> String {

@@ -27,9 +27,11 @@ impl ValueIndex {
         let values = match ty {
             FactType::Enum(values) => values,
             FactType::String(strings) => &strings.literals,
-            FactType::Bool | FactType::Number(_) | FactType::Set(_) | FactType::Has(..) => {
-                return ValueIndex::default()
-            }
+            FactType::Bool
+            | FactType::Number(_)
+            | FactType::Set(_)
+            | FactType::Has(..)
+            | FactType::Relation(_) => return ValueIndex::default(),
         };
         let size = (values.len() * 2).next_power_of_two().max(4);
         let mut slots = vec![Slot::default(); size];

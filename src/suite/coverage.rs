@@ -71,11 +71,16 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
             total += 1;
             if seen_nodes.get(i).copied().unwrap_or(false) {
                 covered += 1;
-            } else if let Some(path) = path_to(tree, NodeId(i as u32), None) {
-                gaps.push(Gap {
-                    reaches: vec![tree.leaf_label(*rule)],
-                    test: test_for_gap(tree, &path, name_policy),
-                });
+            } else {
+                match path_to(tree, NodeId(i as u32), None) {
+                    Reach::Path(path) => gaps.push(Gap {
+                        reaches: vec![tree.leaf_label(*rule)],
+                        test: test_for_gap(tree, &path, name_policy),
+                    }),
+                    // No facts reach it: nothing for a test to cover.
+                    Reach::Never => total -= 1,
+                    Reach::Unknown => {}
+                }
             }
         }
     }
@@ -86,16 +91,22 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
                 let from = NodeId(i as u32);
                 if seen_branches.contains(&(from, child)) {
                     covered += 1;
-                } else if let Some(path) = path_to(tree, from, Some(child)) {
-                    let path_name = tree
-                        .policy
-                        .fact(*fact)
-                        .map(|f| f.path_string())
-                        .unwrap_or_default();
-                    gaps.push(Gap {
-                        reaches: vec![format!("{path_name} = {label}")],
-                        test: test_for_gap(tree, &path, name_policy),
-                    });
+                } else {
+                    match path_to(tree, from, Some(child)) {
+                        Reach::Path(path) => {
+                            let path_name = tree
+                                .policy
+                                .fact(*fact)
+                                .map(|f| f.path_string())
+                                .unwrap_or_default();
+                            gaps.push(Gap {
+                                reaches: vec![format!("{path_name} = {label}")],
+                                test: test_for_gap(tree, &path, name_policy),
+                            });
+                        }
+                        Reach::Never => total -= 1,
+                        Reach::Unknown => {}
+                    }
                 }
             }
         }
@@ -134,37 +145,170 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
     }
 }
 
+/// Whether some facts reach a node (or a branch).
+enum Reach {
+    /// These constraints, from the root to a leaf, lead there.
+    Path(Vec<(FactId, AtomSet)>),
+    /// No facts do: relations between facts rule out every path there.
+    Never,
+    /// The search for a path some facts take ran out of budget.
+    Unknown,
+}
+
+/// How many paths [`path_to`] tries on a policy with relations before it
+/// gives up.
+const PATH_BUDGET: usize = 20_000;
+
 /// The constraints on a path from the root through `target` (and then its
 /// `child`, if given) down to a leaf, taking the first branch where free.
-fn path_to(
-    tree: &DecisionTree,
-    target: NodeId,
-    child: Option<NodeId>,
-) -> Option<Vec<(FactId, AtomSet)>> {
+/// On a policy whose rules relate facts, only a path some facts take.
+fn path_to(tree: &DecisionTree, target: NodeId, child: Option<NodeId>) -> Reach {
+    if tree.policy.has_relations() {
+        let mut search = Search {
+            tree,
+            target,
+            child,
+            budget: PATH_BUDGET,
+        };
+        let mut path = Vec::new();
+        return match search.through_target(tree.root, &mut path) {
+            Some(true) => Reach::Path(path),
+            Some(false) => Reach::Never,
+            None => Reach::Unknown,
+        };
+    }
     let mut path = Vec::new();
     let mut dead = vec![false; tree.nodes.len()];
     if !descend(tree, tree.root, target, &mut path, &mut dead) {
-        return None;
+        return Reach::Never;
     }
     let mut node = target;
     if let Some(child) = child {
         let Some(Node::Test { fact, edges }) = tree.node(target) else {
-            return None;
+            return Reach::Never;
         };
         path.push((*fact, atoms_to(edges, child)));
         node = child;
     }
     while let Some(Node::Test { fact, edges }) = tree.node(node) {
-        let first = *edges.first()?;
+        let Some(first) = edges.first().copied() else {
+            return Reach::Never;
+        };
         path.push((*fact, atoms_to(edges, first)));
         node = first;
     }
-    Some(path)
+    Reach::Path(path)
 }
 
-/// Depth-first search from `node` to `target`, recording the constraints.
-/// `dead` marks nodes already known not to lead there, so each node is
-/// searched once.
+/// The search for a path that facts take, on a policy whose relations
+/// between facts can rule paths out: depth first, each step kept only if
+/// some facts still realize the constraints so far.
+struct Search<'t> {
+    tree: &'t DecisionTree,
+    target: NodeId,
+    child: Option<NodeId>,
+    budget: usize,
+}
+
+impl Search<'_> {
+    /// Extends `path` from `node` through the target; `Some(false)` when no
+    /// realizable path does, `None` past the budget.
+    fn through_target(&mut self, node: NodeId, path: &mut Vec<(FactId, AtomSet)>) -> Option<bool> {
+        if node == self.target {
+            return match self.child {
+                None => self.down_to_leaf(node, path),
+                Some(child) => {
+                    let Some(Node::Test { fact, edges }) = self.tree.node(node) else {
+                        return Some(false);
+                    };
+                    self.step(path, *fact, atoms_to(edges, child), |search, path| {
+                        search.down_to_leaf(child, path)
+                    })
+                }
+            };
+        }
+        // Children come before parents in the node list.
+        if self.target.0 > node.0 {
+            return Some(false);
+        }
+        self.each_branch(node, path, |search, next, path| {
+            search.through_target(next, path)
+        })
+    }
+
+    /// Extends `path` from `node` down to any leaf.
+    fn down_to_leaf(&mut self, node: NodeId, path: &mut Vec<(FactId, AtomSet)>) -> Option<bool> {
+        match self.tree.node(node) {
+            Some(Node::Test { .. }) => self.each_branch(node, path, |search, next, path| {
+                search.down_to_leaf(next, path)
+            }),
+            _ => Some(true),
+        }
+    }
+
+    /// Tries each branch of the test at `node` in turn with `then`.
+    fn each_branch(
+        &mut self,
+        node: NodeId,
+        path: &mut Vec<(FactId, AtomSet)>,
+        mut then: impl FnMut(&mut Self, NodeId, &mut Vec<(FactId, AtomSet)>) -> Option<bool>,
+    ) -> Option<bool> {
+        let Some(Node::Test { fact, edges }) = self.tree.node(node) else {
+            return Some(false);
+        };
+        let mut tried: Vec<NodeId> = Vec::new();
+        let mut unknown = false;
+        for edge in edges.iter() {
+            if tried.contains(edge) {
+                continue;
+            }
+            tried.push(*edge);
+            let next = *edge;
+            match self.step(path, *fact, atoms_to(edges, next), |search, path| {
+                then(search, next, path)
+            }) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown {
+            None
+        } else {
+            Some(false)
+        }
+    }
+
+    /// Adds a constraint to `path` and goes on with `then` if some facts
+    /// still realize it; leaves `path` as it was unless that succeeds.
+    fn step(
+        &mut self,
+        path: &mut Vec<(FactId, AtomSet)>,
+        fact: FactId,
+        atoms: AtomSet,
+        then: impl FnOnce(&mut Self, &mut Vec<(FactId, AtomSet)>) -> Option<bool>,
+    ) -> Option<bool> {
+        if self.budget == 0 {
+            return None;
+        }
+        self.budget -= 1;
+        path.push((fact, atoms));
+        let result = if self.tree.policy.realize(path).is_some() {
+            then(self, path)
+        } else {
+            Some(false)
+        };
+        if result != Some(true) {
+            path.pop();
+        }
+        result
+    }
+}
+
+/// Depth-first search from `node` to `target`, recording the constraints
+/// (on a policy without relations, where every path is taken by some
+/// facts). `dead` marks nodes already known not to lead there, so each node
+/// is searched once.
 fn descend(
     tree: &DecisionTree,
     node: NodeId,
@@ -227,7 +371,14 @@ fn test_for_gap(tree: &DecisionTree, path: &[(FactId, AtomSet)], name_policy: bo
             Some((*fact, atom))
         })
         .collect();
-    let facts = policy.facts_json(&assignment);
+    let narrowed: Vec<(FactId, AtomSet)> = assignment
+        .iter()
+        .filter_map(|(fact, atom)| {
+            let count = policy.fact(*fact)?.atom_count();
+            Some((*fact, AtomSet::from_atoms(count, [*atom])))
+        })
+        .collect();
+    let facts = policy.example(&narrowed);
     let words: Vec<String> = assignment
         .iter()
         .filter_map(|(fact, atom)| {

@@ -101,11 +101,17 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                         &format!("none of {{f{f}{v}}}")
                     ])
                 ),
-                _ => format!(
-                    "{not}f{f} {} {}",
-                    bytes.pick(&["<", "<=", ">", ">=", "=", "!="]),
-                    bytes.next() % 5
-                ),
+                // A number compares with a constant, or with another number fact.
+                _ => {
+                    let op = bytes.pick(&["<", "<=", ">", ">=", "=", "!="]);
+                    let other = (0..facts)
+                        .filter(|g| *g != f && kinds.get(*g) == Some(&2))
+                        .nth(bytes.next() % 2);
+                    match other {
+                        Some(g) if bytes.next() % 3 == 0 => format!("{not}f{f} {op} f{g}"),
+                        _ => format!("{not}f{f} {op} {}", bytes.next() % 5),
+                    }
+                }
             });
         }
         // Some rules join their last conditions in a group.

@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use crate::compile;
 use crate::eval;
-use crate::model::{Atom, CheckedPolicy, CheckedRule, HitPolicy, Presence, RuleId};
+use crate::model::{
+    Atom, CheckedPolicy, CheckedRule, Fact, FactId, FactType, HitPolicy, Presence, Relation,
+    RelationOp, RuleId,
+};
 use crate::policy_set::{Decisions, PolicySet};
 
 /// What one input got, for statistics over many random runs.
@@ -99,24 +102,16 @@ fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()
     let known: Vec<Option<Atom>> = policy
         .facts
         .iter()
-        .map(|fact| {
-            let mut node = facts;
-            for key in &fact.path {
-                node = match node {
-                    Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
-                    Value::Null => &Value::Null,
-                    // Not an object on the way: the fact is unusable.
-                    _ => return None,
-                };
-            }
-            match node {
-                Value::Null => match (&fact.presence, fact.absent_atom()) {
+        .map(|fact| match &fact.ty {
+            FactType::Relation(relation) => relation_atom(policy, fact, relation, facts),
+            _ => match value_of(fact, facts)? {
+                None => match (&fact.presence, fact.absent_atom()) {
                     (Presence::Default(atom), _) => Some(*atom),
                     (_, Some(absent)) => Some(absent),
                     _ => None,
                 },
-                value => fact.classify(value).ok(),
-            }
+                Some(value) => fact.classify(value).ok(),
+            },
         })
         .collect();
     let unknown: Vec<usize> = (0..known.len())
@@ -155,6 +150,64 @@ fn reference(policy: &CheckedPolicy, facts: &Value) -> Result<Option<RuleId>, ()
     }
 }
 
+/// The value at a fact's path: `Some(None)` when absent or `null`, `None`
+/// when a value on the way is not an object (the fact is unusable).
+fn value_of<'v>(fact: &Fact, facts: &'v Value) -> Option<Option<&'v Value>> {
+    let mut node = facts;
+    for key in &fact.path {
+        node = match node {
+            Value::Object(map) => map.get(key).unwrap_or(&Value::Null),
+            Value::Null => &Value::Null,
+            _ => return None,
+        };
+    }
+    Some((!node.is_null()).then_some(node))
+}
+
+/// A relation's atom, computed here from its two facts' values: unknown
+/// when either is, absent when either is absent (or `None` when the
+/// relation cannot be absent), else whether they relate so.
+fn relation_atom(
+    policy: &CheckedPolicy,
+    fact: &Fact,
+    relation: &Relation,
+    facts: &Value,
+) -> Option<Atom> {
+    // A side's value: `Some(None)` absent, `None` unknown.
+    let side = |id: FactId| -> Option<Option<Value>> {
+        let base = policy.fact(id)?;
+        match value_of(base, facts)? {
+            Some(value) => {
+                base.classify(value).ok()?;
+                Some(Some(value.clone()))
+            }
+            None => match &base.presence {
+                Presence::Default(atom) => Some(base.representative(*atom)),
+                Presence::Optional => Some(None),
+                Presence::Required => None,
+            },
+        }
+    };
+    let (left, right) = (side(relation.left)?, side(relation.right)?);
+    let (Some(left), Some(right)) = (left, right) else {
+        return fact.absent_atom();
+    };
+    let number = |v: &Value| v.as_f64();
+    let equal = |a: &Value, b: &Value| match (number(a), number(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    };
+    let holds = match relation.op {
+        RelationOp::Eq => equal(&left, &right),
+        RelationOp::Lt => matches!((number(&left), number(&right)), (Some(x), Some(y)) if x < y),
+        RelationOp::Le => matches!((number(&left), number(&right)), (Some(x), Some(y)) if x <= y),
+        RelationOp::In => right
+            .as_array()
+            .is_some_and(|items| items.iter().any(|item| equal(&left, item))),
+    };
+    Some(Atom::from(holds))
+}
+
 /// In a unique policy that loaded, no facts make rules with different
 /// verdicts match: checked over every combination of atoms.
 fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
@@ -176,7 +229,25 @@ fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
             .filter(|r| matches(r, &atoms))
             .map(|r| &r.verdict);
         if let Some(first) = verdicts.next() {
-            if let Some(other) = verdicts.find(|v| *v != first) {
+            // Relations between facts rule some combinations of atoms out.
+            let realizable = || {
+                let region: Vec<(FactId, crate::model::AtomSet)> = atoms
+                    .iter()
+                    .zip(&policy.facts)
+                    .enumerate()
+                    .map(|(i, (atom, fact))| {
+                        (
+                            FactId(i as u32),
+                            crate::model::AtomSet::from_atoms(fact.atom_count(), [*atom]),
+                        )
+                    })
+                    .collect();
+                policy.realize(&region).is_some()
+            };
+            if let Some(other) = verdicts
+                .find(|v| *v != first)
+                .filter(|_| !policy.has_relations() || realizable())
+            {
                 return Err(format!(
                     "undetected conflict: {} and {} at atoms {atoms:?}",
                     first.as_str(),

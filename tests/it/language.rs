@@ -35,7 +35,9 @@ fn every_construct_decides_as_its_tests_say() {
             if path.extension().is_some_and(|e| e == "policy") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let mut sources = verdict::SourceMap::new();
-                let id = sources.add(path.display().to_string(), text.clone()).unwrap();
+                let id = sources
+                    .add(path.display().to_string(), text.clone())
+                    .unwrap();
                 let formatted = verdict::format::format(sources.file(id).unwrap())
                     .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
                 assert_eq!(formatted, text, "{} is not formatted", path.display());

@@ -572,3 +572,148 @@ proptest! {
         }
     }
 }
+
+/// A condition of a random policy over related facts: a relation between
+/// two facts, or a test of one against a constant.
+fn related_condition(pick: (u8, u8, u8)) -> String {
+    let (form, a, b) = pick;
+    let not = if form % 7 == 6 { "not " } else { "" };
+    let texts = ["s0", "s1", "s2"];
+    let numbers = ["n0", "n1"];
+    let op = ["=", "!=", "<", "<=", ">", ">="][b as usize % 6];
+    match form % 4 {
+        0 => {
+            let (x, y) = (
+                texts[a as usize % 3],
+                texts[(a as usize / 3 + 1 + a as usize) % 3],
+            );
+            let op = if b % 2 == 0 { "=" } else { "!=" };
+            format!("{not}{x} {op} {y}")
+        }
+        1 => format!("{not}n0 {op} n1"),
+        2 => {
+            let x = texts[a as usize % 3];
+            let value = ["a", "b", "c"][b as usize % 3];
+            if x == "s1" {
+                format!("{not}s1 = {value}")
+            } else {
+                format!("{not}{x} = \"{value}\"")
+            }
+        }
+        _ => format!("{not}{} {op} {}", numbers[a as usize % 2], b % 3),
+    }
+}
+
+/// A rule over related facts: its conditions' draws and its verdict's.
+type RelatedRule = (Vec<(u8, u8, u8)>, u8);
+
+const RELATED_FACTS: &str = "fact s0: string at in.s0 optional\nfact s1: {a b c} at in.s1\nfact s2: string at in.s2\nfact n0: number at in.n0\nfact n1: number at in.n1 optional\n";
+
+fn related_policy(rules: &[RelatedRule], hit: Hit) -> (String, Vec<String>) {
+    let mut text = policy_text(&[], &[], hit, false);
+    text.push_str(RELATED_FACTS);
+    let mut lines = Vec::new();
+    for (conditions, v) in rules {
+        let words: Vec<String> = conditions.iter().map(|c| related_condition(*c)).collect();
+        let line = format!("{} {}", words.join(" "), verdict(*v));
+        text.push_str(&line);
+        text.push('\n');
+        lines.push(line);
+    }
+    (text, lines)
+}
+
+fn related_facts(picks: &[u8]) -> Value {
+    let mut inner = Map::new();
+    for (i, name) in ["s0", "s1", "s2"].iter().enumerate() {
+        let pick = picks[i];
+        if pick % 5 != 0 || *name == "s1" || *name == "s2" {
+            inner.insert(name.to_string(), json!(["a", "b", "c"][pick as usize % 3]));
+        }
+    }
+    for (i, name) in ["n0", "n1"].iter().enumerate() {
+        let pick = picks[3 + i];
+        if pick % 5 != 0 || *name == "n0" {
+            inner.insert(name.to_string(), json!(pick % 4));
+        }
+    }
+    json!({ "in": inner })
+}
+
+/// The JSON objects a diagnostic's help shows as examples or witnesses.
+fn shown_facts(help: &str) -> Vec<Value> {
+    help.lines()
+        .filter_map(|line| {
+            let start = line.find('{')?;
+            serde_json::from_str(line.get(start..)?).ok()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Policies that relate facts decide as rule-by-rule evaluation does,
+    /// and every witness they show is real: a conflict's facts make rules
+    /// of different decisions match when evaluated, and a gap's facts are
+    /// decided by no rule.
+    #[test]
+    fn relations_decide_as_rules_do_and_witnesses_are_real(
+        rules in prop::collection::vec((prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 1..4), any::<u8>()), 1..5),
+        hit in hits(),
+        inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 5), 24),
+    ) {
+        let (text, lines) = related_policy(&rules, hit);
+        // Each rule alone, to see which rules facts match.
+        let alone: Vec<(PolicySet, &'static str)> = lines
+            .iter()
+            .zip(&rules)
+            .filter_map(|(line, (_, v))| {
+                let single = format!("policy single\nfirst match\noutcome out-a\noutcome out-b \"b\"\n{RELATED_FACTS}{line}\n");
+                PolicySet::from_sources([("single.policy", single)]).ok().map(|s| (s, verdict(*v)))
+            })
+            .collect();
+        let matches = |facts: &Value| -> Vec<&'static str> {
+            alone
+                .iter()
+                .filter(|(set, _)| set.decide(facts).is_ok_and(|d| d[0].rule.is_some()))
+                .map(|(_, v)| *v)
+                .collect()
+        };
+        let set = match PolicySet::from_sources([("related.policy", text.clone())]) {
+            Ok(set) => set,
+            Err(report) => {
+                prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
+                for problem in report.problems.iter().filter(|p| p.is_error()) {
+                    let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem else {
+                        return Err(TestCaseError::fail(format!("unexpected error for\n{text}\n{}", report.render(100))));
+                    };
+                    for witness in shown_facts(help) {
+                        let matched = matches(&witness);
+                        let first = matched.first().copied();
+                        prop_assert!(
+                            matched.iter().any(|v| Some(*v) != first),
+                            "the witness {} of a conflict matches {:?} only\n{}", witness, matched, text
+                        );
+                    }
+                }
+                return Ok(());
+            }
+        };
+        let inputs: Vec<Value> = inputs.iter().map(|picks| related_facts(picks)).collect();
+        if let Err(why) = reference::check(&set, &inputs) {
+            return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}")));
+        }
+        for policy in set.policies() {
+            let Some(verdict::CheckError::Gaps { help, .. }) = policy.gaps() else { continue };
+            for example in shown_facts(&help) {
+                let decided = set.decide(&example).map_err(|r| TestCaseError::fail(format!("{example}: {}\n{text}", r.render(100))))?;
+                prop_assert!(decided[0].rule.is_none(), "the gap example {} is decided by {:?}\n{}", example, decided[0].rule, text);
+            }
+        }
+    }
+}
