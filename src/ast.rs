@@ -74,6 +74,16 @@ pub enum FactType {
     Bool,
     Number,
     String,
+    Date,
+    DateTime,
+    Duration,
+    /// `time of day of now in "Europe/Berlin"`, `weekday of now in ...`:
+    /// a part of a datetime fact's value in a zone.
+    Local {
+        weekday: bool,
+        of: Ident,
+        zone: Spanned<String>,
+    },
 }
 
 /// `outcome manual-migrate "text"`.
@@ -170,11 +180,19 @@ pub enum Condition {
         end: Spanned<StringEnd>,
         text: Spanned<String>,
     },
-    /// `fact OP value`
+    /// `fact OP value`, and `fact OP other + 14 days` (the offset is a
+    /// duration, negative for `-`).
     Compare {
         fact: Ident,
         op: Spanned<CompareOp>,
         value: Spanned<Literal>,
+        offset: Option<Spanned<Literal>>,
+    },
+    /// `fact within 14 days of other`
+    Within {
+        fact: Ident,
+        distance: Spanned<Literal>,
+        other: Ident,
     },
     /// `fact in {...}`, `fact not in {...}`, `fact in SET`
     In {
@@ -190,7 +208,13 @@ impl Condition {
             Condition::Word(word) => word.span,
             Condition::Set(set) => set.span,
             Condition::Not(_, at) | Condition::Group(_, at) => at.0,
-            Condition::Compare { fact, value, .. } => fact.span.to(value.span),
+            Condition::Compare {
+                fact,
+                value,
+                offset,
+                ..
+            } => fact.span.to(offset.as_ref().map_or(value.span, |o| o.span)),
+            Condition::Within { fact, other, .. } => fact.span.to(other.span),
             Condition::In { fact, set, .. } => fact.span.to(set.span()),
             Condition::Affix { fact, text, .. } => fact.span.to(text.span),
             Condition::Has { fact, values, .. } => fact.span.to(match values {
@@ -282,6 +306,20 @@ pub enum Literal {
     String(String),
     Number(f64),
     Bool(bool),
+    Time(TimeLit),
+}
+
+/// A time as a policy writes it; the checker reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimeLit {
+    /// `2026-12-01`
+    Date(String),
+    /// `2026-12-01T10:30:00Z`
+    DateTime(String),
+    /// `09:30`
+    Clock(String),
+    /// `14 days`: the amount and the unit as written.
+    Duration(f64, String),
 }
 
 impl std::fmt::Display for Literal {
@@ -291,6 +329,10 @@ impl std::fmt::Display for Literal {
             Literal::String(s) => write!(f, "{s:?}"),
             Literal::Number(n) => write!(f, "{n}"),
             Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Time(TimeLit::Date(t) | TimeLit::DateTime(t) | TimeLit::Clock(t)) => {
+                f.write_str(t)
+            }
+            Literal::Time(TimeLit::Duration(n, unit)) => write!(f, "{n} {unit}"),
         }
     }
 }

@@ -108,8 +108,8 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             Some(new_tree)
                 if old_tree.scan.is_some()
                     || new_tree.scan.is_some()
-                    || old_tree.policy.has_relations()
-                    || new_tree.policy.has_relations() =>
+                    || old_tree.policy.has_ties()
+                    || new_tree.policy.has_ties() =>
             {
                 diff.incomparable.push(old_tree.policy.name.clone());
             }
@@ -254,6 +254,12 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                     (Some(Value::Number(n)), Some(FactType::Number(points))) => {
                         in_numbers.push(number_atom(points, n.as_f64().unwrap_or(0.0)));
                     }
+                    (Some(Value::String(s)), Some(FactType::Time(kind, points))) => {
+                        match kind.parse(s) {
+                            Some(x) => in_numbers.push(number_atom(points, x)),
+                            None => labels.push(s.clone()),
+                        }
+                    }
                     // Strings read as both versions' tests tell them apart.
                     (Some(Value::String(s)), _) => match &strings {
                         Some(strings) => labels.push(
@@ -315,15 +321,25 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
 fn number_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<FactType> {
     let mut points: Vec<f64> = Vec::new();
     let mut any = false;
+    let mut time = None;
     for f in [old, new].into_iter().flatten() {
-        if let FactType::Number(p) = &f.ty {
-            points.extend(p);
-            any = true;
+        match &f.ty {
+            FactType::Number(p) => points.extend(p),
+            // A time compares as a number of its unit.
+            FactType::Time(kind, p) if time.is_none_or(|k| k == *kind) => {
+                points.extend(p);
+                time = Some(*kind);
+            }
+            _ => continue,
         }
+        any = true;
     }
     points.sort_by(f64::total_cmp);
     points.dedup();
-    any.then_some(FactType::Number(points))
+    any.then(|| match time {
+        Some(kind) => FactType::Time(kind, points),
+        None => FactType::Number(points),
+    })
 }
 
 /// The string domain that tells apart what either version's tests do, if
@@ -347,17 +363,12 @@ fn string_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<Strings> {
 /// Values of a fact that tell apart every atom of both versions.
 fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<Value> {
     match &fact.ty {
-        FactType::Number(_) => {
-            let mut points: Vec<f64> = Vec::new();
-            for f in [old, new].into_iter().flatten() {
-                if let FactType::Number(p) = &f.ty {
-                    points.extend(p);
-                }
-            }
-            points.sort_by(f64::total_cmp);
-            points.dedup();
+        FactType::Number(_) | FactType::Time(..) => {
+            let Some(ty) = number_domain(old, new) else {
+                return Vec::new();
+            };
             let joint = Fact {
-                ty: FactType::Number(points),
+                ty,
                 presence: Presence::Required,
                 index: ValueIndex::default(),
                 ..fact.clone()

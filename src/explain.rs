@@ -346,7 +346,7 @@ fn alternative(
     path: &[(FactId, AtomSet)],
 ) -> Option<Alternative> {
     let policy = &tree.policy;
-    if policy.has_relations() {
+    if policy.needs_realizing() {
         return related_alternative(tree, facts, rule, path);
     }
     let mut changes: Vec<Change> = Vec::new();

@@ -119,8 +119,16 @@ fn tokenize(line: &str) -> Vec<Token<'_>> {
                 tokens.push(Token::Word("->"));
             }
             _ => {
+                // Times keep their colons: `09:30`, `2026-12-01T10:30:00+01:00`.
+                let number = b.is_ascii_digit();
                 while let Some(&c) = bytes.get(i) {
                     let arrow = c == b'-' && bytes.get(i + 1) == Some(&b'>');
+                    let time_colon =
+                        number && c == b':' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+                    if time_colon {
+                        i += 1;
+                        continue;
+                    }
                     if arrow
                         || matches!(
                             c,

@@ -86,3 +86,6 @@ pub use crate::diagnostics::{
 pub use crate::limits::Limits;
 pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicyInfo, PolicySet};
 pub use crate::source::{FileId, SourceFile, SourceMap, Span};
+/// An instant, as [`PolicySet::evaluated_at`] takes the evaluation time
+/// (jiff's: parse one from RFC 3339 text with `str::parse`).
+pub use jiff::Timestamp;

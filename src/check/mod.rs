@@ -175,8 +175,13 @@ fn check_policy(
                         });
                         continue;
                     }
-                    if let Some(previous) =
-                        fact_decls.iter().find(|f| f.path.node == decl.path.node)
+                    // A part of a datetime reads that datetime's path.
+                    let local =
+                        |f: &ast::FactDecl| matches!(f.ty.node, ast::FactType::Local { .. });
+                    if let Some(previous) = fact_decls
+                        .iter()
+                        .filter(|f| !local(f) && !local(decl))
+                        .find(|f| f.path.node == decl.path.node)
                     {
                         out.push(CheckError::Duplicate {
                             what: "JSON path",
@@ -297,7 +302,7 @@ fn check_policy(
 /// possible (`a = b`, `b = c`, `a != c`): such clauses go, and a rule left
 /// with none can never match.
 fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, out: &mut Vec<CheckError>) {
-    if !policy.has_relations() {
+    if !policy.needs_realizing() {
         return;
     }
     let realizable: Vec<Vec<bool>> = policy

@@ -55,10 +55,7 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
                 return Some(Constraint::Always);
             };
             let atoms = (0..fact.ty.value_atoms()).filter(|atom| {
-                let x = fact
-                    .representative(*atom)
-                    .and_then(|v| v.as_f64())
-                    .unwrap_or(f64::NAN);
+                let x = fact.ty.atom_number(*atom).unwrap_or(f64::NAN);
                 op.holds(x, *t)
             });
             Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))

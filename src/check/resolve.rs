@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{self, CompareOp, Condition, Literal, StringEnd, VerdictMark};
+use crate::ast::{self, CompareOp, Condition, Literal, StringEnd, TimeLit, VerdictMark};
 use crate::diagnostics::words;
 use crate::diagnostics::CheckError;
 use crate::model::*;
@@ -86,6 +86,16 @@ struct FactInfo<'a> {
     mentioned: Vec<bool>,
     /// A `set of` fact: rules test what its array holds.
     collection: bool,
+    /// The values are in order (`{bronze < silver < gold}`, weekdays).
+    ordered: bool,
+    /// `default now`: absent means the evaluation time.
+    now: bool,
+    /// A part of a datetime fact in a zone, once the zone and the fact are
+    /// known.
+    local: Option<(Local, FactId)>,
+    /// Where the value is read: the declared path, or a local part's
+    /// datetime's.
+    path: Vec<String>,
 }
 
 /// A fact the rules derive from declared ones, numbered after them: a
@@ -110,6 +120,7 @@ enum Kind {
     Bool,
     Number,
     String,
+    Time(TimeKind),
 }
 
 impl Kind {
@@ -120,7 +131,18 @@ impl Kind {
             Kind::Bool => "a bool",
             Kind::Number => "a number",
             Kind::String => "a string",
+            Kind::Time(kind) => kind.name(),
         }
+    }
+}
+
+/// A time of `kind` as a policy writes it, for help lines.
+fn time_example(kind: TimeKind) -> &'static str {
+    match kind {
+        TimeKind::Date => "2026-12-01",
+        TimeKind::DateTime => "2026-12-01T10:30:00Z",
+        TimeKind::Duration => "14 days",
+        TimeKind::Clock => "09:30",
     }
 }
 
@@ -183,7 +205,22 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 ast::FactType::Bool => Kind::Bool,
                 ast::FactType::Number => Kind::Number,
                 ast::FactType::String => Kind::String,
+                ast::FactType::Date => Kind::Time(TimeKind::Date),
+                ast::FactType::DateTime => Kind::Time(TimeKind::DateTime),
+                ast::FactType::Duration => Kind::Time(TimeKind::Duration),
+                ast::FactType::Local { weekday: true, .. } => {
+                    for day in WEEKDAYS {
+                        resolver.values.entry(day).or_default().push(id);
+                    }
+                    Kind::Enum
+                }
+                ast::FactType::Local { weekday: false, .. } => Kind::Time(TimeKind::Clock),
             };
+            let now = matches!(
+                (&decl.default, kind),
+                (Some(default), Kind::Time(TimeKind::Date | TimeKind::DateTime))
+                    if default.node == Literal::Word(String::from("now"))
+            );
             resolver.by_name.insert(decl.name.node.as_str(), id);
             resolver.facts.push(FactInfo {
                 decl,
@@ -196,7 +233,27 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 used: false,
                 mentioned: Vec::new(),
                 collection: decl.collection.is_some(),
+                ordered: decl.ordered
+                    || matches!(decl.ty.node, ast::FactType::Local { weekday: true, .. }),
+                now,
+                local: None,
+                path: decl.path.node.clone(),
             });
+            if let (Some(collection), Kind::Time(kind)) = (decl.collection, kind) {
+                resolver.out.push(CheckError::BadTime {
+                    message: format!(
+                        "set fact `{}` cannot hold {}s",
+                        decl.name.node,
+                        kind.name().trim_start_matches("a ")
+                    ),
+                    span: collection.0.to(decl.ty.span),
+                    label: "a set of times",
+                    help: String::from(
+                        "sets hold values, strings or numbers; declare each time a fact of its own",
+                    ),
+                });
+                continue;
+            }
             if let (Some(collection), Kind::Bool) = (decl.collection, kind) {
                 resolver.out.push(CheckError::BadSetFact {
                     fact: decl.name.node.clone(),
@@ -221,7 +278,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     default: default.span,
                 });
             }
-            if let Some(default) = &decl.default {
+            if let (Some(default), false) = (&decl.default, now) {
                 let lit = resolver.literal(id, default);
                 if let Some(info) = resolver.facts.get_mut(id.0 as usize) {
                     info.default = lit;
@@ -229,7 +286,82 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
         }
         resolver.check_set_names();
+        resolver.resolve_locals();
         resolver
+    }
+
+    /// Ties each `time of day of` and `weekday of` fact to its datetime
+    /// fact and its zone.
+    fn resolve_locals(&mut self) {
+        for index in 0..self.facts.len() {
+            let Some(info) = self.facts.get(index) else {
+                continue;
+            };
+            let decl = info.decl;
+            let ast::FactType::Local { weekday, of, zone } = &decl.ty.node else {
+                continue;
+            };
+            let Some(base) = self.fact_named(of) else {
+                continue;
+            };
+            let Some(base_info) = self.info(base) else {
+                continue;
+            };
+            let base_kind = base_info.kind;
+            if base_kind != Kind::Time(TimeKind::DateTime) || base_info.collection {
+                let part = if *weekday { "weekday" } else { "time of day" };
+                self.out.push(CheckError::BadTime {
+                    message: format!(
+                        "`{}` is the {part} of `{}`, which is {}, not a datetime",
+                        decl.name.node,
+                        of.node,
+                        if base_info.collection {
+                            "a set"
+                        } else {
+                            base_kind.name()
+                        }
+                    ),
+                    span: of.span,
+                    label: "not a datetime",
+                    help: format!(
+                        "a {part} is taken of an instant: declare `{}` as `datetime` (RFC 3339 with an offset, such as \"2026-12-01T10:30:00Z\")",
+                        of.node
+                    ),
+                });
+                continue;
+            }
+            let Some(tz) = Local::zone(&zone.node) else {
+                let names: Vec<String> =
+                    jiff::tz::db().available().map(|n| n.to_string()).collect();
+                let help = words::did_you_mean(&zone.node, names.iter().map(String::as_str))
+                    .unwrap_or_else(|| {
+                        String::from("name an IANA time zone, such as \"Europe/Berlin\" or \"America/New_York\"")
+                    });
+                self.out.push(CheckError::BadTime {
+                    message: format!("`{}` is not a time zone", zone.node),
+                    span: zone.span,
+                    label: "unknown time zone",
+                    help,
+                });
+                continue;
+            };
+            let path = self.fact_path(base);
+            if let Some(info) = self.facts.get_mut(index) {
+                info.local = Some((
+                    Local {
+                        part: if *weekday {
+                            LocalPart::Weekday
+                        } else {
+                            LocalPart::Clock
+                        },
+                        zone: zone.node.clone(),
+                        tz,
+                    },
+                    base,
+                ));
+                info.path = path;
+            }
+        }
     }
 
     /// A set's name is a word of the rules: it may not also be a fact's
@@ -284,13 +416,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
     fn enum_values(&self, id: FactId) -> Vec<&'a str> {
         match self.info(id).map(|f| &f.decl.ty.node) {
             Some(ast::FactType::Enum(values)) => values.iter().map(|v| v.node.as_str()).collect(),
+            Some(ast::FactType::Local { weekday: true, .. }) => WEEKDAYS.to_vec(),
             _ => Vec::new(),
         }
     }
 
     fn fact_path(&self, id: FactId) -> Vec<String> {
-        self.info(id)
-            .map_or_else(Vec::new, |f| f.decl.path.node.clone())
+        self.info(id).map_or_else(Vec::new, |f| f.path.clone())
     }
 
     fn fact_name(&self, id: FactId) -> &'a str {
@@ -399,6 +531,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Condition::Compare { fact, op, .. } => Some((fact, op.node.symbol(), op.span)),
             Condition::In { fact, .. } => Some((fact, "in", fact.span)),
             Condition::Affix { fact, end, .. } => Some((fact, end.node.words(), end.span)),
+            Condition::Within { fact, .. } => Some((fact, "within", fact.span)),
             _ => None,
         };
         if let Some((fact, op, span)) = scalar_only {
@@ -439,19 +572,51 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
                 (!failed).then_some(Pred::Any(resolved))
             }
-            Condition::Compare { fact, op, value } => {
+            Condition::Within {
+                fact,
+                distance,
+                other,
+            } => self.within(fact, distance, other, condition.span()),
+            Condition::Compare {
+                fact,
+                op,
+                value,
+                offset,
+            } => {
                 let id = self.fact_named(fact)?;
                 // A word that names a declared fact compares two facts.
                 if let Literal::Word(word) = &value.node {
                     if let Some(other) = self.by_name.get(word.as_str()).copied() {
                         let ident = ast::Ident::new(word.clone(), value.span);
-                        return self.compare_facts(id, fact, op, other, &ident, condition.span());
+                        return self.compare_facts(
+                            (id, fact),
+                            op,
+                            (other, &ident),
+                            offset.as_ref(),
+                            condition.span(),
+                        );
                     }
                 }
+                if let Some(offset) = offset {
+                    self.out.push(CheckError::BadTime {
+                        message: format!("`{}` moves a fact, not a constant", offset.node),
+                        span: offset.span,
+                        label: "an offset after a constant",
+                        help: format!(
+                            "write the constant itself, moved: `{} {} VALUE`; an offset follows a fact, as in `{} {} other + {}`",
+                            fact.node,
+                            op.node.symbol(),
+                            fact.node,
+                            op.node.symbol(),
+                            offset.node
+                        ),
+                    });
+                    return None;
+                }
                 let info = self.info(id)?;
-                let (kind, ordered) = (info.kind, info.decl.ordered);
+                let (kind, ordered) = (info.kind, info.ordered);
                 let allowed = match kind {
-                    Kind::Number => true,
+                    Kind::Number | Kind::Time(_) => true,
                     Kind::Enum if ordered => true,
                     _ => matches!(op.node, CompareOp::Eq | CompareOp::Ne),
                 };
@@ -630,11 +795,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
     /// `left OP right` between two declared facts of one type.
     fn compare_facts(
         &mut self,
-        left: FactId,
-        left_name: &ast::Ident,
+        (left, left_name): (FactId, &ast::Ident),
         op: &crate::source::Spanned<CompareOp>,
-        right: FactId,
-        right_name: &ast::Ident,
+        (right, right_name): (FactId, &ast::Ident),
+        offset: Option<&crate::source::Spanned<Literal>>,
         whole: Span,
     ) -> Option<Pred> {
         let (left_info, right_info) = (self.info(left)?, self.info(right)?);
@@ -685,7 +849,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             return None;
         }
         let ordered = !matches!(op.node, CompareOp::Eq | CompareOp::Ne);
-        if ordered && left_kind != Kind::Number {
+        if ordered && !matches!(left_kind, Kind::Number | Kind::Time(_)) {
             self.out.push(CheckError::BadOperator {
                 op: op.node.symbol(),
                 fact: left_name.node.clone(),
@@ -693,7 +857,139 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 span: op.span,
                 declared: left_info.decl.name.span,
                 help: String::from(
-                    "two facts compare with `<`, `<=`, `>` and `>=` when they are numbers; other facts take `=` and `!=`",
+                    "two facts compare with `<`, `<=`, `>` and `>=` when they are numbers or times; other facts take `=` and `!=`",
+                ),
+            });
+            return None;
+        }
+        let shift = match offset {
+            Some(offset) => self.offset_units(left_kind, offset)?,
+            None => 0.0,
+        };
+        for id in [left, right] {
+            if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                info.used = true;
+            }
+        }
+        // One fact per relation: `!=` is `not =`, `>` and `>=` swap the
+        // facts (and the offset's sign: `a > b + d` is `b < a - d`).
+        let (relation_op, a, b, shift, negate) = match op.node {
+            CompareOp::Eq | CompareOp::Ne => {
+                let negate = op.node == CompareOp::Ne;
+                if left <= right {
+                    (RelationOp::Eq, left, right, shift, negate)
+                } else {
+                    (RelationOp::Eq, right, left, -shift, negate)
+                }
+            }
+            CompareOp::Lt => (RelationOp::Lt, left, right, shift, false),
+            CompareOp::Le => (RelationOp::Le, left, right, shift, false),
+            CompareOp::Gt => (RelationOp::Lt, right, left, -shift, false),
+            CompareOp::Ge => (RelationOp::Le, right, left, -shift, false),
+        };
+        let relation = Relation {
+            op: relation_op,
+            left: a,
+            right: b,
+            paths: (self.fact_path(a), self.fact_path(b)),
+            offset: shift,
+            time: match left_kind {
+                Kind::Time(kind) => Some(kind),
+                _ => None,
+            },
+        };
+        let name = relation.describe(self.fact_name(a), self.fact_name(b));
+        let fact = self.relation_fact(relation, name, whole);
+        let pred = Pred::Is(fact, vec![Lit::Bool(true)]);
+        Some(if negate {
+            Pred::Not(Box::new(pred))
+        } else {
+            pred
+        })
+    }
+
+    /// An offset or a distance in the unit of facts of `kind`: days for
+    /// dates, seconds for other times; `None` (reported) when it is not a
+    /// duration, moves something that is not a time, or splits a day.
+    fn offset_units(
+        &mut self,
+        kind: Kind,
+        offset: &crate::source::Spanned<Literal>,
+    ) -> Option<f64> {
+        let Kind::Time(time) = kind else {
+            self.out.push(CheckError::BadTime {
+                message: format!(
+                    "`{}` moves a time, and these facts are {}s",
+                    offset.node,
+                    kind.name()
+                        .trim_start_matches("a ")
+                        .trim_start_matches("an ")
+                ),
+                span: offset.span,
+                label: "a duration on facts that are not times",
+                help: String::from(
+                    "offsets and distances apply to dates, datetimes, durations and times of day",
+                ),
+            });
+            return None;
+        };
+        let seconds = match &offset.node {
+            Literal::Time(TimeLit::Duration(amount, unit)) => duration_seconds(*amount, unit),
+            _ => None,
+        }?;
+        if time != TimeKind::Date {
+            return Some(seconds);
+        }
+        let days = seconds / DAY;
+        if days.fract() != 0.0 {
+            self.out.push(CheckError::BadTime {
+                message: format!("dates move by whole days, and `{}` is not", offset.node),
+                span: offset.span,
+                label: "part of a day",
+                help: String::from("write whole days or weeks, as in `+ 14 days`; for hours, declare the facts as `datetime`"),
+            });
+            return None;
+        }
+        Some(days)
+    }
+
+    /// `fact within 14 days of other`: two times at most that far apart.
+    fn within(
+        &mut self,
+        fact: &ast::Ident,
+        distance: &crate::source::Spanned<Literal>,
+        other: &ast::Ident,
+        whole: Span,
+    ) -> Option<Pred> {
+        let left = self.fact_named(fact)?;
+        let right = self.fact_named(other)?;
+        let (left_info, right_info) = (self.info(left)?, self.info(right)?);
+        let (left_kind, right_kind) = (left_info.kind, right_info.kind);
+        if left_kind != right_kind || right_info.collection || !matches!(left_kind, Kind::Time(_)) {
+            self.out.push(CheckError::Incomparable {
+                left: fact.node.clone(),
+                left_ty: left_kind.name(),
+                right: other.node.clone(),
+                right_ty: if right_info.collection {
+                    "a set"
+                } else {
+                    right_kind.name()
+                },
+                span: whole,
+                help: String::from(
+                    "`within` measures between two times of one type: dates with dates, datetimes with datetimes",
+                ),
+            });
+            return None;
+        }
+        let units = self.offset_units(left_kind, distance)?;
+        if units < 0.0 {
+            self.out.push(CheckError::BadTime {
+                message: format!("a distance cannot be negative, and `{}` is", distance.node),
+                span: distance.span,
+                label: "negative",
+                help: String::from(
+                    "write how far apart the times may be, as in `within 14 days of`",
                 ),
             });
             return None;
@@ -703,37 +999,21 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 info.used = true;
             }
         }
-        // One fact per relation: `!=` is `not =`, `>` and `>=` swap the facts.
-        let (relation_op, a, b, negate) = match op.node {
-            CompareOp::Eq => (RelationOp::Eq, left.min(right), left.max(right), false),
-            CompareOp::Ne => (RelationOp::Eq, left.min(right), left.max(right), true),
-            CompareOp::Lt => (RelationOp::Lt, left, right, false),
-            CompareOp::Le => (RelationOp::Le, left, right, false),
-            CompareOp::Gt => (RelationOp::Lt, right, left, false),
-            CompareOp::Ge => (RelationOp::Le, right, left, false),
-        };
-        let name = format!(
-            "{} {} {}",
-            self.fact_name(a),
-            relation_op.symbol(),
-            self.fact_name(b)
-        );
-        let fact = self.relation_fact(
-            Relation {
-                op: relation_op,
-                left: a,
-                right: b,
-                paths: (self.fact_path(a), self.fact_path(b)),
+        let (a, b) = (left.min(right), left.max(right));
+        let relation = Relation {
+            op: RelationOp::Within,
+            left: a,
+            right: b,
+            paths: (self.fact_path(a), self.fact_path(b)),
+            offset: units,
+            time: match left_kind {
+                Kind::Time(kind) => Some(kind),
+                _ => None,
             },
-            name,
-            whole,
-        );
-        let pred = Pred::Is(fact, vec![Lit::Bool(true)]);
-        Some(if negate {
-            Pred::Not(Box::new(pred))
-        } else {
-            pred
-        })
+        };
+        let name = relation.describe(self.fact_name(a), self.fact_name(b));
+        let fact = self.relation_fact(relation, name, whole);
+        Some(Pred::Is(fact, vec![Lit::Bool(true)]))
     }
 
     /// `value in set` for a scalar fact and a set fact: whether the array
@@ -783,6 +1063,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 left,
                 right,
                 paths: (self.fact_path(left), self.fact_path(right)),
+                offset: 0.0,
+                time: None,
             },
             name,
             whole,
@@ -1230,6 +1512,61 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
                 Some(Lit::Str(s.clone()))
             }
+            (Kind::Time(kind), Literal::Time(lit)) => {
+                let parsed = match (kind, lit) {
+                    (TimeKind::Date, TimeLit::Date(t))
+                    | (TimeKind::DateTime, TimeLit::DateTime(t))
+                    | (TimeKind::Clock, TimeLit::Clock(t)) => Some(kind.parse(t).ok_or(t)),
+                    (TimeKind::Duration, TimeLit::Duration(n, unit)) => {
+                        duration_seconds(*n, unit).map(Ok)
+                    }
+                    _ => None,
+                };
+                match parsed {
+                    Some(Ok(x)) => {
+                        if let Some(info) = self.facts.get_mut(id.0 as usize) {
+                            info.numbers.push(x);
+                        }
+                        Some(Lit::Num(x))
+                    }
+                    Some(Err(text)) => {
+                        self.out.push(CheckError::BadTime {
+                            message: format!("`{text}` is not {}", kind.name()),
+                            span: value.span,
+                            label: "no such time",
+                            help: format!(
+                                "write a real one, as in `{}`{}",
+                                time_example(kind),
+                                match kind {
+                                    TimeKind::DateTime => " (an offset or `Z` is required)",
+                                    TimeKind::Clock => " (from 00:00 to 23:59:59)",
+                                    _ => "",
+                                }
+                            ),
+                        });
+                        None
+                    }
+                    None => {
+                        self.out.push(mismatch(
+                            format!("expected {}", kind.name()),
+                            Some(format!("write it as `{}`", time_example(kind))),
+                        ));
+                        None
+                    }
+                }
+            }
+            (Kind::Time(kind), _) => {
+                let help = match &value.node {
+                    Literal::Word(w) if w == "now" => format!(
+                        "`now` is a default: declare `fact NAME: {} at PATH default now` and compare with that fact",
+                        if kind == TimeKind::Date { "date" } else { "datetime" }
+                    ),
+                    _ => format!("write it as `{}`", time_example(kind)),
+                };
+                self.out
+                    .push(mismatch(format!("expected {}", kind.name()), Some(help)));
+                None
+            }
             (Kind::String, Literal::Word(w)) => {
                 self.out.push(mismatch(
                     String::from("expected a quoted string"),
@@ -1243,6 +1580,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     Kind::Bool => String::from("expected `true` or `false`"),
                     Kind::Number => String::from("expected a number"),
                     Kind::String => String::from("expected a quoted string"),
+                    Kind::Time(kind) => format!("expected {}", kind.name()),
                 };
                 self.out.push(mismatch(expected, None));
                 None
@@ -1263,8 +1601,17 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 });
             }
         }
-        for info in &self.facts {
-            if !info.used {
+        // A datetime is read where a part of it is.
+        let mut used: Vec<bool> = self.facts.iter().map(|info| info.used).collect();
+        for info in self.facts.iter().filter(|info| info.used) {
+            if let Some((_, base)) = &info.local {
+                if let Some(flag) = used.get_mut(base.0 as usize) {
+                    *flag = true;
+                }
+            }
+        }
+        for (info, used) in self.facts.iter().zip(used) {
+            if !used {
                 findings.push(CheckError::UnusedFact {
                     name: info.decl.name.node.clone(),
                     span: info.decl.name.span,
@@ -1301,19 +1648,29 @@ impl<'a, 'o> Resolver<'a, 'o> {
             .facts
             .iter()
             .map(|info| {
+                let points = || {
+                    let mut points = info.numbers.clone();
+                    if let Some(Lit::Num(n)) = &info.default {
+                        points.push(*n);
+                    }
+                    points.sort_by(f64::total_cmp);
+                    points.dedup();
+                    points
+                };
                 let ty = match (&info.decl.ty.node, info.kind) {
                     (_, _) if info.collection => FactType::Set(element_of(info)),
+                    (_, kind) if info.local.is_some() => {
+                        let (local, base) = info.local.clone()?;
+                        let ty = match kind {
+                            Kind::Time(time) => FactType::Time(time, points()),
+                            _ => FactType::Enum(WEEKDAYS.iter().map(|d| d.to_string()).collect()),
+                        };
+                        FactType::Local(Box::new(LocalFact { local, base, ty }))
+                    }
+                    (_, Kind::Time(kind)) => FactType::Time(kind, points()),
                     (ast::FactType::Enum(values), _) => FactType::Enum(value_names(values)),
                     (_, Kind::Bool) => FactType::Bool,
-                    (_, Kind::Number) => {
-                        let mut points = info.numbers.clone();
-                        if let Some(Lit::Num(n)) = &info.default {
-                            points.push(*n);
-                        }
-                        points.sort_by(f64::total_cmp);
-                        points.dedup();
-                        FactType::Number(points)
-                    }
+                    (_, Kind::Number) => FactType::Number(points()),
                     _ => FactType::String(Strings {
                         literals: info.strings.clone(),
                         prefixes: info.prefixes.clone(),
@@ -1321,22 +1678,43 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     }),
                 };
                 let presence = match &info.default {
+                    _ if info.now => Presence::Now,
                     Some(lit) => Presence::Default(atom_of(&ty, lit)),
                     // An absent set fact holds nothing.
                     None if info.decl.optional.is_some() && info.collection => Presence::Default(0),
                     None if info.decl.optional.is_some() => Presence::Optional,
                     None => Presence::Required,
                 };
-                Fact {
+                Some(Fact {
                     name: info.decl.name.node.clone(),
-                    path: info.decl.path.node.clone(),
+                    path: info.path.clone(),
                     span: info.decl.name.span.to(info.decl.path.span),
                     index: ValueIndex::of(&ty),
                     ty,
                     presence,
-                }
+                })
             })
-            .collect();
+            .collect::<Option<Vec<Fact>>>()
+            .unwrap_or_default();
+        // A part of a datetime is absent, or takes its default, as the
+        // datetime does.
+        let bases: Vec<Fact> = facts.clone();
+        for fact in &mut facts {
+            let FactType::Local(local) = &fact.ty else {
+                continue;
+            };
+            let Some(base) = bases.get(local.base.0 as usize) else {
+                continue;
+            };
+            fact.presence = match base.presence {
+                Presence::Optional => Presence::Optional,
+                Presence::Default(atom) => base
+                    .representative(atom)
+                    .and_then(|value| fact.classify(&value).ok())
+                    .map_or(Presence::Required, Presence::Default),
+                Presence::Required | Presence::Now => Presence::Required,
+            };
+        }
         // Each value rules test a set fact for: a fact at the same path;
         // each relation: a fact read from its two facts.
         let declared = facts.clone();
@@ -1411,7 +1789,10 @@ fn element_of(info: &FactInfo<'_>) -> Element {
 /// The atom of a typed literal in its fact's domain.
 pub(super) fn atom_of(ty: &FactType, lit: &Lit) -> Atom {
     match (ty, lit) {
-        (FactType::Number(points), Lit::Num(n)) => number_atom(points, *n),
+        (FactType::Number(points) | FactType::Time(_, points), Lit::Num(n)) => {
+            number_atom(points, *n)
+        }
+        (FactType::Local(local), lit) => atom_of(&local.ty, lit),
         (FactType::String(strings), Lit::Str(s)) => strings
             .literals
             .iter()

@@ -25,6 +25,11 @@ pub struct Args {
     /// beside declared paths must be declared
     #[arg(long)]
     strict_facts: bool,
+    /// The evaluation time, RFC 3339 (`2026-12-01T10:30:00Z`): what facts
+    /// declared `default now` take when the facts leave them out [default:
+    /// the clock's time]
+    #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
+    now: Option<verdict::Timestamp>,
     /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
     /// a file of JSON lines [default: `-`]
     #[arg(value_name = "FACTS", required_unless_present = "ndjson")]
@@ -33,7 +38,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> ExitCode {
     let policies = match load(args.policies.as_ref()) {
-        Ok(policies) => policies.strict_facts(args.strict_facts),
+        Ok(policies) => {
+            let policies = policies.strict_facts(args.strict_facts);
+            match args.now {
+                Some(now) => policies.evaluated_at(now),
+                None => policies,
+            }
+        }
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);

@@ -133,3 +133,10 @@ pub fn write_stdout(text: &str) {
 pub fn colour(is_terminal: bool) -> bool {
     is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+/// Parses `--now`: an RFC 3339 instant with an offset.
+fn evaluation_time(text: &str) -> Result<verdict::Timestamp, String> {
+    text.parse().map_err(|_| {
+        String::from("expected an RFC 3339 date-time with an offset, such as 2026-12-01T10:30:00Z")
+    })
+}

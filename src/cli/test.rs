@@ -26,11 +26,22 @@ pub struct Args {
     /// Decide every test's facts strictly, as `eval --strict-facts` does
     #[arg(long)]
     strict_facts: bool,
+    /// The evaluation time, RFC 3339 (`2026-12-01T10:30:00Z`): what facts
+    /// declared `default now` take when a test's facts leave them out [default:
+    /// the clock's time]
+    #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
+    now: Option<verdict::Timestamp>,
 }
 
 pub fn run(args: Args) -> ExitCode {
     let policies = match load(args.path.as_ref()) {
-        Ok(policies) => policies.strict_facts(args.strict_facts),
+        Ok(policies) => {
+            let policies = policies.strict_facts(args.strict_facts);
+            match args.now {
+                Some(now) => policies.evaluated_at(now),
+                None => policies,
+            }
+        }
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);

@@ -156,7 +156,7 @@ const REACH_BUDGET: usize = 50_000;
 /// facts, whose relations can rule paths out; then the nodes of paths some
 /// facts take (all of them, past [`REACH_BUDGET`]).
 pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
-    if !tree.policy.has_relations() {
+    if !tree.policy.needs_realizing() {
         return vec![true; tree.nodes.len()];
     }
     fn visit(
@@ -358,7 +358,7 @@ impl DecisionTree {
                         )),
                     }
                 }
-                let related = self.policy.has_relations();
+                let related = self.policy.needs_realizing();
                 for (child, set) in groups {
                     path.push((*fact, set));
                     // Where relations between facts rule a path out, no

@@ -157,6 +157,23 @@ pub enum CheckError {
         help: &'static str,
     },
 
+    /// A time the policy writes that is not one, a time zone that does not
+    /// exist, or a time construct on a fact it does not apply to.
+    #[error("{message}")]
+    #[diagnostic(code(verdict::bad_time))]
+    BadTime {
+        /// What is wrong, in words.
+        message: String,
+        /// Where.
+        #[label("{label}")]
+        span: Span,
+        /// The label, in words.
+        label: &'static str,
+        /// What to do about it.
+        #[help]
+        help: String,
+    },
+
     /// Two facts compared whose types do not compare.
     #[error("`{left}` ({left_ty}) and `{right}` ({right_ty}) do not compare")]
     #[diagnostic(code(verdict::incomparable))]
@@ -542,6 +559,7 @@ impl CheckError {
             | CheckError::TypeMismatch { span, .. }
             | CheckError::BadOperator { span, .. }
             | CheckError::BadSetFact { span, .. }
+            | CheckError::BadTime { span, .. }
             | CheckError::Incomparable { span, .. }
             | CheckError::MixedSet { span, .. }
             | CheckError::BareSet { span, .. }

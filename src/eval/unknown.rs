@@ -5,7 +5,7 @@
 use crate::compile::DecisionTree;
 use crate::diagnostics::{words, FactsError};
 use crate::facts::{json_kind, Unknown};
-use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Misfit, RuleId};
+use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Misfit, RuleId, TimeKind};
 
 /// What the unknown facts below a node leave possible.
 #[derive(Clone, Debug, Default)]
@@ -202,5 +202,7 @@ fn example_value(fact: &Fact) -> String {
             Element::String => String::from("an array of strings"),
         },
         FactType::Relation(_) => String::from("both facts"),
+        FactType::Time(kind, _) => kind.expected().to_string(),
+        FactType::Local(_) => TimeKind::DateTime.expected().to_string(),
     }
 }

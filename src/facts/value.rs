@@ -101,7 +101,7 @@ fn read_relation(
     };
     match (left, right) {
         (Some(left), Some(right)) => {
-            let holds = relation.op.holds(&left, &right);
+            let holds = relation.holds(&left, &right);
             Read::Atom(
                 Atom::from(holds),
                 keep.then(|| Value::Array(vec![left, right])),

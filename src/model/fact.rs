@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::time::{Local, TimeKind};
 use super::{Atom, AtomSet, FactId, Strings, ValueIndex};
 use crate::source::Span;
 
@@ -47,11 +48,18 @@ impl Fact {
     pub fn path_string(&self) -> String {
         match &self.ty {
             // A relation reads two paths: `request.user = doc.owner`.
-            FactType::Relation(relation) => format!(
-                "{} {} {}",
-                path_text(&relation.paths.0),
-                relation.op.symbol(),
-                path_text(&relation.paths.1)
+            FactType::Relation(relation) => {
+                relation.describe(&path_text(&relation.paths.0), &path_text(&relation.paths.1))
+            }
+            // A part of a datetime: `weekday of request.time in Europe/Berlin`.
+            FactType::Local(local) => format!(
+                "{} of {} in {}",
+                match local.local.part {
+                    super::LocalPart::Clock => "time of day",
+                    super::LocalPart::Weekday => "weekday",
+                },
+                path_text(&self.path),
+                local.local.zone
             ),
             _ => path_text(&self.path),
         }
@@ -61,7 +69,10 @@ impl Fact {
     /// facts it declares, as each value tested in a set fact's array is,
     /// and each relation between two facts).
     pub fn is_declared(&self) -> bool {
-        !matches!(self.ty, FactType::Has(..) | FactType::Relation(_))
+        !matches!(
+            self.ty,
+            FactType::Has(..) | FactType::Relation(_) | FactType::Local(_)
+        )
     }
 
     /// How many atoms this fact's domain has.
@@ -110,6 +121,19 @@ impl Fact {
             FactType::Relation(_) => Err(Misfit::Type {
                 expected: RELATION_READ,
             }),
+            FactType::Time(kind, points) => std::str::from_utf8(s)
+                .ok()
+                .and_then(|s| kind.parse(s))
+                .map(|x| number_atom(points, x))
+                .ok_or(Misfit::Type {
+                    expected: kind.expected(),
+                }),
+            FactType::Local(local) => {
+                let text = std::str::from_utf8(s).map_err(|_| Misfit::Type {
+                    expected: TimeKind::DateTime.expected(),
+                })?;
+                local.ty.classify(&local.local.of_text(text)?)
+            }
         }
     }
 
@@ -123,7 +147,7 @@ impl Fact {
     pub fn describe_set(&self, set: &AtomSet) -> String {
         let mut items: Vec<String> = Vec::new();
         let absent = self.absent_atom();
-        if let FactType::Number(points) = &self.ty {
+        if let Some((points, kind)) = self.ty.points() {
             let mut atoms = set.iter().filter(|a| Some(*a) != absent).peekable();
             while let Some(first) = atoms.next() {
                 let mut last = first;
@@ -131,7 +155,7 @@ impl Fact {
                     last += 1;
                     atoms.next();
                 }
-                items.push(interval(points, first, last));
+                items.push(interval(points, kind, first, last));
             }
             if absent.is_some_and(|a| set.contains(a)) {
                 items.push(String::from("absent"));
@@ -174,6 +198,10 @@ pub enum Presence {
     Optional,
     /// Absent means this atom.
     Default(Atom),
+    /// Absent means the evaluation time (`default now`), which the caller
+    /// gives or the clock tells; it is filled in before the facts are
+    /// read, so a reader that still finds it absent treats it as required.
+    Now,
 }
 
 #[derive(Clone, Debug)]
@@ -200,6 +228,24 @@ pub enum FactType {
     /// teams`): atom 0 no, 1 yes; absent when either is absent. Read from
     /// both facts, never from one path (see [`Relation`]).
     Relation(Relation),
+    /// A date, date-time, duration or time of day, compared as a number of
+    /// the kind's unit; atoms as for [`Number`](FactType::Number).
+    Time(TimeKind, Vec<f64>),
+    /// The local time of day or weekday of a date-time fact in a zone: read
+    /// from that fact's path, its value is the part's (`"09:30:00"`,
+    /// `"tuesday"`), with the atoms of [`LocalFact::ty`].
+    Local(Box<LocalFact>),
+}
+
+/// A fact that is a part of a date-time fact's value in a zone.
+#[derive(Clone, Debug)]
+pub struct LocalFact {
+    pub local: Local,
+    /// The date-time fact it is a part of.
+    pub base: FactId,
+    /// The part's own type: a [`TimeKind::Clock`] time, or an enum of the
+    /// weekdays.
+    pub ty: FactType,
 }
 
 /// What a relation's fact type says when a reader asks it to classify a
@@ -219,6 +265,8 @@ pub enum RelationOp {
     Le,
     /// The left value is an item of the right fact's array (a set fact).
     In,
+    /// The left time is within the offset of the right, either way.
+    Within,
 }
 
 impl RelationOp {
@@ -229,25 +277,7 @@ impl RelationOp {
             RelationOp::Lt => "<",
             RelationOp::Le => "<=",
             RelationOp::In => "in",
-        }
-    }
-
-    /// Whether `left` and `right` (present values that fit their facts)
-    /// relate so.
-    pub fn holds(self, left: &Value, right: &Value) -> bool {
-        let number = |v: &Value| v.as_f64();
-        match self {
-            RelationOp::Eq => match (number(left), number(right)) {
-                (Some(a), Some(b)) => a == b,
-                _ => left == right,
-            },
-            RelationOp::Lt => matches!((number(left), number(right)), (Some(a), Some(b)) if a < b),
-            RelationOp::Le => {
-                matches!((number(left), number(right)), (Some(a), Some(b)) if a <= b)
-            }
-            RelationOp::In => right
-                .as_array()
-                .is_some_and(|items| items.iter().any(|item| RelationOp::Eq.holds(left, item))),
+            RelationOp::Within => "within",
         }
     }
 }
@@ -260,6 +290,64 @@ pub struct Relation {
     pub right: FactId,
     /// The paths of both facts, for showing the relation.
     pub paths: (Vec<String>, Vec<String>),
+    /// What the right side is offset by, in its unit: `returned <=
+    /// delivered + 14 days` compares with the right value plus 14 (days);
+    /// for `within`, how far apart the values may be.
+    pub offset: f64,
+    /// The kind of both facts when they are times: their values are text
+    /// that is read as a number.
+    pub time: Option<TimeKind>,
+}
+
+impl Relation {
+    /// Whether `left` and `right` (present values that fit their facts)
+    /// relate so.
+    pub fn holds(&self, left: &Value, right: &Value) -> bool {
+        let number = |v: &Value| match (self.time, v) {
+            (Some(kind), Value::String(s)) => kind.parse(s),
+            (None, v) => v.as_f64(),
+            _ => None,
+        };
+        let pair = number(left).zip(number(right));
+        let offset = self.offset;
+        match self.op {
+            RelationOp::Eq => match pair {
+                Some((a, b)) => a == b + offset,
+                None => self.time.is_none() && left == right,
+            },
+            RelationOp::Lt => pair.is_some_and(|(a, b)| a < b + offset),
+            RelationOp::Le => pair.is_some_and(|(a, b)| a <= b + offset),
+            RelationOp::Within => pair.is_some_and(|(a, b)| (a - b).abs() <= offset),
+            RelationOp::In => right.as_array().is_some_and(|items| {
+                items
+                    .iter()
+                    .any(|item| match (number(left), item.as_f64()) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => left == item,
+                    })
+            }),
+        }
+    }
+
+    /// How the relation reads between the facts `left` and `right`:
+    /// `returned <= delivered + 14 days`, `now within 2 hours of start`.
+    pub fn describe(&self, left: &str, right: &str) -> String {
+        let amount = |x: f64| match self.time {
+            Some(TimeKind::Date) => super::time::duration_words(x * super::time::DAY),
+            Some(_) => super::time::duration_words(x),
+            None => number_value(x).to_string(),
+        };
+        match self.op {
+            RelationOp::Within => format!("{left} within {} of {right}", amount(self.offset)),
+            op if self.offset > 0.0 => {
+                format!("{left} {} {right} + {}", op.symbol(), amount(self.offset))
+            }
+            op if self.offset < 0.0 => {
+                format!("{left} {} {right} - {}", op.symbol(), amount(-self.offset))
+            }
+            op => format!("{left} {} {right}", op.symbol()),
+        }
+    }
 }
 
 /// What the values of a `set of` fact are.
@@ -336,6 +424,26 @@ impl FactType {
             FactType::String(strings) => strings.atoms(),
             FactType::Set(_) => 1,
             FactType::Has(..) | FactType::Relation(_) => 2,
+            FactType::Time(_, points) => 2 * points.len() as u32 + 1,
+            FactType::Local(local) => local.ty.value_atoms(),
+        }
+    }
+
+    /// The number inside `atom` for facts compared as numbers (a constant,
+    /// or a value inside an interval).
+    pub fn atom_number(&self, atom: Atom) -> Option<f64> {
+        let (points, _) = self.points()?;
+        (atom < 2 * points.len() as u32 + 1).then(|| number_representative(points, atom))
+    }
+
+    /// The constants of a fact compared as numbers, and the kind of time
+    /// they are (`None`: plain numbers).
+    pub fn points(&self) -> Option<(&[f64], Option<TimeKind>)> {
+        match self {
+            FactType::Number(points) => Some((points, None)),
+            FactType::Time(kind, points) => Some((points, Some(*kind))),
+            FactType::Local(local) => local.ty.points(),
+            _ => None,
         }
     }
 
@@ -380,6 +488,21 @@ impl FactType {
             (FactType::Relation(_), _) => Err(Misfit::Type {
                 expected: RELATION_READ,
             }),
+            (FactType::Time(kind, points), Value::String(s)) => kind
+                .parse(s)
+                .map(|x| number_atom(points, x))
+                .ok_or(Misfit::Type {
+                    expected: kind.expected(),
+                }),
+            (FactType::Time(kind, _), _) => Err(Misfit::Type {
+                expected: kind.expected(),
+            }),
+            (FactType::Local(local), Value::String(s)) => {
+                local.ty.classify(&local.local.of_text(s)?)
+            }
+            (FactType::Local(_), _) => Err(Misfit::Type {
+                expected: TimeKind::DateTime.expected(),
+            }),
         }
     }
 
@@ -404,6 +527,26 @@ impl FactType {
             },
             // A relation has no value of its own: its facts have.
             FactType::Relation(_) => None,
+            FactType::Time(kind, points) => {
+                if atom >= self.value_atoms() {
+                    return None;
+                }
+                let x = match points.is_empty() {
+                    true => kind.anchor(),
+                    false => number_representative(points, atom),
+                };
+                let x = match kind {
+                    // A date between two constants: the first whole day.
+                    TimeKind::Date if x.fract() != 0.0 => x.ceil(),
+                    _ => x,
+                };
+                (number_atom(points, x) == atom)
+                    .then(|| kind.render(x))
+                    .flatten()
+                    .map(Value::String)
+            }
+            // A part of a date-time is read from that date-time.
+            FactType::Local(_) => None,
         }
     }
 
@@ -412,8 +555,9 @@ impl FactType {
         match self {
             FactType::Enum(values) => values.get(i).cloned().unwrap_or_default(),
             FactType::Bool => (atom == 1).to_string(),
-            FactType::Number(points) => {
-                let below = |k: usize| points.get(k).map(|p| number_value(*p).to_string());
+            FactType::Number(_) | FactType::Time(..) => {
+                let (points, kind) = self.points().unwrap_or_default();
+                let below = |k: usize| points.get(k).map(|p| show_number(*p, kind));
                 if i % 2 == 1 {
                     below(i / 2).unwrap_or_default()
                 } else {
@@ -432,6 +576,7 @@ impl FactType {
             }
             FactType::String(strings) => strings.describe(atom),
             FactType::Set(_) => String::from("any array"),
+            FactType::Local(local) => local.ty.describe_atom(atom),
             FactType::Relation(_) => {
                 String::from(if atom == 1 { "holds" } else { "does not hold" })
             }
@@ -450,12 +595,20 @@ impl FactType {
     }
 }
 
+/// A constant as a policy writes it: `14`, `2026-12-01`, `14 days`.
+pub fn show_number(x: f64, kind: Option<TimeKind>) -> String {
+    match kind {
+        Some(kind) => kind.show(x),
+        None => number_value(x).to_string(),
+    }
+}
+
 /// The numbers of the atoms `first..=last`, as an interval in words.
-fn interval(points: &[f64], first: Atom, last: Atom) -> String {
+fn interval(points: &[f64], kind: Option<TimeKind>, first: Atom, last: Atom) -> String {
     let show = |k: usize| {
         points
             .get(k)
-            .map(|p| number_value(*p).to_string())
+            .map(|p| show_number(*p, kind))
             .unwrap_or_default()
     };
     let (first, last) = (first as usize, last as usize);

@@ -11,14 +11,16 @@ mod atoms;
 mod fact;
 mod realize;
 mod strings;
+mod time;
 mod value_index;
 
 pub use atoms::AtomSet;
 pub use fact::{
-    number_atom, number_value, path_text, Element, Fact, FactType, Misfit, Presence, Relation,
-    RelationOp,
+    number_atom, number_value, path_text, Element, Fact, FactType, LocalFact, Misfit, Presence,
+    Relation, RelationOp,
 };
 pub use strings::Strings;
+pub use time::{duration_seconds, now_text, Local, LocalPart, TimeKind, DAY, WEEKDAYS};
 pub use value_index::{same_bytes, ValueIndex};
 
 use serde_json::Value;

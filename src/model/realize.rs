@@ -10,7 +10,11 @@
 
 use serde_json::Value;
 
-use super::{insert_at, Atom, AtomSet, CheckedPolicy, Element, Fact, FactId, FactType, Presence};
+use super::time::{TimeKind, DAY};
+use super::{
+    insert_at, number_value, Atom, AtomSet, CheckedPolicy, Element, Fact, FactId, FactType,
+    Presence, Relation,
+};
 
 /// How many assignments the search tries before it gives up (and the
 /// region counts as empty: every region a policy of people has is decided
@@ -20,7 +24,6 @@ const SEARCH_BUDGET: usize = 200_000;
 /// The allowed atoms of every fact: the region's sets, and every atom for
 /// a fact the region leaves out.
 struct Allowed<'p> {
-    policy: &'p CheckedPolicy,
     region: &'p [(FactId, AtomSet)],
 }
 
@@ -38,23 +41,29 @@ impl Allowed<'_> {
             .find(|(f, _)| *f == fact)
             .map(|(_, set)| set)
     }
-
-    /// The first allowed atom of a fact.
-    fn first(&self, fact: FactId) -> Option<Atom> {
-        match self.set(fact) {
-            Some(set) => set.first(),
-            None => Some(0).filter(|_| self.policy.fact(fact).is_some()),
-        }
-    }
 }
 
 impl CheckedPolicy {
-    /// Whether some rule relates two facts (`requester = owner`): only then
-    /// can a region of atoms hold no facts at all.
-    pub fn has_relations(&self) -> bool {
+    /// Whether some fact is tied to others: a relation between two facts,
+    /// or a part (time of day, weekday) of a datetime.
+    pub fn has_ties(&self) -> bool {
         self.facts
             .iter()
-            .any(|f| matches!(f.ty, FactType::Relation(_)))
+            .any(|f| matches!(f.ty, FactType::Relation(_) | FactType::Local(_)))
+    }
+
+    /// Whether a region of atoms can hold no facts at all: some rule
+    /// relates two facts (`requester = owner`), takes a part of a datetime
+    /// (its time of day and weekday are tied to it), or compares a date
+    /// (between two days in a row there is no date). Only then do the
+    /// analyses ask [`realize`](Self::realize) which regions are real.
+    pub fn needs_realizing(&self) -> bool {
+        self.facts.iter().any(|f| {
+            matches!(
+                f.ty,
+                FactType::Relation(_) | FactType::Local(_) | FactType::Time(TimeKind::Date, _)
+            )
+        })
     }
 
     /// Facts in `region` that read well: each fact takes its first present
@@ -96,22 +105,21 @@ impl CheckedPolicy {
         if region.iter().any(|(_, set)| set.is_empty()) {
             return None;
         }
-        let allowed = Allowed {
-            policy: self,
-            region,
-        };
-        // The relations the region constrains, and the facts they read.
-        let relations: Vec<(FactId, &super::Relation)> = region
+        let allowed = Allowed { region };
+        // The relations and local parts the region constrains, and the
+        // facts they read.
+        let relations: Vec<(FactId, Tie<'_>)> = region
             .iter()
             .filter(|(_, set)| !set.is_full())
             .filter_map(|(id, _)| match &self.fact(*id)?.ty {
-                FactType::Relation(relation) => Some((*id, relation)),
+                FactType::Relation(relation) => Some((*id, Tie::Relation(relation))),
+                FactType::Local(local) => Some((*id, Tie::Local(local.base))),
                 _ => None,
             })
             .collect();
         let mut bases: Vec<FactId> = Vec::new();
-        for (_, relation) in &relations {
-            for base in [relation.left, relation.right] {
+        for (_, tie) in &relations {
+            for base in tie.reads() {
                 if !bases.contains(&base) {
                     bases.push(base);
                 }
@@ -129,7 +137,7 @@ impl CheckedPolicy {
         // Every other fact the region names: a value of an allowed atom.
         for (id, _) in region {
             let Some(fact) = self.fact(*id) else { continue };
-            if bases.contains(id) || matches!(fact.ty, FactType::Relation(_)) {
+            if bases.contains(id) || matches!(fact.ty, FactType::Relation(_) | FactType::Local(_)) {
                 continue;
             }
             // A value tested in an array the search chose is in it already.
@@ -151,9 +159,22 @@ impl CheckedPolicy {
                     continue;
                 }
             }
-            let atom = allowed.first(*id)?;
-            if let Some(value) = fact.representative(atom) {
-                insert_at(&mut root, &fact.path, value);
+            // The first allowed atom that holds a value (between two days
+            // in a row is no date); absent where nothing else is allowed.
+            let set = allowed.set(*id)?;
+            let absent = fact.absent_atom();
+            let value = set
+                .iter()
+                .filter(|atom| Some(*atom) != absent)
+                .find_map(|atom| fact.representative(atom));
+            match value {
+                Some(value) => insert_at(&mut root, &fact.path, value),
+                None if absent.is_some_and(|a| set.contains(a)) => {}
+                None => match fact.presence {
+                    // A default that the set allows: leave the fact out.
+                    Presence::Default(atom) if set.contains(atom) => {}
+                    _ => return None,
+                },
             }
         }
         Some(root)
@@ -164,11 +185,11 @@ impl CheckedPolicy {
     fn search(
         &self,
         allowed: &Allowed<'_>,
-        relations: &[(FactId, &super::Relation)],
+        relations: &[(FactId, Tie<'_>)],
         bases: &[FactId],
         near: Option<&Value>,
     ) -> Option<Vec<Option<Value>>> {
-        let pool = Pool::of(self, bases);
+        let pool = Pool::of(self, bases, relations, near);
         let candidates: Vec<Vec<Option<Value>>> = bases
             .iter()
             .map(|id| {
@@ -200,28 +221,43 @@ impl CheckedPolicy {
         let position = |id: FactId| bases.iter().position(|b| *b == id);
         // Whether every relation between assigned facts (those before `upto`) holds as allowed.
         let consistent = |chosen: &[Option<Value>], upto: usize| {
-            relations.iter().all(|(id, relation)| {
-                let (Some(l), Some(r)) = (position(relation.left), position(relation.right)) else {
-                    return true;
-                };
-                if l >= upto || r >= upto {
-                    return true;
-                }
+            relations.iter().all(|(id, tie)| {
                 let Some(fact) = self.fact(*id) else {
                     return true;
                 };
-                let atom = match (
-                    chosen.get(l).cloned().flatten(),
-                    chosen.get(r).cloned().flatten(),
-                ) {
-                    (Some(left), Some(right)) => Atom::from(relation.op.holds(&left, &right)),
-                    _ => match fact.absent_atom() {
-                        Some(absent) => absent,
-                        // A required relation over an absent fact is unknown: never a witness.
-                        None => return false,
-                    },
+                let atom = match tie {
+                    Tie::Relation(relation) => {
+                        let (Some(l), Some(r)) =
+                            (position(relation.left), position(relation.right))
+                        else {
+                            return true;
+                        };
+                        if l >= upto || r >= upto {
+                            return true;
+                        }
+                        match (
+                            chosen.get(l).cloned().flatten(),
+                            chosen.get(r).cloned().flatten(),
+                        ) {
+                            (Some(left), Some(right)) => {
+                                Some(Atom::from(relation.holds(&left, &right)))
+                            }
+                            _ => fact.absent_atom(),
+                        }
+                    }
+                    Tie::Local(base) => {
+                        let Some(b) = position(*base).filter(|b| *b < upto) else {
+                            return true;
+                        };
+                        match chosen.get(b).cloned().flatten() {
+                            Some(value) => fact.classify(&value).ok(),
+                            None => fact.absent_atom(),
+                        }
+                    }
                 };
-                allowed.contains(*id, atom)
+                // Unknown (a required fact absent, a value that does not
+                // read) is never a witness.
+                atom.is_some_and(|atom| allowed.contains(*id, atom))
             })
         };
         fn step(
@@ -281,12 +317,35 @@ impl CheckedPolicy {
                 );
             }
             FactType::Number(_) => {
-                out.extend(pool.numbers.iter().filter(|v| fits(v)).cloned().map(Some));
+                out.extend(
+                    pool.numbers(None)
+                        .iter()
+                        .map(|x| number_value(*x))
+                        .filter(|v| fits(v))
+                        .map(Some),
+                );
+            }
+            FactType::Time(kind, _) => {
+                let mut seen: Vec<Value> = Vec::new();
+                for x in pool.numbers(Some(*kind)) {
+                    let x = match kind {
+                        TimeKind::Date => x.floor(),
+                        _ => *x,
+                    };
+                    let Some(text) = kind.render(x) else {
+                        continue;
+                    };
+                    let value = Value::String(text);
+                    if !seen.contains(&value) && fits(&value) {
+                        seen.push(value.clone());
+                        out.push(Some(value));
+                    }
+                }
             }
             FactType::Enum(_) | FactType::String(_) => {
                 out.extend(pool.texts.iter().filter(|v| fits(v)).cloned().map(Some));
             }
-            FactType::Has(..) | FactType::Relation(_) => {}
+            FactType::Has(..) | FactType::Relation(_) | FactType::Local(_) => {}
         }
         let absent_allowed = match (&fact.presence, fact.absent_atom()) {
             (Presence::Optional, Some(absent)) => allowed.contains(id, absent),
@@ -326,8 +385,13 @@ impl CheckedPolicy {
                 _ => {}
             }
         }
+        let numbers: Vec<Value> = pool
+            .numbers(None)
+            .iter()
+            .map(|x| number_value(*x))
+            .collect();
         let source = match element {
-            Element::Number => &pool.numbers,
+            Element::Number => &numbers,
             Element::Enum(_) | Element::String => &pool.texts,
         };
         let extras: Vec<&Value> = source
@@ -358,14 +422,60 @@ impl CheckedPolicy {
 /// equal, different and ordered values among the facts can be met.
 struct Pool {
     texts: Vec<Value>,
-    numbers: Vec<Value>,
+    /// Numbers for number facts (`None`), and for time facts of each kind
+    /// in its unit.
+    numbers: Vec<(Option<TimeKind>, Vec<f64>)>,
+}
+
+/// What ties a fact to others: a relation reads two facts, a local part
+/// (time of day, weekday) reads its datetime.
+#[derive(Clone, Copy)]
+enum Tie<'p> {
+    Relation(&'p Relation),
+    Local(FactId),
+}
+
+impl Tie<'_> {
+    fn reads(self) -> Vec<FactId> {
+        match self {
+            Tie::Relation(relation) => vec![relation.left, relation.right],
+            Tie::Local(base) => vec![base],
+        }
+    }
 }
 
 impl Pool {
-    fn of(policy: &CheckedPolicy, bases: &[FactId]) -> Pool {
+    fn of(
+        policy: &CheckedPolicy,
+        bases: &[FactId],
+        ties: &[(FactId, Tie<'_>)],
+        near: Option<&Value>,
+    ) -> Pool {
+        // The given datetimes: the instants nearest them come first, so
+        // that an answer to "why not" moves a time as little as it can.
+        let given: Vec<f64> = bases
+            .iter()
+            .filter_map(|id| {
+                let fact = policy.fact(*id)?;
+                let FactType::Time(TimeKind::DateTime, _) = fact.ty else {
+                    return None;
+                };
+                match value_at(near?, &fact.path)? {
+                    Value::String(text) => TimeKind::DateTime.parse(text),
+                    _ => None,
+                }
+            })
+            .collect();
         let many = bases.len().max(2);
         let mut texts: Vec<Value> = Vec::new();
-        let mut points: Vec<f64> = Vec::new();
+        // Constants by unit: plain numbers, and each kind of time.
+        let mut points: Vec<(Option<TimeKind>, Vec<f64>)> = Vec::new();
+        let mut add_points =
+            |kind: Option<TimeKind>, own: &[f64]| match points.iter_mut().find(|(k, _)| *k == kind)
+            {
+                Some((_, list)) => list.extend(own),
+                None => points.push((kind, own.to_vec())),
+            };
         let mut strings: Option<super::Strings> = None;
         let push = |list: &mut Vec<Value>, value: Value| {
             if !list.contains(&value) {
@@ -388,10 +498,33 @@ impl Pool {
                         None => domain.clone(),
                     });
                 }
-                FactType::Number(own) => points.extend(own),
+                FactType::Number(own) => add_points(None, own),
+                FactType::Set(Element::Number) => add_points(None, &[]),
+                FactType::Time(kind, own) => {
+                    add_points(Some(*kind), own);
+                    // Times of now rather than of 1970.
+                    if own.is_empty() {
+                        add_points(Some(*kind), &[kind.anchor()]);
+                    }
+                }
                 _ => {}
             }
         }
+        // Times of day the local parts compare with.
+        let mut clock_points: Vec<f64> = Vec::new();
+        for (id, tie) in ties {
+            if let (Tie::Local(_), Some(fact)) = (tie, policy.fact(*id)) {
+                if let Some((own, _)) = fact.ty.points() {
+                    clock_points.extend(own);
+                }
+            }
+        }
+        clock_points.sort_by(f64::total_cmp);
+        clock_points.dedup();
+        let clocks: Vec<f64> = interval_numbers(&clock_points, 1)
+            .into_iter()
+            .filter(|x| (0.0..DAY).contains(x))
+            .collect();
         // The strings every string fact tells apart, jointly: values of
         // each joint class, and the literals (which enum values may equal).
         let strings = strings.unwrap_or_default();
@@ -403,10 +536,71 @@ impl Pool {
         for i in 0..many {
             push(&mut texts, Value::String(format!("item{i}")));
         }
-        points.sort_by(f64::total_cmp);
-        points.dedup();
-        let numbers = interval_values(&points, many);
+        // Relations that move a fact (`a <= b + 14 days`, `within`) are met
+        // at, just inside and just outside the offset.
+        let mut numbers = Vec::new();
+        for (kind, mut own) in points {
+            own.sort_by(f64::total_cmp);
+            own.dedup();
+            let mut values = interval_numbers(&own, many);
+            // Instants whose local parts take every time of day and
+            // weekday, for every datetime (one may equal another's).
+            if kind == Some(TimeKind::DateTime) {
+                let near: Vec<f64> = given.iter().chain(values.iter().take(3)).copied().collect();
+                let mut local_instants = Vec::new();
+                for fact in &policy.facts {
+                    if let FactType::Local(local) = &fact.ty {
+                        if bases.contains(&local.base) {
+                            let clocks = if clocks.is_empty() {
+                                vec![12.0 * 3600.0]
+                            } else {
+                                clocks.clone()
+                            };
+                            for x in local.local.instants(&near, &clocks) {
+                                if !values.contains(&x) && !local_instants.contains(&x) {
+                                    local_instants.push(x);
+                                }
+                            }
+                        }
+                    }
+                }
+                if given.is_empty() {
+                    values.extend(local_instants);
+                } else {
+                    local_instants.extend(values);
+                    values = local_instants;
+                }
+            }
+            let offsets = ties.iter().filter_map(|(_, tie)| match tie {
+                Tie::Relation(relation) if relation.offset != 0.0 && relation.time == kind => {
+                    Some(relation.offset)
+                }
+                _ => None,
+            });
+            let base = values.clone();
+            for offset in offsets {
+                for x in &base {
+                    for moved in [x + offset, x - offset] {
+                        for near in [moved - 1.0, moved, moved + 1.0] {
+                            if !values.contains(&near) {
+                                values.push(near);
+                            }
+                        }
+                    }
+                }
+            }
+            numbers.push((kind, values));
+        }
         Pool { texts, numbers }
+    }
+
+    /// The candidate numbers of one unit: plain numbers (`None`) or a kind
+    /// of time.
+    fn numbers(&self, kind: Option<TimeKind>) -> &[f64] {
+        self.numbers
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, values)| values.as_slice())
     }
 }
 
@@ -419,7 +613,7 @@ fn value_at<'v>(facts: &'v Value, path: &[String]) -> Option<&'v Value> {
 
 /// The constants, and `many` distinct values inside each interval between
 /// them (and below and above them all).
-fn interval_values(points: &[f64], many: usize) -> Vec<Value> {
+fn interval_numbers(points: &[f64], many: usize) -> Vec<f64> {
     let mut values = Vec::new();
     let spread = |lo: f64, hi: f64| -> Vec<f64> {
         (1..=many)
@@ -440,5 +634,5 @@ fn interval_values(points: &[f64], many: usize) -> Vec<Value> {
         }
         _ => values.extend((0..many).map(|j| j as f64)),
     }
-    values.into_iter().map(super::number_value).collect()
+    values
 }

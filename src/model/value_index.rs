@@ -31,7 +31,9 @@ impl ValueIndex {
             | FactType::Number(_)
             | FactType::Set(_)
             | FactType::Has(..)
-            | FactType::Relation(_) => return ValueIndex::default(),
+            | FactType::Relation(_)
+            | FactType::Time(..)
+            | FactType::Local(_) => return ValueIndex::default(),
         };
         let size = (values.len() * 2).next_power_of_two().max(4);
         let mut slots = vec![Slot::default(); size];

@@ -37,6 +37,7 @@ impl PolicySet {
     /// # Ok::<(), String>(())
     /// ```
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
+        let facts = &*self.with_now(facts);
         if facts.is_object() {
             facts::prefetch_strings(facts);
             let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
@@ -125,6 +126,10 @@ impl PolicySet {
         text: &str,
         each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
+        // The evaluation time is filled into a `Value`: that way decides.
+        if !self.loaded.now_facts.is_empty() {
+            return None;
+        }
         let within_limits = text.len() <= self.loaded.limits.max_facts_bytes
             && (self.loaded.limits.facts_depth() == Limits::MAX_FACTS_DEPTH
                 || facts::deeper_than(text, self.loaded.limits.facts_depth()).is_none());
@@ -182,7 +187,12 @@ impl PolicySet {
         &self,
         facts: &T,
     ) -> Result<Decisions<'_>, Report> {
-        if let Some((table, _)) = &self.loaded.picker {
+        let picker = self
+            .loaded
+            .picker
+            .as_ref()
+            .filter(|_| self.loaded.now_facts.is_empty());
+        if let Some((table, _)) = picker {
             let decided = table.pick_serialize(facts, |picked| {
                 let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
                 self.decide_slots_each(picked, |_, tree, rule| {
@@ -298,12 +308,13 @@ impl PolicySet {
         why_not: Option<&str>,
         text: Option<(&str, &str, u32)>,
     ) -> (Vec<Explanation>, Vec<Problem>) {
+        let facts = &*self.with_now(facts);
         let mut explanations = Vec::new();
         let mut problems = Vec::new();
         for tree in &self.loaded.trees {
             match explain::explain(tree, facts, why_not) {
                 Ok(mut explanation) => {
-                    if !(self.strict || tree.policy.strict) {
+                    if !(self.strict() || tree.policy.strict) {
                         explanation.unknown_keys = eval::strict::problems(
                             &tree.policy,
                             &self.loaded.declared,
@@ -388,6 +399,7 @@ impl PolicySet {
         trace: bool,
         text: Option<(&str, u32)>,
     ) -> Result<Vec<Decision>, Report> {
+        let facts = &*self.with_now(facts);
         let mut decisions = Vec::with_capacity(self.loaded.trees.len());
         let mut problems = Vec::new();
         for tree in &self.loaded.trees {
@@ -455,7 +467,7 @@ impl PolicySet {
         let mut problems: Vec<Problem> = Vec::new();
         let mut seen: Vec<(Option<String>, String)> = Vec::new();
         for tree in &self.loaded.trees {
-            if !(self.strict || tree.policy.strict) {
+            if !(self.strict() || tree.policy.strict) {
                 continue;
             }
             for mut error in
@@ -482,7 +494,7 @@ impl PolicySet {
     /// nothing when it does not read strictly: for tools that decide tree
     /// by tree.
     pub(crate) fn strict_errors(&self, tree: &DecisionTree, facts: &Value) -> Vec<FactsError> {
-        if !(self.strict || tree.policy.strict) {
+        if !(self.strict() || tree.policy.strict) {
             return Vec::new();
         }
         eval::strict::problems(&tree.policy, &self.loaded.declared, facts, true)
@@ -529,7 +541,7 @@ impl PolicySet {
         let mut problems: Vec<Problem> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for tree in &self.loaded.trees {
-            if self.strict || tree.policy.strict {
+            if self.strict() || tree.policy.strict {
                 continue;
             }
             for mut error in

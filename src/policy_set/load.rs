@@ -12,6 +12,7 @@ use crate::diagnostics::{Problem, Report};
 use crate::facts::{ObjectPaths, PathTrie};
 use crate::files::{self, FileKind};
 use crate::limits::Limits;
+use crate::model::{FactType, Presence, TimeKind};
 use crate::source::SourceMap;
 use crate::syntax;
 
@@ -104,6 +105,14 @@ impl PolicySet {
                 declared.push(fact.path.clone());
             }
         }
+        let mut now_facts: Vec<(Vec<String>, TimeKind)> = Vec::new();
+        for fact in trees.iter().flat_map(|t| &t.policy.facts) {
+            if let (Presence::Now, FactType::Time(kind, _)) = (&fact.presence, &fact.ty) {
+                if !now_facts.iter().any(|(path, _)| *path == fact.path) {
+                    now_facts.push((fact.path.clone(), *kind));
+                }
+            }
+        }
         Ok(PolicySet {
             loaded: Arc::new(Loaded {
                 sources: report.sources,
@@ -114,8 +123,9 @@ impl PolicySet {
                 limits: limits.clone(),
                 declared,
                 strict_policies,
+                now_facts,
             }),
-            strict: false,
+            options: None,
         })
     }
 }

@@ -18,6 +18,7 @@ use crate::compile::DecisionTree;
 use crate::diagnostics::{Problem, Report};
 use crate::facts::{ObjectPaths, PathTrie};
 use crate::limits::Limits;
+use crate::model::{insert_at, now_text, TimeKind};
 use crate::source::SourceMap;
 
 /// Compiled policies, ready to decide.
@@ -45,9 +46,20 @@ use crate::source::SourceMap;
 #[derive(Clone, Debug)]
 pub struct PolicySet {
     loaded: Arc<Loaded>,
+    /// How the caller asked to decide; `None` for the defaults, so that a
+    /// set stays two words wide.
+    options: Option<Arc<Options>>,
+}
+
+/// How a caller asked a set to decide.
+#[derive(Clone, Debug, Default)]
+struct Options {
     /// Whether every policy reads facts strictly, as if it said `strict
     /// facts` (see [`PolicySet::strict_facts`]).
     strict: bool,
+    /// The evaluation time, where the caller fixed it (see
+    /// [`PolicySet::evaluated_at`]); else the clock's at each decision.
+    now: Option<jiff::Timestamp>,
 }
 
 /// What a set holds, shared by its clones.
@@ -67,6 +79,9 @@ struct Loaded {
     declared: Vec<Vec<String>>,
     /// Whether some policy says `strict facts`.
     strict_policies: bool,
+    /// The paths of the facts that default to the evaluation time
+    /// (`default now`), each with its kind.
+    now_facts: Vec<(Vec<String>, TimeKind)>,
 }
 
 impl PolicySet {
@@ -112,14 +127,84 @@ impl PolicySet {
     /// assert!(report.render(80).contains("did you mean `designated_admin`?"));
     /// # Ok::<(), String>(())
     /// ```
-    pub fn strict_facts(mut self, strict: bool) -> PolicySet {
-        self.strict = strict;
+    pub fn strict_facts(self, strict: bool) -> PolicySet {
+        self.with_options(|options| options.strict = strict)
+    }
+
+    /// The same policies, with the options `change` makes.
+    fn with_options(mut self, change: impl FnOnce(&mut Options)) -> PolicySet {
+        let mut options = self.options.as_deref().cloned().unwrap_or_default();
+        change(&mut options);
+        self.options = Some(Arc::new(options));
         self
+    }
+
+    /// Whether the caller asked every policy to read facts strictly.
+    fn strict(&self) -> bool {
+        self.options.as_ref().is_some_and(|o| o.strict)
+    }
+
+    /// The same policies, deciding as of `now`: a fact declared `default
+    /// now` that the facts leave out takes this instant (a `date` fact, its
+    /// date in UTC). Without it, such a fact takes the clock's time when a
+    /// decision is made. Fix it for reproducible decisions, tests and
+    /// replays of past requests.
+    ///
+    /// ```
+    /// let text = "policy hours\nfact now: datetime at request.time default now\n\
+    ///             now before 2027-01-01T00:00:00Z can\n";
+    /// let policies = verdict::PolicySet::from_sources([("hours.policy", text)])
+    ///     .map_err(|r| r.render(80))?;
+    /// let at: verdict::Timestamp = "2026-12-01T10:00:00Z".parse().map_err(|_| "a time")?;
+    /// let decisions = policies.evaluated_at(at).decide(&serde_json::json!({}))
+    ///     .map(verdict::Decisions::into_owned).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].decision, "allow");
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn evaluated_at(self, now: jiff::Timestamp) -> PolicySet {
+        self.with_options(|options| options.now = Some(now))
+    }
+
+    /// `facts` with the evaluation time at the path of each `default now`
+    /// fact they leave out (or hold `null` at); the facts themselves when
+    /// no policy has such a fact or the facts give every one.
+    fn with_now<'f>(
+        &self,
+        facts: &'f serde_json::Value,
+    ) -> std::borrow::Cow<'f, serde_json::Value> {
+        use std::borrow::Cow;
+        let missing = |path: &Vec<String>| {
+            let mut node = facts;
+            for key in path {
+                match node.get(key) {
+                    Some(next) => node = next,
+                    None => return true,
+                }
+            }
+            node.is_null()
+        };
+        if !facts.is_object() || !self.loaded.now_facts.iter().any(|(p, _)| missing(p)) {
+            return Cow::Borrowed(facts);
+        }
+        let now = self
+            .options
+            .as_ref()
+            .and_then(|o| o.now)
+            .unwrap_or_else(jiff::Timestamp::now);
+        let mut filled = facts.clone();
+        for (path, kind) in &self.loaded.now_facts {
+            if missing(path) {
+                if let Some(text) = now_text(*kind, now) {
+                    insert_at(&mut filled, path, serde_json::Value::String(text));
+                }
+            }
+        }
+        Cow::Owned(filled)
     }
 
     /// Whether some policy of the set reads facts strictly.
     fn any_strict(&self) -> bool {
-        self.strict || self.loaded.strict_policies
+        self.strict() || self.loaded.strict_policies
     }
 
     /// The compiled trees, one per policy, for the tools of this crate.

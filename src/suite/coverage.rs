@@ -163,7 +163,7 @@ const PATH_BUDGET: usize = 20_000;
 /// `child`, if given) down to a leaf, taking the first branch where free.
 /// On a policy whose rules relate facts, only a path some facts take.
 fn path_to(tree: &DecisionTree, target: NodeId, child: Option<NodeId>) -> Reach {
-    if tree.policy.has_relations() {
+    if tree.policy.needs_realizing() {
         let mut search = Search {
             tree,
             target,

@@ -268,22 +268,42 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         Rule::policy_decl | Rule::kw_policy => {
             (0, "`policy NAME` (every policy file starts with one)")
         }
-        Rule::fact_type | Rule::enum_type | Rule::kw_bool | Rule::kw_number | Rule::kw_string => {
-            (0, "a type (`{value ...}`, `bool`, `number` or `string`)")
-        }
+        Rule::fact_type
+        | Rule::enum_type
+        | Rule::kw_bool
+        | Rule::kw_number
+        | Rule::kw_string
+        | Rule::kw_date
+        | Rule::kw_datetime
+        | Rule::kw_duration
+        | Rule::local_type
+        | Rule::time_of_day
+        | Rule::kw_weekday => (
+            0,
+            "a type (`{value ...}`, `bool`, `number`, `string`, `date`, `datetime` or `duration`)",
+        ),
+        Rule::kw_of => (0, "`of`"),
+        Rule::duration | Rule::time_unit => (1, "a duration such as `14 days`"),
+        Rule::offset | Rule::plus | Rule::minus => (2, "`+ DURATION` or `- DURATION`"),
         Rule::kw_at => (0, "`at` and the JSON path the fact is read from"),
         Rule::path | Rule::path_key | Rule::key => {
             (0, "a JSON path such as `subscription.channel`")
         }
         Rule::kw_match => (0, "`match` (as in `first match`)"),
         Rule::ident => (1, "a name"),
-        Rule::literal | Rule::set_literal | Rule::number | Rule::kw_true | Rule::kw_false => {
-            (1, "a value")
-        }
+        Rule::literal
+        | Rule::set_literal
+        | Rule::number
+        | Rule::kw_true
+        | Rule::kw_false
+        | Rule::date
+        | Rule::datetime
+        | Rule::clock => (1, "a value"),
         Rule::word
         | Rule::term
         | Rule::negated
         | Rule::comparison
+        | Rule::within_test
         | Rule::in_test
         | Rule::group
         | Rule::alternative
@@ -293,7 +313,10 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         Rule::fact_option | Rule::kw_optional | Rule::kw_default | Rule::default_clause => {
             (2, "`optional` or `default VALUE`")
         }
-        Rule::compare_op => (2, "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)"),
+        Rule::compare_op | Rule::kw_before | Rule::kw_after => (
+            2,
+            "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, `before`, `after`)",
+        ),
         Rule::kw_in => (2, "`in`"),
         Rule::because | Rule::kw_because => (2, "`because \"...\"`"),
         Rule::see | Rule::kw_see => (2, "`see \"...\"`"),

@@ -151,6 +151,12 @@ impl Lower<'_> {
                     ty = Some(self.fact_type(child)?);
                 }
                 Rule::path => path = Some(self.path(child)?),
+                Rule::local_type => {
+                    let local = self.local_type(child)?;
+                    // A part of a datetime is read from that datetime's path.
+                    path = Some(Spanned::new(Vec::new(), local.span));
+                    ty = Some(local);
+                }
                 Rule::fact_option => {
                     for option in child.into_inner() {
                         match option.as_rule() {
@@ -193,6 +199,9 @@ impl Lower<'_> {
             Rule::kw_bool => FactType::Bool,
             Rule::kw_number => FactType::Number,
             Rule::kw_string => FactType::String,
+            Rule::kw_date => FactType::Date,
+            Rule::kw_datetime => FactType::DateTime,
+            Rule::kw_duration => FactType::Duration,
             _ => FactType::Enum(
                 inner
                     .into_inner()
@@ -206,6 +215,31 @@ impl Lower<'_> {
             ),
         };
         Ok(Spanned::new(ty, span))
+    }
+
+    /// `time of day of now in "Europe/Berlin"`, `weekday of now in "..."`.
+    fn local_type(&self, pair: Pair<'_, Rule>) -> Result<Spanned<FactType>> {
+        let span = self.span(&pair);
+        let (mut weekday, mut of, mut zone) = (false, None, None);
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::kw_weekday => weekday = true,
+                Rule::ident => of = Some(self.ident(&child)),
+                Rule::string => {
+                    let zone_span = self.span(&child);
+                    zone = Some(Spanned::new(self.string(child), zone_span));
+                }
+                _ => {}
+            }
+        }
+        Ok(Spanned::new(
+            FactType::Local {
+                weekday,
+                of: of.ok_or_else(|| self.missing(span, "a datetime fact"))?,
+                zone: zone.ok_or_else(|| self.missing(span, "a time zone"))?,
+            },
+            span,
+        ))
     }
 
     fn path(&self, pair: Pair<'_, Rule>) -> Result<Spanned<Vec<String>>> {
@@ -456,6 +490,7 @@ impl Lower<'_> {
                 let mut fact = None;
                 let mut op = None;
                 let mut value = None;
+                let mut offset = None;
                 for child in inner.into_inner() {
                     match child.as_rule() {
                         Rule::ident => fact = Some(self.ident(&child)),
@@ -464,13 +499,31 @@ impl Lower<'_> {
                                 "!=" => CompareOp::Ne,
                                 "<=" => CompareOp::Le,
                                 ">=" => CompareOp::Ge,
-                                "<" => CompareOp::Lt,
-                                ">" => CompareOp::Gt,
+                                "<" | "before" => CompareOp::Lt,
+                                ">" | "after" => CompareOp::Gt,
                                 _ => CompareOp::Eq,
                             };
                             op = Some(Spanned::new(symbol, self.span(&child)));
                         }
                         Rule::literal => value = Some(self.literal(child)?),
+                        Rule::offset => {
+                            let offset_span = self.span(&child);
+                            let mut sign = 1.0;
+                            let mut amount = None;
+                            for part in child.into_inner() {
+                                match part.as_rule() {
+                                    Rule::minus => sign = -1.0,
+                                    Rule::duration => amount = Some(self.duration(part)?),
+                                    _ => {}
+                                }
+                            }
+                            let (n, unit) =
+                                amount.ok_or_else(|| self.missing(offset_span, "a duration"))?;
+                            offset = Some(Spanned::new(
+                                Literal::Time(TimeLit::Duration(sign * n, unit)),
+                                offset_span,
+                            ));
+                        }
                         _ => {}
                     }
                 }
@@ -478,6 +531,33 @@ impl Lower<'_> {
                     fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
                     op: op.ok_or_else(|| self.missing(span, "a comparison"))?,
                     value: value.ok_or_else(|| self.missing(span, "a value"))?,
+                    offset,
+                })
+            }
+            Rule::within_test => {
+                let mut idents = Vec::new();
+                let mut distance = None;
+                for child in inner.into_inner() {
+                    match child.as_rule() {
+                        Rule::ident => idents.push(self.ident(&child)),
+                        Rule::duration => {
+                            let at = self.span(&child);
+                            let (n, unit) = self.duration(child)?;
+                            distance =
+                                Some(Spanned::new(Literal::Time(TimeLit::Duration(n, unit)), at));
+                        }
+                        _ => {}
+                    }
+                }
+                let mut idents = idents.into_iter();
+                Ok(Condition::Within {
+                    fact: idents
+                        .next()
+                        .ok_or_else(|| self.missing(span, "a fact name"))?,
+                    distance: distance.ok_or_else(|| self.missing(span, "a duration"))?,
+                    other: idents
+                        .next()
+                        .ok_or_else(|| self.missing(span, "a fact name"))?,
                 })
             }
             _ => {
@@ -520,11 +600,46 @@ impl Lower<'_> {
                 }
             }
             Rule::string => Literal::String(self.string(inner)),
+            Rule::date => Literal::Time(TimeLit::Date(inner.as_str().to_string())),
+            Rule::datetime => Literal::Time(TimeLit::DateTime(inner.as_str().to_string())),
+            Rule::clock => Literal::Time(TimeLit::Clock(inner.as_str().to_string())),
+            Rule::duration => {
+                let (n, unit) = self.duration(inner)?;
+                Literal::Time(TimeLit::Duration(n, unit))
+            }
             Rule::kw_true => Literal::Bool(true),
             Rule::kw_false => Literal::Bool(false),
             _ => Literal::Word(inner.as_str().to_string()),
         };
         Ok(Spanned::new(literal, span))
+    }
+
+    /// `14 days`: the amount and the unit.
+    fn duration(&self, pair: Pair<'_, Rule>) -> Result<(f64, String)> {
+        let span = self.span(&pair);
+        let (mut amount, mut unit) = (None, None);
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::number => {
+                    let text = part.as_str();
+                    match text.parse::<f64>() {
+                        Ok(n) if n.is_finite() => amount = Some(n),
+                        _ => {
+                            return Err(SyntaxError::BadNumber {
+                                text: super::error::shorten(text),
+                                span,
+                            })
+                        }
+                    }
+                }
+                Rule::time_unit => unit = Some(part.as_str().to_string()),
+                _ => {}
+            }
+        }
+        Ok((
+            amount.ok_or_else(|| self.missing(span, "an amount"))?,
+            unit.ok_or_else(|| self.missing(span, "a unit"))?,
+        ))
     }
 
     /// A `text`: its strings joined by single spaces.

@@ -66,13 +66,14 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     text.push_str("outcome o\n");
     let mut kinds = Vec::new();
     for f in 0..facts {
-        let kind = bytes.next() % 4;
+        let kind = bytes.next() % 5;
         let presence = bytes.pick(&["", " optional", ""]);
         match kind {
             0 => text.push_str(&format!(
                 "fact f{f}: {{f{f}a f{f}b f{f}c}} at x.f{f}{presence}\n"
             )),
             1 => text.push_str(&format!("fact f{f}: bool at x.f{f}{presence}\n")),
+            4 => text.push_str(&format!("fact f{f}: date at x.f{f}{presence}\n")),
             3 => text.push_str(&format!(
                 "fact f{f}: set of {{f{f}a f{f}b f{f}c}} at x.f{f}{presence}\n"
             )),
@@ -92,6 +93,22 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 0 if bytes.next() % 2 == 0 => format!("{not}f{f}{v}"),
                 0 => format!("{not}f{f} in {{f{f}{v} f{f}a}}"),
                 1 => format!("{not}f{f}"),
+                // A date compares with a day, or with another date moved by days.
+                4 => {
+                    let op = bytes.pick(&["<", "<=", ">", ">=", "=", "!=", "before", "after"]);
+                    let other = (0..facts)
+                        .filter(|g| *g != f && kinds.get(*g) == Some(&4))
+                        .nth(bytes.next() % 2);
+                    match other {
+                        Some(g) if bytes.next() % 4 == 0 => {
+                            format!("{not}f{f} within {} days of f{g}", bytes.next() % 3)
+                        }
+                        Some(g) if bytes.next() % 2 == 0 => {
+                            format!("{not}f{f} {op} f{g} + {} days", bytes.next() % 3)
+                        }
+                        _ => format!("{not}f{f} {op} 2026-01-0{}", 1 + bytes.next() % 4),
+                    }
+                }
                 3 => format!(
                     "{not}f{f} has {}",
                     bytes.pick(&[
@@ -149,6 +166,7 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 (1, _) => json!("bogus"),
                 (_, 0) => json!(format!("f{f}{}", bytes.pick(&["a", "b", "c"]))),
                 (_, 1) => json!(bytes.next() % 2 == 0),
+                (_, 4) => json!(format!("2026-01-0{}", 1 + bytes.next() % 5)),
                 (_, 3) => {
                     let bits = bytes.next();
                     let items: Vec<String> = ["a", "b", "c"]

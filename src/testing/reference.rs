@@ -184,7 +184,7 @@ fn relation_atom(
             None => match &base.presence {
                 Presence::Default(atom) => Some(base.representative(*atom)),
                 Presence::Optional => Some(None),
-                Presence::Required => None,
+                Presence::Required | Presence::Now => None,
             },
         }
     };
@@ -192,15 +192,23 @@ fn relation_atom(
     let (Some(left), Some(right)) = (left, right) else {
         return fact.absent_atom();
     };
-    let number = |v: &Value| v.as_f64();
+    // Times compare as numbers of their unit, moved by the offset.
+    let number = |v: &Value| match (relation.time, v) {
+        (Some(kind), Value::String(text)) => kind.parse(text),
+        (_, v) => v.as_f64(),
+    };
     let equal = |a: &Value, b: &Value| match (number(a), number(b)) {
         (Some(x), Some(y)) => x == y,
         _ => a == b,
     };
+    let pair = number(&left).zip(number(&right));
+    let by = relation.offset;
     let holds = match relation.op {
-        RelationOp::Eq => equal(&left, &right),
-        RelationOp::Lt => matches!((number(&left), number(&right)), (Some(x), Some(y)) if x < y),
-        RelationOp::Le => matches!((number(&left), number(&right)), (Some(x), Some(y)) if x <= y),
+        RelationOp::Eq if by == 0.0 => equal(&left, &right),
+        RelationOp::Eq => pair.is_some_and(|(x, y)| x == y + by),
+        RelationOp::Lt => pair.is_some_and(|(x, y)| x < y + by),
+        RelationOp::Le => pair.is_some_and(|(x, y)| x <= y + by),
+        RelationOp::Within => pair.is_some_and(|(x, y)| x - y <= by && y - x <= by),
         RelationOp::In => right
             .as_array()
             .is_some_and(|items| items.iter().any(|item| equal(&left, item))),
@@ -246,7 +254,7 @@ fn at_most_one_verdict(policy: &CheckedPolicy) -> Result<(), String> {
             };
             if let Some(other) = verdicts
                 .find(|v| *v != first)
-                .filter(|_| !policy.has_relations() || realizable())
+                .filter(|_| !policy.needs_realizing() || realizable())
             {
                 return Err(format!(
                     "undetected conflict: {} and {} at atoms {atoms:?}",

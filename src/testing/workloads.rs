@@ -236,3 +236,68 @@ fn generated(n: usize, rng: &mut Rng) -> (String, Vec<Vec<(usize, usize)>>) {
     }
     (text, rules)
 }
+
+/// The third workload: requests to the document-access example pack
+/// (`policies/examples/document-access`), which reads a set of roles,
+/// relations between facts (`requester = owner`, `team in teams`) and the
+/// time of day and weekday of the request in Berlin. `count` requests
+/// drawn with a seeded xorshift, over every action, subsets of the roles,
+/// every classification, owners and teams that match or do not, MFA and
+/// managed devices, and instants across a week of winter and summer time.
+pub fn access_requests(count: usize) -> Vec<Value> {
+    const ACTIONS: [&str; 5] = ["read", "edit", "share", "delete", "export"];
+    const ROLES: [&str; 4] = ["viewer", "editor", "admin", "auditor"];
+    const CLASSES: [&str; 4] = ["public", "internal", "confidential", "secret"];
+    const PEOPLE: [&str; 3] = ["ann", "bob", "cyd"];
+    const TEAMS: [&str; 3] = ["legal", "sales", "hr"];
+    let mut rng = Rng(0x5eed_acce55);
+    let mut requests = Vec::with_capacity(count);
+    for _ in 0..count {
+        let pick = |rng: &mut Rng, items: &[&str]| {
+            items
+                .get(rng.below(items.len()))
+                .copied()
+                .unwrap_or_default()
+                .to_string()
+        };
+        let roles: Vec<&str> = ROLES
+            .iter()
+            .copied()
+            .filter(|_| rng.below(3) == 0)
+            .collect();
+        let teams: Vec<&str> = TEAMS
+            .iter()
+            .copied()
+            .filter(|_| rng.below(2) == 0)
+            .collect();
+        // A day in December (UTC+1) or in July (UTC+2), at any quarter hour.
+        let (month, day) = if rng.below(2) == 0 { (12, 7) } else { (7, 6) };
+        let time = format!(
+            "2026-{month:02}-{:02}T{:02}:{:02}:00Z",
+            day + rng.below(7),
+            rng.below(24),
+            15 * rng.below(4)
+        );
+        let mut user = Map::new();
+        user.insert("id".into(), json!(pick(&mut rng, &PEOPLE)));
+        if rng.below(4) != 0 {
+            user.insert("roles".into(), json!(roles));
+        }
+        if rng.below(4) != 0 {
+            user.insert("team".into(), json!(pick(&mut rng, &TEAMS)));
+        }
+        let mut document = Map::new();
+        document.insert("owner".into(), json!(pick(&mut rng, &PEOPLE)));
+        document.insert("classification".into(), json!(pick(&mut rng, &CLASSES)));
+        if rng.below(4) != 0 {
+            document.insert("teams".into(), json!(teams));
+        }
+        requests.push(json!({
+            "request": { "action": pick(&mut rng, &ACTIONS), "time": time },
+            "user": user,
+            "document": document,
+            "session": { "mfa": rng.below(2) == 0, "managed_device": rng.below(3) != 0 },
+        }));
+    }
+    requests
+}

@@ -992,3 +992,60 @@ fn explain_lists_keys_no_fact_declares() {
     );
     assert!(out.contains("did you mean `designated_admin`?"), "{out}");
 }
+
+/// A fact declared `default now` that the facts leave out takes the
+/// evaluation time `--now` gives: the same facts refund in time, and are
+/// offered a repair a week later; its time of day and weekday in the zone
+/// follow it. A `--now` that is not an RFC 3339 instant is refused.
+#[test]
+fn eval_takes_the_evaluation_time_from_now() {
+    let policies = "tests/fixtures/language/time";
+    let facts = "tests/fixtures/facts/time/late-return.json";
+    let at = |now: &str| {
+        run(
+            &[
+                "eval",
+                "--policies",
+                policies,
+                "--now",
+                now,
+                "--trace",
+                facts,
+            ],
+            None,
+        )
+    };
+    let (code, in_time) = at("2026-12-01T10:00:00Z");
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("now_in_time", in_time);
+    let (code, later) = at("2026-12-08T10:00:00+01:00");
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("now_a_week_later", later);
+    // 06:00 in Berlin is before opening.
+    let (code, early) = at("2026-12-08T05:00:00Z");
+    assert_eq!(code, 0);
+    assert!(early.contains("returns: deny"), "{early}");
+    let (code, refused) = at("next tuesday");
+    assert_ne!(code, 0);
+    assert!(
+        refused.contains("expected an RFC 3339 date-time"),
+        "{refused}"
+    );
+}
+
+/// Times that are not times of their fact's type are `wrong_type`, each
+/// saying the form it expects.
+#[test]
+fn eval_bad_times() {
+    let (code, output) = run(
+        &[
+            "eval",
+            "--policies",
+            "tests/fixtures/language/time",
+            "tests/fixtures/facts/time/bad-times.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("bad_times", output);
+}

@@ -122,7 +122,11 @@ fn jitter(text: &str, seed: &[u8]) -> String {
                 out.push(c);
             } else if c == ' ' {
                 out.push_str(["  ", " ", "\t", " \t "][(next() % 4) as usize]);
-            } else if matches!(c, ',' | '}' | ':') && next() % 2 == 0 {
+            } else if matches!(c, ',' | '}' | ':')
+                // The colons of a time (`09:30`) are part of it.
+                && !(c == ':' && prev.is_ascii_digit())
+                && next() % 2 == 0
+            {
                 out.push(' ');
                 out.push(c);
             } else {

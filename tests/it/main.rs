@@ -17,6 +17,7 @@ mod batch;
 mod cli;
 mod diagnostics;
 mod diff;
+mod examples;
 mod format;
 mod fuzz_corpus;
 mod hostile;

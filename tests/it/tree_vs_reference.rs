@@ -717,3 +717,139 @@ proptest! {
         }
     }
 }
+
+/// A condition of a random policy over times: dates, datetimes and a
+/// duration compared with constants and with each other (moved by an
+/// offset, or `within` a distance), and the time of day and weekday of a
+/// datetime in Berlin. The constants sit on days in a row and around the
+/// night Berlin moves its clocks forward (2026-03-29, 01:00 UTC), where
+/// classes of values can be empty or tied.
+fn time_condition(pick: (u8, u8, u8)) -> String {
+    let (form, a, b) = pick;
+    let not = if form % 7 == 6 { "not " } else { "" };
+    let op = ["=", "!=", "<", "<=", ">", ">=", "before", "after"][b as usize % 8];
+    let days = a % 3;
+    match form % 9 {
+        0 => format!("{not}d0 {op} d1"),
+        1 => format!(
+            "{not}d0 {op} d1 {} {days} days",
+            if a % 2 == 0 { "+" } else { "-" }
+        ),
+        2 => format!("{not}d0 {op} 2026-03-0{}", 1 + a % 3),
+        3 => format!("{not}d0 within {days} days of d1"),
+        4 => format!("{not}t0 {op} t1 + {} hours", a % 4),
+        5 => format!(
+            "{not}t0 {op} 2026-03-29T0{}:00:00Z",
+            [0, 1, 2][a as usize % 3]
+        ),
+        6 => format!("{not}u {op} {} hours", a % 3),
+        7 => format!("{not}c {op} 0{}:30", 1 + a % 3),
+        _ => match a % 3 {
+            0 => format!("{not}w in {{saturday sunday}}"),
+            1 => format!("{not}w {op} saturday"),
+            _ => format!("{not}t0 within {} hours of t1", b % 3),
+        },
+    }
+}
+
+const TIME_FACTS: &str = "fact d0: date at in.d0\nfact d1: date at in.d1 optional\nfact t0: datetime at in.t0\nfact t1: datetime at in.t1\nfact u: duration at in.u optional\nfact c: time of day of t0 in \"Europe/Berlin\"\nfact w: weekday of t0 in \"Europe/Berlin\"\n";
+
+fn time_facts(picks: &[u8]) -> Value {
+    let mut inner = Map::new();
+    let date = |p: u8| format!("2026-03-0{}", 1 + p % 5);
+    let instant = |p: u8| {
+        format!(
+            "2026-03-{}T0{}:{}:00Z",
+            28 + p % 2,
+            p / 2 % 4,
+            ["00", "30"][p as usize / 8 % 2]
+        )
+    };
+    inner.insert("d0".into(), json!(date(picks[0])));
+    if picks[1] % 5 != 0 {
+        inner.insert("d1".into(), json!(date(picks[1] / 5)));
+    }
+    inner.insert("t0".into(), json!(instant(picks[2])));
+    inner.insert("t1".into(), json!(instant(picks[3])));
+    if picks[4] % 4 != 0 {
+        inner.insert("u".into(), json!(format!("PT{}H", picks[4] % 4)));
+    }
+    json!({ "in": inner })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Policies over times decide as rule-by-rule evaluation does, and
+    /// every witness they show is real: a conflict's facts make rules of
+    /// different decisions match when evaluated (dates really 15 days
+    /// apart, an instant that really is a Saturday morning in Berlin), and
+    /// a gap's facts are decided by no rule.
+    #[test]
+    fn times_decide_as_rules_do_and_witnesses_are_real(
+        rules in prop::collection::vec((prop::collection::vec((any::<u8>(), any::<u8>(), any::<u8>()), 1..4), any::<u8>()), 1..5),
+        hit in hits(),
+        inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 5), 24),
+    ) {
+        let mut text = policy_text(&[], &[], hit, false);
+        text.push_str(TIME_FACTS);
+        let mut lines = Vec::new();
+        for (conditions, v) in &rules {
+            let words: Vec<String> = conditions.iter().map(|c| time_condition(*c)).collect();
+            let line = format!("{} {}", words.join(" "), verdict(*v));
+            text.push_str(&line);
+            text.push('\n');
+            lines.push(line);
+        }
+        let alone: Vec<(PolicySet, &'static str)> = lines
+            .iter()
+            .zip(&rules)
+            .filter_map(|(line, (_, v))| {
+                let single = format!("policy single\nfirst match\noutcome out-a\noutcome out-b \"b\"\n{TIME_FACTS}{line}\n");
+                PolicySet::from_sources([("single.policy", single)]).ok().map(|s| (s, verdict(*v)))
+            })
+            .collect();
+        let matches = |facts: &Value| -> Vec<&'static str> {
+            alone
+                .iter()
+                .filter(|(set, _)| set.decide(facts).is_ok_and(|d| d[0].rule.is_some()))
+                .map(|(_, v)| *v)
+                .collect()
+        };
+        let set = match PolicySet::from_sources([("times.policy", text.clone())]) {
+            Ok(set) => set,
+            Err(report) => {
+                prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
+                for problem in report.problems.iter().filter(|p| p.is_error()) {
+                    let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem else {
+                        return Err(TestCaseError::fail(format!("unexpected error for\n{text}\n{}", report.render(100))));
+                    };
+                    for witness in shown_facts(help) {
+                        let matched = matches(&witness);
+                        let first = matched.first().copied();
+                        prop_assert!(
+                            matched.iter().any(|v| Some(*v) != first),
+                            "the witness {} of a conflict matches {:?} only\n{}", witness, matched, text
+                        );
+                    }
+                }
+                return Ok(());
+            }
+        };
+        let inputs: Vec<Value> = inputs.iter().map(|picks| time_facts(picks)).collect();
+        if let Err(why) = reference::check(&set, &inputs) {
+            return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}")));
+        }
+        for policy in set.policies() {
+            let Some(verdict::CheckError::Gaps { help, .. }) = policy.gaps() else { continue };
+            for example in shown_facts(&help) {
+                let decided = set.decide(&example).map_err(|r| TestCaseError::fail(format!("{example}: {}\n{text}", r.render(100))))?;
+                prop_assert!(decided[0].rule.is_none(), "the gap example {} is decided by {:?}\n{}", example, decided[0].rule, text);
+            }
+        }
+    }
+}

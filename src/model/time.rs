@@ -1,0 +1,372 @@
+//! Time values: dates, date-times, durations and times of day as the
+//! numbers their facts compare (days, seconds, seconds and seconds since
+//! midnight), read from and written as the text JSON carries them (RFC
+//! 3339 dates and date-times, ISO 8601 durations, `HH:MM:SS`); and the
+//! local time of day and weekday of a date-time in a named IANA time zone.
+//! Calendars and zones are jiff's (with its bundled time zone database, so
+//! a decision does not depend on the machine's).
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, SpanTotal, Timestamp, Unit};
+use serde_json::Value;
+
+use super::Misfit;
+
+/// Seconds in a day.
+pub const DAY: f64 = 86_400.0;
+
+/// What a time fact holds, and the unit of the number it compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimeKind {
+    /// A calendar date (`2026-12-01`): days since 1970-01-01.
+    Date,
+    /// An instant (`2026-12-01T10:30:00Z`, any offset): seconds since the
+    /// Unix epoch, with fractions.
+    DateTime,
+    /// A length of time (`P14D`, `PT2H30M` in JSON; `14 days` in a
+    /// policy): seconds. A day is 24 hours; years and months have no fixed
+    /// length, so they are not durations here.
+    Duration,
+    /// A time of day (`09:30`, `17:00:00`): seconds since midnight.
+    Clock,
+}
+
+impl TimeKind {
+    /// The type as a policy names it, with its article: "a date".
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeKind::Date => "a date",
+            TimeKind::DateTime => "a datetime",
+            TimeKind::Duration => "a duration",
+            TimeKind::Clock => "a time of day",
+        }
+    }
+
+    /// What JSON text a value takes, in words, for diagnostics.
+    pub fn expected(self) -> &'static str {
+        match self {
+            TimeKind::Date => "a date (\"2026-12-01\")",
+            TimeKind::DateTime => "a date-time with an offset (\"2026-12-01T10:30:00Z\")",
+            TimeKind::Duration => "a duration (\"P14D\", \"PT2H30M\")",
+            TimeKind::Clock => "a time of day (\"09:30\")",
+        }
+    }
+
+    /// The number of a value as JSON carries it, or `None` when the text
+    /// is not one.
+    pub fn parse(self, text: &str) -> Option<f64> {
+        match self {
+            TimeKind::Date => text.parse::<Date>().ok().and_then(date_days),
+            TimeKind::DateTime => text.parse::<Timestamp>().ok().map(timestamp_seconds),
+            TimeKind::Duration => parse_duration(text),
+            TimeKind::Clock => parse_clock(text),
+        }
+    }
+
+    /// The JSON text of a number of this kind; `None` when no value has
+    /// it (a date between two days, an instant beyond the calendar).
+    pub fn render(self, x: f64) -> Option<String> {
+        if !x.is_finite() {
+            return None;
+        }
+        match self {
+            TimeKind::Date => days_date(x).map(|d| d.to_string()),
+            TimeKind::DateTime => seconds_timestamp(x).map(|t| t.to_string()),
+            TimeKind::Duration => Some(duration_text(x)),
+            TimeKind::Clock => clock_text(x),
+        }
+    }
+
+    /// A value to show where the rules name no constant of this kind, so
+    /// that examples read as times of now rather than of 1970: 2026-01-01
+    /// (at midnight UTC), a day, noon.
+    pub fn anchor(self) -> f64 {
+        match self {
+            TimeKind::Date => 20_454.0,
+            TimeKind::DateTime => 1_767_225_600.0,
+            TimeKind::Duration => DAY,
+            TimeKind::Clock => 12.0 * 3600.0,
+        }
+    }
+
+    /// A number as a policy writes it: `2026-12-01`, `14 days`, `09:30`.
+    pub fn show(self, x: f64) -> String {
+        match self {
+            TimeKind::Duration => duration_words(x),
+            TimeKind::Clock => clock_text(x).map_or_else(
+                || x.to_string(),
+                |text| match text.strip_suffix(":00") {
+                    Some(short) if short.len() == 5 => short.to_string(),
+                    _ => text,
+                },
+            ),
+            _ => self.render(x).unwrap_or_else(|| x.to_string()),
+        }
+    }
+}
+
+/// The days from 1970-01-01 to `date`.
+fn date_days(date: Date) -> Option<f64> {
+    let midnight = TimeZone::UTC
+        .to_timestamp(date.to_datetime(Time::midnight()))
+        .ok()?;
+    Some((midnight.as_second().div_euclid(86_400)) as f64)
+}
+
+/// The date `days` after 1970-01-01.
+fn days_date(days: f64) -> Option<Date> {
+    if days.fract() != 0.0 || days.abs() > 4.0e6 {
+        return None;
+    }
+    let ts = Timestamp::from_second(days as i64 * 86_400).ok()?;
+    Some(TimeZone::UTC.to_datetime(ts).date())
+}
+
+fn timestamp_seconds(ts: Timestamp) -> f64 {
+    ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9
+}
+
+fn seconds_timestamp(x: f64) -> Option<Timestamp> {
+    if x.abs() > 2.5e11 {
+        return None;
+    }
+    let whole = x.floor();
+    let nanos = ((x - whole) * 1e9).round().min(999_999_999.0);
+    Timestamp::new(whole as i64, nanos as i32).ok()
+}
+
+/// `P14D`, `PT2H30M`, `P1W`: ISO 8601 durations with days of 24 hours.
+fn parse_duration(text: &str) -> Option<f64> {
+    let span: Span = text.parse().ok()?;
+    if span.get_years() != 0 || span.get_months() != 0 {
+        return None;
+    }
+    let total = span
+        .total(SpanTotal::from(Unit::Second).days_are_24_hours())
+        .ok()?;
+    total.is_finite().then_some(total)
+}
+
+/// The ISO 8601 text of a duration in seconds: `P14D`, `PT2H30M`.
+fn duration_text(x: f64) -> String {
+    let negative = x < 0.0;
+    let mut rest = x.abs();
+    let days = (rest / DAY).floor();
+    rest -= days * DAY;
+    let hours = (rest / 3600.0).floor();
+    rest -= hours * 3600.0;
+    let minutes = (rest / 60.0).floor();
+    rest -= minutes * 60.0;
+    let mut out = String::from(if negative { "-P" } else { "P" });
+    if days > 0.0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if hours > 0.0 || minutes > 0.0 || rest > 0.0 {
+        out.push('T');
+        if hours > 0.0 {
+            out.push_str(&format!("{hours}H"));
+        }
+        if minutes > 0.0 {
+            out.push_str(&format!("{minutes}M"));
+        }
+        if rest > 0.0 {
+            out.push_str(&format!("{}S", super::number_value(rest)));
+        }
+    }
+    if out.ends_with('P') {
+        out.push_str("T0S");
+    }
+    out
+}
+
+/// A duration as a policy writes it: `14 days`, `90 minutes`.
+pub fn duration_words(x: f64) -> String {
+    let units = [(DAY, "day"), (3600.0, "hour"), (60.0, "minute")];
+    for (size, unit) in units {
+        let amount = x / size;
+        if x != 0.0 && amount.fract() == 0.0 {
+            return plural(amount, unit);
+        }
+    }
+    plural(x, "second")
+}
+
+fn plural(amount: f64, unit: &str) -> String {
+    let shown = super::number_value(amount);
+    if amount.abs() == 1.0 {
+        format!("{shown} {unit}")
+    } else {
+        format!("{shown} {unit}s")
+    }
+}
+
+/// The seconds of a duration a policy writes: `14 days`, `1 hour`.
+pub fn duration_seconds(amount: f64, unit: &str) -> Option<f64> {
+    let size = match unit.trim_end_matches('s') {
+        "week" => 7.0 * DAY,
+        "day" => DAY,
+        "hour" => 3600.0,
+        "minute" => 60.0,
+        "second" => 1.0,
+        _ => return None,
+    };
+    let x = amount * size;
+    x.is_finite().then_some(x)
+}
+
+/// `09:30`, `09:30:15`, `09:30:15.5`: seconds since midnight.
+fn parse_clock(text: &str) -> Option<f64> {
+    let time: Time = text.parse().ok()?;
+    Some(clock_seconds(time))
+}
+
+fn clock_seconds(time: Time) -> f64 {
+    f64::from(time.hour()) * 3600.0
+        + f64::from(time.minute()) * 60.0
+        + f64::from(time.second())
+        + f64::from(time.subsec_nanosecond()) / 1e9
+}
+
+/// `HH:MM:SS` (with fractions where it has them) for seconds since midnight.
+fn clock_text(x: f64) -> Option<String> {
+    if !(0.0..DAY).contains(&x) {
+        return None;
+    }
+    let whole = x.floor();
+    let (h, m, s) = (
+        (whole / 3600.0).floor(),
+        ((whole % 3600.0) / 60.0).floor(),
+        whole % 60.0,
+    );
+    let fraction = x - whole;
+    let mut text = format!("{h:02}:{m:02}:{s:02}");
+    if fraction > 0.0 {
+        let nanos = (fraction * 1e9).round() as u64;
+        let digits = format!("{nanos:09}");
+        text.push('.');
+        text.push_str(digits.trim_end_matches('0'));
+    }
+    Some(text)
+}
+
+/// The weekdays, Monday first, as a policy names them.
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Which part of a local date-time a fact takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalPart {
+    /// The time of day: a [`TimeKind::Clock`] number.
+    Clock,
+    /// The weekday: one of [`WEEKDAYS`].
+    Weekday,
+}
+
+/// A part of a date-time fact's value in a named zone: the local time of
+/// day or the weekday of `2026-12-01T08:30:00Z` in `Europe/Berlin` (09:30,
+/// a Tuesday).
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub part: LocalPart,
+    /// The zone's IANA name, as written.
+    pub zone: String,
+    pub tz: TimeZone,
+}
+
+impl PartialEq for Local {
+    fn eq(&self, other: &Local) -> bool {
+        self.part == other.part && self.zone == other.zone
+    }
+}
+
+impl Local {
+    /// The zone named `name` in the bundled time zone database.
+    pub fn zone(name: &str) -> Option<TimeZone> {
+        TimeZone::get(name).ok()
+    }
+
+    /// The local part of an instant given as JSON text: `"09:30:00"` or
+    /// `"tuesday"`.
+    pub fn of_text(&self, text: &str) -> Result<Value, Misfit> {
+        let ts: Timestamp = text.parse().map_err(|_| Misfit::Type {
+            expected: TimeKind::DateTime.expected(),
+        })?;
+        Ok(self.of_timestamp(ts))
+    }
+
+    fn of_timestamp(&self, ts: Timestamp) -> Value {
+        let local = self.tz.to_datetime(ts);
+        match self.part {
+            LocalPart::Clock => Value::String(
+                clock_text(clock_seconds(local.time())).unwrap_or_else(|| String::from("00:00:00")),
+            ),
+            LocalPart::Weekday => {
+                let index = local.weekday().to_monday_zero_offset();
+                Value::String(
+                    WEEKDAYS
+                        .get(index as usize)
+                        .copied()
+                        .unwrap_or("monday")
+                        .to_string(),
+                )
+            }
+        }
+    }
+
+    /// Instants (as seconds) whose local part takes each of `wanted`
+    /// (times of day in seconds, or weekday indices), on the local days
+    /// around each of `near` (seconds): the candidates a search for facts
+    /// tries for the date-time this part is of.
+    pub fn instants(&self, near: &[f64], clocks: &[f64]) -> Vec<f64> {
+        let mut out = Vec::new();
+        for x in near {
+            let Some(ts) = seconds_timestamp(*x) else {
+                continue;
+            };
+            let day = self.tz.to_datetime(ts).date();
+            for offset in 0..8i64 {
+                let Ok(date) = day.checked_add(SignedDuration::from_hours(24 * offset)) else {
+                    continue;
+                };
+                for clock in clocks {
+                    if !(0.0..DAY).contains(clock) {
+                        continue;
+                    }
+                    let whole = clock.floor();
+                    let nanos = ((clock - whole) * 1e9).round().min(999_999_999.0) as i32;
+                    let (h, m, s) = (
+                        (whole / 3600.0) as i8,
+                        ((whole % 3600.0) / 60.0) as i8,
+                        (whole % 60.0) as i8,
+                    );
+                    let Ok(time) = Time::new(h, m, s, nanos) else {
+                        continue;
+                    };
+                    let local = DateTime::from_parts(date, time);
+                    if let Ok(ts) = self.tz.to_timestamp(local) {
+                        out.push(timestamp_seconds(ts));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The evaluation time as the text a fact of `kind` takes: the instant
+/// for a date-time, its date in UTC for a date.
+pub fn now_text(kind: TimeKind, now: Timestamp) -> Option<String> {
+    match kind {
+        TimeKind::DateTime => Some(now.to_string()),
+        TimeKind::Date => Some(TimeZone::UTC.to_datetime(now).date().to_string()),
+        TimeKind::Duration | TimeKind::Clock => None,
+    }
+}
