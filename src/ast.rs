@@ -352,6 +352,8 @@ pub struct TestCase {
     pub facts: Result<Value, String>,
     /// The `facts` line.
     pub facts_span: Span,
+    /// The evaluation time the test gives with `now TIME`.
+    pub now: Option<jiff::Timestamp>,
     /// What the test expects.
     pub expect: Expect,
     /// The `expect` line.

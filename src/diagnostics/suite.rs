@@ -41,6 +41,20 @@ pub enum SuiteError {
         help: &'static str,
     },
 
+    /// A test's `now` that is not an RFC 3339 instant.
+    #[error("`{text}` is not a date-time with an offset")]
+    #[diagnostic(
+        code(verdict::tests::bad_now),
+        help("write the evaluation time in RFC 3339, with `Z` or an offset: `now 2026-12-07T10:00:00Z`")
+    )]
+    BadNow {
+        /// The text after `now`.
+        text: String,
+        /// Where.
+        #[label("not an instant")]
+        span: Span,
+    },
+
     /// A test with two lines of one kind.
     #[error("test `{name}` has two `{clause}` lines")]
     #[diagnostic(code(verdict::tests::duplicate_clause), help("keep one"))]

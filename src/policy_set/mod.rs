@@ -172,6 +172,16 @@ impl PolicySet {
         &self,
         facts: &'f serde_json::Value,
     ) -> std::borrow::Cow<'f, serde_json::Value> {
+        self.with_now_at(facts, None)
+    }
+
+    /// [`with_now`](Self::with_now), with the evaluation time `at` where
+    /// given (a test's own `now`) over the set's.
+    pub(crate) fn with_now_at<'f>(
+        &self,
+        facts: &'f serde_json::Value,
+        at: Option<jiff::Timestamp>,
+    ) -> std::borrow::Cow<'f, serde_json::Value> {
         use std::borrow::Cow;
         let missing = |path: &Vec<String>| {
             let mut node = facts;
@@ -186,10 +196,8 @@ impl PolicySet {
         if !facts.is_object() || !self.loaded.now_facts.iter().any(|(p, _)| missing(p)) {
             return Cow::Borrowed(facts);
         }
-        let now = self
-            .options
-            .as_ref()
-            .and_then(|o| o.now)
+        let now = at
+            .or_else(|| self.options.as_ref().and_then(|o| o.now))
             .unwrap_or_else(jiff::Timestamp::now);
         let mut filled = facts.clone();
         for (path, kind) in &self.loaded.now_facts {

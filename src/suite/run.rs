@@ -152,42 +152,47 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
                 String::from("verdict::facts::syntax"),
                 format!("facts are not valid JSON: {message}"),
             )]),
-            Ok(facts) => match eval::decide(tree, facts).and_then(|rule| {
-                // A policy that reads strictly fails on what it finds besides.
-                let strict = set.strict_errors(tree, facts);
-                if strict.is_empty() {
-                    Ok(rule)
-                } else {
-                    Err(strict)
-                }
-            }) {
-                Ok(rule) => {
-                    if let (Some(route), Some(routes)) =
-                        (eval::route(tree, facts), routes.get_mut(index))
-                    {
-                        routes.push(route);
+            Ok(given) => {
+                // The evaluation time fills facts declared `default now`.
+                let filled = set.with_now_at(given, test.now);
+                let facts = &*filled;
+                match eval::decide(tree, facts).and_then(|rule| {
+                    // A policy that reads strictly fails on what it finds besides.
+                    let strict = set.strict_errors(tree, facts);
+                    if strict.is_empty() {
+                        Ok(rule)
+                    } else {
+                        Err(strict)
                     }
-                    let rule = rule.and_then(|r| tree.policy.rule(r));
-                    Actual::Decision {
-                        decision: rule
-                            .map_or(tree.policy.otherwise.as_str(), |r| r.verdict.as_str())
-                            .to_string(),
-                        rule: rule.map(|r| r.location.clone()),
-                        rule_name: rule.and_then(|r| r.name.clone()),
+                }) {
+                    Ok(rule) => {
+                        if let (Some(route), Some(routes)) =
+                            (eval::route(tree, facts), routes.get_mut(index))
+                        {
+                            routes.push(route);
+                        }
+                        let rule = rule.and_then(|r| tree.policy.rule(r));
+                        Actual::Decision {
+                            decision: rule
+                                .map_or(tree.policy.otherwise.as_str(), |r| r.verdict.as_str())
+                                .to_string(),
+                            rule: rule.map(|r| r.location.clone()),
+                            rule_name: rule.and_then(|r| r.name.clone()),
+                        }
                     }
+                    Err(errors) => Actual::Errors(
+                        errors
+                            .iter()
+                            .map(|e| {
+                                let code = miette::Diagnostic::code(e)
+                                    .map(|c| c.to_string())
+                                    .unwrap_or_default();
+                                (code, e.to_string())
+                            })
+                            .collect(),
+                    ),
                 }
-                Err(errors) => Actual::Errors(
-                    errors
-                        .iter()
-                        .map(|e| {
-                            let code = miette::Diagnostic::code(e)
-                                .map(|c| c.to_string())
-                                .unwrap_or_default();
-                            (code, e.to_string())
-                        })
-                        .collect(),
-                ),
-            },
+            }
         };
         results.push(TestResult {
             name: test.name.clone(),

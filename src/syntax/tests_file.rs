@@ -72,6 +72,7 @@ fn describe(positives: &[Rule]) -> String {
             Rule::kw_test | Rule::test => "`test \"NAME\"`",
             Rule::string | Rule::string_inner => "a quoted name",
             Rule::kw_facts | Rule::facts_clause => "`facts {...}`",
+            Rule::kw_now | Rule::now_clause | Rule::instant => "`now TIME`",
             Rule::json_object => "a JSON object",
             Rule::kw_expect | Rule::expect_clause => "`expect ...`",
             Rule::kw_policy | Rule::policy_clause => "`policy NAME`",
@@ -104,6 +105,7 @@ fn test_case(
     let mut policy: Option<(String, Span)> = None;
     let mut facts: Option<(Result<Value, String>, Span)> = None;
     let mut expect: Option<(Expect, Span)> = None;
+    let mut now: Option<(jiff::Timestamp, Span)> = None;
     // Where the expected decision (or code) and rule are written.
     let mut expect_value_span = None;
     let mut expect_rule_span = None;
@@ -140,6 +142,21 @@ fn test_case(
                     let parsed = serde_json::from_str::<Value>(json.as_str())
                         .map_err(|e| words::json_error(&e));
                     facts = Some((parsed, child_span));
+                }
+            }
+            Rule::now_clause => {
+                if let Some(previous) = &now {
+                    errors.push(duplicate(&name, "now", previous.1, child_span));
+                }
+                let instant = child.into_inner().find(|p| p.as_rule() == Rule::instant);
+                if let Some(instant) = instant {
+                    match instant.as_str().parse::<jiff::Timestamp>() {
+                        Ok(at) => now = Some((at, child_span)),
+                        Err(_) => errors.push(SuiteError::BadNow {
+                            text: instant.as_str().to_string(),
+                            span: to_span(&instant),
+                        }),
+                    }
                 }
             }
             Rule::expect_clause => {
@@ -212,6 +229,7 @@ fn test_case(
         policy,
         facts,
         facts_span,
+        now: now.map(|(at, _)| at),
         expect,
         expect_span,
         expect_value_span: expect_value_span.unwrap_or(expect_span),

@@ -640,6 +640,82 @@ fn related_facts(picks: &[u8]) -> Value {
     json!({ "in": inner })
 }
 
+/// Checks a random policy over tied facts (`declarations` then one rule per
+/// line of `lines`, each with its verdict): it decides `inputs` as
+/// rule-by-rule evaluation does, and every witness it shows is real: a
+/// conflict's facts make rules of different decisions match when evaluated
+/// (each rule alone), and a gap's facts are decided by no rule.
+fn decides_as_rules_do_and_witnesses_are_real(
+    text: &str,
+    declarations: &str,
+    lines: &[(String, &'static str)],
+    hit: Hit,
+    inputs: &[Value],
+) -> Result<(), TestCaseError> {
+    let alone: Vec<(PolicySet, &'static str)> = lines
+        .iter()
+        .filter_map(|(line, verdict)| {
+            let single = format!("policy single\nfirst match\noutcome out-a\noutcome out-b \"b\"\n{declarations}{line}\n");
+            PolicySet::from_sources([("single.policy", single)]).ok().map(|s| (s, *verdict))
+        })
+        .collect();
+    let matches = |facts: &Value| -> Vec<&'static str> {
+        alone
+            .iter()
+            .filter(|(set, _)| set.decide(facts).is_ok_and(|d| d[0].rule.is_some()))
+            .map(|(_, v)| *v)
+            .collect()
+    };
+    let set = match PolicySet::from_sources([("random.policy", text)]) {
+        Ok(set) => set,
+        Err(report) => {
+            prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
+            for problem in report.problems.iter().filter(|p| p.is_error()) {
+                let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem
+                else {
+                    return Err(TestCaseError::fail(format!(
+                        "unexpected error for\n{text}\n{}",
+                        report.render(100)
+                    )));
+                };
+                for witness in shown_facts(help) {
+                    let matched = matches(&witness);
+                    let first = matched.first().copied();
+                    prop_assert!(
+                        matched.iter().any(|v| Some(*v) != first),
+                        "the witness {} of a conflict matches {:?} only\n{}",
+                        witness,
+                        matched,
+                        text
+                    );
+                }
+            }
+            return Ok(());
+        }
+    };
+    if let Err(why) = reference::check(&set, inputs) {
+        return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}")));
+    }
+    for policy in set.policies() {
+        let Some(verdict::CheckError::Gaps { help, .. }) = policy.gaps() else {
+            continue;
+        };
+        for example in shown_facts(&help) {
+            let decided = set.decide(&example).map_err(|r| {
+                TestCaseError::fail(format!("{example}: {}\n{text}", r.render(100)))
+            })?;
+            prop_assert!(
+                decided[0].rule.is_none(),
+                "the gap example {} is decided by {:?}\n{}",
+                example,
+                decided[0].rule,
+                text
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The JSON objects a diagnostic's help shows as examples or witnesses.
 fn shown_facts(help: &str) -> Vec<Value> {
     help.lines()
@@ -668,53 +744,10 @@ proptest! {
         inputs in prop::collection::vec(prop::collection::vec(any::<u8>(), 5), 24),
     ) {
         let (text, lines) = related_policy(&rules, hit);
-        // Each rule alone, to see which rules facts match.
-        let alone: Vec<(PolicySet, &'static str)> = lines
-            .iter()
-            .zip(&rules)
-            .filter_map(|(line, (_, v))| {
-                let single = format!("policy single\nfirst match\noutcome out-a\noutcome out-b \"b\"\n{RELATED_FACTS}{line}\n");
-                PolicySet::from_sources([("single.policy", single)]).ok().map(|s| (s, verdict(*v)))
-            })
-            .collect();
-        let matches = |facts: &Value| -> Vec<&'static str> {
-            alone
-                .iter()
-                .filter(|(set, _)| set.decide(facts).is_ok_and(|d| d[0].rule.is_some()))
-                .map(|(_, v)| *v)
-                .collect()
-        };
-        let set = match PolicySet::from_sources([("related.policy", text.clone())]) {
-            Ok(set) => set,
-            Err(report) => {
-                prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
-                for problem in report.problems.iter().filter(|p| p.is_error()) {
-                    let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem else {
-                        return Err(TestCaseError::fail(format!("unexpected error for\n{text}\n{}", report.render(100))));
-                    };
-                    for witness in shown_facts(help) {
-                        let matched = matches(&witness);
-                        let first = matched.first().copied();
-                        prop_assert!(
-                            matched.iter().any(|v| Some(*v) != first),
-                            "the witness {} of a conflict matches {:?} only\n{}", witness, matched, text
-                        );
-                    }
-                }
-                return Ok(());
-            }
-        };
+        let lines: Vec<(String, &'static str)> =
+            lines.into_iter().zip(&rules).map(|(line, (_, v))| (line, verdict(*v))).collect();
         let inputs: Vec<Value> = inputs.iter().map(|picks| related_facts(picks)).collect();
-        if let Err(why) = reference::check(&set, &inputs) {
-            return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}")));
-        }
-        for policy in set.policies() {
-            let Some(verdict::CheckError::Gaps { help, .. }) = policy.gaps() else { continue };
-            for example in shown_facts(&help) {
-                let decided = set.decide(&example).map_err(|r| TestCaseError::fail(format!("{example}: {}\n{text}", r.render(100))))?;
-                prop_assert!(decided[0].rule.is_none(), "the gap example {} is decided by {:?}\n{}", example, decided[0].rule, text);
-            }
-        }
+        decides_as_rules_do_and_witnesses_are_real(&text, RELATED_FACTS, &lines, hit, &inputs)?;
     }
 }
 
@@ -803,53 +836,9 @@ proptest! {
             let line = format!("{} {}", words.join(" "), verdict(*v));
             text.push_str(&line);
             text.push('\n');
-            lines.push(line);
+            lines.push((line, verdict(*v)));
         }
-        let alone: Vec<(PolicySet, &'static str)> = lines
-            .iter()
-            .zip(&rules)
-            .filter_map(|(line, (_, v))| {
-                let single = format!("policy single\nfirst match\noutcome out-a\noutcome out-b \"b\"\n{TIME_FACTS}{line}\n");
-                PolicySet::from_sources([("single.policy", single)]).ok().map(|s| (s, verdict(*v)))
-            })
-            .collect();
-        let matches = |facts: &Value| -> Vec<&'static str> {
-            alone
-                .iter()
-                .filter(|(set, _)| set.decide(facts).is_ok_and(|d| d[0].rule.is_some()))
-                .map(|(_, v)| *v)
-                .collect()
-        };
-        let set = match PolicySet::from_sources([("times.policy", text.clone())]) {
-            Ok(set) => set,
-            Err(report) => {
-                prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
-                for problem in report.problems.iter().filter(|p| p.is_error()) {
-                    let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem else {
-                        return Err(TestCaseError::fail(format!("unexpected error for\n{text}\n{}", report.render(100))));
-                    };
-                    for witness in shown_facts(help) {
-                        let matched = matches(&witness);
-                        let first = matched.first().copied();
-                        prop_assert!(
-                            matched.iter().any(|v| Some(*v) != first),
-                            "the witness {} of a conflict matches {:?} only\n{}", witness, matched, text
-                        );
-                    }
-                }
-                return Ok(());
-            }
-        };
         let inputs: Vec<Value> = inputs.iter().map(|picks| time_facts(picks)).collect();
-        if let Err(why) = reference::check(&set, &inputs) {
-            return Err(TestCaseError::fail(format!("{why}\npolicy:\n{text}")));
-        }
-        for policy in set.policies() {
-            let Some(verdict::CheckError::Gaps { help, .. }) = policy.gaps() else { continue };
-            for example in shown_facts(&help) {
-                let decided = set.decide(&example).map_err(|r| TestCaseError::fail(format!("{example}: {}\n{text}", r.render(100))))?;
-                prop_assert!(decided[0].rule.is_none(), "the gap example {} is decided by {:?}\n{}", example, decided[0].rule, text);
-            }
-        }
+        decides_as_rules_do_and_witnesses_are_real(&text, TIME_FACTS, &lines, hit, &inputs)?;
     }
 }
