@@ -3,7 +3,10 @@
 //! fact either tree tests, so each region of facts that reaches one leaf in
 //! each tree is visited once. Regions where the decisions differ are the
 //! diff; regions that differ in one fact only are merged. No solver is
-//! needed: the trees make the space finite.
+//! needed: the trees make the space finite. Where facts are tied
+//! (relations between facts, a datetime's local parts), the walk treats
+//! each tie as a fact of its own, and a change counts only where facts
+//! realized in its region are decided, by both versions, as it says.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -103,14 +106,7 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             .find(|t| t.policy.name == old_tree.policy.name)
         {
             None => diff.removed.push(old_tree.policy.name.clone()),
-            // Relations tie facts together, which the joint walk over
-            // independent facts cannot follow: not compared (yet).
-            Some(new_tree)
-                if old_tree.scan.is_some()
-                    || new_tree.scan.is_some()
-                    || old_tree.policy.has_ties()
-                    || new_tree.policy.has_ties() =>
-            {
+            Some(new_tree) if old_tree.scan.is_some() || new_tree.scan.is_some() => {
                 diff.incomparable.push(old_tree.policy.name.clone());
             }
             Some(new_tree) => match diff_trees(old_tree, new_tree) {
@@ -150,10 +146,18 @@ type FactKey = (Vec<String>, Option<Value>);
 fn key_of(fact: &Fact) -> FactKey {
     let element = match &fact.ty {
         FactType::Has(_, value) => Some(value.clone()),
+        // A relation or a local part is matched by what it reads and how:
+        // `request.user = doc.owner`, `weekday of request.time in Europe/Berlin`.
+        FactType::Relation(_) | FactType::Local(_) => {
+            return (vec![String::from(TIED), fact.path_string()], None)
+        }
         _ => None,
     };
     (fact.path.clone(), element)
 }
+
+/// The first key of a tied fact's [`FactKey`], which no JSON path has.
+const TIED: &str = "\u{0}tied";
 
 /// A path either version reads, with the joint classes of its values.
 struct JointFact {
@@ -203,7 +207,7 @@ fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Option<Vec<Change>> {
     if walk.visited > MAX_REGIONS {
         return None;
     }
-    Some(merge(walk.changes, &facts, old))
+    merge(walk.changes, &facts, old, new)
 }
 
 /// Both versions' facts, matched by JSON path (and by the value tested, for
@@ -240,8 +244,14 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                 let has = old_fact
                     .or(new_fact)
                     .filter(|f| matches!(f.ty, FactType::Has(..)));
+                let relation = old_fact
+                    .or(new_fact)
+                    .is_some_and(|f| matches!(f.ty, FactType::Relation(_)));
                 match (&value, &numbers) {
                     (None, _) => labels.push(String::from("absent")),
+                    (Some(Value::Bool(holds)), _) if relation => {
+                        labels.push(String::from(if *holds { "holds" } else { "does not hold" }))
+                    }
                     // What the array holds, in the words of the test.
                     (Some(value), _) if has.is_some() => {
                         if let Some(fact) = has {
@@ -323,7 +333,12 @@ fn number_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<FactType> {
     let mut any = false;
     let mut time = None;
     for f in [old, new].into_iter().flatten() {
-        match &f.ty {
+        let ty = match &f.ty {
+            // A local time of day: its own times.
+            FactType::Local(local) => &local.ty,
+            ty => ty,
+        };
+        match ty {
             FactType::Number(p) => points.extend(p),
             // A time compares as a number of its unit.
             FactType::Time(kind, p) if time.is_none_or(|k| k == *kind) => {
@@ -383,6 +398,17 @@ fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<V
                 .filter_map(|a| joint.representative(a))
                 .collect()
         }
+        // A relation holds or not.
+        FactType::Relation(_) => vec![Value::Bool(false), Value::Bool(true)],
+        // A local part: its own values (times of day, weekdays).
+        FactType::Local(local) => match number_domain(old, new) {
+            Some(joint) => (0..joint.value_atoms())
+                .filter_map(|a| joint.representative(a))
+                .collect(),
+            None => (0..local.ty.value_atoms())
+                .filter_map(|a| local.ty.representative(a))
+                .collect(),
+        },
         _ => (0..fact.ty.value_atoms())
             .filter_map(|a| fact.representative(a))
             .collect(),
@@ -402,6 +428,10 @@ fn side(fact: Option<&Fact>, value: Option<&Value>) -> Side {
             _ => Side::Unknown,
         },
         Some(value) => match (&fact.ty, value) {
+            (FactType::Relation(_), Value::Bool(holds)) => Side::Atom(u32::from(*holds)),
+            (FactType::Local(local), value) => {
+                local.ty.classify(value).map_or(Side::Unknown, Side::Atom)
+            }
             (FactType::Number(points), Value::Number(n)) => n
                 .as_f64()
                 .map_or(Side::Unknown, |x| Side::Atom(number_atom(points, x))),
@@ -568,7 +598,8 @@ fn merge(
     mut found: Vec<(Region, Outcome, Outcome)>,
     facts: &[JointFact],
     old: &DecisionTree,
-) -> Vec<Change> {
+    new: &DecisionTree,
+) -> Option<Vec<Change>> {
     loop {
         let mut merged = false;
         'outer: for i in 0..found.len() {
@@ -614,7 +645,30 @@ fn merge(
         }
     }
     let policy = old.policy.name.clone();
-    found
+    // Relations and local parts tie facts together, which the joint walk
+    // treats as independent: a change found there must be met by real
+    // facts, found by realizing the region in one version and confirmed by
+    // deciding them in both. A region one version cannot realize holds no
+    // facts at all, so it is no change; one that is realizable but
+    // unconfirmed leaves the policies not compared (`None`).
+    let tied = old.policy.has_ties() || new.policy.has_ties();
+    let mut examples: Vec<Option<Value>> = Vec::new();
+    if tied {
+        let mut kept = Vec::new();
+        for (region, old_outcome, new_outcome) in found {
+            match confirm(&region, facts, old, new, (&old_outcome, &new_outcome)) {
+                Confirmed::Example(example) => {
+                    kept.push((region, old_outcome, new_outcome));
+                    examples.push(Some(example));
+                }
+                Confirmed::Empty => {}
+                Confirmed::Unsure => return None,
+            }
+        }
+        found = kept;
+    }
+    let mut examples = examples.into_iter();
+    let changes = found
         .into_iter()
         .map(|(region, old_outcome, new_outcome)| {
             let mut when = Vec::new();
@@ -628,17 +682,139 @@ fn merge(
                     .iter()
                     .filter_map(|a| fact.atoms.get(*a))
                     .find_map(|a| a.value.clone());
-                if let Some(value) = value {
+                if let (Some(value), false) = (value, fact.key.0.first().is_some_and(|k| k == TIED))
+                {
                     insert_at(&mut example, &fact.path, value);
                 }
             }
             Change {
                 policy: policy.clone(),
                 when,
-                example,
+                example: examples.next().flatten().unwrap_or(example),
                 old: old_outcome,
                 new: new_outcome,
             }
         })
-        .collect()
+        .collect();
+    Some(changes)
+}
+
+/// What realizing a change's region found.
+enum Confirmed {
+    /// Facts in the region that both versions decide as the change says.
+    Example(Value),
+    /// No facts are in the region.
+    Empty,
+    /// Facts are in it, but none found confirm the change.
+    Unsure,
+}
+
+/// Realizes `region` in one version's facts, then in the other's as near
+/// those facts as it can, and keeps the two together where both versions
+/// decide them as `outcomes`; first from the old version, then from the new.
+fn confirm(
+    region: &Region,
+    facts: &[JointFact],
+    old: &DecisionTree,
+    new: &DecisionTree,
+    outcomes: (&Outcome, &Outcome),
+) -> Confirmed {
+    let decided = |tree: &DecisionTree, example: &Value| match crate::eval::decide(tree, example) {
+        Ok(rule) => outcome_of_rule(tree, rule),
+        Err(_) => Outcome {
+            decision: String::from("error"),
+            rule: None,
+        },
+    };
+    let regions = [
+        own_region(region, facts, old, true),
+        own_region(region, facts, new, false),
+    ];
+    for (first, second) in [(0, 1), (1, 0)] {
+        let (Some(first_region), Some(second_region)) = (regions.get(first), regions.get(second))
+        else {
+            continue;
+        };
+        let trees = [old, new];
+        let (Some(first_tree), Some(second_tree)) = (trees.get(first), trees.get(second)) else {
+            continue;
+        };
+        let Some(mut example) = first_tree.policy.realize(first_region) else {
+            return Confirmed::Empty;
+        };
+        let Some(near) = second_tree
+            .policy
+            .realize_near(second_region, Some(&example))
+        else {
+            return Confirmed::Empty;
+        };
+        overlay(&mut example, near);
+        if decided(old, &example) == *outcomes.0 && decided(new, &example) == *outcomes.1 {
+            return Confirmed::Example(example);
+        }
+    }
+    Confirmed::Unsure
+}
+
+/// Writes every value of `over` into `base`, object by object.
+fn overlay(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => overlay(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over,
+    }
+}
+
+/// A joint region in one version's facts: each fact the region constrains,
+/// with the atoms of that version its joint atoms fall in.
+fn own_region(
+    region: &Region,
+    facts: &[JointFact],
+    tree: &DecisionTree,
+    is_old: bool,
+) -> Vec<(crate::model::FactId, crate::model::AtomSet)> {
+    let mut own = Vec::new();
+    for (i, fact) in tree.policy.facts.iter().enumerate() {
+        let key = key_of(fact);
+        let Some(k) = facts.iter().position(|f| f.key == key) else {
+            continue;
+        };
+        let (Some(Some(allowed)), Some(joint)) = (region.get(k), facts.get(k)) else {
+            continue;
+        };
+        let atoms = allowed.iter().filter_map(|a| {
+            let atom = joint.atoms.get(*a)?;
+            match if is_old { atom.old } else { atom.new } {
+                Side::Atom(atom) => Some(atom),
+                Side::Unknown => None,
+            }
+        });
+        own.push((
+            crate::model::FactId(i as u32),
+            crate::model::AtomSet::from_atoms(fact.atom_count(), atoms),
+        ));
+    }
+    own
+}
+
+/// What a tree decides when `rule` (or its `otherwise`) decides.
+fn outcome_of_rule(tree: &DecisionTree, rule: Option<crate::model::RuleId>) -> Outcome {
+    match rule.and_then(|r| tree.policy.rule(r)) {
+        Some(rule) => Outcome {
+            decision: rule.verdict.as_str().to_string(),
+            rule: Some(rule.location.clone()),
+        },
+        None => Outcome {
+            decision: tree.policy.otherwise.as_str().to_string(),
+            rule: None,
+        },
+    }
 }

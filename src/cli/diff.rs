@@ -67,7 +67,7 @@ fn human(diff: &Diff) -> String {
     }
     for name in &diff.incomparable {
         out.push_str(&format!(
-            "policy {name}: not compared: a version has no decision tree, relates facts to each other (`a = b`, which diff does not follow yet), or the two trees have too many paths to compare\n"
+            "policy {name}: not compared: a version has no decision tree, the two trees have too many paths to compare, or a change between tied facts (`a = b`, a time of day) was found that no facts could be found to confirm\n"
         ));
     }
     let mut policies: Vec<&str> = diff.changes.iter().map(|c| c.policy.as_str()).collect();

@@ -197,9 +197,12 @@ impl CheckedPolicy {
                 // The given values come first: the fact's own, then the
                 // other facts' (to equal one of them changes one fact).
                 let own = near.and_then(|near| value_at(near, &self.fact(*id)?.path));
+                // Only values of facts of the same kind: a time is never a
+                // good example of a name.
+                let kind = |b: &FactId| self.fact(*b).map(|f| value_kind(&f.ty));
                 let others = bases
                     .iter()
-                    .filter(|b| *b != id)
+                    .filter(|b| *b != id && kind(b) == kind(id))
                     .filter_map(|b| near.and_then(|near| value_at(near, &self.fact(*b)?.path)));
                 let given: Vec<&Value> = own.into_iter().chain(others).collect();
                 for (rank, value) in given.into_iter().enumerate() {
@@ -601,6 +604,21 @@ impl Pool {
             .iter()
             .find(|(k, _)| *k == kind)
             .map_or(&[], |(_, values)| values.as_slice())
+    }
+}
+
+/// What kind of JSON value a fact holds, so that a value given for one
+/// fact is tried for another only when it could fit.
+fn value_kind(ty: &FactType) -> u8 {
+    match ty {
+        FactType::Enum(_) | FactType::String(_) => 0,
+        FactType::Number(_) => 1,
+        FactType::Bool => 2,
+        FactType::Time(TimeKind::Date, _) => 3,
+        FactType::Time(TimeKind::DateTime, _) => 4,
+        FactType::Time(..) => 5,
+        FactType::Set(_) | FactType::Has(..) => 6,
+        FactType::Relation(_) | FactType::Local(_) => 7,
     }
 }
 

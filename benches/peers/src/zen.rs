@@ -214,7 +214,7 @@ fn scale_graph(scale: &Scale) -> Value {
 /// Drives a future on this thread: polls it with the no-op waker until it is
 /// ready, yielding between polls. A decision table waits on nothing, so the
 /// first poll completes; nothing is created per call.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut context = Context::from_waker(Waker::noop());
     loop {
