@@ -21,7 +21,7 @@ use serde_json::Value;
 use verdict::testing::workloads;
 
 use timing::{duration, measure, thousands, timed, timed_load, Budget, Measurement};
-use workloads::{PackOutcome, Scale};
+use workloads::Scale;
 
 /// One engine loaded with one workload's rules.
 pub trait Engine {
