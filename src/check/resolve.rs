@@ -801,6 +801,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
         offset: Option<&crate::source::Spanned<Literal>>,
         whole: Span,
     ) -> Option<Pred> {
+        if self.local_in_relation([(left, left_name), (right, right_name)], whole) {
+            return None;
+        }
         let (left_info, right_info) = (self.info(left)?, self.info(right)?);
         // A word that is also one of the left fact's values is ambiguous.
         if self.enum_values(left).contains(&right_name.node.as_str()) {
@@ -963,6 +966,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
     ) -> Option<Pred> {
         let left = self.fact_named(fact)?;
         let right = self.fact_named(other)?;
+        if self.local_in_relation([(left, fact), (right, other)], whole) {
+            return None;
+        }
         let (left_info, right_info) = (self.info(left)?, self.info(right)?);
         let (left_kind, right_kind) = (left_info.kind, right_info.kind);
         if left_kind != right_kind || right_info.collection || !matches!(left_kind, Kind::Time(_)) {
@@ -1016,11 +1022,37 @@ impl<'a, 'o> Resolver<'a, 'o> {
         Some(Pred::Is(fact, vec![Lit::Bool(true)]))
     }
 
+    /// The error for a relation that takes a local part (a time of day or
+    /// a weekday) as one of its facts; `true` when there is one.
+    fn local_in_relation(&mut self, sides: [(FactId, &ast::Ident); 2], whole: Span) -> bool {
+        for (id, name) in sides {
+            let Some(info) = self.info(id) else { continue };
+            if matches!(info.decl.ty.node, ast::FactType::Local { .. }) {
+                self.out.push(CheckError::BadTime {
+                    message: format!(
+                        "`{}` is a part of a datetime, and compares with constants only",
+                        name.node
+                    ),
+                    span: whole,
+                    label: "a part of a datetime related to another fact",
+                    help: String::from(
+                        "compare the datetimes themselves (`start < end + 2 hours`), or the part with a constant (`clock < 17:00`)",
+                    ),
+                });
+                return true;
+            }
+        }
+        false
+    }
+
     /// `value in set` for a scalar fact and a set fact: whether the array
     /// holds the value.
     fn member(&mut self, value: &ast::Ident, set: &ast::Ident, whole: Span) -> Option<Pred> {
         let left = self.fact_named(value)?;
         let right = self.fact_named(set)?;
+        if self.local_in_relation([(left, value), (right, set)], whole) {
+            return None;
+        }
         let (left_info, right_info) = (self.info(left)?, self.info(right)?);
         let textual = |k: Kind| matches!(k, Kind::Enum | Kind::String);
         let fits = !left_info.collection

@@ -86,13 +86,23 @@ fn read_relation(
     facts: &Value,
     keep: bool,
 ) -> Read {
-    let side = |id: FactId| -> Result<Option<Value>, Unknown> {
+    // Each side's value, borrowed from the facts where it is there.
+    let side = |id: FactId| -> Result<Option<std::borrow::Cow<'_, Value>>, Unknown> {
+        use std::borrow::Cow;
         let base = policy.fact(id).ok_or(Unknown::Missing)?;
-        match read(policy, id, facts, true) {
-            Read::Unknown(why) => Err(Unknown::Of(id, Box::new(why))),
-            Read::Atom(atom, _) if Some(atom) == base.absent_atom() => Ok(None),
-            // A default has no value in the facts: its atom's value is it.
-            Read::Atom(atom, value) => Ok(value.or_else(|| base.representative(atom))),
+        let of = |why: Unknown| Unknown::Of(id, Box::new(why));
+        match lookup(facts, base) {
+            Lookup::Found(node) if !node.is_null() => match base.classify(node) {
+                Ok(_) => Ok(Some(Cow::Borrowed(node))),
+                Err(misfit) => Err(of(Unknown::Misfit(misfit, node.clone()))),
+            },
+            Lookup::NotObject(depth, other) => Err(of(Unknown::NotObject(depth, other.clone()))),
+            _ => match absent(base) {
+                Read::Unknown(why) => Err(of(why)),
+                Read::Atom(atom, _) if Some(atom) == base.absent_atom() => Ok(None),
+                // A default has no value in the facts: its atom's value is it.
+                Read::Atom(atom, _) => Ok(base.representative(atom).map(Cow::Owned)),
+            },
         }
     };
     let (left, right) = match (side(relation.left), side(relation.right)) {
@@ -104,7 +114,7 @@ fn read_relation(
             let holds = relation.holds(&left, &right);
             Read::Atom(
                 Atom::from(holds),
-                keep.then(|| Value::Array(vec![left, right])),
+                keep.then(|| Value::Array(vec![left.into_owned(), right.into_owned()])),
             )
         }
         _ => match fact.absent_atom() {

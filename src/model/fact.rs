@@ -132,7 +132,7 @@ impl Fact {
                 let text = std::str::from_utf8(s).map_err(|_| Misfit::Type {
                     expected: TimeKind::DateTime.expected(),
                 })?;
-                local.ty.classify(&local.local.of_text(text)?)
+                local.atom(text)
             }
         }
     }
@@ -232,8 +232,8 @@ pub enum FactType {
     /// the kind's unit; atoms as for [`Number`](FactType::Number).
     Time(TimeKind, Vec<f64>),
     /// The local time of day or weekday of a date-time fact in a zone: read
-    /// from that fact's path, its value is the part's (`"09:30:00"`,
-    /// `"tuesday"`), with the atoms of [`LocalFact::ty`].
+    /// from that fact's path, the instant there falls in one of the atoms
+    /// of [`LocalFact::ty`].
     Local(Box<LocalFact>),
 }
 
@@ -246,6 +246,18 @@ pub struct LocalFact {
     /// The part's own type: a [`TimeKind::Clock`] time, or an enum of the
     /// weekdays.
     pub ty: FactType,
+}
+
+impl LocalFact {
+    /// The atom of the part of an instant given as RFC 3339 text.
+    #[inline]
+    pub fn atom(&self, text: &str) -> Result<Atom, Misfit> {
+        let points = match &self.ty {
+            FactType::Time(_, points) => points.as_slice(),
+            _ => &[],
+        };
+        self.local.atom(text, points)
+    }
 }
 
 /// What a relation's fact type says when a reader asks it to classify a
@@ -497,9 +509,7 @@ impl FactType {
             (FactType::Time(kind, _), _) => Err(Misfit::Type {
                 expected: kind.expected(),
             }),
-            (FactType::Local(local), Value::String(s)) => {
-                local.ty.classify(&local.local.of_text(s)?)
-            }
+            (FactType::Local(local), Value::String(s)) => local.atom(s),
             (FactType::Local(_), _) => Err(Misfit::Type {
                 expected: TimeKind::DateTime.expected(),
             }),

@@ -9,7 +9,6 @@
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, SpanTotal, Timestamp, Unit};
-use serde_json::Value;
 
 use super::Misfit;
 
@@ -293,37 +292,23 @@ impl Local {
         TimeZone::get(name).ok()
     }
 
-    /// The local part of an instant given as JSON text: `"09:30:00"` or
-    /// `"tuesday"`.
-    pub fn of_text(&self, text: &str) -> Result<Value, Misfit> {
+    /// The atom of an instant given as JSON text, among `points` (the
+    /// times of day the rules compare with) for a time of day, or among
+    /// [`WEEKDAYS`] for a weekday.
+    pub fn atom(&self, text: &str, points: &[f64]) -> Result<super::Atom, Misfit> {
         let ts: Timestamp = text.parse().map_err(|_| Misfit::Type {
             expected: TimeKind::DateTime.expected(),
         })?;
-        Ok(self.of_timestamp(ts))
-    }
-
-    fn of_timestamp(&self, ts: Timestamp) -> Value {
         let local = self.tz.to_datetime(ts);
-        match self.part {
-            LocalPart::Clock => Value::String(
-                clock_text(clock_seconds(local.time())).unwrap_or_else(|| String::from("00:00:00")),
-            ),
-            LocalPart::Weekday => {
-                let index = local.weekday().to_monday_zero_offset();
-                Value::String(
-                    WEEKDAYS
-                        .get(index as usize)
-                        .copied()
-                        .unwrap_or("monday")
-                        .to_string(),
-                )
-            }
-        }
+        Ok(match self.part {
+            LocalPart::Clock => super::number_atom(points, clock_seconds(local.time())),
+            LocalPart::Weekday => super::Atom::from(local.weekday().to_monday_zero_offset() as u8),
+        })
     }
 
-    /// Instants (as seconds) whose local part takes each of `wanted`
-    /// (times of day in seconds, or weekday indices), on the local days
-    /// around each of `near` (seconds): the candidates a search for facts
+    /// Instants (as seconds) whose local time of day is each of `clocks`
+    /// (seconds since midnight), on eight local days from each of `near`
+    /// (seconds), so every weekday: the candidates a search for facts
     /// tries for the date-time this part is of.
     pub fn instants(&self, near: &[f64], clocks: &[f64]) -> Vec<f64> {
         let mut out = Vec::new();
