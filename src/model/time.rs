@@ -307,8 +307,9 @@ impl Local {
     }
 
     /// Instants (as seconds) whose local time of day is each of `clocks`
-    /// (seconds since midnight), on eight local days from each of `near`
-    /// (seconds), so every weekday: the candidates a search for facts
+    /// (seconds since midnight), on the local days from a week before to a
+    /// week after each of `near` (seconds), so every weekday on either
+    /// side of it: the candidates a search for facts
     /// tries for the date-time this part is of.
     pub fn instants(&self, near: &[f64], clocks: &[f64]) -> Vec<f64> {
         let mut out = Vec::new();
@@ -317,7 +318,9 @@ impl Local {
                 continue;
             };
             let day = self.tz.to_datetime(ts).date();
-            for offset in 0..8i64 {
+            // A week either way: every weekday before and after the
+            // instant (constants bound times from above and from below).
+            for offset in -7..=7i64 {
                 let Ok(date) = day.checked_add(SignedDuration::from_hours(24 * offset)) else {
                     continue;
                 };

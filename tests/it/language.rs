@@ -104,3 +104,37 @@ fn traces_show_conditions_as_written() {
     assert_eq!(server.status, "ruled-out");
     assert_eq!(server.condition.as_deref(), Some("not guest"));
 }
+
+/// A rule over a datetime before a constant and its time of day in a zone
+/// holds on the days before the constant too: Berlin moved its clocks
+/// forward at 2026-03-29T01:00:00Z, and 00:00Z that night is 01:00 there,
+/// before 02:30. (The witness search once looked only at the days after
+/// the constant, found none, and called the rule never matching.)
+#[test]
+fn a_time_of_day_before_a_constant_is_found_on_earlier_days() {
+    let text =
+        "policy night\nfact t: datetime at t\nfact c: time of day of t in \"Europe/Berlin\"\n\
+                t before 2026-03-29T02:00:00Z c before 02:30 can\n";
+    let set = PolicySet::from_sources([("night.policy", text)]).unwrap();
+    assert_eq!(
+        set.warnings().warning_count(),
+        0,
+        "{}",
+        set.warnings().render(100)
+    );
+    let decided = set
+        .decide(&serde_json::json!({"t": "2026-03-29T00:00:00Z"}))
+        .unwrap();
+    assert_eq!(decided[0].decision, "allow");
+    let gaps = set.policies().next().unwrap().gaps().unwrap();
+    let verdict::CheckError::Gaps { help, .. } = gaps else {
+        panic!("{gaps:?}")
+    };
+    // Every example of a case no rule decides really is one.
+    for line in help.lines() {
+        if let Some(start) = line.find('{') {
+            let example: serde_json::Value = serde_json::from_str(&line[start..]).unwrap();
+            assert_eq!(set.decide(&example).unwrap()[0].rule, None, "{example}");
+        }
+    }
+}

@@ -812,7 +812,7 @@ fn time_facts(picks: &[u8]) -> Value {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
+        cases: std::env::var("VERDICT_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(160),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
