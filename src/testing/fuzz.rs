@@ -66,7 +66,7 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     text.push_str("outcome o\n");
     let mut kinds = Vec::new();
     for f in 0..facts {
-        let kind = bytes.next() % 5;
+        let kind = bytes.next() % 6;
         let presence = bytes.pick(&["", " optional", ""]);
         match kind {
             0 => text.push_str(&format!(
@@ -74,6 +74,10 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
             )),
             1 => text.push_str(&format!("fact f{f}: bool at x.f{f}{presence}\n")),
             4 => text.push_str(&format!("fact f{f}: date at x.f{f}{presence}\n")),
+            // A datetime and its time of day in a zone with daylight saving.
+            5 => text.push_str(&format!(
+                "fact f{f}: datetime at x.f{f}{presence}\nfact f{f}c: time of day of f{f} in \"Europe/Berlin\"\n"
+            )),
             3 => text.push_str(&format!(
                 "fact f{f}: set of {{f{f}a f{f}b f{f}c}} at x.f{f}{presence}\n"
             )),
@@ -93,6 +97,16 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 0 if bytes.next() % 2 == 0 => format!("{not}f{f}{v}"),
                 0 => format!("{not}f{f} in {{f{f}{v} f{f}a}}"),
                 1 => format!("{not}f{f}"),
+                // A datetime compares with an instant around the night Berlin
+                // moves its clocks; its time of day with a time.
+                5 => {
+                    let op = bytes.pick(&["<", ">=", "before", "after"]);
+                    if bytes.next() % 2 == 0 {
+                        format!("{not}f{f}c {op} 0{}:30", bytes.next() % 4)
+                    } else {
+                        format!("{not}f{f} {op} 2026-03-29T0{}:00:00Z", bytes.next() % 4)
+                    }
+                }
                 // A date compares with a day, or with another date moved by days.
                 4 => {
                     let op = bytes.pick(&["<", "<=", ">", ">=", "=", "!=", "before", "after"]);
@@ -167,6 +181,11 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
                 (_, 0) => json!(format!("f{f}{}", bytes.pick(&["a", "b", "c"]))),
                 (_, 1) => json!(bytes.next() % 2 == 0),
                 (_, 4) => json!(format!("2026-01-0{}", 1 + bytes.next() % 5)),
+                (_, 5) => json!(format!(
+                    "2026-03-{}T0{}:30:00Z",
+                    28 + bytes.next() % 2,
+                    bytes.next() % 4
+                )),
                 (_, 3) => {
                     let bits = bytes.next();
                     let items: Vec<String> = ["a", "b", "c"]
