@@ -556,16 +556,7 @@ impl Cedar {
         if let Some(error) = response.diagnostics().errors().next() {
             return Err(error.to_string());
         }
-        let mut first: Option<usize> = None;
-        for id in response.diagnostics().reason() {
-            let name: &str = id.as_ref();
-            let i: usize = name
-                .strip_prefix("policy")
-                .and_then(|i| i.parse().ok())
-                .ok_or_else(|| format!("unexpected policy id {id}"))?;
-            first = Some(first.map_or(i, |f| f.min(i)));
-        }
-        Ok(first)
+        crate::cedar::smallest_policy(&response)
     }
 }
 
@@ -696,27 +687,7 @@ fn zen_graph() -> Value {
             Value::Object(row)
         })
         .collect();
-    json!({
-        "nodes": [
-            { "id": "input", "name": "input", "type": "inputNode", "content": {} },
-            {
-                "id": "table",
-                "name": "table",
-                "type": "decisionTableNode",
-                "content": {
-                    "hitPolicy": "first",
-                    "inputs": inputs,
-                    "outputs": [{ "id": "rule", "name": "rule", "field": "rule" }],
-                    "rules": rules,
-                },
-            },
-            { "id": "output", "name": "output", "type": "outputNode", "content": {} },
-        ],
-        "edges": [
-            { "id": "in", "sourceId": "input", "targetId": "table" },
-            { "id": "out", "sourceId": "table", "targetId": "output" },
-        ],
-    })
+    crate::zen::graph(inputs, &["rule"], rules)
 }
 
 /// zen-engine, the table compiled once.

@@ -187,6 +187,12 @@ fn scale_rule(_: &PolicySet, response: &Response) -> Result<Option<usize>, Strin
     if response.decision() == Decision::Deny {
         return Ok(None);
     }
+    smallest_policy(response)
+}
+
+/// The smallest index among the policies that determined the decision
+/// (Cedar's default ids `policy0`, `policy1`, ...); `None` when none did.
+pub(crate) fn smallest_policy(response: &Response) -> Result<Option<usize>, String> {
     let mut first = None;
     for id in response.diagnostics().reason() {
         let name: &str = id.as_ref();

@@ -134,7 +134,7 @@ const PACK_ROWS: [Row; 10] = [
 ];
 
 /// A JDM graph: input → the decision table → output.
-fn graph(inputs: Vec<Value>, outputs: &[&str], rules: Vec<Value>) -> Value {
+pub(crate) fn graph(inputs: Vec<Value>, outputs: &[&str], rules: Vec<Value>) -> Value {
     let outputs: Vec<Value> = outputs
         .iter()
         .map(|field| json!({ "id": field, "name": field, "field": field }))
