@@ -510,10 +510,7 @@ impl Cedar {
             context.insert("team".into(), team.clone());
         }
         context.insert("owner".into(), facts["document"]["owner"].clone());
-        context.insert(
-            "class".into(),
-            facts["document"]["classification"].clone(),
-        );
+        context.insert("class".into(), facts["document"]["classification"].clone());
         if let Some(teams) = facts["document"].get("teams") {
             context.insert("teams".into(), teams.clone());
         }
@@ -609,7 +606,10 @@ fn zen_rows() -> Vec<(usize, Vec<(&'static str, &'static str)>)> {
         (9, vec![("class", high), ("weekday", ">= 6")]),
         (9, vec![("class", high), ("hour", "< 8")]),
         (9, vec![("class", high), ("hour", ">= 20")]),
-        (10, vec![("class", r#""secret""#), ("action", r#""export""#)]),
+        (
+            10,
+            vec![("class", r#""secret""#), ("action", r#""export""#)],
+        ),
         (
             11,
             vec![

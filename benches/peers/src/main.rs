@@ -75,9 +75,7 @@ impl Settings {
             Some("access") => (false, true, false),
             Some("scale") => (false, false, true),
             Some(other) => {
-                return Err(format!(
-                    "--only takes pack, access or scale, not {other:?}"
-                ))
+                return Err(format!("--only takes pack, access or scale, not {other:?}"))
             }
         };
         Ok(if quick {

@@ -69,7 +69,9 @@ impl Pack {
                         .iter()
                         .position(|row| *row == rule)
                         .map(|i| i as u8 + 1)
-                        .ok_or_else(|| format!("rule {rule} is not a row of policies/multichannel/README.md"))?;
+                        .ok_or_else(|| {
+                            format!("rule {rule} is not a row of policies/multichannel/README.md")
+                        })?;
                     rows.push((rule.as_ptr() as usize, row));
                     row
                 }
