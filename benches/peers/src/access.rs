@@ -27,9 +27,7 @@
 //!   "Europe/Berlin").hour()`), and a rule with an `or` across columns is
 //!   two rows with the same output.
 
-use std::str::FromStr;
-
-use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request};
+use cedar_policy::{Context, Request};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use regorus::Value as RegoValue;
@@ -467,25 +465,16 @@ forbid (principal, action, resource) when {
 /// cedar-policy, with the context flattened and the local time computed by
 /// the caller.
 pub struct Cedar {
-    authorizer: Authorizer,
-    policies: PolicySet,
-    entities: Entities,
-    principal: EntityUid,
-    action: EntityUid,
-    resource: EntityUid,
+    cedar: crate::cedar::Cedar<AccessOutcome>,
     zone: TimeZone,
 }
 
 impl Cedar {
     pub fn load() -> Result<Self, String> {
-        let uid = |text: &str| EntityUid::from_str(text).map_err(|e| e.to_string());
         Ok(Cedar {
-            authorizer: Authorizer::new(),
-            policies: PolicySet::from_str(CEDAR).map_err(|e| e.to_string())?,
-            entities: Entities::empty(),
-            principal: uid(r#"User::"requester""#)?,
-            action: uid(r#"Action::"request""#)?,
-            resource: uid(r#"Document::"subject""#)?,
+            cedar: crate::cedar::Cedar::load(CEDAR, |_, response| {
+                crate::cedar::smallest_policy(response)
+            })?,
             zone: TimeZone::get(ZONE).map_err(|e| e.to_string())?,
         })
     }
@@ -536,24 +525,7 @@ impl Cedar {
         );
         let context =
             Context::from_json_value(Value::Object(context), None).map_err(|e| e.to_string())?;
-        Request::new(
-            self.principal.clone(),
-            self.action.clone(),
-            self.resource.clone(),
-            context,
-            None,
-        )
-        .map_err(|e| e.to_string())
-    }
-
-    fn authorize(&self, request: &Request) -> Result<AccessOutcome, String> {
-        let response = self
-            .authorizer
-            .is_authorized(request, &self.policies, &self.entities);
-        if let Some(error) = response.diagnostics().errors().next() {
-            return Err(error.to_string());
-        }
-        crate::cedar::smallest_policy(&response)
+        self.cedar.request(context)
     }
 }
 
@@ -566,12 +538,12 @@ impl Engine for Cedar {
     }
 
     fn decide(&mut self, request: &Request) -> Result<AccessOutcome, String> {
-        self.authorize(request)
+        self.cedar.authorize(request)
     }
 
     fn decide_text(&mut self, text: &str) -> Result<AccessOutcome, String> {
         let facts: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        self.authorize(&self.request(&facts)?)
+        self.cedar.authorize(&self.request(&facts)?)
     }
 }
 

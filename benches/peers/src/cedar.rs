@@ -122,7 +122,7 @@ pub struct Cedar<O> {
 }
 
 impl<O> Cedar<O> {
-    fn load(
+    pub(crate) fn load(
         text: &str,
         answer: fn(&PolicySet, &Response) -> Result<O, String>,
     ) -> Result<Self, String> {
@@ -138,7 +138,7 @@ impl<O> Cedar<O> {
         })
     }
 
-    fn request(&self, context: Context) -> Result<Request, String> {
+    pub(crate) fn request(&self, context: Context) -> Result<Request, String> {
         Request::new(
             self.principal.clone(),
             self.action.clone(),
@@ -151,7 +151,7 @@ impl<O> Cedar<O> {
 
     /// Fails on evaluation errors, which Cedar reports beside a decision
     /// (it skips a policy whose condition errs).
-    fn authorize(&self, request: &Request) -> Result<O, String> {
+    pub(crate) fn authorize(&self, request: &Request) -> Result<O, String> {
         let response = self
             .authorizer
             .is_authorized(request, &self.policies, &self.entities);
