@@ -88,6 +88,7 @@ pub(crate) fn read_files(
                 Err(e) => errors.push(LoadError::NotUtf8 {
                     path: name,
                     offset: e.utf8_error().valid_up_to(),
+                    span: None,
                 }),
             },
             Err(e) => errors.push(io(&e, &name)),

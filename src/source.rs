@@ -120,7 +120,8 @@ impl SourceFile {
         end - start
     }
 
-    /// The 1-based line and column (in bytes) of a global offset in this file.
+    /// The 1-based line and column of a global offset in this file; the
+    /// column counts characters, as editors do.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let local = (offset.saturating_sub(self.base) as usize).min(self.text.len());
         let line = self
@@ -130,7 +131,11 @@ impl SourceFile {
             .checked_sub(1)
             .and_then(|i| self.line_starts.get(i))
             .map_or(0, |s| *s as usize);
-        (line.max(1), local - start + 1)
+        let column = self
+            .text
+            .get(start..local)
+            .map_or(local - start, |before| before.chars().count());
+        (line.max(1), column + 1)
     }
 }
 

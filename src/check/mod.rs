@@ -34,10 +34,60 @@ pub fn check(sources: &SourceMap, files: &[ast::File]) -> Checked {
         }
     }
     let mut checked = Checked::default();
-    for (_, group) in groups {
+    let mut results = Vec::new();
+    for (name, group) in &groups {
         let mut diagnostics = Vec::new();
-        let policy = check_policy(sources, &group, &mut diagnostics);
-        if !diagnostics.iter().any(CheckError::is_error) {
+        let policy = check_policy(sources, group, &mut diagnostics);
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        results.push((*name, group, policy, diagnostics, errors));
+    }
+    // A file that names a policy a typo away from another one, and fails
+    // on its own, was meant to be part of that one: one error on its name,
+    // not every error of checking it alone.
+    let names: Vec<(&str, usize, Span)> = results
+        .iter()
+        .map(|(name, group, _, _, errors)| {
+            let span = group
+                .first()
+                .map(|f| f.policy.name.span)
+                .unwrap_or_default();
+            (*name, *errors, span)
+        })
+        .collect();
+    let misnamed = |name: &str, errors: usize| {
+        (errors > 0)
+            .then(|| {
+                names.iter().find(|(other, other_errors, _)| {
+                    *other != name
+                        && *other_errors < errors
+                        && strsim::damerau_levenshtein(name, other) <= 2
+                })
+            })
+            .flatten()
+    };
+    // The policy such a file belonged to misses its rules: its warnings
+    // say so, and only repeat the error.
+    let targets: Vec<&str> = names
+        .iter()
+        .filter_map(|(name, errors, _)| misnamed(name, *errors).map(|(other, _, _)| *other))
+        .collect();
+    for (name, group, policy, mut diagnostics, errors) in results {
+        let sibling = misnamed(name, errors);
+        if targets.contains(&name) {
+            diagnostics.retain(CheckError::is_error);
+        }
+        if let Some((other, _, other_span)) = sibling {
+            for file in group.iter() {
+                checked.diagnostics.push(CheckError::PolicyName {
+                    name: name.to_string(),
+                    other: other.to_string(),
+                    span: file.policy.name.span,
+                    other_span: *other_span,
+                });
+            }
+            continue;
+        }
+        if errors == 0 {
             checked.policies.push(policy);
         }
         checked.diagnostics.extend(diagnostics);
@@ -94,6 +144,7 @@ fn check_policy(
     let mut fact_decls: Vec<&ast::FactDecl> = Vec::new();
     let mut set_decls: Vec<&ast::SetDecl> = Vec::new();
     let mut rules: Vec<FlatRule<'_>> = Vec::new();
+    let mut dropped_values: std::collections::HashSet<String> = std::collections::HashSet::new();
     for file in files {
         for item in &file.items {
             match item {
@@ -166,6 +217,11 @@ fn check_policy(
                     if let Some(previous) =
                         fact_decls.iter().find(|f| f.name.node == decl.name.node)
                     {
+                        // Rules may use the values only the dropped
+                        // declaration has: that is this error, not theirs.
+                        if let ast::FactType::Enum(values) = &decl.ty.node {
+                            dropped_values.extend(values.iter().map(|v| v.node.clone()));
+                        }
                         out.push(CheckError::Duplicate {
                             what: "fact",
                             name: decl.name.node.clone(),
@@ -241,6 +297,9 @@ fn check_policy(
         (HitPolicy::Priority, Some((decisions, _))) => ranked_decisions(decisions, &outcomes, out),
         _ => Vec::new(),
     };
+    // A decision misspelt in `priority` is reported there, not again as
+    // a decision without a place.
+    let priority_resolved = priority.is_none_or(|(decisions, _)| decisions.len() == ranked.len());
 
     check_rule_names(&rules, out);
     let outcome_index = resolve::Outcomes::new(&outcomes);
@@ -250,6 +309,11 @@ fn check_policy(
         .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcome_index))
         .collect();
     let (facts, unused) = resolver.finish();
+    // A `when` block's conditions are resolved with each of its rules: one
+    // mistake in them is one error, not one per rule.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|error| seen.insert((error.primary_span(), error.to_string())));
+    out.retain(|error| !matches!(error, CheckError::UnknownWord { word, .. } if dropped_values.contains(word)));
 
     let mut checked_rules = Vec::new();
     for (flat, resolved) in rules.iter().zip(resolved) {
@@ -260,7 +324,7 @@ fn check_policy(
         }
     }
 
-    if let (HitPolicy::Priority, Some((_, at))) = (hit, priority) {
+    if let (HitPolicy::Priority, Some((_, at)), true) = (hit, priority, priority_resolved) {
         check_every_decision_ranked(&checked_rules, &ranked, at, out);
     }
     let order = evaluation_order(&checked_rules, &ranked);

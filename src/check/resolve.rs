@@ -443,7 +443,17 @@ impl<'a, 'o> Resolver<'a, 'o> {
             VerdictMark::Arrow => self.outcome(rule, outcomes),
         };
         let mut preds = Vec::new();
-        for condition in shared.iter().copied().chain(&rule.before).chain(after) {
+        let conditions: Vec<&Condition> = shared
+            .iter()
+            .copied()
+            .chain(&rule.before)
+            .chain(after)
+            .collect();
+        let habits = self.habit_words(&conditions);
+        for (condition, habit) in conditions.into_iter().zip(habits) {
+            if habit {
+                continue;
+            }
             if let Some(pred) = self.condition(condition) {
                 preds.push((pred, condition.span()));
             }
@@ -453,6 +463,64 @@ impl<'a, 'o> Resolver<'a, 'o> {
         }
         let verdict = verdict?;
         (self.out.len() == errors_before).then_some(ResolvedRule { verdict, preds })
+    }
+
+    /// Words written from the habit of other languages, `and` between
+    /// conditions and `is` between a fact and its value: one error for
+    /// each kind in a rule, with the fix, and the conditions they touch
+    /// are not resolved (and so not reported again). Unless a policy
+    /// declares them as values.
+    fn habit_words(&mut self, conditions: &[&Condition]) -> Vec<bool> {
+        let mut skip = vec![false; conditions.len()];
+        let word_at = |i: usize| match conditions.get(i) {
+            Some(Condition::Word(w)) => Some(w),
+            _ => None,
+        };
+        let mut said_and = false;
+        for i in 0..conditions.len() {
+            let Some(word) = word_at(i) else { continue };
+            let text = word.node.as_str();
+            if self.values.contains_key(text) || self.by_name.contains_key(text) {
+                continue;
+            }
+            if matches!(text, "and" | "AND") {
+                if !said_and {
+                    self.out.push(CheckError::UnknownWord {
+                        word: text.to_string(),
+                        span: word.span,
+                        help: Some(String::from(
+                            "the conditions of a rule all hold, without `and`: remove it, as in `eu weight <= 30 can`",
+                        )),
+                    });
+                    said_and = true;
+                }
+                if let Some(flag) = skip.get_mut(i) {
+                    *flag = true;
+                }
+            } else if matches!(text, "is" | "equals" | "eq") {
+                let fact = i
+                    .checked_sub(1)
+                    .and_then(word_at)
+                    .filter(|f| self.by_name.contains_key(f.node.as_str()));
+                let value = word_at(i + 1);
+                if let (Some(fact), Some(value)) = (fact, value) {
+                    self.out.push(CheckError::UnknownWord {
+                        word: text.to_string(),
+                        span: word.span,
+                        help: Some(format!(
+                            "compare with `=`: write `{} = {}`, or the value alone: `{}`",
+                            fact.node, value.node, value.node
+                        )),
+                    });
+                    for j in i - 1..=i + 1 {
+                        if let Some(flag) = skip.get_mut(j) {
+                            *flag = true;
+                        }
+                    }
+                }
+            }
+        }
+        skip
     }
 
     /// The outcome named after `->` (the longest run of leading words that
@@ -1387,12 +1455,28 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 "`{text}` is a fact, not a value: compare it, as in `{text} = {example}`"
             );
         }
-        let known = self.values.keys().copied().chain(
-            self.facts
-                .iter()
-                .filter(|f| f.kind == Kind::Bool)
-                .map(|f| f.decl.name.node.as_str()),
-        );
+        // A keyword the parser read as a word: `nto` for `not`.
+        if text.chars().count() >= 3 {
+            if let Some(keyword) = ["not", "can", "cannot", "when", "because", "see"]
+                .into_iter()
+                .find(|k| strsim::damerau_levenshtein(text, k) == 1)
+            {
+                return format!(
+                    "did you mean `{keyword}`? `{text}` is not a keyword, a value or a fact"
+                );
+            }
+        }
+        let known = self
+            .values
+            .keys()
+            .copied()
+            .chain(
+                self.facts
+                    .iter()
+                    .filter(|f| f.kind == Kind::Bool)
+                    .map(|f| f.decl.name.node.as_str()),
+            )
+            .chain(self.sets.iter().map(|(set, _)| set.name.node.as_str()));
         words::did_you_mean(text, known).unwrap_or_else(|| {
             String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact")
         })
@@ -1606,15 +1690,49 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 ));
                 None
             }
-            (kind, _) => {
-                let expected = match kind {
-                    Kind::Enum => String::from("expected one of the declared values"),
-                    Kind::Bool => String::from("expected `true` or `false`"),
-                    Kind::Number => String::from("expected a number"),
-                    Kind::String => String::from("expected a quoted string"),
-                    Kind::Time(kind) => format!("expected {}", kind.name()),
+            (kind, written) => {
+                let (expected, help) = match kind {
+                    Kind::Enum => {
+                        let values = self.enum_values(id);
+                        (
+                            format!("expected one of {}", set_text_of(&values)),
+                            format!("`{fact}` is one of {}: write one of them", set_text_of(&values)),
+                        )
+                    }
+                    Kind::Bool => (
+                        String::from("expected `true` or `false`"),
+                        match written {
+                            Literal::String(text) if text == "true" || text == "false" => {
+                                format!("drop the quotes: `{text}`")
+                            }
+                            Literal::Word(w) if matches!(w.to_lowercase().as_str(), "yes" | "on" | "y" | "t") => {
+                                String::from("write `true`")
+                            }
+                            Literal::Word(w) if matches!(w.to_lowercase().as_str(), "no" | "off" | "n" | "f") => {
+                                String::from("write `false`")
+                            }
+                            _ => format!("`{fact}` is a bool: write `{fact}` alone for true, `not {fact}` for false"),
+                        },
+                    ),
+                    Kind::Number => (
+                        String::from("expected a number"),
+                        match written {
+                            Literal::String(text) if text.trim().parse::<f64>().is_ok() => {
+                                format!("drop the quotes: `{}`", text.trim())
+                            }
+                            _ => String::from("write a number as JSON does, as in `30` or `2.5`"),
+                        },
+                    ),
+                    Kind::String => (
+                        String::from("expected a quoted string"),
+                        format!("quote it: `\"{written}\"`"),
+                    ),
+                    Kind::Time(kind) => (
+                        format!("expected {}", kind.name()),
+                        format!("write it as `{}`", time_example(kind)),
+                    ),
                 };
-                self.out.push(mismatch(expected, None));
+                self.out.push(mismatch(expected, Some(help)));
                 None
             }
         }

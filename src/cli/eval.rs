@@ -45,10 +45,7 @@ pub fn run(args: Args) -> ExitCode {
                 None => policies,
             }
         }
-        Err(report) => {
-            print_report(&report);
-            return ExitCode::from(1);
-        }
+        Err(report) => return fail(&report, args.format),
     };
     let facts = args.facts.clone().unwrap_or_else(|| String::from("-"));
     if args.ndjson {
@@ -56,10 +53,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     let text = match super::input::read_facts(&facts, policies.limits()) {
         Ok(text) => text,
-        Err(report) => {
-            print_report(&report);
-            return ExitCode::from(1);
-        }
+        Err(report) => return fail(&report, args.format),
     };
     let name = if facts == "-" { "<stdin>" } else { &facts };
     let decided = if args.trace {
@@ -84,11 +78,19 @@ pub fn run(args: Args) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(report) => {
-            print_report(&report);
-            ExitCode::from(1)
-        }
+        Err(report) => fail(&report, args.format),
     }
+}
+
+/// Exit 1 with the report: as miette renders it on stderr, or with
+/// `--format json` as the diagnostics document `check --format json`
+/// prints, on stdout.
+fn fail(report: &verdict::Report, format: Format) -> ExitCode {
+    match format {
+        Format::Human => print_report(report),
+        Format::Json => outln!("{}", super::machine::diagnostics_json(report)),
+    }
+    ExitCode::from(1)
 }
 
 fn human(decisions: &[Decision]) -> String {

@@ -61,6 +61,7 @@ pub fn run(args: Args) -> ExitCode {
                 LoadError::NotUtf8 {
                     path: name,
                     offset: e.utf8_error().valid_up_to(),
+                    span: None,
                 }
                 .into(),
             ),

@@ -32,9 +32,19 @@ pub fn read_facts(path: &str, limits: &Limits) -> Result<String, Report> {
         })
     })?;
     String::from_utf8(bytes).map_err(|e| {
-        fail(LoadError::NotUtf8 {
+        // Show the text around the byte, read with it replaced.
+        let offset = e.utf8_error().valid_up_to();
+        let mut sources = SourceMap::new();
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let span = sources
+            .add(path, text)
+            .and_then(|id| sources.file(id))
+            .map(|file| file.span(offset, offset + '\u{FFFD}'.len_utf8()));
+        let error = LoadError::NotUtf8 {
             path: path.to_string(),
-            offset: e.utf8_error().valid_up_to(),
-        })
+            offset,
+            span,
+        };
+        Report::new(sources, vec![error.into()])
     })
 }

@@ -519,6 +519,26 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// A file names a policy one typo away from its siblings' policy,
+    /// and does not stand as a policy of its own.
+    #[error("this file names policy `{name}`, but its siblings name `{other}`")]
+    #[diagnostic(
+        code(verdict::policy_name),
+        help("the files of one policy name it alike: write `policy {other}` (as a policy of its own, `{name}` does not check)")
+    )]
+    PolicyName {
+        /// The name this file gives.
+        name: String,
+        /// The name of the policy it is likely part of.
+        other: String,
+        /// Where this file names it.
+        #[label(primary, "did you mean `{other}`?")]
+        span: Span,
+        /// Where a sibling names the other policy.
+        #[label("`{other}` is named here")]
+        other_span: Span,
+    },
+
     /// A policy without rules (a warning).
     #[error("policy `{name}` has no rules")]
     #[diagnostic(
@@ -580,6 +600,7 @@ impl CheckError {
             | CheckError::GapsDenied { span, .. }
             | CheckError::NoTree { span, .. }
             | CheckError::NoRules { span, .. }
+            | CheckError::PolicyName { span, .. }
             | CheckError::TwoHitPolicies { again: span, .. }
             | CheckError::Unranked { rule: span, .. } => *span,
         }

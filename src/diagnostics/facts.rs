@@ -16,16 +16,33 @@ use crate::source::Span;
 pub enum FactsError {
     /// Facts text that is not valid JSON (or a value that does not serialize to JSON).
     #[error("facts are not valid JSON: {message}")]
-    #[diagnostic(
-        code(verdict::facts::syntax),
-        help("facts are one JSON object, such as {{\"request\": {{\"action\": \"invite\"}}}}")
-    )]
+    #[diagnostic(code(verdict::facts::syntax))]
     Syntax {
         /// serde_json's complaint, without its position.
         message: String,
         /// Where in the facts text, when the facts came as text.
         #[label("here")]
         span: Option<Span>,
+        /// The likely fix.
+        #[help]
+        help: String,
+    },
+
+    /// A key given twice in one object, on the way to a declared fact.
+    #[error("`{path}` is given twice")]
+    #[diagnostic(
+        code(verdict::facts::repeated_key),
+        help("give each key once: JSON parsers disagree on which of the two counts, so the decision could differ from what the sender meant")
+    )]
+    RepeatedKey {
+        /// The path of the key given twice.
+        path: String,
+        /// Its first place.
+        #[label("first here")]
+        first: Span,
+        /// Its second place.
+        #[label(primary, "and again here")]
+        again: Span,
     },
 
     /// Facts nested deeper than the limit allows.
@@ -82,6 +99,10 @@ pub enum FactsError {
         at: Option<Span>,
         /// The key missing from that object.
         key: String,
+        /// A key of that object a typo away from the missing one: the
+        /// likely mistake.
+        #[label(primary, "did you mean `{key}`?")]
+        misspelt: Option<Span>,
         /// The fact's declaration in the policy.
         #[label("`{fact}` is declared here")]
         declared: Span,
@@ -184,6 +205,7 @@ pub enum FactsError {
 pub(crate) const DECIDING_CODES: &[&str] = &[
     "verdict::facts::syntax",
     "verdict::facts::too_deep",
+    "verdict::facts::repeated_key",
     "verdict::facts::not_object",
     "verdict::facts::missing",
     "verdict::facts::wrong_type",
@@ -201,6 +223,7 @@ impl FactsError {
             | FactsError::NotInSet { path, .. }
             | FactsError::UnknownKey { path, .. }
             | FactsError::UnreadKey { path, .. } => Some(path),
+            FactsError::RepeatedKey { path, .. } => Some(path),
             FactsError::Syntax { .. }
             | FactsError::TooDeep { .. }
             | FactsError::NotObject { .. }
@@ -224,11 +247,17 @@ mod tests {
             FactsError::Syntax {
                 message: String::new(),
                 span: None,
+                help: String::new(),
             },
             FactsError::TooDeep {
                 limit: 1,
                 span: declared,
                 help: String::new(),
+            },
+            FactsError::RepeatedKey {
+                path: String::new(),
+                first: declared,
+                again: declared,
             },
             FactsError::NotObject {
                 found: "",
@@ -243,6 +272,7 @@ mod tests {
                 keys: Vec::new(),
                 at: None,
                 key: String::new(),
+                misspelt: None,
                 declared,
                 fact: String::new(),
                 help: String::new(),

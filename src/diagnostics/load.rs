@@ -32,6 +32,10 @@ pub enum LoadError {
         path: String,
         /// The byte offset of the first byte that is not UTF-8.
         offset: usize,
+        /// That byte, in the text read with it replaced, when the report
+        /// holds that text.
+        #[label("not UTF-8")]
+        span: Option<crate::source::Span>,
     },
 
     /// A directory without test files.

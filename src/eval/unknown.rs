@@ -108,6 +108,7 @@ pub(super) fn unknown_error(
             keys: fact.path.clone(),
             at: None,
             key: fact.path.last().cloned().unwrap_or_default(),
+            misspelt: None,
             declared: fact.span,
             fact: fact.name.clone(),
             help: format!("add it ({}): {consequence}", example_value(fact)),

@@ -12,13 +12,35 @@ use crate::source::Span;
 pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
     let to_span = |(start, end): (usize, usize)| Span::new(base + start as u32, base + end as u32);
     match error {
-        FactsError::Missing { keys, at, key, .. } => {
+        FactsError::Missing {
+            keys,
+            at,
+            key,
+            misspelt,
+            help,
+            ..
+        } => {
             let found = locate(text, keys);
             // Label the deepest object that exists, naming the key missing from it.
             if let Some(missing) = keys.get(found.depth) {
                 *key = missing.clone();
             }
             *at = found.span.map(to_span);
+            // A key of that object a typo away is the likely mistake.
+            let typo = found.span.and_then(|(start, _)| {
+                let mut scanner = Scanner { text, pos: start };
+                let names = scanner.keys()?;
+                let (name, span) = names.iter().find(|(name, _)| {
+                    name != key
+                        && crate::diagnostics::words::closest(key, [name.as_str()]).is_some()
+                })?;
+                Some((name.clone(), *span))
+            });
+            if let Some((name, span)) = typo {
+                *misspelt = Some(to_span(span));
+                *at = None;
+                *help = format!("rename `{name}` to `{key}`; or {help}");
+            }
         }
         FactsError::WrongType { keys, at, .. } | FactsError::NotInSet { keys, at, .. } => {
             *at = locate(text, keys).span.map(to_span);
@@ -31,8 +53,65 @@ pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
         FactsError::UnknownKey { keys, at, .. } | FactsError::UnreadKey { keys, at, .. } => {
             *at = key_span(text, keys).map(to_span);
         }
-        FactsError::Syntax { .. } | FactsError::TooDeep { .. } | FactsError::NoDecision { .. } => {}
+        FactsError::Syntax { .. }
+        | FactsError::TooDeep { .. }
+        | FactsError::NoDecision { .. }
+        | FactsError::RepeatedKey { .. } => {}
     }
+}
+
+/// A key given twice in one object.
+pub(crate) struct Repeated {
+    /// The path to the key, the key included.
+    pub(crate) path: Vec<String>,
+    /// The key's spans (quoted names) in the text.
+    pub(crate) first: (usize, usize),
+    pub(crate) again: (usize, usize),
+}
+
+/// The first key given twice in one object of `text` (which serde_json
+/// has accepted) on the way to one of the `declared` paths, or at one.
+pub(crate) fn repeated_key(text: &str, declared: &[Vec<String>]) -> Option<Repeated> {
+    let mut scanner = Scanner { text, pos: 0 };
+    scanner.skip_ws();
+    let mut objects = vec![(scanner.pos, Vec::new())];
+    while let Some((start, path)) = objects.pop() {
+        scanner.pos = start;
+        let keys = scanner.keys()?;
+        let mut seen: Vec<(&str, (usize, usize))> = Vec::new();
+        for (name, span) in &keys {
+            let mut here = path.clone();
+            here.push(name.clone());
+            let on_the_way = declared.iter().any(|d| d.starts_with(&here));
+            if !on_the_way {
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| n == name) {
+                return Some(Repeated {
+                    path: here,
+                    first: *first,
+                    again: *span,
+                });
+            }
+            seen.push((name.as_str(), *span));
+            // Look inside objects on the way to a declared path.
+            if declared
+                .iter()
+                .any(|d| d.len() > here.len() && d.starts_with(&here))
+            {
+                let mut value = Scanner { text, pos: span.1 };
+                value.skip_ws();
+                if value.peek() == Some(b':') {
+                    value.pos += 1;
+                    value.skip_ws();
+                    if value.peek() == Some(b'{') {
+                        objects.push((value.pos, here));
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The byte range of the value at `path` in facts text, if it is there.
@@ -163,6 +242,35 @@ impl Scanner<'_> {
             }
         }
         serde_json::from_str(self.text.get(start..self.pos)?).ok()
+    }
+
+    /// The keys of the object at `pos`, with their spans.
+    fn keys(&mut self) -> Option<Vec<(String, (usize, usize))>> {
+        self.skip_ws();
+        if self.peek()? != b'{' {
+            return None;
+        }
+        self.pos += 1;
+        let mut keys = Vec::new();
+        loop {
+            self.skip_ws();
+            match self.peek()? {
+                b'}' => return Some(keys),
+                b',' => self.pos += 1,
+                b'"' => {
+                    let key_start = self.pos;
+                    let name = self.string()?;
+                    keys.push((name, (key_start, self.pos)));
+                    self.skip_ws();
+                    if self.peek()? != b':' {
+                        return Some(keys);
+                    }
+                    self.pos += 1;
+                    self.value_span()?;
+                }
+                _ => return Some(keys),
+            }
+        }
     }
 
     /// In the object at `pos`, the spans of `key` and of its value (the

@@ -18,9 +18,14 @@ pub(crate) struct ParsedFacts {
 
 /// Parses facts text, adding it to a copy of the policies' sources so
 /// that diagnostics can point into it.
+///
+/// A key given twice in one object, where a declared path goes, is an
+/// error: serde_json keeps the last, another parser in the caller's path
+/// may keep the first, and the two would then decide different requests.
 pub(crate) fn parse(
     policies: &SourceMap,
     limits: &Limits,
+    declared: &[Vec<String>],
     name: &str,
     text: &str,
 ) -> Result<ParsedFacts, Report> {
@@ -57,11 +62,24 @@ pub(crate) fn parse(
         }
     }
     match serde_json::from_str(text) {
-        Ok(value) => Ok(ParsedFacts {
-            sources,
-            value,
-            base,
-        }),
+        Ok(value) => {
+            if let Some(twice) = super::locate::repeated_key(text, declared) {
+                let to_span = |(start, end): (usize, usize)| {
+                    Span::new(base + start as u32, base + end as u32)
+                };
+                let error = FactsError::RepeatedKey {
+                    path: twice.path.join("."),
+                    first: to_span(twice.first),
+                    again: to_span(twice.again),
+                };
+                return Err(Report::new(sources, vec![error.into()]));
+            }
+            Ok(ParsedFacts {
+                sources,
+                value,
+                base,
+            })
+        }
         Err(err) if err.to_string().starts_with("recursion limit exceeded") => {
             let offset = deeper_than(text, depth)
                 .unwrap_or_else(|| offset_of(text, err.line(), err.column()));
@@ -69,14 +87,112 @@ pub(crate) fn parse(
         }
         Err(err) => {
             let offset = offset_of(text, err.line(), err.column());
-            let end = (offset + 1).min(text.len()).max(offset);
+            let message = words::json_error(&err);
+            let (offset, help) = syntax_help(text, offset, &message);
+            let end = text
+                .get(offset..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(offset, |c| offset + c.len_utf8());
             let error = FactsError::Syntax {
-                message: words::json_error(&err),
+                message,
                 span: Some(Span::new(base + offset as u32, base + end as u32)),
+                help,
             };
             Err(Report::new(sources, vec![error.into()]))
         }
     }
+}
+
+/// Where a JSON syntax error is best shown, and what likely fixes it:
+/// serde_json stops after the mistake (a trailing comma is found at the
+/// `}`), and says nothing of what was meant.
+fn syntax_help(text: &str, offset: usize, message: &str) -> (usize, String) {
+    let before = text.get(..offset).unwrap_or_default();
+    let rest = text.get(offset..).unwrap_or_default();
+    let last_token = before.trim_end();
+    if message.starts_with("trailing comma") {
+        if let Some(comma) = last_token.strip_suffix(',') {
+            return (
+                comma.len(),
+                String::from("JSON allows no comma after the last member of an object or an array: remove it"),
+            );
+        }
+    }
+    if rest.starts_with("//") || rest.starts_with("/*") {
+        return (
+            offset,
+            String::from("JSON has no comments: remove it, or move what it says into a value"),
+        );
+    }
+    if rest.starts_with('\'') {
+        return (
+            offset,
+            String::from("JSON strings and keys are in double quotes: write \"...\""),
+        );
+    }
+    if message.starts_with("EOF while parsing") {
+        let open = last_open_bracket(text);
+        let at = last_token.len().saturating_sub(1);
+        let help = match open {
+            Some((bracket, line)) => format!(
+                "the `{}` on line {line} is never closed: add a `{}` after its last member",
+                bracket as char,
+                if bracket == b'{' { '}' } else { ']' }
+            ),
+            None => String::from("the text ends before the JSON does: close every `{` and `[`"),
+        };
+        return (at, help);
+    }
+    if let Some(word) = rest.split(|c: char| !c.is_ascii_alphabetic()).next() {
+        let fix = match word {
+            "True" | "TRUE" => Some("true"),
+            "False" | "FALSE" => Some("false"),
+            "None" | "NULL" | "Null" | "nil" | "undefined" => Some("null"),
+            _ => None,
+        };
+        if let Some(fix) = fix {
+            return (offset, format!("JSON writes this `{fix}`"));
+        }
+        if !word.is_empty() && message.starts_with("expected value") {
+            return (offset, format!("a string is quoted in JSON: \"{word}\""));
+        }
+    }
+    (
+        offset,
+        String::from("facts are one JSON object, such as {\"request\": {\"action\": \"invite\"}}"),
+    )
+}
+
+/// The innermost `{` or `[` no bracket closes by the end of the text, and
+/// its 1-based line.
+fn last_open_bracket(text: &str) -> Option<(u8, usize)> {
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut line = 1;
+    for byte in text.bytes() {
+        if byte == b'\n' {
+            line += 1;
+        }
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => open.push((byte, line)),
+            b'}' | b']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
 
 /// The byte offset of a 1-based line and column (serde_json counts columns in bytes).

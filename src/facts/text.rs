@@ -380,18 +380,35 @@ impl<'t> Scanner<'t> {
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        // The declared keys seen in this object: one seen again makes the
+        // facts ambiguous, which the slow path reports.
+        let mut seen: u128 = 0;
+        // Past 128 declared keys in one object, a list (empty, and so not
+        // allocated, for the usual policies).
+        let mut seen_far: Vec<usize> = Vec::new();
         loop {
             self.skip_ws();
             let key = self.string()?;
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
-            let child = node.and_then(|n| {
+            let child = match node.and_then(|n| {
                 n.children
                     .iter()
-                    .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
-                    .map(|(_, child)| child)
-            });
+                    .position(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
+                    .map(|i| (i, &n.children))
+            }) {
+                Some((i, children)) => {
+                    match u32::try_from(i).ok().and_then(|i| 1u128.checked_shl(i)) {
+                        Some(bit) if seen & bit != 0 => return None,
+                        Some(bit) => seen |= bit,
+                        None if seen_far.contains(&i) => return None,
+                        None => seen_far.push(i),
+                    }
+                    children.get(i).map(|(_, child)| child)
+                }
+                None => None,
+            };
             match child {
                 Some(leaf) if leaf.children.is_empty() => {
                     let slot = self.fact_value(depth)?;

@@ -99,7 +99,13 @@ impl PolicySet {
         if let Some(decisions) = self.decide_picked(text) {
             return Ok(decisions);
         }
-        let facts = facts::parse(&self.loaded.sources, &self.loaded.limits, name, text)?;
+        let facts = facts::parse(
+            &self.loaded.sources,
+            &self.loaded.limits,
+            &self.loaded.declared,
+            name,
+            text,
+        )?;
         match self.decide(&facts.value) {
             Ok(decisions) => Ok(decisions),
             Err(_) => {
@@ -216,6 +222,7 @@ impl PolicySet {
             let error = FactsError::Syntax {
                 message: format!("the facts do not serialize to JSON: {error}"),
                 span: None,
+                help: String::from("facts serialize to one JSON object: maps with string keys, and no non-finite numbers"),
             };
             Report::new(SourceMap::new(), vec![error.into()])
         })?;
@@ -246,7 +253,13 @@ impl PolicySet {
     /// point into the text, which they call `name`.
     pub fn trace_json(&self, name: &str, text: &str) -> Result<Vec<Decision>, Report> {
         let loaded = &*self.loaded;
-        let facts = facts::parse(&loaded.sources, &loaded.limits, name, text)?;
+        let facts = facts::parse(
+            &loaded.sources,
+            &loaded.limits,
+            &loaded.declared,
+            name,
+            text,
+        )?;
         self.decide_walked(&facts.value, true, Some((text, facts.base)))
             .map_err(|mut report| {
                 report.sources = facts.sources;
@@ -297,7 +310,13 @@ impl PolicySet {
         if let Some(wanted) = why_not {
             self.can_decide(wanted)?;
         }
-        let facts = facts::parse(&self.loaded.sources, &self.loaded.limits, name, text)?;
+        let facts = facts::parse(
+            &self.loaded.sources,
+            &self.loaded.limits,
+            &self.loaded.declared,
+            name,
+            text,
+        )?;
         let (explanations, problems) =
             self.explain_each(&facts.value, why_not, Some((name, text, facts.base)));
         if problems.is_empty() {
@@ -534,7 +553,13 @@ impl PolicySet {
     /// [`unread_keys`](Self::unread_keys) for facts given as JSON text,
     /// each key labelled in it; facts that do not parse are that error.
     pub fn unread_keys_json(&self, name: &str, text: &str) -> Report {
-        match facts::parse(&self.loaded.sources, &self.loaded.limits, name, text) {
+        match facts::parse(
+            &self.loaded.sources,
+            &self.loaded.limits,
+            &self.loaded.declared,
+            name,
+            text,
+        ) {
             Ok(facts) => {
                 let problems = self.unread_key_problems(&facts.value, Some((text, facts.base)));
                 Report::new(facts.sources, problems)

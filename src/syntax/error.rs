@@ -7,16 +7,18 @@ use crate::source::SourceFile;
 
 /// Turns pest's error into ours: what was expected in words, and the token
 /// that was found instead, labelled.
+/// `base` is where in `text` the parse that failed started.
 pub(super) fn from_pest(
     file: &SourceFile,
     text: &str,
+    base: usize,
     err: &pest::error::Error<Rule>,
 ) -> SyntaxError {
     let pos = match err.location {
         pest::error::InputLocation::Pos(pos) => pos,
         pest::error::InputLocation::Span((start, _)) => start,
     };
-    let pos = pos.min(text.len());
+    let pos = (base + pos).min(text.len());
     let rest = text.get(pos..).unwrap_or_default();
     let (found, len) = found_token(rest);
 
@@ -138,6 +140,7 @@ pub(super) fn from_pest(
             unclosed: None,
         };
     }
+    let fallback = format!("write {} here", words::join_or(&words));
     let help = if words.contains(&describe(Rule::verdict).1) {
         Some(String::from(
             "a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`",
@@ -146,8 +149,12 @@ pub(super) fn from_pest(
         Some(String::from(
             "every `{` of a `when` block or a value set needs its `}`",
         ))
+    } else if words.contains(&describe(Rule::policy_decl).1) {
+        Some(String::from(
+            "start the file with `policy NAME`: only blank lines and comments come before it",
+        ))
     } else {
-        None
+        Some(fallback)
     };
     let unclosed = if words.contains(&describe(Rule::rbrace).1) {
         unclosed_brace(text.get(..pos).unwrap_or_default()).map(|at| file.span(at, at + 1))
@@ -226,7 +233,7 @@ fn last_word(line: &str) -> Option<&str> {
 }
 
 /// Names the token at the start of `rest` and its length in bytes.
-fn found_token(rest: &str) -> (String, usize) {
+pub(super) fn found_token(rest: &str) -> (String, usize) {
     let Some(first) = rest.chars().next() else {
         return (String::from("the end of the file"), 0);
     };

@@ -15,6 +15,23 @@ use crate::source::{SourceFile, Span, Spanned};
 
 type Result<T> = std::result::Result<T, SyntaxError>;
 
+/// The keywords a declared value cannot be: rules could not name it.
+/// (`true` and `false` may be values: they read as such.)
+const RESERVED: &[&str] = &[
+    "can",
+    "cannot",
+    "not",
+    "or",
+    "in",
+    "because",
+    "see",
+    "when",
+    "fact",
+    "outcome",
+    "otherwise",
+    "policy",
+];
+
 struct Lower<'a> {
     file: &'a SourceFile,
 }
@@ -202,8 +219,8 @@ impl Lower<'_> {
             Rule::kw_date => FactType::Date,
             Rule::kw_datetime => FactType::DateTime,
             Rule::kw_duration => FactType::Duration,
-            _ => FactType::Enum(
-                inner
+            _ => {
+                let values: Vec<Ident> = inner
                     .into_inner()
                     .flat_map(|p| match p.as_rule() {
                         Rule::ordered_values => p.into_inner().collect::<Vec<_>>(),
@@ -211,8 +228,23 @@ impl Lower<'_> {
                     })
                     .filter(|p| p.as_rule() == Rule::ident)
                     .map(|p| self.ident(&p))
-                    .collect(),
-            ),
+                    .collect();
+                if let Some(reserved) = values.iter().find(|v| RESERVED.contains(&v.node.as_str()))
+                {
+                    return Err(SyntaxError::Unexpected {
+                        expected: String::from("a value"),
+                        found: format!("`{}`, a keyword", reserved.node),
+                        span: reserved.span,
+                        label: String::from("a keyword cannot be a value"),
+                        help: Some(format!(
+                            "no rule could name this value, since `{0}` is a keyword: rename it, as in `{0}-value`, or choose another word",
+                            reserved.node
+                        )),
+                        unclosed: None,
+                    });
+                }
+                FactType::Enum(values)
+            }
         };
         Ok(Spanned::new(ty, span))
     }

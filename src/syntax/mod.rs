@@ -9,6 +9,7 @@
 
 mod error;
 mod lower;
+mod recover;
 mod tests_file;
 
 pub use tests_file::parse_tests;
@@ -45,8 +46,16 @@ pub fn parse_with(file: &SourceFile, max_nesting: usize) -> Result<ast::File, Ve
         match PolicyParser::parse(Rule::file, &text) {
             Ok(pairs) if errors.is_empty() => return lower::file(file, pairs).map_err(|e| vec![e]),
             Ok(_) => return Err(errors),
+            Err(_)
+                if errors.is_empty() && {
+                    errors = recover::item_errors(file, &text, MAX_ERRORS_PER_FILE);
+                    !errors.is_empty()
+                } =>
+            {
+                return Err(errors);
+            }
             Err(err) => {
-                let error = error::from_pest(file, &text, &err);
+                let error = error::from_pest(file, &text, 0, &err);
                 let offset = error.offset_in(file);
                 let fatal = error.is_missing_header();
                 errors.push(error);

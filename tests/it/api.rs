@@ -260,6 +260,14 @@ fn text_and_value_agree_on_odd_json() {
             .decide_json("facts.json", text)
             .map(verdict::Decisions::into_owned)
             .map_err(|r| r.render(80));
+        // A key given twice on the way to a fact: a `Value` kept only the
+        // last, the text still has both, and refuses to guess.
+        if from_text
+            .as_ref()
+            .is_err_and(|r| r.contains("verdict::facts::repeated_key"))
+        {
+            continue;
+        }
         assert_eq!(from_text.is_ok(), from_value.is_ok(), "{text}");
         if let (Ok(a), Ok(b)) = (&from_text, &from_value) {
             assert_eq!(a, b, "{text}");

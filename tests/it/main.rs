@@ -23,6 +23,7 @@ mod fuzz_corpus;
 mod hostile;
 mod language;
 mod layers;
+mod mistakes;
 mod multichannel;
 mod no_panic;
 mod scale;
