@@ -166,14 +166,28 @@ fn syntax_help(text: &str, offset: usize, message: &str) -> (usize, String) {
 /// The innermost `{` or `[` no bracket closes by the end of the text, and
 /// its 1-based line.
 fn last_open_bracket(text: &str) -> Option<(u8, usize)> {
-    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    for (at, byte) in brackets(text) {
+        match byte {
+            b'{' | b'[' => open.push(at),
+            _ => {
+                open.pop();
+            }
+        }
+    }
+    let at = open.pop()?;
+    let line = text
+        .get(..at)
+        .map_or(0, |before| before.matches('\n').count())
+        + 1;
+    Some((*text.as_bytes().get(at)?, line))
+}
+
+/// The brackets of JSON text outside strings, with their offsets.
+fn brackets(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
     let mut in_string = false;
     let mut escaped = false;
-    let mut line = 1;
-    for byte in text.bytes() {
-        if byte == b'\n' {
-            line += 1;
-        }
+    text.bytes().enumerate().filter(move |(_, byte)| {
         if in_string {
             match byte {
                 _ if escaped => escaped = false,
@@ -181,18 +195,17 @@ fn last_open_bracket(text: &str) -> Option<(u8, usize)> {
                 b'"' => in_string = false,
                 _ => {}
             }
-            continue;
+            return false;
         }
         match byte {
-            b'"' => in_string = true,
-            b'{' | b'[' => open.push((byte, line)),
-            b'}' | b']' => {
-                open.pop();
+            b'"' => {
+                in_string = true;
+                false
             }
-            _ => {}
+            b'{' | b'[' | b'}' | b']' => true,
+            _ => false,
         }
-    }
-    open.pop()
+    })
 }
 
 /// The byte offset of a 1-based line and column (serde_json counts columns in bytes).
@@ -208,30 +221,15 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 /// The byte offset of the first bracket nested deeper than `limit` in JSON
 /// text (strings skipped), if there is one.
 pub(crate) fn deeper_than(text: &str, limit: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, byte) in bytes.iter().enumerate() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
+    for (at, byte) in brackets(text) {
+        if matches!(byte, b'{' | b'[') {
+            depth += 1;
+            if depth > limit {
+                return Some(at);
             }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+        } else {
+            depth = depth.saturating_sub(1);
         }
     }
     None
