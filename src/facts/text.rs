@@ -382,8 +382,8 @@ impl<'t> Scanner<'t> {
         }
         // The declared keys seen in this object: one seen again makes the
         // facts ambiguous, which the slow path reports.
-        let mut seen: u128 = 0;
-        // Past 128 declared keys in one object, a list (empty, and so not
+        let mut seen: u64 = 0;
+        // Past 64 declared keys in one object, a list (empty, and so not
         // allocated, for the usual policies).
         let mut seen_far: Vec<usize> = Vec::new();
         loop {
@@ -392,20 +392,26 @@ impl<'t> Scanner<'t> {
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
-            let child = match node.and_then(|n| {
+            let found = node.and_then(|n| {
                 n.children
                     .iter()
-                    .position(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
-                    .map(|i| (i, &n.children))
-            }) {
-                Some((i, children)) => {
-                    match u32::try_from(i).ok().and_then(|i| 1u128.checked_shl(i)) {
-                        Some(bit) if seen & bit != 0 => return None,
-                        Some(bit) => seen |= bit,
-                        None if seen_far.contains(&i) => return None,
-                        None => seen_far.push(i),
+                    .enumerate()
+                    .find(|(_, (k, _))| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
+            });
+            let child = match found {
+                Some((i, (_, child))) => {
+                    if i < 64 {
+                        let bit = 1u64 << i;
+                        if seen & bit != 0 {
+                            return None;
+                        }
+                        seen |= bit;
+                    } else if seen_far.contains(&i) {
+                        return None;
+                    } else {
+                        seen_far.push(i);
                     }
-                    children.get(i).map(|(_, child)| child)
+                    Some(child)
                 }
                 None => None,
             };

@@ -411,3 +411,30 @@ fn strict_facts_fail_on_what_the_decision_ignores() {
         }
     }
 }
+
+/// A key given twice on the way to a declared fact is refused from text,
+/// on the fast path too, however many declared keys share its object.
+#[test]
+fn a_repeated_declared_key_is_refused() {
+    let mut policy = String::from("policy wide\notherwise deny\n");
+    for i in 0..70 {
+        policy.push_str(&format!("fact f{i}: bool at o.k{i} default false\n"));
+    }
+    policy.push_str("f0 can\nf69 can\n");
+    let set = verdict::PolicySet::from_sources([("wide.policy", policy)]).unwrap();
+    for key in ["k0", "k69"] {
+        let text = format!(r#"{{"o": {{"{key}": true, "k1": false, "{key}": false}}}}"#);
+        let report = set
+            .decide_json("facts.json", &text)
+            .map(verdict::Decisions::into_owned)
+            .expect_err("a repeated key is refused");
+        assert!(
+            report.render(100).contains("verdict::facts::repeated_key"),
+            "{}",
+            report.render(100)
+        );
+    }
+    // Once each, the same facts decide.
+    let once = r#"{"o": {"k0": true, "k69": false}}"#;
+    assert!(set.decide_json("facts.json", once).is_ok());
+}
