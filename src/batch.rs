@@ -9,11 +9,10 @@ use std::io::{BufRead, Write};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use miette::Diagnostic;
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::compile::DecisionTree;
+use crate::diagnostics::{ProblemData, Severity};
 use crate::model::RuleId;
 use crate::policy_set::{DecisionRef, PolicySet};
 
@@ -114,6 +113,33 @@ impl<'a> Decided<'a> {
     }
 }
 
+/// Why a batch stopped before the end of its input: the input could not
+/// be read, or the output written. Every line before that was answered.
+#[derive(Debug)]
+pub enum Failure {
+    /// Reading the input failed.
+    Input(std::io::Error),
+    /// Writing the output failed (a closed pipe included).
+    Output(std::io::Error),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Input(e) => write!(f, "cannot read the input: {e}"),
+            Failure::Output(e) => write!(f, "cannot write the output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Failure::Input(e) | Failure::Output(e) => Some(e),
+        }
+    }
+}
+
 /// Sets of up to this many policies have a line's decisions copied from
 /// [`Fragments`]; larger ones are serialized each time.
 const FAST_POLICIES: usize = 16;
@@ -151,7 +177,7 @@ pub fn run(
     mut input: impl BufRead + Send,
     mut output: impl Write + Send,
     mut progress: impl FnMut(u64),
-) -> std::io::Result<Summary> {
+) -> Result<Summary, Failure> {
     let start = Instant::now();
     let mut summary = Summary::default();
     // A line longer than a facts document may be is not kept whole.
@@ -162,9 +188,31 @@ pub fn run(
         let (chunks_tx, chunks_rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
         let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
         let (out_tx, out_rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
+        let (pieces_tx, pieces_rx) =
+            std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(CHUNK_BYTES / PIECE_BYTES);
+        // Reads whatever the input has, as soon as it has it, so that the
+        // thread cutting blocks can tell a stalled input from a busy one.
+        scope.spawn(move || loop {
+            let piece = match input.fill_buf() {
+                Ok([]) => break,
+                Ok(buffer) => {
+                    let take = buffer.len().min(PIECE_BYTES);
+                    let piece = buffer.get(..take).unwrap_or_default().to_vec();
+                    input.consume(take);
+                    Ok(piece)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = piece.is_err();
+            if pieces_tx.send(piece).is_err() || failed {
+                break;
+            }
+        });
         let reader = scope.spawn(move || -> std::io::Result<()> {
+            let mut feed = Feed::new(pieces_rx);
             let mut blocks = Blocks::new(max_line);
-            while let Some(chunk) = blocks.next(&mut input, spare_rx.try_recv().ok())? {
+            while let Some(chunk) = blocks.next(&mut feed, spare_rx.try_recv().ok())? {
                 if chunks_tx.send(chunk).is_err() {
                     break;
                 }
@@ -172,7 +220,21 @@ pub fn run(
             Ok(())
         });
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            for parts in out_rx {
+            use std::sync::mpsc::TryRecvError;
+            loop {
+                // Flushed whenever no decided block is waiting: at once when
+                // lines come slowly, about once a block when they pour in.
+                let parts = match out_rx.try_recv() {
+                    Ok(parts) => parts,
+                    Err(TryRecvError::Empty) => {
+                        output.flush()?;
+                        match out_rx.recv() {
+                            Ok(parts) => parts,
+                            Err(_) => break,
+                        }
+                    }
+                    Err(TryRecvError::Disconnected) => break,
+                };
                 for part in parts {
                     output.write_all(&part)?;
                 }
@@ -234,14 +296,103 @@ pub fn run(
         drop(out_tx);
         let written = writer
             .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")));
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer thread failed")))
+            .map_err(Failure::Output);
         let read = reader
             .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the reader thread failed")));
+            .unwrap_or_else(|_| Err(std::io::Error::other("the reader thread failed")))
+            .map_err(Failure::Input);
         written.and(read)
     })?;
     summary.elapsed = start.elapsed();
     Ok(summary)
+}
+
+/// How many bytes the input is read in at most at a time.
+const PIECE_BYTES: usize = 1 << 16;
+
+/// The input as the reading thread hands it on, piece by piece: a
+/// [`BufRead`] that can also say whether more is there right now.
+struct Feed {
+    pieces: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    piece: Vec<u8>,
+    at: usize,
+    /// A read error seen while looking ahead, for the next read.
+    pending: Option<std::io::Error>,
+}
+
+impl Feed {
+    fn new(pieces: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>) -> Feed {
+        Feed {
+            pieces,
+            piece: Vec::new(),
+            at: 0,
+            pending: None,
+        }
+    }
+
+    /// Whether reading on would not wait: bytes are at hand, the input
+    /// ended, or it failed. False when the input stalls, as a pipe whose
+    /// writer is slow does.
+    fn ready(&mut self) -> bool {
+        use std::sync::mpsc::TryRecvError;
+        if self.at < self.piece.len() {
+            return true;
+        }
+        match self.pieces.try_recv() {
+            Ok(Ok(piece)) => {
+                self.piece = piece;
+                self.at = 0;
+                true
+            }
+            Ok(Err(e)) => {
+                // Kept for the next read to report.
+                self.pending = Some(e);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => true,
+        }
+    }
+}
+
+impl std::io::Read for Feed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), available.get(..n)) {
+            to.copy_from_slice(from);
+        }
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Feed {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        if self.at >= self.piece.len() {
+            match self.pieces.recv() {
+                Ok(Ok(piece)) => {
+                    self.piece = piece;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The reading thread is done: the end of the input.
+                Err(_) => {
+                    self.piece.clear();
+                    self.at = 0;
+                }
+            }
+        }
+        Ok(self.piece.get(self.at..).unwrap_or_default())
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.at = (self.at + amount).min(self.piece.len());
+    }
 }
 
 /// Cuts input into blocks of whole lines.
@@ -254,6 +405,8 @@ struct Blocks {
     next_line: u64,
     read: u64,
     done: bool,
+    /// A read error met after whole lines, reported once they are decided.
+    failed: Option<std::io::Error>,
 }
 
 impl Blocks {
@@ -265,17 +418,17 @@ impl Blocks {
             next_line: 1,
             read: 0,
             done: false,
+            failed: None,
         }
     }
 
     /// The next chunk: the carried-over start of a line, then whole lines
     /// up to about [`CHUNK_BYTES`], read into `spare` if there is one; or
     /// a line too long to keep; `None` at the end.
-    fn next(
-        &mut self,
-        input: &mut impl BufRead,
-        spare: Option<Vec<u8>>,
-    ) -> std::io::Result<Option<Chunk>> {
+    fn next(&mut self, input: &mut Feed, spare: Option<Vec<u8>>) -> std::io::Result<Option<Chunk>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         if let Some(length) = self.skipping.take() {
             return self.skip_line(input, length).map(Some);
         }
@@ -290,10 +443,20 @@ impl Blocks {
         // Where the unfinished last line starts (the carry has no line end).
         let mut line_start = 0;
         loop {
-            if bytes.len() >= CHUNK_BYTES && line_start > 0 {
+            // Whole lines go on when the block is full, and as soon as the
+            // input stalls, so that a slow writer's lines are answered.
+            if line_start > 0 && (bytes.len() >= CHUNK_BYTES || !input.ready()) {
                 break;
             }
-            let buffer = input.fill_buf()?;
+            let buffer = match input.fill_buf() {
+                Ok(buffer) => buffer,
+                // The whole lines read so far are answered first.
+                Err(e) if line_start > 0 => {
+                    self.failed = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             if buffer.is_empty() {
                 self.done = true;
                 break;
@@ -343,7 +506,7 @@ impl Blocks {
         let mut lines: u64 = 0;
         for end in memchr::memchr_iter(b'\n', &bytes) {
             lines += 1;
-            if lines % LINES_PER_TASK as u64 == 0 && end + 1 < bytes.len() {
+            if lines.is_multiple_of(LINES_PER_TASK as u64) && end + 1 < bytes.len() {
                 tasks.push((end + 1, first + lines));
             }
         }
@@ -431,30 +594,18 @@ fn too_long(set: &PolicySet, number: u64, length: usize, decided: &mut Decided) 
         "the line has {length} bytes; lines of up to {} bytes are read (`Limits::max_facts_bytes`)",
         set.limits().max_facts_bytes
     );
-    error_object(
-        number,
-        vec![error("verdict::io::too_large", message)],
-        decided,
-    );
+    let mut object = error("verdict::io::too_large", message);
+    object.help = Some(String::from(
+        "a line holds one facts object: pass only the facts the policies read",
+    ));
+    error_object(number, vec![object], decided);
 }
 
-/// One error of a line, as written out.
-#[derive(serde::Serialize)]
-struct LineError {
-    code: String,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<String>,
-    /// For JSON syntax errors: the column in the line.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    column: Option<usize>,
-}
-
-fn error_object(number: u64, errors: Vec<LineError>, decided: &mut Decided) {
+fn error_object(number: u64, errors: Vec<ProblemData>, decided: &mut Decided) {
     #[derive(serde::Serialize)]
     struct Output {
         line: u64,
-        errors: Vec<LineError>,
+        errors: Vec<ProblemData>,
     }
     // Writing to a Vec fails only if serializing does, and these fields
     // are strings and numbers.
@@ -469,12 +620,14 @@ fn error_object(number: u64, errors: Vec<LineError>, decided: &mut Decided) {
     decided.errors += 1;
 }
 
-fn error(code: &str, message: String) -> LineError {
-    LineError {
-        code: code.to_string(),
+/// An error about a line as a whole, which points at nothing in it.
+fn error(code: &str, message: String) -> ProblemData {
+    ProblemData {
+        code: Some(code.to_string()),
+        severity: Severity::Error,
         message,
         help: None,
-        column: None,
+        labels: Vec::new(),
     }
 }
 
@@ -533,20 +686,20 @@ fn decide_line<'a>(
                 "the line is not UTF-8 text: invalid byte at offset {}",
                 e.valid_up_to()
             );
-            return error_object(
-                number,
-                vec![error("verdict::io::not_utf8", message)],
-                decided,
-            );
+            let mut object = error("verdict::io::not_utf8", message);
+            object.help = Some(String::from(
+                "NDJSON is UTF-8 text: convert the input from its encoding, e.g. with `iconv -t UTF-8`",
+            ));
+            return error_object(number, vec![object], decided);
         }
     };
     if text.trim().is_empty() {
         let message = String::from("the line is empty; each line holds one facts object");
-        return error_object(
-            number,
-            vec![error("verdict::facts::syntax", message)],
-            decided,
-        );
+        let mut object = error("verdict::facts::syntax", message);
+        object.help = Some(String::from(
+            "remove the empty line: each line of the input gets one line of output, in order",
+        ));
+        return error_object(number, vec![object], decided);
     }
     // The usual way: the values picked from the text, the decisions copied
     // from their fragments. The output is what serializing `Output` below
@@ -597,7 +750,7 @@ fn decide_line<'a>(
                 decided.count(decision.decision);
             }
         }
-        Err(_) => failed_line(set, number, text, decided),
+        Err(report) => failed_line(number, &report, decided),
     }
 }
 
@@ -619,39 +772,18 @@ fn push_number(output: &mut Vec<u8>, mut n: u64) {
     output.extend_from_slice(digits.get(at..).unwrap_or_default());
 }
 
-/// The error object of a line that does not decide, with the messages a
-/// single evaluation of it gives (and the column of a JSON syntax error).
-fn failed_line(set: &PolicySet, number: u64, text: &str, decided: &mut Decided) {
-    let facts: Value = match serde_json::from_str(text) {
-        Ok(facts) => facts,
-        Err(e) => {
-            let message = crate::diagnostics::words::json_error(&e);
-            let mut object = error(
-                "verdict::facts::syntax",
-                format!("facts are not valid JSON: {message}"),
-            );
-            object.column = Some(e.column());
-            return error_object(number, vec![object], decided);
+/// The error object of a line that does not decide: the diagnostics of
+/// deciding it on its own, in the shape `check --format json` writes them,
+/// labels in the line in a file named `line N` (the others point into the
+/// policies).
+fn failed_line(number: u64, report: &crate::diagnostics::Report, decided: &mut Decided) {
+    let mut errors = report.data().diagnostics;
+    let name = format!("line {number}");
+    for label in errors.iter_mut().flat_map(|e| e.labels.iter_mut()) {
+        if label.file == "line" {
+            label.file.clone_from(&name);
         }
-    };
-    let errors = match set.decide(&facts) {
-        Ok(_) => vec![error(
-            "verdict::internal",
-            String::from("the line decided on its own but not from its text"),
-        )],
-        Err(report) => report
-            .problems
-            .iter()
-            .map(|problem| {
-                let mut object = error(
-                    &problem.code().map(|c| c.to_string()).unwrap_or_default(),
-                    problem.to_string(),
-                );
-                object.help = problem.help().map(|h| h.to_string());
-                object
-            })
-            .collect(),
-    };
+    }
     error_object(number, errors, decided);
 }
 

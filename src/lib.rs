@@ -81,7 +81,8 @@ mod doctests;
 
 pub use crate::compile::TreeStats;
 pub use crate::diagnostics::{
-    CheckError, ExplainError, FactsError, LoadError, Note, Problem, Report, SuiteError, SyntaxError,
+    ByteSpan, CheckError, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
+    ProblemData, Report, ReportData, Severity, SuiteError, SyntaxError, COLUMN_UNIT,
 };
 pub use crate::limits::Limits;
 pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicyInfo, PolicySet};

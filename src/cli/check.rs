@@ -87,7 +87,7 @@ pub fn run(args: Args) -> ExitCode {
                 plural(report.advice_count(), "note"),
             );
             if report.has_errors() {
-                eprintln!("failed: {summary}");
+                errln!("failed: {summary}");
             } else {
                 outln!("ok: {summary}");
             }

@@ -12,9 +12,9 @@ pub struct Args {
     /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
     #[arg(long, value_name = "PATH")]
     policies: Option<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value = "human")]
-    format: Format,
+    /// Output format [default: human; with `--ndjson`, JSON lines]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Also show the facts each decision read
     #[arg(long, conflicts_with = "ndjson")]
     trace: bool,
@@ -32,11 +32,18 @@ pub struct Args {
     now: Option<verdict::Timestamp>,
     /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
     /// a file of JSON lines [default: `-`]
-    #[arg(value_name = "FACTS", required_unless_present = "ndjson")]
-    facts: Option<String>,
+    #[arg(value_name = "FACTS", default_value = "-")]
+    facts: String,
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if args.ndjson && args.format == Some(Format::Human) {
+        return super::usage_error(
+            "eval",
+            "`--ndjson` writes one JSON object per line; `--format human` does not apply to it",
+        );
+    }
+    let format = args.format.unwrap_or(Format::Human);
     let policies = match load(args.policies.as_ref()) {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
@@ -45,15 +52,16 @@ pub fn run(args: Args) -> ExitCode {
                 None => policies,
             }
         }
-        Err(report) => return fail(&report, args.format),
+        Err(report) => return fail(&report, format),
     };
-    let facts = args.facts.clone().unwrap_or_else(|| String::from("-"));
+    let facts = args.facts;
     if args.ndjson {
         return batch(&policies, &facts);
     }
+    super::input::hint_if_terminal(&facts);
     let text = match super::input::read_facts(&facts, policies.limits()) {
         Ok(text) => text,
-        Err(report) => return fail(&report, args.format),
+        Err(report) => return fail(&report, format),
     };
     let name = if facts == "-" { "<stdin>" } else { &facts };
     let decided = if args.trace {
@@ -72,13 +80,13 @@ pub fn run(args: Args) -> ExitCode {
                     print_report(&unread);
                 }
             }
-            match args.format {
+            match format {
                 Format::Human => out!("{}", human(&decisions)),
                 Format::Json => outln!("{}", json(&decisions)),
             }
             ExitCode::SUCCESS
         }
-        Err(report) => fail(&report, args.format),
+        Err(report) => fail(&report, format),
     }
 }
 
@@ -139,17 +147,15 @@ fn json(decisions: &[Decision]) -> String {
 fn batch(policies: &verdict::PolicySet, path: &str) -> ExitCode {
     use std::io::{BufReader, IsTerminal};
     let output = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
+    let name = if path == "-" { "<stdin>" } else { path };
     let result = if path == "-" {
+        super::input::hint_if_terminal(path);
         let input = BufReader::with_capacity(1 << 16, std::io::stdin());
         verdict::batch::run(policies, input, output, |_| {})
     } else {
-        let file = match std::fs::File::open(path) {
+        let file = match super::input::open_file(path) {
             Ok(file) => file,
-            Err(e) => {
-                let report = verdict::Report::new(
-                    verdict::SourceMap::new(),
-                    vec![verdict::LoadError::io(path, &e).into()],
-                );
+            Err(report) => {
                 print_report(&report);
                 return ExitCode::from(1);
             }
@@ -181,12 +187,21 @@ fn batch(policies: &verdict::PolicySet, path: &str) -> ExitCode {
     };
     match result {
         Ok(summary) => {
-            eprintln!("{summary}");
+            errln!("{summary}");
             ExitCode::SUCCESS
         }
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("verdict: the batch stopped: {e}");
+        Err(verdict::batch::Failure::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            let error = match &failure {
+                verdict::batch::Failure::Input(e) => verdict::LoadError::io(name, e),
+                verdict::batch::Failure::Output(e) => verdict::LoadError::write("<stdout>", e),
+            };
+            print_report(&verdict::Report::new(
+                verdict::SourceMap::new(),
+                vec![error.into()],
+            ));
             ExitCode::from(1)
         }
     }

@@ -18,6 +18,15 @@ macro_rules! outln {
     };
 }
 
+/// `eprintln!` that never panics and never stops the work: a diagnostic
+/// that cannot be written (stderr a closed pipe or a full device) is lost,
+/// and the command goes on and exits as it would have.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stderr(&format!("{}\n", format!($($arg)*)))
+    };
+}
+
 mod check;
 mod diff;
 mod eval;
@@ -91,6 +100,21 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A command line that parses but asks `subcommand` for something it
+/// cannot do: said as clap says its errors, with that command's usage,
+/// exit 2.
+fn usage_error(subcommand: &str, message: &str) -> ExitCode {
+    use clap::CommandFactory as _;
+    let mut command = Cli::command();
+    command.build();
+    let error = match command.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(clap::error::ErrorKind::ArgumentConflict, message),
+        None => command.error(clap::error::ErrorKind::ArgumentConflict, message),
+    };
+    let _ = error.print();
+    ExitCode::from(2)
+}
+
 /// Loads the policies of a file or directory, or the built-in pack.
 fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
     match dir {
@@ -107,7 +131,16 @@ fn print_report(report: &Report) {
     } else {
         report.render(WIDTH)
     };
-    eprint!("{text}");
+    write_stderr(&text);
+}
+
+/// Writes to standard error, ignoring failure: see [`errln!`].
+pub fn write_stderr(text: &str) {
+    use std::io::Write as _;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
 }
 
 /// Writes to standard output. When the reader has gone away (a closed
@@ -123,7 +156,7 @@ pub fn write_stdout(text: &str) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("verdict: cannot write to standard output: {error}");
+        errln!("verdict: cannot write to standard output: {error}");
         std::process::exit(1);
     }
 }

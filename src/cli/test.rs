@@ -74,7 +74,7 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(min) = args.min_coverage {
         let percent = result.coverage_percent();
         if percent < min {
-            eprintln!("coverage {percent:.1}% is below the minimum of {min}%");
+            errln!("coverage {percent:.1}% is below the minimum of {min}%");
             ok = false;
         }
     }

@@ -125,12 +125,12 @@ impl RuleScan {
     ) -> Option<usize> {
         let start = after.map_or(0, |a| a + 1);
         for word in (start / 64)..self.words {
-            let mut mask = if word == start / 64 && start % 64 != 0 {
+            let mut mask = if word == start / 64 && !start.is_multiple_of(64) {
                 u64::MAX << (start % 64)
             } else {
                 u64::MAX
             };
-            if word + 1 == self.words && self.rules.len() % 64 != 0 {
+            if word + 1 == self.words && !self.rules.len().is_multiple_of(64) {
                 mask &= (1u64 << (self.rules.len() % 64)) - 1;
             }
             for (f, tested) in self.tests.iter().enumerate() {

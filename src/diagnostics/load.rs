@@ -8,7 +8,7 @@ use thiserror::Error;
 #[derive(Clone, Debug, Error, Diagnostic)]
 #[non_exhaustive]
 pub enum LoadError {
-    /// A file or directory that cannot be read (or written back).
+    /// A file or directory that cannot be read.
     #[error("cannot read `{path}`: {reason}")]
     #[diagnostic(code(verdict::io))]
     Io {
@@ -19,6 +19,32 @@ pub enum LoadError {
         /// What to do about it.
         #[help]
         help: Option<String>,
+    },
+
+    /// A file that cannot be written: a formatted policy file, or
+    /// standard output.
+    #[error("cannot write `{path}`: {reason}")]
+    #[diagnostic(code(verdict::io::write))]
+    Write {
+        /// The file.
+        path: String,
+        /// Why, in words.
+        reason: String,
+        /// What to do about it, and what became of the file.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A file that changed on disk between being read and being written
+    /// back, which is then left as it is.
+    #[error("`{path}` changed while it was being formatted")]
+    #[diagnostic(
+        code(verdict::io::changed),
+        help("something else wrote to it meanwhile; it was left as that wrote it: run `verdict fmt` again")
+    )]
+    Changed {
+        /// The file.
+        path: String,
     },
 
     /// A file that is not UTF-8 text.
@@ -87,12 +113,12 @@ impl LoadError {
         }
     }
 
-    /// Writing `path` back failed with `error`; the original is unchanged.
+    /// Writing `path` failed with `error`.
     pub fn write(path: impl Into<String>, error: &std::io::Error) -> LoadError {
-        LoadError::Io {
+        LoadError::Write {
             path: path.into(),
-            reason: format!("cannot write: {}", io_reason(error)),
-            help: Some(String::from("the original file is unchanged")),
+            reason: io_reason(error),
+            help: None,
         }
     }
 
@@ -110,12 +136,15 @@ impl LoadError {
     }
 
     /// The same error with `help` as its help line (for the errors that
-    /// have one: reading and size).
+    /// have one: reading, writing and size).
     pub fn with_help(mut self, help: impl Into<String>) -> LoadError {
         match &mut self {
-            LoadError::Io { help: line, .. } => *line = Some(help.into()),
+            LoadError::Io { help: line, .. } | LoadError::Write { help: line, .. } => {
+                *line = Some(help.into());
+            }
             LoadError::TooLarge { help: line, .. } => *line = help.into(),
             LoadError::NotUtf8 { .. }
+            | LoadError::Changed { .. }
             | LoadError::NoTests { .. }
             | LoadError::NoPolicies { .. } => {}
         }

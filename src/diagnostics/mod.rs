@@ -7,6 +7,7 @@
 //! miette reports.
 
 mod check;
+mod data;
 mod explain;
 mod facts;
 mod load;
@@ -15,6 +16,7 @@ mod syntax;
 pub mod words;
 
 pub use check::CheckError;
+pub use data::{ByteSpan, LabelData, ProblemData, ReportData, Severity, COLUMN_UNIT};
 pub use explain::ExplainError;
 pub use facts::FactsError;
 pub(crate) use facts::DECIDING_CODES;

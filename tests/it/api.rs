@@ -34,8 +34,8 @@ fn facts(i: usize) -> serde_json::Value {
     use verdict::testing::workloads::{ACTIONS, CHANNELS, ROLES};
     let (actions, channels, roles) = (ACTIONS, CHANNELS, ROLES);
     json!({
-        "subscription": { "billing": if i % 2 == 0 { "license" } else { "usage" }, "channel": channels[i % 7] },
-        "partner": { "role": roles[i % 3], "designated_admin": i % 5 == 0 },
+        "subscription": { "billing": if i.is_multiple_of(2) { "license" } else { "usage" }, "channel": channels[i % 7] },
+        "partner": { "role": roles[i % 3], "designated_admin": i.is_multiple_of(5) },
         "request": { "action": actions[i % 6], "target": "partner" },
     })
 }

@@ -16,7 +16,11 @@ fn line(i: usize) -> String {
         9 => String::from("[]"),
         _ => format!(
             r#"{{"subscription":{{"billing":"{}","channel":"{}"}},"partner":{{"role":"reseller"}},"request":{{"action":"{}","target":"partner"}}}}"#,
-            if i % 2 == 0 { "license" } else { "usage" },
+            if i.is_multiple_of(2) {
+                "license"
+            } else {
+                "usage"
+            },
             channels[i % channels.len()],
             actions[i % actions.len()],
         ),

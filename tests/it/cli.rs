@@ -205,7 +205,7 @@ fn check_errors_exit_1() {
 
 #[test]
 fn misuse_exits_2() {
-    let (code, out) = run(&["eval"], None);
+    let (code, out) = run(&["eval", "--trace", "--ndjson"], None);
     assert_eq!(code, 2);
     insta::assert_snapshot!(out);
     let (code, _) = run(&["eval", "--format", "yaml", "x.json"], None);

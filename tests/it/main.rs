@@ -26,6 +26,7 @@ mod layers;
 mod mistakes;
 mod multichannel;
 mod no_panic;
+mod reliability;
 mod scale;
 mod serialize;
 mod tree;

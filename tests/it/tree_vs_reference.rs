@@ -252,7 +252,7 @@ fn fact_value(fact: &FactSpec, pick: u8) -> Option<Value> {
         3 => Some(json!([1])),
         _ => Some(match &fact.kind {
             FactKind::Enum(values, _) => json!(values[pick as usize % values.len()]),
-            FactKind::Bool => json!(pick % 2 == 0),
+            FactKind::Bool => json!(pick.is_multiple_of(2)),
             FactKind::Number => {
                 let xs = [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.5];
                 json!(xs[pick as usize % xs.len()])
@@ -627,13 +627,13 @@ fn related_facts(picks: &[u8]) -> Value {
     let mut inner = Map::new();
     for (i, name) in ["s0", "s1", "s2"].iter().enumerate() {
         let pick = picks[i];
-        if pick % 5 != 0 || *name == "s1" || *name == "s2" {
+        if !pick.is_multiple_of(5) || *name == "s1" || *name == "s2" {
             inner.insert(name.to_string(), json!(["a", "b", "c"][pick as usize % 3]));
         }
     }
     for (i, name) in ["n0", "n1"].iter().enumerate() {
         let pick = picks[3 + i];
-        if pick % 5 != 0 || *name == "n0" {
+        if !pick.is_multiple_of(5) || *name == "n0" {
             inner.insert(name.to_string(), json!(pick % 4));
         }
     }
@@ -799,12 +799,12 @@ fn time_facts(picks: &[u8]) -> Value {
         )
     };
     inner.insert("d0".into(), json!(date(picks[0])));
-    if picks[1] % 5 != 0 {
+    if !picks[1].is_multiple_of(5) {
         inner.insert("d1".into(), json!(date(picks[1] / 5)));
     }
     inner.insert("t0".into(), json!(instant(picks[2])));
     inner.insert("t1".into(), json!(instant(picks[3])));
-    if picks[4] % 4 != 0 {
+    if !picks[4].is_multiple_of(4) {
         inner.insert("u".into(), json!(format!("PT{}H", picks[4] % 4)));
     }
     json!({ "in": inner })

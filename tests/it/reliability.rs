@@ -1,0 +1,371 @@
+//! The binary under hostile or unlucky use: standard error closed or full,
+//! input that arrives slowly, odd arguments, and `fmt` on files it must not
+//! lose, split or take over (links, read-only files, other owners, a
+//! file-size limit).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn verdict() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// A fresh directory of its own for one test.
+fn tempdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("reliability-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+const MESSY: &str = include_str!("../fixtures/format/messy.policy");
+
+/// `n` unformatted policy files in a fresh directory.
+fn messy_files(name: &str, n: usize) -> PathBuf {
+    let dir = tempdir(name);
+    for i in 0..n {
+        std::fs::write(dir.join(format!("p{i:03}.policy")), MESSY).unwrap();
+    }
+    dir
+}
+
+fn formatted(text: &str) -> String {
+    let mut sources = verdict::SourceMap::new();
+    let id = sources.add("messy.policy", text.to_string()).unwrap();
+    verdict::format::format(sources.file(id).unwrap()).unwrap()
+}
+
+/// Standard error as a pipe whose reading end is already closed: every
+/// write to it fails with "broken pipe".
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer.into()
+}
+
+/// Standard error as a device that is always full.
+fn full_device() -> Stdio {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap()
+        .into()
+}
+
+fn run_with_stderr(args: &[&str], stderr: Stdio) -> Output {
+    verdict()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn fmt_formats_every_file_when_stderr_is_closed_or_full() {
+    for (name, stderr) in [("closed", closed_pipe()), ("full", full_device())] {
+        let dir = messy_files(&format!("stderr-{name}"), 40);
+        let output = run_with_stderr(&["fmt", dir.to_str().unwrap()], stderr);
+        assert_eq!(output.status.code(), Some(0), "stderr {name}");
+        let expected = formatted(MESSY);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            assert_eq!(text, expected, "stderr {name}");
+        }
+    }
+}
+
+#[test]
+fn check_and_eval_exit_as_usual_when_stderr_is_closed_or_full() {
+    for stderr in [closed_pipe, full_device] {
+        // An error to report: exit 1, not a panic's 101.
+        let output = run_with_stderr(
+            &[
+                "check",
+                "tests/fixtures/mistakes/policy/keyword-cannnot.policy",
+            ],
+            stderr(),
+        );
+        assert_eq!(output.status.code(), Some(1));
+        let output = run_with_stderr(
+            &["eval", "tests/fixtures/facts/err/missing-channel.json"],
+            stderr(),
+        );
+        assert_eq!(output.status.code(), Some(1));
+        // A batch whose summary cannot be written still answers every line.
+        let output = run_with_stderr(
+            &["eval", "--ndjson", "tests/fixtures/batch/mixed.ndjson"],
+            stderr(),
+        );
+        assert_eq!(output.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 10);
+    }
+}
+
+/// Lines written one at a time, each only after the answer to the one
+/// before arrived: without streaming, the first answer would wait for the
+/// end of the input, which never comes. The deadline only turns a hang
+/// into a failure.
+#[test]
+fn a_batch_answers_each_line_as_it_arrives() {
+    let mut child = verdict()
+        .args(["eval", "--ndjson", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let conversation = std::thread::spawn(move || {
+        let lines = [
+            r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+            "not json",
+            r#"{"partner":{"role":"indirect_provider"},"request":{"action":"own_relationship"}}"#,
+        ];
+        let mut answers = Vec::new();
+        for line in lines {
+            writeln!(input, "{line}").unwrap();
+            input.flush().unwrap();
+            let mut answer = String::new();
+            output.read_line(&mut answer).unwrap();
+            answers.push(answer);
+        }
+        drop(input);
+        let _ = done_tx.send(());
+        answers
+    });
+    if done_rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .is_err()
+    {
+        let _ = child.kill();
+        panic!("no answer before the end of the input");
+    }
+    let answers = conversation.join().unwrap();
+    assert!(answers[0]
+        .starts_with(r#"{"line":1,"decisions":[{"policy":"multichannel","decision":"deny""#));
+    assert!(answers[1].starts_with(r#"{"line":2,"errors":[{"code":"verdict::facts::syntax""#));
+    assert!(answers[2]
+        .starts_with(r#"{"line":3,"decisions":[{"policy":"multichannel","decision":"allow""#));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+fn transcript(output: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = verdict()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_batch_line_too_deep_is_too_deep() {
+    let deep = format!("{}1{}\n", r#"{"a":"#.repeat(200), "}".repeat(200));
+    let output = run(&["eval", "--ndjson", "-"], &deep);
+    assert_eq!(output.status.code(), Some(0));
+    let line: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap();
+    assert_eq!(line["errors"][0]["code"], "verdict::facts::too_deep");
+    // The same code as one document gets.
+    let output = run(&["eval", "--format", "json", "-"], &deep);
+    let document: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap();
+    assert_eq!(
+        document["diagnostics"][0]["code"],
+        "verdict::facts::too_deep"
+    );
+}
+
+#[test]
+fn a_batch_refuses_human_output_and_directories() {
+    let output = run(&["eval", "--ndjson", "--format", "human", "-"], "{}\n");
+    insta::assert_snapshot!("batch_human_format", transcript(&output));
+    let output = run(&["eval", "--ndjson", "tests/fixtures"], "");
+    insta::assert_snapshot!("batch_directory", transcript(&output));
+}
+
+#[test]
+fn eval_reads_standard_input_by_default() {
+    let output = run(
+        &["eval"],
+        r#"{"partner":{"role":"reseller"},"request":{"action":"invite"}}"#,
+    );
+    insta::assert_snapshot!(transcript(&output));
+}
+
+#[test]
+fn fmt_formats_the_target_of_a_symbolic_link_and_keeps_the_link() {
+    let dir = tempdir("symlink");
+    std::fs::write(dir.join("real.policy"), MESSY).unwrap();
+    std::fs::create_dir(dir.join("links")).unwrap();
+    std::os::unix::fs::symlink("../real.policy", dir.join("links/link.policy")).unwrap();
+    let output = run(&["fmt", dir.join("links").to_str().unwrap()], "");
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let link = std::fs::symlink_metadata(dir.join("links/link.policy")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("real.policy")).unwrap(),
+        formatted(MESSY)
+    );
+    // Nothing else was left beside the target.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn fmt_rewrites_a_file_with_hard_links_in_place() {
+    let dir = tempdir("hard-links");
+    std::fs::write(dir.join("one.policy"), MESSY).unwrap();
+    std::fs::hard_link(dir.join("one.policy"), dir.join("other-name.txt")).unwrap();
+    let output = run(&["fmt", dir.join("one.policy").to_str().unwrap()], "");
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    // Both names still share the file, which is formatted.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("other-name.txt")).unwrap(),
+        formatted(MESSY)
+    );
+    use std::os::unix::fs::MetadataExt as _;
+    assert_eq!(
+        std::fs::metadata(dir.join("one.policy")).unwrap().nlink(),
+        2
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
+
+#[test]
+fn fmt_leaves_read_only_files_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempdir("read-only");
+    let file = dir.join("locked.policy");
+    std::fs::write(&file, MESSY).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let output = verdict()
+        .args(["fmt", "locked.policy"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&output));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), MESSY);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+/// The user id tests run as, from `id -u`.
+fn user_id() -> Option<u32> {
+    let output = Command::new("id").arg("-u").output().ok()?;
+    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// As the superuser, `fmt` keeps another user's file theirs; as another
+/// user, it refuses a file it may not write, even in a directory where it
+/// could replace it. (The second part runs only where `setpriv` can switch
+/// to an unprivileged user.)
+#[test]
+fn fmt_never_changes_who_owns_a_file() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    if user_id() != Some(0) {
+        eprintln!("skipped: owners can be given away only by the superuser");
+        return;
+    }
+    let dir = tempdir("owners");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let theirs = dir.join("theirs.policy");
+    std::fs::write(&theirs, MESSY).unwrap();
+    std::os::unix::fs::chown(&theirs, Some(4321), Some(4322)).unwrap();
+    let output = run(&["fmt", theirs.to_str().unwrap()], "");
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let metadata = std::fs::metadata(&theirs).unwrap();
+    assert_eq!((metadata.uid(), metadata.gid()), (4321, 4322));
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), formatted(MESSY));
+
+    // Root's file, in a directory anyone may write.
+    let roots = dir.join("roots.policy");
+    std::fs::write(&roots, MESSY).unwrap();
+    let Ok(output) = Command::new("setpriv")
+        .args(["--reuid=4321", "--regid=4321", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_verdict"))
+        .args(["fmt", "roots.policy"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+    else {
+        eprintln!("skipped the unprivileged part: no setpriv");
+        return;
+    };
+    if output.status.code() == Some(127) || output.status.code() == Some(126) {
+        eprintln!("skipped the unprivileged part: {}", transcript(&output));
+        return;
+    }
+    insta::assert_snapshot!("fmt_refuses_a_file_it_may_not_write", transcript(&output));
+    let metadata = std::fs::metadata(&roots).unwrap();
+    assert_eq!(metadata.uid(), 0);
+    assert_eq!(std::fs::read_to_string(&roots).unwrap(), MESSY);
+}
+
+/// Under a file-size limit smaller than the formatted file, the write
+/// fails: reported, the original kept, no temporary file left.
+#[test]
+fn fmt_past_a_file_size_limit_keeps_the_original() {
+    let dir = tempdir("ulimit");
+    let text = format!(
+        "{MESSY}{}",
+        (0..3000)
+            .map(|i| format!("# comment {i}\n"))
+            .collect::<String>()
+    );
+    std::fs::write(dir.join("big.policy"), &text).unwrap();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 8 && exec {} fmt big.policy",
+            env!("CARGO_BIN_EXE_verdict")
+        ))
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&output));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("big.policy")).unwrap(),
+        text
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
+fn fmt_refuses_files_check_would_refuse() {
+    let dir = tempdir("too-large");
+    let file = std::fs::File::create(dir.join("huge.policy")).unwrap();
+    // Sparse: no disk space is used.
+    file.set_len(300 << 20).unwrap();
+    let output = verdict()
+        .args(["fmt", "huge.policy"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(transcript(&output));
+}
