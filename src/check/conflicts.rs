@@ -5,25 +5,90 @@
 use crate::diagnostics::CheckError;
 use crate::model::*;
 
+/// The most conflicts reported one by one; past them, a note counts the
+/// rest. A policy with hundreds of conflicts has one mistake behind most.
+pub(crate) const MAX_REPORTED: usize = 100;
+
+/// The work conflict detection may spend on one policy (pairs of clauses
+/// compared, and candidates looked at), about a second: past it, it stops
+/// with a warning that there may be more conflicts than it reported.
+pub(crate) const BUDGET: usize = 50_000_000;
+
+/// The most rules one conflict names: more that match at the same place
+/// are left to conflicts of their own, so that a message stays readable
+/// and marking its pairs as reported stays cheap.
+const MAX_GROUP: usize = 12;
+
+/// What comparing two clauses counts for in the budget when it may build
+/// facts that realize their overlap: about that many times the work of
+/// looking at a candidate.
+const REALIZE_WORK: usize = 10;
+
+/// Clauses whose set on a fact has at most this many atoms are indexed by
+/// atom on that fact; the others are looked at for every clause.
+const INDEXED_ATOMS: u32 = 32;
+
 /// Reports every conflict: a set of rules, two or more, that all match some
 /// facts and do not all decide the same. Rules that overlap at one place are
 /// reported together, with a witness: facts that all of them match.
+///
+/// Only rules that can overlap are compared: for each clause, the clauses
+/// that agree with it on the fact it narrows most (by an index of clauses
+/// by atom), so that rules on disjoint values cost nothing. The first
+/// [`MAX_REPORTED`] conflicts are reported, then a count; past [`BUDGET`]
+/// work, detection stops with a warning.
 pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
     let live: Vec<&CheckedRule> = policy.rules.iter().filter(|r| r.is_satisfiable()).collect();
+    let index = Index::new(policy, &live);
     // Pairs already reported as part of a larger conflict.
-    let mut reported: Vec<(RuleId, RuleId)> = Vec::new();
+    let mut reported: rustc_hash::FxHashSet<(RuleId, RuleId)> = rustc_hash::FxHashSet::default();
+    let mut found = 0usize;
+    let mut work = 0usize;
+    let mut seen = vec![usize::MAX; live.len()];
     for (i, first) in live.iter().enumerate() {
-        for second in live.iter().skip(i + 1) {
+        // The rules any clause of `first` can overlap, in order.
+        let mut near: Vec<usize> = Vec::new();
+        for clause in &first.clauses {
+            index.candidates(clause, &mut |j| {
+                work += 1;
+                if j != i && seen.get(j) != Some(&i) {
+                    if let Some(slot) = seen.get_mut(j) {
+                        *slot = i;
+                    }
+                    near.push(j);
+                }
+            });
+        }
+        near.sort_unstable();
+        for second in near.iter().filter(|j| **j > i).filter_map(|j| live.get(*j)) {
+            if work > BUDGET {
+                out.push(CheckError::ConflictBudget {
+                    name: policy.name.clone(),
+                    found,
+                    span: policy.span,
+                });
+                return;
+            }
+            work += first.clauses.len() * second.clauses.len();
+            if first.verdict != second.verdict {
+                // Finding an overlap may build facts that realize it.
+                work += REALIZE_WORK;
+            }
             if first.verdict == second.verdict || reported.contains(&(first.id, second.id)) {
                 continue;
             }
             let Some((mut region, mut witness)) = overlap(policy, &[], first, second) else {
                 continue;
             };
-            // Grow the conflict with every other rule that also matches there.
+            // Grow the conflict with every other rule that also matches
+            // there: only rules near `first` can.
             let mut group: Vec<&CheckedRule> = vec![first, second];
-            for other in &live {
-                if group.iter().any(|r| r.id == other.id) {
+            for other in near.iter().filter_map(|j| live.get(*j)) {
+                if group.len() == MAX_GROUP {
+                    break;
+                }
+                work += other.clauses.len() * REALIZE_WORK;
+                if other.id == first.id || other.id == second.id {
                     continue;
                 }
                 if let Some((narrower, facts)) = overlap_with(policy, &region, other) {
@@ -36,11 +101,145 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
             for a in &group {
                 for b in &group {
                     if a.id < b.id {
-                        reported.push((a.id, b.id));
+                        reported.insert((a.id, b.id));
                     }
                 }
             }
-            out.push(conflict(policy, &group, &witness));
+            found += 1;
+            if found <= MAX_REPORTED {
+                out.push(conflict(policy, &group, &witness));
+            }
+        }
+    }
+    if found > MAX_REPORTED {
+        out.push(CheckError::ConflictsNotShown {
+            name: policy.name.clone(),
+            shown: MAX_REPORTED,
+            more: found - MAX_REPORTED,
+            span: policy.span,
+        });
+    }
+}
+
+/// The clauses of the live rules, indexed so that those that can overlap
+/// a clause are found without looking at the others.
+struct Index {
+    /// Per fact: per atom, the rules with a clause whose set on the fact
+    /// is small and holds the atom.
+    by_atom: Vec<rustc_hash::FxHashMap<u32, Vec<usize>>>,
+    /// Per fact: the rules with a clause whose set on it is large.
+    broad: Vec<Vec<usize>>,
+    /// Per fact: the rules with a clause that does not constrain it.
+    free: Vec<Vec<usize>>,
+    /// Per fact: whether it is indexed (most clauses constrain it).
+    pivots: Vec<bool>,
+    /// How many live rules there are.
+    rules: usize,
+}
+
+impl Index {
+    fn new(policy: &CheckedPolicy, live: &[&CheckedRule]) -> Index {
+        let facts = policy.facts.len();
+        let mut index = Index {
+            by_atom: vec![rustc_hash::FxHashMap::default(); facts],
+            broad: vec![Vec::new(); facts],
+            free: vec![Vec::new(); facts],
+            pivots: Vec::new(),
+            rules: live.len(),
+        };
+        // How many clauses constrain each fact: the pivots are chosen among
+        // facts most clauses constrain, whose `free` lists are short; only
+        // those lists are kept.
+        let mut constrained = vec![0usize; facts];
+        let mut clauses = 0usize;
+        for rule in live {
+            for clause in &rule.clauses {
+                clauses += 1;
+                for (fact, _) in &clause.conditions {
+                    if let Some(n) = constrained.get_mut(fact.0 as usize) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        // A fact fewer than half the clauses constrain is never a pivot
+        // (unless a clause constrains nothing better): its free list would
+        // be most of the policy.
+        let pivot = |fact: FactId| {
+            constrained
+                .get(fact.0 as usize)
+                .is_some_and(|n| 2 * n >= clauses)
+        };
+        for (r, rule) in live.iter().enumerate() {
+            for clause in &rule.clauses {
+                for f in 0..facts {
+                    let fact = FactId(f as u32);
+                    if !pivot(fact) {
+                        continue;
+                    }
+                    match clause.condition(fact) {
+                        None => push_once(index.free.get_mut(f), r),
+                        Some(set) if set.count() <= INDEXED_ATOMS => {
+                            if let Some(atoms) = index.by_atom.get_mut(f) {
+                                for atom in set.iter() {
+                                    push_once(Some(atoms.entry(atom).or_default()), r);
+                                }
+                            }
+                        }
+                        Some(_) => push_once(index.broad.get_mut(f), r),
+                    }
+                }
+            }
+        }
+        index.pivots = (0..facts).map(|f| pivot(FactId(f as u32))).collect();
+        index
+    }
+
+    /// Calls `f` with every rule that may have a clause overlapping
+    /// `clause` (and perhaps others, some more than once).
+    fn candidates(&self, clause: &Clause, f: &mut dyn FnMut(usize)) {
+        // The pivot: the indexed fact the clause narrows, with the fewest
+        // candidates.
+        let cost = |fact: FactId, set: &AtomSet| -> Option<usize> {
+            let at = fact.0 as usize;
+            if !self.pivots.get(at).copied().unwrap_or(false) || set.count() > INDEXED_ATOMS {
+                return None;
+            }
+            let atoms = self.by_atom.get(at)?;
+            let listed: usize = set
+                .iter()
+                .map(|atom| atoms.get(&atom).map_or(0, Vec::len))
+                .sum();
+            Some(listed + self.broad.get(at)?.len() + self.free.get(at)?.len())
+        };
+        let pivot = clause
+            .conditions
+            .iter()
+            .filter_map(|(fact, set)| Some((cost(*fact, set)?, *fact, set)))
+            .min_by_key(|(cost, _, _)| *cost);
+        match pivot {
+            Some((_, fact, set)) => {
+                let at = fact.0 as usize;
+                if let Some(atoms) = self.by_atom.get(at) {
+                    for atom in set.iter() {
+                        atoms.get(&atom).into_iter().flatten().for_each(|r| f(*r));
+                    }
+                }
+                self.broad.get(at).into_iter().flatten().for_each(|r| f(*r));
+                self.free.get(at).into_iter().flatten().for_each(|r| f(*r));
+            }
+            // Nothing to narrow by: every rule.
+            None => (0..self.rules).for_each(f),
+        }
+    }
+}
+
+/// Adds `r` to a list unless it was the last one added (a rule's clauses
+/// are added one after another).
+fn push_once(list: Option<&mut Vec<usize>>, r: usize) {
+    if let Some(list) = list {
+        if list.last() != Some(&r) {
+            list.push(r);
         }
     }
 }

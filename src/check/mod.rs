@@ -142,7 +142,12 @@ fn check_policy(
     let mut outcome_spans: std::collections::HashMap<&str, usize> =
         std::collections::HashMap::new();
     let mut fact_decls: Vec<&ast::FactDecl> = Vec::new();
+    // Declarations by name and by path, to find a repeated one at once.
+    let mut fact_names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut fact_paths: std::collections::HashMap<&[String], usize> =
+        std::collections::HashMap::new();
     let mut set_decls: Vec<&ast::SetDecl> = Vec::new();
+    let mut set_names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut rules: Vec<FlatRule<'_>> = Vec::new();
     let mut dropped_values: std::collections::HashSet<String> = std::collections::HashSet::new();
     for file in files {
@@ -214,8 +219,9 @@ fn check_policy(
                     });
                 }
                 Item::Fact(decl) => {
-                    if let Some(previous) =
-                        fact_decls.iter().find(|f| f.name.node == decl.name.node)
+                    if let Some(previous) = fact_names
+                        .get(decl.name.node.as_str())
+                        .and_then(|i| fact_decls.get(*i))
                     {
                         // Rules may use the values only the dropped
                         // declaration has: that is this error, not theirs.
@@ -234,11 +240,12 @@ fn check_policy(
                     // A part of a datetime reads that datetime's path.
                     let local =
                         |f: &ast::FactDecl| matches!(f.ty.node, ast::FactType::Local { .. });
-                    if let Some(previous) = fact_decls
-                        .iter()
-                        .filter(|f| !local(f) && !local(decl))
-                        .find(|f| f.path.node == decl.path.node)
-                    {
+                    let same_path = || {
+                        fact_paths
+                            .get(decl.path.node.as_slice())
+                            .and_then(|i| fact_decls.get(*i))
+                    };
+                    if let Some(previous) = (!local(decl)).then(same_path).flatten() {
                         out.push(CheckError::Duplicate {
                             what: "JSON path",
                             name: decl.path.node.join("."),
@@ -248,9 +255,16 @@ fn check_policy(
                         });
                         continue;
                     }
+                    fact_names.insert(decl.name.node.as_str(), fact_decls.len());
+                    if !local(decl) {
+                        fact_paths.insert(decl.path.node.as_slice(), fact_decls.len());
+                    }
                     fact_decls.push(decl);
                 }
-                Item::Set(decl) => match set_decls.iter().find(|s| s.name.node == decl.name.node) {
+                Item::Set(decl) => match set_names
+                    .get(decl.name.node.as_str())
+                    .and_then(|i| set_decls.get(*i))
+                {
                     Some(previous) => out.push(CheckError::Duplicate {
                         what: "set",
                         name: decl.name.node.clone(),
@@ -258,7 +272,10 @@ fn check_policy(
                         again: decl.name.span,
                         help: "remove one of the declarations, or rename one",
                     }),
-                    None => set_decls.push(decl),
+                    None => {
+                        set_names.insert(decl.name.node.as_str(), set_decls.len());
+                        set_decls.push(decl);
+                    }
                 },
                 Item::Rule(rule) => rules.push(FlatRule {
                     shared: Vec::new(),

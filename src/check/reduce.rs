@@ -54,11 +54,11 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
             let Some(fact) = facts.get(id.0 as usize) else {
                 return Some(Constraint::Always);
             };
-            let atoms = (0..fact.ty.value_atoms()).filter(|atom| {
-                let x = fact.ty.atom_number(*atom).unwrap_or(f64::NAN);
-                op.holds(x, *t)
-            });
-            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+            let number = |atom| fact.ty.atom_number(atom).unwrap_or(f64::NAN);
+            Constraint::On(
+                *id,
+                compared(fact.ty.value_atoms(), fact.atom_count(), number, *op, *t),
+            )
         }
         Pred::Affix(id, end, text) => {
             let Some(fact) = facts.get(id.0 as usize) else {
@@ -79,11 +79,65 @@ fn constraint(pred: &Pred, facts: &[Fact]) -> Option<Constraint> {
             };
             // An enum's atoms are its values in declaration order; absent
             // (the atom after them) compares with nothing.
-            let atoms = (0..fact.ty.value_atoms())
-                .filter(|atom| op.holds(f64::from(*atom), f64::from(*index)));
-            Constraint::On(*id, AtomSet::from_atoms(fact.atom_count(), atoms))
+            Constraint::On(
+                *id,
+                compared(
+                    fact.ty.value_atoms(),
+                    fact.atom_count(),
+                    f64::from,
+                    *op,
+                    f64::from(*index),
+                ),
+            )
         }
     })
+}
+
+/// The atoms among the first `values` (of a fact of `len` atoms) whose
+/// number `x OP t` holds for, where `number` never decreases from one atom
+/// to the next (a number fact's points and the intervals between them, an
+/// ordered enum's ranks): an interval, or all but one, found by binary
+/// search rather than by trying every atom.
+fn compared(
+    values: u32,
+    len: u32,
+    number: impl Fn(Atom) -> f64,
+    op: ast::CompareOp,
+    t: f64,
+) -> AtomSet {
+    use ast::CompareOp;
+    let by_trying = || AtomSet::from_atoms(len, (0..values).filter(|a| op.holds(number(*a), t)));
+    if t.is_nan() {
+        return by_trying();
+    }
+    let first = |holds: &dyn Fn(f64) -> bool| {
+        // The first atom for which `holds` is true, `holds` being false
+        // and then true along the atoms.
+        let (mut low, mut high) = (0, values);
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if holds(number(middle)) {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        low
+    };
+    let at_least = first(&|x| x >= t);
+    let above = first(&|x| x > t);
+    let set = match op {
+        CompareOp::Lt => AtomSet::range(len, 0, at_least),
+        CompareOp::Le => AtomSet::range(len, 0, above),
+        CompareOp::Gt => AtomSet::range(len, above, values),
+        CompareOp::Ge => AtomSet::range(len, at_least, values),
+        CompareOp::Eq => AtomSet::range(len, at_least, above),
+        CompareOp::Ne => {
+            AtomSet::range(len, 0, at_least).union(&AtomSet::range(len, above, values))
+        }
+    };
+    debug_assert!(values > 4_096 || set == by_trying());
+    set
 }
 
 /// One condition of a clause before facts are merged, with where it is

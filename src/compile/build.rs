@@ -27,6 +27,13 @@ use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 /// time than starting the threads.
 pub(super) const PARALLEL_FROM: usize = 500;
 
+/// The most tests on one path of a diagram. Building, laying out and
+/// walking a diagram recurse once per test on a path, so a deeper one (a
+/// policy that tests hundreds of facts one after another) could overflow
+/// the stack: it is evaluated by rule scan instead, which decides the same
+/// as fast.
+pub(super) const MAX_DEPTH: usize = 400;
+
 /// The nodes and root of the diagram, or `None` when it would take more
 /// than `budget` work. Work counts what costs time and memory: rules looked
 /// at and put into lists, cells filled, memo keys and node edges stored.
@@ -242,6 +249,9 @@ impl<'p> Builder<'p> {
     /// order, ending at the first rule that holds) given the facts
     /// `tested`; `depth` is the recursion depth, at most the number of facts.
     fn solve(&mut self, list: &[u32], tested: &[u64], depth: usize) -> Option<NodeId> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
         // Leaves need no memo: a list that is empty, or whose first rule holds.
         let Some(&first) = list.first() else {
             return Some(self.leaf(None));

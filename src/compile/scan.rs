@@ -1,14 +1,14 @@
 //! The fallback for policies whose decision tree would be too large to
-//! build: an index of rules by fact value, as bit sets. Evaluation ANDs, 64
-//! rules at a time, the sets of rules each fact's value allows, and takes the
-//! first rule left: the first match, as the tree would find it, in time
-//! linear in the number of rules (with an early exit at the first match).
+//! build: an index of rules by fact value, as bit sets. Rules are taken 64
+//! at a time (a block); for each fact the block's rules test, the atoms of
+//! the fact are cut into segments where the same rules allow the value,
+//! each with the bit set of those rules. Evaluation ANDs, block by block,
+//! the sets the facts' values fall in, and takes the first rule left: the
+//! first match, as the tree would find it, in time linear in the rules'
+//! conditions (with an early exit at the first match), and in memory linear
+//! in them too, however many facts, atoms or rules the policy has.
 
 use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
-
-/// The most words one fact's table may hold (32 MiB); a fact with more
-/// atoms than that allows is checked rule by rule instead.
-const MAX_TABLE_WORDS: usize = 4 << 20;
 
 /// Rules indexed by fact value.
 #[derive(Clone, Debug)]
@@ -17,14 +17,34 @@ pub struct RuleScan {
     /// clauses takes several bits in a row); bit `i` stands for a clause of
     /// `rules[i]`.
     pub rules: Vec<RuleId>,
-    /// `allows[fact][atom][word]`: the rules that allow the atom (or do not
-    /// test the fact). Empty for a fact whose table would be too large.
-    allows: Vec<Vec<Vec<u64>>>,
-    /// `tests[fact][word]`: the rules that test the fact (not with a full set).
-    tests: Vec<Vec<u64>>,
+    /// Per block of 64 clauses, the facts they test, by fact.
+    blocks: Vec<Vec<Tested>>,
     /// Each clause's allowed atoms per fact, sorted by fact.
     conditions: Vec<Vec<(FactId, AtomSet)>>,
-    words: usize,
+}
+
+/// One fact that some clauses of a block test.
+#[derive(Clone, Debug)]
+struct Tested {
+    fact: FactId,
+    /// The clauses of the block that test it (not with a full set).
+    tests: u64,
+    /// Where each segment of the fact's atoms starts, the first at 0.
+    starts: Vec<u32>,
+    /// Per segment, the clauses of the block that allow its atoms (those
+    /// that do not test the fact included).
+    allows: Vec<u64>,
+}
+
+impl Tested {
+    /// The clauses of the block that allow `atom`.
+    fn allows(&self, atom: u32) -> u64 {
+        let segment = self
+            .starts
+            .partition_point(|start| *start <= atom)
+            .saturating_sub(1);
+        self.allows.get(segment).copied().unwrap_or(!self.tests)
+    }
 }
 
 impl RuleScan {
@@ -37,59 +57,58 @@ impl RuleScan {
                 conditions.push(clause.conditions.clone());
             }
         }
-        let condition = |bit: usize, fact: FactId| {
-            conditions.get(bit).and_then(|c| {
-                c.binary_search_by_key(&fact, |(f, _)| *f)
-                    .ok()
-                    .and_then(|i| c.get(i))
-                    .map(|(_, set)| set)
-            })
-        };
-        let words = rules.len().div_ceil(64).max(1);
-        let mut allows = Vec::with_capacity(policy.facts.len());
-        let mut tests = Vec::with_capacity(policy.facts.len());
-        for (f, fact) in policy.facts.iter().enumerate() {
-            let fact_id = FactId(f as u32);
-            let atoms = fact.atom_count() as usize;
-            let mut tested = vec![0u64; words];
-            for bit in 0..rules.len() {
-                if condition(bit, fact_id).is_some_and(|s| !s.is_full()) {
-                    if let Some(w) = tested.get_mut(bit / 64) {
-                        *w |= 1u64 << (bit % 64);
-                    }
-                }
-            }
-            let mut per_atom = Vec::new();
-            if atoms.saturating_mul(words) <= MAX_TABLE_WORDS {
-                // Clauses that do not test the fact allow every atom.
-                let untested: Vec<u64> = tested.iter().map(|w| !w).collect();
-                per_atom = vec![untested; atoms];
-                for bit in 0..rules.len() {
-                    let Some(set) = condition(bit, fact_id) else {
-                        continue;
-                    };
-                    if set.is_full() {
-                        continue;
-                    }
-                    for atom in set.iter() {
-                        if let Some(w) = per_atom
-                            .get_mut(atom as usize)
-                            .and_then(|row| row.get_mut(bit / 64))
-                        {
-                            *w |= 1u64 << (bit % 64);
+        let blocks = conditions
+            .chunks(64)
+            .map(|block| {
+                // The conditions of the block, by fact: (fact, bit, atoms).
+                let mut by_fact: Vec<(FactId, usize, &AtomSet)> = block
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(bit, clause)| {
+                        clause
+                            .iter()
+                            .filter(|(_, set)| !set.is_full())
+                            .map(move |(fact, set)| (*fact, bit, set))
+                    })
+                    .collect();
+                by_fact.sort_by_key(|(fact, bit, _)| (*fact, *bit));
+                by_fact
+                    .chunk_by(|a, b| a.0 == b.0)
+                    .map(|same| {
+                        let fact = same.first().map_or(FactId(0), |c| c.0);
+                        let tests = same.iter().fold(0u64, |w, (_, bit, _)| w | 1 << bit);
+                        // Segments start where any of the sets starts or ends.
+                        let mut starts: Vec<u32> = vec![0];
+                        for (_, _, set) in same {
+                            for (start, end) in set.runs() {
+                                starts.push(start);
+                                starts.push(end);
+                            }
                         }
-                    }
-                }
-            }
-            allows.push(per_atom);
-            tests.push(tested);
-        }
+                        starts.sort_unstable();
+                        starts.dedup();
+                        let allows = starts
+                            .iter()
+                            .map(|atom| {
+                                same.iter()
+                                    .filter(|(_, _, set)| set.contains(*atom))
+                                    .fold(!tests, |w, (_, bit, _)| w | 1 << bit)
+                            })
+                            .collect();
+                        Tested {
+                            fact,
+                            tests,
+                            starts,
+                            allows,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         RuleScan {
             rules,
-            allows,
-            tests,
+            blocks,
             conditions,
-            words,
         }
     }
 
@@ -124,24 +143,25 @@ impl RuleScan {
         after: Option<usize>,
     ) -> Option<usize> {
         let start = after.map_or(0, |a| a + 1);
-        for word in (start / 64)..self.words {
+        let last = self.rules.len();
+        for (word, block) in self.blocks.iter().enumerate().skip(start / 64) {
             let mut mask = if word == start / 64 && !start.is_multiple_of(64) {
                 u64::MAX << (start % 64)
             } else {
                 u64::MAX
             };
-            if word + 1 == self.words && !self.rules.len().is_multiple_of(64) {
-                mask &= (1u64 << (self.rules.len() % 64)) - 1;
+            if word + 1 == self.blocks.len() && !last.is_multiple_of(64) {
+                mask &= (1u64 << (last % 64)) - 1;
             }
-            for (f, tested) in self.tests.iter().enumerate() {
+            for tested in block {
                 if mask == 0 {
                     break;
                 }
-                if tested.get(word).copied().unwrap_or(0) & mask == 0 {
+                if tested.tests & mask == 0 {
                     continue;
                 }
-                if let Some(atom) = value(FactId(f as u32)) {
-                    mask &= self.allowed(f, atom, word, tested.get(word).copied().unwrap_or(0));
+                if let Some(atom) = value(tested.fact) {
+                    mask &= tested.allows(atom);
                 }
             }
             if mask != 0 {
@@ -149,33 +169,5 @@ impl RuleScan {
             }
         }
         None
-    }
-
-    /// The rules of `word` that allow `atom` of fact `f`: from the table, or
-    /// rule by rule for a fact too large for one.
-    fn allowed(&self, f: usize, atom: u32, word: usize, tested: u64) -> u64 {
-        if let Some(per_atom) = self.allows.get(f).filter(|t| !t.is_empty()) {
-            return per_atom
-                .get(atom as usize)
-                .and_then(|row| row.get(word))
-                .copied()
-                .unwrap_or(0);
-        }
-        let fact = FactId(f as u32);
-        let mut allowed = !tested;
-        let mut bits = tested;
-        while bits != 0 {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let allows = self
-                .conditions
-                .get(word * 64 + bit)
-                .and_then(|c| c.iter().find(|(g, _)| *g == fact))
-                .is_some_and(|(_, set)| set.contains(atom));
-            if allows {
-                allowed |= 1u64 << bit;
-            }
-        }
-        allowed
     }
 }

@@ -287,6 +287,44 @@ pub enum CheckError {
         help: String,
     },
 
+    /// More conflicts than are reported one by one (a note after the
+    /// first ones).
+    #[error("policy `{name}` has {more} more conflicts than the {shown} shown")]
+    #[diagnostic(
+        code(verdict::more_conflicts),
+        severity(Advice),
+        help("conflicts this many usually share a cause: fix the ones shown (or declare `first match` or `priority`) and check again")
+    )]
+    ConflictsNotShown {
+        /// The policy's name.
+        name: String,
+        /// How many were shown.
+        shown: usize,
+        /// How many more were found.
+        more: usize,
+        /// Where the policy is written.
+        #[label("this policy")]
+        span: Span,
+    },
+
+    /// Conflict detection ran out of its work budget (a warning): the
+    /// policy may have conflicts that were not reported.
+    #[error("conflict detection of policy `{name}` stopped at its work budget, after {found} conflicts: there may be more")]
+    #[diagnostic(
+        code(verdict::conflict_budget),
+        severity(Warning),
+        help("so many rules can match the same facts that comparing them all takes too long: `first match` or `priority` decides overlaps by order, and `when` blocks on shared conditions keep rules apart")
+    )]
+    ConflictBudget {
+        /// The policy's name.
+        name: String,
+        /// How many conflicts were found before it stopped.
+        found: usize,
+        /// Where the policy is written.
+        #[label("this policy")]
+        span: Span,
+    },
+
     /// `first match` and `priority` in one policy: they combine rules in two
     /// different ways.
     #[error("a policy combines its rules one way: `first match` or `priority`, not both")]
@@ -599,6 +637,8 @@ impl CheckError {
             | CheckError::Gaps { span, .. }
             | CheckError::GapsDenied { span, .. }
             | CheckError::NoTree { span, .. }
+            | CheckError::ConflictsNotShown { span, .. }
+            | CheckError::ConflictBudget { span, .. }
             | CheckError::NoRules { span, .. }
             | CheckError::PolicyName { span, .. }
             | CheckError::TwoHitPolicies { again: span, .. }

@@ -34,23 +34,32 @@ impl ObjectPaths {
                 }
             }
         }
+        // Each key's rank among its siblings, found at once.
+        let ranks: std::collections::BTreeMap<&[String], rustc_hash::FxHashMap<&str, usize>> =
+            siblings
+                .into_iter()
+                .map(|(prefix, keys)| (prefix, keys.into_iter().zip(0..).collect()))
+                .collect();
         let hinted = |path: &[String], depth: usize| -> Option<(String, usize)> {
             let key = path.get(depth)?;
-            let rank = siblings
+            let rank = ranks
                 .get(path.get(..depth)?)
-                .and_then(|keys| keys.iter().position(|k| *k == key.as_str()))
+                .and_then(|keys| keys.get(key.as_str()).copied())
                 .unwrap_or(0);
             Some((key.clone(), rank))
         };
         let mut paths = ObjectPaths::default();
+        let mut parents: rustc_hash::FxHashMap<Vec<(String, usize)>, usize> =
+            rustc_hash::FxHashMap::default();
         for fact in &policy.facts {
             let path = &fact.path;
             let last = path.len().saturating_sub(1);
             let parent: Vec<(String, usize)> = (0..last).filter_map(|d| hinted(path, d)).collect();
             let (key, rank) = hinted(path, last).unwrap_or_default();
-            let index = match paths.parents.iter().position(|p| *p == parent) {
-                Some(i) => i,
+            let index = match parents.get(&parent) {
+                Some(i) => *i,
                 None => {
+                    parents.insert(parent.clone(), paths.parents.len());
                     paths.parents.push(parent);
                     paths.parents.len() - 1
                 }

@@ -24,6 +24,10 @@ pub struct PathTrie {
 #[derive(Clone, Debug, Default)]
 pub(super) struct KeyNode {
     pub(super) children: Vec<(String, KeyNode)>,
+    /// The index of each child by its key, for a node with more children
+    /// than [`SCAN_CHILDREN`]: a policy that declares thousands of facts
+    /// side by side finds each key at once.
+    by_key: Option<rustc_hash::FxHashMap<String, usize>>,
     pub(super) slot: Option<usize>,
     /// The slots under this node (its own included), to reset them when
     /// a repeated key replaces the value.
@@ -42,11 +46,13 @@ impl PathTrie {
         for path in paths {
             let mut node = &mut table.root;
             for key in path {
-                let index = match node.children.iter().position(|(k, _)| k == key) {
-                    Some(i) => i,
+                let index = match node.by_key.get_or_insert_default().get(key.as_str()) {
+                    Some(i) => *i,
                     None => {
+                        let i = node.children.len();
                         node.children.push((key.clone(), KeyNode::default()));
-                        node.children.len() - 1
+                        node.by_key.get_or_insert_default().insert(key.clone(), i);
+                        i
                     }
                 };
                 node = &mut node.children.get_mut(index)?.1;
@@ -100,6 +106,10 @@ impl KeyNode {
     }
 
     fn number(&mut self, next: &mut usize) {
+        // A few keys are found faster by comparing them in turn.
+        if self.children.len() <= SCAN_CHILDREN {
+            self.by_key = None;
+        }
         let start = *next;
         if self.slot.is_some() {
             self.slot = Some(*next);
@@ -115,13 +125,32 @@ impl KeyNode {
         match path.split_first() {
             None => Some(self),
             Some((key, rest)) => self
-                .children
-                .iter()
-                .find(|(k, _)| k == key)
+                .child(key.as_bytes())
                 .and_then(|(_, child)| child.find(rest)),
         }
     }
+
+    /// The child at `key`, with its index.
+    #[inline]
+    pub(super) fn child(&self, key: &[u8]) -> Option<(usize, &KeyNode)> {
+        match &self.by_key {
+            Some(by_key) => {
+                let i = *by_key.get(std::str::from_utf8(key).ok()?)?;
+                Some((i, &self.children.get(i)?.1))
+            }
+            None => self
+                .children
+                .iter()
+                .enumerate()
+                .find(|(_, (k, _))| crate::model::same_bytes(k.as_bytes(), key))
+                .map(|(i, (_, child))| (i, child)),
+        }
+    }
 }
+
+/// Nodes with at most this many children find a key by comparing it with
+/// each; larger ones look it up in a hash map.
+const SCAN_CHILDREN: usize = 16;
 
 /// How many slots are kept on the stack rather than allocated.
 const INLINE: usize = 8;
@@ -385,32 +414,29 @@ impl<'t> Scanner<'t> {
         let mut seen: u64 = 0;
         // Past 64 declared keys in one object, a list (empty, and so not
         // allocated, for the usual policies).
-        let mut seen_far: Vec<usize> = Vec::new();
+        let mut seen_far: Vec<u64> = Vec::new();
         loop {
             self.skip_ws();
             let key = self.string()?;
             self.skip_ws();
             self.eat(b':')?;
             self.skip_ws();
-            let found = node.and_then(|n| {
-                n.children
-                    .iter()
-                    .enumerate()
-                    .find(|(_, (k, _))| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
-            });
+            let found = node.and_then(|n| n.child(key.as_bytes()));
             let child = match found {
-                Some((i, (_, child))) => {
-                    if i < 64 {
-                        let bit = 1u64 << i;
-                        if seen & bit != 0 {
-                            return None;
-                        }
-                        seen |= bit;
-                    } else if seen_far.contains(&i) {
-                        return None;
+                Some((i, child)) => {
+                    let (word, bit) = if i < 64 {
+                        (&mut seen, 1u64 << i)
                     } else {
-                        seen_far.push(i);
+                        let at = i / 64 - 1;
+                        if seen_far.len() <= at {
+                            seen_far.resize(at + 1, 0);
+                        }
+                        (seen_far.get_mut(at)?, 1u64 << (i % 64))
+                    };
+                    if *word & bit != 0 {
+                        return None;
                     }
+                    *word |= bit;
                     Some(child)
                 }
                 None => None,
