@@ -165,18 +165,15 @@ impl Index {
         // A fact fewer than half the clauses constrain is never a pivot
         // (unless a clause constrains nothing better): its free list would
         // be most of the policy.
-        let pivot = |fact: FactId| {
-            constrained
-                .get(fact.0 as usize)
-                .is_some_and(|n| 2 * n >= clauses)
-        };
+        index.pivots = constrained.iter().map(|n| 2 * n >= clauses).collect();
+        // At most twice as many as the facts a clause constrains on average.
+        let pivots: Vec<usize> = (0..facts)
+            .filter(|f| index.pivots.get(*f).copied().unwrap_or(false))
+            .collect();
         for (r, rule) in live.iter().enumerate() {
             for clause in &rule.clauses {
-                for f in 0..facts {
+                for &f in &pivots {
                     let fact = FactId(f as u32);
-                    if !pivot(fact) {
-                        continue;
-                    }
                     match clause.condition(fact) {
                         None => push_once(index.free.get_mut(f), r),
                         Some(set) if set.count() <= INDEXED_ATOMS => {
@@ -191,7 +188,6 @@ impl Index {
                 }
             }
         }
-        index.pivots = (0..facts).map(|f| pivot(FactId(f as u32))).collect();
         index
     }
 

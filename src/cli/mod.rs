@@ -34,6 +34,7 @@ mod explain;
 mod fmt;
 mod input;
 mod machine;
+mod rewrite;
 mod test;
 mod tree;
 
