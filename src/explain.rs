@@ -11,7 +11,7 @@ use crate::compile::{DecisionTree, Node, NodeId};
 use crate::diagnostics::FactsError;
 use crate::eval::{self, Step};
 use crate::facts::{read, Read};
-use crate::model::{insert_at, Atom, AtomSet, CheckedPolicy, FactId, FactType, HitPolicy, RuleId};
+use crate::model::{insert_at, AtomSet, CheckedPolicy, FactId, FactType, HitPolicy, RuleId};
 use crate::source::Span;
 
 /// Why one policy decided as it did.
@@ -578,15 +578,7 @@ impl WhyNotSearch<'_> {
                 }
             }
             Some(Node::Test { fact, edges }) => {
-                let atoms = edges.len() as u32;
-                let mut groups: Vec<(NodeId, AtomSet)> = Vec::new();
-                for (atom, child) in edges.iter().enumerate() {
-                    match groups.iter_mut().find(|(c, _)| c == child) {
-                        Some((_, set)) => set.insert(atom as Atom),
-                        None => groups.push((*child, AtomSet::from_atoms(atoms, [atom as Atom]))),
-                    }
-                }
-                for (child, set) in groups {
+                for (child, set) in crate::compile::edges_by_child(edges) {
                     path.push((*fact, set));
                     self.visit(child, path);
                     path.pop();

@@ -236,20 +236,43 @@ impl SourceCode for SourceMap {
         if local.offset() + local.len() > file.text.len() {
             return Err(MietteError::OutOfBounds);
         }
-        let contents = file
-            .text
-            .read_span(&local, context_lines_before, context_lines_after)?;
+        // miette finds lines by reading from the start of the text it is
+        // given: give it only the lines around the span, found by binary
+        // search, so that rendering many diagnostics of a large file costs
+        // in proportion to the diagnostics, not to the file. Lines before
+        // the window are added back, so that the contents are what reading
+        // the whole text gives (miette merges nearby labels by them).
+        let line_of = |offset: usize| {
+            file.line_starts
+                .partition_point(|start| *start as usize <= offset)
+                .saturating_sub(1)
+        };
+        let first = line_of(local.offset()).saturating_sub(context_lines_before);
+        let last = line_of(local.offset() + local.len())
+            .saturating_add(context_lines_after)
+            .saturating_add(2);
+        let from = file
+            .line_starts
+            .get(first)
+            .map_or(0, |start| *start as usize);
+        let to = file
+            .line_starts
+            .get(last)
+            .map_or(file.text.len(), |start| *start as usize);
+        let lines = file.text.get(from..to).ok_or(MietteError::OutOfBounds)?;
+        let within = SourceSpan::new((local.offset() - from).into(), local.len());
+        let contents = lines.read_span(&within, context_lines_before, context_lines_after)?;
         let global = SourceSpan::new(
-            (contents.span().offset() + file.base as usize).into(),
+            (contents.span().offset() + from + file.base as usize).into(),
             contents.span().len(),
         );
         Ok(Box::new(MietteSpanContents::new_named(
             file.name.clone(),
             contents.data(),
             global,
-            contents.line(),
+            contents.line() + first,
             contents.column(),
-            contents.line_count(),
+            contents.line_count() + first,
         )))
     }
 }

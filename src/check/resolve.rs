@@ -84,6 +84,9 @@ struct FactInfo<'a> {
     used: bool,
     /// For enum facts: which values some rule names.
     mentioned: Vec<bool>,
+    /// For enum facts (and weekdays): each value's atom, its first place
+    /// in the declaration, found at once however many values there are.
+    positions: HashMap<&'a str, u32>,
     /// A `set of` fact: rules test what its array holds.
     collection: bool,
     /// The values are in order (`{bronze < silver < gold}`, weekdays).
@@ -177,9 +180,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
             let id = FactId(resolver.facts.len() as u32);
             let kind = match &decl.ty.node {
                 ast::FactType::Enum(values) => {
-                    let mut seen: Vec<&ast::Ident> = Vec::new();
+                    let mut seen: HashMap<&str, &ast::Ident> = HashMap::new();
                     for value in values {
-                        if let Some(first) = seen.iter().find(|v| v.node == value.node) {
+                        if let Some(first) = seen.get(value.node.as_str()) {
                             resolver.out.push(CheckError::Duplicate {
                                 what: "value",
                                 name: value.node.clone(),
@@ -189,7 +192,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                             });
                             continue;
                         }
-                        seen.push(value);
+                        seen.insert(value.node.as_str(), value);
                         // A set fact's values are never bare words: they
                         // say nothing of what the array holds.
                         if decl.collection.is_none() {
@@ -222,6 +225,15 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     if default.node == Literal::Word(String::from("now"))
             );
             resolver.by_name.insert(decl.name.node.as_str(), id);
+            let names: Vec<&str> = match &decl.ty.node {
+                ast::FactType::Enum(values) => values.iter().map(|v| v.node.as_str()).collect(),
+                ast::FactType::Local { weekday: true, .. } => WEEKDAYS.to_vec(),
+                _ => Vec::new(),
+            };
+            let mut positions = HashMap::with_capacity(names.len());
+            for (i, name) in names.into_iter().enumerate() {
+                positions.entry(name).or_insert(i as u32);
+            }
             resolver.facts.push(FactInfo {
                 decl,
                 kind,
@@ -232,6 +244,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 suffixes: Vec::new(),
                 used: false,
                 mentioned: Vec::new(),
+                positions,
                 collection: decl.collection.is_some(),
                 ordered: decl.ordered
                     || matches!(decl.ty.node, ast::FactType::Local { weekday: true, .. }),
@@ -419,6 +432,29 @@ impl<'a, 'o> Resolver<'a, 'o> {
             Some(ast::FactType::Local { weekday: true, .. }) => WEEKDAYS.to_vec(),
             _ => Vec::new(),
         }
+    }
+
+    /// How many values enum fact `id` declares (weekdays: 7).
+    fn enum_count(&self, id: FactId) -> u32 {
+        match self.info(id).map(|f| &f.decl.ty.node) {
+            Some(ast::FactType::Enum(values)) => values.len() as u32,
+            Some(ast::FactType::Local { weekday: true, .. }) => WEEKDAYS.len() as u32,
+            _ => 0,
+        }
+    }
+
+    /// Value `i` of enum fact `id`.
+    fn enum_value(&self, id: FactId, i: u32) -> Option<&'a str> {
+        match self.info(id).map(|f| &f.decl.ty.node) {
+            Some(ast::FactType::Enum(values)) => values.get(i as usize).map(|v| v.node.as_str()),
+            Some(ast::FactType::Local { weekday: true, .. }) => WEEKDAYS.get(i as usize).copied(),
+            _ => None,
+        }
+    }
+
+    /// The atom of value `word` of enum fact `id`.
+    fn enum_position(&self, id: FactId, word: &str) -> Option<u32> {
+        self.info(id)?.positions.get(word).copied()
     }
 
     fn fact_path(&self, id: FactId) -> Vec<String> {
@@ -821,7 +857,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             Pred::Rank(id, op, index) => {
                 // Every value on the compared side is named, as a range.
-                let count = self.enum_values(*id).len() as u32;
+                let count = self.enum_count(*id);
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {
                     info.used = true;
                     info.mentioned
@@ -874,7 +910,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         }
         let (left_info, right_info) = (self.info(left)?, self.info(right)?);
         // A word that is also one of the left fact's values is ambiguous.
-        if self.enum_values(left).contains(&right_name.node.as_str()) {
+        if self.enum_position(left, &right_name.node).is_some() {
             self.out.push(CheckError::AmbiguousWord {
                 what: "word",
                 word: right_name.node.clone(),
@@ -1228,7 +1264,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         // `roles has required_role`: a scalar fact's value in the array.
         if let ast::HasValues::One(value) = values {
             if let Literal::Word(word) = &value.node {
-                let is_value = self.enum_values(id).contains(&word.as_str());
+                let is_value = self.enum_position(id, word).is_some();
                 if let (false, Some(_)) = (is_value, self.by_name.get(word.as_str())) {
                     let scalar = ast::Ident::new(word.clone(), value.span);
                     return self.member(&scalar, fact, whole);
@@ -1282,9 +1318,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
     fn feature(&mut self, of: FactId, lit: &Lit) -> FactId {
         let value = match lit {
             Lit::Enum(i) => serde_json::Value::String(
-                self.enum_values(of)
-                    .get(*i as usize)
-                    .map_or_else(String::new, |v| v.to_string()),
+                self.enum_value(of, *i)
+                    .map_or_else(String::new, str::to_string),
             ),
             Lit::Str(s) => serde_json::Value::String(s.clone()),
             Lit::Num(n) => crate::model::number_value(*n),
@@ -1391,12 +1426,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
         }
         for id in self.values.get(text).cloned().unwrap_or_default() {
-            let index = self
-                .enum_values(id)
-                .iter()
-                .position(|v| *v == text)
-                .unwrap_or(0);
-            candidates.push((id, Pred::Is(id, vec![Lit::Enum(index as u32)])));
+            let index = self.enum_position(id, text).unwrap_or(0);
+            candidates.push((id, Pred::Is(id, vec![Lit::Enum(index)])));
         }
         match candidates.len() {
             1 => candidates.pop().map(|(_, pred)| pred),
@@ -1523,11 +1554,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
         let common = common.unwrap_or_default();
         match common.as_slice() {
             [id] => {
-                let values = self.enum_values(*id);
                 let lits = words
                     .iter()
-                    .filter_map(|(w, _)| values.iter().position(|v| v == w))
-                    .map(|i| Lit::Enum(i as u32))
+                    .filter_map(|(w, _)| self.enum_position(*id, w))
+                    .map(Lit::Enum)
                     .collect();
                 Some(Pred::Is(*id, lits))
             }
@@ -1586,10 +1616,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
         };
         match (kind, &value.node) {
             (Kind::Enum, Literal::Word(w) | Literal::String(w)) => {
-                let values = self.enum_values(id);
-                match values.iter().position(|v| v == w) {
-                    Some(i) => Some(Lit::Enum(i as u32)),
+                match self.enum_position(id, w) {
+                    Some(i) => Some(Lit::Enum(i)),
                     None => {
+                        let values = self.enum_values(id);
                         let help = words::did_you_mean(w, values.iter().copied()).or_else(|| {
                             Some(format!("`{fact}` is one of {}", set_text_of(&values)))
                         });
@@ -1603,16 +1633,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
             // `true` and `false` may be values of an enum fact too.
             (Kind::Enum, Literal::Bool(b))
                 if self
-                    .enum_values(id)
-                    .contains(&if *b { "true" } else { "false" }) =>
+                    .enum_position(id, if *b { "true" } else { "false" })
+                    .is_some() =>
             {
                 let word = if *b { "true" } else { "false" };
-                let index = self
-                    .enum_values(id)
-                    .iter()
-                    .position(|v| *v == word)
-                    .unwrap_or(0);
-                Some(Lit::Enum(index as u32))
+                self.enum_position(id, word).map(Lit::Enum)
             }
             (Kind::Number, Literal::Number(n)) => {
                 if let Some(info) = self.facts.get_mut(id.0 as usize) {
@@ -1918,13 +1943,12 @@ impl<'a, 'o> Resolver<'a, 'o> {
 
 /// The declared values, each once.
 fn value_names(values: &[ast::Ident]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for v in values {
-        if !names.contains(&v.node) {
-            names.push(v.node.clone());
-        }
-    }
-    names
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    values
+        .iter()
+        .filter(|v| seen.insert(v.node.as_str()))
+        .map(|v| v.node.clone())
+        .collect()
 }
 
 /// What the array of a `set of` fact holds.

@@ -348,16 +348,7 @@ impl DecisionTree {
                 }
             }
             Some(Node::Test { fact, edges }) => {
-                let mut groups: Vec<(NodeId, AtomSet)> = Vec::new();
-                for (atom, child) in edges.iter().enumerate() {
-                    match groups.iter_mut().find(|(c, _)| c == child) {
-                        Some((_, set)) => set.insert(atom as u32),
-                        None => groups.push((
-                            *child,
-                            AtomSet::from_atoms(edges.len() as u32, [atom as u32]),
-                        )),
-                    }
-                }
+                let groups = super::edges_by_child(edges);
                 let related = self.policy.needs_realizing();
                 for (child, set) in groups {
                     path.push((*fact, set));

@@ -18,11 +18,34 @@ pub use render::TreeStats;
 pub use scan::RuleScan;
 
 use crate::diagnostics::CheckError;
-use crate::model::{CheckedPolicy, FactId, RuleId};
+use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
 /// Index of a node in [`DecisionTree::nodes`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NodeId(pub u32);
+
+/// The edges of a test node grouped by child: each distinct child, in the
+/// order it is first reached, with the atoms that lead to it. Linear in the
+/// edges, however many children they share (a number fact tested against
+/// thousands of constants has thousands of children).
+pub(crate) fn edges_by_child(edges: &[NodeId]) -> Vec<(NodeId, AtomSet)> {
+    let universe = edges.len() as u32;
+    let mut groups: Vec<(NodeId, Vec<u32>)> = Vec::new();
+    let mut index: rustc_hash::FxHashMap<NodeId, usize> = rustc_hash::FxHashMap::default();
+    for (atom, child) in edges.iter().enumerate() {
+        let at = *index.entry(*child).or_insert_with(|| {
+            groups.push((*child, Vec::new()));
+            groups.len() - 1
+        });
+        if let Some((_, atoms)) = groups.get_mut(at) {
+            atoms.push(atom as u32);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(child, atoms)| (child, AtomSet::from_atoms(universe, atoms)))
+        .collect()
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Node {

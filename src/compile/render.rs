@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{DecisionTree, Node, NodeId};
-use crate::model::{AtomSet, FactId};
+use crate::model::FactId;
 
 /// Sizes of a compiled tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -70,15 +70,7 @@ impl DecisionTree {
     /// The edges of a test node, grouped: each distinct child with the atoms
     /// that lead to it, in words, in atom order.
     pub fn grouped_edges(&self, fact: FactId, edges: &[NodeId]) -> Vec<(NodeId, String)> {
-        let mut groups: Vec<(NodeId, AtomSet)> = Vec::new();
-        let universe = edges.len() as u32;
-        for (atom, child) in edges.iter().enumerate() {
-            match groups.iter_mut().find(|(c, _)| c == child) {
-                Some((_, atoms)) => atoms.insert(atom as u32),
-                None => groups.push((*child, AtomSet::from_atoms(universe, [atom as u32]))),
-            }
-        }
-        groups
+        super::edges_by_child(edges)
             .into_iter()
             .map(|(child, atoms)| {
                 let label = self

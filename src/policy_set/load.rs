@@ -100,8 +100,9 @@ impl PolicySet {
         let paths = trees.iter().map(|t| ObjectPaths::new(&t.policy)).collect();
         let strict_policies = trees.iter().any(|t| t.policy.strict);
         let mut declared: Vec<Vec<String>> = Vec::new();
+        let mut seen: std::collections::HashSet<&[String]> = std::collections::HashSet::new();
         for fact in trees.iter().flat_map(|t| &t.policy.facts) {
-            if !declared.contains(&fact.path) {
+            if seen.insert(fact.path.as_slice()) {
                 declared.push(fact.path.clone());
             }
         }
