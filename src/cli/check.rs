@@ -63,7 +63,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     match args.format {
         CheckFormat::Human => {
-            print_report(&report);
+            print_capped(&report);
             for (name, rules, facts, tree) in &trees {
                 match tree {
                     Some((nodes, depth)) => outln!(
@@ -114,3 +114,47 @@ fn plural(n: usize, noun: &str) -> String {
 /// What the summary line says of a policy: its name, rules, facts, and its
 /// tree's nodes and depth (`None` when it has no tree).
 type PolicySummary = (String, usize, usize, Option<(usize, usize)>);
+
+/// How many warnings or notes of one code the human output shows; the
+/// rest are counted. A generated policy can have thousands of the same
+/// warning, and rendering each costs time and buries the errors.
+const SHOWN_PER_CODE: usize = 20;
+
+/// Prints the report as [`print_report`] does, every error but only the
+/// first [`SHOWN_PER_CODE`] warnings and notes of each code, then how many
+/// of each were left out and how to see them.
+fn print_capped(report: &verdict::Report) {
+    use miette::Diagnostic as _;
+    let mut shown: Vec<(String, usize)> = Vec::new();
+    let mut kept = Vec::new();
+    for problem in &report.problems {
+        if problem.is_error() {
+            kept.push(problem.clone());
+            continue;
+        }
+        let code = problem.code().map(|c| c.to_string()).unwrap_or_default();
+        let count = match shown.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => n,
+            None => {
+                shown.push((code, 0));
+                match shown.last_mut() {
+                    Some((_, n)) => n,
+                    None => continue,
+                }
+            }
+        };
+        *count += 1;
+        if *count <= SHOWN_PER_CODE {
+            kept.push(problem.clone());
+        }
+    }
+    print_report(&verdict::Report::new(report.sources.clone(), kept));
+    for (code, count) in shown {
+        if count > SHOWN_PER_CODE {
+            errln!(
+                "… and {} more `{code}` not shown: `verdict check --format json` lists every one",
+                count - SHOWN_PER_CODE
+            );
+        }
+    }
+}

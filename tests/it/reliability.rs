@@ -369,3 +369,30 @@ fn fmt_refuses_files_check_would_refuse() {
         .unwrap();
     insta::assert_snapshot!(transcript(&output));
 }
+
+/// Thousands of warnings of one kind (a generated policy's repeated rules)
+/// would bury everything else and take seconds to render: the human output
+/// shows 20 of each code and counts the rest; JSON lists every one.
+#[test]
+fn check_shows_twenty_warnings_of_a_kind_and_counts_the_rest() {
+    let path = "tests/fixtures/scale/many-redundant.policy";
+    let output = run(&["check", path], "");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("× ").count() + stderr.matches("⚠ ").count(),
+        20
+    );
+    assert!(stderr.contains(
+        "… and 4 more `verdict::redundant` not shown: `verdict check --format json` lists every one"
+    ));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("ok: 0 errors, 24 warnings, 0 notes"),
+        "{stdout}"
+    );
+    let output = run(&["check", "--format", "json", path], "");
+    let json: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap();
+    assert_eq!(json["diagnostics"].as_array().unwrap().len(), 24);
+}
