@@ -301,3 +301,111 @@ pub fn access_requests(count: usize) -> Vec<Value> {
     }
     requests
 }
+
+/// The shapes of generated policy that once cost more than their size
+/// (the reliability issue's list), for the scaling tests and benches: each
+/// must load and check in time and memory about linear in its rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `first match`, one number fact, each rule testing a distinct number.
+    Numbers,
+    /// A unique policy, two enum facts of about √N values, each rule one
+    /// pair: N disjoint rules, no conflicts.
+    Disjoint,
+    /// `first match`, one enum fact of N values, one rule per value.
+    WideEnum,
+    /// `first match`, N two-valued facts, rule i testing fact i.
+    ManyFacts,
+    /// [`Scale::generate`]'s rules: `first match` over 6 facts of 16
+    /// values, each rule testing 2 to 4 of them.
+    FirstMatch,
+    /// A unique policy over 6 facts of 4 values, each rule testing 2: most
+    /// pairs of rules overlap, so conflict detection meets its budget.
+    Overlapping,
+}
+
+impl Shape {
+    /// Every shape.
+    pub const ALL: [Shape; 6] = [
+        Shape::Numbers,
+        Shape::Disjoint,
+        Shape::WideEnum,
+        Shape::ManyFacts,
+        Shape::FirstMatch,
+        Shape::Overlapping,
+    ];
+
+    /// The policy text of `n` rules of this shape.
+    pub fn policy(self, n: usize) -> String {
+        let mut rng = Rng(0x5ca1_ab1e ^ n as u64);
+        let mut text = String::new();
+        let verdict = |i: usize| if i.is_multiple_of(2) { "a" } else { "b" };
+        let words = |prefix: &str, count: usize| {
+            (0..count)
+                .map(|i| format!("{prefix}{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match self {
+            Shape::Numbers => {
+                text.push_str("policy numbers\nfirst match\nfact amount: number at amount\n");
+                text.push_str("outcome a\noutcome b\n");
+                for i in 0..n {
+                    text.push_str(&format!("amount = {i} -> {}\n", verdict(i)));
+                }
+            }
+            Shape::Disjoint => {
+                let k = (n as f64).sqrt() as usize + 1;
+                text.push_str("policy disjoint\n");
+                text.push_str(&format!("fact x: {{{}}} at x\n", words("x", k)));
+                text.push_str(&format!("fact y: {{{}}} at y\n", words("y", k)));
+                text.push_str("outcome a\noutcome b\n");
+                for i in 0..n {
+                    text.push_str(&format!("x{} y{} -> {}\n", i / k, i % k, verdict(i)));
+                }
+            }
+            Shape::WideEnum => {
+                text.push_str("policy wide\nfirst match\n");
+                text.push_str(&format!("fact x: {{{}}} at x\n", words("x", n)));
+                text.push_str("outcome a\noutcome b\n");
+                for i in 0..n {
+                    text.push_str(&format!("x{i} -> {}\n", verdict(i)));
+                }
+            }
+            Shape::ManyFacts => {
+                text.push_str("policy facts\nfirst match\noutcome a\n");
+                for f in 0..n {
+                    text.push_str(&format!("fact f{f}: {{f{f}a f{f}b}} at f{f}\n"));
+                }
+                for f in 0..n {
+                    text.push_str(&format!("f{f}a -> a\n"));
+                }
+            }
+            Shape::FirstMatch => {
+                let (generated, _) = generated(n, &mut rng);
+                text = generated;
+            }
+            Shape::Overlapping => {
+                text.push_str("policy overlap\n");
+                for f in 0..6 {
+                    text.push_str(&format!(
+                        "fact f{f}: {{{}}} at f{f}\n",
+                        words(&format!("f{f}v"), 4)
+                    ));
+                }
+                text.push_str("outcome a\noutcome b\n");
+                for i in 0..n {
+                    let f = rng.below(6);
+                    let g = (f + 1 + rng.below(5)) % 6;
+                    text.push_str(&format!(
+                        "f{f}v{} f{g}v{} -> {}\n",
+                        rng.below(4),
+                        rng.below(4),
+                        verdict(i)
+                    ));
+                }
+            }
+        }
+        text
+    }
+}
