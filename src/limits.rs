@@ -49,6 +49,15 @@ pub struct Limits {
     /// and most: [`Limits::MAX_FACTS_DEPTH`], the JSON parser's own limit;
     /// a larger value counts as that.
     pub max_facts_depth: usize,
+    /// The work conflict detection may spend on one unique policy (pairs
+    /// of rules compared, candidates looked at) before it stops with the
+    /// warning `verdict::conflict_budget`. Default
+    /// [`Limits::CONFLICT_BUDGET`], about a second. (Whatever the budget,
+    /// at most 100 conflicts are reported one by one, then
+    /// `verdict::more_conflicts` counts the rest; and a decision tree
+    /// deeper than 400 tests is never built, the rules being scanned
+    /// instead, because walking it would recurse that deep.)
+    pub conflict_budget: usize,
 }
 
 impl Limits {
@@ -60,6 +69,8 @@ impl Limits {
     pub const TREE_BUDGET: usize = 250_000_000;
     /// The deepest nesting a facts document can have.
     pub const MAX_FACTS_DEPTH: usize = 127;
+    /// The default [`conflict_budget`](Self::conflict_budget).
+    pub const CONFLICT_BUDGET: usize = 50_000_000;
     /// The most policy text a set can hold.
     pub const MAX_POLICY_BYTES: usize = 1 << 30;
 
@@ -87,6 +98,7 @@ impl Default for Limits {
             tree_budget: Limits::TREE_BUDGET,
             max_facts_bytes: 64 << 20,
             max_facts_depth: Limits::MAX_FACTS_DEPTH,
+            conflict_budget: Limits::CONFLICT_BUDGET,
         }
     }
 }

@@ -9,11 +9,6 @@ use crate::model::*;
 /// rest. A policy with hundreds of conflicts has one mistake behind most.
 pub(crate) const MAX_REPORTED: usize = 100;
 
-/// The work conflict detection may spend on one policy (pairs of clauses
-/// compared, and candidates looked at), about a second: past it, it stops
-/// with a warning that there may be more conflicts than it reported.
-pub(crate) const BUDGET: usize = 50_000_000;
-
 /// The most rules one conflict names: more that match at the same place
 /// are left to conflicts of their own, so that a message stays readable
 /// and marking its pairs as reported stays cheap.
@@ -35,9 +30,11 @@ const INDEXED_ATOMS: u32 = 32;
 /// Only rules that can overlap are compared: for each clause, the clauses
 /// that agree with it on the fact it narrows most (by an index of clauses
 /// by atom), so that rules on disjoint values cost nothing. The first
-/// [`MAX_REPORTED`] conflicts are reported, then a count; past [`BUDGET`]
-/// work, detection stops with a warning.
-pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
+/// [`MAX_REPORTED`] conflicts are reported, then a count; past `budget`
+/// work (pairs of clauses compared, candidates looked at; see
+/// [`Limits::conflict_budget`](crate::limits::Limits::conflict_budget)),
+/// detection stops with a warning that there may be more.
+pub(super) fn find(policy: &CheckedPolicy, budget: usize, out: &mut Vec<CheckError>) {
     let live: Vec<&CheckedRule> = policy.rules.iter().filter(|r| r.is_satisfiable()).collect();
     let index = Index::new(policy, &live);
     // Pairs already reported as part of a larger conflict.
@@ -61,7 +58,7 @@ pub(super) fn find(policy: &CheckedPolicy, out: &mut Vec<CheckError>) {
         }
         near.sort_unstable();
         for second in near.iter().filter(|j| **j > i).filter_map(|j| live.get(*j)) {
-            if work > BUDGET {
+            if work > budget {
                 out.push(CheckError::ConflictBudget {
                     name: policy.name.clone(),
                     found,

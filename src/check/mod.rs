@@ -24,7 +24,9 @@ pub struct Checked {
 }
 
 /// Checks parsed files; files that name the same policy form one policy.
-pub fn check(sources: &SourceMap, files: &[ast::File]) -> Checked {
+/// Conflict detection spends at most `conflict_budget` work per policy
+/// ([`Limits::conflict_budget`](crate::limits::Limits::conflict_budget)).
+pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -> Checked {
     let mut groups: Vec<(&str, Vec<&ast::File>)> = Vec::new();
     for file in files {
         let name = file.policy.name.node.as_str();
@@ -37,7 +39,7 @@ pub fn check(sources: &SourceMap, files: &[ast::File]) -> Checked {
     let mut results = Vec::new();
     for (name, group) in &groups {
         let mut diagnostics = Vec::new();
-        let policy = check_policy(sources, group, &mut diagnostics);
+        let policy = check_policy(sources, group, conflict_budget, &mut diagnostics);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         results.push((*name, group, policy, diagnostics, errors));
     }
@@ -121,6 +123,7 @@ fn flatten<'a>(shared: &[&'a ast::Condition], items: &'a [BlockItem], out: &mut 
 fn check_policy(
     sources: &SourceMap,
     files: &[&ast::File],
+    conflict_budget: usize,
     out: &mut Vec<CheckError>,
 ) -> CheckedPolicy {
     let first = files.first().map(|f| &f.policy);
@@ -373,7 +376,7 @@ fn check_policy(
     if !out.iter().any(CheckError::is_error) {
         out.extend(unused);
         if policy.hit == HitPolicy::Unique {
-            conflicts::find(&policy, out);
+            conflicts::find(&policy, conflict_budget, out);
         }
     }
     policy

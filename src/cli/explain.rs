@@ -274,10 +274,31 @@ fn rules_note(e: &Explanation) -> Note {
                 *label.inner(),
             ),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // A policy of thousands of rules would be drawn whole: the deciding
+    // rule, and the rules nearest before and after it, are enough.
+    let total = labels.len();
+    let help = (total > SHOWN_RULES).then(|| {
+        format!(
+            "{} more rules are not shown; `verdict explain --format json` lists what became of every rule",
+            total - SHOWN_RULES
+        )
+    });
+    let labels = if total > SHOWN_RULES {
+        let primary = labels.iter().position(|l| l.primary()).unwrap_or(0);
+        let start = primary
+            .saturating_sub(SHOWN_RULES / 2)
+            .min(total - SHOWN_RULES);
+        labels.into_iter().skip(start).take(SHOWN_RULES).collect()
+    } else {
+        labels
+    };
     Note {
         message: format!("the rules of policy `{}`", e.policy),
         labels,
-        help: None,
+        help,
     }
 }
+
+/// How many rules the human explanation labels at most.
+const SHOWN_RULES: usize = 40;

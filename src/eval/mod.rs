@@ -216,7 +216,7 @@ mod tests {
             .files()
             .map(|(_, file)| syntax::parse(file).unwrap())
             .collect();
-        let checked = check::check(&sources, &files);
+        let checked = check::check(&sources, &files, crate::limits::Limits::CONFLICT_BUDGET);
         assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
         compile::compile(&checked.policies[0]).0
     }

@@ -82,7 +82,7 @@ impl PolicySet {
                 Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
             }
         }
-        let checked = check::check(&sources, &parsed);
+        let checked = check::check(&sources, &parsed, limits.conflict_budget);
         problems.extend(checked.diagnostics.into_iter().map(Problem::from));
         let mut trees = Vec::new();
         for policy in &checked.policies {

@@ -396,3 +396,31 @@ fn check_shows_twenty_warnings_of_a_kind_and_counts_the_rest() {
         serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap();
     assert_eq!(json["diagnostics"].as_array().unwrap().len(), 24);
 }
+
+/// Explaining a decision of a policy of thousands of rules labels at most
+/// 40 rules, around the deciding one (here no rule applies), not every rule (30,000 rules took
+/// over 100 s and printed 30,000 lines).
+#[test]
+fn explain_labels_the_rules_around_the_decision_only() {
+    let dir = tempdir("explain-many");
+    let policy = dir.join("scale.policy");
+    std::fs::write(
+        &policy,
+        verdict::testing::workloads::Shape::FirstMatch.policy(500),
+    )
+    .unwrap();
+    let facts = r#"{"f0":"f0v1","f1":"f1v2","f2":"f2v3","f3":"f3v4","f4":"f4v5","f5":"f5v6"}"#;
+    let output = run(
+        &["explain", "--policies", policy.to_str().unwrap(), "-"],
+        facts,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let labels = text.matches("╰── ").count();
+    assert!((1..=40).contains(&labels), "{labels} labels:\n{text}");
+    assert!(text.contains("more rules are not shown"), "{text}");
+}

@@ -105,6 +105,18 @@ fn conflicts_are_capped_and_budgeted() {
         let labels = miette::Diagnostic::labels(problem).map_or(0, Iterator::count);
         assert!(labels <= 12, "{problem}");
     }
+    // A smaller budget stops sooner, and says so.
+    let limits = Limits {
+        conflict_budget: 1_000,
+        ..Limits::default()
+    };
+    let report =
+        PolicySet::from_sources_with([("overlap.policy", text.as_str())], &limits).unwrap_err();
+    let stopped = report.problems.iter().any(|p| {
+        miette::Diagnostic::code(p).is_some_and(|c| c.to_string() == "verdict::conflict_budget")
+    });
+    assert!(stopped);
+    assert!(report.problems.len() < 100);
 }
 
 /// Rules on disjoint values of a unique policy have no conflicts to
