@@ -24,8 +24,9 @@ pub const COLUMN_UNIT: &str = "character";
 /// let problem = &data.diagnostics[0];
 /// assert_eq!(problem.code.as_deref(), Some("verdict::unknown_word"));
 /// assert_eq!((problem.labels[0].line, problem.labels[0].column), (3, 1));
-/// let json = serde_json::to_value(&data).unwrap();
+/// let json = serde_json::to_value(&data).map_err(|e| e.to_string())?;
 /// assert_eq!(json["column_unit"], "character");
+/// # Ok::<(), String>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReportData {
