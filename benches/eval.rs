@@ -122,6 +122,61 @@ fn decide_text(bencher: Bencher) {
     });
 }
 
+/// The 3,024 facts objects, each with one mistake a client makes: a value
+/// in the wrong case, a bool sent as a string, a needed fact left out, in
+/// turn; those the mistake makes no difference to (a fact the decision
+/// does not read) are left out.
+static INVALID_TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    VALUES
+        .iter()
+        .enumerate()
+        .map(|(i, facts)| {
+            let mut facts = facts.clone();
+            match i % 3 {
+                0 => {
+                    let channel = facts["subscription"]["channel"].as_str().unwrap();
+                    facts["subscription"]["channel"] = Value::from(channel.to_lowercase() + "x");
+                }
+                1 => facts["partner"]["designated_admin"] = Value::from("true"),
+                _ => {
+                    facts["partner"].as_object_mut().unwrap().remove("role");
+                }
+            }
+            facts.to_string()
+        })
+        .filter(|text| SET.decide_json("facts.json", text).is_err())
+        .collect()
+});
+
+/// `PolicySet::decide_json` on facts with one mistake each (see
+/// `INVALID_TEXTS`): what a service pays to refuse a bad request, the
+/// report built but not rendered. Beside `decide_text`, the valid path.
+#[divan::bench]
+fn decide_text_invalid(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(INVALID_TEXTS.len()))
+        .bench(|| {
+            for text in INVALID_TEXTS.iter() {
+                black_box(SET.decide_json("facts.json", black_box(text)).unwrap_err());
+            }
+        });
+}
+
+/// `PolicySet::decide_json` on facts with one mistake each, the report
+/// rendered as the `check --format json` data: what `verdict serve` and
+/// `eval --format json` pay for an answer that says what is wrong.
+#[divan::bench]
+fn decide_text_invalid_data(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(INVALID_TEXTS.len()))
+        .bench(|| {
+            for text in INVALID_TEXTS.iter() {
+                let report = SET.decide_json("facts.json", black_box(text)).unwrap_err();
+                black_box(report.data());
+            }
+        });
+}
+
 /// `serde_json::from_str` into a `Value`, then `PolicySet::decide`.
 #[divan::bench]
 fn parse_then_decide(bencher: Bencher) {

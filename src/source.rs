@@ -78,6 +78,9 @@ pub struct SourceFile {
     /// Its text (a byte-order mark blanked, so offsets stay put).
     pub text: String,
     base: u32,
+    /// Whether the text began with a byte-order mark: its three blanks are
+    /// no column.
+    bom: bool,
     /// The offset of each line's first byte, for line numbers in O(log n).
     line_starts: Vec<u32>,
 }
@@ -131,10 +134,14 @@ impl SourceFile {
             .checked_sub(1)
             .and_then(|i| self.line_starts.get(i))
             .map_or(0, |s| *s as usize);
+        let mut from = start;
+        if self.bom && start == 0 {
+            from = local.min(BOM_BLANKS.len());
+        }
         let column = self
             .text
-            .get(start..local)
-            .map_or(local - start, |before| before.chars().count());
+            .get(from..local)
+            .map_or(local - from, |before| before.chars().count());
         (line.max(1), column + 1)
     }
 }
@@ -150,6 +157,9 @@ pub struct SourceMap {
     files: Vec<Arc<SourceFile>>,
 }
 
+/// What a byte-order mark is replaced with: as many blanks as its bytes.
+const BOM_BLANKS: &str = "   ";
+
 /// The largest total size of the files in one map: spans are `u32`s.
 pub const MAX_TOTAL_SOURCE_BYTES: usize = (u32::MAX / 2) as usize;
 
@@ -163,8 +173,9 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> Option<FileId> {
         let mut text = text.into();
         // A byte-order mark is no content; blanks keep every offset in place.
-        if text.starts_with('\u{feff}') {
-            text.replace_range(..3, "   ");
+        let bom = text.starts_with('\u{feff}');
+        if bom {
+            text.replace_range(..'\u{feff}'.len_utf8(), BOM_BLANKS);
         }
         let base = self
             .files
@@ -181,6 +192,7 @@ impl SourceMap {
             name: name.into(),
             text,
             base: base as u32,
+            bom,
             line_starts,
         }));
         Some(id)
@@ -266,12 +278,19 @@ impl SourceCode for SourceMap {
             (contents.span().offset() + from + file.base as usize).into(),
             contents.span().len(),
         );
+        // miette counts the column it shows in a header in bytes; editors
+        // count characters (and no byte-order mark).
+        let column = if context_lines_before == 0 {
+            file.line_col(start).1 - 1
+        } else {
+            contents.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             file.name.clone(),
             contents.data(),
             global,
             contents.line() + first,
-            contents.column(),
+            column,
             contents.line_count() + first,
         )))
     }

@@ -113,6 +113,42 @@ pub enum FactsError {
         help: String,
     },
 
+    /// Several facts a decision needs are missing from one object (or
+    /// from the facts themselves): one error for them all, with the JSON
+    /// to add.
+    #[error("missing facts {paths}: policy `{policy}` needs them to decide")]
+    #[diagnostic(code(verdict::facts::missing))]
+    MissingSeveral {
+        /// The policy that needs the facts.
+        policy: String,
+        /// The facts' JSON paths, listed in words.
+        paths: String,
+        /// The JSON path of the first key missing (`keys`, joined).
+        path: String,
+        /// The path to the object they are missing from, with the first
+        /// key missing from it (the keys of the path, as in `Missing`).
+        keys: Vec<String>,
+        /// The deepest object of that path that exists, when the facts
+        /// came as text.
+        #[label("{absent} missing here")]
+        at: Option<Span>,
+        /// The keys missing from that object, in words ("`order` is").
+        absent: String,
+        /// A key of that object a typo away from a missing one.
+        #[label(primary, "did you mean `{meant}`?")]
+        misspelt: Option<Span>,
+        /// The missing key the misspelt one is a typo of.
+        meant: String,
+        /// The keys missing from that object, each once.
+        missing_keys: Vec<String>,
+        /// The first fact's declaration in the policy.
+        #[label("declared here")]
+        declared: Span,
+        /// What to do about it.
+        #[help]
+        help: String,
+    },
+
     /// A fact, or an object on the way to one, of the wrong JSON type.
     #[error("`{path}` is {found}, expected {expected}")]
     #[diagnostic(code(verdict::facts::wrong_type))]
@@ -224,6 +260,7 @@ impl FactsError {
             | FactsError::UnknownKey { path, .. }
             | FactsError::UnreadKey { path, .. } => Some(path),
             FactsError::RepeatedKey { path, .. } => Some(path),
+            FactsError::MissingSeveral { path, .. } => Some(path),
             FactsError::Syntax { .. }
             | FactsError::TooDeep { .. }
             | FactsError::NotObject { .. }
@@ -277,6 +314,19 @@ mod tests {
                 fact: String::new(),
                 help: String::new(),
             },
+            FactsError::MissingSeveral {
+                policy: String::new(),
+                paths: String::new(),
+                path: String::new(),
+                keys: Vec::new(),
+                at: None,
+                absent: String::new(),
+                misspelt: None,
+                meant: String::new(),
+                missing_keys: Vec::new(),
+                declared,
+                help: String::new(),
+            },
             FactsError::WrongType {
                 path: String::new(),
                 keys: Vec::new(),
@@ -311,6 +361,8 @@ mod tests {
             .filter_map(|e| e.code().map(|c| c.to_string()))
             .collect();
         codes.sort();
+        // `Missing` and `MissingSeveral` share theirs.
+        codes.dedup();
         let mut listed = DECIDING_CODES.to_vec();
         listed.sort_unstable();
         assert_eq!(codes, listed);

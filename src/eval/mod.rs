@@ -15,8 +15,8 @@ mod walk;
 
 use serde_json::Value;
 
-pub(crate) use walk::route;
 pub use walk::walk;
+pub(crate) use walk::{decides, route};
 
 use crate::compile::flat::FlatTree;
 use crate::compile::DecisionTree;

@@ -4,6 +4,8 @@
 
 use crate::compile::DecisionTree;
 use crate::diagnostics::{words, FactsError};
+use serde_json::Value;
+
 use crate::facts::{json_kind, Unknown};
 use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Misfit, RuleId, TimeKind};
 
@@ -31,8 +33,13 @@ impl Possible {
     }
 }
 
-/// One error per unknown fact that the decision depends on.
-pub(crate) fn unknown_errors(tree: &DecisionTree, possible: &Possible) -> Vec<FactsError> {
+/// One error per unknown fact that the decision depends on; facts missing
+/// from one object share one error.
+pub(crate) fn unknown_errors(
+    tree: &DecisionTree,
+    possible: &Possible,
+    facts: &Value,
+) -> Vec<FactsError> {
     let policy = &tree.policy;
     if possible.culprits.is_empty() {
         // Edges cover every atom, so a walk always reaches a leaf.
@@ -84,7 +91,194 @@ pub(crate) fn unknown_errors(tree: &DecisionTree, possible: &Possible) -> Vec<Fa
         seen.push(key);
         first
     });
+    merge_missing(policy, errors, facts)
+}
+
+/// Merges the errors of facts missing from one object (an empty facts
+/// object, say) into one, whose help is the JSON to add; the first such
+/// error's place keeps the merged one.
+fn merge_missing(
+    policy: &CheckedPolicy,
+    errors: Vec<FactsError>,
+    facts: &Value,
+) -> Vec<FactsError> {
+    let mut groups: Vec<(&[String], Vec<usize>)> = Vec::new();
+    for (i, error) in errors.iter().enumerate() {
+        if let Some(object) = missing_from(error, facts) {
+            match groups.iter_mut().find(|(o, _)| *o == object) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((object, vec![i])),
+            }
+        }
+    }
+    let mut merged: Vec<(usize, FactsError)> = Vec::new();
+    let mut gone: Vec<usize> = Vec::new();
+    for (object, members) in groups.iter().filter(|(_, m)| m.len() > 1) {
+        let mut paths = Vec::new();
+        let mut missing_keys: Vec<String> = Vec::new();
+        let mut example = JsonExample::default();
+        let mut first_keys: Vec<String> = Vec::new();
+        let mut declared = None;
+        for error in members.iter().filter_map(|i| errors.get(*i)) {
+            let FactsError::Missing { keys, fact, .. } = error else {
+                continue;
+            };
+            let Some(fact) = policy.facts.iter().find(|f| f.name == *fact) else {
+                continue;
+            };
+            paths.push(format!("`{}`", fact.path_string()));
+            let below = keys.get(object.len()..).unwrap_or_default();
+            if let Some(key) = below.first() {
+                if !missing_keys.contains(key) {
+                    missing_keys.push(key.clone());
+                }
+            }
+            example.insert(below, example_json(fact));
+            if declared.is_none() {
+                declared = Some(fact.span);
+                first_keys = keys.get(..=object.len()).unwrap_or_default().to_vec();
+            }
+        }
+        let Some(declared) = declared else {
+            continue;
+        };
+        let quoted: Vec<String> = missing_keys.iter().map(|k| format!("`{k}`")).collect();
+        let absent = if quoted.len() == 1 {
+            format!("{} is", words::join_and(&quoted))
+        } else {
+            format!("{} are", words::join_and(&quoted))
+        };
+        let place = if object.is_empty() {
+            String::from("the facts")
+        } else {
+            format!("`{}`", object.join("."))
+        };
+        gone.extend(members.iter().skip(1));
+        if let Some(first) = members.first() {
+            merged.push((
+                *first,
+                FactsError::MissingSeveral {
+                    policy: policy.name.clone(),
+                    paths: words::join_and(&paths),
+                    path: first_keys.join("."),
+                    keys: first_keys,
+                    at: None,
+                    absent,
+                    misspelt: None,
+                    meant: String::new(),
+                    missing_keys,
+                    declared,
+                    help: format!("add them to {place}: `{}`", example.entries()),
+                },
+            ));
+        }
+    }
     errors
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !gone.contains(i))
+        .map(
+            |(i, error)| match merged.iter().position(|(at, _)| *at == i) {
+                Some(m) => merged.swap_remove(m).1,
+                None => error,
+            },
+        )
+        .collect()
+}
+
+/// The keys of the object a missing fact is missing from (`None` for
+/// other errors, or a fact whose own key is there, as `null`).
+fn missing_from<'e>(error: &'e FactsError, facts: &Value) -> Option<&'e [String]> {
+    let FactsError::Missing { keys, .. } = error else {
+        return None;
+    };
+    let mut value = facts;
+    let mut depth = 0;
+    for key in keys {
+        match value.get(key) {
+            Some(next) if !next.is_null() => {
+                value = next;
+                depth += 1;
+            }
+            _ => break,
+        }
+    }
+    keys.get(..depth).filter(|_| depth < keys.len())
+}
+
+/// The JSON of an example: objects keep their keys in the order added.
+#[derive(Default)]
+struct JsonExample(Vec<(String, JsonNode)>);
+
+enum JsonNode {
+    Value(Value),
+    Object(JsonExample),
+}
+
+impl JsonExample {
+    fn insert(&mut self, keys: &[String], value: Value) {
+        let Some((key, rest)) = keys.split_first() else {
+            return;
+        };
+        let at = match self.0.iter().position(|(k, _)| k == key) {
+            Some(at) => at,
+            None => {
+                let node = if rest.is_empty() {
+                    JsonNode::Value(Value::Null)
+                } else {
+                    JsonNode::Object(JsonExample::default())
+                };
+                self.0.push((key.clone(), node));
+                self.0.len() - 1
+            }
+        };
+        if let Some((_, node)) = self.0.get_mut(at) {
+            match node {
+                JsonNode::Object(object) if !rest.is_empty() => object.insert(rest, value),
+                _ if rest.is_empty() => *node = JsonNode::Value(value),
+                _ => {}
+            }
+        }
+    }
+
+    /// `"a": 1, "b": {"c": true}`: the entries, as they go inside braces.
+    fn entries(&self) -> String {
+        let entries: Vec<String> = self
+            .0
+            .iter()
+            .map(|(key, node)| {
+                let value = match node {
+                    JsonNode::Value(value) => value.to_string(),
+                    JsonNode::Object(object) => format!("{{{}}}", object.entries()),
+                };
+                format!("{}: {value}", Value::from(key.as_str()))
+            })
+            .collect();
+        entries.join(", ")
+    }
+}
+
+/// A value of `fact`'s type, as JSON, for examples.
+fn example_json(fact: &Fact) -> Value {
+    let element = |element: &Element| match element {
+        Element::Enum(values) => values
+            .first()
+            .map_or(Value::Null, |v| Value::from(v.as_str())),
+        Element::Number => Value::from(0),
+        Element::String => Value::from(""),
+    };
+    match &fact.ty {
+        FactType::Enum(values) => values
+            .first()
+            .map_or(Value::Null, |v| Value::from(v.as_str())),
+        FactType::Bool => Value::from(false),
+        FactType::Number(_) => Value::from(0),
+        FactType::String(_) => Value::from(""),
+        FactType::Set(e) | FactType::Has(e, _) => Value::Array(vec![element(e)]),
+        FactType::Relation(_) => Value::Null,
+        FactType::Time(kind, _) => Value::from(kind.example()),
+        FactType::Local(_) => Value::from(TimeKind::DateTime.example()),
+    }
 }
 
 /// The error for one unknown fact; `consequence` says what it changes.
@@ -134,7 +328,10 @@ pub(super) fn unknown_error(
             at: None,
             declared: fact.span,
             fact: fact.name.clone(),
-            help: Some(consequence.to_string()),
+            help: Some(match retyped(fact, value) {
+                Some(fix) => format!("{fix}; {consequence}"),
+                None => consequence.to_string(),
+            }),
         },
         Unknown::Misfit(Misfit::NotInSet, value) => {
             let allowed = match &fact.ty {
@@ -171,6 +368,36 @@ pub(super) fn unknown_error(
                 help: Some(help),
             }
         }
+    }
+}
+
+/// The fix for a value of the wrong JSON type that is the right value
+/// written as another type: `"true"` for `true`, `"3"` for `3`, `3` for
+/// `"3"`.
+fn retyped(fact: &Fact, value: &Value) -> Option<String> {
+    match (&fact.ty, value) {
+        (FactType::Bool, Value::String(text)) => {
+            let bool = text.trim().to_ascii_lowercase();
+            matches!(bool.as_str(), "true" | "false")
+                .then(|| format!("write `{bool}` without quotes: a bool in JSON is not a string"))
+        }
+        (FactType::Number(_), Value::String(text)) => {
+            let number = text.trim();
+            number.parse::<f64>().is_ok_and(f64::is_finite).then(|| {
+                format!("write `{number}` without quotes: a number in JSON is not a string")
+            })
+        }
+        (FactType::String(_), Value::Number(_) | Value::Bool(_)) => Some(format!(
+            "quote it, as in `\"{value}\"`: this fact's values are strings"
+        )),
+        (FactType::Enum(values), Value::Number(_) | Value::Bool(_))
+            if values.contains(&value.to_string()) =>
+        {
+            Some(format!(
+                "quote it, as in `\"{value}\"`: this fact's values are strings"
+            ))
+        }
+        _ => None,
     }
 }
 

@@ -13,17 +13,38 @@ use super::{Step, Walked};
 use crate::compile::{DecisionTree, Node, NodeId, RuleScan};
 use crate::diagnostics::FactsError;
 use crate::facts::{json_kind, read, Read, Unknown};
-use crate::model::{Atom, FactId};
+use crate::model::{Atom, FactId, RuleId};
 
 /// The rule that decides for `facts` (`None`: the policy's `otherwise`),
 /// and with `trace` the facts read on the way; on failure, one error per
 /// unknown fact the decision depends on.
 pub fn walk(tree: &DecisionTree, facts: &Value, trace: bool) -> Result<Walked, Vec<FactsError>> {
+    walk_or_undecided(tree, facts, trace).map_err(|undecided| match undecided {
+        Undecided::NotObject(found) => vec![FactsError::NotObject { found, span: None }],
+        Undecided::Unknown(possible) => unknown_errors(tree, &possible, facts),
+    })
+}
+
+/// The rule that decides for `facts`, as [`walk`] finds it, or `None`
+/// when the facts do not decide: no error is put in words, for callers
+/// that only need to know (the full walk says why later).
+pub(crate) fn decides(tree: &DecisionTree, facts: &Value) -> Option<Option<RuleId>> {
+    walk_or_undecided(tree, facts, false)
+        .ok()
+        .map(|walked| walked.rule)
+}
+
+/// Why a walk reached no decision, before it is put in words.
+enum Undecided {
+    /// The facts are not an object (what they are instead).
+    NotObject(&'static str),
+    /// Unknown facts leave these decisions possible.
+    Unknown(Possible),
+}
+
+fn walk_or_undecided(tree: &DecisionTree, facts: &Value, trace: bool) -> Result<Walked, Undecided> {
     if !facts.is_object() {
-        return Err(vec![FactsError::NotObject {
-            found: json_kind(facts),
-            span: None,
-        }]);
+        return Err(Undecided::NotObject(json_kind(facts)));
     }
     if let Some(scan) = &tree.scan {
         return scan_walk(tree, scan, facts, trace);
@@ -71,7 +92,7 @@ fn unknown_walk(
     node: NodeId,
     facts: &Value,
     steps: Vec<Step>,
-) -> Result<Walked, Vec<FactsError>> {
+) -> Result<Walked, Undecided> {
     let mut memo = HashMap::new();
     let possible = possible(tree, node, facts, &mut memo);
     match possible.results.as_slice() {
@@ -79,7 +100,7 @@ fn unknown_walk(
             rule: *rule,
             trace: steps,
         }),
-        _ => Err(unknown_errors(tree, &possible)),
+        _ => Err(Undecided::Unknown(possible)),
     }
 }
 
@@ -105,14 +126,35 @@ fn possible(
                 None => Possible::default(),
             },
             Read::Unknown(why) => {
+                // A value that is there but does not fit is the mistake:
+                // a missing fact below it is blamed only if every value it
+                // could have been needs that fact too (a fact only some of
+                // its values read is no second mistake). Values below that
+                // do not fit are mistakes of their own.
+                let misfit = is_misfit(&why);
                 let mut all = Possible::default();
+                let mut common: Option<Vec<(FactId, Unknown)>> = None;
                 let mut seen: Vec<NodeId> = Vec::new();
                 for edge in edges.iter() {
                     if seen.contains(edge) {
                         continue;
                     }
                     seen.push(*edge);
-                    all.merge(possible(tree, *edge, facts, memo));
+                    let below = possible(tree, *edge, facts, memo);
+                    if misfit {
+                        common = Some(match common {
+                            None => below.culprits.clone(),
+                            Some(common) => common
+                                .into_iter()
+                                .filter(|(f, _)| below.culprits.iter().any(|(g, _)| g == f))
+                                .collect(),
+                        });
+                    }
+                    all.merge(below);
+                }
+                if let Some(common) = common {
+                    all.culprits
+                        .retain(|(f, why)| is_misfit(why) || common.iter().any(|(g, _)| g == f));
                 }
                 if all.results.len() > 1 {
                     all.culprits.insert(0, (*fact, why));
@@ -125,6 +167,16 @@ fn possible(
     result
 }
 
+/// Whether a fact is unknown because its value is there but does not fit
+/// (rather than missing).
+fn is_misfit(why: &Unknown) -> bool {
+    match why {
+        Unknown::Missing => false,
+        Unknown::Of(_, why) => is_misfit(why),
+        Unknown::NotObject(..) | Unknown::Misfit(..) => true,
+    }
+}
+
 /// Evaluation without a tree: the first rule with a clause whose conditions
 /// on the known facts hold decides, if no unknown fact could make another
 /// rule decide.
@@ -133,7 +185,7 @@ fn scan_walk(
     scan: &RuleScan,
     facts: &Value,
     trace: bool,
-) -> Result<Walked, Vec<FactsError>> {
+) -> Result<Walked, Undecided> {
     let policy = &tree.policy;
     let mut known: Vec<Option<Result<Atom, Unknown>>> = vec![None; policy.facts.len()];
     let mut steps = Vec::new();
@@ -196,7 +248,7 @@ fn scan_walk(
         results: vec![rule, next],
         culprits,
     };
-    Err(unknown_errors(tree, &possible))
+    Err(Undecided::Unknown(possible))
 }
 
 /// The most combinations of unknown values [`covers_unknowns`] tries;

@@ -42,6 +42,34 @@ pub(crate) fn label(error: &mut FactsError, text: &str, base: u32) {
                 *help = format!("rename `{name}` to `{key}`; or {help}");
             }
         }
+        FactsError::MissingSeveral {
+            keys,
+            at,
+            misspelt,
+            meant,
+            missing_keys,
+            help,
+            ..
+        } => {
+            let found = locate(text, keys);
+            *at = found.span.map(to_span);
+            // A key of that object a typo away from a missing one.
+            let typo = found.span.and_then(|(start, _)| {
+                let mut scanner = Scanner { text, pos: start };
+                let names = scanner.keys()?;
+                names.iter().find_map(|(name, span)| {
+                    let missing = missing_keys.iter().map(String::as_str);
+                    let close = crate::diagnostics::words::closest(name, missing)?;
+                    (close != name).then(|| (name.clone(), close.to_string(), *span))
+                })
+            });
+            if let Some((name, close, span)) = typo {
+                *misspelt = Some(to_span(span));
+                *at = None;
+                *help = format!("rename `{name}` to `{close}`; or {help}");
+                *meant = close;
+            }
+        }
         FactsError::WrongType { keys, at, .. } | FactsError::NotInSet { keys, at, .. } => {
             *at = locate(text, keys).span.map(to_span);
         }
@@ -72,6 +100,9 @@ pub(crate) struct Repeated {
 /// The first key given twice in one object of `text` (which serde_json
 /// has accepted) on the way to one of the `declared` paths, or at one.
 pub(crate) fn repeated_key(text: &str, declared: &[Vec<String>]) -> Option<Repeated> {
+    if declared.is_empty() {
+        return None;
+    }
     let mut scanner = Scanner { text, pos: 0 };
     scanner.skip_ws();
     let mut objects = vec![(scanner.pos, Vec::new())];

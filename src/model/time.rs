@@ -52,6 +52,16 @@ impl TimeKind {
         }
     }
 
+    /// A value of this kind, as JSON carries it, for examples in helps.
+    pub fn example(self) -> &'static str {
+        match self {
+            TimeKind::Date => "2026-12-01",
+            TimeKind::DateTime => "2026-12-01T10:30:00Z",
+            TimeKind::Duration => "P14D",
+            TimeKind::Clock => "09:30",
+        }
+    }
+
     /// The number of a value as JSON carries it, or `None` when the text
     /// is not one.
     pub fn parse(self, text: &str) -> Option<f64> {

@@ -37,6 +37,21 @@ impl PolicySet {
     /// # Ok::<(), String>(())
     /// ```
     pub fn decide(&self, facts: &Value) -> Result<Decisions<'_>, Report> {
+        if let Some(decisions) = self.decide_unreported(facts) {
+            return Ok(decisions);
+        }
+        // Some policy cannot decide: the full walk gathers every error.
+        match self.decide_walked(facts, false, None) {
+            Err(report) => Err(report),
+            Ok(_) => Err(internal_error(&self.loaded.sources)),
+        }
+    }
+
+    /// [`decide`](Self::decide)'s decisions, or `None` when the facts do
+    /// not decide (or strict reading finds a key no fact declares); no
+    /// error is put in words on the way, so that the one full walk that
+    /// says why is the only one.
+    fn decide_unreported(&self, facts: &Value) -> Option<Decisions<'_>> {
         // The evaluation time, for the policies that read it, out of the
         // way of the others, which decide from the facts as given.
         let filled;
@@ -46,35 +61,22 @@ impl PolicySet {
             filled = self.with_now_cold(facts);
             &*filled
         };
-        if facts.is_object() {
-            facts::prefetch_strings(facts);
-            let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
-            for (tree, paths) in self.loaded.trees.iter().zip(&self.loaded.paths) {
-                let rule = match eval::decide_value(tree, paths, facts) {
-                    Some(rule) => rule,
-                    None => match eval::walk(tree, facts, false) {
-                        Ok(walk) => walk.rule,
-                        Err(_) => break,
-                    },
-                };
-                decisions.push(decision_ref(&tree.policy, rule));
-            }
-            if decisions.len() == self.loaded.trees.len() {
-                if !self.any_strict() {
-                    return Ok(decisions);
-                }
-                let problems = self.strict_problems(facts, None);
-                if problems.is_empty() {
-                    return Ok(decisions);
-                }
-                return Err(Report::new(self.loaded.sources.clone(), problems));
-            }
+        if !facts.is_object() {
+            return None;
         }
-        // Some policy cannot decide: the full walk gathers every error.
-        match self.decide_walked(facts, false, None) {
-            Err(report) => Err(report),
-            Ok(_) => Err(internal_error(&self.loaded.sources)),
+        facts::prefetch_strings(facts);
+        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+        for (tree, paths) in self.loaded.trees.iter().zip(&self.loaded.paths) {
+            let rule = match eval::decide_value(tree, paths, facts) {
+                Some(rule) => rule,
+                None => eval::decides(tree, facts)?,
+            };
+            decisions.push(decision_ref(&tree.policy, rule));
         }
+        if self.any_strict() && !self.strict_problems(facts, None).is_empty() {
+            return None;
+        }
+        Some(decisions)
     }
 
     /// Decides for facts given as JSON text, as [`decide`](Self::decide)
@@ -96,40 +98,45 @@ impl PolicySet {
     /// # Ok::<(), String>(())
     /// ```
     pub fn decide_json(&self, name: &str, text: &str) -> Result<Decisions<'_>, Report> {
-        if let Some(decisions) = self.decide_picked(text) {
-            return Ok(decisions);
-        }
+        let scanned = match self.decide_picked(text) {
+            Ok(decisions) => return Ok(decisions),
+            Err(scanned) => scanned,
+        };
+        // A text the scanner read whole is JSON and gives no declared key
+        // twice: only its values need saying what is wrong with them.
+        let declared: &[Vec<String>] = if scanned { &[] } else { &self.loaded.declared };
         let facts = facts::parse(
             &self.loaded.sources,
             &self.loaded.limits,
-            &self.loaded.declared,
+            declared,
             name,
             text,
         )?;
-        match self.decide(&facts.value) {
-            Ok(decisions) => Ok(decisions),
-            Err(_) => {
-                let located = self.decide_walked(&facts.value, false, Some((text, facts.base)));
-                Err(match located {
-                    Err(mut report) => {
-                        report.sources = facts.sources;
-                        report
-                    }
-                    Ok(_) => internal_error(&facts.sources),
-                })
-            }
+        if let Some(decisions) = self.decide_unreported(&facts.value) {
+            return Ok(decisions);
         }
+        let located = self.decide_walked(&facts.value, false, Some((text, facts.base)));
+        Err(match located {
+            Err(mut report) => {
+                report.sources = facts.sources;
+                report
+            }
+            Ok(_) => internal_error(&facts.sources),
+        })
     }
 
     /// The fast path from text: the declared values picked out while
     /// parsing; `None` when anything is amiss (the caller then takes the
     /// path that reports it).
-    fn decide_picked(&self, text: &str) -> Option<Decisions<'_>> {
+    /// `Err(true)` when the scanner read the whole text but some value
+    /// does not decide; `Err(false)` when it gave up on the text.
+    fn decide_picked(&self, text: &str) -> Result<Decisions<'_>, bool> {
         let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
-        self.decide_picked_each(text, |_, tree, rule| {
+        let mut scanned = false;
+        let decided = self.decide_picked_scanned(text, &mut scanned, |_, tree, rule| {
             decisions.push(decision_ref(&tree.policy, rule))
-        })?;
-        Some(decisions)
+        });
+        decided.map(|()| decisions).ok_or(scanned)
     }
 
     /// [`decide_picked`](Self::decide_picked), telling `each` every
@@ -138,6 +145,18 @@ impl PolicySet {
     pub(crate) fn decide_picked_each<'s>(
         &'s self,
         text: &str,
+        each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
+    ) -> Option<()> {
+        self.decide_picked_scanned(text, &mut false, each)
+    }
+
+    /// [`decide_picked_each`](Self::decide_picked_each), setting `scanned`
+    /// once the scanner has read the whole text (which is then valid JSON
+    /// within the limits, with no declared key given twice).
+    fn decide_picked_scanned<'s>(
+        &'s self,
+        text: &str,
+        scanned: &mut bool,
         each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
         // The evaluation time is filled into a `Value`: that way decides.
@@ -149,6 +168,7 @@ impl PolicySet {
                 || facts::deeper_than(text, self.loaded.limits.facts_depth()).is_none());
         let (table, _) = self.loaded.picker.as_ref().filter(|_| within_limits)?;
         let picked = table.pick(text)?;
+        *scanned = true;
         self.decide_slots_each(&picked, each)
     }
 

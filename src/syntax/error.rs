@@ -140,6 +140,33 @@ pub(super) fn from_pest(
             unclosed: None,
         };
     }
+    // After a declaration's name only its optional description may follow:
+    // pest names the string and not the end of the line it would also take.
+    let declared = line_before.split_whitespace().next().filter(|keyword| {
+        matches!(
+            *keyword,
+            "policy" | "outcome" | "otherwise" | "fact" | "set"
+        )
+    });
+    if let Some(keyword) = declared.filter(|_| words == [describe(Rule::string).1]) {
+        let example = match keyword {
+            "policy" => "policy doors \"who may open which door\"",
+            "outcome" => "outcome manual-review \"a person decides\"",
+            "otherwise" => "otherwise deny \"nothing else is allowed\"",
+            "fact" => "fact role: {staff guest} at user.role \"the user's role\"",
+            _ => "set staff = {admin clerk} \"people who work here\"",
+        };
+        return SyntaxError::Unexpected {
+            expected: String::from("a quoted description or the end of the line"),
+            found,
+            span,
+            label: String::from("unexpected here"),
+            help: Some(format!(
+                "a name is one word, and only a quoted description may follow the declaration, as in `{example}`"
+            )),
+            unclosed: None,
+        };
+    }
     let fallback = format!("write {} here", words::join_or(&words));
     let help = if words.contains(&describe(Rule::verdict).1) {
         Some(String::from(

@@ -131,3 +131,144 @@ fn documented_examples_match_the_snapshots() {
     }
     assert!(checked > 20, "only {checked} documented examples checked");
 }
+
+/// Every entry of docs/diagnostics.md shows a wrong example and a fixed one,
+/// and a fixed one that verdict can read is right: a `policy` block (several
+/// are files of one set) loads with no error and no diagnostic of the entry's
+/// code; a `json` block is decided (strictly, against the entry's fixed policy
+/// or else the built-in pack) with no error and no unread key; a `tests`
+/// block runs against the fixed policy and passes. Commands (`sh` blocks)
+/// are shown, not run.
+#[test]
+fn every_entry_has_a_wrong_and_a_fixed_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("docs/diagnostics.md")).expect("docs exist");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for entry in docs.split("\n## `").skip(1) {
+        let code = entry.split('`').next().unwrap_or_default().to_string();
+        if !entry.contains("**Example.**") {
+            problems.push(format!("{code}: no **Example.**"));
+        }
+        let Some(fixed) = entry.split("**Fixed.**").nth(1) else {
+            problems.push(format!("{code}: no **Fixed.**"));
+            continue;
+        };
+        let blocks = fenced_blocks(fixed);
+        if blocks.is_empty() {
+            problems.push(format!("{code}: **Fixed.** has no example block"));
+            continue;
+        }
+        let policies: Vec<(String, String)> = blocks
+            .iter()
+            .filter(|(kind, _)| kind == "policy")
+            .enumerate()
+            .map(|(i, (_, text))| (format!("fixed-{i}.policy"), text.clone()))
+            .collect();
+        let set = if policies.is_empty() {
+            common::pack()
+        } else {
+            match verdict::PolicySet::from_sources(policies) {
+                Ok(set) => set,
+                Err(report) => {
+                    problems.push(format!(
+                        "{code}: fixed policy fails:\n{}",
+                        report.render(100)
+                    ));
+                    continue;
+                }
+            }
+        };
+        let codes = |report: &verdict::Report| -> Vec<String> {
+            report
+                .data()
+                .diagnostics
+                .into_iter()
+                .filter_map(|p| p.code)
+                .collect()
+        };
+        let mut found = set.warnings();
+        found.problems.extend(
+            set.policies()
+                .filter_map(|p| p.gaps())
+                .map(verdict::Problem::from),
+        );
+        if codes(&found).contains(&code) {
+            problems.push(format!("{code}: the fixed policy still reports it"));
+        }
+        let strict = set.clone().strict_facts(true);
+        for (kind, text) in &blocks {
+            match kind.as_str() {
+                "policy" | "sh" => {}
+                "json" => {
+                    if let Err(report) = strict.decide_json("fixed.json", text) {
+                        problems.push(format!("{code}: fixed facts fail:\n{}", report.render(100)));
+                    }
+                    let unread = codes(&set.unread_keys_json("fixed.json", text));
+                    if !unread.is_empty() {
+                        problems.push(format!("{code}: fixed facts have unread keys"));
+                    }
+                }
+                "tests" => {
+                    let result = verdict::suite::from_sources([("fixed.tests", text.as_str())])
+                        .and_then(|suite| verdict::suite::run(&set, &suite));
+                    match result {
+                        Ok(result) if result.failed() == 0 => {}
+                        Ok(result) => {
+                            problems.push(format!("{code}: {} fixed tests fail", result.failed()))
+                        }
+                        Err(report) => problems
+                            .push(format!("{code}: fixed tests fail:\n{}", report.render(100))),
+                    }
+                }
+                other => problems.push(format!("{code}: a fixed example in a `{other}` block")),
+            }
+        }
+        checked += 1;
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/diagnostics.md:\n{}",
+        problems.join("\n")
+    );
+    assert!(checked > 60, "only {checked} entries checked");
+}
+
+/// The fenced blocks of a markdown text up to its next bold paragraph
+/// heading: (language, content).
+fn fenced_blocks(text: &str) -> Vec<(String, String)> {
+    let text = text.split("\n**").next().unwrap_or_default();
+    let mut blocks = Vec::new();
+    let mut parts = text.split("```");
+    parts.next();
+    while let (Some(open), Some(_close)) = (parts.next(), parts.next()) {
+        let (kind, content) = open.split_once('\n').unwrap_or((open, ""));
+        blocks.push((kind.trim().to_string(), content.to_string()));
+    }
+    blocks
+}
+
+/// Columns count characters, as editors do: after an umlaut and after a
+/// byte-order mark, in the data (`check --format json`) and in the header
+/// of the rendered diagnostic alike.
+#[test]
+fn columns_count_characters() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (fixture, line, column) in [
+        ("syntax-after-umlaut.policy", 3, 41),
+        ("syntax-after-bom.policy", 1, 14),
+    ] {
+        let path = root.join("tests/fixtures/parse/err").join(fixture);
+        let report = common::load(&path).expect_err("the fixture has a syntax error");
+        let data = report.data();
+        assert_eq!(data.column_unit, "character");
+        let label = &data.diagnostics[0].labels[0];
+        assert_eq!((label.line, label.column), (line, column), "{fixture}");
+        assert_eq!(label.end_column - label.column, "extra".len(), "{fixture}");
+        let header = format!("{}:{line}:{column}]", common::relative(&path));
+        assert!(
+            report.render(common::WIDTH).contains(&header),
+            "{fixture}: the header should say {header}"
+        );
+    }
+}
