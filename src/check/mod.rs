@@ -324,6 +324,7 @@ fn check_policy(
     check_rule_names(&rules, out);
     let outcome_index = resolve::Outcomes::new(&outcomes);
     let mut resolver = resolve::Resolver::new(&fact_decls, &set_decls, out);
+    resolver.other_names(&name, &outcomes);
     let resolved: Vec<_> = rules
         .iter()
         .map(|flat| resolver.rule(&flat.shared, flat.rule, &outcome_index))

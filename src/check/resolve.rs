@@ -149,6 +149,12 @@ fn time_example(kind: TimeKind) -> &'static str {
     }
 }
 
+/// The keywords a rule's words may be typos of.
+const RULE_KEYWORDS: [&str; 12] = [
+    "not", "can", "cannot", "when", "because", "see", "has", "within", "before", "after",
+    "between", "and",
+];
+
 pub(super) struct Resolver<'a, 'o> {
     facts: Vec<FactInfo<'a>>,
     by_name: HashMap<&'a str, FactId>,
@@ -159,6 +165,11 @@ pub(super) struct Resolver<'a, 'o> {
     /// The facts rules derive from declared ones; derived fact `i` is the
     /// fact `facts.len() + i`.
     derived: Vec<Derived>,
+    /// Names a bare word may be a typo of besides values, bool facts and
+    /// sets: the policy's name and its outcomes (see
+    /// [`other_names`](Self::other_names)).
+    policy_name: String,
+    outcome_names: Vec<String>,
     out: &'o mut Vec<CheckError>,
 }
 
@@ -174,6 +185,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
             values: HashMap::new(),
             sets: sets.iter().map(|set| (*set, false)).collect(),
             derived: Vec::new(),
+            policy_name: String::new(),
+            outcome_names: Vec::new(),
             out,
         };
         for decl in decls {
@@ -1369,6 +1382,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
         FactId((self.facts.len() + index) as u32)
     }
 
+    /// Tells the resolver the policy's name and outcomes, so that a bare
+    /// word a typo away from one of them (or naming one) is told so.
+    pub(super) fn other_names(&mut self, policy: &str, outcomes: &[crate::model::Outcome]) {
+        self.policy_name = policy.to_string();
+        self.outcome_names = outcomes.iter().map(|o| o.name.clone()).collect();
+    }
+
     fn fact_named(&mut self, name: &ast::Ident) -> Option<FactId> {
         if let Some(id) = self.by_name.get(name.node.as_str()) {
             return Some(*id);
@@ -1486,9 +1506,19 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 "`{text}` is a fact, not a value: compare it, as in `{text} = {example}`"
             );
         }
+        if self.outcome_names.iter().any(|o| o == text) {
+            return format!(
+                "`{text}` is an outcome: a rule decides it after its conditions, as in `-> {text}`"
+            );
+        }
+        if text == self.policy_name {
+            return format!(
+                "`{text}` is the policy's name, not a value or a fact: a condition names a value or a bool fact"
+            );
+        }
         // A keyword the parser read as a word: `nto` for `not`.
         if text.chars().count() >= 3 {
-            if let Some(keyword) = ["not", "can", "cannot", "when", "because", "see"]
+            if let Some(keyword) = RULE_KEYWORDS
                 .into_iter()
                 .find(|k| strsim::damerau_levenshtein(text, k) == 1)
             {
@@ -1497,20 +1527,57 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 );
             }
         }
-        let known = self
-            .values
-            .keys()
-            .copied()
-            .chain(
-                self.facts
-                    .iter()
-                    .filter(|f| f.kind == Kind::Bool)
-                    .map(|f| f.decl.name.node.as_str()),
-            )
-            .chain(self.sets.iter().map(|(set, _)| set.name.node.as_str()));
-        words::did_you_mean(text, known).unwrap_or_else(|| {
-            String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact")
-        })
+        // The closest of every name a condition's word may be a typo of;
+        // what it is says what to write.
+        let mut known: Vec<(&str, &str)> = Vec::new();
+        known.extend(self.values.keys().map(|v| (*v, "value")));
+        for fact in &self.facts {
+            let what = if fact.kind == Kind::Bool {
+                "bool fact"
+            } else {
+                "fact"
+            };
+            known.push((fact.decl.name.node.as_str(), what));
+        }
+        known.extend(
+            self.sets
+                .iter()
+                .map(|(set, _)| (set.name.node.as_str(), "set")),
+        );
+        known.extend(self.outcome_names.iter().map(|o| (o.as_str(), "outcome")));
+        known.push((self.policy_name.as_str(), "policy"));
+        let closest = words::closest(text, known.iter().map(|(name, _)| *name));
+        let what = closest.and_then(|c| known.iter().find(|(name, _)| *name == c));
+        match what {
+            Some((name, "value" | "bool fact" | "set")) => format!("did you mean `{name}`?"),
+            Some((name, "fact")) => {
+                let id = self.by_name.get(name).copied();
+                let kind = id.and_then(|id| self.facts.get(id.0 as usize)).map(|f| f.kind);
+                let example = match (kind, id) {
+                    (Some(Kind::Number), _) => String::from("> 0"),
+                    (Some(Kind::String), _) => String::from("= \"text\""),
+                    (Some(Kind::Time(kind)), _) => String::from(match kind {
+                        TimeKind::Date => "before 2026-01-01",
+                        TimeKind::DateTime => "before 2026-01-01T00:00:00Z",
+                        TimeKind::Duration => "> 14 days",
+                        TimeKind::Clock => ">= 09:00",
+                    }),
+                    (_, Some(id)) => match self.enum_values(id).first() {
+                        Some(value) => format!("= {value}"),
+                        None => String::from("= VALUE"),
+                    },
+                    _ => String::from("= VALUE"),
+                };
+                format!("did you mean the fact `{name}`? compare it, as in `{name} {example}`")
+            }
+            Some((name, "outcome")) => format!(
+                "did you mean the outcome `{name}`? a rule decides it after its conditions: `-> {name}`"
+            ),
+            Some((name, _)) => format!(
+                "did you mean `{name}`, the policy's name? a condition names a value or a bool fact, not the policy"
+            ),
+            None => String::from("a bare word must be a value of a declared fact (`fact NAME: {...} at PATH`) or the name of a bool fact"),
+        }
     }
 
     fn bare_set(

@@ -387,6 +387,16 @@ fn retyped(fact: &Fact, value: &Value) -> Option<String> {
                 format!("write `{number}` without quotes: a number in JSON is not a string")
             })
         }
+        (FactType::Time(kind, _), Value::String(text)) => {
+            kind.likely_meant(text).map(|meant| match kind {
+                TimeKind::DateTime => {
+                    format!(
+                        "write it as `\"{meant}\"` (or with the offset it was meant in, for `Z`)"
+                    )
+                }
+                _ => format!("write it as `\"{meant}\"`"),
+            })
+        }
         (FactType::String(_), Value::Number(_) | Value::Bool(_)) => Some(format!(
             "quote it, as in `\"{value}\"`: this fact's values are strings"
         )),

@@ -62,12 +62,64 @@ impl TimeKind {
         }
     }
 
+    /// The text a value that is not one of this kind likely meant, for
+    /// a help: `20260301` → `2026-03-01`, `3 days` → `P3D`,
+    /// `2026-11-18 09:00` → `2026-11-18T09:00:00Z`; `None` when nothing
+    /// near fits.
+    pub fn likely_meant(self, text: &str) -> Option<String> {
+        let text = text.trim();
+        let meant = match self {
+            TimeKind::Date => {
+                let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+                let dashed = match digits.get(..8) {
+                    Some(_) if digits.len() == 8 && !text.contains(':') => format!(
+                        "{}-{}-{}",
+                        digits.get(..4)?,
+                        digits.get(4..6)?,
+                        digits.get(6..8)?
+                    ),
+                    // A date-time where a date belongs: its date.
+                    _ => text.get(..10)?.to_string(),
+                };
+                dashed
+            }
+            TimeKind::DateTime => {
+                let civil = text.parse::<DateTime>().ok().or_else(|| {
+                    text.parse::<Date>()
+                        .ok()
+                        .map(|d| d.to_datetime(Time::midnight()))
+                })?;
+                format!("{}Z", civil.strftime("%Y-%m-%dT%H:%M:%S"))
+            }
+            TimeKind::Duration => {
+                let (number, unit) = text.split_once(' ')?;
+                let n: u64 = number.parse().ok()?;
+                match unit.trim_end_matches('s') {
+                    "week" => format!("P{n}W"),
+                    "day" => format!("P{n}D"),
+                    "hour" => format!("PT{n}H"),
+                    "minute" => format!("PT{n}M"),
+                    "second" => format!("PT{n}S"),
+                    _ => return None,
+                }
+            }
+            TimeKind::Clock => return None,
+        };
+        (meant != text && self.parse(&meant).is_some()).then_some(meant)
+    }
+
     /// The number of a value as JSON carries it, or `None` when the text
     /// is not one.
     pub fn parse(self, text: &str) -> Option<f64> {
         match self {
-            TimeKind::Date => text.parse::<Date>().ok().and_then(date_days),
-            TimeKind::DateTime => text.parse::<Timestamp>().ok().map(timestamp_seconds),
+            TimeKind::Date => rfc3339_date(text)
+                .then(|| text.parse::<Date>().ok())
+                .flatten()
+                .and_then(date_days),
+            TimeKind::DateTime => rfc3339_date(text)
+                .then(|| text.parse::<Timestamp>().ok())
+                .flatten()
+                .map(timestamp_seconds),
             TimeKind::Duration => parse_duration(text),
             TimeKind::Clock => parse_clock(text),
         }
@@ -146,6 +198,30 @@ fn seconds_timestamp(x: f64) -> Option<Timestamp> {
 }
 
 /// `P14D`, `PT2H30M`, `P1W`: ISO 8601 durations with days of 24 hours.
+/// Whether `text` starts with a date as RFC 3339 writes it, `2026-12-01`
+/// (jiff also reads ISO 8601's `20261201`, which facts do not use), and
+/// is that date alone or goes on with a time (`T` or a blank, then
+/// `10:30`).
+fn rfc3339_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let date = digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10);
+    let time = match bytes.get(10) {
+        None => true,
+        Some(b'T' | b't' | b' ') => digits(11..13) && bytes.get(13) == Some(&b':'),
+        Some(_) => false,
+    };
+    date && time
+}
+
 fn parse_duration(text: &str) -> Option<f64> {
     let span: Span = text.parse().ok()?;
     if span.get_years() != 0 || span.get_months() != 0 {
@@ -366,5 +442,52 @@ pub fn now_text(kind: TimeKind, now: Timestamp) -> Option<String> {
         TimeKind::DateTime => Some(now.to_string()),
         TimeKind::Date => Some(TimeZone::UTC.to_datetime(now).date().to_string()),
         TimeKind::Duration | TimeKind::Clock => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeKind;
+
+    /// Facts give dates and instants as RFC 3339 writes them; ISO 8601's
+    /// basic format, which jiff also reads, is refused.
+    #[test]
+    fn dates_and_instants_are_rfc_3339() {
+        assert!(TimeKind::Date.parse("2026-03-01").is_some());
+        assert!(TimeKind::Date.parse("20260301").is_none());
+        assert!(TimeKind::Date.parse("2026-3-1").is_none());
+        assert!(TimeKind::DateTime.parse("2026-03-01T10:30:00Z").is_some());
+        assert!(TimeKind::DateTime
+            .parse("2026-03-01T10:30:00+01:00")
+            .is_some());
+        assert!(TimeKind::DateTime.parse("20260301T103000Z").is_none());
+        assert!(TimeKind::DateTime.parse("2026-03-01T103000Z").is_none());
+    }
+
+    /// What a help suggests for a time written another way.
+    #[test]
+    fn likely_meant() {
+        let meant = |kind: TimeKind, text: &str| kind.likely_meant(text);
+        assert_eq!(
+            meant(TimeKind::Date, "20260301").as_deref(),
+            Some("2026-03-01")
+        );
+        assert_eq!(
+            meant(TimeKind::Date, "2026-03-01T10:00:00Z").as_deref(),
+            Some("2026-03-01")
+        );
+        assert_eq!(meant(TimeKind::Date, "2026-13-01"), None);
+        assert_eq!(
+            meant(TimeKind::DateTime, "2026-11-18 09:00").as_deref(),
+            Some("2026-11-18T09:00:00Z")
+        );
+        assert_eq!(
+            meant(TimeKind::DateTime, "2026-11-18").as_deref(),
+            Some("2026-11-18T00:00:00Z")
+        );
+        assert_eq!(meant(TimeKind::Duration, "3 days").as_deref(), Some("P3D"));
+        assert_eq!(meant(TimeKind::Duration, "1 week").as_deref(), Some("P1W"));
+        assert_eq!(meant(TimeKind::Duration, "P3D"), None);
+        assert_eq!(meant(TimeKind::Clock, "9.30"), None);
     }
 }

@@ -168,7 +168,21 @@ pub(super) fn from_pest(
         };
     }
     let fallback = format!("write {} here", words::join_or(&words));
-    let help = if words.contains(&describe(Rule::verdict).1) {
+    // The last word of a rule without a verdict may be the outcome it
+    // meant to decide, without its arrow.
+    let outcome_without_arrow = last_word(line_before)
+        .filter(|_| rest.starts_with(['\n', '\r']) || rest.is_empty())
+        .filter(|word| {
+            text.lines().any(|line| {
+                let mut tokens = line.split_whitespace();
+                tokens.next() == Some("outcome") && tokens.next() == Some(*word)
+            })
+        });
+    let help = if let Some(outcome) = outcome_without_arrow {
+        Some(format!(
+            "`{outcome}` is an outcome: a rule decides it with an arrow, `-> {outcome}`"
+        ))
+    } else if words.contains(&describe(Rule::verdict).1) {
         Some(String::from(
             "a rule needs a verdict: `can` (allow), `cannot` (deny) or `-> OUTCOME`",
         ))
