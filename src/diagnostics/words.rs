@@ -9,19 +9,29 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     if word.chars().count() > 64 {
         return None;
     }
-    let lower = word.to_lowercase();
+    let lower = lowercase(word);
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        let score = if candidate.to_lowercase() == lower {
+        let candidate_lower = lowercase(candidate);
+        let score = if candidate_lower == lower {
             2.0
         } else {
-            strsim::jaro_winkler(&lower, &candidate.to_lowercase())
+            strsim::jaro_winkler(&lower, &candidate_lower)
         };
         if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, candidate));
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// `text` in lower case, copied only when it has an upper-case letter.
+fn lowercase(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(text.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// `did you mean `x`?`, or nothing.

@@ -24,10 +24,12 @@ pub(crate) fn problems(
 ) -> Vec<FactsError> {
     let mut found = Vec::new();
     if strict {
-        let consequence = format!(
-            "policy `{}` reads facts strictly: every declared fact present must fit",
-            policy.name
-        );
+        let consequence = || {
+            format!(
+                "policy `{}` reads facts strictly: every declared fact present must fit",
+                policy.name
+            )
+        };
         // The values tested in a set fact's array read the array again:
         // each path once.
         let mut checked: Vec<&[String]> = Vec::new();

@@ -47,36 +47,35 @@ pub(crate) fn unknown_errors(
             policy: policy.name.clone(),
         }];
     }
-    let outcomes = describe_outcomes(policy, &possible.results);
+    let outcomes = || describe_outcomes(policy, &possible.results);
     let mut errors: Vec<FactsError> = possible
         .culprits
         .iter()
         .filter_map(|(fact_id, why)| {
             let fact = policy.fact(*fact_id)?;
-            // Other paths (the values tested in one array share a path).
-            let mut others: Vec<String> = Vec::new();
-            for other in possible
-                .culprits
-                .iter()
-                .filter_map(|(other, _)| policy.fact(*other))
-                .filter(|other| other.path != fact.path)
-            {
-                let shown = format!("`{}`", other.path_string());
-                if !others.contains(&shown) {
-                    others.push(shown);
+            // What its value changes, said only where a help uses it.
+            let consequence = || {
+                // Other paths (the values tested in one array share a path).
+                let mut others: Vec<String> = Vec::new();
+                for other in possible
+                    .culprits
+                    .iter()
+                    .filter_map(|(other, _)| policy.fact(*other))
+                    .filter(|other| other.path != fact.path)
+                {
+                    let shown = format!("`{}`", other.path_string());
+                    if !others.contains(&shown) {
+                        others.push(shown);
+                    }
                 }
-            }
-            let depending = if others.is_empty() {
-                String::from("depending on it")
-            } else {
-                format!("depending on it and on {}", others.join(", "))
+                let depending = if others.is_empty() {
+                    String::from("depending on it")
+                } else {
+                    format!("depending on it and on {}", others.join(", "))
+                };
+                format!("{depending}, the decision is {}", outcomes())
             };
-            Some(unknown_error(
-                policy,
-                fact,
-                why,
-                &format!("{depending}, the decision is {outcomes}"),
-            ))
+            Some(unknown_error(policy, fact, why, &consequence))
         })
         .collect();
     // Facts under one value that is not an object, and the values tested
@@ -286,7 +285,7 @@ pub(super) fn unknown_error(
     policy: &CheckedPolicy,
     fact: &Fact,
     why: &Unknown,
-    consequence: &str,
+    consequence: &dyn Fn() -> String,
 ) -> FactsError {
     match why {
         // A relation is unknown because one of its facts is: name that one.
@@ -305,7 +304,7 @@ pub(super) fn unknown_error(
             misspelt: None,
             declared: fact.span,
             fact: fact.name.clone(),
-            help: format!("add it ({}): {consequence}", example_value(fact)),
+            help: format!("add it ({}): {}", example_value(fact), consequence()),
         },
         Unknown::NotObject(depth, value) => {
             let keys: Vec<String> = fact.path.iter().take(*depth).cloned().collect();
@@ -329,8 +328,8 @@ pub(super) fn unknown_error(
             declared: fact.span,
             fact: fact.name.clone(),
             help: Some(match retyped(fact, value) {
-                Some(fix) => format!("{fix}; {consequence}"),
-                None => consequence.to_string(),
+                Some(fix) => format!("{fix}; {}", consequence()),
+                None => consequence(),
             }),
         },
         Unknown::Misfit(Misfit::NotInSet, value) => {
@@ -356,7 +355,7 @@ pub(super) fn unknown_error(
                 full.to_string()
             };
             let help = words::did_you_mean(&text, allowed.iter().map(String::as_str))
-                .unwrap_or_else(|| consequence.to_string());
+                .unwrap_or_else(consequence);
             FactsError::NotInSet {
                 path: fact.path_string(),
                 keys: fact.path.clone(),

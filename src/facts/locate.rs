@@ -206,7 +206,7 @@ struct Scanner<'a> {
     pos: usize,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -240,7 +240,7 @@ impl Scanner<'_> {
                     self.pos += 1;
                 }
                 b'"' => {
-                    self.string()?;
+                    self.skip_string()?;
                 }
                 b',' | b':' => self.pos += 1,
                 _ => {
@@ -259,20 +259,32 @@ impl Scanner<'_> {
     }
 
     /// Reads a string starting at `pos`, returning its decoded text.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<std::borrow::Cow<'a, str>> {
         let start = self.pos;
+        self.skip_string()?;
+        let quoted = self.text.get(start..self.pos)?;
+        let inner = quoted.get(1..quoted.len().saturating_sub(1))?;
+        if !inner.contains('\\') {
+            return Some(std::borrow::Cow::Borrowed(inner));
+        }
+        serde_json::from_str(quoted)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    }
+
+    /// Moves past the string at `pos` without reading it.
+    fn skip_string(&mut self) -> Option<()> {
         self.pos += 1;
         loop {
             match self.peek()? {
                 b'\\' => self.pos += 2,
                 b'"' => {
                     self.pos += 1;
-                    break;
+                    return Some(());
                 }
                 _ => self.pos += 1,
             }
         }
-        serde_json::from_str(self.text.get(start..self.pos)?).ok()
     }
 
     /// The keys of the object at `pos`, with their spans.
@@ -290,7 +302,7 @@ impl Scanner<'_> {
                 b',' => self.pos += 1,
                 b'"' => {
                     let key_start = self.pos;
-                    let name = self.string()?;
+                    let name = self.string()?.into_owned();
                     keys.push((name, (key_start, self.pos)));
                     self.skip_ws();
                     if self.peek()? != b':' {

@@ -112,17 +112,28 @@ impl PolicySet {
             name,
             text,
         )?;
-        if let Some(decisions) = self.decide_unreported(&facts.value) {
-            return Ok(decisions);
+        // Text the scanner did not take (a policy reading the evaluation
+        // time, an exponent, ...) decides the fast way from the `Value`.
+        if !scanned {
+            if let Some(decisions) = self.decide_unreported(&facts.value) {
+                return Ok(decisions);
+            }
         }
-        let located = self.decide_walked(&facts.value, false, Some((text, facts.base)));
-        Err(match located {
+        // One full walk decides, or says why not.
+        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+        let walked = self.walk_all(
+            &facts.value,
+            false,
+            Some((text, facts.base)),
+            |tree, walk| decisions.push(decision_ref(&tree.policy, walk.rule)),
+        );
+        match walked {
+            Ok(()) => Ok(decisions),
             Err(mut report) => {
                 report.sources = facts.sources;
-                report
+                Err(report)
             }
-            Ok(_) => internal_error(&facts.sources),
-        })
+        }
     }
 
     /// The fast path from text: the declared values picked out while
@@ -446,12 +457,29 @@ impl PolicySet {
         trace: bool,
         text: Option<(&str, u32)>,
     ) -> Result<Vec<Decision>, Report> {
-        let facts = &*self.with_now(facts);
         let mut decisions = Vec::with_capacity(self.loaded.trees.len());
+        self.walk_all(facts, trace, text, |tree, walk| {
+            decisions.push(decision(&tree.policy, walk, trace))
+        })?;
+        Ok(decisions)
+    }
+
+    /// The full walk of every policy's tree, telling `each` each tree and
+    /// its walk when all decide; otherwise the report of every policy's
+    /// errors (labelled in `text` when given) and strict reading's.
+    fn walk_all<'s>(
+        &'s self,
+        facts: &Value,
+        trace: bool,
+        text: Option<(&str, u32)>,
+        mut each: impl FnMut(&'s DecisionTree, eval::Walked),
+    ) -> Result<(), Report> {
+        let facts = &*self.with_now(facts);
         let mut problems = Vec::new();
         for tree in &self.loaded.trees {
             match eval::walk(tree, facts, trace) {
-                Ok(walk) => decisions.push(decision(&tree.policy, walk, trace)),
+                Ok(walk) if problems.is_empty() => each(tree, walk),
+                Ok(_) => {}
                 Err(errors) => {
                     for mut error in errors {
                         if let Some((text, base)) = text {
@@ -471,7 +499,7 @@ impl PolicySet {
         }
         self.add_strict_problems(&mut problems, facts, text);
         if problems.is_empty() {
-            Ok(decisions)
+            Ok(())
         } else {
             Err(Report::new(self.loaded.sources.clone(), problems))
         }
