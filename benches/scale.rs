@@ -30,7 +30,7 @@ use divan::counter::ItemsCount;
 use divan::{AllocProfiler, Bencher};
 use serde_json::Value;
 use verdict::testing::workloads;
-use verdict::PolicySet;
+use verdict::{Limits, PolicySet, TreeBuild};
 use workloads::Scale;
 
 #[global_allocator]
@@ -80,8 +80,10 @@ fn main() {
     if let Some(n) = std::env::var(MEASURE_ONE).ok().and_then(|n| n.parse().ok()) {
         return measure_one(n);
     }
-    println!("| rules | load | peak memory (process) | evaluator |");
-    println!("|---:|---:|---:|---|");
+    println!(
+        "| rules | load | load, tree in background | tree built after | peak memory (process) | evaluator |"
+    );
+    println!("|---:|---:|---:|---:|---:|---|");
     for n in SIZES {
         // Each load in a fresh process, so that its peak memory is its own.
         let out = std::process::Command::new(std::env::current_exe().unwrap())
@@ -106,9 +108,25 @@ fn measure_one(n: usize) {
         Some(stats) => format!("tree, {} nodes, depth {}", stats.nodes, stats.depth),
         None => String::from("rule scan (no tree)"),
     };
+    drop(set);
+    // The same load with the tree built in the background: when the set
+    // can decide (by rule scan), and when its tree has taken over.
+    let limits = Limits {
+        tree_build: TreeBuild::InBackground,
+        ..Limits::default()
+    };
+    let start = Instant::now();
+    let set =
+        PolicySet::from_sources_with([("scale.policy", scale.text.as_str())], &limits).unwrap();
+    let ready = start.elapsed();
+    set.wait_for_trees();
+    let built = start.elapsed();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "| {n} | {:.0} ms | +{:.1} MB | {shape} |",
-        load.as_secs_f64() * 1000.0,
+        "| {n} | {:.0} ms | {:.0} ms | {:.0} ms | +{:.1} MB | {shape} |",
+        ms(load),
+        ms(ready),
+        ms(built),
         peak as f64 / 1000.0
     );
 }
@@ -132,6 +150,20 @@ fn load(bencher: Bencher, n: usize) {
     let text = Scale::generate(n).text;
     bencher
         .bench(|| PolicySet::from_sources([("scale.policy", black_box(text.as_str()))]).unwrap());
+}
+
+/// Parse and check, the tree left to a background thread: how long until
+/// the set decides (by rule scan).
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn load_tree_in_background(bencher: Bencher, n: usize) {
+    let text = Scale::generate(n).text;
+    let limits = Limits {
+        tree_build: TreeBuild::InBackground,
+        ..Limits::default()
+    };
+    bencher.bench(|| {
+        PolicySet::from_sources_with([("scale.policy", black_box(text.as_str()))], &limits).unwrap()
+    });
 }
 
 /// 10,000 decisions from prepared `serde_json::Value`s.

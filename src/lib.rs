@@ -84,7 +84,7 @@ pub use crate::diagnostics::{
     ByteSpan, CheckError, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
     ProblemData, Report, ReportData, Severity, SuiteError, SyntaxError, COLUMN_UNIT,
 };
-pub use crate::limits::Limits;
+pub use crate::limits::{Limits, TreeBuild};
 pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicyInfo, PolicySet};
 pub use crate::source::{FileId, SourceFile, SourceMap, Span};
 /// An instant, as [`PolicySet::evaluated_at`] takes the evaluation time

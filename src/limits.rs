@@ -58,6 +58,35 @@ pub struct Limits {
     /// deeper than 400 tests is never built, the rules being scanned
     /// instead, because walking it would recurse that deep.)
     pub conflict_budget: usize,
+    /// When a policy's decision tree is built. Default
+    /// [`TreeBuild::AtLoad`]: loading returns with every tree built.
+    pub tree_build: TreeBuild,
+}
+
+/// When loading builds the decision trees (see [`Limits::tree_build`]).
+/// Every policy decides the same either way: until its tree is built it is
+/// decided by rule scan, which is slower per decision for large policies
+/// but costs nothing to prepare.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TreeBuild {
+    /// Loading builds every tree before it returns, and reports the
+    /// warnings only a tree finds (`verdict::shadowed`,
+    /// `verdict::outranked`) with the rest.
+    #[default]
+    AtLoad,
+    /// Loading returns once the policies are checked; a thread builds the
+    /// trees and they take over when all are built
+    /// ([`PolicySet::trees_built`](crate::PolicySet::trees_built)). The
+    /// tree's warnings join [`PolicySet::warnings`](crate::PolicySet::warnings)
+    /// then. For a service that must answer while a large policy compiles,
+    /// and for batches that start deciding at once.
+    InBackground,
+    /// No tree is built: every policy is decided by rule scan. For one
+    /// decision, where building a large policy's tree costs more than it
+    /// saves. Reports then come from the scan too, which names fewer of
+    /// the unknown facts a decision depends on than a tree does.
+    Never,
 }
 
 impl Limits {
@@ -99,6 +128,7 @@ impl Default for Limits {
             max_facts_bytes: 64 << 20,
             max_facts_depth: Limits::MAX_FACTS_DEPTH,
             conflict_budget: Limits::CONFLICT_BUDGET,
+            tree_build: TreeBuild::AtLoad,
         }
     }
 }

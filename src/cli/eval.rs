@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use verdict::Decision;
 
-use super::{load, print_report, Format};
+use super::{load_building, print_report, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -44,7 +44,11 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let format = args.format.unwrap_or(Format::Human);
-    let policies = match load(args.policies.as_ref()) {
+    // Deciding starts by rule scan while the trees are built: one decision
+    // is made long before a large policy's tree would be, and a batch
+    // takes the trees as soon as they are. Errors and traces wait for the
+    // trees, so the output is the same either way.
+    let policies = match load_building(args.policies.as_ref(), verdict::TreeBuild::InBackground) {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
             match args.now {

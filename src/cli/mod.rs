@@ -118,9 +118,21 @@ fn usage_error(subcommand: &str, message: &str) -> ExitCode {
 
 /// Loads the policies of a file or directory, or the built-in pack.
 fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
+    load_building(dir, verdict::TreeBuild::AtLoad)
+}
+
+/// [`load`], building the decision trees when `tree_build` says.
+fn load_building(
+    dir: Option<&PathBuf>,
+    tree_build: verdict::TreeBuild,
+) -> Result<PolicySet, Report> {
+    let limits = verdict::Limits {
+        tree_build,
+        ..verdict::Limits::default()
+    };
     match dir {
-        Some(path) => PolicySet::from_path(path),
-        None => PolicySet::builtin(),
+        Some(path) => PolicySet::from_path_with(path, &limits),
+        None => PolicySet::builtin_with(&limits),
     }
 }
 

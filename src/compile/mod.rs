@@ -17,6 +17,8 @@ mod scan;
 pub use render::TreeStats;
 pub use scan::RuleScan;
 
+use std::sync::Arc;
+
 use crate::diagnostics::CheckError;
 use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
@@ -58,7 +60,9 @@ pub enum Node {
 /// A compiled policy: the decision tree and the policy it came from.
 #[derive(Clone, Debug)]
 pub struct DecisionTree {
-    pub policy: CheckedPolicy,
+    /// Shared: a policy decided by rule scan until its tree is built in
+    /// the background holds one copy of the policy for both.
+    pub policy: Arc<CheckedPolicy>,
     /// INVARIANT: every `NodeId` in `nodes` and `root` indexes into `nodes`,
     /// and children come before their parents.
     pub nodes: Vec<Node>,
@@ -97,12 +101,19 @@ impl DecisionTree {
 
 /// A policy evaluated by rule scan, without building its tree: what the
 /// compiler falls back to for policies whose tree would be too large.
+#[cfg(any(test, feature = "testing"))]
 pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
+    scan_shared(Arc::new(policy.clone()))
+}
+
+/// [`compile_without_tree`] for a policy already shared.
+pub(crate) fn scan_shared(policy: Arc<CheckedPolicy>) -> DecisionTree {
+    let scan = RuleScan::new(&policy);
     DecisionTree {
-        policy: policy.clone(),
+        policy,
         nodes: vec![Node::Leaf(None)],
         root: NodeId(0),
-        scan: Some(RuleScan::new(policy)),
+        scan: Some(scan),
         flat: None,
     }
 }
@@ -123,36 +134,49 @@ pub fn compile(policy: &CheckedPolicy) -> (DecisionTree, Vec<CheckError>) {
 /// past it, the policy is evaluated by rule scan, with the note
 /// `verdict::no_tree`. The warnings are rules that never decide or are
 /// redundant.
+#[cfg(test)]
 pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree, Vec<CheckError>) {
+    compile_shared(Arc::new(policy.clone()), tree_budget)
+}
+
+/// `compile_with` for a policy already shared.
+pub(crate) fn compile_shared(
+    policy: Arc<CheckedPolicy>,
+    tree_budget: usize,
+) -> (DecisionTree, Vec<CheckError>) {
     compile_split_from(policy, tree_budget, build::PARALLEL_FROM)
 }
 
-/// [`compile_with`] the default budget, with the root always split in two
+/// `compile_with` the default budget, with the root always split in two
 /// halves built on their own, as the roots of large policies are: tests check that it builds the
 /// tree one builder does.
 #[cfg(feature = "testing")]
 pub fn compile_split_at_root(policy: &CheckedPolicy) -> DecisionTree {
-    compile_split_from(policy, crate::limits::Limits::TREE_BUDGET, 0).0
+    compile_split_from(
+        Arc::new(policy.clone()),
+        crate::limits::Limits::TREE_BUDGET,
+        0,
+    )
+    .0
 }
 
-/// [`compile_with`], splitting roots of at least `parallel_from` rules
+/// `compile_with`, splitting roots of at least `parallel_from` rules
 /// in two halves (see `build::build_with`).
 fn compile_split_from(
-    policy: &CheckedPolicy,
+    policy: Arc<CheckedPolicy>,
     tree_budget: usize,
     parallel_from: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
-    let Some((nodes, root)) = build::build_with(policy, tree_budget, parallel_from) else {
-        let tree = compile_without_tree(policy);
+    let Some((nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
         let note = CheckError::NoTree {
             name: policy.name.clone(),
             rules: policy.rules.len(),
             span: policy.span,
         };
-        return (tree, vec![note]);
+        return (scan_shared(policy), vec![note]);
     };
     let mut tree = DecisionTree {
-        policy: policy.clone(),
+        policy,
         flat: None,
         nodes,
         root,

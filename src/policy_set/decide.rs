@@ -65,8 +65,8 @@ impl PolicySet {
             return None;
         }
         facts::prefetch_strings(facts);
-        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
-        for (tree, paths) in self.loaded.trees.iter().zip(&self.loaded.paths) {
+        let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
+        for (tree, paths) in self.loaded.trees().iter().zip(&self.loaded.paths) {
             let rule = match eval::decide_value(tree, paths, facts) {
                 Some(rule) => rule,
                 None => eval::decides(tree, facts)?,
@@ -120,7 +120,7 @@ impl PolicySet {
             }
         }
         // One full walk decides, or says why not.
-        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+        let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
         let walked = self.walk_all(
             &facts.value,
             false,
@@ -142,7 +142,7 @@ impl PolicySet {
     /// `Err(true)` when the scanner read the whole text but some value
     /// does not decide; `Err(false)` when it gave up on the text.
     fn decide_picked(&self, text: &str) -> Result<Decisions<'_>, bool> {
-        let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+        let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
         let mut scanned = false;
         let decided = self.decide_picked_scanned(text, &mut scanned, |_, tree, rule| {
             decisions.push(decision_ref(&tree.policy, rule))
@@ -196,7 +196,7 @@ impl PolicySet {
             return None;
         }
         let (_, slots) = self.loaded.picker.as_ref()?;
-        for (index, (tree, slot_of)) in self.loaded.trees.iter().zip(slots).enumerate() {
+        for (index, (tree, slot_of)) in self.loaded.trees().iter().zip(slots).enumerate() {
             let rule = eval::decide_picked(tree, picked, slot_of)?;
             each(index, tree, rule);
         }
@@ -239,7 +239,7 @@ impl PolicySet {
             .filter(|_| self.loaded.now_facts.is_empty());
         if let Some((table, _)) = picker {
             let decided = table.pick_serialize(facts, |picked| {
-                let mut decisions = Decisions::with_capacity(self.loaded.trees.len());
+                let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
                 self.decide_slots_each(picked, |_, tree, rule| {
                     decisions.push(decision_ref(&tree.policy, rule))
                 })
@@ -369,7 +369,7 @@ impl PolicySet {
         let facts = &*self.with_now(facts);
         let mut explanations = Vec::new();
         let mut problems = Vec::new();
-        for tree in &self.loaded.trees {
+        for tree in self.loaded.settled_trees() {
             match explain::explain(tree, facts, why_not) {
                 Ok(mut explanation) => {
                     if !(self.strict() || tree.policy.strict) {
@@ -457,7 +457,7 @@ impl PolicySet {
         trace: bool,
         text: Option<(&str, u32)>,
     ) -> Result<Vec<Decision>, Report> {
-        let mut decisions = Vec::with_capacity(self.loaded.trees.len());
+        let mut decisions = Vec::with_capacity(self.loaded.trees().len());
         self.walk_all(facts, trace, text, |tree, walk| {
             decisions.push(decision(&tree.policy, walk, trace))
         })?;
@@ -476,7 +476,9 @@ impl PolicySet {
     ) -> Result<(), Report> {
         let facts = &*self.with_now(facts);
         let mut problems = Vec::new();
-        for tree in &self.loaded.trees {
+        // Reports and traces come from the trees, whichever way the set
+        // was deciding until now, so that they never depend on timing.
+        for tree in self.loaded.settled_trees() {
             match eval::walk(tree, facts, trace) {
                 Ok(walk) if problems.is_empty() => each(tree, walk),
                 Ok(_) => {}
@@ -541,7 +543,7 @@ impl PolicySet {
     fn strict_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
         let mut problems: Vec<Problem> = Vec::new();
         let mut seen: Vec<(Option<String>, String)> = Vec::new();
-        for tree in &self.loaded.trees {
+        for tree in self.loaded.trees() {
             if !(self.strict() || tree.policy.strict) {
                 continue;
             }
@@ -621,7 +623,7 @@ impl PolicySet {
     fn unread_key_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
         let mut problems: Vec<Problem> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
-        for tree in &self.loaded.trees {
+        for tree in self.loaded.trees() {
             if self.strict() || tree.policy.strict {
                 continue;
             }

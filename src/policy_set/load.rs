@@ -3,7 +3,7 @@
 //! policy's facts are reached, the trie of every declared path).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::{Loaded, PolicySet};
 use crate::check;
@@ -11,8 +11,8 @@ use crate::compile::{self, DecisionTree};
 use crate::diagnostics::{Problem, Report};
 use crate::facts::{ObjectPaths, PathTrie};
 use crate::files::{self, FileKind};
-use crate::limits::Limits;
-use crate::model::{FactType, Presence, TimeKind};
+use crate::limits::{Limits, TreeBuild};
+use crate::model::{CheckedPolicy, FactType, Presence, TimeKind};
 use crate::source::SourceMap;
 use crate::syntax;
 
@@ -84,11 +84,18 @@ impl PolicySet {
         }
         let checked = check::check(&sources, &parsed, limits.conflict_budget);
         problems.extend(checked.diagnostics.into_iter().map(Problem::from));
+        let policies: Vec<Arc<CheckedPolicy>> =
+            checked.policies.into_iter().map(Arc::new).collect();
         let mut trees = Vec::new();
-        for policy in &checked.policies {
-            let (tree, warnings) = compile::compile_with(policy, limits.tree_budget);
-            problems.extend(warnings.into_iter().map(Problem::from));
-            trees.push(tree);
+        for policy in &policies {
+            if limits.tree_build == TreeBuild::AtLoad {
+                let (tree, warnings) =
+                    compile::compile_shared(Arc::clone(policy), limits.tree_budget);
+                problems.extend(warnings.into_iter().map(Problem::from));
+                trees.push(tree);
+            } else {
+                trees.push(compile::scan_shared(Arc::clone(policy)));
+            }
         }
         let report = Report::new(sources, problems);
         if report.has_errors()
@@ -114,20 +121,68 @@ impl PolicySet {
                 }
             }
         }
+        let building = limits.tree_build == TreeBuild::InBackground;
+        let loaded = Arc::new(Loaded {
+            sources: report.sources,
+            trees,
+            built: std::sync::OnceLock::new(),
+            building,
+            paths,
+            warnings: report.problems,
+            picker,
+            limits: limits.clone(),
+            declared,
+            strict_policies,
+            now_facts,
+        });
+        if building {
+            build_in_background(policies, limits.tree_budget, Arc::downgrade(&loaded));
+        }
         Ok(PolicySet {
-            loaded: Arc::new(Loaded {
-                sources: report.sources,
-                trees,
-                paths,
-                warnings: report.problems,
-                picker,
-                limits: limits.clone(),
-                declared,
-                strict_policies,
-                now_facts,
-            }),
+            loaded,
             options: None,
         })
+    }
+}
+
+/// Builds the trees of `policies` on a thread of their own and hands them
+/// to the set, if it is still held by then; where no thread can be
+/// started, builds them at once.
+fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, tree_budget: usize, set: Weak<Loaded>) {
+    let build = move || {
+        let mut trees = Vec::with_capacity(policies.len());
+        let mut warnings = Vec::new();
+        for policy in policies {
+            // A set dropped meanwhile needs no more trees.
+            if set.strong_count() == 0 {
+                return;
+            }
+            let (tree, found) = compile::compile_shared(policy, tree_budget);
+            warnings.extend(found.into_iter().map(Problem::from));
+            trees.push(tree);
+        }
+        if let Some(set) = set.upgrade() {
+            // Set once: only this thread sets it.
+            let _ = set.built.set((trees, warnings));
+        }
+    };
+    // Spawning takes the closure even when it fails: keep the build where
+    // this thread can still run it then.
+    let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(build)));
+    let in_thread = std::sync::Arc::clone(&shared);
+    let spawned = std::thread::Builder::new()
+        .name(String::from("verdict-trees"))
+        .spawn(move || {
+            let build = in_thread.lock().ok().and_then(|mut build| build.take());
+            if let Some(build) = build {
+                build();
+            }
+        });
+    if spawned.is_err() {
+        let build = shared.lock().ok().and_then(|mut build| build.take());
+        if let Some(build) = build {
+            build();
+        }
     }
 }
 

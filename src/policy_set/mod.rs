@@ -66,7 +66,15 @@ struct Options {
 #[derive(Debug)]
 struct Loaded {
     sources: SourceMap,
+    /// The policies as loading compiled them: with their trees, or (when
+    /// the trees are built in the background, or never) by rule scan.
     trees: Vec<DecisionTree>,
+    /// The trees built in the background, with the warnings only a tree
+    /// finds: once set, they decide instead of `trees` (see
+    /// [`Loaded::trees`]).
+    built: std::sync::OnceLock<(Vec<DecisionTree>, Vec<Problem>)>,
+    /// Whether a background build was started and has not yet finished.
+    building: bool,
     /// How each tree's facts are reached in a JSON object, by tree.
     paths: Vec<ObjectPaths>,
     warnings: Vec<Problem>,
@@ -84,6 +92,29 @@ struct Loaded {
     now_facts: Vec<(Vec<String>, TimeKind)>,
 }
 
+impl Loaded {
+    /// The trees that decide: those built in the background once they
+    /// are, else those loading compiled. Both hold the same policies in
+    /// the same order, and decide alike.
+    fn trees(&self) -> &[DecisionTree] {
+        match self.built.get() {
+            Some((trees, _)) => trees,
+            None => &self.trees,
+        }
+    }
+
+    /// The trees once any background build is done: what reports, traces
+    /// and explanations are made from, so that they are the same however
+    /// the set was loaded (waiting, the first time, for the build).
+    fn settled_trees(&self) -> &[DecisionTree] {
+        if self.building {
+            &self.built.wait().0
+        } else {
+            &self.trees
+        }
+    }
+}
+
 impl PolicySet {
     /// The limits this set was loaded with, which also apply to the facts
     /// it decides for.
@@ -95,12 +126,45 @@ impl PolicySet {
     /// warnings (rules that never match or never decide, unused facts) and
     /// notes (values no rule names, policies decided by rule scan).
     pub fn warnings(&self) -> Report {
-        Report::new(self.loaded.sources.clone(), self.loaded.warnings.clone())
+        let mut warnings = self.loaded.warnings.clone();
+        if let Some((_, found)) = self.loaded.built.get() {
+            warnings.extend(found.iter().cloned());
+        }
+        Report::new(self.loaded.sources.clone(), warnings)
+    }
+
+    /// Whether the decision trees are built: `false` only while a set
+    /// loaded with [`TreeBuild::InBackground`](crate::TreeBuild::InBackground)
+    /// still builds them, deciding by rule scan meanwhile (alike, only
+    /// slower for large policies). Once `true`, it stays so, and
+    /// [`warnings`](Self::warnings) holds what the trees found.
+    ///
+    /// ```
+    /// use verdict::{Limits, PolicySet, TreeBuild};
+    ///
+    /// let limits = Limits { tree_build: TreeBuild::InBackground, ..Limits::default() };
+    /// let policies = PolicySet::builtin_with(&limits).map_err(|r| r.render(80))?;
+    /// // Deciding need not wait for the trees.
+    /// let facts = serde_json::json!({"partner": {"role": "reseller"}, "request": {"action": "invite"}});
+    /// assert_eq!(policies.decide(&facts).map_err(|r| r.render(80))?[0].decision, "deny");
+    /// policies.wait_for_trees();
+    /// assert!(policies.trees_built());
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn trees_built(&self) -> bool {
+        !self.loaded.building || self.loaded.built.get().is_some()
+    }
+
+    /// Waits until [`trees_built`](Self::trees_built). Deciding never
+    /// needs to; reports, traces and explanations wait for the trees
+    /// themselves, so that they read the same however the set was loaded.
+    pub fn wait_for_trees(&self) {
+        self.loaded.settled_trees();
     }
 
     /// The policies of the set, in the order they decide.
     pub fn policies(&self) -> impl ExactSizeIterator<Item = PolicyInfo<'_>> {
-        self.loaded.trees.iter().map(PolicyInfo::new)
+        self.loaded.trees().iter().map(PolicyInfo::new)
     }
 
     /// The policy files, which the spans of every diagnostic point into.
@@ -228,6 +292,6 @@ impl PolicySet {
 
     /// The compiled trees, one per policy, for the tools of this crate.
     pub(crate) fn trees(&self) -> &[DecisionTree] {
-        &self.loaded.trees
+        self.loaded.trees()
     }
 }

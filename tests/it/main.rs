@@ -30,4 +30,5 @@ mod reliability;
 mod scale;
 mod serialize;
 mod tree;
+mod tree_build;
 mod tree_vs_reference;

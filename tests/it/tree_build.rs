@@ -1,0 +1,138 @@
+//! When the decision trees are built (`Limits::tree_build`) changes how
+//! long loading and each decision take, never what is decided or reported:
+//! a set that decides by rule scan while its trees are built in the
+//! background, or that never builds them, decides as one that built them
+//! at load; its reports and traces are the trees' own; and once built, its
+//! warnings are the same.
+
+use serde_json::Value;
+use verdict::testing::workloads::{self, Scale};
+use verdict::{Limits, PolicySet, TreeBuild};
+
+fn load(text: &str, tree_build: TreeBuild) -> PolicySet {
+    let limits = Limits {
+        tree_build,
+        ..Limits::default()
+    };
+    PolicySet::from_sources_with([("scale.policy", text)], &limits)
+        .unwrap_or_else(|r| panic!("{}", r.render(100)))
+}
+
+fn decisions(set: &PolicySet, facts: &Value) -> Vec<(String, Option<String>)> {
+    let from_value = set.decide(facts).unwrap().into_owned();
+    let from_text = set
+        .decide_json("facts.json", &facts.to_string())
+        .unwrap()
+        .into_owned();
+    assert_eq!(from_value, from_text);
+    from_value
+        .into_iter()
+        .map(|d| (d.decision, d.rule))
+        .collect()
+}
+
+/// A generated policy of 1,000 first-match rules, whose tree takes far
+/// longer to build than its rules to scan: every one of its 10,000 inputs
+/// is decided alike by a set still building its tree, one that never
+/// does, and one that built it at load.
+#[test]
+fn every_way_of_building_decides_alike() {
+    let scale = Scale::generate(1_000);
+    let background = load(&scale.text, TreeBuild::InBackground);
+    let never = load(&scale.text, TreeBuild::Never);
+    let at_load = load(&scale.text, TreeBuild::AtLoad);
+    assert!(never.trees_built() && at_load.trees_built());
+    let mut decided_before_the_tree = 0;
+    for input in &scale.inputs {
+        let facts = workloads::scale_facts(input);
+        if !background.trees_built() {
+            decided_before_the_tree += 1;
+        }
+        let expected = decisions(&at_load, &facts);
+        assert_eq!(decisions(&background, &facts), expected, "{facts}");
+        assert_eq!(decisions(&never, &facts), expected, "{facts}");
+    }
+    background.wait_for_trees();
+    assert!(background.trees_built());
+    for input in scale.inputs.iter().take(500) {
+        let facts = workloads::scale_facts(input);
+        assert_eq!(decisions(&background, &facts), decisions(&at_load, &facts));
+    }
+    // Not a timing assertion: the count only says which path was taken.
+    println!("{decided_before_the_tree} inputs decided before the tree was built");
+}
+
+/// Facts that do not decide get the trees' report, with every unknown fact
+/// it names, even from a set still deciding by rule scan.
+#[test]
+fn reports_and_traces_are_the_trees() {
+    let pack_text: Vec<(String, String)> = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/multichannel"),
+    )
+    .unwrap()
+    .map(|e| e.unwrap().path())
+    .filter(|p| p.extension().is_some_and(|x| x == "policy"))
+    .map(|p| {
+        (
+            p.file_name().unwrap().to_string_lossy().into_owned(),
+            std::fs::read_to_string(&p).unwrap(),
+        )
+    })
+    .collect();
+    let load_pack = |tree_build| {
+        let limits = Limits {
+            tree_build,
+            ..Limits::default()
+        };
+        PolicySet::from_sources_with(pack_text.clone(), &limits).unwrap()
+    };
+    let at_load = load_pack(TreeBuild::AtLoad);
+    // Every facts error fixture, each against a set that has just started
+    // building its trees.
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/facts/err");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let background = load_pack(TreeBuild::InBackground);
+        let expected = at_load.decide_json("facts.json", &text).unwrap_err();
+        let report = background.decide_json("facts.json", &text).unwrap_err();
+        assert_eq!(
+            report.render(100),
+            expected.render(100),
+            "{}",
+            path.display()
+        );
+        compared += 1;
+    }
+    assert!(compared > 10);
+    let valid: Value = serde_json::json!({
+        "subscription": {"billing": "license", "channel": "CSP"},
+        "partner": {"role": "direct"},
+        "request": {"action": "transfer", "target": "partner"}
+    });
+    let background = load_pack(TreeBuild::InBackground);
+    assert_eq!(
+        background.trace(&valid).unwrap(),
+        at_load.trace(&valid).unwrap()
+    );
+}
+
+/// Once the background build is done, the set's warnings are those of a
+/// set that built its trees at load (the shadowed rules only a tree finds
+/// among them).
+#[test]
+fn warnings_join_once_the_trees_are_built() {
+    let text =
+        "policy doors\nfact role: {staff guest} at user.role\nfact badge: bool at user.badge\n\
+                first match\nstaff can\nstaff badge cannot\nguest cannot\n";
+    let at_load = load(text, TreeBuild::AtLoad);
+    let expected = at_load.warnings().render(100);
+    assert!(expected.contains("verdict::shadowed"), "{expected}");
+    let background = load(text, TreeBuild::InBackground);
+    background.wait_for_trees();
+    assert_eq!(background.warnings().render(100), expected);
+    let never = load(text, TreeBuild::Never);
+    assert!(!never.warnings().render(100).contains("verdict::shadowed"));
+}
