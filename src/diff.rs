@@ -90,18 +90,18 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
         incomparable: Vec::new(),
         changes: Vec::new(),
     };
-    for tree in new.trees() {
+    for tree in new.built_trees() {
         if !old
-            .trees()
+            .built_trees()
             .iter()
             .any(|t| t.policy.name == tree.policy.name)
         {
             diff.added.push(tree.policy.name.clone());
         }
     }
-    for old_tree in old.trees() {
+    for old_tree in old.built_trees() {
         match new
-            .trees()
+            .built_trees()
             .iter()
             .find(|t| t.policy.name == old_tree.policy.name)
         {

@@ -64,9 +64,10 @@ pub struct Limits {
 }
 
 /// When loading builds the decision trees (see [`Limits::tree_build`]).
-/// Every policy decides the same either way: until its tree is built it is
-/// decided by rule scan, which is slower per decision for large policies
-/// but costs nothing to prepare.
+/// Until its tree is built a policy is decided by rule scan, which is
+/// slower per decision for large policies but costs nothing to prepare;
+/// [`AtLoad`](TreeBuild::AtLoad) and [`InBackground`](TreeBuild::InBackground)
+/// decide and report alike.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TreeBuild {
@@ -85,7 +86,10 @@ pub enum TreeBuild {
     /// No tree is built: every policy is decided by rule scan. For one
     /// decision, where building a large policy's tree costs more than it
     /// saves. Reports then come from the scan too, which names fewer of
-    /// the unknown facts a decision depends on than a tree does.
+    /// the unknown facts a decision depends on than a tree does; and where
+    /// facts are missing, a scan that would have to try more than 4,096
+    /// combinations of their values reports them as missing, where a tree
+    /// may find that every combination decides alike.
     Never,
 }
 

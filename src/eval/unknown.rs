@@ -185,8 +185,8 @@ fn merge_missing(
         .collect()
 }
 
-/// The keys of the object a missing fact is missing from (`None` for
-/// other errors, or a fact whose own key is there, as `null`).
+/// The keys of the object a missing fact is missing from (a key given as
+/// `null` counts as missing); `None` for other errors.
 fn missing_from<'e>(error: &'e FactsError, facts: &Value) -> Option<&'e [String]> {
     let FactsError::Missing { keys, .. } = error else {
         return None;

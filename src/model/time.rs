@@ -84,6 +84,11 @@ impl TimeKind {
                 dashed
             }
             TimeKind::DateTime => {
+                // An instant written another way (`20261118T090000+01:00`)
+                // keeps its offset: it is the same instant, in UTC.
+                if let Ok(instant) = text.parse::<Timestamp>() {
+                    return Some(instant.to_string()).filter(|meant| meant != text);
+                }
                 let civil = text.parse::<DateTime>().ok().or_else(|| {
                     text.parse::<Date>()
                         .ok()
@@ -484,6 +489,10 @@ mod tests {
         assert_eq!(
             meant(TimeKind::DateTime, "2026-11-18").as_deref(),
             Some("2026-11-18T00:00:00Z")
+        );
+        assert_eq!(
+            meant(TimeKind::DateTime, "20261118T090000+01:00").as_deref(),
+            Some("2026-11-18T08:00:00Z")
         );
         assert_eq!(meant(TimeKind::Duration, "3 days").as_deref(), Some("P3D"));
         assert_eq!(meant(TimeKind::Duration, "1 week").as_deref(), Some("P1W"));

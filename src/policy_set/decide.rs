@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::decision::{decision, decision_ref, internal_error, Decision, Decisions};
+use super::decision::{decision, decision_ref, Decision, Decisions};
 use super::PolicySet;
 use crate::compile::DecisionTree;
 use crate::diagnostics::{words, ExplainError, FactsError, Problem, Report};
@@ -40,11 +40,14 @@ impl PolicySet {
         if let Some(decisions) = self.decide_unreported(facts) {
             return Ok(decisions);
         }
-        // Some policy cannot decide: the full walk gathers every error.
-        match self.decide_walked(facts, false, None) {
-            Err(report) => Err(report),
-            Ok(_) => Err(internal_error(&self.loaded.sources)),
-        }
+        // Some policy cannot decide the fast way: the full walk over the
+        // trees decides, or gathers every error. (A rule scan gives up on
+        // some unknown facts a tree still decides around.)
+        let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
+        self.walk_all(facts, false, None, |tree, walk| {
+            decisions.push(decision_ref(&tree.policy, walk.rule))
+        })?;
+        Ok(decisions)
     }
 
     /// [`decide`](Self::decide)'s decisions, or `None` when the facts do

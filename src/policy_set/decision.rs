@@ -5,11 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{FactsError, Report};
 use crate::eval::Walked;
 use crate::explain::{self, FactRead};
 use crate::model::{CheckedPolicy, RuleId};
-use crate::source::SourceMap;
 
 /// The decision of one policy for one facts object.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -176,15 +174,6 @@ pub(crate) fn decision_ref(policy: &CheckedPolicy, rule: Option<RuleId>) -> Deci
             see: &[],
         },
     }
-}
-
-/// The report of a decision that the fast path could not make but the
-/// full walk could: a bug, reported as such rather than hidden.
-pub(crate) fn internal_error(sources: &SourceMap) -> Report {
-    let error = FactsError::NoDecision {
-        policy: String::from("(the set)"),
-    };
-    Report::new(sources.clone(), vec![error.into()])
 }
 
 /// The owned decision of a full walk, with the facts it read when `trace`

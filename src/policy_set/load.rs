@@ -146,30 +146,25 @@ impl PolicySet {
 }
 
 /// Builds the trees of `policies` on a thread of their own and hands them
-/// to the set, if it is still held by then; where no thread can be
-/// started, builds them at once.
+/// to the set, if it is still held by then. The build always ends in
+/// trees handed over, so that nothing waiting for them waits forever: where
+/// it cannot run (no thread or pool can be started) or fails, the rule scans
+/// are handed over as the final trees.
 fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, tree_budget: usize, set: Weak<Loaded>) {
     let build = move || {
-        let mut trees = Vec::with_capacity(policies.len());
-        let mut warnings = Vec::new();
-        for policy in policies {
-            // A set dropped meanwhile needs no more trees.
-            if set.strong_count() == 0 {
-                return;
-            }
-            let (tree, found) = compile::compile_shared(policy, tree_budget);
-            warnings.extend(found.into_iter().map(Problem::from));
-            trees.push(tree);
-        }
+        let built = build_trees(&policies, tree_budget, &set).unwrap_or_else(|| {
+            let scans = policies.iter().map(|p| compile::scan_shared(Arc::clone(p)));
+            (scans.collect(), Vec::new())
+        });
         if let Some(set) = set.upgrade() {
-            // Set once: only this thread sets it.
-            let _ = set.built.set((trees, warnings));
+            // Set once: only this build sets it.
+            let _ = set.built.set(built);
         }
     };
     // Spawning takes the closure even when it fails: keep the build where
     // this thread can still run it then.
-    let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(build)));
-    let in_thread = std::sync::Arc::clone(&shared);
+    let shared = Arc::new(std::sync::Mutex::new(Some(build)));
+    let in_thread = Arc::clone(&shared);
     let spawned = std::thread::Builder::new()
         .name(String::from("verdict-trees"))
         .spawn(move || {
@@ -184,6 +179,42 @@ fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, tree_budget: usize, se
             build();
         }
     }
+}
+
+/// The trees and their warnings; `None` when the build could not run or
+/// panicked (a bug), or the set was dropped meanwhile.
+///
+/// The build runs on a rayon pool of its own: compiling a large tree joins
+/// work on two threads, and the threads of the global pool may all be
+/// waiting for these very trees (a batch whose lines do not decide waits
+/// for them to report), which would leave the join nobody to run it.
+fn build_trees(
+    policies: &[Arc<CheckedPolicy>],
+    tree_budget: usize,
+    set: &Weak<Loaded>,
+) -> Option<(Vec<DecisionTree>, Vec<Problem>)> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("verdict-trees-{i}"))
+        .build()
+        .ok()?;
+    let build = || {
+        let mut trees = Vec::with_capacity(policies.len());
+        let mut warnings = Vec::new();
+        for policy in policies {
+            // A set dropped meanwhile needs no more trees.
+            if set.strong_count() == 0 {
+                return None;
+            }
+            let (tree, found) = compile::compile_shared(Arc::clone(policy), tree_budget);
+            warnings.extend(found.into_iter().map(Problem::from));
+            trees.push(tree);
+        }
+        Some((trees, warnings))
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.install(build)))
+        .ok()
+        .flatten()
 }
 
 /// The path table of a set's trees, if picking can serve them.

@@ -294,4 +294,11 @@ impl PolicySet {
     pub(crate) fn trees(&self) -> &[DecisionTree] {
         self.loaded.trees()
     }
+
+    /// The trees once any background build is done (waiting for it): for
+    /// the tools that read a tree's shape (diff, test coverage), whose
+    /// output must not depend on timing.
+    pub(crate) fn built_trees(&self) -> &[DecisionTree] {
+        self.loaded.settled_trees()
+    }
 }

@@ -122,7 +122,7 @@ impl SuiteResult {
 /// # Ok::<(), String>(())
 /// ```
 pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
-    let trees = set.trees();
+    let trees = set.built_trees();
     // Every test is checked against its policy before any runs.
     let mut errors = Vec::new();
     let mut policies = Vec::new();

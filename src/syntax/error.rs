@@ -365,6 +365,12 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
             2,
             "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, `before`, `after`)",
         ),
+        // What may follow a fact's name in a test.
+        Rule::test_opener => (
+            2,
+            "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, `before`, `after`), `not`, `in`, `has`, `starts with`, `ends with` or `within`",
+        ),
+        Rule::item_opener => (3, "a declaration"),
         Rule::kw_in => (2, "`in`"),
         Rule::because | Rule::kw_because => (2, "`because \"...\"`"),
         Rule::see | Rule::kw_see => (2, "`see \"...\"`"),

@@ -268,11 +268,33 @@ fn junk_error(file: &SourceFile, text: &str, at: usize) -> SyntaxError {
     let rest = text.get(at..).unwrap_or_default();
     let (found, len) = error::found_token(rest);
     let word = rest.get(..len).unwrap_or_default();
-    let help = match word {
-        "can" | "cannot" | "-" => {
+    // The line's first word says what kind of item it is.
+    let line_start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text.get(line_start..at).unwrap_or_default();
+    let mut words = line.split_whitespace();
+    let declared = (words.next(), words.next(), words.next());
+    let owned;
+    let help = match (declared, word) {
+        // `outcome manual review`: a name of several words.
+        ((Some("outcome"), Some(name), None), _) if !word.is_empty() && !rest.starts_with('"') => {
+            owned = format!(
+                "an outcome's name is one word: `outcome {name}-{word}`; a description is quoted: `outcome {name} \"...\"`"
+            );
+            &owned
+        }
+        ((Some("otherwise" | "policy" | "set" | "outcome"), ..), _) => {
+            "after a declaration's name (or a set's values) only a quoted description may follow, as in `otherwise deny \"nothing else is allowed\"`"
+        }
+        ((Some("fact"), ..), _) => {
+            "after a fact's path only `optional`, `default VALUE` and a quoted description may follow"
+        }
+        (_, "can" | "cannot" | "-") => {
             "a rule has one verdict: keep one of `can`, `cannot` and `-> OUTCOME`"
         }
-        "because" | "see" => "`because` and `see` come after the rule's verdict, each once",
+        (_, "because" | "see") => "`because` and `see` come after the rule's verdict, each once",
         _ if rest.starts_with('"') => {
             "a rule's reason is written `because \"...\"`, after its verdict"
         }

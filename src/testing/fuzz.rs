@@ -168,7 +168,7 @@ pub fn compile(data: &[u8]) -> Result<(), String> {
     let Ok(set) = PolicySet::from_sources([("f.policy", text.as_str())]) else {
         return Ok(());
     };
-    let Some(tree) = set.trees().first() else {
+    let Some(tree) = set.built_trees().first() else {
         return Ok(());
     };
     let scan = crate::compile::compile_without_tree(&tree.policy);

@@ -32,7 +32,7 @@ pub enum Outcome {
 /// documentation); `Err` describes the first disagreement.
 pub fn check(set: &PolicySet, inputs: &[Value]) -> Result<Vec<Outcome>, String> {
     let mut outcomes = Vec::new();
-    for (index, tree) in set.trees().iter().enumerate() {
+    for (index, tree) in set.built_trees().iter().enumerate() {
         let policy = &tree.policy;
         let scan = compile::compile_without_tree(policy);
         let halves = compile::compile_split_at_root(policy);

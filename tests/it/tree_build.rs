@@ -136,3 +136,66 @@ fn warnings_join_once_the_trees_are_built() {
     let never = load(text, TreeBuild::Never);
     assert!(!never.warnings().render(100).contains("verdict::shadowed"));
 }
+
+/// Lines that do not decide wait for the trees to report, on every thread
+/// of rayon's global pool at once, while the build (which joins work on
+/// two threads for a root of 500 rules or more) runs: it has a pool of its
+/// own, so the waiters do not starve it.
+#[test]
+fn waiting_for_the_trees_on_every_pool_thread_does_not_starve_the_build() {
+    use rayon::prelude::*;
+    let scale = Scale::generate(600);
+    let at_load = load(&scale.text, TreeBuild::AtLoad);
+    let expected = at_load
+        .decide_json("facts.json", "{}")
+        .unwrap_err()
+        .render(100);
+    let background = load(&scale.text, TreeBuild::InBackground);
+    let reports: Vec<String> = (0..8)
+        .into_par_iter()
+        .map(|_| {
+            background
+                .decide_json("facts.json", "{}")
+                .unwrap_err()
+                .render(100)
+        })
+        .collect();
+    assert!(reports.iter().all(|r| *r == expected), "{}", reports[0]);
+}
+
+/// A rule scan gives up on more than 4,096 combinations of missing values;
+/// a tree can see that every one decides alike. A set still building its
+/// trees decides what the trees decide, not an error.
+#[test]
+fn a_tree_decides_where_the_scan_gives_up() {
+    let values: Vec<String> = (0..65).map(|i| format!("v{i}")).collect();
+    let small = format!(
+        "policy wide\nfact a: {{{0}}} at a\nfact b: {{{0}}} at b\n(a = v0 b = v0 or a != v0 or b != v0) -> yes\noutcome yes\n",
+        values.join(" ")
+    );
+    let large = Scale::generate(600).text;
+    let files = |tree_build| {
+        let limits = Limits {
+            tree_build,
+            ..Limits::default()
+        };
+        PolicySet::from_sources_with(
+            [
+                ("large.policy", large.as_str()),
+                ("wide.policy", small.as_str()),
+            ],
+            &limits,
+        )
+        .unwrap_or_else(|r| panic!("{}", r.render(100)))
+    };
+    let facts = serde_json::json!({
+        "f0": "f0v0", "f1": "f1v0", "f2": "f2v0", "f3": "f3v0", "f4": "f4v0", "f5": "f5v0"
+    });
+    let at_load = files(TreeBuild::AtLoad)
+        .decide(&facts)
+        .unwrap()
+        .into_owned();
+    assert_eq!(at_load[1].decision, "yes");
+    let background = files(TreeBuild::InBackground);
+    assert_eq!(background.decide(&facts).unwrap().into_owned(), at_load);
+}
