@@ -29,6 +29,18 @@ pub(crate) fn read_files(
     kind: FileKind,
     limit: usize,
 ) -> Result<Vec<(String, String)>, Vec<LoadError>> {
+    read_files_named(path, kind, limit, false)
+}
+
+/// [`read_files`], each file named by its path (`relative` false) or by its
+/// name alone (true: relative to the directory, or the file's own name), so
+/// that nothing of the file system around it shows.
+pub(crate) fn read_files_named(
+    path: &Path,
+    kind: FileKind,
+    limit: usize,
+    relative: bool,
+) -> Result<Vec<(String, String)>, Vec<LoadError>> {
     let shown = path.display().to_string();
     let io = |reason: &std::io::Error, path: &str| LoadError::Io {
         path: path.to_string(),
@@ -74,7 +86,10 @@ pub(crate) fn read_files(
     let mut errors = Vec::new();
     let mut total = 0usize;
     for path in paths {
-        let name = path.display().to_string();
+        let name = match path.file_name() {
+            Some(file) if relative => file.to_string_lossy().into_owned(),
+            _ => path.display().to_string(),
+        };
         // The size is checked before reading, so a huge file costs nothing.
         let size = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
         total = total.saturating_add(size);

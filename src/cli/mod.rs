@@ -35,6 +35,7 @@ mod fmt;
 mod input;
 mod machine;
 mod rewrite;
+mod serve;
 mod test;
 mod tree;
 
@@ -69,6 +70,8 @@ enum Command {
     Tree(tree::Args),
     /// Show where two versions of a policy set decide differently (exit 1 if anywhere)
     Diff(diff::Args),
+    /// Serve decisions over HTTP, reloading the policies when they change (`--watch`)
+    Serve(serve::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -98,6 +101,7 @@ pub fn run() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -45,6 +45,32 @@ impl PolicySet {
         PolicySet::from_sources_with(files, limits)
     }
 
+    /// [`from_path_with`](Self::from_path_with), each file named by its
+    /// name alone (`channels.policy`), not by its path: what a service
+    /// loads, so that rule locations and diagnostics it sends to clients
+    /// say nothing of the server's file system.
+    ///
+    /// ```
+    /// let limits = verdict::Limits::default();
+    /// let policies = verdict::PolicySet::from_root_with("policies/multichannel", &limits)
+    ///     .map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({"partner": {"role": "reseller"}, "request": {"action": "invite"}});
+    /// let decisions = policies.decide(&facts).map_err(|r| r.render(80))?;
+    /// assert_eq!(decisions[0].rule, Some("indirect.policy:10"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn from_root_with(root: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
+        let files =
+            files::read_files_named(root.as_ref(), FileKind::Policy, limits.policy_bytes(), true)
+                .map_err(|errors| {
+                Report::new(
+                    SourceMap::new(),
+                    errors.into_iter().map(Problem::from).collect(),
+                )
+            })?;
+        PolicySet::from_sources_with(files, limits)
+    }
+
     /// Compiles policy files given as (name, text) pairs.
     pub fn from_sources<N, T>(files: impl IntoIterator<Item = (N, T)>) -> Result<PolicySet, Report>
     where

@@ -29,6 +29,7 @@ mod no_panic;
 mod reliability;
 mod scale;
 mod serialize;
+mod serve;
 mod tree;
 mod tree_build;
 mod tree_vs_reference;

@@ -1,0 +1,548 @@
+//! `verdict serve`: decisions over HTTP (axum on tokio), with the policies
+//! reloaded when their files change (`--watch`). A reload swaps in the new
+//! set only once it has loaded without errors; a failed one keeps the last
+//! good set serving and is shown in `GET /v1/status` and on stderr.
+//!
+//! Every answer is JSON. Decisions have the shape of `eval --format json`
+//! plus the `revision` of the policies that made them and a `decision_id`;
+//! errors are the diagnostics document of `check --format json`, with an
+//! HTTP status by kind (400 malformed JSON, 413 a body over the limit, 422
+//! facts that do not decide, 404 an unknown policy or path).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use verdict::{Limits, PolicySet, Report, TreeBuild};
+
+use super::print_report;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    #[arg(long, value_name = "PATH")]
+    policies: Option<PathBuf>,
+    /// The address to listen on (port 0: any free port, printed at start)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8484")]
+    addr: SocketAddr,
+    /// Reload the policies when their files change (needs `--policies`)
+    #[arg(long)]
+    watch: bool,
+    /// The largest request body, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_body: usize,
+}
+
+/// A loaded policy set and what is said about it.
+struct Served {
+    set: PolicySet,
+    revision: String,
+}
+
+/// What a failed reload left behind.
+#[derive(Clone, Serialize)]
+struct FailedReload {
+    /// The revision of the files that failed to load.
+    at: String,
+    diagnostics: verdict::ReportData,
+}
+
+struct Shared {
+    current: RwLock<Option<Arc<Served>>>,
+    failed: Mutex<Option<FailedReload>>,
+    reloads: AtomicU64,
+    decisions: AtomicU64,
+    /// Makes decision ids unique across runs: the start time.
+    seed: u64,
+    policies: Option<PathBuf>,
+}
+
+type AppState = Arc<Shared>;
+
+pub fn run(args: Args) -> ExitCode {
+    if args.watch && args.policies.is_none() {
+        return super::usage_error(
+            "serve",
+            "`--watch` watches the files of `--policies PATH`; the built-in pack does not change",
+        );
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            errln!("verdict serve: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(serve(args))
+}
+
+/// Loads the policies: a directory's files named relative to it, so that
+/// nothing of the server's file system reaches a client; the trees are
+/// built in the background while the rule scan already decides.
+fn load(path: Option<&PathBuf>) -> Result<Served, Report> {
+    let limits = Limits {
+        tree_build: TreeBuild::InBackground,
+        ..Limits::default()
+    };
+    let set = match path {
+        Some(path) => PolicySet::from_root_with(path, &limits)?,
+        None => PolicySet::builtin_with(&limits)?,
+    };
+    let revision = set.revision();
+    Ok(Served { set, revision })
+}
+
+async fn serve(args: Args) -> ExitCode {
+    let served = match load(args.policies.as_ref()) {
+        Ok(served) => served,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let revision = served.revision.clone();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let state = Arc::new(Shared {
+        current: RwLock::new(Some(Arc::new(served))),
+        failed: Mutex::new(None),
+        reloads: AtomicU64::new(0),
+        decisions: AtomicU64::new(0),
+        seed,
+        policies: args.policies.clone(),
+    });
+    let listener = match tokio::net::TcpListener::bind(args.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            errln!("verdict serve: cannot listen on {}: {e}", args.addr);
+            return ExitCode::from(1);
+        }
+    };
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| args.addr.to_string(), |a| a.to_string());
+    // Kept alive for as long as the server runs.
+    let _watcher = if args.watch {
+        match watch(Arc::clone(&state)) {
+            Ok(watcher) => Some(watcher),
+            Err(e) => {
+                errln!("verdict serve: cannot watch the policies: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        None
+    };
+    errln!("verdict serve: listening on http://{address} (revision {revision})");
+    let app = router(state, args.max_body);
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+    {
+        Ok(()) => {
+            errln!("verdict serve: stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            errln!("verdict serve: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM: the server then stops taking
+/// connections and finishes the requests in flight.
+async fn shutdown() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+fn router(state: AppState, max_body: usize) -> Router {
+    Router::new()
+        .route("/v1/decide", post(decide_all))
+        .route("/v1/decide/{policy}", post(decide_one))
+        .route("/v1/policies", get(policies))
+        .route("/v1/status", get(status))
+        .route("/health/live", get(|| async { "ok\n" }))
+        .route("/health/ready", get(ready))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+/// The set serving now (a reference count; the lock is held only to copy it).
+fn current(state: &Shared) -> Option<Arc<Served>> {
+    state.current.read().ok().and_then(|c| c.clone())
+}
+
+#[derive(Serialize)]
+struct Decided<'a> {
+    decisions: Vec<verdict::Decision>,
+    revision: &'a str,
+    decision_id: String,
+}
+
+async fn decide_all(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    decide(&state, body, None)
+}
+
+async fn decide_one(
+    State(state): State<AppState>,
+    Path(policy): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    decide(&state, body, Some(&policy))
+}
+
+fn decide(state: &Shared, body: Result<Bytes, BytesRejection>, policy: Option<&str>) -> Response {
+    let Some(served) = current(state) else {
+        return plain_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "verdict::serve::not_ready",
+            String::from("no policies are loaded yet"),
+            "try again once `GET /health/ready` answers 200",
+        );
+    };
+    if let Some(name) = policy {
+        if !served.set.policies().any(|p| p.name() == name) {
+            let names: Vec<String> = served
+                .set
+                .policies()
+                .map(|p| format!("`{}`", p.name()))
+                .collect();
+            return plain_error(
+                StatusCode::NOT_FOUND,
+                "verdict::serve::unknown_policy",
+                format!("no policy is named `{name}`"),
+                &format!("the policies are {}", names.join(", ")),
+            );
+        }
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return plain_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "verdict::io::too_large",
+                String::from("the request body is larger than this server takes"),
+                "send only the facts the policies read; `verdict serve --max-body` raises the limit",
+            );
+        }
+        Err(rejection) => {
+            return plain_error(
+                rejection.status(),
+                "verdict::serve::body",
+                rejection.body_text(),
+                "send the facts as one JSON object in the request body",
+            );
+        }
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return plain_error(
+            StatusCode::BAD_REQUEST,
+            "verdict::io::not_utf8",
+            String::from("the request body is not UTF-8 text"),
+            "send the facts as JSON, which is UTF-8",
+        );
+    };
+    match served.set.decide_json("request", text) {
+        Ok(decisions) => {
+            let decisions = decisions
+                .iter()
+                .filter(|d| policy.is_none_or(|name| d.policy == name))
+                .map(|d| d.into_owned())
+                .collect();
+            let number = state.decisions.fetch_add(1, Ordering::Relaxed);
+            let answer = Decided {
+                decisions,
+                revision: &served.revision,
+                decision_id: format!("{:016x}-{number:x}", state.seed),
+            };
+            json(StatusCode::OK, &answer)
+        }
+        Err(report) => {
+            let status = status_of(&report);
+            json(status, &report.data())
+        }
+    }
+}
+
+/// The HTTP status of a report about a request's facts: 400 when the body
+/// is not a JSON object verdict reads, 413 when it is too large, 422 when
+/// the facts do not decide.
+fn status_of(report: &Report) -> StatusCode {
+    let codes: Vec<String> = report
+        .data()
+        .diagnostics
+        .into_iter()
+        .filter_map(|d| d.code)
+        .collect();
+    let malformed = [
+        "verdict::facts::syntax",
+        "verdict::facts::not_object",
+        "verdict::facts::too_deep",
+        "verdict::facts::repeated_key",
+    ];
+    if codes.iter().any(|c| c == "verdict::io::too_large") {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else if codes.iter().any(|c| malformed.contains(&c.as_str())) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+#[derive(Serialize)]
+struct PolicyEntry<'a> {
+    name: &'a str,
+    rules: usize,
+    facts: usize,
+    /// `null` while the tree is built, or for a policy decided by rule scan.
+    tree: Option<TreeEntry>,
+}
+
+#[derive(Serialize)]
+struct TreeEntry {
+    nodes: usize,
+    depth: usize,
+}
+
+#[derive(Serialize)]
+struct PolicyList<'a> {
+    revision: &'a str,
+    trees_built: bool,
+    policies: Vec<PolicyEntry<'a>>,
+}
+
+async fn policies(State(state): State<AppState>) -> Response {
+    let Some(served) = current(&state) else {
+        return not_ready();
+    };
+    let list = PolicyList {
+        revision: &served.revision,
+        trees_built: served.set.trees_built(),
+        policies: served
+            .set
+            .policies()
+            .map(|p| PolicyEntry {
+                name: p.name(),
+                rules: p.rules().len(),
+                facts: p.facts().len(),
+                tree: p.tree().map(|t| TreeEntry {
+                    nodes: t.nodes,
+                    depth: t.depth,
+                }),
+            })
+            .collect(),
+    };
+    json(StatusCode::OK, &list)
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    ready: bool,
+    revision: Option<&'a str>,
+    /// Where the policies are read from (`null`: the built-in pack).
+    policies: Option<String>,
+    reloads: u64,
+    decisions: u64,
+    /// The last reload that failed since the last one that worked.
+    failed_reload: Option<FailedReload>,
+}
+
+async fn status(State(state): State<AppState>) -> Response {
+    let served = current(&state);
+    let failed = state.failed.lock().ok().and_then(|f| f.clone());
+    let answer = Status {
+        ready: served.is_some(),
+        revision: served.as_ref().map(|s| s.revision.as_str()),
+        policies: state.policies.as_ref().map(|p| p.display().to_string()),
+        reloads: state.reloads.load(Ordering::Relaxed),
+        decisions: state.decisions.load(Ordering::Relaxed),
+        failed_reload: failed,
+    };
+    json(StatusCode::OK, &answer)
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    match current(&state) {
+        Some(_) => (StatusCode::OK, "ready\n").into_response(),
+        None => not_ready(),
+    }
+}
+
+fn not_ready() -> Response {
+    plain_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "verdict::serve::not_ready",
+        String::from("no policies are loaded yet"),
+        "try again once `GET /health/ready` answers 200",
+    )
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    plain_error(
+        StatusCode::NOT_FOUND,
+        "verdict::serve::not_found",
+        format!("nothing is served at `{}`", uri.path()),
+        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `GET /v1/policies`, `GET /v1/status`, `GET /health/live` and `GET /health/ready`",
+    )
+}
+
+fn json(status: StatusCode, value: &impl Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(mut text) => {
+            text.push('\n');
+            (
+                status,
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                text,
+            )
+                .into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// An error of the server's own, in the shape of the diagnostics document
+/// (one error, no labels).
+fn plain_error(status: StatusCode, code: &str, message: String, help: &str) -> Response {
+    let document = verdict::ReportData {
+        diagnostics: vec![verdict::ProblemData {
+            code: Some(code.to_string()),
+            severity: verdict::Severity::Error,
+            message,
+            help: Some(help.to_string()),
+            labels: Vec::new(),
+        }],
+        errors: 1,
+        warnings: 0,
+        notes: 0,
+        column_unit: verdict::COLUMN_UNIT,
+    };
+    json(status, &document)
+}
+
+/// Watches the policy files; after edits settle (no event for 200 ms),
+/// reloads them on a blocking thread and swaps the set in if it loads.
+fn watch(state: AppState) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let Some(path) = state.policies.clone() else {
+        return Err(notify::Error::generic("nothing to watch"));
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|e| !e.kind.is_access()) {
+            let _ = tx.send(());
+        }
+    })?;
+    // A file is watched through its directory, so that an editor that
+    // replaces it (write to a temporary, rename) is seen.
+    let watched = if path.is_file() {
+        path.parent().map_or_else(|| path.clone(), PathBuf::from)
+    } else {
+        path.clone()
+    };
+    watcher.watch(&watched, notify::RecursiveMode::NonRecursive)?;
+    tokio::spawn(async move {
+        while rx.recv().await.is_some() {
+            // Debounce: wait until the edits stop.
+            loop {
+                match tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+                    Ok(Some(())) => continue,
+                    Ok(None) => return,
+                    Err(_) => break,
+                }
+            }
+            let state = Arc::clone(&state);
+            let _ = tokio::task::spawn_blocking(move || reload(&state)).await;
+        }
+    });
+    Ok(watcher)
+}
+
+/// Loads the policies again; swaps them in if they load, else keeps the
+/// set serving and records why.
+fn reload(state: &Shared) {
+    let Some(path) = state.policies.as_ref() else {
+        return;
+    };
+    match load(Some(path)) {
+        Ok(served) => {
+            let unchanged = current(state).is_some_and(|c| c.revision == served.revision);
+            if unchanged {
+                return;
+            }
+            let revision = served.revision.clone();
+            if let Ok(mut current) = state.current.write() {
+                *current = Some(Arc::new(served));
+            }
+            if let Ok(mut failed) = state.failed.lock() {
+                *failed = None;
+            }
+            state.reloads.fetch_add(1, Ordering::Relaxed);
+            errln!("verdict serve: reloaded, revision {revision}");
+        }
+        Err(report) => {
+            let data = report.data();
+            errln!(
+                "verdict serve: the edited policies do not load ({} errors); still serving the last good ones",
+                data.errors
+            );
+            for problem in &data.diagnostics {
+                let place = problem
+                    .labels
+                    .first()
+                    .map(|l| format!("{}:{}:{}: ", l.file, l.line, l.column))
+                    .unwrap_or_default();
+                errln!(
+                    "  {place}{}: {}",
+                    problem.code.as_deref().unwrap_or("verdict"),
+                    problem.message
+                );
+            }
+            if let Ok(mut failed) = state.failed.lock() {
+                *failed = Some(FailedReload {
+                    at: std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or_else(|_| String::new(), |d| d.as_secs().to_string()),
+                    diagnostics: data,
+                });
+            }
+        }
+    }
+}

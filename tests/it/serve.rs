@@ -1,0 +1,329 @@
+//! `verdict serve` over a real socket: the binary listens on 127.0.0.1 at a
+//! port the system picks, and each test talks HTTP/1.1 to it. Waits are
+//! bounded polls (the test fails past the bound), never assertions on time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A running server, stopped (SIGTERM, then kill) when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    log: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("verdict serve starts");
+        // The first line names the address; the rest is the log, kept for
+        // the tests that read it.
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (tx, log) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = log
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server says where it listens");
+        let address = first
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        Server {
+            child,
+            address,
+            log,
+        }
+    }
+
+    /// One request; the status and the body.
+    fn request(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).expect("the server accepts");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout set");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.address,
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).expect("request written");
+        stream.write_all(body).expect("body written");
+        let mut response = Vec::new();
+        // A server that refuses a large body may close before reading it.
+        let _ = stream.read_to_end(&mut response);
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {response:?}"));
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default();
+        (status, dechunk(&body))
+    }
+
+    fn json(&self, method: &str, path: &str, body: &str) -> (u16, Value) {
+        let (status, text) = self.request(method, path, body.as_bytes());
+        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+        (status, value)
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the server did not stop on SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A body sent as chunks (`Transfer-Encoding: chunked`), joined.
+fn dechunk(body: &str) -> String {
+    let looks_chunked = body
+        .split_once("\r\n")
+        .is_some_and(|(size, _)| !size.is_empty() && size.chars().all(|c| c.is_ascii_hexdigit()));
+    if !looks_chunked {
+        return body.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size, 16) else {
+            break;
+        };
+        if size == 0 {
+            break;
+        }
+        out.push_str(after.get(..size).unwrap_or(after));
+        rest = after.get(size + 2..).unwrap_or("");
+    }
+    out
+}
+
+fn codes(document: &Value) -> Vec<String> {
+    document["diagnostics"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter_map(|d| d["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const INVITE: &str = r#"{"partner": {"role": "reseller"}, "request": {"action": "invite"}}"#;
+
+#[test]
+fn every_endpoint_answers() {
+    let server = Server::start(&["--max-body", "4096"]);
+    let revision = verdict::PolicySet::builtin().unwrap().revision();
+
+    let (status, answer) = server.json("POST", "/v1/decide", INVITE);
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["decisions"][0]["decision"], "deny");
+    assert_eq!(answer["decisions"][0]["policy"], "multichannel");
+    assert_eq!(answer["revision"], revision.as_str());
+    let first_id = answer["decision_id"].as_str().unwrap().to_string();
+    let (_, again) = server.json("POST", "/v1/decide", INVITE);
+    assert_ne!(again["decision_id"].as_str().unwrap(), first_id);
+
+    let (status, one) = server.json("POST", "/v1/decide/multichannel", INVITE);
+    assert_eq!(
+        (status, one["decisions"].as_array().unwrap().len()),
+        (200, 1)
+    );
+    let (status, unknown) = server.json("POST", "/v1/decide/nope", INVITE);
+    assert_eq!(status, 404);
+    assert_eq!(codes(&unknown), ["verdict::serve::unknown_policy"]);
+
+    // Malformed JSON, facts that do not decide, a body over the limit,
+    // bytes that are not UTF-8: each a diagnostics document.
+    let (status, malformed) = server.json("POST", "/v1/decide", r#"{"partner": "#);
+    assert_eq!(
+        (status, codes(&malformed)),
+        (400, vec![String::from("verdict::facts::syntax")])
+    );
+    assert_eq!(malformed["diagnostics"][0]["labels"][0]["file"], "request");
+    let (status, undecided) =
+        server.json("POST", "/v1/decide", r#"{"partner": {"role": "resellr"}}"#);
+    assert_eq!(status, 422, "{undecided}");
+    assert!(codes(&undecided)
+        .iter()
+        .all(|c| c.starts_with("verdict::facts::")));
+    let huge = format!(r#"{{"pad": "{}"}}"#, "x".repeat(10_000));
+    let (status, too_large) = server.json("POST", "/v1/decide", &huge);
+    assert_eq!(
+        (status, codes(&too_large)),
+        (413, vec![String::from("verdict::io::too_large")])
+    );
+    let (status, text) = server.request("POST", "/v1/decide", b"{\"a\": \"\xff\"}");
+    assert_eq!(status, 400, "{text}");
+
+    let (status, policies) = server.json("GET", "/v1/policies", "");
+    assert_eq!(status, 200);
+    assert_eq!(policies["revision"], revision.as_str());
+    assert_eq!(policies["policies"][0]["name"], "multichannel");
+    assert_eq!(policies["policies"][0]["facts"], 6);
+    let (status, state) = server.json("GET", "/v1/status", "");
+    assert_eq!((status, &state["ready"]), (200, &Value::Bool(true)));
+    assert!(state["decisions"].as_u64().unwrap() >= 3);
+    assert_eq!(server.request("GET", "/health/live", b"").0, 200);
+    assert_eq!(server.request("GET", "/health/ready", b"").0, 200);
+    let (status, missing) = server.json("GET", "/v2/nothing", "");
+    assert_eq!(
+        (status, codes(&missing)),
+        (404, vec![String::from("verdict::serve::not_found")])
+    );
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes a file in one step (a temporary, then a rename), as editors do.
+fn write(path: &Path, text: &str) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+/// Polls `check` every 50 ms until it holds, for at most 20 s.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not happen within 20 s");
+}
+
+const DOORS: &str =
+    "policy doors\nfact role: {staff guest} at user.role\nstaff can\nguest cannot\n";
+
+#[test]
+fn a_good_edit_is_served_and_a_broken_one_keeps_the_last_good_set() {
+    let dir = tempdir("reload");
+    let file = dir.join("doors.policy");
+    write(&file, DOORS);
+    let server = Server::start(&["--policies", dir.to_str().unwrap(), "--watch"]);
+    let guest = r#"{"user": {"role": "guest"}}"#;
+    let (status, before) = server.json("POST", "/v1/decide", guest);
+    assert_eq!(
+        (status, &before["decisions"][0]["decision"]),
+        (200, &Value::from("deny"))
+    );
+    // Rule locations name the file alone, not the server's path to it.
+    assert_eq!(before["decisions"][0]["rule"], "doors.policy:4");
+    let first = before["revision"].clone();
+
+    // A good edit: guests may enter now.
+    write(&file, &DOORS.replace("guest cannot", "guest can"));
+    eventually("the edit is served", || {
+        assert_eq!(server.request("GET", "/health/ready", b"").0, 200);
+        let (_, answer) = server.json("POST", "/v1/decide", guest);
+        answer["decisions"][0]["decision"] == "allow"
+    });
+    let (_, after) = server.json("POST", "/v1/decide", guest);
+    assert_ne!(after["revision"], first);
+
+    // A broken edit: the set that worked keeps serving; the status says why.
+    write(&file, &DOORS.replace("guest cannot", "guest cann"));
+    eventually("the failed reload is shown", || {
+        let (_, state) = server.json("GET", "/v1/status", "");
+        !state["failed_reload"].is_null()
+    });
+    let (_, state) = server.json("GET", "/v1/status", "");
+    assert_eq!(state["revision"], after["revision"]);
+    assert_eq!(
+        state["failed_reload"]["diagnostics"]["diagnostics"][0]["code"],
+        "verdict::syntax"
+    );
+    assert_eq!(
+        state["failed_reload"]["diagnostics"]["diagnostics"][0]["labels"][0]["file"],
+        "doors.policy"
+    );
+    let (status, still) = server.json("POST", "/v1/decide", guest);
+    assert_eq!(
+        (status, &still["decisions"][0]["decision"]),
+        (200, &Value::from("allow"))
+    );
+    assert_eq!(server.request("GET", "/health/ready", b"").0, 200);
+    // The log says so too.
+    let logged: Vec<String> = server.log.try_iter().collect();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("still serving the last good ones")),
+        "{logged:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut server = Server::start(&[]);
+    assert_eq!(server.request("GET", "/health/live", b"").0, 200);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn policies_that_do_not_load_are_not_served() {
+    let dir = tempdir("broken");
+    write(&dir.join("doors.policy"), "policy doors\nstaff cann\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--policies",
+            dir.to_str().unwrap(),
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("verdict::"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
