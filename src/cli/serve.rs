@@ -62,7 +62,9 @@ struct Shared {
     current: RwLock<Option<Arc<Served>>>,
     failed: Mutex<Option<FailedReload>>,
     reloads: AtomicU64,
+    failed_reloads: AtomicU64,
     decisions: AtomicU64,
+    metrics: Metrics,
     /// Makes decision ids unique across runs: the start time.
     seed: u64,
     policies: Option<PathBuf>,
@@ -122,7 +124,9 @@ async fn serve(args: Args) -> ExitCode {
         current: RwLock::new(Some(Arc::new(served))),
         failed: Mutex::new(None),
         reloads: AtomicU64::new(0),
+        failed_reloads: AtomicU64::new(0),
         decisions: AtomicU64::new(0),
+        metrics: Metrics::default(),
         seed,
         policies: args.policies.clone(),
     });
@@ -192,7 +196,10 @@ fn router(state: AppState, max_body: usize) -> Router {
     Router::new()
         .route("/v1/decide", post(decide_all))
         .route("/v1/decide/{policy}", post(decide_one))
+        .route("/v1/batch", post(batch))
         .route("/v1/policies", get(policies))
+        .route("/v1/schema", get(schema))
+        .route("/metrics", get(metrics))
         .route("/v1/status", get(status))
         .route("/health/live", get(|| async { "ok\n" }))
         .route("/health/ready", get(ready))
@@ -229,6 +236,17 @@ async fn decide_one(
 }
 
 fn decide(state: &Shared, body: Result<Bytes, BytesRejection>, policy: Option<&str>) -> Response {
+    let start = std::time::Instant::now();
+    let response = decide_timed(state, body, policy);
+    state.metrics.observe(start.elapsed(), response.status());
+    response
+}
+
+fn decide_timed(
+    state: &Shared,
+    body: Result<Bytes, BytesRejection>,
+    policy: Option<&str>,
+) -> Response {
     let Some(served) = current(state) else {
         return plain_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -254,22 +272,7 @@ fn decide(state: &Shared, body: Result<Bytes, BytesRejection>, policy: Option<&s
     }
     let body = match body {
         Ok(body) => body,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return plain_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "verdict::io::too_large",
-                String::from("the request body is larger than this server takes"),
-                "send only the facts the policies read; `verdict serve --max-body` raises the limit",
-            );
-        }
-        Err(rejection) => {
-            return plain_error(
-                rejection.status(),
-                "verdict::serve::body",
-                rejection.body_text(),
-                "send the facts as one JSON object in the request body",
-            );
-        }
+        Err(rejection) => return body_error(rejection),
     };
     let Ok(text) = std::str::from_utf8(&body) else {
         return plain_error(
@@ -281,11 +284,12 @@ fn decide(state: &Shared, body: Result<Bytes, BytesRejection>, policy: Option<&s
     };
     match served.set.decide_json("request", text) {
         Ok(decisions) => {
-            let decisions = decisions
+            let decisions: Vec<verdict::Decision> = decisions
                 .iter()
                 .filter(|d| policy.is_none_or(|name| d.policy == name))
                 .map(|d| d.into_owned())
                 .collect();
+            state.metrics.decided(&decisions);
             let number = state.decisions.fetch_add(1, Ordering::Relaxed);
             let answer = Decided {
                 decisions,
@@ -299,6 +303,24 @@ fn decide(state: &Shared, body: Result<Bytes, BytesRejection>, policy: Option<&s
             json(status, &report.data())
         }
     }
+}
+
+/// The answer to a body that could not be read: too large, or cut off.
+fn body_error(rejection: BytesRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return plain_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "verdict::io::too_large",
+            String::from("the request body is larger than this server takes"),
+            "send only the facts the policies read; `verdict serve --max-body` raises the limit",
+        );
+    }
+    plain_error(
+        rejection.status(),
+        "verdict::serve::body",
+        rejection.body_text(),
+        "send the facts as one JSON object in the request body",
+    )
 }
 
 /// The HTTP status of a report about a request's facts: 400 when the body
@@ -323,6 +345,59 @@ fn status_of(report: &Report) -> StatusCode {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// `POST /v1/batch`: one facts object per line in, one JSON object per
+/// line out, in order (an error object for a line that does not decide),
+/// as `eval --ndjson` writes them.
+async fn batch(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let Some(served) = current(&state) else {
+        return not_ready();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(rejection),
+    };
+    let answered = tokio::task::spawn_blocking(move || {
+        let mut output = Vec::with_capacity(body.len());
+        let summary = verdict::batch::run(&served.set, &body[..], &mut output, |_| {});
+        summary.map(|summary| (summary, output))
+    })
+    .await;
+    match answered {
+        Ok(Ok((summary, output))) => {
+            state
+                .decisions
+                .fetch_add(summary.lines - summary.errors, Ordering::Relaxed);
+            let metrics = &state.metrics;
+            metrics
+                .batch_lines
+                .fetch_add(summary.lines, Ordering::Relaxed);
+            metrics
+                .batch_errors
+                .fetch_add(summary.errors, Ordering::Relaxed);
+            (
+                StatusCode::OK,
+                [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+                output,
+            )
+                .into_response()
+        }
+        _ => plain_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "verdict::serve::body",
+            String::from("the batch could not be read to its end"),
+            "send one facts object per line",
+        ),
+    }
+}
+
+/// `GET /v1/schema`: the JSON Schema of the facts the policies read.
+async fn schema(State(state): State<AppState>) -> Response {
+    match current(&state) {
+        Some(served) => json(StatusCode::OK, &served.set.facts_schema()),
+        None => not_ready(),
     }
 }
 
@@ -384,6 +459,161 @@ struct Status<'a> {
     failed_reload: Option<FailedReload>,
 }
 
+/// Counters for `GET /metrics`.
+#[derive(Default)]
+struct Metrics {
+    /// Decisions by (policy, decision).
+    decided: Mutex<std::collections::BTreeMap<(String, String), u64>>,
+    /// Refused requests by HTTP status.
+    refused: Mutex<std::collections::BTreeMap<u16, u64>>,
+    /// Decision latency: a count per bucket of [`LATENCY_BUCKETS`], then
+    /// the count past the last, the sum in nanoseconds, and the count.
+    buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    sum_nanos: AtomicU64,
+    count: AtomicU64,
+    /// Lines of `POST /v1/batch` answered, and of them errors.
+    batch_lines: AtomicU64,
+    batch_errors: AtomicU64,
+}
+
+/// The latency histogram's upper bounds, in seconds.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05, 0.25, 1.0,
+];
+
+impl Metrics {
+    fn observe(&self, elapsed: Duration, status: StatusCode) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|bound| seconds <= *bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        if let Some(count) = self.buckets.get(bucket) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        if !status.is_success() {
+            if let Ok(mut refused) = self.refused.lock() {
+                *refused.entry(status.as_u16()).or_default() += 1;
+            }
+        }
+    }
+
+    fn decided(&self, decisions: &[verdict::Decision]) {
+        if let Ok(mut decided) = self.decided.lock() {
+            for d in decisions {
+                *decided
+                    .entry((d.policy.clone(), d.decision.clone()))
+                    .or_default() += 1;
+            }
+        }
+    }
+}
+
+/// A Prometheus label value: `\`, `"` and line breaks escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`: Prometheus's text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    use std::fmt::Write as _;
+    let metrics = &state.metrics;
+    let mut out = String::new();
+    out.push_str("# HELP verdict_decisions_total Decisions made, by policy and decision.\n");
+    out.push_str("# TYPE verdict_decisions_total counter\n");
+    if let Ok(decided) = metrics.decided.lock() {
+        for ((policy, decision), count) in decided.iter() {
+            let _ = writeln!(
+                out,
+                "verdict_decisions_total{{policy=\"{}\",decision=\"{}\"}} {count}",
+                label(policy),
+                label(decision)
+            );
+        }
+    }
+    out.push_str(
+        "# HELP verdict_refused_total Decision requests answered with an error, by HTTP status.\n",
+    );
+    out.push_str("# TYPE verdict_refused_total counter\n");
+    if let Ok(refused) = metrics.refused.lock() {
+        for (status, count) in refused.iter() {
+            let _ = writeln!(out, "verdict_refused_total{{status=\"{status}\"}} {count}");
+        }
+    }
+    out.push_str("# HELP verdict_decision_seconds Time to answer a decision request.\n");
+    out.push_str("# TYPE verdict_decision_seconds histogram\n");
+    let mut cumulative = 0;
+    for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
+        cumulative += metrics
+            .buckets
+            .get(i)
+            .map_or(0, |b| b.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "verdict_decision_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+        );
+    }
+    let count = metrics.count.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "verdict_decision_seconds_bucket{{le=\"+Inf\"}} {count}"
+    );
+    let sum = metrics.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+    let _ = writeln!(out, "verdict_decision_seconds_sum {sum}");
+    let _ = writeln!(out, "verdict_decision_seconds_count {count}");
+    out.push_str("# HELP verdict_batch_lines_total Lines of batches answered, by result.\n");
+    out.push_str("# TYPE verdict_batch_lines_total counter\n");
+    let lines = metrics.batch_lines.load(Ordering::Relaxed);
+    let errors = metrics.batch_errors.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "verdict_batch_lines_total{{result=\"decided\"}} {}",
+        lines.saturating_sub(errors)
+    );
+    let _ = writeln!(
+        out,
+        "verdict_batch_lines_total{{result=\"error\"}} {errors}"
+    );
+    out.push_str("# HELP verdict_reloads_total Reloads of the policies, by result.\n");
+    out.push_str("# TYPE verdict_reloads_total counter\n");
+    let _ = writeln!(
+        out,
+        "verdict_reloads_total{{result=\"ok\"}} {}",
+        state.reloads.load(Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "verdict_reloads_total{{result=\"failed\"}} {}",
+        state.failed_reloads.load(Ordering::Relaxed)
+    );
+    out.push_str(
+        "# HELP verdict_revision_info The revision of the policies serving, as a label.\n",
+    );
+    out.push_str("# TYPE verdict_revision_info gauge\n");
+    if let Some(served) = current(&state) {
+        let _ = writeln!(
+            out,
+            "verdict_revision_info{{revision=\"{}\"}} 1",
+            label(&served.revision)
+        );
+    }
+    (
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
 async fn status(State(state): State<AppState>) -> Response {
     let served = current(&state);
     let failed = state.failed.lock().ok().and_then(|f| f.clone());
@@ -419,7 +649,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         "verdict::serve::not_found",
         format!("nothing is served at `{}`", uri.path()),
-        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `GET /v1/policies`, `GET /v1/status`, `GET /health/live` and `GET /health/ready`",
+        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `POST /v1/batch`, `GET /v1/policies`, `GET /v1/schema`, `GET /v1/status`, `GET /metrics`, `GET /health/live` and `GET /health/ready`",
     )
 }
 
@@ -518,6 +748,7 @@ fn reload(state: &Shared) {
             errln!("verdict serve: reloaded, revision {revision}");
         }
         Err(report) => {
+            state.failed_reloads.fetch_add(1, Ordering::Relaxed);
             let data = report.data();
             errln!(
                 "verdict serve: the edited policies do not load ({} errors); still serving the last good ones",

@@ -7,6 +7,7 @@ mod decide;
 mod decision;
 mod info;
 mod load;
+mod schema;
 
 pub(crate) use decision::decision_ref;
 pub use decision::{Decision, DecisionRef, Decisions};

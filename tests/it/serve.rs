@@ -195,11 +195,47 @@ fn every_endpoint_answers() {
     let (status, text) = server.request("POST", "/v1/decide", b"{\"a\": \"\xff\"}");
     assert_eq!(status, 400, "{text}");
 
+    // A batch: one answer per line, in order, an error object for a bad line.
+    let lines = format!("{INVITE}\n{{}}\n{INVITE}\n");
+    let (status, batch) = server.request("POST", "/v1/batch", lines.as_bytes());
+    assert_eq!(status, 200);
+    let answers: Vec<Value> = batch
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3, "{batch}");
+    assert_eq!(answers[0]["decisions"][0]["decision"], "deny");
+    assert_eq!(answers[1]["line"], 2);
+    assert!(answers[1]["errors"].is_array());
+    assert_eq!(answers[2]["line"], 3);
+
+    let (status, metrics) = server.request("GET", "/metrics", b"");
+    assert_eq!(status, 200);
+    for expected in [
+        "verdict_decisions_total{policy=\"multichannel\",decision=\"deny\"} ",
+        "verdict_refused_total{status=\"422\"} 1",
+        "verdict_refused_total{status=\"413\"} 1",
+        "verdict_decision_seconds_bucket{le=\"+Inf\"} ",
+        "verdict_batch_lines_total{result=\"error\"} 1",
+        "verdict_reloads_total{result=\"failed\"} 0",
+    ] {
+        assert!(metrics.contains(expected), "{expected} in\n{metrics}");
+    }
+    assert!(metrics.contains(&format!(
+        "verdict_revision_info{{revision=\"{revision}\"}} 1"
+    )));
+
     let (status, policies) = server.json("GET", "/v1/policies", "");
     assert_eq!(status, 200);
     assert_eq!(policies["revision"], revision.as_str());
     assert_eq!(policies["policies"][0]["name"], "multichannel");
     assert_eq!(policies["policies"][0]["facts"], 6);
+    let (status, schema) = server.json("GET", "/v1/schema", "");
+    assert_eq!(status, 200);
+    assert_eq!(
+        schema,
+        verdict::PolicySet::builtin().unwrap().facts_schema()
+    );
     let (status, state) = server.json("GET", "/v1/status", "");
     assert_eq!((status, &state["ready"]), (200, &Value::Bool(true)));
     assert!(state["decisions"].as_u64().unwrap() >= 3);
