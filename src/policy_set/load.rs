@@ -35,14 +35,7 @@ impl PolicySet {
 
     /// [`from_path`](Self::from_path) within `limits`.
     pub fn from_path_with(path: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
-        let files = files::read_files(path.as_ref(), FileKind::Policy, limits.policy_bytes())
-            .map_err(|errors| {
-                Report::new(
-                    SourceMap::new(),
-                    errors.into_iter().map(Problem::from).collect(),
-                )
-            })?;
-        PolicySet::from_sources_with(files, limits)
+        PolicySet::from_disk(path.as_ref(), limits, false)
     }
 
     /// [`from_path_with`](Self::from_path_with), each file named by its
@@ -60,14 +53,20 @@ impl PolicySet {
     /// # Ok::<(), String>(())
     /// ```
     pub fn from_root_with(root: impl AsRef<Path>, limits: &Limits) -> Result<PolicySet, Report> {
+        PolicySet::from_disk(root.as_ref(), limits, true)
+    }
+
+    /// The policy files of `path`, named by their paths or, `relative`, by
+    /// their names alone, compiled.
+    fn from_disk(path: &Path, limits: &Limits, relative: bool) -> Result<PolicySet, Report> {
         let files =
-            files::read_files_named(root.as_ref(), FileKind::Policy, limits.policy_bytes(), true)
+            files::read_files_named(path, FileKind::Policy, limits.policy_bytes(), relative)
                 .map_err(|errors| {
-                Report::new(
-                    SourceMap::new(),
-                    errors.into_iter().map(Problem::from).collect(),
-                )
-            })?;
+                    Report::new(
+                        SourceMap::new(),
+                        errors.into_iter().map(Problem::from).collect(),
+                    )
+                })?;
         PolicySet::from_sources_with(files, limits)
     }
 
