@@ -199,6 +199,7 @@ fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/batch", post(batch))
         .route("/v1/policies", get(policies))
         .route("/v1/schema", get(schema))
+        .route("/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/v1/status", get(status))
         .route("/health/live", get(|| async { "ok\n" }))
@@ -399,6 +400,130 @@ async fn schema(State(state): State<AppState>) -> Response {
         Some(served) => json(StatusCode::OK, &served.set.facts_schema()),
         None => not_ready(),
     }
+}
+
+/// `GET /openapi.json`: every endpoint, with the facts' schema as the
+/// body of the decision requests.
+async fn openapi(State(state): State<AppState>) -> Response {
+    let Some(served) = current(&state) else {
+        return not_ready();
+    };
+    let mut facts = served.set.facts_schema();
+    if let Some(object) = facts.as_object_mut() {
+        // OpenAPI 3.1 takes JSON Schema 2020-12 as its own dialect.
+        object.remove("$schema");
+    }
+    let diagnostics = serde_json::json!({
+        "description": "the diagnostics document of `verdict check --format json`",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Diagnostics"}}}
+    });
+    let decided = serde_json::json!({
+        "description": "the decisions, with the revision of the policies that made them",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Decided"}}}
+    });
+    let facts_body = serde_json::json!({
+        "required": true,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Facts"}}}
+    });
+    let document = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "verdict serve",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!("Decisions of the policies at revision {}.", served.revision),
+        },
+        "paths": {
+            "/v1/decide": {"post": {
+                "summary": "Decide for one facts object, with every policy",
+                "requestBody": facts_body,
+                "responses": {
+                    "200": decided,
+                    "400": diagnostics, "413": diagnostics, "422": diagnostics
+                }
+            }},
+            "/v1/decide/{policy}": {"post": {
+                "summary": "Decide for one facts object, with one policy",
+                "parameters": [{"name": "policy", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": facts_body,
+                "responses": {
+                    "200": decided,
+                    "400": diagnostics, "404": diagnostics, "413": diagnostics, "422": diagnostics
+                }
+            }},
+            "/v1/batch": {"post": {
+                "summary": "Decide for one facts object per line; one JSON object per line out, in order",
+                "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                "responses": {
+                    "200": {"description": "one decision or error object per input line",
+                            "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+                    "413": diagnostics
+                }
+            }},
+            "/v1/policies": {"get": {"summary": "The policies served, with their sizes",
+                "responses": {"200": {"description": "the revision and each policy's name, rule and fact counts and tree size"}}}},
+            "/v1/schema": {"get": {"summary": "The JSON Schema of the facts",
+                "responses": {"200": {"description": "a JSON Schema (draft 2020-12)"}}}},
+            "/v1/status": {"get": {"summary": "Readiness, revision, reloads and the last failed reload",
+                "responses": {"200": {"description": "the server's status"}}}},
+            "/metrics": {"get": {"summary": "Counters and the latency histogram, in Prometheus text",
+                "responses": {"200": {"description": "Prometheus text exposition format",
+                    "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/health/live": {"get": {"summary": "Whether the process runs", "responses": {"200": {"description": "ok"}}}},
+            "/health/ready": {"get": {"summary": "Whether a policy set serves",
+                "responses": {"200": {"description": "ready"}, "503": diagnostics}}},
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
+        },
+        "components": {"schemas": {
+            "Facts": facts,
+            "Decided": {
+                "type": "object",
+                "required": ["decisions", "revision", "decision_id"],
+                "properties": {
+                    "decisions": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["policy", "decision", "rule", "reason", "see"],
+                        "properties": {
+                            "policy": {"type": "string"},
+                            "decision": {"type": "string"},
+                            "rule": {"type": ["string", "null"], "description": "`file:line` of the rule that decided; null for the policy's `otherwise`"},
+                            "rule_name": {"type": "string"},
+                            "reason": {"type": ["string", "null"]},
+                            "see": {"type": "array", "items": {"type": "string"}}
+                        }
+                    }},
+                    "revision": {"type": "string", "description": "a content hash of the policy files"},
+                    "decision_id": {"type": "string"}
+                }
+            },
+            "Diagnostics": {
+                "type": "object",
+                "required": ["diagnostics", "errors", "warnings", "notes", "column_unit"],
+                "properties": {
+                    "diagnostics": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["code", "severity", "message", "labels"],
+                        "properties": {
+                            "code": {"type": ["string", "null"]},
+                            "severity": {"enum": ["error", "warning", "note"]},
+                            "message": {"type": "string"},
+                            "help": {"type": ["string", "null"]},
+                            "labels": {"type": "array", "items": {"type": "object", "properties": {
+                                "file": {"type": "string"},
+                                "line": {"type": "integer"}, "column": {"type": "integer"},
+                                "end_line": {"type": "integer"}, "end_column": {"type": "integer"},
+                                "span": {"type": "object", "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}},
+                                "message": {"type": ["string", "null"]},
+                                "primary": {"type": "boolean"}
+                            }}}
+                        }
+                    }},
+                    "errors": {"type": "integer"}, "warnings": {"type": "integer"}, "notes": {"type": "integer"},
+                    "column_unit": {"const": "character"}
+                }
+            }
+        }}
+    });
+    json(StatusCode::OK, &document)
 }
 
 #[derive(Serialize)]
@@ -649,7 +774,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         "verdict::serve::not_found",
         format!("nothing is served at `{}`", uri.path()),
-        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `POST /v1/batch`, `GET /v1/policies`, `GET /v1/schema`, `GET /v1/status`, `GET /metrics`, `GET /health/live` and `GET /health/ready`",
+        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `POST /v1/batch`, `GET /v1/policies`, `GET /v1/schema`, `GET /v1/status`, `GET /metrics`, `GET /openapi.json`, `GET /health/live` and `GET /health/ready`",
     )
 }
 

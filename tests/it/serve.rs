@@ -236,6 +236,28 @@ fn every_endpoint_answers() {
         schema,
         verdict::PolicySet::builtin().unwrap().facts_schema()
     );
+    let (status, openapi) = server.json("GET", "/openapi.json", "");
+    assert_eq!((status, &openapi["openapi"]), (200, &Value::from("3.1.0")));
+    for path in [
+        "/v1/decide",
+        "/v1/decide/{policy}",
+        "/v1/batch",
+        "/v1/policies",
+        "/v1/schema",
+        "/v1/status",
+        "/metrics",
+        "/health/live",
+        "/health/ready",
+    ] {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} is not in /openapi.json"
+        );
+    }
+    assert_eq!(
+        openapi["components"]["schemas"]["Facts"]["properties"],
+        schema["properties"]
+    );
     let (status, state) = server.json("GET", "/v1/status", "");
     assert_eq!((status, &state["ready"]), (200, &Value::Bool(true)));
     assert!(state["decisions"].as_u64().unwrap() >= 3);
