@@ -152,10 +152,17 @@ async fn serve(args: Args) -> ExitCode {
     } else {
         None
     };
+    let stop = match shutdown() {
+        Ok(stop) => stop,
+        Err(e) => {
+            errln!("verdict serve: cannot handle signals: {e}");
+            return ExitCode::from(1);
+        }
+    };
     errln!("verdict serve: listening on http://{address} (revision {revision})");
     let app = router(state, args.max_body);
     match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop)
         .await
     {
         Ok(()) => {
@@ -170,25 +177,27 @@ async fn serve(args: Args) -> ExitCode {
 }
 
 /// Resolves on SIGINT or SIGTERM: the server then stops taking
-/// connections and finishes the requests in flight.
-async fn shutdown() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// connections and finishes the requests in flight. The handlers are
+/// installed when this is called, before the server listens, so that a
+/// signal that comes early is not the default one that kills the process.
+fn shutdown() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

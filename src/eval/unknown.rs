@@ -7,7 +7,9 @@ use crate::diagnostics::{words, FactsError};
 use serde_json::Value;
 
 use crate::facts::{json_kind, Unknown};
-use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Misfit, RuleId, TimeKind};
+use crate::model::{
+    CheckedPolicy, Element, Fact, FactId, FactType, Misfit, Presence, RuleId, TimeKind,
+};
 
 /// What the unknown facts below a node leave possible.
 #[derive(Clone, Debug, Default)]
@@ -101,9 +103,16 @@ fn merge_missing(
     errors: Vec<FactsError>,
     facts: &Value,
 ) -> Vec<FactsError> {
+    // Where the evaluation time was filled in before the walk.
+    let now_paths: Vec<&[String]> = policy
+        .facts
+        .iter()
+        .filter(|f| matches!(f.presence, Presence::Now))
+        .map(|f| f.path.as_slice())
+        .collect();
     let mut groups: Vec<(&[String], Vec<usize>)> = Vec::new();
     for (i, error) in errors.iter().enumerate() {
-        if let Some(object) = missing_from(error, facts) {
+        if let Some(object) = missing_from(error, facts, &now_paths) {
             match groups.iter_mut().find(|(o, _)| *o == object) {
                 Some((_, members)) => members.push(i),
                 None => groups.push((object, vec![i])),
@@ -187,20 +196,38 @@ fn merge_missing(
 
 /// The keys of the object a missing fact is missing from (a key given as
 /// `null` counts as missing); `None` for other errors.
-fn missing_from<'e>(error: &'e FactsError, facts: &Value) -> Option<&'e [String]> {
+///
+/// An object that holds nothing but the evaluation time filled in for a
+/// `default now` fact was not sent by the caller, and counts as missing.
+fn missing_from<'e>(
+    error: &'e FactsError,
+    facts: &Value,
+    now_paths: &[&[String]],
+) -> Option<&'e [String]> {
     let FactsError::Missing { keys, .. } = error else {
         return None;
     };
     let mut value = facts;
     let mut depth = 0;
     for key in keys {
-        match value.get(key) {
-            Some(next) if !next.is_null() => {
-                value = next;
-                depth += 1;
-            }
-            _ => break,
+        let Some(next) = value.get(key).filter(|next| !next.is_null()) else {
+            break;
+        };
+        let here = keys.get(..=depth).unwrap_or_default();
+        let only_filled = next.as_object().is_some_and(|object| {
+            object.keys().all(|k| {
+                now_paths.iter().any(|path| {
+                    path.len() > here.len()
+                        && path.starts_with(here)
+                        && path.get(here.len()) == Some(k)
+                })
+            })
+        });
+        if only_filled {
+            break;
         }
+        value = next;
+        depth += 1;
     }
     keys.get(..depth).filter(|_| depth < keys.len())
 }

@@ -272,3 +272,27 @@ fn columns_count_characters() {
         );
     }
 }
+
+/// Facts missing from the facts object share one error, even where the
+/// evaluation time was filled in under one of their objects (`request.time`
+/// beside the missing `request.action`).
+#[test]
+fn facts_missing_beside_the_evaluation_time_share_one_error() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let set = verdict::PolicySet::from_path(root.join("policies/examples/document-access"))
+        .unwrap_or_else(|r| panic!("{}", r.render(common::WIDTH)))
+        .evaluated_at("2026-12-01T10:00:00Z".parse().unwrap());
+    let report = set
+        .decide_json("facts.json", "{}")
+        .map(verdict::Decisions::into_owned)
+        .expect_err("nothing decides from no facts");
+    let data = report.data();
+    assert_eq!(
+        data.diagnostics.len(),
+        1,
+        "{}",
+        report.render(common::WIDTH)
+    );
+    assert!(data.diagnostics[0].message.contains("`request.action`"));
+    assert!(data.diagnostics[0].message.contains("`user.id`"));
+}

@@ -360,6 +360,11 @@ fn a_good_edit_is_served_and_a_broken_one_keeps_the_last_good_set() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
+    // At once, as soon as it says where it listens: the handler is in
+    // place by then (a signal before it would kill the process instead).
+    let mut server = Server::start(&[]);
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
     let mut server = Server::start(&[]);
     assert_eq!(server.request("GET", "/health/live", b"").0, 200);
     let status = server.terminate();
