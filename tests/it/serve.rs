@@ -68,7 +68,9 @@ impl Server {
             body.len()
         );
         stream.write_all(head.as_bytes()).expect("request written");
-        stream.write_all(body).expect("body written");
+        // A server that refuses a body (too large) may answer and close
+        // before it is all written: its answer is what the test reads.
+        let _ = stream.write_all(body);
         let mut response = Vec::new();
         // A server that refuses a large body may close before reading it.
         let _ = stream.read_to_end(&mut response);
