@@ -309,8 +309,8 @@ fn decide_timed(
             json(StatusCode::OK, &answer)
         }
         Err(report) => {
-            let status = status_of(&report);
-            json(status, &report.data())
+            let data = report.data();
+            json(status_of(&data), &data)
         }
     }
 }
@@ -336,12 +336,11 @@ fn body_error(rejection: BytesRejection) -> Response {
 /// The HTTP status of a report about a request's facts: 400 when the body
 /// is not a JSON object verdict reads, 413 when it is too large, 422 when
 /// the facts do not decide.
-fn status_of(report: &Report) -> StatusCode {
-    let codes: Vec<String> = report
-        .data()
+fn status_of(report: &verdict::ReportData) -> StatusCode {
+    let codes: Vec<&str> = report
         .diagnostics
-        .into_iter()
-        .filter_map(|d| d.code)
+        .iter()
+        .filter_map(|d| d.code.as_deref())
         .collect();
     let malformed = [
         "verdict::facts::syntax",
@@ -349,9 +348,9 @@ fn status_of(report: &Report) -> StatusCode {
         "verdict::facts::too_deep",
         "verdict::facts::repeated_key",
     ];
-    if codes.iter().any(|c| c == "verdict::io::too_large") {
+    if codes.contains(&"verdict::io::too_large") {
         StatusCode::PAYLOAD_TOO_LARGE
-    } else if codes.iter().any(|c| malformed.contains(&c.as_str())) {
+    } else if codes.iter().any(|c| malformed.contains(c)) {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::UNPROCESSABLE_ENTITY

@@ -142,27 +142,19 @@ pub(super) fn from_pest(
     }
     // After a declaration's name only its optional description may follow:
     // pest names the string and not the end of the line it would also take.
-    let declared = line_before.split_whitespace().next().filter(|keyword| {
-        matches!(
-            *keyword,
-            "policy" | "outcome" | "otherwise" | "fact" | "set"
-        )
-    });
-    if let Some(keyword) = declared.filter(|_| words == [describe(Rule::string).1]) {
-        let example = match keyword {
-            "policy" => "policy doors \"who may open which door\"",
-            "outcome" => "outcome manual-review \"a person decides\"",
-            "otherwise" => "otherwise deny \"nothing else is allowed\"",
-            "fact" => "fact role: {staff guest} at user.role \"the user's role\"",
-            _ => "set staff = {admin clerk} \"people who work here\"",
-        };
+    // After `policy NAME` only its optional description may follow: pest
+    // names the string and not the end of the line it would also take.
+    // (Other declarations fail as items on their own, in `recover`, whose
+    // help for what follows them is per declaration.)
+    let policy_line = line_before.split_whitespace().next() == Some("policy");
+    if policy_line && words == [describe(Rule::string).1] {
         return SyntaxError::Unexpected {
             expected: String::from("a quoted description or the end of the line"),
             found,
             span,
             label: String::from("unexpected here"),
-            help: Some(format!(
-                "a name is one word, and only a quoted description may follow the declaration, as in `{example}`"
+            help: Some(String::from(
+                "a name is one word, and only a quoted description may follow the declaration, as in `policy doors \"who may open which door\"`",
             )),
             unclosed: None,
         };
