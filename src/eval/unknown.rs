@@ -215,13 +215,14 @@ fn missing_from<'e>(
         };
         let here = keys.get(..=depth).unwrap_or_default();
         let only_filled = next.as_object().is_some_and(|object| {
-            object.keys().all(|k| {
-                now_paths.iter().any(|path| {
-                    path.len() > here.len()
-                        && path.starts_with(here)
-                        && path.get(here.len()) == Some(k)
+            !object.is_empty()
+                && object.keys().all(|k| {
+                    now_paths.iter().any(|path| {
+                        path.len() > here.len()
+                            && path.starts_with(here)
+                            && path.get(here.len()) == Some(k)
+                    })
                 })
-            })
         });
         if only_filled {
             break;

@@ -189,3 +189,26 @@ fn each_policy_mistake_reads_well() {
         insta::assert_snapshot!(crate::common::diagnostics(path));
     });
 }
+
+/// What a caller sees for each facts mistake, as `verdict eval` prints it
+/// (run from the crate root, so that paths are relative), reviewed line by
+/// line.
+#[test]
+fn each_facts_mistake_reads_well() {
+    insta::glob!("../fixtures", "mistakes/facts/*.json", |path| {
+        let output = Command::new(env!("CARGO_BIN_EXE_verdict"))
+            .args([
+                "eval",
+                "--policies",
+                "tests/fixtures/mistakes/facts/shipping.policy",
+                &crate::common::relative(path),
+            ])
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", crate::common::WIDTH.to_string())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("the binary runs");
+        assert_eq!(output.status.code(), Some(1), "{}", path.display());
+        insta::assert_snapshot!(String::from_utf8_lossy(&output.stderr));
+    });
+}
