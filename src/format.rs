@@ -27,7 +27,7 @@ use crate::syntax;
 /// # Ok::<(), String>(())
 /// ```
 pub fn format(file: &SourceFile) -> Result<String, Vec<SyntaxError>> {
-    syntax::parse(file)?;
+    syntax::validate(file)?;
     Ok(format_text(&file.text))
 }
 

@@ -347,7 +347,8 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         | Rule::in_test
         | Rule::group
         | Rule::alternative
-        | Rule::value_set => (1, "a condition"),
+        | Rule::value_set
+        | Rule::set_open => (1, "a condition"),
         Rule::EOI => (2, "the end of the file"),
         Rule::nl => (2, "the end of the line"),
         Rule::fact_option | Rule::kw_optional | Rule::kw_default | Rule::default_clause => {

@@ -313,7 +313,7 @@ impl Lower<'_> {
         let mut items = Vec::new();
         for child in pair.into_inner() {
             match child.as_rule() {
-                Rule::term => conditions.push(self.term(child)?),
+                kind if is_term(kind) => conditions.push(self.term(child)?),
                 Rule::rule => items.push(BlockItem::Rule(self.rule(child)?)),
                 Rule::when_block => items.push(BlockItem::When(self.when(child)?)),
                 _ => {}
@@ -343,7 +343,7 @@ impl Lower<'_> {
                         name = Some(self.ident(&ident));
                     }
                 }
-                Rule::term => {
+                kind if is_term(kind) => {
                     line_end = line_end.max(self.span(&child).end);
                     let term = self.term(child)?;
                     if verdict.is_none() {
@@ -390,17 +390,15 @@ impl Lower<'_> {
         })
     }
 
-    fn term(&self, pair: Pair<'_, Rule>) -> Result<Condition> {
-        let span = self.span(&pair);
-        let inner = pair
-            .into_inner()
-            .next()
-            .ok_or_else(|| self.missing(span, "a condition"))?;
+    /// One condition: `inner` is a pair of a rule [`is_term`] accepts (the
+    /// grammar's `term` is silent, so that each word is one pair).
+    fn term(&self, inner: Pair<'_, Rule>) -> Result<Condition> {
+        let span = self.span(&inner);
         match inner.as_rule() {
             Rule::negated => {
                 let term = inner
                     .into_inner()
-                    .find(|p| p.as_rule() == Rule::term)
+                    .find(|p| is_term(p.as_rule()))
                     .ok_or_else(|| self.missing(span, "a condition"))?;
                 Ok(Condition::Not(Box::new(self.term(term)?), At(span)))
             }
@@ -412,7 +410,7 @@ impl Lower<'_> {
                     }
                     let terms = alternative
                         .into_inner()
-                        .filter(|p| p.as_rule() == Rule::term)
+                        .filter(|p| is_term(p.as_rule()))
                         .map(|term| self.term(term))
                         .collect::<Result<Vec<_>>>()?;
                     alternatives.push(terms);
@@ -592,13 +590,8 @@ impl Lower<'_> {
                         .ok_or_else(|| self.missing(span, "a fact name"))?,
                 })
             }
-            _ => {
-                let ident = inner
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::ident)
-                    .ok_or_else(|| self.missing(span, "a word"))?;
-                Ok(Condition::Word(self.ident(&ident)))
-            }
+            // A word is atomic: its text is the name.
+            _ => Ok(Condition::Word(self.ident(&inner))),
         }
     }
 
@@ -707,4 +700,21 @@ impl Lower<'_> {
         }
         out
     }
+}
+
+/// The rules that are one condition: the alternatives of the grammar's
+/// silent `term`.
+fn is_term(kind: Rule) -> bool {
+    matches!(
+        kind,
+        Rule::negated
+            | Rule::group
+            | Rule::value_set
+            | Rule::comparison
+            | Rule::in_test
+            | Rule::has_test
+            | Rule::affix_test
+            | Rule::within_test
+            | Rule::word
+    )
 }

@@ -69,6 +69,102 @@ pub fn parse_with(file: &SourceFile, max_nesting: usize) -> Result<ast::File, Ve
     }
 }
 
+/// Whether `file` parses, exactly as [`parse`] decides, in memory bounded
+/// by a piece of it rather than by the whole: a large file is parsed and
+/// lowered in pieces of whole top-level items (about [`PIECE_BYTES`]
+/// each), every piece after the first behind a stand-in `policy` line, and
+/// each piece's tree dropped before the next. The formatter needs no tree,
+/// so it uses this: parsing a whole file at once holds about 60 times its
+/// size. When a piece fails, the whole file is parsed, for its errors in
+/// their places.
+pub fn validate(file: &SourceFile) -> Result<(), Vec<SyntaxError>> {
+    validate_in_pieces(file, PIECE_BYTES)
+}
+
+/// [`validate`], cutting pieces of about `size` bytes.
+fn validate_in_pieces(file: &SourceFile, size: usize) -> Result<(), Vec<SyntaxError>> {
+    if file.text.len() <= size {
+        return parse(file).map(drop);
+    }
+    if let Some(error) = too_deep(file, Limits::MAX_NESTING) {
+        return Err(vec![error]);
+    }
+    let starts = piece_starts(&file.text, size);
+    let ends = starts.iter().skip(1).copied().chain([file.text.len()]);
+    for (i, (start, end)) in starts.iter().copied().zip(ends).enumerate() {
+        let piece = file.text.get(start..end).unwrap_or_default();
+        let text = if i == 0 {
+            piece.to_string()
+        } else {
+            format!("policy piece\n{piece}")
+        };
+        let mut map = crate::source::SourceMap::new();
+        let parses = map
+            .add(file.name.as_str(), text)
+            .and_then(|id| map.file(id))
+            .is_some_and(|piece| {
+                PolicyParser::parse(Rule::file, &piece.text)
+                    .is_ok_and(|pairs| lower::file(piece, pairs).is_ok())
+            });
+        if !parses {
+            return parse(file).map(drop);
+        }
+    }
+    Ok(())
+}
+
+/// The size [`validate`] cuts a large file into, in bytes (a piece ends
+/// at the first item that starts past it).
+const PIECE_BYTES: usize = 64 * 1024;
+
+/// Where the pieces of `text` start: 0, then the start of the first
+/// top-level item at or past every `size` bytes. An item starts a line
+/// outside every `{ }` (a `when` block, a value set or an enum spanning
+/// lines), and is no continuation of the item before it: not a `because`
+/// or `see` clause, and not a string (a doc, or a text's next line).
+/// Strings and comments are skipped when counting braces. A start that is
+/// wrong only makes a piece fail, and [`validate`] then parses the whole.
+fn piece_starts(text: &str, size: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut depth = 0usize;
+    let mut line = 0;
+    while line < bytes.len() {
+        let end = text
+            .get(line..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(bytes.len(), |nl| line + nl + 1);
+        let past = starts.last().is_some_and(|&last| line >= last + size);
+        if past && depth == 0 {
+            let content = text.get(line..end).unwrap_or_default().trim_start();
+            let word = content
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+                .next()
+                .unwrap_or_default();
+            let continues = content.starts_with('"') || matches!(word, "because" | "see");
+            let blank = content.trim().is_empty() || content.starts_with('#');
+            if !continues && !blank {
+                starts.push(line);
+            }
+        }
+        let mut in_string = false;
+        let mut i = line;
+        while i < end {
+            match bytes.get(i) {
+                Some(b'\\') if in_string => i += 1,
+                Some(b'"') => in_string = !in_string,
+                Some(b'#') if !in_string => break,
+                Some(b'{') if !in_string => depth += 1,
+                Some(b'}') if !in_string => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            i += 1;
+        }
+        line = end;
+    }
+    starts
+}
+
 /// Replaces the line holding `offset` by spaces; false when there is nothing
 /// left to blank there (so retrying would fail the same way).
 fn blank_line(text: &mut String, offset: usize) -> bool {
@@ -169,4 +265,80 @@ fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
         i += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every policy file under `dir`, at any depth.
+    fn policy_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                policy_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "policy") {
+                found.push(path);
+            }
+        }
+    }
+
+    /// Cut into pieces of one item each (the smallest size), every policy
+    /// of the tests and of the packs, well-formed or not, is accepted by
+    /// `validate` exactly when `parse` accepts it; each file is also tried
+    /// with a `when` block and a spanning value set after it, and with a
+    /// clause and a doc line that must stay with their items.
+    #[test]
+    fn pieces_accept_what_the_whole_accepts() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        policy_files(&root.join("tests/fixtures"), &mut files);
+        policy_files(&root.join("policies"), &mut files);
+        assert!(files.len() > 100, "{} policy files", files.len());
+        let mut accepted = 0;
+        for path in files {
+            // Not every fixture is UTF-8 on purpose.
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let tail = "\nwhen {a b\n c} {\n  x -> y\n    because \"z\"\n}\nfact q: {r\n s} at q\n  \"doc\"\n";
+            for text in [text.clone(), format!("{text}{tail}")] {
+                let mut map = crate::source::SourceMap::new();
+                let id = map.add(path.display().to_string(), text);
+                let Some(file) = id.and_then(|id| map.file(id)) else {
+                    continue;
+                };
+                let whole = parse(file).is_ok();
+                assert_eq!(
+                    validate_in_pieces(file, 1).is_ok(),
+                    whole,
+                    "{}",
+                    path.display()
+                );
+                accepted += usize::from(whole);
+            }
+        }
+        assert!(accepted > 50, "{accepted} files parse");
+    }
+
+    #[test]
+    fn pieces_start_at_top_level_items_only() {
+        let text = "policy p\nfact a: {x\n y} at a\n  \"doc\"\nwhen x {\n  y -> z\n}\nx -> z\n  because \"{\"\n  see \"u\"\n# note\n\ny -> z\n";
+        let starts: Vec<&str> = piece_starts(text, 1)
+            .into_iter()
+            .map(|at| {
+                text.get(at..)
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(
+            starts,
+            ["policy p", "fact a: {x", "when x {", "x -> z", "y -> z"]
+        );
+    }
 }

@@ -425,3 +425,66 @@ fn explain_labels_the_rules_around_the_decision_only() {
     assert!((1..=40).contains(&labels), "{labels} labels:\n{text}");
     assert!(text.contains("more rules are not shown"), "{text}");
 }
+
+/// Lines appended to a file while `verdict fmt` formats it are never lost:
+/// `fmt` reads the file again before it renames the formatted copy over
+/// it, and refuses (`verdict::io::changed`) when it changed. A writer
+/// appends a numbered comment every 2 ms, each with its own open and
+/// close, for as long as `fmt` runs; afterwards every comment must be in
+/// the file. The check and the rename are two steps, so a line appended
+/// between them is lost: at most one (two on a slow machine), where
+/// without the check every line appended during the run was. The file is
+/// reformatted until `fmt` has refused once, at most 10 times.
+#[test]
+fn fmt_never_loses_lines_appended_while_it_runs() {
+    let dir = tempdir("append-during-fmt");
+    let path = dir.join("big.policy");
+    // About 150 KB: long enough a run for many appends.
+    let rules: String = (0..3000)
+        .map(|i| format!("x{}   y{}  ->  r{}\n", i % 7, i % 5, i % 3))
+        .collect();
+    let header = "policy big\nfirst match\nfact x: {x0 x1 x2 x3 x4 x5 x6} at x\nfact y: {y0 y1 y2 y3 y4} at y\n";
+    std::fs::write(&path, format!("{header}{rules}")).unwrap();
+    let mut refused = false;
+    let mut marker = 0usize;
+    for _ in 0..10 {
+        let first = marker;
+        let mut child = verdict()
+            .args(["fmt", path.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        while child.try_wait().unwrap().is_none() {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            writeln!(file, "# appended {marker}").unwrap();
+            drop(file);
+            marker += 1;
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let output = child.wait_with_output().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lost: Vec<usize> = (first..marker)
+            .filter(|m| !text.contains(&format!("# appended {m}\n")))
+            .collect();
+        assert!(
+            lost.len() <= 2,
+            "{} of {} lines appended during the run were lost: {lost:?}",
+            lost.len(),
+            marker - first
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() == Some(1) {
+            assert!(stderr.contains("verdict::io::changed"), "{stderr}");
+            refused = true;
+            break;
+        }
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        // Formatted already: mess it up again for the next run.
+        std::fs::write(&path, format!("{header}{rules}")).unwrap();
+    }
+    assert!(refused, "fmt never saw the file change under it in 10 runs");
+}
