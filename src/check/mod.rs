@@ -380,6 +380,7 @@ fn check_policy(
             conflicts::find(&policy, conflict_budget, out);
         }
     }
+    policy.shrink_to_fit();
     policy
 }
 

@@ -98,6 +98,23 @@ pub struct CheckedPolicy {
 }
 
 impl CheckedPolicy {
+    /// Gives back the room its lists grew into while they were built: a
+    /// loaded policy is held as long as it decides, and a list grown by
+    /// doubling holds up to twice what it needs.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.facts.shrink_to_fit();
+        self.outcomes.shrink_to_fit();
+        self.rules.shrink_to_fit();
+        for rule in &mut self.rules {
+            rule.clauses.shrink_to_fit();
+            for clause in &mut rule.clauses {
+                clause.conditions.shrink_to_fit();
+                clause.spans.shrink_to_fit();
+                clause.texts.shrink_to_fit();
+            }
+        }
+    }
+
     pub fn fact(&self, id: FactId) -> Option<&Fact> {
         self.facts.get(id.0 as usize)
     }

@@ -147,13 +147,16 @@ impl PolicySet {
             }
         }
         let building = limits.tree_build == TreeBuild::InBackground;
+        // Held as long as the set: without the room it grew into.
+        let mut warnings = report.problems;
+        warnings.shrink_to_fit();
         let loaded = Arc::new(Loaded {
             sources: report.sources,
             trees,
             built: std::sync::OnceLock::new(),
             building,
             paths,
-            warnings: report.problems,
+            warnings,
             picker,
             limits: limits.clone(),
             declared,

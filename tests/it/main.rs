@@ -10,6 +10,12 @@
     clippy::indexing_slicing
 )]
 
+/// Counts live heap bytes, so that the scale suite measures what a loaded
+/// set holds rather than resident pages, which freed memory the allocator
+/// keeps inflates (`scale::held`).
+#[global_allocator]
+static HEAP: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
+
 mod common;
 
 mod api;
