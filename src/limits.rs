@@ -61,6 +61,14 @@ pub struct Limits {
     /// When a policy's decision tree is built. Default
     /// [`TreeBuild::AtLoad`]: loading returns with every tree built.
     pub tree_build: TreeBuild,
+    /// The most warnings and notes of one code a loaded set keeps
+    /// ([`PolicySet::warnings`](crate::PolicySet::warnings)), in the order
+    /// found; the note `verdict::more_warnings` counts the rest of that
+    /// code. Default [`Limits::WARNINGS_PER_CODE`]: a generated policy can
+    /// have a shadowed rule or an unused value per rule, and a set holds its
+    /// warnings as long as it decides. `usize::MAX` keeps every one, as
+    /// `verdict check` does. Errors are always all reported.
+    pub warnings_per_code: usize,
 }
 
 /// When loading builds the decision trees (see [`Limits::tree_build`]).
@@ -104,6 +112,8 @@ impl Limits {
     pub const MAX_FACTS_DEPTH: usize = 127;
     /// The default [`conflict_budget`](Self::conflict_budget).
     pub const CONFLICT_BUDGET: usize = 50_000_000;
+    /// The default [`warnings_per_code`](Self::warnings_per_code).
+    pub const WARNINGS_PER_CODE: usize = 1_000;
     /// The most policy text a set can hold.
     pub const MAX_POLICY_BYTES: usize = 1 << 30;
 
@@ -133,6 +143,7 @@ impl Default for Limits {
             max_facts_depth: Limits::MAX_FACTS_DEPTH,
             conflict_budget: Limits::CONFLICT_BUDGET,
             tree_build: TreeBuild::AtLoad,
+            warnings_per_code: Limits::WARNINGS_PER_CODE,
         }
     }
 }

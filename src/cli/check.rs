@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use verdict::Problem;
 
-use super::{load, print_report};
+use super::{load_keeping_warnings, print_report};
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum CheckFormat {
@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let (report, trees) = match load(args.path.as_ref()) {
+    let (report, trees) = match load_keeping_warnings(args.path.as_ref()) {
         Ok(policies) => {
             let mut report = policies.warnings();
             for policy in policies.policies() {

@@ -134,9 +134,23 @@ fn load_building(
         tree_build,
         ..verdict::Limits::default()
     };
+    load_with(dir, &limits)
+}
+
+/// [`load`], keeping every warning: `check` lists them all in its machine
+/// output.
+fn load_keeping_warnings(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
+    let limits = verdict::Limits {
+        warnings_per_code: usize::MAX,
+        ..verdict::Limits::default()
+    };
+    load_with(dir, &limits)
+}
+
+fn load_with(dir: Option<&PathBuf>, limits: &verdict::Limits) -> Result<PolicySet, Report> {
     match dir {
-        Some(path) => PolicySet::from_path_with(path, &limits),
-        None => PolicySet::builtin_with(&limits),
+        Some(path) => PolicySet::from_path_with(path, limits),
+        None => PolicySet::builtin_with(limits),
     }
 }
 

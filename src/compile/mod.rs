@@ -167,7 +167,7 @@ fn compile_split_from(
     tree_budget: usize,
     parallel_from: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
-    let Some((nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
+    let Some((mut nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
         let note = CheckError::NoTree {
             name: policy.name.clone(),
             rules: policy.rules.len(),
@@ -175,6 +175,8 @@ fn compile_split_from(
         };
         return (scan_shared(policy), vec![note]);
     };
+    // Held as long as the policy decides: without the room it grew into.
+    nodes.shrink_to_fit();
     let mut tree = DecisionTree {
         policy,
         flat: None,

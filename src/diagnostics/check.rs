@@ -307,6 +307,27 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// More warnings or notes of one code than a loaded set keeps
+    /// ([`Limits::warnings_per_code`](crate::Limits::warnings_per_code)):
+    /// a note after the ones kept.
+    #[error("{more} more `{code}` than the {kept} kept")]
+    #[diagnostic(
+        code(verdict::more_warnings),
+        severity(Advice),
+        help("this many of one kind usually share a cause: fix the ones shown and check again; `verdict check` lists every one")
+    )]
+    WarningsNotKept {
+        /// The code of the warnings not kept.
+        code: String,
+        /// How many of that code were kept.
+        kept: usize,
+        /// How many more were found.
+        more: usize,
+        /// The first one not kept.
+        #[label("the first not kept")]
+        span: Span,
+    },
+
     /// Conflict detection ran out of its work budget (a warning): the
     /// policy may have conflicts that were not reported.
     #[error("conflict detection of policy `{name}` stopped at its work budget, after {found} conflicts: there may be more")]
@@ -638,6 +659,7 @@ impl CheckError {
             | CheckError::GapsDenied { span, .. }
             | CheckError::NoTree { span, .. }
             | CheckError::ConflictsNotShown { span, .. }
+            | CheckError::WarningsNotKept { span, .. }
             | CheckError::ConflictBudget { span, .. }
             | CheckError::NoRules { span, .. }
             | CheckError::PolicyName { span, .. }

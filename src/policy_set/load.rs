@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use super::{Loaded, PolicySet};
 use crate::check;
 use crate::compile::{self, DecisionTree};
-use crate::diagnostics::{Problem, Report};
+use crate::diagnostics::{CheckError, Problem, Report};
 use crate::facts::{ObjectPaths, PathTrie};
 use crate::files::{self, FileKind};
 use crate::limits::{Limits, TreeBuild};
@@ -147,9 +147,8 @@ impl PolicySet {
             }
         }
         let building = limits.tree_build == TreeBuild::InBackground;
-        // Held as long as the set: without the room it grew into.
-        let mut warnings = report.problems;
-        warnings.shrink_to_fit();
+        // Held as long as the set: capped, without the room it grew into.
+        let warnings = keep_warnings(report.problems, limits.warnings_per_code);
         let loaded = Arc::new(Loaded {
             sources: report.sources,
             trees,
@@ -164,7 +163,7 @@ impl PolicySet {
             now_facts,
         });
         if building {
-            build_in_background(policies, limits.tree_budget, Arc::downgrade(&loaded));
+            build_in_background(policies, limits, Arc::downgrade(&loaded));
         }
         Ok(PolicySet {
             loaded,
@@ -173,14 +172,64 @@ impl PolicySet {
     }
 }
 
+/// Keeps at most `per_code` warnings and notes of each code, in order, and
+/// counts the rest of each code in one `verdict::more_warnings` note on the
+/// first one not kept. Errors are all kept.
+fn keep_warnings(problems: Vec<Problem>, per_code: usize) -> Vec<Problem> {
+    use miette::Diagnostic as _;
+    let mut kept = Vec::with_capacity(problems.len().min(per_code.saturating_mul(4)));
+    // Per code, in the order first seen: how many, and the first dropped.
+    let mut counts: Vec<(String, usize, Option<crate::source::Span>)> = Vec::new();
+    for problem in problems {
+        let Problem::Check(check) = &problem else {
+            kept.push(problem);
+            continue;
+        };
+        if check.is_error() {
+            kept.push(problem);
+            continue;
+        }
+        let code = check.code().map(|c| c.to_string()).unwrap_or_default();
+        let at = match counts.iter().position(|(c, ..)| *c == code) {
+            Some(at) => at,
+            None => {
+                counts.push((code, 0, None));
+                counts.len() - 1
+            }
+        };
+        let Some((_, count, first_dropped)) = counts.get_mut(at) else {
+            continue;
+        };
+        *count += 1;
+        if *count <= per_code {
+            kept.push(problem);
+        } else if first_dropped.is_none() {
+            *first_dropped = Some(check.primary_span());
+        }
+    }
+    for (code, count, first_dropped) in counts {
+        if let Some(span) = first_dropped {
+            kept.push(Problem::from(CheckError::WarningsNotKept {
+                code,
+                kept: per_code,
+                more: count - per_code,
+                span,
+            }));
+        }
+    }
+    kept.shrink_to_fit();
+    kept
+}
+
 /// Builds the trees of `policies` on a thread of their own and hands them
 /// to the set, if it is still held by then. The build always ends in
 /// trees handed over, so that nothing waiting for them waits forever: where
 /// it cannot run (no thread or pool can be started) or fails, the rule scans
 /// are handed over as the final trees.
-fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, tree_budget: usize, set: Weak<Loaded>) {
+fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, limits: &Limits, set: Weak<Loaded>) {
+    let (tree_budget, per_code) = (limits.tree_budget, limits.warnings_per_code);
     let build = move || {
-        let built = build_trees(&policies, tree_budget, &set).unwrap_or_else(|| {
+        let built = build_trees(&policies, tree_budget, per_code, &set).unwrap_or_else(|| {
             let scans = policies.iter().map(|p| compile::scan_shared(Arc::clone(p)));
             (scans.collect(), Vec::new())
         });
@@ -219,6 +268,7 @@ fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, tree_budget: usize, se
 fn build_trees(
     policies: &[Arc<CheckedPolicy>],
     tree_budget: usize,
+    warnings_per_code: usize,
     set: &Weak<Loaded>,
 ) -> Option<(Vec<DecisionTree>, Vec<Problem>)> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -238,7 +288,7 @@ fn build_trees(
             warnings.extend(found.into_iter().map(Problem::from));
             trees.push(tree);
         }
-        Some((trees, warnings))
+        Some((trees, keep_warnings(warnings, warnings_per_code)))
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pool.install(build)))
         .ok()

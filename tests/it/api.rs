@@ -438,3 +438,52 @@ fn a_repeated_declared_key_is_refused() {
     let once = r#"{"o": {"k0": true, "k69": false}}"#;
     assert!(set.decide_json("facts.json", once).is_ok());
 }
+
+/// A loaded set keeps at most `Limits::warnings_per_code` warnings of one
+/// code and counts the rest in one note on the first not kept; `verdict
+/// check`, which lists them all in JSON, keeps every one.
+#[test]
+fn a_set_keeps_a_bounded_number_of_warnings_per_code() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("warnings-per-code");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("colours.policy");
+    let text = "policy colours\nfact a: {a1 a2} at a\nfact b: {b1 b2} at b\nfact c: {c1 c2} at c\nfact d: {d1 d2} at d\na1 b1 c1 d1 can\n";
+    std::fs::write(&path, text).unwrap();
+    let limits = verdict::Limits {
+        warnings_per_code: 2,
+        ..verdict::Limits::default()
+    };
+    let set = verdict::PolicySet::from_path_with(&path, &limits).unwrap();
+    let warnings = set.warnings();
+    let codes: Vec<String> = warnings
+        .problems
+        .iter()
+        .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "verdict::unused_value",
+            "verdict::unused_value",
+            "verdict::more_warnings"
+        ]
+    );
+    insta::assert_snapshot!(warnings
+        .render(crate::common::WIDTH)
+        .replace(&*dir.display().to_string(), "DIR"));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_verdict"))
+        .args(["check", "--format", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let unused = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "verdict::unused_value")
+        .count();
+    assert_eq!(unused, 4, "check keeps every warning");
+}
