@@ -81,7 +81,7 @@ mod doctests;
 
 pub use crate::compile::TreeStats;
 pub use crate::diagnostics::{
-    ByteSpan, CheckError, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
+    ByteSpan, CheckError, ErrorKind, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
     ProblemData, Report, ReportData, Severity, SuiteError, SyntaxError, COLUMN_UNIT,
 };
 pub use crate::limits::{Limits, TreeBuild};

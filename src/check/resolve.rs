@@ -1934,6 +1934,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     index: ValueIndex::of(&ty),
                     ty,
                     presence,
+                    doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
                 })
             })
             .collect::<Option<Vec<Fact>>>()
@@ -2000,6 +2001,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                             Presence::Required
                         },
                         index: ValueIndex::default(),
+                        doc: None,
                     });
                 }
             }

@@ -37,7 +37,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let (report, trees) = match load_keeping_warnings(args.path.as_ref()) {
         Ok(policies) => {
-            let mut report = policies.warnings();
+            let mut report = policies.diagnostics();
             for policy in policies.policies() {
                 let gaps = if args.deny_gaps {
                     policy.gaps_as_error()

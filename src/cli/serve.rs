@@ -206,6 +206,7 @@ fn router(state: AppState, max_body: usize) -> Router {
         .route("/v1/decide", post(decide_all))
         .route("/v1/decide/{policy}", post(decide_one))
         .route("/v1/batch", post(batch))
+        .route("/v1/validate", post(validate))
         .route("/v1/policies", get(policies))
         .route("/v1/schema", get(schema))
         .route("/openapi.json", get(openapi))
@@ -285,12 +286,7 @@ fn decide_timed(
         Err(rejection) => return body_error(rejection),
     };
     let Ok(text) = std::str::from_utf8(&body) else {
-        return plain_error(
-            StatusCode::BAD_REQUEST,
-            "verdict::io::not_utf8",
-            String::from("the request body is not UTF-8 text"),
-            "send the facts as JSON, which is UTF-8",
-        );
+        return not_utf8();
     };
     match served.set.decide_json("request", text) {
         Ok(decisions) => {
@@ -308,11 +304,18 @@ fn decide_timed(
             };
             json(StatusCode::OK, &answer)
         }
-        Err(report) => {
-            let data = report.data();
-            json(status_of(&data), &data)
-        }
+        Err(report) => refused(&report),
     }
+}
+
+/// The answer to a body that is not UTF-8 text.
+fn not_utf8() -> Response {
+    plain_error(
+        StatusCode::BAD_REQUEST,
+        "verdict::io::not_utf8",
+        String::from("the request body is not UTF-8 text"),
+        "send the facts as JSON, which is UTF-8",
+    )
 }
 
 /// The answer to a body that could not be read: too large, or cut off.
@@ -333,27 +336,45 @@ fn body_error(rejection: BytesRejection) -> Response {
     )
 }
 
-/// The HTTP status of a report about a request's facts: 400 when the body
-/// is not a JSON object verdict reads, 413 when it is too large, 422 when
-/// the facts do not decide.
-fn status_of(report: &verdict::ReportData) -> StatusCode {
-    let codes: Vec<&str> = report
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.code.as_deref())
-        .collect();
-    let malformed = [
-        "verdict::facts::syntax",
-        "verdict::facts::not_object",
-        "verdict::facts::too_deep",
-        "verdict::facts::repeated_key",
-    ];
-    if codes.contains(&"verdict::io::too_large") {
-        StatusCode::PAYLOAD_TOO_LARGE
-    } else if codes.iter().any(|c| malformed.contains(c)) {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+/// The HTTP status of a report about a request's facts, by its kind: 400
+/// when the body is not a JSON object verdict reads, 413 when it is too
+/// large, 422 when the facts do not decide.
+fn status_of(report: &verdict::Report) -> StatusCode {
+    match report.kind() {
+        Some(verdict::ErrorKind::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
+        Some(verdict::ErrorKind::MalformedFacts | verdict::ErrorKind::Io) => {
+            StatusCode::BAD_REQUEST
+        }
+        Some(verdict::ErrorKind::Internal) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The answer to facts refused: the report as data, with its status.
+fn refused(report: &verdict::Report) -> Response {
+    json(status_of(report), &report.data())
+}
+
+/// `POST /v1/validate`: whether the facts fit what the policies declare
+/// (`PolicySet::validate_json`), without deciding: 200 with the revision,
+/// or the diagnostics as a refused decision has them.
+async fn validate(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let Some(served) = current(&state) else {
+        return not_ready();
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_error(rejection),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return not_utf8();
+    };
+    match served.set.validate_json("request", text) {
+        Ok(()) => json(
+            StatusCode::OK,
+            &serde_json::json!({"valid": true, "revision": served.revision}),
+        ),
+        Err(report) => refused(&report),
     }
 }
 
@@ -456,6 +477,17 @@ async fn openapi(State(state): State<AppState>) -> Response {
                 "responses": {
                     "200": decided,
                     "400": diagnostics, "404": diagnostics, "413": diagnostics, "422": diagnostics
+                }
+            }},
+            "/v1/validate": {"post": {
+                "summary": "Whether one facts object fits what the policies declare (types, values, required facts), without deciding",
+                "requestBody": facts_body,
+                "responses": {
+                    "200": {"description": "the facts fit",
+                            "content": {"application/json": {"schema": {
+                                "type": "object",
+                                "properties": {"valid": {"const": true}, "revision": {"type": "string"}}}}}},
+                    "400": diagnostics, "413": diagnostics, "422": diagnostics
                 }
             }},
             "/v1/batch": {"post": {

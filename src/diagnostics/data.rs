@@ -116,6 +116,69 @@ impl ProblemData {
     }
 }
 
+impl ProblemData {
+    /// The problem on one line of plain text, for logs: its severity,
+    /// code, message and the place it is about (the primary label, or the
+    /// first): `error verdict::facts::missing: missing fact `x`: ...
+    /// (facts.json:3:5)`. Line breaks in a message become spaces.
+    pub fn log_line(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        let mut line = String::from(severity);
+        if let Some(code) = &self.code {
+            line.push(' ');
+            line.push_str(code);
+        }
+        line.push_str(": ");
+        line.push_str(&one_line(&self.message));
+        let place = self
+            .labels
+            .iter()
+            .find(|l| l.primary)
+            .or_else(|| self.labels.first());
+        if let Some(label) = place {
+            line.push_str(&format!(
+                " ({}:{}:{})",
+                label.file, label.line, label.column
+            ));
+        }
+        line
+    }
+}
+
+impl ReportData {
+    /// Every problem on one line of plain text, for logs: each as
+    /// [`ProblemData::log_line`] says, separated by `; `.
+    ///
+    /// ```
+    /// let report = verdict::PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nz can\nw can\n")])
+    ///     .unwrap_err();
+    /// assert_eq!(
+    ///     report.data().log_line(),
+    ///     "error verdict::unknown_word: unknown word `z` (p.policy:3:1); \
+    ///      error verdict::unknown_word: unknown word `w` (p.policy:4:1)"
+    /// );
+    /// ```
+    pub fn log_line(&self) -> String {
+        let lines: Vec<String> = self.diagnostics.iter().map(ProblemData::log_line).collect();
+        lines.join("; ")
+    }
+}
+
+/// `text` with its line breaks (and the blanks around them) as one space.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push(' ');
+        out.push_str(line);
+    }
+    out
+}
+
 /// The labels of a diagnostic with their places; labels outside every
 /// file are left out.
 fn labels(sources: &SourceMap, problem: &dyn Diagnostic) -> Vec<LabelData> {

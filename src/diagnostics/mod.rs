@@ -10,6 +10,7 @@ mod check;
 mod data;
 mod explain;
 mod facts;
+mod kind;
 mod load;
 mod suite;
 mod syntax;
@@ -20,6 +21,7 @@ pub use data::{ByteSpan, LabelData, ProblemData, ReportData, Severity, COLUMN_UN
 pub use explain::ExplainError;
 pub use facts::FactsError;
 pub(crate) use facts::DECIDING_CODES;
+pub use kind::ErrorKind;
 pub(crate) use load::io_reason;
 pub use load::LoadError;
 pub use suite::SuiteError;
@@ -234,17 +236,50 @@ impl Diagnostic for Note {
 /// Lines longer than this (in bytes) are not shown in a snippet.
 const MAX_SNIPPET_LINE: usize = 1_000;
 
+/// A report of one problem displays as its message; of several, as the
+/// counts and then each problem's severity, code and message on a line of
+/// its own. [`Report::render`] shows where; [`ReportData::log_line`] puts
+/// it all on one line.
+///
+/// ```
+/// let report = verdict::PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nz can\nw can\n")])
+///     .unwrap_err();
+/// assert_eq!(
+///     report.to_string(),
+///     "2 errors\nerror[verdict::unknown_word]: unknown word `z`\nerror[verdict::unknown_word]: unknown word `w`"
+/// );
+/// ```
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let errors = self.error_count();
-        let warnings = self.warning_count();
-        match (errors, warnings) {
-            (1, 0) => match self.problems.first() {
-                Some(problem) => write!(f, "{problem}"),
-                None => Ok(()),
-            },
-            _ => write!(f, "{errors} error(s), {warnings} warning(s)"),
+        if let [one] = self.problems.as_slice() {
+            return write!(f, "{one}");
         }
+        let counts = [
+            (self.error_count(), "error", "errors"),
+            (self.warning_count(), "warning", "warnings"),
+            (self.advice_count(), "note", "notes"),
+        ];
+        let counts: Vec<String> = counts
+            .iter()
+            .filter(|(n, ..)| *n > 0)
+            .map(|&(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+            .collect();
+        if counts.is_empty() {
+            return write!(f, "no problems");
+        }
+        write!(f, "{}", counts.join(", "))?;
+        for problem in &self.problems {
+            let severity = match problem.severity() {
+                Some(miette::Severity::Warning) => "warning",
+                Some(miette::Severity::Advice) => "note",
+                _ => "error",
+            };
+            match problem.code() {
+                Some(code) => write!(f, "\n{severity}[{code}]: {problem}")?,
+                None => write!(f, "\n{severity}: {problem}")?,
+            }
+        }
+        Ok(())
     }
 }
 

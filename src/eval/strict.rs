@@ -7,10 +7,10 @@
 
 use serde_json::Value;
 
-use super::unknown::unknown_error;
+use super::unknown::{merge_missing, unknown_error};
 use crate::diagnostics::{words, FactsError};
 use crate::facts::{read, Read, Unknown};
-use crate::model::{path_text, CheckedPolicy, FactId};
+use crate::model::{path_text, CheckedPolicy, FactId, Presence};
 
 /// What strict reading finds wrong in `facts` for `policy`: facts present
 /// that do not fit, then keys no fact declares. `declared` is every path
@@ -30,19 +30,7 @@ pub(crate) fn problems(
                 policy.name
             )
         };
-        // The values tested in a set fact's array read the array again:
-        // each path once.
-        let mut checked: Vec<&[String]> = Vec::new();
-        for (i, fact) in policy.facts.iter().enumerate() {
-            if checked.contains(&fact.path.as_slice()) {
-                continue;
-            }
-            checked.push(&fact.path);
-            match read(policy, FactId(i as u32), facts, false) {
-                Read::Unknown(Unknown::Missing) | Read::Atom(..) => {}
-                Read::Unknown(why) => found.push(unknown_error(policy, fact, &why, &consequence)),
-            }
-        }
+        found = misfits(policy, facts, &consequence);
     }
     for (keys, candidates) in undeclared_keys(policy, declared, facts) {
         let key = keys.last().cloned().unwrap_or_default();
@@ -72,6 +60,68 @@ pub(crate) fn problems(
             }
         });
     }
+    found
+}
+
+/// Every declared fact present in `facts` that does not fit its
+/// declaration, each path once; `consequence` ends each help.
+fn misfits(
+    policy: &CheckedPolicy,
+    facts: &Value,
+    consequence: &dyn Fn() -> String,
+) -> Vec<FactsError> {
+    let mut found = Vec::new();
+    // The values tested in a set fact's array read the array again: each
+    // path once.
+    let mut checked: Vec<&[String]> = Vec::new();
+    for (i, fact) in policy.facts.iter().enumerate() {
+        if checked.contains(&fact.path.as_slice()) {
+            continue;
+        }
+        checked.push(&fact.path);
+        match read(policy, FactId(i as u32), facts, false) {
+            Read::Unknown(Unknown::Missing) | Read::Atom(..) => {}
+            Read::Unknown(why) => found.push(unknown_error(policy, fact, &why, consequence)),
+        }
+    }
+    found
+}
+
+/// What validating `facts` against `policy`'s declarations finds, without
+/// deciding: facts present that do not fit, required facts (neither
+/// `optional` nor with a default) that are missing, several missing from
+/// one object merged into one error, and with `strict_keys` the keys no
+/// fact declares.
+pub(crate) fn validation(
+    policy: &CheckedPolicy,
+    declared: &[Vec<String>],
+    facts: &Value,
+    strict_keys: bool,
+) -> Vec<FactsError> {
+    let fit = || String::from("every declared fact present must fit its declaration");
+    let mut found = misfits(policy, facts, &fit);
+    if strict_keys {
+        found.extend(
+            problems(policy, declared, facts, true)
+                .into_iter()
+                .filter(|error| matches!(error, FactsError::UnknownKey { .. })),
+        );
+    }
+    let consequence =
+        || String::from("it is required: it is neither `optional` nor has a `default`");
+    let mut missing = Vec::new();
+    let mut checked: Vec<&[String]> = Vec::new();
+    for (i, fact) in policy.facts.iter().enumerate() {
+        if !matches!(fact.presence, Presence::Required) || checked.contains(&fact.path.as_slice()) {
+            continue;
+        }
+        checked.push(&fact.path);
+        if let Read::Unknown(why @ Unknown::Missing) = read(policy, FactId(i as u32), facts, false)
+        {
+            missing.push(unknown_error(policy, fact, &why, &consequence));
+        }
+    }
+    found.extend(merge_missing(policy, missing, facts));
     found
 }
 

@@ -98,7 +98,7 @@ pub(crate) fn unknown_errors(
 /// Merges the errors of facts missing from one object (an empty facts
 /// object, say) into one, whose help is the JSON to add; the first such
 /// error's place keeps the merged one.
-fn merge_missing(
+pub(super) fn merge_missing(
     policy: &CheckedPolicy,
     errors: Vec<FactsError>,
     facts: &Value,

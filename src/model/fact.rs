@@ -40,6 +40,8 @@ pub struct Fact {
     /// For enum and string facts: the values (or literals) by hash, so a
     /// value's atom is found with one hash and one comparison.
     pub index: ValueIndex,
+    /// The declaration's doc string, if it has one.
+    pub doc: Option<String>,
 }
 
 impl Fact {

@@ -621,6 +621,83 @@ impl PolicySet {
         }
     }
 
+    /// Whether `facts` fit what the set's policies declare, without
+    /// deciding: every declared fact present is of its type (and one of
+    /// its values), every required fact (neither `optional` nor with a
+    /// `default`) is there, and with [strict facts](Self::strict_facts)
+    /// no key beside the declared paths goes unread. These are the facts
+    /// [`facts_schema`](Self::facts_schema) describes. Deciding asks less:
+    /// only the facts a decision reads must be there and fit.
+    ///
+    /// ```
+    /// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+    /// let facts = serde_json::json!({
+    ///     "request": {"action": "transfer"},
+    ///     "license": {"channel": "Direct"},
+    ///     "partner": {"role": "reseller", "designated_admin": "yes"},
+    /// });
+    /// let report = policies.validate(&facts).unwrap_err();
+    /// let codes: Vec<_> = report.data().diagnostics.into_iter().filter_map(|d| d.code).collect();
+    /// assert!(codes.contains(&String::from("verdict::facts::wrong_type")));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn validate(&self, facts: &Value) -> Result<(), Report> {
+        let problems = self.validation_problems(facts, None);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Report::new(self.loaded.sources.clone(), problems))
+        }
+    }
+
+    /// [`validate`](Self::validate) facts given as JSON text, each
+    /// problem labelled in it; text that is not JSON is that error.
+    pub fn validate_json(&self, name: &str, text: &str) -> Result<(), Report> {
+        let facts = facts::parse(
+            &self.loaded.sources,
+            &self.loaded.limits,
+            &self.loaded.declared,
+            name,
+            text,
+        )?;
+        let problems = self.validation_problems(&facts.value, Some((text, facts.base)));
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Report::new(facts.sources, problems))
+        }
+    }
+
+    /// What [`validate`](Self::validate) finds, each path once across the
+    /// policies, labelled in `text` when given as `(text, base)`.
+    fn validation_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
+        if !facts.is_object() {
+            return vec![Problem::from(FactsError::NotObject {
+                found: crate::facts::json_kind(facts),
+                span: None,
+            })];
+        }
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        for tree in self.loaded.trees() {
+            let strict = self.strict() || tree.policy.strict;
+            for mut error in
+                eval::strict::validation(&tree.policy, &self.loaded.declared, facts, strict)
+            {
+                let path = error.path().unwrap_or_default().to_string();
+                if seen.contains(&path) {
+                    continue;
+                }
+                seen.push(path);
+                if let Some((text, base)) = text {
+                    facts::label(&mut error, text, base);
+                }
+                problems.push(Problem::from(error));
+            }
+        }
+        problems
+    }
+
     /// The warnings of [`unread_keys`](Self::unread_keys), labelled in
     /// `text` when given as `(text, base)`.
     fn unread_key_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {

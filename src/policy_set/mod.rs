@@ -123,15 +123,49 @@ impl PolicySet {
         &self.loaded.limits
     }
 
-    /// What loading found that does not stop the set from deciding:
-    /// warnings (rules that never match or never decide, unused facts) and
-    /// notes (values no rule names, policies decided by rule scan).
-    pub fn warnings(&self) -> Report {
-        let mut warnings = self.loaded.warnings.clone();
-        if let Some((_, found)) = self.loaded.built.get() {
-            warnings.extend(found.iter().cloned());
+    /// What loading found that does not stop the set from deciding, in
+    /// the order found: [`warnings`](Self::warnings) and
+    /// [`notes`](Self::notes) together, as `verdict check` lists them.
+    pub fn diagnostics(&self) -> Report {
+        let mut found = self.loaded.warnings.clone();
+        if let Some((_, built)) = self.loaded.built.get() {
+            found.extend(built.iter().cloned());
         }
-        Report::new(self.loaded.sources.clone(), warnings)
+        Report::new(self.loaded.sources.clone(), found)
+    }
+
+    /// The warnings loading found: suspicious, likely a mistake (rules
+    /// that never match or never decide, conflicts a budget cut short,
+    /// unused facts).
+    ///
+    /// ```
+    /// let text = "policy p\nfact a: {x y} at a\nx can\ny cannot\n";
+    /// let set = verdict::PolicySet::from_sources([("p.policy", text)]).map_err(|r| r.render(80))?;
+    /// assert_eq!(set.warnings().problems.len(), 0);
+    /// let text = "policy p\nfirst match\nfact a: {x y} at a\nx can\nx cannot\n";
+    /// let set = verdict::PolicySet::from_sources([("p.policy", text)]).map_err(|r| r.render(80))?;
+    /// let codes: Vec<_> = set.warnings().data().diagnostics.into_iter().filter_map(|d| d.code).collect();
+    /// assert_eq!(codes, ["verdict::shadowed"]);
+    /// let codes: Vec<_> = set.notes().data().diagnostics.into_iter().filter_map(|d| d.code).collect();
+    /// assert_eq!(codes, ["verdict::unused_value"]);
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn warnings(&self) -> Report {
+        self.of_severity(miette::Severity::Warning)
+    }
+
+    /// The notes loading found: worth knowing, not wrong (values no rule
+    /// names, a policy decided by rule scan, warnings not kept).
+    pub fn notes(&self) -> Report {
+        self.of_severity(miette::Severity::Advice)
+    }
+
+    fn of_severity(&self, severity: miette::Severity) -> Report {
+        let mut report = self.diagnostics();
+        report
+            .problems
+            .retain(|p| miette::Diagnostic::severity(p) == Some(severity));
+        report
     }
 
     /// A content hash of the set's policy files (their names and texts,

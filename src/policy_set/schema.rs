@@ -24,15 +24,37 @@ impl PolicySet {
     /// assert_eq!(channel["type"], "string");
     /// assert_eq!(channel["enum"][0], "Direct");
     /// assert_eq!(schema["properties"]["partner"]["required"][0], "role");
+    ///
+    /// // A declaration's doc string is the description, a default the default.
+    /// let text = "policy p\nfact tier: {basic pro} at customer.tier default basic \"the plan\"\npro can\n";
+    /// let policies = verdict::PolicySet::from_sources([("p.policy", text)]).map_err(|r| r.render(80))?;
+    /// let tier = &policies.facts_schema()["properties"]["customer"]["properties"]["tier"];
+    /// assert_eq!(tier["description"], "the plan");
+    /// assert_eq!(tier["default"], "basic");
     /// # Ok::<(), String>(())
     /// ```
     pub fn facts_schema(&self) -> Value {
         let mut root = Node::default();
         for tree in self.trees() {
             for fact in tree.policy.facts.iter().filter(|f| f.is_declared()) {
-                let Some(schema) = fact_schema(fact) else {
+                let Some(mut schema) = fact_schema(fact) else {
                     continue;
                 };
+                if let Some(object) = schema.as_object_mut() {
+                    if let Some(doc) = &fact.doc {
+                        object.insert(String::from("description"), Value::from(doc.as_str()));
+                    }
+                    // A default read as an atom names its value exactly
+                    // only for values and bools (a number's atom is an
+                    // interval).
+                    if let (Presence::Default(atom), FactType::Enum(_) | FactType::Bool) =
+                        (&fact.presence, &fact.ty)
+                    {
+                        if let Some(value) = fact.representative(*atom) {
+                            object.insert(String::from("default"), value);
+                        }
+                    }
+                }
                 let required = matches!(fact.presence, Presence::Required);
                 root.insert(&fact.path, schema, required);
             }

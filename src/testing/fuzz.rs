@@ -15,7 +15,7 @@ pub fn parse(data: &[u8]) -> Result<(), String> {
     };
     match PolicySet::from_sources([("fuzz.policy", text)]) {
         Ok(set) => {
-            let _ = set.warnings().render(80);
+            let _ = set.diagnostics().render(80);
             let _ = set
                 .decide(&json!({}))
                 .map(crate::policy_set::Decisions::into_owned);

@@ -455,7 +455,7 @@ fn a_set_keeps_a_bounded_number_of_warnings_per_code() {
         ..verdict::Limits::default()
     };
     let set = verdict::PolicySet::from_path_with(&path, &limits).unwrap();
-    let warnings = set.warnings();
+    let warnings = set.diagnostics();
     let codes: Vec<String> = warnings
         .problems
         .iter()
@@ -486,4 +486,77 @@ fn a_set_keeps_a_bounded_number_of_warnings_per_code() {
         .filter(|d| d["code"] == "verdict::unused_value")
         .count();
     assert_eq!(unused, 4, "check keeps every warning");
+}
+
+/// `validate` checks facts against every declaration without deciding:
+/// optional and defaulted facts may be absent, required ones may not,
+/// present ones must fit, and unread keys count only with strict facts.
+#[test]
+fn validate_checks_every_declaration_without_deciding() {
+    let text = "policy shop\nfact tier: {basic pro} at customer.tier default basic\nfact vip: bool at customer.vip optional\nfact total: number at order.total\nfact country: {DE FR} at order.country\npro can\ntotal > 100 can\n";
+    let set = verdict::PolicySet::from_sources([("shop.policy", text)]).unwrap();
+    let codes = |result: Result<(), verdict::Report>| -> Vec<String> {
+        match result {
+            Ok(()) => Vec::new(),
+            Err(report) => report
+                .data()
+                .diagnostics
+                .into_iter()
+                .filter_map(|d| d.code)
+                .collect(),
+        }
+    };
+    // Deciding reads only `tier` here; validating wants `total` and
+    // `country` too.
+    let facts = serde_json::json!({"customer": {"tier": "pro"}});
+    assert!(set.decide(&facts).is_ok());
+    assert_eq!(codes(set.validate(&facts)), ["verdict::facts::missing"]);
+    let report = set.validate(&facts).unwrap_err();
+    assert!(
+        report
+            .to_string()
+            .contains("`order.total` and `order.country`"),
+        "{report}"
+    );
+    let complete = r#"{"order": {"total": 120, "country": "DE"}, "extra": 1}"#;
+    assert_eq!(
+        codes(set.validate_json("facts.json", complete)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        codes(
+            set.clone()
+                .strict_facts(true)
+                .validate_json("facts.json", complete)
+        ),
+        ["verdict::facts::unknown_key"]
+    );
+    let unfit = r#"{"customer": {"tier": "gold", "vip": "yes"}, "order": {"total": "120", "country": "DE"}}"#;
+    let found = codes(set.validate_json("facts.json", unfit));
+    assert_eq!(
+        found,
+        [
+            "verdict::facts::not_in_set",
+            "verdict::facts::wrong_type",
+            "verdict::facts::wrong_type"
+        ],
+        "{found:?}"
+    );
+    let report = set.validate_json("facts.json", unfit).unwrap_err();
+    let labelled: Vec<usize> = report
+        .data()
+        .diagnostics
+        .iter()
+        .filter_map(|d| {
+            d.labels
+                .iter()
+                .find(|l| l.file == "facts.json")
+                .map(|l| l.column)
+        })
+        .collect();
+    assert_eq!(labelled.len(), 3, "each problem is labelled in the facts");
+    assert_eq!(
+        codes(set.validate_json("facts.json", "[]")),
+        ["verdict::facts::not_object"]
+    );
 }

@@ -38,7 +38,7 @@ pub fn load(path: &Path) -> Result<PolicySet, Report> {
 /// Every diagnostic of loading a fixture, rendered, errors and warnings alike.
 pub fn diagnostics(path: &Path) -> String {
     match load(path) {
-        Ok(set) => set.warnings().render(WIDTH),
+        Ok(set) => set.diagnostics().render(WIDTH),
         Err(report) => report.render(WIDTH),
     }
 }

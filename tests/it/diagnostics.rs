@@ -33,7 +33,7 @@ fn check_diagnostics() {
 fn valid_policies_load_without_diagnostics() {
     insta::glob!("../fixtures", "check/ok/*", |path| {
         let set = common::load(path).unwrap_or_else(|r| panic!("{}", r.render(common::WIDTH)));
-        let warnings = set.warnings();
+        let warnings = set.diagnostics();
         assert_eq!(
             warnings.warning_count(),
             0,
@@ -187,7 +187,7 @@ fn every_entry_has_a_wrong_and_a_fixed_example() {
                 .filter_map(|p| p.code)
                 .collect()
         };
-        let mut found = set.warnings();
+        let mut found = set.diagnostics();
         found.problems.extend(
             set.policies()
                 .filter_map(|p| p.gaps())

@@ -19,7 +19,7 @@ fn pack(name: &str) -> PolicySet {
 fn example_packs_load_without_warnings() {
     for name in ["refunds", "document-access"] {
         let set = pack(name);
-        let warnings = set.warnings();
+        let warnings = set.diagnostics();
         assert_eq!(
             warnings.warning_count(),
             0,

@@ -267,10 +267,10 @@ fn huge_number_constants_decide_correctly() {
     let policy = "policy n\notherwise deny\nfact ts: number at ts\nts > 1700000000000000000 can\nts < 100000000000000000 can\n";
     let set = PolicySet::from_sources([("n.policy", policy)]).unwrap();
     assert_eq!(
-        set.warnings().warning_count(),
+        set.diagnostics().warning_count(),
         0,
         "{}",
-        set.warnings().render(80)
+        set.diagnostics().render(80)
     );
     for (ts, decision) in [
         (1_800_000_000_000_000_000u64, "allow"),

@@ -22,7 +22,7 @@ fn every_construct_decides_as_its_tests_say() {
         let name = dir.display();
         let set =
             PolicySet::from_path(&dir).unwrap_or_else(|r| panic!("{name}:\n{}", r.render(100)));
-        let warnings = set.warnings();
+        let warnings = set.diagnostics();
         assert_eq!(
             warnings.warning_count(),
             0,
@@ -117,10 +117,10 @@ fn a_time_of_day_before_a_constant_is_found_on_earlier_days() {
                 t before 2026-03-29T02:00:00Z c before 02:30 can\n";
     let set = PolicySet::from_sources([("night.policy", text)]).unwrap();
     assert_eq!(
-        set.warnings().warning_count(),
+        set.diagnostics().warning_count(),
         0,
         "{}",
-        set.warnings().render(100)
+        set.diagnostics().render(100)
     );
     let decided = set
         .decide(&serde_json::json!({"t": "2026-03-29T00:00:00Z"}))

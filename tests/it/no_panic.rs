@@ -126,7 +126,7 @@ proptest! {
         files[file].1 = apply(&files[file].1, &edits);
         match PolicySet::from_sources(files) {
             Ok(set) => {
-                let _ = set.warnings().render(80);
+                let _ = set.diagnostics().render(80);
                 let facts = serde_json::json!({
                     "subscription": { "billing": "license", "channel": "CSP" },
                     "partner": { "role": "reseller" },

@@ -20,7 +20,7 @@ fn check(n: usize, tree_budget: usize, expect_tree: bool) {
         PolicySet::from_sources_with([("scale.policy", scale.text.as_str())], &limits).unwrap();
     let policy = set.policies().next().unwrap();
     assert_eq!(policy.tree().is_some(), expect_tree, "N = {n}");
-    let notes = set.warnings();
+    let notes = set.diagnostics();
     assert_eq!(
         notes
             .problems
@@ -128,7 +128,7 @@ fn disjoint_rules_have_no_conflicts() {
     // As the shape lays the rules out: rule i is `x{i / k} y{i % k}`.
     let k = (n as f64).sqrt() as usize + 1;
     let set = PolicySet::from_sources([("disjoint.policy", text.as_str())]).unwrap();
-    assert!(!set.warnings().has_errors());
+    assert!(!set.diagnostics().has_errors());
     let facts = serde_json::json!({"x": "x3", "y": "y5"});
     let expected = if (3 * k + 5).is_multiple_of(2) {
         "a"

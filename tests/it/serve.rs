@@ -211,6 +211,37 @@ fn every_endpoint_answers() {
     assert!(answers[1]["errors"].is_array());
     assert_eq!(answers[2]["line"], 3);
 
+    // Validation without deciding: facts that fit every declaration, and
+    // facts with a value of the wrong type (and required facts missing).
+    let complete = verdict::testing::workloads::pack_combinations()[0].to_string();
+    let (status, fits) = server.json("POST", "/v1/validate", &complete);
+    assert_eq!(
+        (status, &fits["valid"]),
+        (200, &Value::Bool(true)),
+        "{fits}"
+    );
+    assert_eq!(fits["revision"], revision.as_str());
+    let (status, unfit) = server.json(
+        "POST",
+        "/v1/validate",
+        r#"{"partner": {"role": "reseller", "designated_admin": "yes"}}"#,
+    );
+    assert_eq!(status, 422, "{unfit}");
+    let found = codes(&unfit);
+    assert!(
+        found.contains(&String::from("verdict::facts::wrong_type")),
+        "{unfit}"
+    );
+    assert!(
+        found.contains(&String::from("verdict::facts::missing")),
+        "{unfit}"
+    );
+    let (status, malformed) = server.json("POST", "/v1/validate", "[1]");
+    assert_eq!(
+        (status, codes(&malformed)),
+        (400, vec![String::from("verdict::facts::not_object")])
+    );
+
     let (status, metrics) = server.request("GET", "/metrics", b"");
     assert_eq!(status, 200);
     for expected in [
@@ -244,6 +275,7 @@ fn every_endpoint_answers() {
         "/v1/decide",
         "/v1/decide/{policy}",
         "/v1/batch",
+        "/v1/validate",
         "/v1/policies",
         "/v1/schema",
         "/v1/status",

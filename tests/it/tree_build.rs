@@ -128,13 +128,16 @@ fn warnings_join_once_the_trees_are_built() {
         "policy doors\nfact role: {staff guest} at user.role\nfact badge: bool at user.badge\n\
                 first match\nstaff can\nstaff badge cannot\nguest cannot\n";
     let at_load = load(text, TreeBuild::AtLoad);
-    let expected = at_load.warnings().render(100);
+    let expected = at_load.diagnostics().render(100);
     assert!(expected.contains("verdict::shadowed"), "{expected}");
     let background = load(text, TreeBuild::InBackground);
     background.wait_for_trees();
-    assert_eq!(background.warnings().render(100), expected);
+    assert_eq!(background.diagnostics().render(100), expected);
     let never = load(text, TreeBuild::Never);
-    assert!(!never.warnings().render(100).contains("verdict::shadowed"));
+    assert!(!never
+        .diagnostics()
+        .render(100)
+        .contains("verdict::shadowed"));
 }
 
 /// Lines that do not decide wait for the trees to report, on every thread
