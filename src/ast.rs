@@ -65,6 +65,8 @@ pub struct FactDecl {
     pub ordered: bool,
     /// `set of TYPE`: the fact is a JSON array of such values.
     pub collection: Option<At>,
+    /// `sensitive`: the value is kept out of decision logs.
+    pub sensitive: Option<At>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

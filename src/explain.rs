@@ -65,6 +65,39 @@ pub struct FactRead {
     /// explanation of facts given as text; `None` in a trace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// The fact is declared `sensitive`: a log keeps its value out (see
+    /// [`FactRead::masked`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
+}
+
+impl FactRead {
+    /// This read fit for a log: a `sensitive` fact's value, and the class
+    /// and condition that would tell of it, replaced by `"[masked]"`.
+    ///
+    /// ```
+    /// let text = "policy pay\nfact salary: number at person.salary sensitive\nsalary > 5000 cannot\n";
+    /// let set = verdict::PolicySet::from_sources([("pay.policy", text)]).map_err(|r| r.render(80))?;
+    /// let decisions = set.trace(&serde_json::json!({"person": {"salary": 7200}})).map_err(|r| r.render(80))?;
+    /// let read = decisions[0].trace.as_ref().and_then(|t| t.first()).ok_or("no fact read")?;
+    /// assert!(read.sensitive);
+    /// assert_eq!(read.value, 7200);
+    /// let masked = read.masked();
+    /// assert_eq!((masked.value.as_str(), masked.matched.as_str()), (Some("[masked]"), "[masked]"));
+    /// # Ok::<(), String>(())
+    /// ```
+    pub fn masked(&self) -> FactRead {
+        if !self.sensitive {
+            return self.clone();
+        }
+        let mask = String::from("[masked]");
+        FactRead {
+            value: Value::from(mask.as_str()),
+            matched: mask.clone(),
+            condition: self.condition.as_ref().map(|_| mask),
+            ..self.clone()
+        }
+    }
 }
 
 /// What became of one rule.
@@ -521,6 +554,7 @@ pub(crate) fn facts_read(
                 matched: fact.describe_atom(step.atom),
                 condition,
                 at: None,
+                sensitive: fact.sensitive,
             })
         })
         .collect()

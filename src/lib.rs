@@ -71,6 +71,7 @@ mod policy_set;
 
 pub mod batch;
 pub mod diff;
+mod engine;
 pub mod suite;
 
 #[cfg(feature = "testing")]
@@ -84,6 +85,9 @@ pub use crate::diagnostics::{
     ByteSpan, CheckError, ErrorKind, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
     ProblemData, Report, ReportData, Severity, SuiteError, SyntaxError, COLUMN_UNIT,
 };
+#[cfg(feature = "watch")]
+pub use crate::engine::Watching;
+pub use crate::engine::{Engine, EngineStatus, FailedReload, Reload, Snapshot};
 pub use crate::limits::{Limits, TreeBuild};
 pub use crate::policy_set::{Decision, DecisionRef, Decisions, PolicyInfo, PolicySet};
 pub use crate::source::{FileId, SourceFile, SourceMap, Span};

@@ -1935,6 +1935,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     ty,
                     presence,
                     doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
+                    sensitive: info.decl.sensitive.is_some(),
                 })
             })
             .collect::<Option<Vec<Fact>>>()
@@ -2002,6 +2003,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         },
                         index: ValueIndex::default(),
                         doc: None,
+                        // How two values compare can tell of a sensitive one.
+                        sensitive: left.sensitive || right.sensitive,
                     });
                 }
             }

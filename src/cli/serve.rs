@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -42,13 +42,19 @@ pub struct Args {
     /// The largest request body, in bytes
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_body: usize,
+    /// Append a line of JSON per decision to FILE (`-`: standard output):
+    /// its id, time, revision, policy, decision, rule and the facts it
+    /// read, `sensitive` ones masked
+    #[arg(long, value_name = "FILE")]
+    decision_log: Option<PathBuf>,
+    /// The longest reading a request and answering it may take, in
+    /// seconds, before it is answered 408
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
 }
 
-/// A loaded policy set and what is said about it.
-struct Served {
-    set: PolicySet,
-    revision: String,
-}
+/// The set serving and its revision.
+type Served = verdict::Snapshot;
 
 /// What a failed reload left behind.
 #[derive(Clone, Serialize)]
@@ -59,15 +65,88 @@ struct FailedReload {
 }
 
 struct Shared {
-    current: RwLock<Option<Arc<Served>>>,
-    failed: Mutex<Option<FailedReload>>,
-    reloads: AtomicU64,
-    failed_reloads: AtomicU64,
+    /// The policies: loaded, reloaded and watched by the library's engine.
+    engine: verdict::Engine,
     decisions: AtomicU64,
     metrics: Metrics,
     /// Makes decision ids unique across runs: the start time.
     seed: u64,
-    policies: Option<PathBuf>,
+    /// Where decisions are logged, if anywhere.
+    log: Option<DecisionLog>,
+}
+
+/// The decision log: lines go to a writer thread, which flushes whenever
+/// none waits, so that a line is on disk promptly and a busy server still
+/// writes in large blocks. The channel is bounded: a log that cannot keep
+/// up slows decisions down rather than lose lines.
+struct DecisionLog {
+    lines: std::sync::mpsc::SyncSender<String>,
+}
+
+impl DecisionLog {
+    /// Opens `path` for appending (`-`: standard output) and starts the
+    /// writer; the thread ends, flushed, once every sender is gone.
+    fn open(path: &std::path::Path) -> std::io::Result<(DecisionLog, std::thread::JoinHandle<()>)> {
+        use std::io::Write as _;
+        let out: Box<dyn std::io::Write + Send> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?,
+            )
+        };
+        let (lines, rx) = std::sync::mpsc::sync_channel::<String>(4096);
+        let thread = std::thread::Builder::new()
+            .name(String::from("verdict-decision-log"))
+            .spawn(move || {
+                let mut out = std::io::BufWriter::new(out);
+                let mut broken = false;
+                while let Ok(line) = rx.recv() {
+                    let mut next = Some(line);
+                    while let Some(line) = next {
+                        if !broken && writeln!(out, "{line}").is_err() {
+                            broken = true;
+                            errln!("verdict serve: the decision log cannot be written; decisions go on unlogged");
+                        }
+                        next = rx.try_recv().ok();
+                    }
+                    if !broken && out.flush().is_err() {
+                        broken = true;
+                        errln!("verdict serve: the decision log cannot be written; decisions go on unlogged");
+                    }
+                }
+                let _ = out.flush();
+            })?;
+        Ok((DecisionLog { lines }, thread))
+    }
+
+    /// Logs each decision of one request: its facts read, masked where
+    /// `sensitive`.
+    fn write(&self, decision_id: &str, revision: &str, decisions: &[verdict::Decision]) {
+        let time = verdict::Timestamp::now().to_string();
+        for decision in decisions {
+            let facts: Vec<verdict::explain::FactRead> = decision
+                .trace
+                .iter()
+                .flatten()
+                .map(verdict::explain::FactRead::masked)
+                .collect();
+            let record = serde_json::json!({
+                "decision_id": decision_id,
+                "time": time,
+                "revision": revision,
+                "policy": decision.policy,
+                "decision": decision.decision,
+                "rule": decision.rule,
+                "rule_name": decision.rule_name,
+                "facts": facts,
+            });
+            let _ = self.lines.send(record.to_string());
+        }
+    }
 }
 
 type AppState = Arc<Shared>;
@@ -92,43 +171,55 @@ pub fn run(args: Args) -> ExitCode {
     runtime.block_on(serve(args))
 }
 
-/// Loads the policies: a directory's files named relative to it, so that
-/// nothing of the server's file system reaches a client; the trees are
-/// built in the background while the rule scan already decides.
-fn load(path: Option<&PathBuf>) -> Result<Served, Report> {
+/// Loads the policies into an engine: a directory's files named relative
+/// to it, so that nothing of the server's file system reaches a client;
+/// the trees are built in the background while the rule scan already
+/// decides.
+fn load(path: Option<&PathBuf>) -> Result<verdict::Engine, Report> {
     let limits = Limits {
         tree_build: TreeBuild::InBackground,
         ..Limits::default()
     };
-    let set = match path {
-        Some(path) => PolicySet::from_root_with(path, &limits)?,
-        None => PolicySet::builtin_with(&limits)?,
-    };
-    let revision = set.revision();
-    Ok(Served { set, revision })
+    match path {
+        Some(path) => verdict::Engine::load(path, &limits),
+        None => PolicySet::builtin_with(&limits).map(verdict::Engine::from_policies),
+    }
 }
 
 async fn serve(args: Args) -> ExitCode {
-    let served = match load(args.policies.as_ref()) {
-        Ok(served) => served,
+    let engine = match load(args.policies.as_ref()) {
+        Ok(engine) => engine,
         Err(report) => {
             print_report(&report);
             return ExitCode::from(1);
         }
     };
-    let revision = served.revision.clone();
+    engine.on_reload(log_reload);
+    let revision = engine.revision();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
+    let (log, log_writer) = match args.decision_log.as_deref().map(DecisionLog::open) {
+        None => (None, None),
+        Some(Ok((log, writer))) => (Some(log), Some(writer)),
+        Some(Err(e)) => {
+            let path = args
+                .decision_log
+                .as_deref()
+                .unwrap_or(std::path::Path::new("-"));
+            errln!(
+                "verdict serve: cannot open the decision log `{}`: {e}",
+                path.display()
+            );
+            return ExitCode::from(1);
+        }
+    };
     let state = Arc::new(Shared {
-        current: RwLock::new(Some(Arc::new(served))),
-        failed: Mutex::new(None),
-        reloads: AtomicU64::new(0),
-        failed_reloads: AtomicU64::new(0),
+        engine,
         decisions: AtomicU64::new(0),
         metrics: Metrics::default(),
         seed,
-        policies: args.policies.clone(),
+        log,
     });
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
@@ -142,10 +233,10 @@ async fn serve(args: Args) -> ExitCode {
         .map_or_else(|_| args.addr.to_string(), |a| a.to_string());
     // Kept alive for as long as the server runs.
     let _watcher = if args.watch {
-        match watch(Arc::clone(&state)) {
+        match state.engine.watch(Duration::from_millis(200)) {
             Ok(watcher) => Some(watcher),
-            Err(e) => {
-                errln!("verdict serve: cannot watch the policies: {e}");
+            Err(report) => {
+                print_report(&report);
                 return ExitCode::from(1);
             }
         }
@@ -160,11 +251,16 @@ async fn serve(args: Args) -> ExitCode {
         }
     };
     errln!("verdict serve: listening on http://{address} (revision {revision})");
-    let app = router(state, args.max_body);
-    match axum::serve(listener, app)
+    let app = router(state, args.max_body, Duration::from_secs(args.timeout));
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop)
-        .await
-    {
+        .await;
+    // Every request is answered and the router dropped: the log's writer
+    // has its last lines, and ends once it has written them.
+    if let Some(writer) = log_writer {
+        let _ = writer.join();
+    }
+    match served {
         Ok(()) => {
             errln!("verdict serve: stopped");
             ExitCode::SUCCESS
@@ -201,7 +297,26 @@ fn shutdown() -> std::io::Result<impl std::future::Future<Output = ()>> {
     }
 }
 
-fn router(state: AppState, max_body: usize) -> Router {
+fn router(state: AppState, max_body: usize, timeout: Duration) -> Router {
+    // The time to read a request and answer it: a client that sends its
+    // body too slowly is answered 408 and the connection freed. (A
+    // decision itself takes microseconds and is not cut short.)
+    let deadline = axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| async move {
+            match tokio::time::timeout(timeout, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => plain_error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "verdict::serve::timeout",
+                    format!(
+                        "the request was not read and answered within {} s",
+                        timeout.as_secs_f64()
+                    ),
+                    "send the whole request at once; `verdict serve --timeout` sets the limit",
+                ),
+            }
+        },
+    );
     Router::new()
         .route("/v1/decide", post(decide_all))
         .route("/v1/decide/{policy}", post(decide_one))
@@ -216,12 +331,13 @@ fn router(state: AppState, max_body: usize) -> Router {
         .route("/health/ready", get(ready))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(deadline)
         .with_state(state)
 }
 
 /// The set serving now (a reference count; the lock is held only to copy it).
 fn current(state: &Shared) -> Option<Arc<Served>> {
-    state.current.read().ok().and_then(|c| c.clone())
+    Some(state.engine.snapshot())
 }
 
 #[derive(Serialize)]
@@ -267,9 +383,9 @@ fn decide_timed(
         );
     };
     if let Some(name) = policy {
-        if !served.set.policies().any(|p| p.name() == name) {
+        if !served.policies.policies().any(|p| p.name() == name) {
             let names: Vec<String> = served
-                .set
+                .policies
                 .policies()
                 .map(|p| format!("`{}`", p.name()))
                 .collect();
@@ -288,19 +404,33 @@ fn decide_timed(
     let Ok(text) = std::str::from_utf8(&body) else {
         return not_utf8();
     };
-    match served.set.decide_json("request", text) {
+    // A logged decision records the facts it read: the trace has them.
+    let decided = match &state.log {
+        None => served
+            .policies
+            .decide_json("request", text)
+            .map(|decisions| decisions.iter().map(|d| d.into_owned()).collect()),
+        Some(_) => served.policies.trace_json("request", text),
+    };
+    match decided {
         Ok(decisions) => {
-            let decisions: Vec<verdict::Decision> = decisions
-                .iter()
+            let mut decisions: Vec<verdict::Decision> = decisions
+                .into_iter()
                 .filter(|d| policy.is_none_or(|name| d.policy == name))
-                .map(|d| d.into_owned())
                 .collect();
             state.metrics.decided(&decisions);
             let number = state.decisions.fetch_add(1, Ordering::Relaxed);
+            let decision_id = format!("{:016x}-{number:x}", state.seed);
+            if let Some(log) = &state.log {
+                log.write(&decision_id, &served.revision, &decisions);
+                for decision in &mut decisions {
+                    decision.trace = None;
+                }
+            }
             let answer = Decided {
                 decisions,
                 revision: &served.revision,
-                decision_id: format!("{:016x}-{number:x}", state.seed),
+                decision_id,
             };
             json(StatusCode::OK, &answer)
         }
@@ -369,7 +499,7 @@ async fn validate(State(state): State<AppState>, body: Result<Bytes, BytesReject
     let Ok(text) = std::str::from_utf8(&body) else {
         return not_utf8();
     };
-    match served.set.validate_json("request", text) {
+    match served.policies.validate_json("request", text) {
         Ok(()) => json(
             StatusCode::OK,
             &serde_json::json!({"valid": true, "revision": served.revision}),
@@ -391,7 +521,7 @@ async fn batch(State(state): State<AppState>, body: Result<Bytes, BytesRejection
     };
     let answered = tokio::task::spawn_blocking(move || {
         let mut output = Vec::with_capacity(body.len());
-        let summary = verdict::batch::run(&served.set, &body[..], &mut output, |_| {});
+        let summary = verdict::batch::run(&served.policies, &body[..], &mut output, |_| {});
         summary.map(|summary| (summary, output))
     })
     .await;
@@ -426,7 +556,7 @@ async fn batch(State(state): State<AppState>, body: Result<Bytes, BytesRejection
 /// `GET /v1/schema`: the JSON Schema of the facts the policies read.
 async fn schema(State(state): State<AppState>) -> Response {
     match current(&state) {
-        Some(served) => json(StatusCode::OK, &served.set.facts_schema()),
+        Some(served) => json(StatusCode::OK, &served.policies.facts_schema()),
         None => not_ready(),
     }
 }
@@ -437,7 +567,7 @@ async fn openapi(State(state): State<AppState>) -> Response {
     let Some(served) = current(&state) else {
         return not_ready();
     };
-    let mut facts = served.set.facts_schema();
+    let mut facts = served.policies.facts_schema();
     if let Some(object) = facts.as_object_mut() {
         // OpenAPI 3.1 takes JSON Schema 2020-12 as its own dialect.
         object.remove("$schema");
@@ -594,9 +724,9 @@ async fn policies(State(state): State<AppState>) -> Response {
     };
     let list = PolicyList {
         revision: &served.revision,
-        trees_built: served.set.trees_built(),
+        trees_built: served.policies.trees_built(),
         policies: served
-            .set
+            .policies
             .policies()
             .map(|p| PolicyEntry {
                 name: p.name(),
@@ -750,12 +880,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let _ = writeln!(
         out,
         "verdict_reloads_total{{result=\"ok\"}} {}",
-        state.reloads.load(Ordering::Relaxed)
+        state.engine.status().reloads
     );
     let _ = writeln!(
         out,
         "verdict_reloads_total{{result=\"failed\"}} {}",
-        state.failed_reloads.load(Ordering::Relaxed)
+        state.engine.status().failed_reloads
     );
     out.push_str(
         "# HELP verdict_revision_info The revision of the policies serving, as a label.\n",
@@ -780,13 +910,19 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn status(State(state): State<AppState>) -> Response {
-    let served = current(&state);
-    let failed = state.failed.lock().ok().and_then(|f| f.clone());
+    let engine = state.engine.status();
+    let failed = engine.last_failure.as_ref().map(|failed| FailedReload {
+        at: failed
+            .at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or_else(|_| String::new(), |d| d.as_secs().to_string()),
+        diagnostics: failed.report.data(),
+    });
     let answer = Status {
-        ready: served.is_some(),
-        revision: served.as_ref().map(|s| s.revision.as_str()),
-        policies: state.policies.as_ref().map(|p| p.display().to_string()),
-        reloads: state.reloads.load(Ordering::Relaxed),
+        ready: true,
+        revision: Some(engine.revision.as_str()),
+        policies: state.engine.root().map(|p| p.display().to_string()),
+        reloads: engine.reloads,
         decisions: state.decisions.load(Ordering::Relaxed),
         failed_reload: failed,
     };
@@ -814,7 +950,7 @@ async fn not_found(uri: axum::http::Uri) -> Response {
         StatusCode::NOT_FOUND,
         "verdict::serve::not_found",
         format!("nothing is served at `{}`", uri.path()),
-        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `POST /v1/batch`, `GET /v1/policies`, `GET /v1/schema`, `GET /v1/status`, `GET /metrics`, `GET /openapi.json`, `GET /health/live` and `GET /health/ready`",
+        "the endpoints are `POST /v1/decide`, `POST /v1/decide/{policy}`, `POST /v1/batch`, `POST /v1/validate`, `GET /v1/policies`, `GET /v1/schema`, `GET /v1/status`, `GET /metrics`, `GET /openapi.json`, `GET /health/live` and `GET /health/ready`",
     )
 }
 
@@ -852,92 +988,22 @@ fn plain_error(status: StatusCode, code: &str, message: String, help: &str) -> R
     json(status, &document)
 }
 
-/// Watches the policy files; after edits settle (no event for 200 ms),
-/// reloads them on a blocking thread and swaps the set in if it loads.
-fn watch(state: AppState) -> notify::Result<notify::RecommendedWatcher> {
-    use notify::Watcher;
-    let Some(path) = state.policies.clone() else {
-        return Err(notify::Error::generic("nothing to watch"));
-    };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| !e.kind.is_access()) {
-            let _ = tx.send(());
-        }
-    })?;
-    // A file is watched through its directory, so that an editor that
-    // replaces it (write to a temporary, rename) is seen.
-    let watched = if path.is_file() {
-        path.parent().map_or_else(|| path.clone(), PathBuf::from)
-    } else {
-        path.clone()
-    };
-    watcher.watch(&watched, notify::RecursiveMode::NonRecursive)?;
-    tokio::spawn(async move {
-        while rx.recv().await.is_some() {
-            // Debounce: wait until the edits stop.
-            loop {
-                match tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
-                    Ok(Some(())) => continue,
-                    Ok(None) => return,
-                    Err(_) => break,
-                }
-            }
-            let state = Arc::clone(&state);
-            let _ = tokio::task::spawn_blocking(move || reload(&state)).await;
-        }
-    });
-    Ok(watcher)
-}
-
-/// Loads the policies again; swaps them in if they load, else keeps the
-/// set serving and records why.
-fn reload(state: &Shared) {
-    let Some(path) = state.policies.as_ref() else {
-        return;
-    };
-    match load(Some(path)) {
-        Ok(served) => {
-            let unchanged = current(state).is_some_and(|c| c.revision == served.revision);
-            if unchanged {
-                return;
-            }
-            let revision = served.revision.clone();
-            if let Ok(mut current) = state.current.write() {
-                *current = Some(Arc::new(served));
-            }
-            if let Ok(mut failed) = state.failed.lock() {
-                *failed = None;
-            }
-            state.reloads.fetch_add(1, Ordering::Relaxed);
+/// Says in the log what a reload did: the new revision, or why the
+/// edited policies do not load (the last good ones serving on).
+fn log_reload(reload: &verdict::Reload) {
+    match reload {
+        verdict::Reload::Swapped { revision } => {
             errln!("verdict serve: reloaded, revision {revision}");
         }
-        Err(report) => {
-            state.failed_reloads.fetch_add(1, Ordering::Relaxed);
-            let data = report.data();
+        verdict::Reload::Unchanged => {}
+        verdict::Reload::Failed(failed) => {
+            let data = failed.report.data();
             errln!(
                 "verdict serve: the edited policies do not load ({} errors); still serving the last good ones",
                 data.errors
             );
             for problem in &data.diagnostics {
-                let place = problem
-                    .labels
-                    .first()
-                    .map(|l| format!("{}:{}:{}: ", l.file, l.line, l.column))
-                    .unwrap_or_default();
-                errln!(
-                    "  {place}{}: {}",
-                    problem.code.as_deref().unwrap_or("verdict"),
-                    problem.message
-                );
-            }
-            if let Ok(mut failed) = state.failed.lock() {
-                *failed = Some(FailedReload {
-                    at: std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or_else(|_| String::new(), |d| d.as_secs().to_string()),
-                    diagnostics: data,
-                });
+                errln!("  {}", problem.log_line());
             }
         }
     }

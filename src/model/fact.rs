@@ -42,6 +42,8 @@ pub struct Fact {
     pub index: ValueIndex,
     /// The declaration's doc string, if it has one.
     pub doc: Option<String>,
+    /// Declared `sensitive`: its value is kept out of decision logs.
+    pub sensitive: bool,
 }
 
 impl Fact {

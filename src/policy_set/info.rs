@@ -54,6 +54,18 @@ impl<'a> PolicyInfo<'a> {
             .collect()
     }
 
+    /// The facts declared `sensitive`, by name: their values stay out of
+    /// decision logs.
+    pub fn sensitive_facts(&self) -> Vec<&'a str> {
+        self.tree
+            .policy
+            .facts
+            .iter()
+            .filter(|f| f.is_declared() && f.sensitive)
+            .map(|f| f.name.as_str())
+            .collect()
+    }
+
     /// Every decision the policy can name, each once: `allow`, `deny`, its
     /// `otherwise`, then its declared outcomes in declaration order.
     pub fn decisions(&self) -> Vec<&'a str> {

@@ -44,6 +44,10 @@ impl PolicySet {
                     if let Some(doc) = &fact.doc {
                         object.insert(String::from("description"), Value::from(doc.as_str()));
                     }
+                    // Sent, never to be shown back.
+                    if fact.sensitive {
+                        object.insert(String::from("writeOnly"), Value::Bool(true));
+                    }
                     // A default read as an atom names its value exactly
                     // only for values and bools (a number's atom is an
                     // interval).

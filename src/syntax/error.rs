@@ -351,9 +351,11 @@ fn describe(grammar_rule: Rule) -> (u8, &'static str) {
         | Rule::set_open => (1, "a condition"),
         Rule::EOI => (2, "the end of the file"),
         Rule::nl => (2, "the end of the line"),
-        Rule::fact_option | Rule::kw_optional | Rule::kw_default | Rule::default_clause => {
-            (2, "`optional` or `default VALUE`")
-        }
+        Rule::fact_option
+        | Rule::kw_optional
+        | Rule::kw_default
+        | Rule::default_clause
+        | Rule::kw_sensitive => (2, "`optional`, `default VALUE` or `sensitive`"),
         Rule::compare_op | Rule::kw_before | Rule::kw_after => (
             2,
             "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`, `before`, `after`)",

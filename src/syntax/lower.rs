@@ -151,6 +151,7 @@ impl Lower<'_> {
             (None, None, None, None, None, None);
         let mut ordered = false;
         let mut collection = None;
+        let mut sensitive = None;
         for child in pair.into_inner() {
             match child.as_rule() {
                 Rule::ident => name = Some(self.ident(&child)),
@@ -178,6 +179,7 @@ impl Lower<'_> {
                     for option in child.into_inner() {
                         match option.as_rule() {
                             Rule::kw_optional => optional = Some(self.span(&option)),
+                            Rule::kw_sensitive => sensitive = Some(At(self.span(&option))),
                             Rule::default_clause => {
                                 let literal =
                                     option.into_inner().find(|p| p.as_rule() == Rule::literal);
@@ -203,6 +205,7 @@ impl Lower<'_> {
             span: At(span),
             ordered,
             collection,
+            sensitive,
         })
     }
 

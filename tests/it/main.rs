@@ -23,6 +23,7 @@ mod batch;
 mod cli;
 mod diagnostics;
 mod diff;
+mod engine;
 mod examples;
 mod format;
 mod fuzz_corpus;

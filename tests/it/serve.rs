@@ -424,3 +424,84 @@ fn policies_that_do_not_load_are_not_served() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("verdict::"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--decision-log FILE`: a line of JSON per decision, with the id and
+/// revision the client got, the rule and the facts read, a `sensitive`
+/// fact's value masked; every line is in the file once the server stops.
+#[test]
+fn the_decision_log_has_every_decision_with_sensitive_facts_masked() {
+    let dir = tempdir("decision-log");
+    write(
+        &dir.join("pay.policy"),
+        "policy pay\nfirst match\nfact role: {staff contractor} at person.role\nfact salary: number at person.salary sensitive\ncontractor cannot\nsalary > 5000 cannot\nstaff can\n",
+    );
+    let log = dir.join("decisions.ndjson");
+    let mut server = Server::start(&[
+        "--policies",
+        dir.to_str().unwrap(),
+        "--decision-log",
+        log.to_str().unwrap(),
+    ]);
+    let facts = r#"{"person": {"role": "staff", "salary": 7200}}"#;
+    let (status, first) = server.json("POST", "/v1/decide", facts);
+    assert_eq!(status, 200, "{first}");
+    // The answer has no trace: the log has the facts.
+    assert!(first["decisions"][0].get("trace").is_none(), "{first}");
+    let (_, second) = server.json(
+        "POST",
+        "/v1/decide",
+        r#"{"person": {"role": "contractor"}}"#,
+    );
+    let (status, _) = server.json("POST", "/v1/decide", "{}");
+    assert_eq!(status, 422, "a refused request is no decision");
+    assert!(server.terminate().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0]["decision_id"], first["decision_id"]);
+    assert_eq!(lines[0]["revision"], first["revision"]);
+    assert_eq!(lines[1]["decision_id"], second["decision_id"]);
+    assert_eq!(lines[0]["policy"], "pay");
+    assert_eq!(lines[0]["decision"], "deny");
+    assert_eq!(lines[0]["rule"], "pay.policy:6");
+    assert!(lines[0]["time"].as_str().unwrap().ends_with('Z'));
+    let read: Vec<(&str, &Value)> = lines[0]["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["fact"].as_str().unwrap(), &f["value"]))
+        .collect();
+    assert!(read.contains(&("role", &Value::from("staff"))), "{read:?}");
+    assert!(
+        read.contains(&("salary", &Value::from("[masked]"))),
+        "{read:?}"
+    );
+    assert!(!text.contains("7200"), "{text}");
+    assert!(!text.contains("> 5000"), "{text}");
+}
+
+/// `--timeout`: a request whose body never arrives in full is answered
+/// 408 once the time is up, and the server serves on.
+#[test]
+fn a_request_too_slow_is_answered_408() {
+    let server = Server::start(&["--timeout", "1"]);
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST /v1/decide HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"partner\"",
+        server.address
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("verdict::serve::timeout"), "{response}");
+    assert_eq!(server.request("GET", "/health/live", b"").0, 200);
+}
