@@ -39,7 +39,8 @@ pub struct Args {
     /// Reload the policies when their files change (needs `--policies`)
     #[arg(long)]
     watch: bool,
-    /// The largest request body, in bytes
+    /// The largest request body, in bytes (a batch streams: each of its
+    /// lines is within the facts limit instead)
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_body: usize,
     /// Append a line of JSON per decision to FILE (`-`: standard output):
@@ -510,46 +511,112 @@ async fn validate(State(state): State<AppState>, body: Result<Bytes, BytesReject
 
 /// `POST /v1/batch`: one facts object per line in, one JSON object per
 /// line out, in order (an error object for a line that does not decide),
-/// as `eval --ndjson` writes them.
-async fn batch(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+/// as `eval --ndjson` writes them, streamed both ways: each line is
+/// answered as soon as it has arrived and been decided, while the rest of
+/// the body is still coming, and a batch has no size limit (each line is
+/// within the facts limit).
+async fn batch(State(state): State<AppState>, body: axum::body::Body) -> Response {
+    use futures_util::StreamExt as _;
     let Some(served) = current(&state) else {
         return not_ready();
     };
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => return body_error(rejection),
-    };
-    let answered = tokio::task::spawn_blocking(move || {
-        let mut output = Vec::with_capacity(body.len());
-        let summary = verdict::batch::run(&served.policies, &body[..], &mut output, |_| {});
-        summary.map(|summary| (summary, output))
-    })
-    .await;
-    match answered {
-        Ok(Ok((summary, output))) => {
-            state
+    // The body's frames, handed to the batch's reader on its own thread.
+    let (frames_tx, frames_rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
+    let mut frames = body.into_data_stream();
+    tokio::spawn(async move {
+        while let Some(frame) = frames.next().await {
+            let frame = frame.map_err(std::io::Error::other);
+            let failed = frame.is_err();
+            if frames_tx.send(frame).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    // The answers, each block as the batch writes it.
+    let (answers_tx, answers_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let counts = Arc::clone(&state);
+    tokio::task::spawn_blocking(move || {
+        let input = std::io::BufReader::new(FrameReader::new(frames_rx));
+        // Dropped last: the answer ends only once the counts are in, so
+        // that a client that reads `/metrics` next sees its batch there.
+        let mut output = AnswerWriter {
+            answers: answers_tx,
+        };
+        if let Ok(summary) = verdict::batch::run(&served.policies, input, &mut output, |_| {}) {
+            counts
                 .decisions
                 .fetch_add(summary.lines - summary.errors, Ordering::Relaxed);
-            let metrics = &state.metrics;
+            let metrics = &counts.metrics;
             metrics
                 .batch_lines
                 .fetch_add(summary.lines, Ordering::Relaxed);
             metrics
                 .batch_errors
                 .fetch_add(summary.errors, Ordering::Relaxed);
-            (
-                StatusCode::OK,
-                [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
-                output,
-            )
-                .into_response()
         }
-        _ => plain_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "verdict::serve::body",
-            String::from("the batch could not be read to its end"),
-            "send one facts object per line",
-        ),
+        drop(output);
+    });
+    let answers = futures_util::stream::unfold(answers_rx, |mut answers| async move {
+        let block = answers.recv().await?;
+        Some((Ok::<Bytes, std::io::Error>(block), answers))
+    });
+    (
+        StatusCode::OK,
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(answers),
+    )
+        .into_response()
+}
+
+/// A request body's frames as a reader, for the batch's reader thread:
+/// blocks until the next frame arrives; the end of the body is the end.
+struct FrameReader {
+    frames: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>,
+    current: Bytes,
+}
+
+impl FrameReader {
+    fn new(frames: tokio::sync::mpsc::Receiver<std::io::Result<Bytes>>) -> FrameReader {
+        FrameReader {
+            frames,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for FrameReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.frames.blocking_recv() {
+                Some(frame) => self.current = frame?,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        let taken = self.current.split_to(n);
+        if let Some(into) = buf.get_mut(..n) {
+            into.copy_from_slice(&taken);
+        }
+        Ok(n)
+    }
+}
+
+/// The batch's output as the response body: each write is sent on as it
+/// is; a client gone is a broken pipe, which ends the batch.
+struct AnswerWriter {
+    answers: tokio::sync::mpsc::Sender<Bytes>,
+}
+
+impl std::io::Write for AnswerWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.answers
+            .blocking_send(Bytes::copy_from_slice(buf))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -624,9 +691,8 @@ async fn openapi(State(state): State<AppState>) -> Response {
                 "summary": "Decide for one facts object per line; one JSON object per line out, in order",
                 "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
                 "responses": {
-                    "200": {"description": "one decision or error object per input line",
-                            "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
-                    "413": diagnostics
+                    "200": {"description": "one decision or error object per input line, each streamed as its line is decided",
+                            "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}
                 }
             }},
             "/v1/policies": {"get": {"summary": "The policies served, with their sizes",

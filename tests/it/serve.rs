@@ -505,3 +505,69 @@ fn a_request_too_slow_is_answered_408() {
     assert!(response.contains("verdict::serve::timeout"), "{response}");
     assert_eq!(server.request("GET", "/health/live", b"").0, 200);
 }
+
+/// `POST /v1/batch` streams: each line sent is answered before the next
+/// is sent, while the request body is still open (chunked both ways).
+#[test]
+fn a_batch_is_answered_line_by_line_as_it_arrives() {
+    let server = Server::start(&[]);
+    let stream = TcpStream::connect(&server.address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    let head = format!(
+        "POST /v1/batch HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        server.address
+    );
+    writer.write_all(head.as_bytes()).unwrap();
+    let mut send_chunk = |text: &str| {
+        let chunk = format!("{:x}\r\n{text}\r\n", text.len());
+        writer.write_all(chunk.as_bytes()).unwrap();
+        writer.flush().unwrap();
+    };
+    // The next line of the answer: chunks are read until one ends a line.
+    let mut pending = String::new();
+    let mut headers_read = false;
+    let mut next_line = |reader: &mut BufReader<TcpStream>| -> String {
+        if !headers_read {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+            while line != "\r\n" {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+            }
+            headers_read = true;
+        }
+        loop {
+            if let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                return line;
+            }
+            let mut size = String::new();
+            reader.read_line(&mut size).unwrap();
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            assert!(size > 0, "the answer ended early");
+            let mut data = vec![0; size + 2];
+            reader.read_exact(&mut data).unwrap();
+            pending.push_str(std::str::from_utf8(&data[..size]).unwrap());
+        }
+    };
+    for expected in ["deny", "error", "deny"] {
+        let line = if expected == "error" {
+            "{}\n".to_string()
+        } else {
+            format!("{INVITE}\n")
+        };
+        send_chunk(&line);
+        let answer: Value = serde_json::from_str(&next_line(&mut reader)).unwrap();
+        if expected == "error" {
+            assert!(answer["errors"].is_array(), "{answer}");
+        } else {
+            assert_eq!(answer["decisions"][0]["decision"], expected, "{answer}");
+        }
+    }
+    writer.write_all(b"0\r\n\r\n").unwrap();
+}
