@@ -1936,6 +1936,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     presence,
                     doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
                     sensitive: info.decl.sensitive.is_some(),
+                    default: match (&info.default, &info.decl.default) {
+                        (Some(_), Some(literal)) if !info.now => default_json(&literal.node),
+                        _ => None,
+                    },
                 })
             })
             .collect::<Option<Vec<Fact>>>()
@@ -2005,6 +2009,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         doc: None,
                         // How two values compare can tell of a sensitive one.
                         sensitive: left.sensitive || right.sensitive,
+                        default: None,
                     });
                 }
             }
@@ -2092,4 +2097,31 @@ fn set_text(words: &[(&str, Span)]) -> String {
 
 fn set_text_of(words: &[&str]) -> String {
     format!("{{{}}}", words.join(" "))
+}
+
+/// A declared default as the JSON a client sends for it: a value or text
+/// as a string, a number, a bool, a date or time as its text, a duration in
+/// ISO 8601 (`P14D`, `PT2H`); `None` for a unit with no fixed length.
+fn default_json(literal: &ast::Literal) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match literal {
+        ast::Literal::Word(text) | ast::Literal::String(text) => Value::from(text.as_str()),
+        ast::Literal::Number(n) => serde_json::Number::from_f64(*n).map(Value::Number)?,
+        ast::Literal::Bool(b) => Value::Bool(*b),
+        ast::Literal::Time(ast::TimeLit::Date(text))
+        | ast::Literal::Time(ast::TimeLit::DateTime(text))
+        | ast::Literal::Time(ast::TimeLit::Clock(text)) => Value::from(text.as_str()),
+        ast::Literal::Time(ast::TimeLit::Duration(amount, unit)) => {
+            let days = format!("{}", amount * 7.0);
+            let amount = format!("{amount}");
+            Value::from(match unit.trim_end_matches('s') {
+                "week" => format!("P{days}D"),
+                "day" => format!("P{amount}D"),
+                "hour" => format!("PT{amount}H"),
+                "minute" => format!("PT{amount}M"),
+                "second" => format!("PT{amount}S"),
+                _ => return None,
+            })
+        }
+    })
 }

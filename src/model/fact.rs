@@ -44,6 +44,9 @@ pub struct Fact {
     pub doc: Option<String>,
     /// Declared `sensitive`: its value is kept out of decision logs.
     pub sensitive: bool,
+    /// The declared `default VALUE` as a client would send it in JSON;
+    /// `None` without one (and for `default now`).
+    pub default: Option<Value>,
 }
 
 impl Fact {

@@ -11,7 +11,7 @@ mod schema;
 
 pub(crate) use decision::decision_ref;
 pub use decision::{Decision, DecisionRef, Decisions};
-pub use info::PolicyInfo;
+pub use info::{FactInfo, PolicyInfo};
 
 use std::sync::Arc;
 

@@ -48,15 +48,8 @@ impl PolicySet {
                     if fact.sensitive {
                         object.insert(String::from("writeOnly"), Value::Bool(true));
                     }
-                    // A default read as an atom names its value exactly
-                    // only for values and bools (a number's atom is an
-                    // interval).
-                    if let (Presence::Default(atom), FactType::Enum(_) | FactType::Bool) =
-                        (&fact.presence, &fact.ty)
-                    {
-                        if let Some(value) = fact.representative(*atom) {
-                            object.insert(String::from("default"), value);
-                        }
+                    if let Some(default) = &fact.default {
+                        object.insert(String::from("default"), default.clone());
                     }
                 }
                 let required = matches!(fact.presence, Presence::Required);

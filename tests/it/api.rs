@@ -560,3 +560,33 @@ fn validate_checks_every_declaration_without_deciding() {
         ["verdict::facts::not_object"]
     );
 }
+
+/// A declared default is given as the JSON a client sends: in the facts'
+/// schema and in `fact_details`, for every type that takes one.
+#[test]
+fn defaults_are_described_as_clients_send_them() {
+    let text = "policy waits\nfact wait: duration at wait default 2 weeks\nfact start: date at start default 2026-01-01\nfact n: number at n default 3\nfact vip: bool at vip default false\nwait > 1 days can\nstart > 2025-06-01 n > 2 vip can\n";
+    let set = verdict::PolicySet::from_sources([("waits.policy", text)]).unwrap();
+    let schema = set.facts_schema();
+    assert_eq!(schema["properties"]["wait"]["default"], "P14D");
+    assert_eq!(schema["properties"]["start"]["default"], "2026-01-01");
+    assert_eq!(schema["properties"]["n"]["default"], 3.0);
+    assert_eq!(schema["properties"]["vip"]["default"], false);
+    let policy = set.policies().next().unwrap();
+    let details = policy.fact_details();
+    let wait = details.iter().find(|f| f.name == "wait").unwrap();
+    assert_eq!(
+        (wait.ty.as_str(), wait.required, wait.default.clone()),
+        ("duration", false, Some(serde_json::Value::from("P14D")))
+    );
+    // The default decides as the value it names does.
+    let decided = set
+        .decide(&serde_json::json!({"wait": "P14D", "start": "2026-01-01", "n": 3, "vip": false}))
+        .unwrap()[0]
+        .decision
+        .to_string();
+    let defaulted = set.decide(&serde_json::json!({})).unwrap()[0]
+        .decision
+        .to_string();
+    assert_eq!(decided, defaulted);
+}
