@@ -174,10 +174,39 @@ const FAST_POLICIES: usize = 16;
 /// the reader to be filled again.
 pub fn run(
     set: &PolicySet,
+    input: impl BufRead + Send,
+    output: impl Write + Send,
+    progress: impl FnMut(u64),
+) -> Result<Summary, Failure> {
+    run_observed(set, input, output, progress, &|_, _| {})
+}
+
+/// [`run`], telling `decided` of each line that decides: its number and
+/// its text. It is called from the threads that decide, as lines are
+/// decided, so not in order; a service logs decisions with it.
+///
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let line = r#"{"partner": {"role": "reseller"}, "request": {"action": "invite"}}"#;
+/// let input = format!("{line}\nnot json\n{line}\n");
+/// let seen = std::sync::Mutex::new(Vec::new());
+/// verdict::batch::run_observed(&policies, input.as_bytes(), std::io::sink(), |_| {}, &|n, text| {
+///     seen.lock().map(|mut seen| seen.push((n, text.len()))).ok();
+/// })
+/// .map_err(|e| e.to_string())?;
+/// let mut seen = seen.into_inner().map_err(|e| e.to_string())?;
+/// seen.sort();
+/// assert_eq!(seen, [(1, line.len()), (3, line.len())]);
+/// # Ok::<(), String>(())
+/// ```
+pub fn run_observed(
+    set: &PolicySet,
     mut input: impl BufRead + Send,
     mut output: impl Write + Send,
     mut progress: impl FnMut(u64),
+    decided: &(dyn Fn(u64, &str) + Sync),
 ) -> Result<Summary, Failure> {
+    let observer = decided;
     let start = Instant::now();
     let mut summary = Summary::default();
     // A line longer than a facts document may be is not kept whole.
@@ -256,7 +285,7 @@ pub fn run(
                         .par_iter()
                         .map(|(range, first)| {
                             let lines = bytes.get(range.clone()).unwrap_or_default();
-                            decide_lines(set, fragments, lines, *first)
+                            decide_lines(set, fragments, lines, *first, observer)
                         })
                         .collect();
                     summary.lines += block.lines;
@@ -558,6 +587,7 @@ fn decide_lines<'a>(
     fragments: &Fragments,
     bytes: &[u8],
     first: u64,
+    observer: &(dyn Fn(u64, &str) + Sync),
 ) -> Decided<'a> {
     let mut decided = Decided {
         output: Vec::with_capacity(LINES_PER_TASK * 256),
@@ -580,7 +610,7 @@ fn decide_lines<'a>(
             if let Some(without_cr) = line.strip_suffix(b"\r") {
                 line = without_cr;
             }
-            decide_line(set, fragments, number, line, &mut decided);
+            decide_line(set, fragments, number, line, &mut decided, observer);
         }
         number += 1;
         rest = next;
@@ -678,6 +708,7 @@ fn decide_line<'a>(
     number: u64,
     raw: &[u8],
     decided: &mut Decided<'a>,
+    observer: &(dyn Fn(u64, &str) + Sync),
 ) {
     let text = match std::str::from_utf8(raw) {
         Ok(text) => text,
@@ -726,6 +757,7 @@ fn decide_line<'a>(
             for kind in kinds.iter().take(policies) {
                 decided.count(kind);
             }
+            observer(number, text);
             return;
         }
         // Not decided that way: the path that also says why.
@@ -749,6 +781,7 @@ fn decide_line<'a>(
             for decision in decisions.iter() {
                 decided.count(decision.decision);
             }
+            observer(number, text);
         }
         Err(report) => failed_line(number, &report, decided),
     }

@@ -74,6 +74,8 @@ struct Shared {
     seed: u64,
     /// Where decisions are logged, if anywhere.
     log: Option<DecisionLog>,
+    /// Batches taken, to name each in the decision log.
+    batches: AtomicU64,
 }
 
 /// The decision log: lines go to a writer thread, which flushes whenever
@@ -221,6 +223,7 @@ async fn serve(args: Args) -> ExitCode {
         metrics: Metrics::default(),
         seed,
         log,
+        batches: AtomicU64::new(0),
     });
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(listener) => listener,
@@ -534,6 +537,14 @@ async fn batch(State(state): State<AppState>, body: axum::body::Body) -> Respons
     });
     // The answers, each block as the batch writes it.
     let (answers_tx, answers_rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    // Its lines' decisions are logged as `BATCH.LINE`: the batch's id goes
+    // back in a header.
+    let batch_id = format!(
+        "{:016x}-b{:x}",
+        state.seed,
+        state.batches.fetch_add(1, Ordering::Relaxed)
+    );
+    let logged = batch_id.clone();
     let counts = Arc::clone(&state);
     tokio::task::spawn_blocking(move || {
         let input = std::io::BufReader::new(FrameReader::new(frames_rx));
@@ -542,7 +553,20 @@ async fn batch(State(state): State<AppState>, body: axum::body::Body) -> Respons
         let mut output = AnswerWriter {
             answers: answers_tx,
         };
-        if let Ok(summary) = verdict::batch::run(&served.policies, input, &mut output, |_| {}) {
+        let policies = &served.policies;
+        // A logged line is decided again with a trace, for the facts read.
+        let log_line = |number: u64, text: &str| {
+            if let (Some(log), Ok(decisions)) = (&counts.log, policies.trace_json("line", text)) {
+                log.write(&format!("{logged}.{number}"), &served.revision, &decisions);
+            }
+        };
+        let observer: &(dyn Fn(u64, &str) + Sync) = if counts.log.is_some() {
+            &log_line
+        } else {
+            &|_, _| {}
+        };
+        let answered = verdict::batch::run_observed(policies, input, &mut output, |_| {}, observer);
+        if let Ok(summary) = answered {
             counts
                 .decisions
                 .fetch_add(summary.lines - summary.errors, Ordering::Relaxed);
@@ -562,7 +586,13 @@ async fn batch(State(state): State<AppState>, body: axum::body::Body) -> Respons
     });
     (
         StatusCode::OK,
-        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        [
+            (axum::http::header::CONTENT_TYPE, "application/x-ndjson"),
+            (
+                axum::http::header::HeaderName::from_static("verdict-batch-id"),
+                batch_id.as_str(),
+            ),
+        ],
         axum::body::Body::from_stream(answers),
     )
         .into_response()
@@ -1071,6 +1101,196 @@ fn log_reload(reload: &verdict::Reload) {
             for problem in &data.diagnostics {
                 errln!("  {}", problem.log_line());
             }
+        }
+    }
+}
+
+/// Every endpoint and every refusal, in-process: the router called as a
+/// service, without a socket (`tests/it/serve.rs` runs the binary over
+/// one).
+#[cfg(test)]
+mod tests {
+    // A test fails loudly on purpose.
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    use super::*;
+
+    const INVITE: &str = r#"{"partner": {"role": "reseller"}, "request": {"action": "invite"}}"#;
+
+    fn app() -> Router {
+        let policies = PolicySet::builtin().unwrap();
+        let state = Arc::new(Shared {
+            engine: verdict::Engine::from_policies(policies),
+            decisions: AtomicU64::new(0),
+            metrics: Metrics::default(),
+            seed: 1,
+            log: None,
+            batches: AtomicU64::new(0),
+        });
+        router(state, 4096, Duration::from_secs(30))
+    }
+
+    /// One request: the status, the content type and the body.
+    async fn call(app: &Router, method: &str, path: &str, body: &str) -> (u16, String, String) {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, kind, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The codes of a diagnostics document.
+    fn codes(body: &str) -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap();
+        value["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["code"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn every_endpoint_answers_in_process() {
+        let app = app();
+        let revision = PolicySet::builtin().unwrap().revision();
+
+        let (status, kind, body) = call(&app, "POST", "/v1/decide", INVITE).await;
+        assert_eq!((status, kind.as_str()), (200, "application/json"), "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(answer["decisions"][0]["decision"], "deny");
+        assert_eq!(answer["revision"], revision.as_str());
+        assert_eq!(answer["decision_id"], "0000000000000001-0");
+        let (status, _, body) = call(&app, "POST", "/v1/decide/multichannel", INVITE).await;
+        assert_eq!(status, 200, "{body}");
+
+        let (status, kind, body) =
+            call(&app, "POST", "/v1/batch", &format!("{INVITE}\n{{}}\n")).await;
+        assert_eq!((status, kind.as_str()), (200, "application/x-ndjson"));
+        let lines: Vec<serde_json::Value> = body
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2, "{body}");
+        assert_eq!(lines[1]["line"], 2);
+
+        let complete = serde_json::json!({
+            "request": {"action": "transfer", "target": "partner"},
+            "subscription": {"channel": "Direct", "billing": "license"},
+            "partner": {"role": "reseller", "designated_admin": true}
+        });
+        let (status, _, body) = call(&app, "POST", "/v1/validate", &complete.to_string()).await;
+        assert_eq!(status, 200, "{body}");
+
+        for (path, needle) in [
+            ("/v1/policies", "\"multichannel\""),
+            ("/v1/schema", "\"$schema\""),
+            ("/openapi.json", "\"3.1.0\""),
+            ("/v1/status", "\"ready\":true"),
+            ("/metrics", "verdict_decisions_total"),
+            ("/health/live", "ok"),
+            ("/health/ready", "ready"),
+        ] {
+            let (status, _, body) = call(&app, "GET", path, "").await;
+            assert_eq!(status, 200, "{path}: {body}");
+            assert!(body.contains(needle), "{path}: {body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_refusal_has_its_status_and_code_in_process() {
+        let app = app();
+        let huge = format!(r#"{{"pad": "{}"}}"#, "x".repeat(10_000));
+        for (method, path, body, status, code) in [
+            (
+                "POST",
+                "/v1/decide",
+                r#"{"partner": "#,
+                400,
+                "verdict::facts::syntax",
+            ),
+            (
+                "POST",
+                "/v1/decide",
+                "[1]",
+                400,
+                "verdict::facts::not_object",
+            ),
+            ("POST", "/v1/decide", "{}", 422, "verdict::facts::missing"),
+            (
+                "POST",
+                "/v1/decide",
+                r#"{"partner": {"role": "resellr"}}"#,
+                422,
+                "verdict::facts::not_in_set",
+            ),
+            (
+                "POST",
+                "/v1/decide",
+                huge.as_str(),
+                413,
+                "verdict::io::too_large",
+            ),
+            (
+                "POST",
+                "/v1/decide/nope",
+                INVITE,
+                404,
+                "verdict::serve::unknown_policy",
+            ),
+            ("POST", "/v1/validate", "{}", 422, "verdict::facts::missing"),
+            (
+                "POST",
+                "/v1/validate",
+                "[1]",
+                400,
+                "verdict::facts::not_object",
+            ),
+            ("GET", "/v2/nothing", "", 404, "verdict::serve::not_found"),
+        ] {
+            let (got, kind, answer) = call(&app, method, path, body).await;
+            assert_eq!(
+                (got, kind.as_str()),
+                (status, "application/json"),
+                "{path} {body:.40}: {answer}"
+            );
+            assert!(
+                codes(&answer).iter().any(|c| c == code),
+                "{code} for {path} {body:.40}: {answer}"
+            );
+        }
+        // Bytes that are not UTF-8.
+        let request = Request::builder()
+            .method("POST")
+            .uri("/v1/decide")
+            .body(Body::from(vec![b'{', 0xff, b'}']))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        // Each refusal of a decision is counted by status.
+        let (_, _, metrics) = call(&app, "GET", "/metrics", "").await;
+        for expected in [
+            "verdict_refused_total{status=\"400\"} 3",
+            "verdict_refused_total{status=\"422\"} 2",
+            "verdict_refused_total{status=\"413\"} 1",
+        ] {
+            assert!(metrics.contains(expected), "{expected} in\n{metrics}");
         }
     }
 }

@@ -454,6 +454,11 @@ fn the_decision_log_has_every_decision_with_sensitive_facts_masked() {
     );
     let (status, _) = server.json("POST", "/v1/decide", "{}");
     assert_eq!(status, 422, "a refused request is no decision");
+    // A batch's lines are logged as `BATCH.LINE`; a line that does not
+    // decide is not.
+    let lines = format!("{{}}\n{facts}\n");
+    let (status, _) = server.request("POST", "/v1/batch", lines.as_bytes());
+    assert_eq!(status, 200);
     assert!(server.terminate().success());
 
     let text = std::fs::read_to_string(&log).unwrap();
@@ -461,7 +466,10 @@ fn the_decision_log_has_every_decision_with_sensitive_facts_masked() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
+    let batch_line = lines[2]["decision_id"].as_str().unwrap();
+    assert!(batch_line.ends_with("-b0.2"), "{batch_line}");
+    assert_eq!(lines[2]["facts"], lines[0]["facts"]);
     assert_eq!(lines[0]["decision_id"], first["decision_id"]);
     assert_eq!(lines[0]["revision"], first["revision"]);
     assert_eq!(lines[1]["decision_id"], second["decision_id"]);
