@@ -379,12 +379,7 @@ fn decide_timed(
     policy: Option<&str>,
 ) -> Response {
     let Some(served) = current(state) else {
-        return plain_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "verdict::serve::not_ready",
-            String::from("no policies are loaded yet"),
-            "try again once `GET /health/ready` answers 200",
-        );
+        return not_ready();
     };
     if let Some(name) = policy {
         if !served.policies.policies().any(|p| p.name() == name) {

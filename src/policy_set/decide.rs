@@ -677,39 +677,34 @@ impl PolicySet {
                 span: None,
             })];
         }
-        let mut problems: Vec<Problem> = Vec::new();
-        let mut seen: Vec<String> = Vec::new();
-        for tree in self.loaded.trees() {
+        self.each_path_once(text, |tree| {
             let strict = self.strict() || tree.policy.strict;
-            for mut error in
-                eval::strict::validation(&tree.policy, &self.loaded.declared, facts, strict)
-            {
-                let path = error.path().unwrap_or_default().to_string();
-                if seen.contains(&path) {
-                    continue;
-                }
-                seen.push(path);
-                if let Some((text, base)) = text {
-                    facts::label(&mut error, text, base);
-                }
-                problems.push(Problem::from(error));
-            }
-        }
-        problems
+            eval::strict::validation(&tree.policy, &self.loaded.declared, facts, strict)
+        })
     }
 
     /// The warnings of [`unread_keys`](Self::unread_keys), labelled in
     /// `text` when given as `(text, base)`.
     fn unread_key_problems(&self, facts: &Value, text: Option<(&str, u32)>) -> Vec<Problem> {
+        self.each_path_once(text, |tree| {
+            if self.strict() || tree.policy.strict {
+                return Vec::new();
+            }
+            eval::strict::problems(&tree.policy, &self.loaded.declared, facts, false)
+        })
+    }
+
+    /// What `found` finds for each policy, a path reported once across
+    /// them, each labelled in `text` when given as `(text, base)`.
+    fn each_path_once(
+        &self,
+        text: Option<(&str, u32)>,
+        found: impl Fn(&DecisionTree) -> Vec<FactsError>,
+    ) -> Vec<Problem> {
         let mut problems: Vec<Problem> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for tree in self.loaded.trees() {
-            if self.strict() || tree.policy.strict {
-                continue;
-            }
-            for mut error in
-                eval::strict::problems(&tree.policy, &self.loaded.declared, facts, false)
-            {
+            for mut error in found(tree) {
                 let path = error.path().unwrap_or_default().to_string();
                 if seen.contains(&path) {
                     continue;

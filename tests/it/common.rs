@@ -72,3 +72,19 @@ pub fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// A fresh directory of its own for one test, under cargo's temporary
+/// directory for tests.
+pub fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    dir
+}
+
+/// Writes a file in one step (a temporary, then a rename), as editors do.
+pub fn write_replacing(path: &Path, text: &str) {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text).expect("a writable temporary directory");
+    std::fs::rename(&temporary, path).expect("a rename in the same directory");
+}

@@ -8,17 +8,11 @@ use std::time::{Duration, Instant};
 use verdict::{Engine, Limits, Reload};
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("engine-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::tempdir(&format!("engine-{name}"))
 }
 
-/// Writes a file in one step (a temporary, then a rename), as editors do.
 fn write(path: &Path, text: &str) {
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, text).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
+    crate::common::write_replacing(path, text);
 }
 
 /// Polls `check` every 10 ms until it holds, for at most 20 s; how long it

@@ -305,17 +305,11 @@ fn every_endpoint_answers() {
 }
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("serve-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::tempdir(&format!("serve-{name}"))
 }
 
-/// Writes a file in one step (a temporary, then a rename), as editors do.
 fn write(path: &Path, text: &str) {
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, text).unwrap();
-    std::fs::rename(&temporary, path).unwrap();
+    crate::common::write_replacing(path, text);
 }
 
 /// Polls `check` every 50 ms until it holds, for at most 20 s.
