@@ -12,7 +12,7 @@ mod text;
 mod value;
 
 pub(crate) use locate::{label, line_col, value_span};
-pub(crate) use parse::{deeper_than, parse};
+pub(crate) use parse::{deeper_than, parse, ParsedFacts};
 pub(crate) use paths::ObjectPaths;
 pub(crate) use text::{PathTrie, Slot};
 pub(crate) use value::{get, json_kind, parent_object, prefetch_strings, read, Read, Unknown};

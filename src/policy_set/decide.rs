@@ -286,14 +286,7 @@ impl PolicySet {
     /// [`trace`](Self::trace) for facts given as JSON text; diagnostics
     /// point into the text, which they call `name`.
     pub fn trace_json(&self, name: &str, text: &str) -> Result<Vec<Decision>, Report> {
-        let loaded = &*self.loaded;
-        let facts = facts::parse(
-            &loaded.sources,
-            &loaded.limits,
-            &loaded.declared,
-            name,
-            text,
-        )?;
+        let facts = self.parse_facts(name, text)?;
         self.decide_walked(&facts.value, true, Some((text, facts.base)))
             .map_err(|mut report| {
                 report.sources = facts.sources;
@@ -344,13 +337,7 @@ impl PolicySet {
         if let Some(wanted) = why_not {
             self.can_decide(wanted)?;
         }
-        let facts = facts::parse(
-            &self.loaded.sources,
-            &self.loaded.limits,
-            &self.loaded.declared,
-            name,
-            text,
-        )?;
+        let facts = self.parse_facts(name, text)?;
         let (explanations, problems) =
             self.explain_each(&facts.value, why_not, Some((name, text, facts.base)));
         if problems.is_empty() {
@@ -603,16 +590,23 @@ impl PolicySet {
         )
     }
 
+    /// Facts given as JSON text, called `name` in diagnostics: parsed, a
+    /// key repeated on the way to a declared path refused.
+    fn parse_facts(&self, name: &str, text: &str) -> Result<facts::ParsedFacts, Report> {
+        let loaded = &*self.loaded;
+        facts::parse(
+            &loaded.sources,
+            &loaded.limits,
+            &loaded.declared,
+            name,
+            text,
+        )
+    }
+
     /// [`unread_keys`](Self::unread_keys) for facts given as JSON text,
     /// each key labelled in it; facts that do not parse are that error.
     pub fn unread_keys_json(&self, name: &str, text: &str) -> Report {
-        match facts::parse(
-            &self.loaded.sources,
-            &self.loaded.limits,
-            &self.loaded.declared,
-            name,
-            text,
-        ) {
+        match self.parse_facts(name, text) {
             Ok(facts) => {
                 let problems = self.unread_key_problems(&facts.value, Some((text, facts.base)));
                 Report::new(facts.sources, problems)
@@ -653,13 +647,7 @@ impl PolicySet {
     /// [`validate`](Self::validate) facts given as JSON text, each
     /// problem labelled in it; text that is not JSON is that error.
     pub fn validate_json(&self, name: &str, text: &str) -> Result<(), Report> {
-        let facts = facts::parse(
-            &self.loaded.sources,
-            &self.loaded.limits,
-            &self.loaded.declared,
-            name,
-            text,
-        )?;
+        let facts = self.parse_facts(name, text)?;
         let problems = self.validation_problems(&facts.value, Some((text, facts.base)));
         if problems.is_empty() {
             Ok(())
