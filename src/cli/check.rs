@@ -48,14 +48,7 @@ pub fn run(args: Args) -> ExitCode {
             }
             let trees: Vec<PolicySummary> = policies
                 .policies()
-                .map(|p| {
-                    (
-                        p.name().to_string(),
-                        p.rules().len(),
-                        p.facts().len(),
-                        p.tree().map(|stats| (stats.nodes, stats.depth)),
-                    )
-                })
+                .map(|p| (p.name().to_string(), p.rules().len(), p.facts().len()))
                 .collect();
             (report, trees)
         }
@@ -64,21 +57,12 @@ pub fn run(args: Args) -> ExitCode {
     match args.format {
         CheckFormat::Human => {
             print_capped(&report);
-            for (name, rules, facts, tree) in &trees {
-                match tree {
-                    Some((nodes, depth)) => outln!(
-                        "policy {name}: {}, {}; decision tree of {}, at most {} per decision",
-                        plural(*rules, "rule"),
-                        plural(*facts, "fact"),
-                        plural(*nodes, "node"),
-                        plural(*depth, "test"),
-                    ),
-                    None => outln!(
-                        "policy {name}: {}, {}; no decision tree, the rules are scanned in order",
-                        plural(*rules, "rule"),
-                        plural(*facts, "fact"),
-                    ),
-                }
+            for (name, rules, facts) in &trees {
+                outln!(
+                    "policy {name}: {}, {}",
+                    plural(*rules, "rule"),
+                    plural(*facts, "fact")
+                );
             }
             let summary = format!(
                 "{}, {}, {}",
@@ -111,9 +95,8 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// What the summary line says of a policy: its name, rules, facts, and its
-/// tree's nodes and depth (`None` when it has no tree).
-type PolicySummary = (String, usize, usize, Option<(usize, usize)>);
+/// What the summary line says of a policy: its name, rules and facts.
+type PolicySummary = (String, usize, usize);
 
 /// How many warnings or notes of one code the human output shows; the
 /// rest are counted. A generated policy can have thousands of the same

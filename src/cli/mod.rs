@@ -142,6 +142,9 @@ fn load_building(
 fn load_keeping_warnings(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
     let limits = verdict::Limits {
         warnings_per_code: usize::MAX,
+        // Checking reports what a tree would, without deciding anything:
+        // most policies are searched faster than their tree is built.
+        tree_build: verdict::TreeBuild::IfNeeded,
         ..verdict::Limits::default()
     };
     load_with(dir, &limits)

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostics::CheckError;
-use crate::model::{AtomSet, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
+use crate::model::{AtomSet, CheckedPolicy, CheckedRule, FactId, HitPolicy, RuleId, Verdict};
 
 use super::{DecisionTree, Node, NodeId};
 
@@ -20,23 +20,50 @@ const REGION_BUDGET: usize = 2_000;
 
 /// How many of the rules that decide in a shadowed rule's place are
 /// shown: the walk over its region stops when it has found one more.
-const MAX_SHOWN: usize = 8;
+pub(super) const MAX_SHOWN: usize = 8;
 
-/// Shadowed and redundant rules, as warnings.
-pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
+/// What the rules tried before a rule leave it: whether it decides some
+/// facts, and if it never does, the rules that decide in its place.
+#[derive(Debug, Default)]
+pub(super) struct Fate {
+    pub decides: bool,
+    /// Sorted by id; empty when the rule decides.
+    pub deciders: Vec<RuleId>,
+    /// Whether the search for deciders stopped before it saw them all.
+    pub cut_short: bool,
+}
+
+/// Each rule's fate read off the tree, indexed by rule id.
+pub(super) fn fates_from_tree(tree: &DecisionTree) -> Vec<Fate> {
     let policy = &tree.policy;
-    let mut decides = vec![false; policy.rules.len()];
+    let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
     let reachable = reachable_leaves(tree);
     for (i, node) in tree.nodes.iter().enumerate() {
         if let Node::Leaf(Some(rule)) = node {
             if !reachable.get(i).copied().unwrap_or(true) {
                 continue;
             }
-            if let Some(d) = decides.get_mut(rule.0 as usize) {
-                *d = true;
+            if let Some(fate) = fates.get_mut(rule.0 as usize) {
+                fate.decides = true;
             }
         }
     }
+    let mut region = Region::new(tree.nodes.len());
+    for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
+        let Some(fate) = fates.get_mut(rule.id.0 as usize) else {
+            continue;
+        };
+        if !fate.decides {
+            fate.deciders = region.deciders(tree, rule, &reachable);
+            fate.cut_short = region.cut_short;
+        }
+    }
+    fates
+}
+
+/// Shadowed and redundant rules, as warnings, from each rule's fate
+/// (indexed by rule id).
+pub(super) fn rules_that_never_matter(policy: &CheckedPolicy, fates: &[Fate]) -> Vec<CheckError> {
     // Rules grouped by verdict: only a rule with the same verdict can make
     // another redundant.
     let mut by_verdict: HashMap<&Verdict, Vec<&CheckedRule>> = HashMap::new();
@@ -45,20 +72,20 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
     }
     let positions = policy.order_positions();
     let mut pairs = 0usize;
-    let mut region = Region::new(tree.nodes.len());
     let mut warnings = Vec::new();
+    let none = Fate {
+        decides: true,
+        ..Fate::default()
+    };
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
-        let decides = decides.get(rule.id.0 as usize).copied().unwrap_or(true);
+        let fate = fates.get(rule.id.0 as usize).unwrap_or(&none);
+        let decides = fate.decides;
         // Under `first match` or a priority, a rule another covers never
         // decides: only rules that never decide need a look.
         if decides && policy.hit != HitPolicy::Unique {
             continue;
         }
-        let deciders = if decides {
-            Vec::new()
-        } else {
-            region.deciders(tree, rule, &reachable)
-        };
+        let deciders = &fate.deciders;
         // A rule that never decides because rules of another decision win
         // is reported as such, whatever else covers it.
         let overruled = policy.hit == HitPolicy::Priority
@@ -69,7 +96,7 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
         let by = deciders
             .iter()
             .filter_map(|id| policy.rule(*id))
-            .find(|d| redundant(tree, &positions, rule, d))
+            .find(|d| redundant(policy, &positions, rule, d))
             .filter(|_| !overruled)
             .or_else(|| {
                 if overruled {
@@ -78,7 +105,7 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
                 let group = by_verdict.get(&rule.verdict)?;
                 group.iter().copied().find(|other| {
                     pairs += 1;
-                    pairs <= PAIR_BUDGET && redundant(tree, &positions, rule, other)
+                    pairs <= PAIR_BUDGET && redundant(policy, &positions, rule, other)
                 })
             });
         if let Some(by) = by {
@@ -125,7 +152,7 @@ pub(super) fn rules_that_never_matter(tree: &DecisionTree) -> Vec<CheckError> {
         } else {
             String::from("earlier rules already decide the same for every case it matches: delete it, or narrow them")
         };
-        if deciders.len() > shown.len() || region.cut_short {
+        if deciders.len() > shown.len() || fate.cut_short {
             help.push_str(&format!(
                 " ({} of the rules that decide in its place are shown)",
                 shown.len()
@@ -216,7 +243,7 @@ pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
 /// that match exactly the same facts, the later one is the redundant one.
 /// `positions` is each rule's place in the order rules are tried.
 fn redundant(
-    tree: &DecisionTree,
+    policy: &CheckedPolicy,
     positions: &[usize],
     rule: &CheckedRule,
     other: &CheckedRule,
@@ -228,7 +255,7 @@ fn redundant(
         && other.verdict == rule.verdict
         && covers(other, rule)
         && (tried_before(other, rule)
-            || (tree.policy.hit == HitPolicy::Unique
+            || (policy.hit == HitPolicy::Unique
                 && !covers(rule, other)
                 // A rule that decides first with its own reason is not redundant.
                 && rule.because == other.because
@@ -303,6 +330,23 @@ impl Region {
     }
 }
 
+/// A walk over the tree for its gaps.
+pub(super) struct GapWalk {
+    has_gap: Vec<bool>,
+    pub found: Vec<Vec<(FactId, AtomSet)>>,
+    pub more: bool,
+}
+
+impl GapWalk {
+    pub(super) fn new(tree: &DecisionTree) -> GapWalk {
+        GapWalk {
+            has_gap: tree.nodes_with_gaps(),
+            found: Vec::new(),
+            more: false,
+        }
+    }
+}
+
 /// Whether `wide` matches every facts object that `narrow` matches: each
 /// clause of `narrow` lies within one clause of `wide`. (A clause covered
 /// only by several of `wide`'s together does not count, so this can miss
@@ -314,37 +358,83 @@ fn covers(wide: &CheckedRule, narrow: &CheckedRule) -> bool {
         .all(|n| wide.clauses.iter().any(|w| w.covers(n)))
 }
 
+/// Regions of facts no rule decides, each as the facts it narrows with
+/// their allowed atoms, and whether there were more than those.
+pub type FoundGaps = (Vec<Vec<(FactId, AtomSet)>>, bool);
+
 /// How many gap regions `gaps` lists at most.
 pub const MAX_GAPS: usize = 1_000;
 
 impl DecisionTree {
     /// The regions of facts no rule decides (they get the policy's
-    /// `otherwise`): one per path to a leaf without a rule, each as the set
-    /// of allowed atoms of every fact tested on the way. At most
-    /// [`MAX_GAPS`] regions; the bool says whether there were more.
-    pub fn gaps(&self) -> (Vec<Vec<(FactId, AtomSet)>>, bool) {
-        let mut found = Vec::new();
-        let mut more = false;
-        self.collect_gaps(self.root, &mut Vec::new(), &mut found, &mut more);
-        (found, more)
+    /// `otherwise`), each as the set of allowed atoms of every fact it
+    /// narrows. At most [`MAX_GAPS`] regions; the bool says whether there
+    /// were more. Read off the tree, or without one found by searching the
+    /// rules (`cover`), or past that search's budget off a tree built for
+    /// the purpose: `None` when the tree is too large to build.
+    pub fn gaps(&self) -> Option<FoundGaps> {
+        if self.scan.is_none() {
+            let mut walk = GapWalk::new(self);
+            self.collect_gaps(self.root, &mut Vec::new(), &mut walk);
+            return Some((walk.found, walk.more));
+        }
+        // A policy whose tree was too large to build is too costly to search.
+        if self.too_large {
+            return None;
+        }
+        if let Some(found) = super::cover::gaps(&self.policy, super::cover::COVER_BUDGET) {
+            return Some(found);
+        }
+        let built = super::compile_shared(
+            std::sync::Arc::clone(&self.policy),
+            crate::limits::Limits::TREE_BUDGET,
+        )
+        .0;
+        if built.scan.is_some() {
+            return None;
+        }
+        built.gaps()
     }
 
-    fn collect_gaps(
+    /// Per node, whether a leaf without a rule lies below it. Where
+    /// relations rule paths out, whether one does depends on the path: every
+    /// node counts then.
+    fn nodes_with_gaps(&self) -> Vec<bool> {
+        if self.policy.needs_realizing() {
+            return vec![true; self.nodes.len()];
+        }
+        // Children come before parents: one pass in order.
+        let mut has_gap = vec![false; self.nodes.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            let gap = match node {
+                Node::Leaf(rule) => rule.is_none(),
+                Node::Test { edges, .. } => edges
+                    .iter()
+                    .any(|e| has_gap.get(e.0 as usize).copied().unwrap_or(true)),
+            };
+            if let Some(slot) = has_gap.get_mut(i) {
+                *slot = gap;
+            }
+        }
+        has_gap
+    }
+
+    pub(super) fn collect_gaps(
         &self,
         node: NodeId,
         path: &mut Vec<(FactId, AtomSet)>,
-        found: &mut Vec<Vec<(FactId, AtomSet)>>,
-        more: &mut bool,
+        walk: &mut GapWalk,
     ) {
-        if *more {
+        // Shared subtrees without a gap are not walked again on each path.
+        if walk.more || !walk.has_gap.get(node.0 as usize).copied().unwrap_or(true) {
             return;
         }
         match self.node(node) {
             Some(Node::Leaf(None)) => {
-                if found.len() < MAX_GAPS {
-                    found.push(path.clone());
+                if walk.found.len() < MAX_GAPS {
+                    walk.found.push(path.clone());
                 } else {
-                    *more = true;
+                    walk.more = true;
                 }
             }
             Some(Node::Test { fact, edges }) => {
@@ -355,7 +445,7 @@ impl DecisionTree {
                     // Where relations between facts rule a path out, no
                     // facts take it: no gap lies beyond.
                     if !related || self.policy.realize(path).is_some() {
-                        self.collect_gaps(child, path, found, more);
+                        self.collect_gaps(child, path, walk);
                     }
                     path.pop();
                 }
@@ -366,11 +456,7 @@ impl DecisionTree {
 
     /// The gaps as one diagnostic: advice, or an error when `deny` is set.
     pub fn gaps_diagnostic(&self, deny: bool) -> Option<CheckError> {
-        // Without a tree there are no regions to read gaps off.
-        if self.scan.is_some() {
-            return None;
-        }
-        let (gaps, more) = self.gaps();
+        let (gaps, more) = self.gaps()?;
         if gaps.is_empty() {
             return None;
         }

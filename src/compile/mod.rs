@@ -6,10 +6,12 @@
 //!
 //! The compiler also reports rules that never decide because earlier rules
 //! cover every case they match, and rules another rule makes redundant
-//! (`analysis`).
+//! (`analysis`), found by searching each rule's region (`cover`) without the
+//! tree where that is cheaper, as it is for most policies.
 
 mod analysis;
 mod build;
+mod cover;
 pub mod flat;
 mod render;
 mod scan;
@@ -72,6 +74,8 @@ pub struct DecisionTree {
     pub scan: Option<RuleScan>,
     /// The tree laid out for evaluation (`None` without a tree).
     pub flat: Option<flat::FlatTree>,
+    /// Whether the tree was tried and found too large (`scan` is set then).
+    pub too_large: bool,
 }
 
 impl DecisionTree {
@@ -106,6 +110,104 @@ pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
     scan_shared(Arc::new(policy.clone()))
 }
 
+/// Whether searching the rules (`cover`) finds what the tree tells, on a
+/// tree built at load: the same rules decide; a rule that never decides has
+/// the same rules deciding in its place, where the tree's walk saw them all;
+/// and the gaps hold the same facts (compared point by point where the
+/// facts have at most `points` combinations of atoms). `Err` says where they
+/// differ.
+///
+/// Policies whose facts are related (relations, dates) are not searched:
+/// their answers are the tree's.
+#[cfg(any(test, feature = "testing"))]
+pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), String> {
+    if tree.scan.is_some() || tree.policy.needs_realizing() {
+        return Ok(());
+    }
+    let policy = &tree.policy;
+    let Some(searched) = cover::fates(policy, cover::COVER_BUDGET) else {
+        return Ok(());
+    };
+    let built = analysis::fates_from_tree(tree);
+    for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
+        let (Some(s), Some(b)) = (
+            searched.get(rule.id.0 as usize),
+            built.get(rule.id.0 as usize),
+        ) else {
+            return Err(format!("no fate for rule {}", rule.location));
+        };
+        if s.decides != b.decides {
+            return Err(format!(
+                "rule {}: the search says it decides: {}, the tree: {}",
+                rule.location, s.decides, b.decides
+            ));
+        }
+        let all_seen = !b.cut_short && b.deciders.len() <= analysis::MAX_SHOWN;
+        if all_seen && s.deciders != b.deciders {
+            return Err(format!(
+                "rule {}: the search finds {:?} deciding in its place, the tree {:?}",
+                rule.location, s.deciders, b.deciders
+            ));
+        }
+    }
+    let Some((searched_gaps, more)) = cover::gaps(policy, cover::COVER_BUDGET) else {
+        return Ok(());
+    };
+    let mut walk = analysis::GapWalk::new(tree);
+    tree.collect_gaps(tree.root, &mut Vec::new(), &mut walk);
+    if more || walk.more {
+        return Ok(());
+    }
+    let counts: Vec<u32> = policy.facts.iter().map(|f| f.atom_count()).collect();
+    let total = counts
+        .iter()
+        .try_fold(1usize, |n, c| n.checked_mul(*c as usize));
+    if total.is_none_or(|total| total > points) {
+        return Ok(());
+    }
+    let inside = |regions: &[Vec<(FactId, AtomSet)>], point: &[u32]| {
+        regions.iter().any(|region| {
+            region.iter().all(|(fact, set)| {
+                point
+                    .get(fact.0 as usize)
+                    .is_some_and(|atom| set.contains(*atom))
+            })
+        })
+    };
+    let mut point = vec![0u32; counts.len()];
+    loop {
+        let (s, b) = (inside(&searched_gaps, &point), inside(&walk.found, &point));
+        if s != b {
+            let region: Vec<(FactId, AtomSet)> = point
+                .iter()
+                .zip(&counts)
+                .enumerate()
+                .map(|(f, (atom, count))| (FactId(f as u32), AtomSet::from_atoms(*count, [*atom])))
+                .collect();
+            return Err(format!(
+                "the facts {} are a gap to the {}",
+                policy.example(&region),
+                if s { "search only" } else { "tree only" }
+            ));
+        }
+        // The next point, as a counter over the facts' atoms.
+        let mut carry = true;
+        for (atom, count) in point.iter_mut().zip(&counts) {
+            if !carry {
+                break;
+            }
+            *atom += 1;
+            carry = *atom == *count;
+            if carry {
+                *atom = 0;
+            }
+        }
+        if carry {
+            return Ok(());
+        }
+    }
+}
+
 /// [`compile_without_tree`] for a policy already shared.
 pub(crate) fn scan_shared(policy: Arc<CheckedPolicy>) -> DecisionTree {
     let scan = RuleScan::new(&policy);
@@ -115,6 +217,7 @@ pub(crate) fn scan_shared(policy: Arc<CheckedPolicy>) -> DecisionTree {
         root: NodeId(0),
         scan: Some(scan),
         flat: None,
+        too_large: false,
     }
 }
 
@@ -167,13 +270,30 @@ fn compile_split_from(
     tree_budget: usize,
     parallel_from: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
+    compile_knowing(policy, tree_budget, parallel_from, None)
+}
+
+/// `compile_split_from` with the rules' fates found by searching, or
+/// `None` to read them off the tree.
+fn compile_knowing(
+    policy: Arc<CheckedPolicy>,
+    tree_budget: usize,
+    parallel_from: usize,
+    fates: Option<Vec<analysis::Fate>>,
+) -> (DecisionTree, Vec<CheckError>) {
     let Some((mut nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
         let note = CheckError::NoTree {
             name: policy.name.clone(),
             rules: policy.rules.len(),
             span: policy.span,
         };
-        return (scan_shared(policy), vec![note]);
+        let mut warnings = fates
+            .map(|fates| analysis::rules_that_never_matter(&policy, &fates))
+            .unwrap_or_default();
+        warnings.push(note);
+        let mut scanned = scan_shared(policy);
+        scanned.too_large = true;
+        return (scanned, warnings);
     };
     // Held as long as the policy decides: without the room it grew into.
     nodes.shrink_to_fit();
@@ -183,11 +303,15 @@ fn compile_split_from(
         nodes,
         root,
         scan: None,
+        too_large: false,
     };
     // The layout and the analysis read the tree and not each other: for a
     // large tree, on two threads.
     let layout = || flat::FlatTree::new(&tree.nodes, tree.root);
-    let analyse = || analysis::rules_that_never_matter(&tree);
+    let analyse = || {
+        let fates = fates.unwrap_or_else(|| analysis::fates_from_tree(&tree));
+        analysis::rules_that_never_matter(&tree.policy, &fates)
+    };
     let (flat, warnings) = if tree.nodes.len() >= PARALLEL_FINISH_FROM {
         rayon::join(layout, analyse)
     } else {
@@ -195,4 +319,20 @@ fn compile_split_from(
     };
     tree.flat = flat;
     (tree, warnings)
+}
+
+/// The analyses of [`compile_shared`] without the tree where the rules can
+/// be searched instead (`cover`): then the policy is decided by rule scan.
+/// Past the search's budget the tree is built as `compile_shared` builds it.
+pub(crate) fn analyse_shared(
+    policy: Arc<CheckedPolicy>,
+    tree_budget: usize,
+) -> (DecisionTree, Vec<CheckError>) {
+    match cover::fates(&policy, cover::COVER_BUDGET.min(tree_budget)) {
+        Some(fates) => {
+            let warnings = analysis::rules_that_never_matter(&policy, &fates);
+            (scan_shared(policy), warnings)
+        }
+        None => compile_knowing(policy, tree_budget, build::PARALLEL_FROM, None),
+    }
 }

@@ -90,6 +90,23 @@ impl AtomSet {
         }
     }
 
+    /// Whether the two sets share an atom (as `!intersect(other).is_empty()`,
+    /// without building the intersection).
+    pub fn intersects(&self, other: &AtomSet) -> bool {
+        let (mut a, mut b) = (self.runs.iter().peekable(), other.runs.iter().peekable());
+        while let (Some(&&(a_start, a_end)), Some(&&(b_start, b_end))) = (a.peek(), b.peek()) {
+            if a_start.max(b_start) < a_end.min(b_end) {
+                return true;
+            }
+            if a_end <= b_end {
+                a.next();
+            } else {
+                b.next();
+            }
+        }
+        false
+    }
+
     pub fn union(&self, other: &AtomSet) -> AtomSet {
         let mut runs: Vec<(Atom, Atom)> = Vec::with_capacity(self.runs.len() + other.runs.len());
         let (mut a, mut b) = (self.runs.iter().peekable(), other.runs.iter().peekable());
@@ -203,6 +220,7 @@ mod tests {
                 assert_eq!(plain(&x.intersect(&y)), both);
                 assert_eq!(x.intersect(&y), set(&both));
                 assert_eq!(x.union(&y), set(&either));
+                assert_eq!(x.intersects(&y), !both.is_empty());
                 assert_eq!(x.is_subset(&y), a.iter().all(|v| b.contains(v)));
             }
         }

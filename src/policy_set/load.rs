@@ -113,14 +113,19 @@ impl PolicySet {
             checked.policies.into_iter().map(Arc::new).collect();
         let mut trees = Vec::new();
         for policy in &policies {
-            if limits.tree_build == TreeBuild::AtLoad {
-                let (tree, warnings) =
-                    compile::compile_shared(Arc::clone(policy), limits.tree_budget);
-                problems.extend(warnings.into_iter().map(Problem::from));
-                trees.push(tree);
-            } else {
-                trees.push(compile::scan_shared(Arc::clone(policy)));
-            }
+            let compiled = match limits.tree_build {
+                TreeBuild::AtLoad => {
+                    compile::compile_shared(Arc::clone(policy), limits.tree_budget)
+                }
+                TreeBuild::IfNeeded => {
+                    compile::analyse_shared(Arc::clone(policy), limits.tree_budget)
+                }
+                TreeBuild::InBackground | TreeBuild::Never => {
+                    (compile::scan_shared(Arc::clone(policy)), Vec::new())
+                }
+            };
+            problems.extend(compiled.1.into_iter().map(Problem::from));
+            trees.push(compiled.0);
         }
         let report = Report::new(sources, problems);
         if report.has_errors()

@@ -44,6 +44,7 @@ pub fn check(set: &PolicySet, inputs: &[Value]) -> Result<Vec<Outcome>, String> 
         if policy.hit == HitPolicy::Unique {
             at_most_one_verdict(policy)?;
         }
+        compile::searched_as_built(tree, 20_000)?;
         for input in inputs {
             let expected = reference(policy, input);
             let location = |rule: Option<RuleId>| {
@@ -277,4 +278,13 @@ fn matches(rule: &CheckedRule, atoms: &[Atom]) -> bool {
                 .is_some_and(|atom| set.contains(*atom))
         })
     })
+}
+
+/// Whether searching the rules without a tree (what `verdict check` does)
+/// finds, for every policy of `set`, the rules that never decide, the rules
+/// deciding in their place and the gaps that the set's trees tell.
+pub fn searched_as_built(set: &PolicySet) -> Result<(), String> {
+    set.built_trees()
+        .iter()
+        .try_for_each(|tree| compile::searched_as_built(tree, 20_000))
 }

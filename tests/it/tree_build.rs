@@ -5,6 +5,7 @@
 //! at load; its reports and traces are the trees' own; and once built, its
 //! warnings are the same.
 
+use miette::Diagnostic;
 use serde_json::Value;
 use verdict::testing::workloads::{self, Scale};
 use verdict::{Limits, PolicySet, TreeBuild};
@@ -138,6 +139,58 @@ fn warnings_join_once_the_trees_are_built() {
         .diagnostics()
         .render(100)
         .contains("verdict::shadowed"));
+}
+
+/// `TreeBuild::IfNeeded` (what `verdict check` loads with) builds no tree
+/// for 1,000 generated first-match rules, and still reports every shadowed
+/// rule and gap the tree shows, with the same rules deciding in each
+/// shadowed rule's place, and decides alike.
+#[test]
+fn searching_the_rules_finds_what_the_tree_tells() {
+    let scale = Scale::generate(1_000);
+    let at_load = load(&scale.text, TreeBuild::AtLoad);
+    verdict::testing::reference::searched_as_built(&at_load).unwrap();
+    let if_needed = load(&scale.text, TreeBuild::IfNeeded);
+    let searched = if_needed.policies().next().unwrap();
+    assert!(searched.tree().is_none(), "no tree is built");
+    // The same findings on the same rules, and the same rules shown deciding
+    // in each shadowed rule's place wherever both show all of them (where
+    // more than eight decide, or the tree's walk was cut short, eight or
+    // fewer are shown).
+    let findings = |set: &PolicySet| -> Vec<(String, bool, Vec<usize>, usize)> {
+        set.diagnostics()
+            .problems
+            .iter()
+            .map(|p| {
+                let all_shown = !p
+                    .help()
+                    .is_some_and(|h| h.to_string().contains("are shown"));
+                let labels: Vec<_> = p.labels().into_iter().flatten().collect();
+                let mut at: Vec<usize> = labels.iter().map(|l| l.offset()).collect();
+                at.sort_unstable();
+                let rule = labels
+                    .iter()
+                    .find(|l| l.primary() || l.label() == Some("never decides"))
+                    .map_or(0, |l| l.offset());
+                let code = p.code().map(|c| c.to_string()).unwrap_or_default();
+                (code, all_shown, at, rule)
+            })
+            .collect()
+    };
+    let (searched, built) = (findings(&if_needed), findings(&at_load));
+    assert_eq!(searched.len(), built.len());
+    for (s, b) in searched.iter().zip(&built) {
+        assert_eq!((&s.0, s.3), (&b.0, b.3));
+        if s.1 && b.1 {
+            assert_eq!(s.2, b.2, "{}", s.0);
+        }
+    }
+    let gaps = |set: &PolicySet| set.policies().next().unwrap().gaps().map(|g| g.to_string());
+    assert!(gaps(&if_needed).is_some() && gaps(&at_load).is_some());
+    for input in scale.inputs.iter().take(500) {
+        let facts = workloads::scale_facts(input);
+        assert_eq!(decisions(&if_needed, &facts), decisions(&at_load, &facts));
+    }
 }
 
 /// Lines that do not decide wait for the trees to report, on every thread

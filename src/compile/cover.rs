@@ -1,0 +1,687 @@
+//! Which rules decide, found without building the decision tree. A search
+//! over the facts a rule's conditions allow splits them one fact at a time,
+//! into the pieces the other rules tell apart, until some rule holds on
+//! each piece. A rule decides where no rule tried before it holds; one that
+//! never decides is shadowed, and a walk over its pieces in rule order
+//! tells which rules decide in its place. The same search over all facts
+//! finds the gaps, the pieces no rule holds on.
+//!
+//! The tree answers the same questions for every rule at once, but a
+//! thousand `first match` rules over a few facts make a tree of hundreds of
+//! thousands of nodes, while each rule's search looks at a few pieces. The
+//! searches have a work budget; past it, the caller builds the tree and
+//! reads the answers off it (`analysis`).
+
+use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
+
+use super::analysis::{Fate, FoundGaps, MAX_GAPS, MAX_SHOWN};
+use super::build::MAX_DEPTH;
+
+/// The work the searches of one policy may do, in candidates looked at:
+/// about a tenth of a second. Past it the tree is built instead.
+pub(super) const COVER_BUDGET: usize = 10_000_000;
+
+/// How many pieces the walk over one shadowed rule's region may visit
+/// before the rules found so far are the ones shown deciding in its place.
+const REGION_BUDGET: usize = 2_000;
+
+/// The most index words: a bit per clause for each atom of the facts the
+/// index covers (16 MiB).
+const MAX_INDEX_WORDS: usize = 2 << 20;
+
+/// The search ran out of budget, or split deeper than a tree may be.
+#[derive(Debug)]
+pub(super) struct OverBudget;
+
+/// A set of atoms of one fact: a bit per atom for a fact of at most 64
+/// atoms (every enum, bool and most numbers), so that the hot tests are one
+/// instruction; runs otherwise.
+#[derive(Clone, Debug, PartialEq)]
+enum Atoms {
+    Word(u64),
+    Runs(AtomSet),
+}
+
+impl Atoms {
+    fn of(set: &AtomSet) -> Atoms {
+        if set.universe() <= 64 {
+            Atoms::Word(set.iter().fold(0, |word, atom| word | 1 << atom))
+        } else {
+            Atoms::Runs(set.clone())
+        }
+    }
+
+    fn all(len: u32) -> Atoms {
+        Atoms::of(&AtomSet::range(len, 0, len))
+    }
+
+    fn intersects(&self, other: &Atoms) -> bool {
+        match (self, other) {
+            (Atoms::Word(a), Atoms::Word(b)) => a & b != 0,
+            (Atoms::Runs(a), Atoms::Runs(b)) => a.intersects(b),
+            _ => true,
+        }
+    }
+
+    fn is_subset(&self, other: &Atoms) -> bool {
+        match (self, other) {
+            (Atoms::Word(a), Atoms::Word(b)) => a & !b == 0,
+            (Atoms::Runs(a), Atoms::Runs(b)) => a.is_subset(b),
+            _ => false,
+        }
+    }
+
+    fn to_set(&self, len: u32) -> AtomSet {
+        match self {
+            Atoms::Word(word) => AtomSet::from_atoms(len, (0..len).filter(|a| word >> a & 1 == 1)),
+            Atoms::Runs(set) => set.clone(),
+        }
+    }
+}
+
+/// One clause of a satisfiable rule, in the order rules are tried.
+struct Candidate {
+    rule: RuleId,
+    /// The conditions that can fail (not full sets), sorted by fact.
+    conditions: Vec<(FactId, Atoms)>,
+}
+
+struct Search<'p> {
+    policy: &'p CheckedPolicy,
+    candidates: Vec<Candidate>,
+    /// Each fact's whole domain, and its number of atoms.
+    whole: Vec<(Atoms, u32)>,
+    /// The piece being looked at: the allowed atoms of each fact.
+    region: Vec<Atoms>,
+    /// Whether relations between facts can leave a piece without facts.
+    realizing: bool,
+    work: usize,
+    budget: usize,
+    depth: usize,
+    /// Candidate lists to reuse, one per depth.
+    lists: Vec<Vec<u32>>,
+}
+
+/// What a search over one rule's region found.
+#[derive(Default)]
+struct Walk {
+    owner: Option<RuleId>,
+    deciders: Vec<RuleId>,
+    visits: usize,
+    cut_short: bool,
+}
+
+/// The gaps a search found, at most [`MAX_GAPS`], and whether there are more.
+#[derive(Default)]
+struct Gaps {
+    found: Vec<Vec<(FactId, AtomSet)>>,
+    more: bool,
+}
+
+impl<'p> Search<'p> {
+    fn new(policy: &'p CheckedPolicy, budget: usize) -> Search<'p> {
+        let mut candidates = Vec::new();
+        for rule in policy.rules_in_order() {
+            for clause in &rule.clauses {
+                let conditions = clause
+                    .conditions
+                    .iter()
+                    .filter(|(_, set)| !set.is_full())
+                    .map(|(fact, set)| (*fact, Atoms::of(set)))
+                    .collect();
+                candidates.push(Candidate {
+                    rule: rule.id,
+                    conditions,
+                });
+            }
+        }
+        let whole: Vec<(Atoms, u32)> = policy
+            .facts
+            .iter()
+            .map(|fact| (Atoms::all(fact.atom_count()), fact.atom_count()))
+            .collect();
+        Search {
+            policy,
+            candidates,
+            region: whole.iter().map(|(atoms, _)| atoms.clone()).collect(),
+            whole,
+            realizing: policy.needs_realizing(),
+            work: 0,
+            budget,
+            depth: 0,
+            lists: Vec::new(),
+        }
+    }
+
+    fn spend(&mut self, work: usize) -> Result<(), OverBudget> {
+        self.work = self.work.saturating_add(work);
+        if self.work > self.budget || self.depth > MAX_DEPTH {
+            return Err(OverBudget);
+        }
+        Ok(())
+    }
+
+    fn candidate(&self, candidate: u32) -> Option<&Candidate> {
+        self.candidates.get(candidate as usize)
+    }
+
+    fn conditions(&self, candidate: u32) -> &[(FactId, Atoms)] {
+        self.candidate(candidate)
+            .map_or(&[], |c| c.conditions.as_slice())
+    }
+
+    /// The candidate's condition on `fact`, if it has one.
+    fn condition(&self, candidate: u32, fact: FactId) -> Option<&Atoms> {
+        let conditions = self.conditions(candidate);
+        let at = conditions.binary_search_by_key(&fact, |(f, _)| *f).ok()?;
+        conditions.get(at).map(|(_, atoms)| atoms)
+    }
+
+    /// Whether the candidate allows some atom of the piece on every fact.
+    fn meets(&self, candidate: u32) -> bool {
+        self.conditions(candidate).iter().all(|(fact, atoms)| {
+            self.region
+                .get(fact.0 as usize)
+                .is_none_or(|piece| atoms.intersects(piece))
+        })
+    }
+
+    /// Whether the candidate holds on the whole piece.
+    fn holds(&self, candidate: u32) -> bool {
+        self.conditions(candidate).iter().all(|(fact, atoms)| {
+            self.region
+                .get(fact.0 as usize)
+                .is_some_and(|piece| piece.is_subset(atoms))
+        })
+    }
+
+    /// Of the facts on which some candidate of `among` does not hold on
+    /// the whole piece, the one most of `list` have a condition on. Where
+    /// more than a few are open (a policy of many facts, a rule each), the
+    /// first met: counting would cost more than a good choice saves.
+    fn open_fact(&mut self, among: &[u32], list: &[u32]) -> Result<Option<FactId>, OverBudget> {
+        const COUNTED: usize = 16;
+        let mut open: Vec<(FactId, usize)> = Vec::new();
+        let mut work = 0;
+        for candidate in among {
+            let conditions = self.conditions(*candidate);
+            work += conditions.len();
+            for (fact, atoms) in conditions {
+                let piece = self.region.get(fact.0 as usize);
+                if piece.is_some_and(|piece| !piece.is_subset(atoms))
+                    && !open.iter().any(|(f, _)| f == fact)
+                {
+                    open.push((*fact, 0));
+                }
+            }
+            if open.len() > COUNTED {
+                break;
+            }
+        }
+        if open.len() > 1 && open.len() <= COUNTED {
+            for candidate in list {
+                let conditions = self.conditions(*candidate);
+                work += conditions.len();
+                for (fact, _) in conditions {
+                    if let Some((_, count)) = open.iter_mut().find(|(f, _)| f == fact) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        self.spend(work)?;
+        // The most constrained; of equals, the first met.
+        let mut best: Option<(FactId, usize)> = None;
+        for (fact, count) in open {
+            if best.is_none_or(|(_, most)| count > most) {
+                best = Some((fact, count));
+            }
+        }
+        Ok(best.map(|(fact, _)| fact))
+    }
+
+    /// The piece's atoms of `fact` split into the classes no candidate of
+    /// `list` tells apart: each candidate allows all of a class or none.
+    fn classes(&mut self, fact: FactId, list: &[u32]) -> Result<Vec<Atoms>, OverBudget> {
+        let Some(piece) = self.region.get(fact.0 as usize).cloned() else {
+            return Ok(Vec::new());
+        };
+        match piece {
+            // At most 64 atoms: refine the piece by each distinct condition.
+            Atoms::Word(piece) => {
+                let mut classes = vec![piece];
+                let mut seen = rustc_hash::FxHashSet::default();
+                for candidate in list {
+                    let Some(Atoms::Word(atoms)) = self.condition(*candidate, fact) else {
+                        continue;
+                    };
+                    let atoms = atoms & piece;
+                    if atoms == piece || !seen.insert(atoms) {
+                        continue;
+                    }
+                    let mut next = Vec::with_capacity(classes.len() + 1);
+                    for class in classes {
+                        let (inside, outside) = (class & atoms, class & !atoms);
+                        next.extend([inside, outside].into_iter().filter(|c| *c != 0));
+                    }
+                    classes = next;
+                }
+                Ok(classes.into_iter().map(Atoms::Word).collect())
+            }
+            // Many atoms (a number tested against many constants): the runs
+            // between the ends of every condition's runs.
+            Atoms::Runs(piece) => {
+                let mut ends: Vec<u32> = piece.runs().flat_map(|(s, e)| [s, e]).collect();
+                let mut seen = rustc_hash::FxHashSet::default();
+                for candidate in list {
+                    let Some(Atoms::Runs(atoms)) = self.condition(*candidate, fact) else {
+                        continue;
+                    };
+                    if seen.insert(atoms) {
+                        ends.extend(atoms.runs().flat_map(|(s, e)| [s, e]));
+                    }
+                }
+                self.spend(ends.len())?;
+                ends.sort_unstable();
+                ends.dedup();
+                let len = piece.universe();
+                Ok(ends
+                    .windows(2)
+                    .filter_map(|w| match w {
+                        [start, end] if piece.contains(*start) => {
+                            Some(Atoms::Runs(AtomSet::range(len, *start, *end)))
+                        }
+                        _ => None,
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Whether some facts fall in the piece. Without relations between
+    /// facts every piece holds some.
+    fn is_real(&mut self) -> Result<bool, OverBudget> {
+        if !self.realizing {
+            return Ok(true);
+        }
+        // Realizing solves the relations: count it as a long list.
+        self.spend(256)?;
+        Ok(self.policy.realize(&self.piece()).is_some())
+    }
+
+    /// The piece as the facts it narrows, each with its allowed atoms.
+    fn piece(&self) -> Vec<(FactId, AtomSet)> {
+        self.region
+            .iter()
+            .zip(&self.whole)
+            .enumerate()
+            .filter(|(_, (atoms, (all, _)))| atoms != &all)
+            .map(|(fact, (atoms, (_, len)))| (FactId(fact as u32), atoms.to_set(*len)))
+            .collect()
+    }
+
+    /// For each class of `fact`: narrows the piece to it, keeps the
+    /// candidates of `list` that allow it, and calls `each`, until it says
+    /// to stop. The piece is restored.
+    fn split(
+        &mut self,
+        fact: FactId,
+        list: &[u32],
+        mut each: impl FnMut(&mut Self, &[u32]) -> Result<bool, OverBudget>,
+    ) -> Result<(), OverBudget> {
+        let classes = self.classes(fact, list)?;
+        self.spend(classes.len().saturating_mul(list.len() + 1))?;
+        let Some(whole) = self.region.get(fact.0 as usize).cloned() else {
+            return Ok(());
+        };
+        let mut buffer = self.lists.pop().unwrap_or_default();
+        self.depth += 1;
+        let mut result = Ok(());
+        for class in classes {
+            buffer.clear();
+            buffer.extend(list.iter().copied().filter(|c| {
+                self.condition(*c, fact)
+                    .is_none_or(|atoms| atoms.intersects(&class))
+            }));
+            if let Some(slot) = self.region.get_mut(fact.0 as usize) {
+                *slot = class;
+            }
+            match each(self, &buffer) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(over) => {
+                    result = Err(over);
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        if let Some(slot) = self.region.get_mut(fact.0 as usize) {
+            *slot = whole;
+        }
+        self.lists.push(buffer);
+        result
+    }
+
+    /// Whether some facts of the piece are held by none of `list` (the
+    /// candidates that meet it).
+    fn uncovered(&mut self, list: &[u32]) -> Result<bool, OverBudget> {
+        self.spend(list.len() + 1)?;
+        if list.iter().any(|c| self.holds(*c)) {
+            return Ok(false);
+        }
+        let Some(fact) = self.open_fact(list, list)? else {
+            // Nothing holds and nothing is left to split on: no candidate.
+            return self.is_real();
+        };
+        let mut found = false;
+        self.split(fact, list, |search, list| {
+            found = search.uncovered(list)?;
+            Ok(!found)
+        })?;
+        Ok(found)
+    }
+
+    /// Walks the piece as the tree would decide it among `list` (the
+    /// candidates that meet it, in order), collecting the rules that decide.
+    fn walk(&mut self, list: &[u32], walk: &mut Walk) -> Result<(), OverBudget> {
+        if walk.deciders.len() > MAX_SHOWN || walk.visits >= REGION_BUDGET {
+            walk.cut_short |= walk.visits >= REGION_BUDGET;
+            return Ok(());
+        }
+        walk.visits += 1;
+        self.spend(list.len() + 1)?;
+        let Some(&first) = list.first() else {
+            return Ok(());
+        };
+        if self.holds(first) {
+            let rule = self.candidate(first).map(|c| c.rule);
+            if let Some(rule) = rule.filter(|r| Some(*r) != walk.owner) {
+                if !walk.deciders.contains(&rule) && self.is_real()? {
+                    walk.deciders.push(rule);
+                }
+            }
+            return Ok(());
+        }
+        let Some(fact) = self.open_fact(&[first], list)? else {
+            return Ok(());
+        };
+        self.split(fact, list, |search, list| {
+            search.walk(list, walk)?;
+            Ok(true)
+        })
+    }
+
+    /// Collects the pieces no candidate of `list` (those that meet the
+    /// piece) holds on.
+    fn gaps(&mut self, list: &[u32], gaps: &mut Gaps) -> Result<(), OverBudget> {
+        if gaps.more {
+            return Ok(());
+        }
+        self.spend(list.len() + 1)?;
+        if list.iter().any(|c| self.holds(*c)) {
+            return Ok(());
+        }
+        let Some(fact) = self.open_fact(list, list)? else {
+            if self.is_real()? {
+                if gaps.found.len() < MAX_GAPS {
+                    gaps.found.push(self.piece());
+                } else {
+                    gaps.more = true;
+                }
+            }
+            return Ok(());
+        };
+        self.split(fact, list, |search, list| {
+            search.gaps(list, gaps)?;
+            Ok(!gaps.more)
+        })
+    }
+
+    /// Narrows the piece to the candidate's conditions.
+    fn enter(&mut self, candidate: u32) {
+        let conditions: Vec<(FactId, Atoms)> = self.conditions(candidate).to_vec();
+        for (fact, atoms) in conditions {
+            if let Some(slot) = self.region.get_mut(fact.0 as usize) {
+                *slot = atoms;
+            }
+        }
+    }
+
+    /// Widens the piece back from the candidate's conditions.
+    fn leave(&mut self, candidate: u32) {
+        let facts: Vec<FactId> = self.conditions(candidate).iter().map(|(f, _)| *f).collect();
+        for fact in facts {
+            if let (Some(slot), Some((all, _))) = (
+                self.region.get_mut(fact.0 as usize),
+                self.whole.get(fact.0 as usize),
+            ) {
+                *slot = all.clone();
+            }
+        }
+    }
+}
+
+/// For each candidate, which candidates before it could hold where it does:
+/// per fact of at most 64 atoms, a bitset of the candidates allowing each
+/// atom, so that finding them costs a few word operations per 64 rules
+/// instead of a look at each.
+struct Index {
+    /// Per fact: `None`, or per atom the candidates that allow it.
+    atoms: Vec<Option<Vec<Vec<u64>>>>,
+}
+
+impl Index {
+    fn new(search: &Search<'_>) -> Index {
+        let words = search.candidates.len().div_ceil(64);
+        let facts = search.policy.facts.len();
+        // How many candidates constrain each fact: the facts most constrained
+        // narrow the candidates most, so they are indexed first.
+        let mut constrained = vec![0usize; facts];
+        for candidate in &search.candidates {
+            for (fact, _) in &candidate.conditions {
+                if let Some(count) = constrained.get_mut(fact.0 as usize) {
+                    *count += 1;
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..facts).collect();
+        order.sort_by_key(|f| std::cmp::Reverse(constrained.get(*f).copied().unwrap_or(0)));
+        let mut atoms: Vec<Option<Vec<Vec<u64>>>> = vec![None; facts];
+        let mut spent = 0usize;
+        for fact in order {
+            let count = search.whole.get(fact).map_or(0, |(_, len)| *len as usize);
+            let cost = count.saturating_mul(words);
+            // A fact few candidates constrain narrows little.
+            let narrows =
+                constrained.get(fact).copied().unwrap_or(0) * 16 >= search.candidates.len();
+            if count > 64 || !narrows || spent.saturating_add(cost) > MAX_INDEX_WORDS {
+                continue;
+            }
+            spent += cost;
+            let mut bits = vec![vec![0u64; words]; count];
+            for (i, candidate) in search.candidates.iter().enumerate() {
+                let condition = candidate
+                    .conditions
+                    .binary_search_by_key(&FactId(fact as u32), |(f, _)| *f)
+                    .ok()
+                    .and_then(|at| candidate.conditions.get(at));
+                let allowed = match condition {
+                    Some((_, Atoms::Word(word))) => *word,
+                    _ => u64::MAX,
+                };
+                for (atom, atom_bits) in bits.iter_mut().enumerate() {
+                    if allowed >> atom & 1 == 1 {
+                        if let Some(word) = atom_bits.get_mut(i / 64) {
+                            *word |= 1 << (i % 64);
+                        }
+                    }
+                }
+            }
+            if let Some(slot) = atoms.get_mut(fact) {
+                *slot = Some(bits);
+            }
+        }
+        Index { atoms }
+    }
+
+    /// The candidates before `index` that could meet its region (a superset:
+    /// the caller checks each) and are `live`, in order, into `found`.
+    fn before(
+        &self,
+        search: &mut Search<'_>,
+        index: usize,
+        live: &[u64],
+        found: &mut Vec<u32>,
+    ) -> Result<(), OverBudget> {
+        found.clear();
+        let words = index.div_ceil(64);
+        let mut mask: Option<Vec<u64>> = None;
+        let conditions = search.conditions(index as u32).to_vec();
+        for (fact, atoms) in conditions {
+            let (Some(Some(bits)), Atoms::Word(word)) = (self.atoms.get(fact.0 as usize), atoms)
+            else {
+                continue;
+            };
+            if word.count_ones() > 8 {
+                continue;
+            }
+            search.spend(words * (word.count_ones() as usize + 1))?;
+            let mut allowed = vec![0u64; words];
+            for (atom, atom_bits) in bits.iter().enumerate() {
+                if word >> atom & 1 == 1 {
+                    for (word, bits) in allowed.iter_mut().zip(atom_bits) {
+                        *word |= bits;
+                    }
+                }
+            }
+            mask = Some(match mask {
+                None => allowed,
+                Some(mut mask) => {
+                    for (word, allowed) in mask.iter_mut().zip(&allowed) {
+                        *word &= allowed;
+                    }
+                    mask
+                }
+            });
+        }
+        let mut mask = mask.unwrap_or_else(|| vec![u64::MAX; words]);
+        search.spend(words)?;
+        for (w, word) in mask.iter_mut().enumerate() {
+            *word &= live.get(w).copied().unwrap_or(0);
+            let mut bits = *word;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if i < index {
+                    found.push(i as u32);
+                }
+            }
+        }
+        search.spend(found.len())?;
+        Ok(())
+    }
+}
+
+/// Whether the policy is searched rather than read off its tree: not when
+/// its facts are related (relations, dates, parts of times). Whether facts
+/// fall in a piece then takes solving the relations, at every piece, which
+/// costs more than the tree's walk, which solves them once per path.
+fn searched(policy: &CheckedPolicy) -> bool {
+    !policy.needs_realizing()
+}
+
+/// Each rule's fate, indexed by rule id; `None` past `budget` work, or for
+/// a policy whose facts are related (see [`searched`]).
+pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> {
+    if !searched(policy) {
+        return None;
+    }
+    let mut search = Search::new(policy, budget);
+    let index = Index::new(&search);
+    let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
+    // Each rule's clauses, as candidates.
+    let mut clauses: Vec<Vec<u32>> = vec![Vec::new(); policy.rules.len()];
+    for (i, candidate) in search.candidates.iter().enumerate() {
+        if let Some(list) = clauses.get_mut(candidate.rule.0 as usize) {
+            list.push(i as u32);
+        }
+    }
+    let (mut before, mut list) = (Vec::new(), Vec::new());
+    // The candidates that hold first somewhere. One that never does is
+    // covered by those before it, so no search needs it: leaving it out
+    // changes no answer and keeps the lists to the rules that decide.
+    let mut live = vec![u64::MAX; search.candidates.len().div_ceil(64)];
+    for (rule, own) in clauses.iter().enumerate() {
+        // Each rule's search looks at the rules before it, so the work
+        // grows about with the square of the rules: once a few hundred are
+        // searched, give up early on a search bound to run out of budget.
+        if rule >= 256 && rule % 64 == 0 {
+            let left = (clauses.len() as f64 / rule as f64).powi(2);
+            if search.work as f64 * left > search.budget as f64 {
+                return None;
+            }
+        }
+        // A rule decides where one of its clauses holds and no candidate
+        // before that clause does (its own earlier clauses included).
+        let mut decides = false;
+        for clause in own {
+            index
+                .before(&mut search, *clause as usize, &live, &mut before)
+                .ok()?;
+            search.enter(*clause);
+            list.clear();
+            list.extend(before.iter().copied().filter(|c| search.meets(*c)));
+            let uncovered = search.uncovered(&list);
+            search.leave(*clause);
+            if uncovered.ok()? {
+                decides = true;
+                break;
+            }
+            if let Some(word) = live.get_mut(*clause as usize / 64) {
+                *word &= !(1 << (*clause % 64));
+            }
+        }
+        let Some(fate) = fates.get_mut(rule) else {
+            continue;
+        };
+        fate.decides = decides || own.is_empty();
+        if fate.decides {
+            continue;
+        }
+        // Never decides: which rules do, in its place.
+        let mut walk = Walk {
+            owner: Some(RuleId(rule as u32)),
+            ..Walk::default()
+        };
+        for clause in own {
+            index
+                .before(&mut search, *clause as usize, &live, &mut before)
+                .ok()?;
+            search.enter(*clause);
+            list.clear();
+            list.extend(before.iter().copied().filter(|c| search.meets(*c)));
+            let walked = search.walk(&list, &mut walk);
+            search.leave(*clause);
+            walked.ok()?;
+        }
+        walk.deciders.sort();
+        fate.deciders = walk.deciders;
+        fate.cut_short = walk.cut_short;
+    }
+    Some(fates)
+}
+
+/// The regions of facts no rule decides, as
+/// [`DecisionTree::gaps`](super::DecisionTree::gaps) gives them; `None`
+/// past `budget` work.
+pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
+    if !searched(policy) {
+        return None;
+    }
+    let mut search = Search::new(policy, budget);
+    let list: Vec<u32> = (0..search.candidates.len() as u32).collect();
+    let mut gaps = Gaps::default();
+    search.gaps(&list, &mut gaps).ok()?;
+    Some((gaps.found, gaps.more))
+}
