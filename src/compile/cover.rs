@@ -438,6 +438,27 @@ impl<'p> Search<'p> {
         })
     }
 
+    /// Runs `then` on the region of `clause` with the `live` candidates
+    /// before it that meet it (`lists` are buffers to reuse), and widens
+    /// the piece back.
+    fn in_region<T>(
+        &mut self,
+        index: &Index,
+        clause: u32,
+        live: &[u64],
+        lists: &mut (Vec<u32>, Vec<u32>),
+        then: impl FnOnce(&mut Self, &[u32]) -> Result<T, OverBudget>,
+    ) -> Result<T, OverBudget> {
+        let (before, list) = lists;
+        index.before(self, clause as usize, live, before)?;
+        self.enter(clause);
+        list.clear();
+        list.extend(before.iter().copied().filter(|c| self.meets(*c)));
+        let result = then(self, list);
+        self.leave(clause);
+        result
+    }
+
     /// Narrows the piece to the candidate's conditions.
     fn enter(&mut self, candidate: u32) {
         let conditions: Vec<(FactId, Atoms)> = self.conditions(candidate).to_vec();
@@ -607,7 +628,7 @@ pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> 
             list.push(i as u32);
         }
     }
-    let (mut before, mut list) = (Vec::new(), Vec::new());
+    let mut lists = (Vec::new(), Vec::new());
     // The candidates that hold first somewhere. One that never does is
     // covered by those before it, so no search needs it: leaving it out
     // changes no answer and keeps the lists to the rules that decide.
@@ -626,14 +647,7 @@ pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> 
         // before that clause does (its own earlier clauses included).
         let mut decides = false;
         for clause in own {
-            index
-                .before(&mut search, *clause as usize, &live, &mut before)
-                .ok()?;
-            search.enter(*clause);
-            list.clear();
-            list.extend(before.iter().copied().filter(|c| search.meets(*c)));
-            let uncovered = search.uncovered(&list);
-            search.leave(*clause);
+            let uncovered = search.in_region(&index, *clause, &live, &mut lists, Search::uncovered);
             if uncovered.ok()? {
                 decides = true;
                 break;
@@ -655,15 +669,11 @@ pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> 
             ..Walk::default()
         };
         for clause in own {
-            index
-                .before(&mut search, *clause as usize, &live, &mut before)
+            search
+                .in_region(&index, *clause, &live, &mut lists, |search, list| {
+                    search.walk(list, &mut walk)
+                })
                 .ok()?;
-            search.enter(*clause);
-            list.clear();
-            list.extend(before.iter().copied().filter(|c| search.meets(*c)));
-            let walked = search.walk(&list, &mut walk);
-            search.leave(*clause);
-            walked.ok()?;
         }
         walk.deciders.sort();
         fate.deciders = walk.deciders;
