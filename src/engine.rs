@@ -2,7 +2,8 @@
 //! decides with, loaded from a directory and reloaded from it (on request,
 //! or watching its files with the `watch` feature). A new set is swapped in
 //! only once it loads and checks without errors; a reload that fails keeps
-//! the last good set serving and is kept in the engine's status.
+//! the last good set serving and is kept in the engine's status. A reload
+//! redoes only what changed (a [`Workspace`] keeps the rest).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -10,7 +11,7 @@ use std::time::SystemTime;
 
 use crate::diagnostics::Report;
 use crate::limits::Limits;
-use crate::policy_set::PolicySet;
+use crate::policy_set::{read_policy_files, PolicySet, Workspace};
 
 /// A policy set and the revision it was loaded at.
 #[derive(Clone, Debug)]
@@ -95,6 +96,9 @@ pub struct Engine {
 struct Inner {
     /// `None` for an engine made from a set (nothing to reload from).
     root: Option<PathBuf>,
+    /// The root's files as last loaded: a reload parses only the files
+    /// that changed, and checks and compiles only their policies.
+    workspace: Option<Mutex<Workspace>>,
     limits: Limits,
     current: RwLock<Arc<Snapshot>>,
     status: Mutex<Counts>,
@@ -127,8 +131,14 @@ impl Engine {
     /// client. Fails as loading does.
     pub fn load(root: impl AsRef<Path>, limits: &Limits) -> Result<Engine, Report> {
         let root = root.as_ref().to_path_buf();
-        let policies = PolicySet::from_root_with(&root, limits)?;
-        Ok(Engine::with(Some(root), limits, policies))
+        let mut workspace = Workspace::new(limits.clone());
+        workspace.set_files(read_policy_files(&root, limits, true)?);
+        let policies = workspace.check()?;
+        let mut engine = Engine::with(Some(root), limits, policies);
+        if let Some(inner) = Arc::get_mut(&mut engine.inner) {
+            inner.workspace = Some(Mutex::new(workspace));
+        }
+        Ok(engine)
     }
 
     /// An engine that decides with `policies` and never reloads (a
@@ -144,6 +154,7 @@ impl Engine {
         Engine {
             inner: Arc::new(Inner {
                 root,
+                workspace: None,
                 limits: limits.clone(),
                 current: RwLock::new(Arc::new(Snapshot { policies, revision })),
                 status: Mutex::new(Counts::default()),
@@ -186,7 +197,22 @@ impl Engine {
         let Some(root) = &self.inner.root else {
             return Reload::Unchanged;
         };
-        let reload = match PolicySet::from_root_with(root, &self.inner.limits) {
+        let loaded = match &self.inner.workspace {
+            Some(workspace) => {
+                let mut workspace = match workspace.lock() {
+                    Ok(workspace) => workspace,
+                    // A panic in a check left the files as they were read:
+                    // the next check reads them again.
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                read_policy_files(root, &self.inner.limits, true).and_then(|files| {
+                    workspace.set_files(files);
+                    workspace.check()
+                })
+            }
+            None => PolicySet::from_root_with(root, &self.inner.limits),
+        };
+        let reload = match loaded {
             Ok(policies) => {
                 let revision = policies.revision();
                 if revision == self.revision() {

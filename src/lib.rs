@@ -89,7 +89,9 @@ pub use crate::diagnostics::{
 pub use crate::engine::Watching;
 pub use crate::engine::{Engine, EngineStatus, FailedReload, Reload, Snapshot};
 pub use crate::limits::{Limits, TreeBuild};
-pub use crate::policy_set::{Decision, DecisionRef, Decisions, FactInfo, PolicyInfo, PolicySet};
+pub use crate::policy_set::{
+    Decision, DecisionRef, Decisions, FactInfo, PolicyInfo, PolicySet, Workspace,
+};
 pub use crate::source::{FileId, SourceFile, SourceMap, Span};
 /// An instant, as [`PolicySet::evaluated_at`] takes the evaluation time
 /// (jiff's: parse one from RFC 3339 text with `str::parse`).

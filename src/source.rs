@@ -86,6 +86,27 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file whose first byte is at the global offset `base`. A
+    /// byte-order mark is no content: blanks take its place, which keeps
+    /// every offset where it was.
+    pub fn new(name: impl Into<String>, text: impl Into<String>, base: u32) -> SourceFile {
+        let mut text = text.into();
+        let bom = text.starts_with('\u{feff}');
+        if bom {
+            text.replace_range(..'\u{feff}'.len_utf8(), BOM_BLANKS);
+        }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            base,
+            bom,
+            line_starts,
+        }
+    }
+
     /// The global span of the byte range `start..end` of this file.
     pub fn span(&self, start: usize, end: usize) -> Span {
         let at = |offset: usize| {
@@ -171,30 +192,33 @@ impl SourceMap {
 
     /// Adds a file; returns `None` when the map would outgrow its `u32` offsets.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> Option<FileId> {
-        let mut text = text.into();
-        // A byte-order mark is no content; blanks keep every offset in place.
-        let bom = text.starts_with('\u{feff}');
-        if bom {
-            text.replace_range(..'\u{feff}'.len_utf8(), BOM_BLANKS);
-        }
-        let base = self
-            .files
+        let base = self.end();
+        self.push(Arc::new(SourceFile::new(
+            name,
+            text,
+            u32::try_from(base).ok()?,
+        )))
+    }
+
+    /// Where a file added next would start: one past the end of the last.
+    pub fn end(&self) -> usize {
+        self.files
             .last()
-            .map_or(0, |f| f.base as usize + f.text.len() + 1);
-        if base + text.len() + 1 > MAX_TOTAL_SOURCE_BYTES {
+            .map_or(0, |f| f.base as usize + f.text.len() + 1)
+    }
+
+    /// Adds a file made beforehand with [`SourceFile::new`], shared with
+    /// whoever made it: how a [`Workspace`](crate::Workspace) keeps an
+    /// unchanged file, and every span into it, from one check to the next.
+    /// `None` when the file starts before the end of the last one (offsets
+    /// must grow file by file) or ends past the offsets spans can hold.
+    pub fn push(&mut self, file: Arc<SourceFile>) -> Option<FileId> {
+        let end = file.base as usize + file.text.len() + 1;
+        if (file.base as usize) < self.end() || end > MAX_TOTAL_SOURCE_BYTES {
             return None;
         }
-        let id = FileId(self.files.len() as u32);
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
-            .collect();
-        self.files.push(Arc::new(SourceFile {
-            name: name.into(),
-            text,
-            base: base as u32,
-            bom,
-            line_starts,
-        }));
+        let id = FileId(u32::try_from(self.files.len()).ok()?);
+        self.files.push(file);
         Some(id)
     }
 
@@ -235,6 +259,10 @@ impl SourceMap {
     }
 }
 
+/// How many lines may lie between two labels' snippets for them to be
+/// shown as one.
+const BRIDGED_LINES: usize = 3;
+
 impl SourceCode for SourceMap {
     fn read_span<'a>(
         &'a self,
@@ -252,8 +280,7 @@ impl SourceCode for SourceMap {
         // given: give it only the lines around the span, found by binary
         // search, so that rendering many diagnostics of a large file costs
         // in proportion to the diagnostics, not to the file. Lines before
-        // the window are added back, so that the contents are what reading
-        // the whole text gives (miette merges nearby labels by them).
+        // the window are added back to the line numbers.
         let line_of = |offset: usize| {
             file.line_starts
                 .partition_point(|start| *start as usize <= offset)
@@ -291,7 +318,20 @@ impl SourceCode for SourceMap {
             global,
             contents.line() + first,
             column,
-            contents.line_count() + first,
+            // miette merges two labels' snippets into one when the first
+            // one's `line + line_count` reaches the second's line. Read from
+            // a whole text, `line_count` counts every line from the text's
+            // start, so labels merged whenever the second was less than
+            // twice as far down the file as the first: a rule at line 1,400
+            // and the rules covering it from line 1,000 made one snippet of
+            // 400 lines. Counting the window's lines, and a few more, merges
+            // snippets at most that many lines apart (the lines between are
+            // shown: easier to read than a second header), and shows the
+            // others apart.
+            contents
+                .line_count()
+                .saturating_sub(contents.line())
+                .saturating_add(BRIDGED_LINES),
         )))
     }
 }

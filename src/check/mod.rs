@@ -27,33 +27,81 @@ pub struct Checked {
 /// Conflict detection spends at most `conflict_budget` work per policy
 /// ([`Limits::conflict_budget`](crate::limits::Limits::conflict_budget)).
 pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -> Checked {
-    let mut groups: Vec<(&str, Vec<&ast::File>)> = Vec::new();
+    let results = group_by_policy(files.iter())
+        .iter()
+        .map(|group| check_group(sources, group, conflict_budget))
+        .collect();
+    let (policies, diagnostics) = join(results);
+    Checked {
+        policies,
+        diagnostics,
+    }
+}
+
+/// Files grouped by the policy they name, each group and the files in it
+/// in the order given.
+pub fn group_by_policy<'a>(files: impl Iterator<Item = &'a ast::File>) -> Vec<Vec<&'a ast::File>> {
+    let mut groups: Vec<Vec<&ast::File>> = Vec::new();
     for file in files {
         let name = file.policy.name.node.as_str();
-        match groups.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, group)) => group.push(file),
-            None => groups.push((name, vec![file])),
+        match groups
+            .iter_mut()
+            .find(|group| group.first().is_some_and(|f| f.policy.name.node == name))
+        {
+            Some(group) => group.push(file),
+            None => groups.push(vec![file]),
         }
     }
-    let mut checked = Checked::default();
-    let mut results = Vec::new();
-    for (name, group) in &groups {
-        let mut diagnostics = Vec::new();
-        let policy = check_policy(sources, group, conflict_budget, &mut diagnostics);
-        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        results.push((*name, group, policy, diagnostics, errors));
+    groups
+}
+
+/// One policy checked on its own, before [`join`] weighs it against the
+/// others: what a [`Workspace`](crate::Workspace) keeps from one check to
+/// the next for a policy whose files did not change (`P` is what it keeps
+/// of the policy).
+#[derive(Clone, Debug)]
+pub struct PolicyChecked<P> {
+    pub name: String,
+    pub policy: P,
+    /// Its errors and warnings.
+    pub diagnostics: Vec<CheckError>,
+    /// How many of `diagnostics` are errors.
+    pub errors: usize,
+    /// Where each of its files says `policy NAME`, in file order.
+    pub name_spans: Vec<Span>,
+}
+
+/// Checks the files of one policy.
+pub fn check_group(
+    sources: &SourceMap,
+    group: &[&ast::File],
+    conflict_budget: usize,
+) -> PolicyChecked<CheckedPolicy> {
+    let mut diagnostics = Vec::new();
+    let policy = check_policy(sources, group, conflict_budget, &mut diagnostics);
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    PolicyChecked {
+        name: policy.name.clone(),
+        policy,
+        diagnostics,
+        errors,
+        name_spans: group.iter().map(|f| f.policy.name.span).collect(),
     }
-    // A file that names a policy a typo away from another one, and fails
-    // on its own, was meant to be part of that one: one error on its name,
-    // not every error of checking it alone.
+}
+
+/// Weighs the policies of a set against each other: the policies without
+/// errors, and every diagnostic in source order.
+///
+/// A file that names a policy a typo away from another one, and fails on
+/// its own, was meant to be part of that one: it gets one error on its
+/// name, not every error of checking it alone, and the policy it belonged
+/// to, which misses its rules, only repeats its errors.
+pub fn join<P>(results: Vec<PolicyChecked<P>>) -> (Vec<P>, Vec<CheckError>) {
     let names: Vec<(&str, usize, Span)> = results
         .iter()
-        .map(|(name, group, _, _, errors)| {
-            let span = group
-                .first()
-                .map(|f| f.policy.name.span)
-                .unwrap_or_default();
-            (*name, *errors, span)
+        .map(|r| {
+            let span = r.name_spans.first().copied().unwrap_or_default();
+            (r.name.as_str(), r.errors, span)
         })
         .collect();
     let misnamed = |name: &str, errors: usize| {
@@ -66,36 +114,45 @@ pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -
                 })
             })
             .flatten()
+            .map(|(other, _, span)| (other.to_string(), *span))
     };
-    // The policy such a file belonged to misses its rules: its warnings
-    // say so, and only repeat the error.
-    let targets: Vec<&str> = names
+    let siblings: Vec<Option<(String, Span)>> = names
         .iter()
-        .filter_map(|(name, errors, _)| misnamed(name, *errors).map(|(other, _, _)| *other))
+        .map(|(name, errors, _)| misnamed(name, *errors))
         .collect();
-    for (name, group, policy, mut diagnostics, errors) in results {
-        let sibling = misnamed(name, errors);
-        if targets.contains(&name) {
-            diagnostics.retain(CheckError::is_error);
+    let targets: Vec<&str> = siblings
+        .iter()
+        .flatten()
+        .map(|(other, _)| other.as_str())
+        .collect();
+    let only_errors: Vec<bool> = names
+        .iter()
+        .map(|(name, ..)| targets.contains(name))
+        .collect();
+    let mut policies = Vec::new();
+    let mut diagnostics = Vec::new();
+    for ((mut result, sibling), only_errors) in results.into_iter().zip(siblings).zip(only_errors) {
+        if only_errors {
+            result.diagnostics.retain(CheckError::is_error);
         }
-        if let Some((other, _, other_span)) = sibling {
-            for file in group.iter() {
-                checked.diagnostics.push(CheckError::PolicyName {
-                    name: name.to_string(),
-                    other: other.to_string(),
-                    span: file.policy.name.span,
-                    other_span: *other_span,
+        if let Some((other, other_span)) = sibling {
+            for span in result.name_spans {
+                diagnostics.push(CheckError::PolicyName {
+                    name: result.name.clone(),
+                    other: other.clone(),
+                    span,
+                    other_span,
                 });
             }
             continue;
         }
-        if errors == 0 {
-            checked.policies.push(policy);
+        if result.errors == 0 {
+            policies.push(result.policy);
         }
-        checked.diagnostics.extend(diagnostics);
+        diagnostics.extend(result.diagnostics);
     }
-    checked.diagnostics.sort_by_key(|d| d.primary_span());
-    checked
+    diagnostics.sort_by_key(|d| d.primary_span());
+    (policies, diagnostics)
 }
 
 /// A rule with the conditions of the `when` blocks around it.

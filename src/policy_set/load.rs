@@ -59,15 +59,7 @@ impl PolicySet {
     /// The policy files of `path`, named by their paths or, `relative`, by
     /// their names alone, compiled.
     fn from_disk(path: &Path, limits: &Limits, relative: bool) -> Result<PolicySet, Report> {
-        let files =
-            files::read_files_named(path, FileKind::Policy, limits.policy_bytes(), relative)
-                .map_err(|errors| {
-                    Report::new(
-                        SourceMap::new(),
-                        errors.into_iter().map(Problem::from).collect(),
-                    )
-                })?;
-        PolicySet::from_sources_with(files, limits)
+        PolicySet::from_sources_with(read_policy_files(path, limits, relative)?, limits)
     }
 
     /// Compiles policy files given as (name, text) pairs.
@@ -113,24 +105,28 @@ impl PolicySet {
             checked.policies.into_iter().map(Arc::new).collect();
         let mut trees = Vec::new();
         for policy in &policies {
-            let compiled = match limits.tree_build {
-                TreeBuild::AtLoad => {
-                    compile::compile_shared(Arc::clone(policy), limits.tree_budget)
-                }
-                TreeBuild::IfNeeded => {
-                    compile::analyse_shared(Arc::clone(policy), limits.tree_budget)
-                }
-                TreeBuild::InBackground | TreeBuild::Never => {
-                    (compile::scan_shared(Arc::clone(policy)), Vec::new())
-                }
-            };
-            problems.extend(compiled.1.into_iter().map(Problem::from));
-            trees.push(compiled.0);
+            let (tree, warnings) = compile_for_load(policy, limits);
+            problems.extend(warnings.into_iter().map(Problem::from));
+            trees.push(Arc::new(tree));
         }
+        let nothing = parsed.is_empty();
+        PolicySet::assemble(sources, problems, policies, trees, nothing, limits)
+    }
+
+    /// The set of checked and compiled policies: the report of `problems`
+    /// when one is an error (or when there was nothing to load, `nothing`
+    /// parsed and nothing to say), else what deciding needs prepared. The
+    /// trees are built in the background from here when the limits say so.
+    pub(super) fn assemble(
+        sources: SourceMap,
+        problems: Vec<Problem>,
+        policies: Vec<Arc<CheckedPolicy>>,
+        trees: Vec<Arc<DecisionTree>>,
+        nothing: bool,
+        limits: &Limits,
+    ) -> Result<PolicySet, Report> {
         let report = Report::new(sources, problems);
-        if report.has_errors()
-            || (trees.is_empty() && parsed.is_empty() && report.problems.is_empty())
-        {
+        if report.has_errors() || (trees.is_empty() && nothing && report.problems.is_empty()) {
             return Err(report);
         }
         let picker = picker(&trees);
@@ -174,6 +170,40 @@ impl PolicySet {
             loaded,
             options: None,
         })
+    }
+}
+
+/// The policy files of `path` (one file, or a directory's `*.policy`
+/// files in the order of their names), named by their paths or,
+/// `relative`, by their names alone; the report of what could not be read.
+pub(crate) fn read_policy_files(
+    path: &Path,
+    limits: &Limits,
+    relative: bool,
+) -> Result<Vec<(String, String)>, Report> {
+    files::read_files_named(path, FileKind::Policy, limits.policy_bytes(), relative).map_err(
+        |errors| {
+            Report::new(
+                SourceMap::new(),
+                errors.into_iter().map(Problem::from).collect(),
+            )
+        },
+    )
+}
+
+/// A checked policy compiled as `limits` say loading compiles it: its tree
+/// (or its rule scan, when the tree is built later or never) and the
+/// warnings compiling found.
+pub(super) fn compile_for_load(
+    policy: &Arc<CheckedPolicy>,
+    limits: &Limits,
+) -> (DecisionTree, Vec<CheckError>) {
+    match limits.tree_build {
+        TreeBuild::AtLoad => compile::compile_shared(Arc::clone(policy), limits.tree_budget),
+        TreeBuild::IfNeeded => compile::analyse_shared(Arc::clone(policy), limits.tree_budget),
+        TreeBuild::InBackground | TreeBuild::Never => {
+            (compile::scan_shared(Arc::clone(policy)), Vec::new())
+        }
     }
 }
 
@@ -235,7 +265,9 @@ fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, limits: &Limits, set: 
     let (tree_budget, per_code) = (limits.tree_budget, limits.warnings_per_code);
     let build = move || {
         let built = build_trees(&policies, tree_budget, per_code, &set).unwrap_or_else(|| {
-            let scans = policies.iter().map(|p| compile::scan_shared(Arc::clone(p)));
+            let scans = policies
+                .iter()
+                .map(|p| Arc::new(compile::scan_shared(Arc::clone(p))));
             (scans.collect(), Vec::new())
         });
         if let Some(set) = set.upgrade() {
@@ -275,7 +307,7 @@ fn build_trees(
     tree_budget: usize,
     warnings_per_code: usize,
     set: &Weak<Loaded>,
-) -> Option<(Vec<DecisionTree>, Vec<Problem>)> {
+) -> Option<(Vec<Arc<DecisionTree>>, Vec<Problem>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .thread_name(|i| format!("verdict-trees-{i}"))
@@ -291,7 +323,7 @@ fn build_trees(
             }
             let (tree, found) = compile::compile_shared(Arc::clone(policy), tree_budget);
             warnings.extend(found.into_iter().map(Problem::from));
-            trees.push(tree);
+            trees.push(Arc::new(tree));
         }
         Some((trees, keep_warnings(warnings, warnings_per_code)))
     };
@@ -301,7 +333,7 @@ fn build_trees(
 }
 
 /// The path table of a set's trees, if picking can serve them.
-fn picker(trees: &[DecisionTree]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
+fn picker(trees: &[Arc<DecisionTree>]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
     let paths = trees
         .iter()
         .flat_map(|t| t.policy.facts.iter().map(|f| f.path.as_slice()));

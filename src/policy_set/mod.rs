@@ -1,17 +1,21 @@
 //! The engine a user holds: policies loaded (`load`: files → parse → check
 //! → compile, every problem in one [`Report`]), ready to decide for facts
 //! in each form a caller has them (`decide`), the decisions they make
-//! (`decision`), and what a tool may read of each policy (`info`).
+//! (`decision`), what a tool may read of each policy (`info`), and a
+//! set re-checked as its files change (`workspace`).
 
 mod decide;
 mod decision;
 mod info;
 mod load;
 mod schema;
+mod workspace;
 
 pub(crate) use decision::decision_ref;
 pub use decision::{Decision, DecisionRef, Decisions};
 pub use info::{FactInfo, PolicyInfo};
+pub(crate) use load::read_policy_files;
+pub use workspace::Workspace;
 
 use std::sync::Arc;
 
@@ -69,11 +73,11 @@ struct Loaded {
     sources: SourceMap,
     /// The policies as loading compiled them: with their trees, or (when
     /// the trees are built in the background, or never) by rule scan.
-    trees: Vec<DecisionTree>,
+    trees: Vec<Arc<DecisionTree>>,
     /// The trees built in the background, with the warnings only a tree
     /// finds: once set, they decide instead of `trees` (see
     /// [`Loaded::trees`]).
-    built: std::sync::OnceLock<(Vec<DecisionTree>, Vec<Problem>)>,
+    built: std::sync::OnceLock<(Vec<Arc<DecisionTree>>, Vec<Problem>)>,
     /// Whether a background build was started and has not yet finished.
     building: bool,
     /// How each tree's facts are reached in a JSON object, by tree.
@@ -97,7 +101,7 @@ impl Loaded {
     /// The trees that decide: those built in the background once they
     /// are, else those loading compiled. Both hold the same policies in
     /// the same order, and decide alike.
-    fn trees(&self) -> &[DecisionTree] {
+    fn trees(&self) -> &[Arc<DecisionTree>] {
         match self.built.get() {
             Some((trees, _)) => trees,
             None => &self.trees,
@@ -107,7 +111,7 @@ impl Loaded {
     /// The trees once any background build is done: what reports, traces
     /// and explanations are made from, so that they are the same however
     /// the set was loaded (waiting, the first time, for the build).
-    fn settled_trees(&self) -> &[DecisionTree] {
+    fn settled_trees(&self) -> &[Arc<DecisionTree>] {
         if self.building {
             &self.built.wait().0
         } else {
@@ -231,7 +235,7 @@ impl PolicySet {
 
     /// The policies of the set, in the order they decide.
     pub fn policies(&self) -> impl ExactSizeIterator<Item = PolicyInfo<'_>> {
-        self.loaded.trees().iter().map(PolicyInfo::new)
+        self.loaded.trees().iter().map(|tree| PolicyInfo::new(tree))
     }
 
     /// The policy files, which the spans of every diagnostic point into.
@@ -358,14 +362,14 @@ impl PolicySet {
     }
 
     /// The compiled trees, one per policy, for the tools of this crate.
-    pub(crate) fn trees(&self) -> &[DecisionTree] {
+    pub(crate) fn trees(&self) -> &[Arc<DecisionTree>] {
         self.loaded.trees()
     }
 
     /// The trees once any background build is done (waiting for it): for
     /// the tools that read a tree's shape (diff, test coverage), whose
     /// output must not depend on timing.
-    pub(crate) fn built_trees(&self) -> &[DecisionTree] {
+    pub(crate) fn built_trees(&self) -> &[Arc<DecisionTree>] {
         self.loaded.settled_trees()
     }
 }

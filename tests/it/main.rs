@@ -40,3 +40,4 @@ mod serve;
 mod tree;
 mod tree_build;
 mod tree_vs_reference;
+mod workspace;
