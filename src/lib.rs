@@ -45,6 +45,11 @@
 
 // The pipeline, in layers, lowest first: each module imports only from the
 // layers above it in this list (`tests/it/layers.rs` checks this).
+// pest derives its parsers against `alloc` when built without its `std`
+// feature (which probes the stack on every rule; nesting is bounded before
+// parsing instead, see `syntax::too_deep`).
+extern crate alloc;
+
 mod limits;
 mod source;
 

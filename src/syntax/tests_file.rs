@@ -13,11 +13,62 @@ use crate::source::{SourceFile, SourceMap, Span};
 #[grammar = "../grammar/tests.pest"]
 struct TestsParser;
 
+/// The first `{` nested deeper than a facts document may be
+/// ([`Limits::MAX_FACTS_DEPTH`](crate::limits::Limits::MAX_FACTS_DEPTH)), outside
+/// strings and comments, as an error. The grammar matches a JSON object by
+/// recursing once per level: this bounds the recursion before parsing.
+fn too_deep(file: &SourceFile) -> Option<SuiteError> {
+    let text = file.text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&byte) = text.get(i) {
+        match byte {
+            b'"' => {
+                i += 1;
+                while let Some(&b) = text.get(i) {
+                    match b {
+                        b'\\' => i += 1,
+                        b'"' | b'\n' => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'#' if depth == 0 => {
+                while text.get(i).is_some_and(|b| *b != b'\n') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'{' => {
+                depth += 1;
+                if depth > crate::limits::Limits::MAX_FACTS_DEPTH {
+                    return Some(SuiteError::Syntax {
+                        expected: format!(
+                            "facts nested at most {} levels deep",
+                            crate::limits::Limits::MAX_FACTS_DEPTH
+                        ),
+                        found: String::from("a deeper `{`"),
+                        span: file.span(i, i + 1),
+                    });
+                }
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Parses one test file; `sources` holds it, for the tests' locations.
 pub fn parse_tests(
     sources: &SourceMap,
     file: &SourceFile,
 ) -> Result<Vec<TestCase>, Vec<SuiteError>> {
+    if let Some(error) = too_deep(file) {
+        return Err(vec![error]);
+    }
     let pairs = TestsParser::parse(Rule::tests_file, &file.text).map_err(|err| {
         let pos = match err.location {
             pest::error::InputLocation::Pos(pos) => pos,

@@ -330,3 +330,30 @@ fn byte_order_marks_are_skipped() {
         .unwrap();
     assert_eq!(decided[0].decision, "allow");
 }
+
+/// A test file whose facts nest far deeper than a facts document may is
+/// refused before it is parsed: the parser recurses once per level, and a
+/// million levels would overflow the stack.
+#[test]
+fn test_facts_nested_past_the_limit() {
+    let deep = |levels: usize| {
+        format!(
+            "test \"deep\"\n  facts {}1{}\n  expect allow\n",
+            "{\"a\":".repeat(levels),
+            "}".repeat(levels)
+        )
+    };
+    let report = verdict::suite::from_sources([("deep.tests", deep(1_000_000))])
+        .expect_err("too deep to read");
+    assert_eq!(codes(&report), ["verdict::tests::syntax"]);
+    assert!(
+        report
+            .render(100)
+            .contains("facts nested at most 127 levels deep"),
+        "{}",
+        report.render(100)
+    );
+    // At the limit, the file is read (and its facts then refused as
+    // facts, when the test runs).
+    assert!(verdict::suite::from_sources([("deep.tests", deep(127))]).is_ok());
+}
