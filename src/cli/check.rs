@@ -23,9 +23,13 @@ pub enum CheckFormat {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
     #[arg(value_name = "PATH")]
     path: Option<PathBuf>,
+    /// The same as `PATH`, spelt as every command spells it
+    #[arg(long = "policies", value_name = "PATH")]
+    policies: Option<PathBuf>,
     /// Make gaps (facts no rule decides) errors
     #[arg(long)]
     deny_gaps: bool,
@@ -35,7 +39,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let (report, trees) = match load_keeping_warnings(args.path.as_ref()) {
+    let named = match super::named_path("check", args.path.as_ref(), args.policies.as_ref()) {
+        Ok(named) => named,
+        Err(code) => return code,
+    };
+    let path = super::policies_path(named);
+    let (report, trees) = match load_keeping_warnings(path.as_ref()) {
         Ok(policies) => {
             let mut report = policies.diagnostics();
             for policy in policies.policies() {

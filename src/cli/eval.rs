@@ -9,7 +9,8 @@ use super::{load_building, print_report, Format};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
     #[arg(long, value_name = "PATH")]
     policies: Option<PathBuf>,
     /// Output format [default: human; with `--ndjson`, JSON lines]
@@ -31,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
     now: Option<verdict::Timestamp>,
     /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
-    /// a file of JSON lines [default: `-`]
+    /// a file of JSON lines
     #[arg(value_name = "FACTS", default_value = "-")]
     facts: String,
 }
@@ -48,7 +49,10 @@ pub fn run(args: Args) -> ExitCode {
     // is made long before a large policy's tree would be, and a batch
     // takes the trees as soon as they are. Errors and traces wait for the
     // trees, so the output is the same either way.
-    let policies = match load_building(args.policies.as_ref(), verdict::TreeBuild::InBackground) {
+    let policies = match load_building(
+        super::policies_path(args.policies.as_ref()).as_ref(),
+        verdict::TreeBuild::InBackground,
+    ) {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
             match args.now {

@@ -13,7 +13,8 @@ use super::{load, print_report, Format, WIDTH};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
     #[arg(long, value_name = "PATH")]
     policies: Option<PathBuf>,
     /// Also show the smallest changes to the facts that reach this decision
@@ -37,7 +38,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let policies = match load(args.policies.as_ref()) {
+    let policies = match load(super::policies_path(args.policies.as_ref()).as_ref()) {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
             match args.now {

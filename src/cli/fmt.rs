@@ -14,17 +14,21 @@ pub struct Args {
     /// `.policy` files, or directories of them [default: the current directory]
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// A `.policy` file or a directory of them, as every command names them
+    /// (with the `PATH`s, if any)
+    #[arg(long = "policies", value_name = "PATH")]
+    policies: Vec<PathBuf>,
     /// Change nothing; list the files that would change and exit 1 if any
     #[arg(long)]
     check: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths
-    };
+    let mut paths = args.paths;
+    paths.extend(args.policies);
+    if paths.is_empty() {
+        paths.push(PathBuf::from("."));
+    }
     let mut files = Vec::new();
     let mut problems: Vec<Problem> = Vec::new();
     for path in &paths {

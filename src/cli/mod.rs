@@ -120,6 +120,72 @@ fn usage_error(subcommand: &str, message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The policies a command works on: the path the user named (`--policies
+/// PATH`, or the command's own positional `PATH`); else the current folder
+/// when it holds `*.policy` files; else the built-in pack (`None`). Unless
+/// the user named them, a line on stderr says which were taken.
+fn policies_path(named: Option<&PathBuf>) -> Option<PathBuf> {
+    let (path, said) = policies_source(named);
+    if let Some(said) = said {
+        errln!("verdict: {said}");
+    }
+    path
+}
+
+/// [`policies_path`], with what to say about the choice (`None` when the
+/// user named the policies) instead of saying it.
+fn policies_source(named: Option<&PathBuf>) -> (Option<PathBuf>, Option<String>) {
+    if let Some(path) = named {
+        return (Some(path.clone()), None);
+    }
+    let here = policy_files_here();
+    if here.is_empty() {
+        let said = "no `*.policy` files in the current folder: using the built-in multichannel pack (`--policies PATH` names others)";
+        return (None, Some(said.to_string()));
+    }
+    let shown: Vec<&str> = here.iter().take(3).map(String::as_str).collect();
+    let more = match here.len().saturating_sub(shown.len()) {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    let said = format!(
+        "using the policies of the current folder: {}{more} (`--policies PATH` names others)",
+        shown.join(", ")
+    );
+    (Some(PathBuf::from(".")), Some(said))
+}
+
+/// The names of the `*.policy` files of the current folder, in order.
+fn policy_files_here() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(".") else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_type().is_ok_and(|t| !t.is_dir()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".policy"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The one positional path or `--policies PATH` a command was given: both
+/// spell the same thing, so naming two different ones is a usage error.
+fn named_path<'a>(
+    command: &str,
+    positional: Option<&'a PathBuf>,
+    flag: Option<&'a PathBuf>,
+) -> Result<Option<&'a PathBuf>, ExitCode> {
+    match (positional, flag) {
+        (Some(a), Some(b)) if a != b => Err(usage_error(
+            command,
+            "the policies are named twice: give `PATH` or `--policies PATH`, not both",
+        )),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
 /// Loads the policies of a file or directory, or the built-in pack.
 fn load(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
     load_building(dir, verdict::TreeBuild::AtLoad)
@@ -152,6 +218,8 @@ fn load_keeping_warnings(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {
 
 fn load_with(dir: Option<&PathBuf>, limits: &verdict::Limits) -> Result<PolicySet, Report> {
     match dir {
+        // The current folder's files are named as the user sees them there.
+        Some(path) if path.as_os_str() == "." => PolicySet::from_root_with(path, limits),
         Some(path) => PolicySet::from_path_with(path, limits),
         None => PolicySet::builtin_with(limits),
     }

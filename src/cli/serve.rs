@@ -30,13 +30,14 @@ use super::print_report;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
     #[arg(long, value_name = "PATH")]
     policies: Option<PathBuf>,
     /// The address to listen on (port 0: any free port, printed at start)
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8484")]
     addr: SocketAddr,
-    /// Reload the policies when their files change (needs `--policies`)
+    /// Reload the policies when their files change (not the built-in pack, which does not change)
     #[arg(long)]
     watch: bool,
     /// The largest request body, in bytes (a batch streams: each of its
@@ -154,11 +155,14 @@ impl DecisionLog {
 
 type AppState = Arc<Shared>;
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(mut args: Args) -> ExitCode {
+    // Said once the server says where it listens: that stays its first line.
+    let said;
+    (args.policies, said) = super::policies_source(args.policies.as_ref());
     if args.watch && args.policies.is_none() {
         return super::usage_error(
             "serve",
-            "`--watch` watches the files of `--policies PATH`; the built-in pack does not change",
+            "`--watch` watches policy files, and the built-in pack has none: name them with `--policies PATH`, or run in their folder",
         );
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -171,7 +175,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(serve(args))
+    runtime.block_on(serve(args, said))
 }
 
 /// Loads the policies into an engine: a directory's files named relative
@@ -189,7 +193,7 @@ fn load(path: Option<&PathBuf>) -> Result<verdict::Engine, Report> {
     }
 }
 
-async fn serve(args: Args) -> ExitCode {
+async fn serve(args: Args, said: Option<String>) -> ExitCode {
     let engine = match load(args.policies.as_ref()) {
         Ok(engine) => engine,
         Err(report) => {
@@ -255,6 +259,9 @@ async fn serve(args: Args) -> ExitCode {
         }
     };
     errln!("verdict serve: listening on http://{address} (revision {revision})");
+    if let Some(said) = said {
+        errln!("verdict serve: {said}");
+    }
     let app = router(state, args.max_body, Duration::from_secs(args.timeout));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(stop)

@@ -11,9 +11,13 @@ use super::{load, print_report, Format};
 #[derive(clap::Args)]
 pub struct Args {
     /// A directory of `*.policy` and `*.tests` files, or one `.policy` file
-    /// with its `.tests` file beside it [default: the built-in multichannel pack]
+    /// with its `.tests` file beside it [default: the current folder, if it
+    /// has `*.policy` files, or the built-in multichannel pack]
     #[arg(value_name = "PATH")]
     path: Option<PathBuf>,
+    /// The same as `PATH`, spelt as every command spells it
+    #[arg(long = "policies", value_name = "PATH")]
+    policies: Option<PathBuf>,
     /// Report which branches and leaves of the tree no test reaches, with a test to paste for each
     #[arg(long)]
     coverage: bool,
@@ -34,7 +38,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let policies = match load(args.path.as_ref()) {
+    let named = match super::named_path("test", args.path.as_ref(), args.policies.as_ref()) {
+        Ok(named) => named,
+        Err(code) => return code,
+    };
+    let path = super::policies_path(named);
+    let policies = match load(path.as_ref()) {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
             match args.now {
@@ -47,7 +56,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let loaded = match &args.path {
+    let loaded = match &path {
         Some(path) => suite::from_path(path),
         None => suite::builtin(),
     };

@@ -20,16 +20,24 @@ pub enum TreeFormat {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A `.policy` file or a directory of them [default: the built-in multichannel pack]
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
     #[arg(value_name = "PATH")]
     path: Option<PathBuf>,
+    /// The same as `PATH`, spelt as every command spells it
+    #[arg(long = "policies", value_name = "PATH")]
+    policies: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: TreeFormat,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let policies = match load(args.path.as_ref()) {
+    let named = match super::named_path("tree", args.path.as_ref(), args.policies.as_ref()) {
+        Ok(named) => named,
+        Err(code) => return code,
+    };
+    let policies = match load(super::policies_path(named).as_ref()) {
         Ok(policies) => policies,
         Err(report) => {
             print_report(&report);

@@ -2,14 +2,30 @@
 //! each command, snapshotted.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Runs `verdict ARGS` from the crate root, feeding `stdin`; returns a
 /// transcript of exit code, stdout and stderr.
 fn run(args: &[&str], stdin: Option<&str>) -> (i32, String) {
+    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
+}
+
+/// What verdict says when it takes the built-in pack because the current
+/// folder (the crate's root, in these tests) has no policy files.
+const BUILTIN_NOTE: &str = "verdict: no `*.policy` files in the current folder: using the built-in multichannel pack (`--policies PATH` names others)\n";
+
+/// A transcript without [`BUILTIN_NOTE`], which it must have.
+fn without_builtin_note(transcript: &str) -> String {
+    assert!(transcript.contains(BUILTIN_NOTE), "{transcript}");
+    transcript.replacen(BUILTIN_NOTE, "", 1)
+}
+
+/// [`run`] in the folder `dir`.
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_verdict"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -131,7 +147,7 @@ fn eval_with_policies_dir() {
     assert_eq!(code, 0);
     // The directory holds the same pack as the built-in one.
     let (_, builtin) = run(&["eval", "examples/reseller-invite.json"], None);
-    assert_eq!(out, builtin);
+    assert_eq!(out, without_builtin_note(&builtin));
 }
 
 #[test]
@@ -176,7 +192,10 @@ fn check_pack_directory() {
     let (code, out) = run(&["check", "policies/multichannel"], None);
     assert_eq!(code, 0);
     let (_, builtin) = run(&["check"], None);
-    assert_eq!(out, builtin);
+    assert_eq!(out, without_builtin_note(&builtin));
+    // `--policies` names them as the positional path does.
+    let (_, flag) = run(&["check", "--policies", "policies/multichannel"], None);
+    assert_eq!(out, flag);
 }
 
 #[test]
@@ -437,7 +456,7 @@ fn test_builtin_pack() {
     let (code, out) = run(&["test"], None);
     assert_eq!(code, 0, "{out}");
     let (_, dir) = run(&["test", "policies/multichannel"], None);
-    assert_eq!(out, dir);
+    assert_eq!(without_builtin_note(&out), dir);
 }
 
 #[test]
@@ -883,6 +902,7 @@ fn ndjson_batch_keeps_order_and_reports_bad_lines() {
     // The summary's timing varies: keep stdout and the counts only.
     let stdout = stdout_of(&out);
     let stderr = out.split("--- stderr\n").nth(1).unwrap();
+    let stderr = without_builtin_note(stderr);
     assert!(
         stderr.starts_with("10 lines: allow 1, deny 4; 5 errors;"),
         "{stderr}"
@@ -1051,4 +1071,41 @@ fn eval_bad_times() {
     );
     assert_eq!(code, 1);
     insta::assert_snapshot!("bad_times", output);
+}
+
+/// In a folder of policy files, every command works on them by default and
+/// says so; `--policies PATH` names policies the same way for every
+/// command, and naming two different ones is a usage error.
+#[test]
+fn the_current_folder_s_policies_are_the_default() {
+    let dir = std::env::temp_dir().join(format!("verdict-cli-here-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("doors.policy"),
+        "policy doors\nfact role: {staff guest} at user.role\nstaff can\nguest cannot\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("doors.tests"),
+        "test \"staff\"\n  facts {\"user\": {\"role\": \"staff\"}}\n  expect allow\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("facts.json"), r#"{"user": {"role": "guest"}}"#).unwrap();
+    let mut transcript = String::new();
+    for args in [
+        &["eval", "facts.json"][..],
+        &["check"],
+        &["test"],
+        &["tree"],
+        &["explain", "facts.json"],
+        &["check", "--policies", "doors.policy"],
+        &["check", "doors.policy", "--policies", "other.policy"],
+        &["fmt", "--check", "--policies", "doors.policy"],
+    ] {
+        let (_, out) = run_in(&dir, args, None);
+        transcript.push_str(&format!("$ verdict {}\n{out}\n", args.join(" ")));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    insta::assert_snapshot!(transcript);
 }
