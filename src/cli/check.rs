@@ -48,11 +48,13 @@ pub fn run(args: Args) -> ExitCode {
         Ok(policies) => {
             let mut report = policies.diagnostics();
             for policy in policies.policies() {
-                let gaps = if args.deny_gaps {
-                    policy.gaps_as_error()
-                } else {
-                    policy.gaps()
+                // Machine output lists every gap; people get the first ten
+                // and how to see the rest.
+                let shown = match args.format {
+                    CheckFormat::Human => verdict::PolicyInfo::GAPS_SHOWN,
+                    CheckFormat::Json | CheckFormat::Sarif => usize::MAX,
                 };
+                let gaps = policy.gaps_listing(shown, args.deny_gaps);
                 report.problems.extend(gaps.map(Problem::from));
             }
             let trees: Vec<PolicySummary> = policies

@@ -462,13 +462,12 @@ impl DecisionTree {
     }
 
     /// The gaps as one diagnostic: advice, or an error when `deny` is set.
-    pub fn gaps_diagnostic(&self, deny: bool) -> Option<CheckError> {
+    pub fn gaps_diagnostic(&self, deny: bool, shown: usize) -> Option<CheckError> {
         let (gaps, more) = self.gaps()?;
         if gaps.is_empty() {
             return None;
         }
         let policy = &self.policy;
-        let shown = 10;
         let mut help = String::from("no rule decides facts like these:");
         for region in gaps.iter().take(shown) {
             // Where a whole set of values behaves alike, say so after the example.
@@ -486,14 +485,20 @@ impl DecisionTree {
             }
         }
         let count = gaps.len();
-        if count > shown || more {
+        if count > shown {
+            let plus = if more { "+" } else { "" };
             help.push_str(&format!(
-                "\n- and {} more",
+                "\n- and {}{plus} more (`verdict check --format json` lists {})",
+                count - shown,
                 if more {
-                    format!("{}+", count - shown)
+                    format!("the first {MAX_GAPS}")
                 } else {
-                    (count - shown).to_string()
-                }
+                    String::from("them all")
+                },
+            ));
+        } else if more {
+            help.push_str(&format!(
+                "\n- and more: only the first {MAX_GAPS} are listed"
             ));
         }
         Some(if deny {

@@ -198,23 +198,43 @@ impl DecisionTree {
             dot_string(&format!("policy {}", self.policy.name))
         );
         let _ = writeln!(out, "  labelloc=t;");
+        // Left to right: a tree is deeper than it is wide far less often
+        // than it is wider than a screen.
+        let _ = writeln!(out, "  rankdir=LR;");
         let _ = writeln!(out, "  node [fontname=\"Helvetica\"];");
         let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=10];");
+        // "No rule applies" is drawn once per edge that reaches it: one
+        // shared node would pull edges from all over the picture.
+        let no_rule = |id: NodeId| matches!(self.node(id), Some(Node::Leaf(None)));
+        let no_rule_leaf = |out: &mut String, id: &str| {
+            let decision = self.policy.otherwise.as_str();
+            let _ = writeln!(
+                out,
+                "  {id} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", label={}];",
+                leaf_colour(decision),
+                dot_string(&format!("{decision}\nno rule applies"))
+            );
+        };
         for (i, node) in self.nodes.iter().enumerate() {
             match node {
-                Node::Leaf(rule) => {
-                    let (decision, place) = match rule.and_then(|r| self.policy.rule(r)) {
-                        Some(rule) => (rule.verdict.as_str().to_string(), rule.location.clone()),
-                        None => (
-                            self.policy.otherwise.as_str().to_string(),
-                            String::from("no rule applies"),
-                        ),
+                Node::Leaf(None) if self.root.0 as usize == i => {
+                    no_rule_leaf(&mut out, &format!("n{i}"));
+                }
+                Node::Leaf(None) => {}
+                Node::Leaf(Some(rule)) => {
+                    let Some(rule) = self.policy.rule(*rule) else {
+                        continue;
+                    };
+                    let decision = rule.verdict.as_str();
+                    let label = match &rule.name {
+                        Some(name) => format!("{decision}\n{name}\n{}", rule.location),
+                        None => format!("{decision}\n{}", rule.location),
                     };
                     let _ = writeln!(
                         out,
                         "  n{i} [shape=box, style=\"rounded,filled\", fillcolor=\"{}\", label={}];",
-                        leaf_colour(&decision),
-                        dot_string(&format!("{decision}\n{place}"))
+                        leaf_colour(decision),
+                        dot_string(&label)
                     );
                 }
                 Node::Test { fact, edges } => {
@@ -224,12 +244,14 @@ impl DecisionTree {
                         dot_string(&self.test_label(*fact))
                     );
                     for (child, label) in self.grouped_edges(*fact, edges) {
-                        let _ = writeln!(
-                            out,
-                            "  n{i} -> n{} [label={}];",
-                            child.0,
-                            dot_string(&label)
-                        );
+                        let target = if no_rule(child) {
+                            let id = format!("n{i}_none");
+                            no_rule_leaf(&mut out, &id);
+                            id
+                        } else {
+                            format!("n{}", child.0)
+                        };
+                        let _ = writeln!(out, "  n{i} -> {target} [label={}];", dot_string(&label));
                     }
                 }
             }

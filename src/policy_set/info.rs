@@ -124,14 +124,25 @@ impl<'a> PolicyInfo<'a> {
     /// `otherwise`), with an example of each, as the note
     /// `verdict::gaps`; `None` when every case is decided by a rule or the
     /// policy has no tree to read them off.
+    /// Ten kinds are listed, then how many more there are.
     pub fn gaps(&self) -> Option<CheckError> {
-        self.tree.gaps_diagnostic(false)
+        self.gaps_listing(Self::GAPS_SHOWN, false)
     }
 
     /// [`gaps`](Self::gaps) as an error, for checks where every case must
     /// be decided by a rule (`verdict check --deny-gaps`).
     pub fn gaps_as_error(&self) -> Option<CheckError> {
-        self.tree.gaps_diagnostic(true)
+        self.gaps_listing(Self::GAPS_SHOWN, true)
+    }
+
+    /// How many kinds of gaps [`gaps`](Self::gaps) lists.
+    pub const GAPS_SHOWN: usize = 10;
+
+    /// [`gaps`](Self::gaps), listing up to `shown` kinds (`usize::MAX`:
+    /// every kind found, up to 1,000), as an error when `as_error`. For
+    /// machine output, which lists them all.
+    pub fn gaps_listing(&self, shown: usize, as_error: bool) -> Option<CheckError> {
+        self.tree.gaps_diagnostic(as_error, shown)
     }
 }
 

@@ -746,6 +746,44 @@ fn check_reports_gaps_as_notes() {
     insta::assert_snapshot!(out);
 }
 
+/// People see ten gaps and how to see the rest; machine output lists
+/// every one.
+#[test]
+fn check_lists_every_gap_in_machine_output() {
+    let (code, human) = run(&["check", "tests/fixtures/check/many_gaps.policy"], None);
+    assert_eq!(code, 0);
+    let listed = |help: &str| help.matches("\n- {").count();
+    let (_, json) = run(
+        &[
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/check/many_gaps.policy",
+        ],
+        None,
+    );
+    let data: serde_json::Value = serde_json::from_str(stdout_of(&json)).unwrap();
+    let gaps = data["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "verdict::gaps")
+        .unwrap();
+    assert_eq!(listed(gaps["help"].as_str().unwrap()), 15);
+    assert!(!gaps["help"].as_str().unwrap().contains("more"));
+    let (_, sarif) = run(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/check/many_gaps.policy",
+        ],
+        None,
+    );
+    assert_eq!(stdout_of(&sarif).matches("\\n- {").count(), 15, "{sarif}");
+    insta::assert_snapshot!(human);
+}
+
 #[test]
 fn check_deny_gaps_fails() {
     let (code, out) = run(&["check", "--deny-gaps", "tests/fixtures/check/gaps"], None);

@@ -46,3 +46,26 @@ fn stats_bound_the_walk() {
     let traced = pack.trace(&facts).unwrap();
     assert!(traced[0].trace.as_ref().unwrap().len() <= stats.depth);
 }
+
+/// The picture of a policy with named rules: left to right, each leaf with
+/// its decision, the rule's name and its place, and "no rule applies" drawn
+/// beside each test that leads to it.
+#[test]
+fn dot_names_rules_and_draws_no_rule_per_parent() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/refunds");
+    let set = verdict::PolicySet::from_root_with(&path, &verdict::Limits::default())
+        .unwrap_or_else(|r| panic!("{}", r.render(common::WIDTH)));
+    let dot = set.policies().next().unwrap().dot();
+    assert!(dot.contains("  rankdir=LR;\n"), "{dot}");
+    // No node has more than one edge into it that says no rule applies.
+    let into_none = dot
+        .lines()
+        .filter(|l| l.contains("->") && l.contains("_none "))
+        .count();
+    let none_nodes = dot
+        .lines()
+        .filter(|l| l.contains("no rule applies"))
+        .count();
+    assert_eq!(into_none, none_nodes, "{dot}");
+    insta::assert_snapshot!(dot);
+}
