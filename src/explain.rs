@@ -162,6 +162,9 @@ pub struct Change {
 
 /// How many alternatives `why_not` returns at most.
 const MAX_ALTERNATIVES: usize = 3;
+/// How many of the cheapest paths `why_not` weighs: more than it returns,
+/// since a path whose changes contain another's is left out.
+const CANDIDATES: usize = 8 * MAX_ALTERNATIVES;
 /// How many leaves `why_not` visits at most, to bound its cost on huge trees.
 const MAX_LEAVES_VISITED: usize = 100_000;
 
@@ -363,6 +366,26 @@ fn search_why_not(tree: &DecisionTree, facts: &Value, wanted: &str) -> WhyNot {
     // Relations can make a path's change touch more facts, or fewer, than
     // it tests: fewest changes first.
     alternatives.sort_by_key(|a| a.changes.len());
+    // Minimal changes only: one that changes every fact another changes,
+    // and more, is the other with changes it does not need.
+    let mut minimal: Vec<Alternative> = Vec::new();
+    for alternative in alternatives {
+        let paths: Vec<&str> = alternative
+            .changes
+            .iter()
+            .map(|c| c.path.as_str())
+            .collect();
+        let contains_one = minimal.iter().any(|kept| {
+            kept.changes
+                .iter()
+                .all(|change| paths.contains(&change.path.as_str()))
+        });
+        if !contains_one {
+            minimal.push(alternative);
+        }
+    }
+    minimal.truncate(MAX_ALTERNATIVES);
+    let alternatives = minimal;
     WhyNot {
         decision: wanted.to_string(),
         available: true,
@@ -605,10 +628,10 @@ impl WhyNotSearch<'_> {
                     .map(|(c, _, _)| *c)
                     .max()
                     .unwrap_or(usize::MAX);
-                if self.best.len() < MAX_ALTERNATIVES || cost < worst {
+                if self.best.len() < CANDIDATES || cost < worst {
                     self.best.push((cost, *rule, path.clone()));
                     self.best.sort_by_key(|(c, _, _)| *c);
-                    self.best.truncate(MAX_ALTERNATIVES);
+                    self.best.truncate(CANDIDATES);
                 }
             }
             Some(Node::Test { fact, edges }) => {

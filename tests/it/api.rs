@@ -590,3 +590,38 @@ fn defaults_are_described_as_clients_send_them() {
         .to_string();
     assert_eq!(decided, defaulted);
 }
+
+/// `why_not` lists minimal changes only: no alternative changes every fact
+/// another one changes and more. Checked for every combination of the
+/// pack's facts and every decision the pack makes.
+#[test]
+fn why_not_lists_minimal_changes_only() {
+    let pack = crate::common::pack();
+    let decisions = pack.policies().next().unwrap().decisions();
+    let mut alternatives = 0;
+    for facts in crate::common::pack_combinations() {
+        for wanted in &decisions {
+            let Ok(explained) = pack.explain(&facts, Some(wanted)) else {
+                continue;
+            };
+            let Some(why_not) = &explained[0].why_not else {
+                continue;
+            };
+            let paths: Vec<Vec<&str>> = why_not
+                .alternatives
+                .iter()
+                .map(|a| a.changes.iter().map(|c| c.path.as_str()).collect())
+                .collect();
+            alternatives += paths.len();
+            for (i, a) in paths.iter().enumerate() {
+                for (j, b) in paths.iter().enumerate() {
+                    assert!(
+                        i == j || !a.iter().all(|p| b.contains(p)),
+                        "{b:?} contains {a:?} for {facts} and {wanted}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(alternatives > 1_000, "{alternatives}");
+}
