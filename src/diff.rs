@@ -16,6 +16,7 @@ use crate::model::{
     insert_at, number_atom, CheckedPolicy, Fact, FactType, Presence, Strings, ValueIndex,
 };
 use crate::policy_set::PolicySet;
+use crate::source::SourceMap;
 
 /// How two policy sets differ.
 #[derive(Clone, Debug, Serialize)]
@@ -33,21 +34,34 @@ pub struct Diff {
 }
 
 impl Diff {
-    /// Whether the two sets decide alike everywhere (and have the same
-    /// policies, all comparable).
+    /// Whether the two sets decide alike everywhere, for the same reasons
+    /// and by the same rules (and have the same policies, all comparable).
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.removed.is_empty()
             && self.changes.is_empty()
             && self.incomparable.is_empty()
     }
+
+    /// Whether anything differs that `kinds` gate on: policies added,
+    /// removed or not compared, or a change of one of `kinds`.
+    pub fn has(&self, kinds: &[ChangeKind]) -> bool {
+        !self.added.is_empty()
+            || !self.removed.is_empty()
+            || !self.incomparable.is_empty()
+            || self.changes.iter().any(|c| kinds.contains(&c.kind))
+    }
 }
 
-/// A region of facts whose decision changes.
+/// A region of facts decided differently: another decision, the same
+/// decision for another reason, or the same decision and reason by
+/// another rule.
 #[derive(Clone, Debug, Serialize)]
 pub struct Change {
     /// The policy's name.
     pub policy: String,
+    /// What changes there.
+    pub kind: ChangeKind,
     /// The region, one entry per fact it constrains: `subscription.channel {CSP Syndication}`.
     pub when: Vec<String>,
     /// A facts object in the region.
@@ -58,6 +72,36 @@ pub struct Change {
     pub new: Outcome,
 }
 
+/// What changes in a region, from the most to the least visible to the
+/// people a decision is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Another decision.
+    Decision,
+    /// The same decision, with another reason: the `because` text (or the
+    /// outcome's, or `otherwise`'s) that the customer reads.
+    Reason,
+    /// The same decision and reason, made by another rule or by an edited
+    /// one: a rule is known by its name, or else by its text (a rule that
+    /// only moved to another line, or was reindented, is the same rule).
+    Rule,
+}
+
+impl ChangeKind {
+    /// The kinds, in order.
+    pub const ALL: [ChangeKind; 3] = [ChangeKind::Decision, ChangeKind::Reason, ChangeKind::Rule];
+
+    /// The kind's name, as JSON and `--fail-on` spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Decision => "decision",
+            ChangeKind::Reason => "reason",
+            ChangeKind::Rule => "rule",
+        }
+    }
+}
+
 /// What one version decides for a region.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Outcome {
@@ -66,6 +110,12 @@ pub struct Outcome {
     pub decision: String,
     /// The deciding rule's location.
     pub rule: Option<String>,
+    /// The deciding rule's name, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The reason a user is shown: the rule's `because` (or its outcome's
+    /// text), or the policy's `otherwise` reason.
+    pub reason: Option<String>,
 }
 
 /// Compares two policy sets, policy by policy (by name).
@@ -109,11 +159,13 @@ pub fn diff(old: &PolicySet, new: &PolicySet) -> Diff {
             Some(new_tree) if old_tree.scan.is_some() || new_tree.scan.is_some() => {
                 diff.incomparable.push(old_tree.policy.name.clone());
             }
-            Some(new_tree) => match diff_trees(old_tree, new_tree) {
-                Some(changes) => diff.changes.extend(changes),
-                // Never report "no change" from a walk that did not finish.
-                None => diff.incomparable.push(old_tree.policy.name.clone()),
-            },
+            Some(new_tree) => {
+                match diff_trees((old_tree, old.sources()), (new_tree, new.sources())) {
+                    Some(changes) => diff.changes.extend(changes),
+                    // Never report "no change" from a walk that did not finish.
+                    None => diff.incomparable.push(old_tree.policy.name.clone()),
+                }
+            }
         }
     }
     diff
@@ -193,11 +245,15 @@ impl JointFact {
 const MAX_REGIONS: usize = 200_000;
 
 /// The regions that change, or `None` when there are too many to visit.
-fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Option<Vec<Change>> {
+fn diff_trees(
+    (old, old_sources): (&DecisionTree, &SourceMap),
+    (new, new_sources): (&DecisionTree, &SourceMap),
+) -> Option<Vec<Change>> {
     let facts = joint_facts(&old.policy, &new.policy);
     let mut walk = Walk {
         old,
         new,
+        identities: (identities(old, old_sources), identities(new, new_sources)),
         facts: &facts,
         changes: Vec::new(),
         visited: 0,
@@ -208,6 +264,24 @@ fn diff_trees(old: &DecisionTree, new: &DecisionTree) -> Option<Vec<Change>> {
         return None;
     }
     merge(walk.changes, &facts, old, new)
+}
+
+/// What makes each rule of a version the rule it is, by rule id: its name,
+/// or else its text with runs of blanks made one (so that a rule moved to
+/// another line, or reindented, is the same rule).
+fn identities(tree: &DecisionTree, sources: &SourceMap) -> Vec<String> {
+    tree.policy
+        .rules
+        .iter()
+        .map(|rule| match &rule.name {
+            Some(name) => format!("name {name}"),
+            None => {
+                let text = sources.slice(rule.span).unwrap_or_default();
+                let words: Vec<&str> = text.split_whitespace().collect();
+                format!("text {}", words.join(" "))
+            }
+        })
+        .collect()
 }
 
 /// Both versions' facts, matched by JSON path (and by the value tested, for
@@ -449,6 +523,8 @@ type Pair = (Option<NodeId>, Option<NodeId>);
 struct Walk<'a> {
     old: &'a DecisionTree,
     new: &'a DecisionTree,
+    /// Each version's [`identities`].
+    identities: (Vec<String>, Vec<String>),
     facts: &'a [JointFact],
     changes: Vec<(Region, Outcome, Outcome)>,
     visited: usize,
@@ -472,7 +548,18 @@ impl Walk<'_> {
         let Some(key) = key else {
             let old_outcome = outcome(self.old, old);
             let new_outcome = outcome(self.new, new);
-            if old_outcome.decision != new_outcome.decision {
+            let identity = |tree: &DecisionTree, node: Option<NodeId>, ids: &'_ [String]| match node
+                .and_then(|n| tree.node(n))
+            {
+                Some(Node::Leaf(Some(rule))) => ids.get(rule.0 as usize).cloned(),
+                _ => None,
+            };
+            let another_rule = identity(self.old, old, &self.identities.0)
+                != identity(self.new, new, &self.identities.1);
+            if old_outcome.decision != new_outcome.decision
+                || old_outcome.reason != new_outcome.reason
+                || another_rule
+            {
                 self.changes
                     .push((region.clone(), old_outcome, new_outcome));
             }
@@ -575,20 +662,20 @@ fn step(
 
 fn outcome(tree: &DecisionTree, node: Option<NodeId>) -> Outcome {
     match node.and_then(|n| tree.node(n)) {
-        Some(Node::Leaf(rule)) => match rule.and_then(|r| tree.policy.rule(r)) {
-            Some(rule) => Outcome {
-                decision: rule.verdict.as_str().to_string(),
-                rule: Some(rule.location.clone()),
-            },
-            None => Outcome {
-                decision: tree.policy.otherwise.as_str().to_string(),
-                rule: None,
-            },
-        },
-        _ => Outcome {
+        Some(Node::Leaf(rule)) => outcome_of_rule(tree, *rule),
+        _ => Outcome::error(),
+    }
+}
+
+impl Outcome {
+    /// A needed fact was missing or invalid.
+    fn error() -> Outcome {
+        Outcome {
             decision: String::from("error"),
             rule: None,
-        },
+            name: None,
+            reason: None,
+        }
     }
 }
 
@@ -687,15 +774,33 @@ fn merge(
                     insert_at(&mut example, &fact.path, value);
                 }
             }
+            let kind = if old_outcome.decision != new_outcome.decision {
+                ChangeKind::Decision
+            } else if old_outcome.reason != new_outcome.reason {
+                ChangeKind::Reason
+            } else {
+                ChangeKind::Rule
+            };
             Change {
                 policy: policy.clone(),
+                kind,
                 when,
                 example: examples.next().flatten().unwrap_or(example),
                 old: old_outcome,
                 new: new_outcome,
             }
         })
-        .collect();
+        .collect::<Vec<Change>>();
+    // Decisions first, then reasons, then rules; within each, what differs
+    // for complete facts before what differs because a version cannot
+    // decide (a needed fact missing or invalid there).
+    let mut changes = changes;
+    changes.sort_by_key(|c| {
+        (
+            c.kind,
+            c.old.decision == "error" || c.new.decision == "error",
+        )
+    });
     Some(changes)
 }
 
@@ -721,10 +826,7 @@ fn confirm(
 ) -> Confirmed {
     let decided = |tree: &DecisionTree, example: &Value| match crate::eval::decide(tree, example) {
         Ok(rule) => outcome_of_rule(tree, rule),
-        Err(_) => Outcome {
-            decision: String::from("error"),
-            rule: None,
-        },
+        Err(_) => Outcome::error(),
     };
     let regions = [
         own_region(region, facts, old, true),
@@ -811,10 +913,14 @@ fn outcome_of_rule(tree: &DecisionTree, rule: Option<crate::model::RuleId>) -> O
         Some(rule) => Outcome {
             decision: rule.verdict.as_str().to_string(),
             rule: Some(rule.location.clone()),
+            name: rule.name.clone(),
+            reason: rule.reason.clone(),
         },
         None => Outcome {
             decision: tree.policy.otherwise.as_str().to_string(),
             rule: None,
+            name: None,
+            reason: tree.policy.otherwise_reason.clone(),
         },
     }
 }

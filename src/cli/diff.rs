@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use verdict::diff::{Diff, Outcome};
+use verdict::diff::{ChangeKind, Diff, Outcome};
 
 use super::{print_report, Format};
 
@@ -19,6 +19,34 @@ pub struct Args {
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// The kinds of change that exit 1: another decision, the same decision
+    /// for another reason (the text a customer reads), or by another rule
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "KINDS",
+        default_value = "decision,reason,rule"
+    )]
+    fail_on: Vec<Kind>,
+}
+
+/// A kind of change, as `--fail-on` names it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    Decision,
+    Reason,
+    Rule,
+}
+
+impl From<Kind> for ChangeKind {
+    fn from(kind: Kind) -> ChangeKind {
+        match kind {
+            Kind::Decision => ChangeKind::Decision,
+            Kind::Reason => ChangeKind::Reason,
+            Kind::Rule => ChangeKind::Rule,
+        }
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -40,20 +68,26 @@ pub fn run(args: Args) -> ExitCode {
         Format::Human => out!("{}", human(&diff)),
         Format::Json => outln!("{}", serde_json::to_string(&diff).unwrap_or_default()),
     }
-    if diff.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    let gated: Vec<ChangeKind> = args.fail_on.into_iter().map(ChangeKind::from).collect();
+    if diff.has(&gated) {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
 fn outcome(o: &Outcome) -> String {
-    match &o.rule {
-        Some(rule) => format!("{} (rule {rule})", o.decision),
-        None if o.decision == "error" => {
+    let decided = match (&o.rule, &o.name) {
+        (Some(rule), Some(name)) => format!("{} (rule {name}, {rule})", o.decision),
+        (Some(rule), None) => format!("{} (rule {rule})", o.decision),
+        (None, _) if o.decision == "error" => {
             String::from("error (a fact it needs is missing or invalid)")
         }
-        None => format!("{} (no rule applies)", o.decision),
+        (None, _) => format!("{} (no rule applies)", o.decision),
+    };
+    match &o.reason {
+        Some(reason) => format!("{decided}\n           because {reason:?}"),
+        None => decided,
     }
 }
 
@@ -73,21 +107,38 @@ fn human(diff: &Diff) -> String {
     let mut policies: Vec<&str> = diff.changes.iter().map(|c| c.policy.as_str()).collect();
     policies.dedup();
     for policy in policies {
-        let changes: Vec<_> = diff.changes.iter().filter(|c| c.policy == policy).collect();
-        let regions = if changes.len() == 1 {
-            "region"
-        } else {
-            "regions"
-        };
-        out.push_str(&format!(
-            "policy {policy}: {} {regions} of facts decide differently\n",
-            changes.len()
-        ));
-        for change in changes {
-            out.push_str(&format!("\n  when {}\n", change.when.join(", ")));
-            out.push_str(&format!("    old  {}\n", outcome(&change.old)));
-            out.push_str(&format!("    new  {}\n", outcome(&change.new)));
-            out.push_str(&format!("    for example {}\n", change.example));
+        for kind in ChangeKind::ALL {
+            let changes: Vec<_> = diff
+                .changes
+                .iter()
+                .filter(|c| c.policy == policy && c.kind == kind)
+                .collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let regions = if changes.len() == 1 {
+                "1 region of facts"
+            } else {
+                &format!("{} regions of facts", changes.len())
+            };
+            let verb = if changes.len() == 1 {
+                "decides"
+            } else {
+                "decide"
+            };
+            let what = match kind {
+                ChangeKind::Decision => format!("{verb} differently"),
+                ChangeKind::Reason => format!("{verb} the same for another reason"),
+                ChangeKind::Rule => format!("{verb} the same, by another rule or an edited one"),
+            };
+            out.push_str(&format!("policy {policy}: {regions} {what}\n"));
+            for change in changes {
+                out.push_str(&format!("\n  when {}\n", change.when.join(", ")));
+                out.push_str(&format!("    old  {}\n", outcome(&change.old)));
+                out.push_str(&format!("    new  {}\n", outcome(&change.new)));
+                out.push_str(&format!("    for example {}\n", change.example));
+            }
+            out.push('\n');
         }
     }
     if diff.is_empty() {

@@ -875,6 +875,34 @@ fn diff_shows_changed_regions() {
     insta::assert_snapshot!(out);
 }
 
+/// A pack whose only change is a `because` text changes what customers
+/// read: a reason change, which fails the diff unless `--fail-on` leaves
+/// reasons out.
+#[test]
+fn diff_reports_a_changed_reason() {
+    let (code, out) = run(
+        &[
+            "diff",
+            "tests/fixtures/diff/old",
+            "tests/fixtures/diff/reason",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{out}");
+    insta::assert_snapshot!(out);
+    let (code, _) = run(
+        &[
+            "diff",
+            "--fail-on",
+            "decision,rule",
+            "tests/fixtures/diff/old",
+            "tests/fixtures/diff/reason",
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+}
+
 #[test]
 fn diff_of_equal_sets_is_empty() {
     let (code, out) = run(
@@ -910,7 +938,12 @@ fn diff_json_examples_reach_the_decisions() {
     ))
     .unwrap();
     let changes = value["changes"].as_array().unwrap();
-    assert_eq!(changes.len(), 2);
+    let kinds: Vec<&str> = changes
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    // The edited rule still decides one region as before: a rule change.
+    assert_eq!(kinds, ["decision", "decision", "rule"]);
     for change in changes {
         let example = &change["example"];
         assert_eq!(

@@ -1,10 +1,12 @@
-//! `verdict diff` finds exactly the facts whose decision changes: checked
+//! `verdict diff` finds exactly the facts whose decision or reason changes:
+//! checked
 //! against evaluating both versions on every combination of values.
 
 use crate::common;
 
 use proptest::prelude::*;
 use serde_json::Value;
+use verdict::diff::ChangeKind;
 use verdict::PolicySet;
 
 const PACK: [(&str, &str); 3] = [
@@ -40,6 +42,14 @@ fn edited(edits: &[(usize, u8)]) -> Vec<(String, String)> {
             .collect();
         let target = rules[*line % rules.len()];
         let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        if kind % 4 == 3 {
+            // Another reason: the `because` text on the rule's next line.
+            if let Some(next) = out.get_mut(target + 1) {
+                *next = next.replacen("because \"", "because \"Now: ", 1);
+            }
+            *text = out.join("\n") + "\n";
+            continue;
+        }
         out[target] = match kind % 3 {
             0 => out[target]
                 .replace(" cannot", " CAN_")
@@ -63,21 +73,26 @@ proptest! {
         let old = PolicySet::builtin().unwrap();
         let Ok(new) = PolicySet::from_sources(edited(&edits)) else { return Ok(()) };
         let diff = verdict::diff::diff(&old, &new);
-        let mut differing = 0;
+        let (mut differing, mut reasons) = (0, 0);
         for facts in common::pack_combinations() {
             let a = old.decide(&facts).map(verdict::Decisions::into_owned).unwrap();
             let b = new.decide(&facts).map(verdict::Decisions::into_owned).unwrap();
             if a[0].decision != b[0].decision {
                 differing += 1;
+            } else if a[0].reason != b[0].reason {
+                reasons += 1;
             }
         }
-        // Complete facts differ exactly when a region where both decide changes.
-        let decided = diff
-            .changes
-            .iter()
-            .filter(|c| c.old.decision != "error" && c.new.decision != "error")
-            .count();
-        prop_assert_eq!(decided == 0, differing == 0);
+        // Complete facts differ exactly when a region where both decide
+        // changes: in decision, or in reason.
+        let complete = |kind: ChangeKind| {
+            diff.changes
+                .iter()
+                .filter(|c| c.kind == kind && c.old.decision != "error" && c.new.decision != "error")
+                .count()
+        };
+        prop_assert_eq!(complete(ChangeKind::Decision) == 0, differing == 0);
+        prop_assert_eq!(complete(ChangeKind::Reason) == 0, reasons == 0);
         // Each region's example gets the stated decisions (`error` where a
         // version cannot decide without a fact the example leaves out).
         let decide = |set: &PolicySet, facts: &Value| match set.decide(facts).map(verdict::Decisions::into_owned) {
