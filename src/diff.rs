@@ -359,12 +359,18 @@ fn joint_facts(old: &CheckedPolicy, new: &CheckedPolicy) -> Vec<JointFact> {
                     },
                     (Some(v), _) => labels.push(v.to_string()),
                 }
-                // Values both versions treat alike are one class.
+                // Values both versions treat alike are one class. Absent
+                // read as a value in both (a default) is that value: the
+                // class is `false`, not `{false absent}`.
                 match atoms
                     .iter_mut()
                     .find(|a| a.old == old_side && a.new == new_side)
                 {
                     Some(atom) => {
+                        let read = (old_side, new_side) != (Side::Unknown, Side::Unknown);
+                        if value.is_none() && atom.value.is_some() && read {
+                            labels.clear();
+                        }
                         atom.labels.extend(labels);
                         atom.numbers.extend(in_numbers);
                     }

@@ -189,3 +189,22 @@ proptest! {
         }
     }
 }
+
+/// A fact with a default reads absent as that value in both versions: a
+/// region says `false`, not `{false absent}`.
+#[test]
+fn a_default_is_not_shown_as_absent_too() {
+    let old = "policy ship\nfirst match\nfact express: bool at order.express default false\nfact region: {eu us} at order.region\neu express can\nus cannot\n";
+    let new = "policy ship\nfirst match\nfact express: bool at order.express default false\nfact region: {eu us} at order.region\neu express can\nus not express can\n";
+    let old = PolicySet::from_sources([("p.policy", old)]).unwrap();
+    let new = PolicySet::from_sources([("p.policy", new)]).unwrap();
+    let diff = verdict::diff::diff(&old, &new);
+    let whens: Vec<String> = diff.changes.iter().map(|c| c.when.join(", ")).collect();
+    assert_eq!(
+        whens,
+        [
+            "order.express false, order.region us",
+            "order.express true, order.region us"
+        ]
+    );
+}
