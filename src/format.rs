@@ -322,3 +322,289 @@ fn format_text(text: &str) -> String {
     formatted.push('\n');
     formatted
 }
+
+/// The test file's text in canonical layout. Fails with the file's syntax
+/// errors; formatting never changes a test (the tests are parsed again and
+/// compared, and the original is kept if they differ).
+///
+/// The layout: `test "name"` at the start of a line, one blank line before
+/// each test (comments just above a test stay with it); its clauses
+/// (`policy`, `now`, `facts`, `expect`) indented two spaces, with no blank
+/// line between them, one space between words, two before a trailing
+/// comment; the facts on one line
+/// when they fit in 100 columns, else one top-level key per line, lined up
+/// under the first; inside the facts, `": "` and `", "` between values and
+/// nothing inside brackets; at most one blank line in a row; one newline
+/// at the end.
+///
+/// ```
+/// let mut sources = verdict::SourceMap::new();
+/// let text = "test   \"staff\"\n    facts {\"role\":\"staff\" }\n expect   allow\n";
+/// let id = sources.add("doors.tests", text);
+/// let file = id.and_then(|id| sources.file(id)).ok_or("too large")?;
+/// let formatted = verdict::format::format_tests(file).map_err(|errors| format!("{errors:?}"))?;
+/// assert_eq!(formatted, "test \"staff\"\n  facts {\"role\": \"staff\"}\n  expect allow\n");
+/// # Ok::<(), String>(())
+/// ```
+pub fn format_tests(file: &SourceFile) -> Result<String, Vec<crate::diagnostics::SuiteError>> {
+    let mut sources = crate::source::SourceMap::new();
+    let before = syntax::parse_tests(&sources, file)?;
+    let formatted = format_tests_text(&file.text);
+    // What the tests say must not change: if the layout would change it (a
+    // case this formatter does not know), the text is kept as it is.
+    let same = sources
+        .add(file.name.as_str(), formatted.as_str())
+        .and_then(|id| sources.file(id))
+        .and_then(|again| syntax::parse_tests(&crate::source::SourceMap::new(), again).ok())
+        .is_some_and(|after| same_tests(&before, &after));
+    Ok(if same { formatted } else { file.text.clone() })
+}
+
+/// Whether two parses of a test file hold the same tests.
+fn same_tests(a: &[crate::ast::TestCase], b: &[crate::ast::TestCase]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(a, b)| {
+            a.name == b.name
+                && a.policy.as_ref().map(|p| &p.0) == b.policy.as_ref().map(|p| &p.0)
+                && a.facts == b.facts
+                && a.now == b.now
+                && a.expect == b.expect
+        })
+}
+
+/// The widest line [`format_tests`] writes facts on before it breaks them.
+const TESTS_WIDTH: usize = 100;
+
+fn format_tests_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    // Blank lines seen since the last line written.
+    let mut blank = false;
+    // Comments waiting for what follows them: above a test they stay with
+    // it, after the blank line that goes before the test. Each says
+    // whether it was indented (inside a test) or not.
+    let mut comments: Vec<(bool, String)> = Vec::new();
+    let mut in_test = false;
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            if comments.is_empty() {
+                blank = true;
+            } else {
+                // A blank line after comments: they stand on their own.
+                flush(&mut out, &mut comments, &mut blank, in_test);
+                blank = true;
+            }
+            continue;
+        }
+        if trimmed.starts_with('#') {
+            let indented = line.starts_with([' ', '\t']);
+            comments.push((indented, trimmed.trim_end().to_string()));
+            continue;
+        }
+        let (code, comment) = split_comment(trimmed);
+        let mut words = code.split_whitespace();
+        let keyword = words.next().unwrap_or_default();
+        if keyword == "test" {
+            // One blank line before each test but the first thing in the file.
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            blank = false;
+            for (_, comment) in comments.drain(..) {
+                out.push_str(&comment);
+                out.push('\n');
+            }
+            in_test = true;
+            let name = code["test".len()..].trim();
+            push_line(&mut out, &format!("test {name}"), comment);
+            continue;
+        }
+        flush(&mut out, &mut comments, &mut blank, in_test);
+        if keyword == "facts" {
+            // The object may run over several lines: take lines until its
+            // braces close.
+            let mut json = code["facts".len()..].trim().to_string();
+            let mut comment = comment;
+            while !balanced(&json) {
+                let Some(next) = lines.next() else { break };
+                let (more, more_comment) = split_comment(next.trim());
+                json.push(' ');
+                json.push_str(more);
+                comment = more_comment;
+            }
+            let facts = layout_json(&json, "  facts ".len());
+            push_line(&mut out, &format!("  facts {facts}"), comment);
+            continue;
+        }
+        let rest: Vec<&str> = words.collect();
+        let line = if rest.is_empty() {
+            format!("  {keyword}")
+        } else {
+            format!("  {keyword} {}", rest.join(" "))
+        };
+        push_line(&mut out, &line, comment);
+    }
+    flush(&mut out, &mut comments, &mut blank, in_test);
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// Writes the waiting comments, after a blank line if one came before them
+/// and they stand between tests (a test has no blank lines inside):
+/// indented inside a test when they were indented, else at the start of
+/// the line.
+fn flush(out: &mut String, comments: &mut Vec<(bool, String)>, blank: &mut bool, in_test: bool) {
+    let between_tests = !in_test || comments.first().is_some_and(|(indented, _)| !indented);
+    if *blank && !out.is_empty() && between_tests {
+        out.push('\n');
+    }
+    *blank = false;
+    for (indented, comment) in comments.drain(..) {
+        if in_test && indented {
+            out.push_str("  ");
+        }
+        out.push_str(&comment);
+        out.push('\n');
+    }
+}
+
+fn push_line(out: &mut String, code: &str, comment: Option<&str>) {
+    out.push_str(code);
+    if let Some(comment) = comment {
+        out.push_str("  ");
+        out.push_str(comment.trim_end());
+    }
+    out.push('\n');
+}
+
+/// A line's code and its trailing comment: a `#` outside strings.
+fn split_comment(line: &str) -> (&str, Option<&str>) {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => {
+                let (code, comment) = line.split_at(i);
+                return (code.trim_end(), Some(comment));
+            }
+            _ => {}
+        }
+    }
+    (line.trim_end(), None)
+}
+
+/// Whether every `{` and `[` of the JSON text, outside strings, is closed.
+fn balanced(json: &str) -> bool {
+    json_tokens(json)
+        .iter()
+        .fold(0i64, |depth, token| match *token {
+            "{" | "[" => depth + 1,
+            "}" | "]" => depth - 1,
+            _ => depth,
+        })
+        <= 0
+}
+
+/// The tokens of JSON text: strings as written, punctuation, and the
+/// literals between them.
+fn json_tokens(json: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let bytes = json.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'{' | b'}' | b'[' | b']' | b',' | b':' => {
+                tokens.push(json.get(i..i + 1).unwrap_or_default());
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    i += 1;
+                    match c {
+                        b'\\' => i += 1,
+                        b'"' => break,
+                        _ => {}
+                    }
+                }
+                tokens.push(json.get(start..i.min(json.len())).unwrap_or_default());
+            }
+            _ => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| !b" \t\r\n{}[],:\"".contains(c))
+                {
+                    i += 1;
+                }
+                tokens.push(json.get(start..i).unwrap_or_default());
+            }
+        }
+    }
+    tokens
+}
+
+/// JSON text laid out: on one line if it fits after `column` columns, else
+/// one top-level member per line, each after the first lined up under it.
+fn layout_json(json: &str, column: usize) -> String {
+    let tokens = json_tokens(json);
+    // Each top-level member's text, on one line.
+    let mut members: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0usize;
+    let mut whole = String::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).copied();
+        let text = match *token {
+            ":" => String::from(": "),
+            "," => String::from(", "),
+            t => t.to_string(),
+        };
+        whole.push_str(&text);
+        match *token {
+            "{" | "[" => {
+                depth += 1;
+                if depth > 1 {
+                    current.push_str(token);
+                }
+            }
+            "}" | "]" => {
+                depth = depth.saturating_sub(1);
+                if depth > 0 {
+                    current.push_str(token);
+                }
+            }
+            "," if depth == 1 => members.push(std::mem::take(&mut current)),
+            _ if depth >= 1 => current.push_str(&text),
+            _ => {}
+        }
+        // A member ends at the closing brace of the object too.
+        if depth == 0 && matches!(*token, "}" | "]") && next.is_none() && !current.is_empty() {
+            members.push(std::mem::take(&mut current));
+        }
+    }
+    let whole = whole.trim_end().to_string();
+    let outer_is_object = tokens.first() == Some(&"{");
+    if column + whole.chars().count() <= TESTS_WIDTH || !outer_is_object || members.len() < 2 {
+        return whole;
+    }
+    let indent = " ".repeat(column + 1);
+    let mut out = String::from("{");
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+            out.push_str(&indent);
+        }
+        out.push_str(member.trim_end());
+    }
+    out.push('}');
+    out
+}

@@ -11,7 +11,7 @@ use super::rewrite::{digest, write_back};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// `.policy` files, or directories of them [default: the current directory]
+    /// `.policy` and `.tests` files, or directories of them [default: the current directory]
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// A `.policy` file or a directory of them, as every command names them
@@ -68,12 +68,19 @@ pub fn run(args: Args) -> ExitCode {
         let Some(file) = sources.file(*id) else {
             continue;
         };
-        match verdict::format::format(file) {
+        let formatted = if path.extension().is_some_and(|e| e == "tests") {
+            verdict::format::format_tests(file)
+                .map_err(|errors| errors.into_iter().map(Problem::from).collect::<Vec<_>>())
+        } else {
+            verdict::format::format(file)
+                .map_err(|errors| errors.into_iter().map(Problem::from).collect::<Vec<_>>())
+        };
+        match formatted {
             Ok(formatted) if formatted != file.text => {
                 changed.push((path.clone(), *digest, formatted));
             }
             Ok(_) => {}
-            Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
+            Err(errors) => problems.extend(errors),
         }
     }
     let mut failed = !problems.is_empty();
@@ -98,7 +105,8 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// The `.policy` files a path names: itself, or those of a directory.
+/// The `.policy` and `.tests` files a path names: itself, or those of a
+/// directory.
 fn policy_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -110,7 +118,7 @@ fn policy_files(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "policy") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|e| e == "policy" || e == "tests") && p.is_file())
         .collect();
     files.sort();
     if files.is_empty() {

@@ -155,3 +155,116 @@ proptest! {
         prop_assert_eq!(format(name, &jittered).unwrap(), format(name, text).unwrap(), "{}:\n{}", name, jittered);
     }
 }
+
+/// Every test file of the repository, but those that do not parse.
+fn every_test_file() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("policies"), root.join("tests/fixtures")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "tests") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if format_tests(&path.display().to_string(), &text).is_ok() {
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+    }
+    assert!(files.len() > 15, "only {} test files", files.len());
+    files
+}
+
+fn format_tests(name: &str, text: &str) -> Result<String, String> {
+    let mut map = SourceMap::new();
+    let id = map.add(name, text).unwrap();
+    verdict::format::format_tests(map.file(id).unwrap()).map_err(|e| format!("{e:?}"))
+}
+
+/// Changes the whitespace of a test file without changing a token: lines
+/// get random indentation and trailing spaces, runs of blanks outside
+/// strings grow, spaces after `:` and `,` inside the facts come and go,
+/// blank lines multiply.
+fn jitter_tests(text: &str, seed: &[u8]) -> String {
+    let mut pick = seed.iter().cycle().copied();
+    let mut next = move || pick.next().unwrap_or(0);
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            out.push_str(&"\n".repeat(1 + (next() % 2) as usize));
+            continue;
+        }
+        let indent = if trimmed.starts_with("test ") || trimmed.starts_with('#') {
+            // Whether a comment is inside a test is told by its indent.
+            line.len() - trimmed.len()
+        } else {
+            1 + (next() % 6) as usize
+        };
+        out.push_str(&" ".repeat(indent));
+        let (mut in_string, mut escaped, mut in_comment) = (false, false, false);
+        for c in trimmed.chars() {
+            if in_comment || (in_string && (c != '"' || escaped)) {
+                escaped = in_string && c == '\\' && !escaped;
+                out.push(c);
+                continue;
+            }
+            match c {
+                '"' => in_string = !in_string,
+                '#' => in_comment = true,
+                '{' | '[' => depth += 1,
+                '}' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if c == ' ' {
+                if depth == 0 || next() % 2 == 0 {
+                    out.push_str(["  ", " ", "\t", " \t "][(next() % 4) as usize]);
+                }
+                continue;
+            }
+            out.push(c);
+            if matches!(c, ',' | ':') && depth > 0 && next() % 3 == 0 {
+                out.push(' ');
+            }
+        }
+        if next() % 4 == 0 && !in_comment {
+            out.push_str("   ");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Test files have one canonical layout too: every test file of the
+/// repository is in it, and any whitespace put into one is taken out
+/// again (which also shows that formatting keeps every test: a layout that
+/// changed one would leave the file as it was, unformatted).
+#[test]
+fn test_files_have_one_canonical_layout() {
+    for (name, text) in every_test_file() {
+        let formatted = format_tests(&name, &text).unwrap();
+        assert_eq!(formatted, text, "{name} is not in the canonical layout");
+        for seed in [
+            &[1u8, 7, 3, 250, 9][..],
+            &[0, 2, 4, 6],
+            &[5, 11, 200, 13, 8, 1],
+        ] {
+            let messy = jitter_tests(&text, seed);
+            assert_eq!(
+                format_tests(&name, &messy).unwrap(),
+                text,
+                "{name}:\n{messy}"
+            );
+        }
+    }
+}
+
+#[test]
+fn messy_tests() {
+    let messy = "# a comment\ntest   \"staff\"   # trailing\n    facts {\"user\":{\"role\" :\"staff\"} ,\"door\":{\"floor\":3}}\n\n\n expect   allow   rule doors.policy:3\n  # inside\ntest \"guest\"\n  facts {\"user\": {\"role\": \"guest\"}, \"door\": {\"floor\": 3, \"name\": \"a very long name that will not fit on one line at all\"}}\n  expect deny\n";
+    insta::assert_snapshot!(format_tests("messy.tests", messy).unwrap());
+}
