@@ -195,6 +195,22 @@ fn blank_line(text: &mut String, offset: usize) -> bool {
     true
 }
 
+/// The offset of the closing quote of the string opening at `start` (or
+/// of the line end or text end that cuts it short), skipping escapes:
+/// where the scans before parsing go on after a string.
+fn string_end(text: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while let Some(&b) = text.get(i) {
+        match b {
+            b'\\' => i += 1,
+            b'"' | b'\n' => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Finds the first place nested deeper than `limit`: braces and
 /// parentheses, with the `not`s in a row before them. Strings and comments
 /// are skipped.
@@ -206,17 +222,7 @@ fn too_deep(file: &SourceFile, limit: usize) -> Option<SyntaxError> {
     while let Some(&byte) = text.get(i) {
         let token_start = i;
         match byte {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = text.get(i) {
-                    match b {
-                        b'\\' => i += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = string_end(text, i),
             b'#' => {
                 while text.get(i).is_some_and(|b| *b != b'\n') {
                     i += 1;

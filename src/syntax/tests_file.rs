@@ -23,17 +23,7 @@ fn too_deep(file: &SourceFile) -> Option<SuiteError> {
     let mut i = 0;
     while let Some(&byte) = text.get(i) {
         match byte {
-            b'"' => {
-                i += 1;
-                while let Some(&b) = text.get(i) {
-                    match b {
-                        b'\\' => i += 1,
-                        b'"' | b'\n' => break,
-                        _ => {}
-                    }
-                    i += 1;
-                }
-            }
+            b'"' => i = super::string_end(text, i),
             b'#' if depth == 0 => {
                 while text.get(i).is_some_and(|b| *b != b'\n') {
                     i += 1;
