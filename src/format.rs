@@ -1,4 +1,5 @@
-//! The formatter: one canonical layout for policy files. The language is
+//! The formatter: one canonical layout for policy files (and one for test
+//! files, `format_tests`, at the end). The language is
 //! line-based, so the formatter works line by line on tokens: it keeps every
 //! token, string and comment as written and only decides the whitespace
 //! between them, the indentation of each line and the blank lines. A file
