@@ -134,11 +134,7 @@ impl Engine {
         let mut workspace = Workspace::new(limits.clone());
         workspace.set_files(read_policy_files(&root, limits, true)?);
         let policies = workspace.check()?;
-        let mut engine = Engine::with(Some(root), limits, policies);
-        if let Some(inner) = Arc::get_mut(&mut engine.inner) {
-            inner.workspace = Some(Mutex::new(workspace));
-        }
-        Ok(engine)
+        Ok(Engine::with(Some((root, workspace)), limits, policies))
     }
 
     /// An engine that decides with `policies` and never reloads (a
@@ -149,12 +145,18 @@ impl Engine {
         Engine::with(None, &limits, policies)
     }
 
-    fn with(root: Option<PathBuf>, limits: &Limits, policies: PolicySet) -> Engine {
+    /// An engine deciding with `policies`, reloading from `root` through
+    /// its workspace when it has one.
+    fn with(root: Option<(PathBuf, Workspace)>, limits: &Limits, policies: PolicySet) -> Engine {
         let revision = policies.revision();
+        let (root, workspace) = match root {
+            Some((root, workspace)) => (Some(root), Some(Mutex::new(workspace))),
+            None => (None, None),
+        };
         Engine {
             inner: Arc::new(Inner {
                 root,
-                workspace: None,
+                workspace,
                 limits: limits.clone(),
                 current: RwLock::new(Arc::new(Snapshot { policies, revision })),
                 status: Mutex::new(Counts::default()),

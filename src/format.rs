@@ -348,15 +348,16 @@ fn format_text(text: &str) -> String {
 /// # Ok::<(), String>(())
 /// ```
 pub fn format_tests(file: &SourceFile) -> Result<String, Vec<crate::diagnostics::SuiteError>> {
-    let mut sources = crate::source::SourceMap::new();
-    let before = syntax::parse_tests(&sources, file)?;
+    use crate::source::SourceMap;
+    let before = syntax::parse_tests(&SourceMap::new(), file)?;
     let formatted = format_tests_text(&file.text);
     // What the tests say must not change: if the layout would change it (a
     // case this formatter does not know), the text is kept as it is.
-    let same = sources
+    let mut again = SourceMap::new();
+    let same = again
         .add(file.name.as_str(), formatted.as_str())
-        .and_then(|id| sources.file(id))
-        .and_then(|again| syntax::parse_tests(&crate::source::SourceMap::new(), again).ok())
+        .and_then(|id| again.file(id))
+        .and_then(|after| syntax::parse_tests(&again, after).ok())
         .is_some_and(|after| same_tests(&before, &after));
     Ok(if same { formatted } else { file.text.clone() })
 }

@@ -27,9 +27,16 @@ pub struct Checked {
 /// Conflict detection spends at most `conflict_budget` work per policy
 /// ([`Limits::conflict_budget`](crate::limits::Limits::conflict_budget)).
 pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -> Checked {
-    let results = group_by_policy(files.iter())
+    let files: Vec<&ast::File> = files.iter().collect();
+    let results = group_by_policy(&files)
         .iter()
-        .map(|group| check_group(sources, group, conflict_budget))
+        .map(|group| {
+            let group: Vec<&ast::File> = group
+                .iter()
+                .filter_map(|i| files.get(*i).copied())
+                .collect();
+            check_group(sources, &group, conflict_budget)
+        })
         .collect();
     let (policies, diagnostics) = join(results);
     Checked {
@@ -38,21 +45,18 @@ pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -
     }
 }
 
-/// Files grouped by the policy they name, each group and the files in it
-/// in the order given.
-pub fn group_by_policy<'a>(files: impl Iterator<Item = &'a ast::File>) -> Vec<Vec<&'a ast::File>> {
-    let mut groups: Vec<Vec<&ast::File>> = Vec::new();
-    for file in files {
+/// The files grouped by the policy they name, as indices into `files`:
+/// each group, and the files in it, in the order given.
+pub fn group_by_policy(files: &[&ast::File]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
         let name = file.policy.name.node.as_str();
-        match groups
-            .iter_mut()
-            .find(|group| group.first().is_some_and(|f| f.policy.name.node == name))
-        {
-            Some(group) => group.push(file),
-            None => groups.push(vec![file]),
+        match groups.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, group)) => group.push(i),
+            None => groups.push((name, vec![i])),
         }
     }
-    groups
+    groups.into_iter().map(|(_, group)| group).collect()
 }
 
 /// One policy checked on its own, before [`join`] weighs it against the
@@ -69,6 +73,19 @@ pub struct PolicyChecked<P> {
     pub errors: usize,
     /// Where each of its files says `policy NAME`, in file order.
     pub name_spans: Vec<Span>,
+}
+
+impl<P> PolicyChecked<P> {
+    /// The same findings, with `f` of the policy.
+    pub fn map<Q>(self, f: impl FnOnce(P) -> Q) -> PolicyChecked<Q> {
+        PolicyChecked {
+            name: self.name,
+            policy: f(self.policy),
+            diagnostics: self.diagnostics,
+            errors: self.errors,
+            name_spans: self.name_spans,
+        }
+    }
 }
 
 /// Checks the files of one policy.

@@ -168,26 +168,22 @@ impl Workspace {
     /// in the background after each check.
     pub fn check(&mut self) -> Result<PolicySet, Report> {
         let (sources, mut problems) = self.place_and_parse();
-        let parsed: Vec<&ast::File> = self
+        // The files that parsed, each with the `Arc` that stays the same
+        // while the file is unchanged and in place.
+        let (asts, files): (Vec<&ast::File>, Vec<&Arc<SourceFile>>) = self
             .files
             .values()
             .filter_map(|f| f.placed.as_ref())
-            .filter_map(|p| p.parsed.as_ref().ok())
-            .collect();
-        // Each policy's files, as `Arc`s that stay the same while the file
-        // is unchanged and in place.
-        let file_of = |ast: &ast::File| {
-            self.files
-                .values()
-                .filter_map(|f| f.placed.as_ref())
-                .find(|p| p.parsed.as_ref().is_ok_and(|a| std::ptr::eq(a, ast)))
-                .map(|p| Arc::clone(&p.file))
-        };
+            .filter_map(|p| p.parsed.as_ref().ok().map(|ast| (ast, &p.file)))
+            .unzip();
+        let nothing = asts.is_empty();
         let mut kept = std::mem::take(&mut self.policies);
         let mut policies = Vec::new();
-        for group in check::group_by_policy(parsed.iter().copied()) {
-            let group_files: Vec<Arc<SourceFile>> =
-                group.iter().filter_map(|ast| file_of(ast)).collect();
+        for group in check::group_by_policy(&asts) {
+            let group_files: Vec<Arc<SourceFile>> = group
+                .iter()
+                .filter_map(|i| files.get(*i).map(|f| Arc::clone(f)))
+                .collect();
             let same = |k: &KeptPolicy| {
                 k.files.len() == group_files.len()
                     && k.files
@@ -198,16 +194,12 @@ impl Workspace {
             let policy = match kept.iter().position(same) {
                 Some(at) => kept.swap_remove(at),
                 None => {
+                    let group: Vec<&ast::File> =
+                        group.iter().filter_map(|i| asts.get(*i).copied()).collect();
                     let checked = check::check_group(&sources, &group, self.limits.conflict_budget);
                     KeptPolicy {
                         files: group_files,
-                        checked: PolicyChecked {
-                            name: checked.name,
-                            policy: Arc::new(checked.policy),
-                            diagnostics: checked.diagnostics,
-                            errors: checked.errors,
-                            name_spans: checked.name_spans,
-                        },
+                        checked: checked.map(Arc::new),
                         compiled: None,
                     }
                 }
@@ -243,7 +235,6 @@ impl Workspace {
             checked.push(Arc::clone(policy));
         }
         self.policies = policies;
-        let nothing = parsed_none(&self.files);
         PolicySet::assemble(sources, problems, checked, trees, nothing, &self.limits)
     }
 
@@ -296,14 +287,6 @@ impl Workspace {
         }
         (sources, problems)
     }
-}
-
-/// Whether no file parsed (what an empty set reports).
-fn parsed_none(files: &BTreeMap<String, WorkFile>) -> bool {
-    !files
-        .values()
-        .filter_map(|f| f.placed.as_ref())
-        .any(|p| p.parsed.is_ok())
 }
 
 /// A file placed at or after `cursor`: back in its old region when it
