@@ -6,6 +6,8 @@
 //! the test's fact, so that the walk reads that fact while the test itself
 //! is still on its way from memory.
 
+use std::sync::Arc;
+
 use super::{Node, NodeId};
 use crate::model::RuleId;
 
@@ -15,7 +17,7 @@ pub const LEAF: u32 = 1 << 31;
 /// The tree as one array (see the module documentation).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FlatTree {
-    pub words: Vec<u32>,
+    pub words: Arc<[u32]>,
     /// Where the walk starts: an edge to the first test, or a leaf.
     pub root: u32,
     /// An edge to a test holds the test's fact in its low `fact_bits`
@@ -110,7 +112,7 @@ impl FlatTree {
         let root = edge(root)?;
         Some(FlatTree {
             large: words.len() > large,
-            words,
+            words: Arc::from(words),
             root,
             fact_bits,
         })

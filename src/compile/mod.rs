@@ -67,11 +67,11 @@ pub struct DecisionTree {
     pub policy: Arc<CheckedPolicy>,
     /// INVARIANT: every `NodeId` in `nodes` and `root` indexes into `nodes`,
     /// and children come before their parents.
-    pub nodes: Vec<Node>,
+    pub nodes: Arc<[Node]>,
     pub root: NodeId,
     /// Set when the tree would have been too large to build: then `nodes`
     /// is a single leaf and evaluation scans the rules instead.
-    pub scan: Option<RuleScan>,
+    pub scan: Option<Arc<RuleScan>>,
     /// The tree laid out for evaluation (`None` without a tree).
     pub flat: Option<flat::FlatTree>,
     /// Whether the tree was tried and found too large (`scan` is set then).
@@ -213,9 +213,9 @@ pub(crate) fn scan_shared(policy: Arc<CheckedPolicy>) -> DecisionTree {
     let scan = RuleScan::new(&policy);
     DecisionTree {
         policy,
-        nodes: vec![Node::Leaf(None)],
+        nodes: Arc::from([Node::Leaf(None)]),
         root: NodeId(0),
-        scan: Some(scan),
+        scan: Some(Arc::new(scan)),
         flat: None,
         too_large: false,
     }
@@ -281,7 +281,7 @@ fn compile_knowing(
     parallel_from: usize,
     fates: Option<Vec<analysis::Fate>>,
 ) -> (DecisionTree, Vec<CheckError>) {
-    let Some((mut nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
+    let Some((nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
         let note = CheckError::NoTree {
             name: policy.name.clone(),
             rules: policy.rules.len(),
@@ -295,12 +295,12 @@ fn compile_knowing(
         scanned.too_large = true;
         return (scanned, warnings);
     };
-    // Held as long as the policy decides: without the room it grew into.
-    nodes.shrink_to_fit();
+    // Held as long as the policy decides, without the room it grew into,
+    // and shared by the sets a workspace makes.
     let mut tree = DecisionTree {
         policy,
         flat: None,
-        nodes,
+        nodes: Arc::from(nodes),
         root,
         scan: None,
         too_large: false,

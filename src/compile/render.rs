@@ -37,7 +37,7 @@ impl DecisionTree {
             shared: self
                 .parents()
                 .iter()
-                .zip(&self.nodes)
+                .zip(self.nodes.iter())
                 .filter(|(p, n)| **p > 1 && matches!(n, Node::Test { .. }))
                 .count(),
         }

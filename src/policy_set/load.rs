@@ -107,7 +107,7 @@ impl PolicySet {
         for policy in &policies {
             let (tree, warnings) = compile_for_load(policy, limits);
             problems.extend(warnings.into_iter().map(Problem::from));
-            trees.push(Arc::new(tree));
+            trees.push(tree);
         }
         let nothing = parsed.is_empty();
         PolicySet::assemble(sources, problems, policies, trees, nothing, limits)
@@ -121,7 +121,7 @@ impl PolicySet {
         sources: SourceMap,
         problems: Vec<Problem>,
         policies: Vec<Arc<CheckedPolicy>>,
-        trees: Vec<Arc<DecisionTree>>,
+        trees: Vec<DecisionTree>,
         nothing: bool,
         limits: &Limits,
     ) -> Result<PolicySet, Report> {
@@ -265,9 +265,7 @@ fn build_in_background(policies: Vec<Arc<CheckedPolicy>>, limits: &Limits, set: 
     let (tree_budget, per_code) = (limits.tree_budget, limits.warnings_per_code);
     let build = move || {
         let built = build_trees(&policies, tree_budget, per_code, &set).unwrap_or_else(|| {
-            let scans = policies
-                .iter()
-                .map(|p| Arc::new(compile::scan_shared(Arc::clone(p))));
+            let scans = policies.iter().map(|p| compile::scan_shared(Arc::clone(p)));
             (scans.collect(), Vec::new())
         });
         if let Some(set) = set.upgrade() {
@@ -307,7 +305,7 @@ fn build_trees(
     tree_budget: usize,
     warnings_per_code: usize,
     set: &Weak<Loaded>,
-) -> Option<(Vec<Arc<DecisionTree>>, Vec<Problem>)> {
+) -> Option<(Vec<DecisionTree>, Vec<Problem>)> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
         .thread_name(|i| format!("verdict-trees-{i}"))
@@ -323,7 +321,7 @@ fn build_trees(
             }
             let (tree, found) = compile::compile_shared(Arc::clone(policy), tree_budget);
             warnings.extend(found.into_iter().map(Problem::from));
-            trees.push(Arc::new(tree));
+            trees.push(tree);
         }
         Some((trees, keep_warnings(warnings, warnings_per_code)))
     };
@@ -333,7 +331,7 @@ fn build_trees(
 }
 
 /// The path table of a set's trees, if picking can serve them.
-fn picker(trees: &[Arc<DecisionTree>]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
+fn picker(trees: &[DecisionTree]) -> Option<(PathTrie, Vec<Vec<usize>>)> {
     let paths = trees
         .iter()
         .flat_map(|t| t.policy.facts.iter().map(|f| f.path.as_slice()));

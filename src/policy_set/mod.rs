@@ -73,11 +73,11 @@ struct Loaded {
     sources: SourceMap,
     /// The policies as loading compiled them: with their trees, or (when
     /// the trees are built in the background, or never) by rule scan.
-    trees: Vec<Arc<DecisionTree>>,
+    trees: Vec<DecisionTree>,
     /// The trees built in the background, with the warnings only a tree
     /// finds: once set, they decide instead of `trees` (see
     /// [`Loaded::trees`]).
-    built: std::sync::OnceLock<(Vec<Arc<DecisionTree>>, Vec<Problem>)>,
+    built: std::sync::OnceLock<(Vec<DecisionTree>, Vec<Problem>)>,
     /// Whether a background build was started and has not yet finished.
     building: bool,
     /// How each tree's facts are reached in a JSON object, by tree.
@@ -101,7 +101,7 @@ impl Loaded {
     /// The trees that decide: those built in the background once they
     /// are, else those loading compiled. Both hold the same policies in
     /// the same order, and decide alike.
-    fn trees(&self) -> &[Arc<DecisionTree>] {
+    fn trees(&self) -> &[DecisionTree] {
         match self.built.get() {
             Some((trees, _)) => trees,
             None => &self.trees,
@@ -111,7 +111,7 @@ impl Loaded {
     /// The trees once any background build is done: what reports, traces
     /// and explanations are made from, so that they are the same however
     /// the set was loaded (waiting, the first time, for the build).
-    fn settled_trees(&self) -> &[Arc<DecisionTree>] {
+    fn settled_trees(&self) -> &[DecisionTree] {
         if self.building {
             &self.built.wait().0
         } else {
@@ -235,7 +235,7 @@ impl PolicySet {
 
     /// The policies of the set, in the order they decide.
     pub fn policies(&self) -> impl ExactSizeIterator<Item = PolicyInfo<'_>> {
-        self.loaded.trees().iter().map(|tree| PolicyInfo::new(tree))
+        self.loaded.trees().iter().map(PolicyInfo::new)
     }
 
     /// The policy files, which the spans of every diagnostic point into.
@@ -362,14 +362,14 @@ impl PolicySet {
     }
 
     /// The compiled trees, one per policy, for the tools of this crate.
-    pub(crate) fn trees(&self) -> &[Arc<DecisionTree>] {
+    pub(crate) fn trees(&self) -> &[DecisionTree] {
         self.loaded.trees()
     }
 
     /// The trees once any background build is done (waiting for it): for
     /// the tools that read a tree's shape (diff, test coverage), whose
     /// output must not depend on timing.
-    pub(crate) fn built_trees(&self) -> &[Arc<DecisionTree>] {
+    pub(crate) fn built_trees(&self) -> &[DecisionTree] {
         self.loaded.settled_trees()
     }
 }

@@ -82,7 +82,8 @@ struct KeptPolicy {
     checked: PolicyChecked<Arc<CheckedPolicy>>,
     /// Its tree and the warnings compiling found, once compiled (a policy
     /// with errors is not).
-    compiled: Option<(Arc<DecisionTree>, Vec<CheckError>)>,
+    /// Cloning the tree shares its nodes, layout and scan.
+    compiled: Option<(DecisionTree, Vec<CheckError>)>,
 }
 
 impl Workspace {
@@ -226,12 +227,11 @@ impl Workspace {
                 continue;
             };
             let policy = &kept.checked.policy;
-            let (tree, warnings) = kept.compiled.get_or_insert_with(|| {
-                let (tree, warnings) = compile_for_load(policy, &self.limits);
-                (Arc::new(tree), warnings)
-            });
+            let (tree, warnings) = kept
+                .compiled
+                .get_or_insert_with(|| compile_for_load(policy, &self.limits));
             problems.extend(warnings.iter().cloned().map(Problem::from));
-            trees.push(Arc::clone(tree));
+            trees.push(tree.clone());
             checked.push(Arc::clone(policy));
         }
         self.policies = policies;
@@ -321,15 +321,16 @@ fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compile::Node;
 
     const DOORS: &str = "policy doors\nfact role: {staff guest} at role\nstaff can\nguest cannot\n";
     const GATES: &str = "policy gates\nfact pass: bool at pass\npass can\nnot pass cannot\n";
 
     /// The kept policy named `name`: its checked policy and its tree.
-    fn kept(workspace: &Workspace, name: &str) -> Option<(Arc<CheckedPolicy>, Arc<DecisionTree>)> {
+    fn kept(workspace: &Workspace, name: &str) -> Option<(Arc<CheckedPolicy>, Arc<[Node]>)> {
         let policy = workspace.policies.iter().find(|p| p.checked.name == name)?;
         let (tree, _) = policy.compiled.as_ref()?;
-        Some((Arc::clone(&policy.checked.policy), Arc::clone(tree)))
+        Some((Arc::clone(&policy.checked.policy), Arc::clone(&tree.nodes)))
     }
 
     #[test]

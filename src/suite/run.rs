@@ -212,7 +212,7 @@ pub fn run(set: &PolicySet, suite: &Suite) -> Result<SuiteResult, Report> {
 
 /// The index of the policy a test is about: the one it names, or the
 /// set's only one.
-fn policy_of(trees: &[std::sync::Arc<DecisionTree>], test: &TestCase) -> Result<usize, SuiteError> {
+fn policy_of(trees: &[DecisionTree], test: &TestCase) -> Result<usize, SuiteError> {
     match &test.policy {
         Some((name, span)) => trees
             .iter()
