@@ -11,7 +11,10 @@
 //! a text's continuation strings line up under its first string; one space
 //! between tokens, none inside braces and parentheses, after `.` in paths or before `:` and
 //! `,`; two spaces before a trailing comment; at most one blank line in a
-//! row; one newline at the end.
+//! row; one newline at the end. Lines are broken to fit in [`WIDTH`]
+//! characters where the language lets them break (before a rule's
+//! conditions, each new line opening with `and`, and inside a
+//! declaration's value set), and joined again when they fit.
 
 use crate::diagnostics::SyntaxError;
 use crate::source::SourceFile;
@@ -202,9 +205,16 @@ fn glue_path(bytes: &[u8], mut i: usize) -> usize {
 /// Joins a line's tokens with canonical spacing; also returns the column
 /// (in characters) of the token after a `because`, where a text starts.
 fn join(tokens: &[Token<'_>]) -> (String, Option<usize>) {
+    let (out, text_start, _) = join_at(tokens);
+    (out, text_start)
+}
+
+/// [`join`], and the byte offset in the joined line where each token starts.
+fn join_at(tokens: &[Token<'_>]) -> (String, Option<usize>, Vec<usize>) {
     let mut out = String::new();
     let mut prev: Option<&Token<'_>> = None;
     let mut text_start = None;
+    let mut starts = Vec::with_capacity(tokens.len());
     for token in tokens {
         let space = match (prev, token) {
             (None, _) => "",
@@ -218,6 +228,7 @@ fn join(tokens: &[Token<'_>]) -> (String, Option<usize>) {
         if prev == Some(&Token::Word("because")) {
             text_start = Some(out.chars().count());
         }
+        starts.push(out.len());
         out.push_str(match token {
             Token::Word(w) | Token::Str(w) | Token::Comment(w) => w,
             Token::Open => "{",
@@ -229,8 +240,12 @@ fn join(tokens: &[Token<'_>]) -> (String, Option<usize>) {
         });
         prev = Some(token);
     }
-    (out, text_start)
+    (out, text_start, starts)
 }
+
+/// The width a policy line is wrapped to, in characters (a trailing
+/// comment not counted: it cannot be wrapped).
+const WIDTH: usize = 100;
 
 /// What a line is, for indentation.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -248,19 +263,20 @@ enum Kind {
 }
 
 fn format_text(text: &str) -> String {
+    let mut lines: Vec<Vec<Token<'_>>> = text.lines().map(tokenize).collect();
     let mut out: Vec<String> = Vec::new();
     let mut depth = 0usize;
-    // Open braces of value sets or enum types that span lines.
-    let mut set_depth = 0usize;
     // The column where continuation strings line up, after a `because`.
     let mut text_column: Option<usize> = None;
     let mut last_kind = Kind::Blank;
-    for raw in text.lines() {
-        let tokens = tokenize(raw);
+    let mut at = 0;
+    while lines.get(at).is_some() {
+        split_block_braces(&mut lines, at);
+        let Some(tokens) = lines.get(at) else { break };
         let kind = match tokens.first() {
             None => Kind::Blank,
             Some(Token::Comment(_)) => Kind::Comment,
-            Some(Token::Close) if set_depth == 0 => Kind::Close,
+            Some(Token::Close) => Kind::Close,
             Some(Token::Word("because" | "see")) => Kind::Clause,
             Some(Token::Str(_)) => Kind::Text,
             _ => Kind::Item,
@@ -270,51 +286,46 @@ fn format_text(text: &str) -> String {
                 out.push(String::new());
             }
             last_kind = Kind::Blank;
+            at += 1;
             continue;
         }
         if kind == Kind::Close {
             depth = depth.saturating_sub(1);
         }
         let base = 2 * depth;
-        let indent = if set_depth > 0 {
-            base + 4
-        } else {
-            match kind {
-                Kind::Clause => base + 2,
-                Kind::Text => text_column.unwrap_or(base + 2),
-                // A comment between a rule and its clauses stays with them.
-                Kind::Comment if matches!(last_kind, Kind::Clause | Kind::Text) => base + 2,
-                _ => base,
+        if kind == Kind::Item {
+            // An item with the lines it goes on over: a value set or an
+            // enum spanning lines, conditions continued with `and`.
+            let end = item_end(&lines, at);
+            let item = lines.get(at..end).unwrap_or_default();
+            let (rendered, text_start) = layout_item(item, base);
+            let last_indent = rendered.last().map_or(base, |line| indent_of(line));
+            text_column = text_start.map(|column| last_indent + column);
+            out.extend(rendered);
+            if opens_block(item) {
+                depth += 1;
             }
+            last_kind = Kind::Item;
+            at = end;
+            continue;
+        }
+        let indent = match kind {
+            Kind::Clause => base + 2,
+            Kind::Text => text_column.unwrap_or(base + 2),
+            // A comment between a rule and its clauses stays with them.
+            Kind::Comment if matches!(last_kind, Kind::Clause | Kind::Text) => base + 2,
+            _ => base,
         };
-        let (line, text_start) = join(&tokens);
-        out.push(format!("{}{line}", " ".repeat(indent)));
-
-        // What this line opens or closes for the lines after it: strings
-        // continuing a `because` text line up under its first string.
-        match kind {
-            Kind::Text | Kind::Comment => {}
-            _ => text_column = text_start.map(|column| indent + column),
-        }
-        for token in &tokens {
-            match token {
-                Token::Open => set_depth += 1,
-                Token::Close => set_depth = set_depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-        // A `when` line's `{` is a block, not a set.
-        let last_code = tokens
-            .iter()
-            .rev()
-            .find(|t| !matches!(t, Token::Comment(_)));
-        if tokens.first() == Some(&Token::Word("when")) && last_code == Some(&Token::Open) {
-            set_depth = set_depth.saturating_sub(1);
-            depth += 1;
+        let (line, text_start) = join(tokens);
+        out.push(indented(indent, &line));
+        // Strings continuing a `because` text line up under its first string.
+        if kind == Kind::Clause {
+            text_column = text_start.map(|column| indent + column);
         }
         if kind != Kind::Comment {
             last_kind = kind;
         }
+        at += 1;
     }
     while out.last().is_some_and(String::is_empty) {
         out.pop();
@@ -322,6 +333,312 @@ fn format_text(text: &str) -> String {
     let mut formatted = out.join("\n");
     formatted.push('\n');
     formatted
+}
+
+/// Puts a `when` block's braces on lines of their own where the line at
+/// `at` (the first of an item, or a `}`) shares one with a rule: what
+/// follows a one-line header's `{`, and a `}` after a rule or after another
+/// `}`, moves to a new line after it. A `}` that does not close a `{` of
+/// its own line closes a block, since an item's lines start outside every
+/// value set.
+fn split_block_braces(lines: &mut Vec<Vec<Token<'_>>>, at: usize) {
+    let Some(tokens) = lines.get(at) else { return };
+    let is_code = |t: &Token<'_>| !matches!(t, Token::Comment(_));
+    let mut split = None;
+    if tokens.first() == Some(&Token::Close) {
+        split = tokens.iter().skip(1).position(is_code).map(|p| p + 1);
+    } else if tokens.first() == Some(&Token::Word("when")) {
+        let (one, _, starts) = join_at(tokens);
+        if let Some(end) = crate::syntax::when_header_end(&one) {
+            split = starts
+                .iter()
+                .position(|&s| s >= end)
+                .filter(|&i| tokens.get(i).is_some_and(is_code));
+        }
+    }
+    if split.is_none() {
+        let mut open = 0usize;
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                Token::Open => open += 1,
+                Token::Close if open == 0 => {
+                    split = Some(i).filter(|&i| i > 0);
+                    break;
+                }
+                Token::Close => open -= 1,
+                _ => {}
+            }
+        }
+    }
+    if let Some(i) = split {
+        if let Some(line) = lines.get_mut(at) {
+            let rest = line.split_off(i);
+            lines.insert(at + 1, rest);
+        }
+    }
+}
+
+/// `line` after `indent` spaces.
+fn indented(indent: usize, line: &str) -> String {
+    format!("{}{line}", " ".repeat(indent))
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// Whether an item is a `when` block's header (its last code token is the
+/// block's `{`).
+fn opens_block(item: &[Vec<Token<'_>>]) -> bool {
+    let is_when = item
+        .first()
+        .is_some_and(|tokens| tokens.first() == Some(&Token::Word("when")));
+    let last_code = item
+        .iter()
+        .flatten()
+        .rev()
+        .find(|t| !matches!(t, Token::Comment(_)));
+    is_when && last_code == Some(&Token::Open)
+}
+
+/// The index past the last line of the item starting at line `at`: its
+/// braces balance (a `when` header's own `{` aside) and the next line does
+/// not continue its conditions with `and`.
+fn item_end(lines: &[Vec<Token<'_>>], at: usize) -> usize {
+    let when = lines
+        .get(at)
+        .is_some_and(|tokens| tokens.first() == Some(&Token::Word("when")));
+    let mut open = 0usize;
+    let mut end = at;
+    while let Some(tokens) = lines.get(end) {
+        for token in tokens {
+            match token {
+                Token::Open => open += 1,
+                Token::Close => open = open.saturating_sub(1),
+                _ => {}
+            }
+        }
+        end += 1;
+        let last_code = tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Comment(_)));
+        if when && open == 1 && last_code == Some(&Token::Open) {
+            return end;
+        }
+        let continues = lines
+            .get(end)
+            .is_some_and(|next| next.first() == Some(&Token::Word("and")));
+        if open == 0 && !continues {
+            return end;
+        }
+    }
+    end
+}
+
+/// An item's lines in canonical layout at indentation `base`, and the
+/// column of a `because` text on its last line. The item is written on
+/// one line when it fits in [`WIDTH`]; a longer rule or `when` header is
+/// broken before its conditions (each new line opening with `and`,
+/// indented two more for a rule and four more for a header, whose rules
+/// are indented two), a clause written on the rule's line moves to a line
+/// of its own, and a longer declaration lays out its value set over lines
+/// of their own. An item with a comment inside (not at its end) keeps its
+/// line breaks.
+fn layout_item(item: &[Vec<Token<'_>>], base: usize) -> (Vec<String>, Option<usize>) {
+    let inner_comment = item
+        .iter()
+        .rev()
+        .skip(1)
+        .any(|tokens| tokens.iter().any(|t| matches!(t, Token::Comment(_))));
+    if inner_comment {
+        return (keep_lines(item, base), None);
+    }
+    let mut tokens: Vec<Token<'_>> = Vec::new();
+    for (i, line) in item.iter().enumerate() {
+        let skip = usize::from(i > 0 && line.first() == Some(&Token::Word("and")));
+        tokens.extend(line.iter().skip(skip).cloned());
+    }
+    let comment = match tokens.last() {
+        Some(Token::Comment(c)) => {
+            let c = *c;
+            tokens.pop();
+            Some(c)
+        }
+        _ => None,
+    };
+    let with_comment = |mut line: String| {
+        if let Some(c) = comment {
+            line.push_str("  ");
+            line.push_str(c);
+        }
+        line
+    };
+    let fits = |indent: usize, line: &str| indent + line.chars().count() <= WIDTH;
+
+    let (one, text_start) = join(&tokens);
+    if fits(base, &one) {
+        return (vec![with_comment(indented(base, &one))], text_start);
+    }
+    let when = tokens.first() == Some(&Token::Word("when"));
+    let declaration = matches!(
+        tokens.first(),
+        Some(Token::Word(
+            "fact" | "set" | "outcome" | "otherwise" | "priority" | "policy" | "first" | "strict"
+        ))
+    );
+    if declaration {
+        let lines = layout_set(&tokens, base).unwrap_or_else(|| vec![indented(base, &one)]);
+        return (with_last(lines, with_comment), None);
+    }
+    // A clause on the rule's line moves to a line of its own.
+    let clause_at = tokens
+        .iter()
+        .position(|t| matches!(t, Token::Word("because" | "see")))
+        .filter(|_| !when);
+    let (conditions, clauses) = tokens.split_at(clause_at.unwrap_or(tokens.len()));
+    let mut lines = break_conditions(conditions, base, when);
+    let mut text_start = None;
+    let mut rest = clauses;
+    while !rest.is_empty() {
+        let next = rest
+            .iter()
+            .skip(1)
+            .position(|t| matches!(t, Token::Word("because" | "see")))
+            .map_or(rest.len(), |p| p + 1);
+        let (clause, after) = rest.split_at(next);
+        let (line, start) = join(clause);
+        text_start = start;
+        lines.push(indented(base + 2, &line));
+        rest = after;
+    }
+    (with_last(lines, with_comment), text_start)
+}
+
+/// `lines` with `f` applied to the last one.
+fn with_last(mut lines: Vec<String>, f: impl Fn(String) -> String) -> Vec<String> {
+    if let Some(last) = lines.pop() {
+        lines.push(f(last));
+    }
+    lines
+}
+
+/// A rule's conditions (through its verdict and what follows it), or a
+/// `when` header, filled into lines of at most [`WIDTH`]: a break goes
+/// before a condition ahead of the verdict, and the lines after the first
+/// open with `and`. A rule whose conditions cannot be told apart stays on
+/// one line.
+fn break_conditions(tokens: &[Token<'_>], base: usize, when: bool) -> Vec<String> {
+    let (one, _, starts) = join_at(tokens);
+    let Some(conditions) = crate::syntax::condition_starts(&one, when) else {
+        return vec![indented(base, &one)];
+    };
+    // Token indices where a line may break: every condition but the first.
+    let breaks: Vec<usize> = conditions
+        .iter()
+        .skip(1)
+        .filter_map(|at| starts.iter().position(|s| s == at))
+        .collect();
+    let continued = base + if when { 4 } else { 2 };
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut indent = base;
+    let mut from = 0;
+    for to in breaks.iter().copied().chain([tokens.len()]) {
+        let (piece, _) = join(tokens.get(from..to).unwrap_or_default());
+        from = to;
+        let joined = if line.is_empty() {
+            piece.clone()
+        } else {
+            format!("{line} {piece}")
+        };
+        if line.is_empty() || indent + joined.chars().count() <= WIDTH {
+            line = joined;
+            continue;
+        }
+        lines.push(indented(indent, &line));
+        indent = continued;
+        line = format!("and {piece}");
+    }
+    lines.push(indented(indent, &line));
+    lines
+}
+
+/// A declaration whose value set is too long for one line: the text up to
+/// the set's `{` on the first line, the values filled into lines indented
+/// two more, and the `}` with what follows it on the last line. `None`
+/// when it has no set of more than one value.
+fn layout_set(tokens: &[Token<'_>], base: usize) -> Option<Vec<String>> {
+    let open = tokens.iter().position(|t| *t == Token::Open)?;
+    let close = open + tokens.iter().skip(open).position(|t| *t == Token::Close)?;
+    let values = tokens.get(open + 1..close)?;
+    // Each value with the comma after it, if any.
+    let mut pieces: Vec<String> = Vec::new();
+    for token in values {
+        let (text, _) = join(std::slice::from_ref(token));
+        match (token, pieces.last_mut()) {
+            (Token::Comma, Some(last)) => last.push(','),
+            _ => pieces.push(text),
+        }
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    let (head, _) = join(tokens.get(..=open)?);
+    let (tail, _) = join(tokens.get(close..)?);
+    let mut lines = vec![indented(base, &head)];
+    let mut line = String::new();
+    for piece in pieces {
+        let joined = if line.is_empty() {
+            piece.clone()
+        } else {
+            format!("{line} {piece}")
+        };
+        if line.is_empty() || base + 2 + joined.chars().count() <= WIDTH {
+            line = joined;
+        } else {
+            lines.push(indented(base + 2, &line));
+            line = piece;
+        }
+    }
+    lines.push(indented(base + 2, &line));
+    lines.push(indented(base, &tail));
+    Some(lines)
+}
+
+/// An item with a comment inside it, line by line as written: a line that
+/// continues conditions indented two more (four in a `when` header), a
+/// line inside a value set two more per open set, a line that closes the
+/// last open set as the item.
+fn keep_lines(item: &[Vec<Token<'_>>], base: usize) -> Vec<String> {
+    let when = item
+        .first()
+        .is_some_and(|tokens| tokens.first() == Some(&Token::Word("when")));
+    let mut open = 0usize;
+    let mut out = Vec::new();
+    for (i, tokens) in item.iter().enumerate() {
+        let indent = if i == 0 {
+            base
+        } else if open > 0 {
+            if tokens.first() == Some(&Token::Close) {
+                base + 2 * (open - 1)
+            } else {
+                base + 2 * open
+            }
+        } else {
+            base + if when { 4 } else { 2 }
+        };
+        let (line, _) = join(tokens);
+        out.push(indented(indent, &line));
+        for token in tokens {
+            match token {
+                Token::Open => open += 1,
+                Token::Close => open = open.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// The test file's text in canonical layout. Fails with the file's syntax

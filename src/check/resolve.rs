@@ -532,13 +532,15 @@ impl<'a, 'o> Resolver<'a, 'o> {
             if self.values.contains_key(text) || self.by_name.contains_key(text) {
                 continue;
             }
-            if matches!(text, "and" | "AND") {
+            // `and` is a keyword (it continues a rule on the next line) and
+            // never reaches here; `AND` and `And` are words.
+            if text.eq_ignore_ascii_case("and") {
                 if !said_and {
                     self.out.push(CheckError::UnknownWord {
                         word: text.to_string(),
                         span: word.span,
                         help: Some(String::from(
-                            "the conditions of a rule all hold, without `and`: remove it, as in `eu weight <= 30 can`",
+                            "the conditions of a rule all hold, without `and`: remove it, as in `eu weight <= 30 can`; `and` only starts a line that continues the conditions of the line above",
                         )),
                     });
                     said_and = true;

@@ -21,6 +21,7 @@ const RESERVED: &[&str] = &[
     "can",
     "cannot",
     "not",
+    "and",
     "or",
     "in",
     "because",

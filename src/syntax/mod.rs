@@ -81,6 +81,35 @@ pub fn validate(file: &SourceFile) -> Result<(), Vec<SyntaxError>> {
     validate_in_pieces(file, PIECE_BYTES)
 }
 
+/// Where the conditions before the verdict start in `line`, one rule (or,
+/// with `when`, a `when` block's header through its `{`) written on one
+/// line: byte offsets, the first condition's included. `None` when the
+/// line is not one. The formatter breaks a long line there, each new line
+/// opening with `and`.
+pub(crate) fn condition_starts(line: &str, when: bool) -> Option<Vec<usize>> {
+    let kind = if when { Rule::when_open } else { Rule::rule };
+    let pair = PolicyParser::parse(kind, line).ok()?.next()?;
+    if pair.as_span().end() != line.trim_end().len() {
+        return None;
+    }
+    let mut starts = Vec::new();
+    for child in pair.into_inner() {
+        match child.as_rule() {
+            Rule::verdict | Rule::lbrace => break,
+            Rule::rule_name | Rule::kw_when => {}
+            _ => starts.push(child.as_span().start()),
+        }
+    }
+    Some(starts)
+}
+
+/// Where a `when` block's header that starts `line` ends, just past its
+/// `{`; `None` when the line holds no whole header.
+pub(crate) fn when_header_end(line: &str) -> Option<usize> {
+    let pair = PolicyParser::parse(Rule::when_open, line).ok()?.next()?;
+    Some(pair.as_span().end())
+}
+
 /// [`validate`], cutting pieces of about `size` bytes.
 fn validate_in_pieces(file: &SourceFile, size: usize) -> Result<(), Vec<SyntaxError>> {
     if file.text.len() <= size {
@@ -121,7 +150,8 @@ const PIECE_BYTES: usize = 64 * 1024;
 /// top-level item at or past every `size` bytes. An item starts a line
 /// outside every `{ }` (a `when` block, a value set or an enum spanning
 /// lines), and is no continuation of the item before it: not a `because`
-/// or `see` clause, and not a string (a doc, or a text's next line).
+/// or `see` clause, not a line of conditions opening with `and`, and not a
+/// string (a doc, or a text's next line).
 /// Strings and comments are skipped when counting braces. A start that is
 /// wrong only makes a piece fail, and [`validate`] then parses the whole.
 fn piece_starts(text: &str, size: usize) -> Vec<usize> {
@@ -141,7 +171,7 @@ fn piece_starts(text: &str, size: usize) -> Vec<usize> {
                 .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
                 .next()
                 .unwrap_or_default();
-            let continues = content.starts_with('"') || matches!(word, "because" | "see");
+            let continues = content.starts_with('"') || matches!(word, "because" | "see" | "and");
             let blank = content.trim().is_empty() || content.starts_with('#');
             if !continues && !blank {
                 starts.push(line);
@@ -309,7 +339,7 @@ mod tests {
             let Ok(text) = std::fs::read_to_string(&path) else {
                 continue;
             };
-            let tail = "\nwhen {a b\n c} {\n  x -> y\n    because \"z\"\n}\nfact q: {r\n s} at q\n  \"doc\"\n";
+            let tail = "\nwhen {a b\n c} {\n  x -> y\n    because \"z\"\n}\nfact q: {r\n s} at q\n  \"doc\"\nx y\n  and z -> w\n";
             for text in [text.clone(), format!("{text}{tail}")] {
                 let mut map = crate::source::SourceMap::new();
                 let id = map.add(path.display().to_string(), text);
@@ -331,7 +361,7 @@ mod tests {
 
     #[test]
     fn pieces_start_at_top_level_items_only() {
-        let text = "policy p\nfact a: {x\n y} at a\n  \"doc\"\nwhen x {\n  y -> z\n}\nx -> z\n  because \"{\"\n  see \"u\"\n# note\n\ny -> z\n";
+        let text = "policy p\nfact a: {x\n y} at a\n  \"doc\"\nwhen x {\n  y -> z\n}\nx -> z\n  because \"{\"\n  see \"u\"\n# note\n\ny\n  and x -> z\n";
         let starts: Vec<&str> = piece_starts(text, 1)
             .into_iter()
             .map(|at| {
@@ -344,7 +374,7 @@ mod tests {
             .collect();
         assert_eq!(
             starts,
-            ["policy p", "fact a: {x", "when x {", "x -> z", "y -> z"]
+            ["policy p", "fact a: {x", "when x {", "x -> z", "y"]
         );
     }
 }

@@ -84,6 +84,22 @@ impl Walk<'_> {
             }
             return Some(at + 1);
         }
+        if !first && first_word(rest) == "and" {
+            // A rule's conditions went on past a line that ends them: a
+            // clause, a declaration, a blank line or a comment.
+            let end = at + 3;
+            self.errors.push(SyntaxError::Unexpected {
+                expected: String::from("a rule or a declaration"),
+                found: String::from("`and`"),
+                span: self.file.span(at, end),
+                label: String::from("continues no rule's conditions"),
+                help: Some(String::from(
+                    "`and` goes on with the conditions of the line right above it, before the rule's verdict and its `because`: move this line up under them, or drop `and` to start a rule",
+                )),
+                unclosed: None,
+            });
+            return Some(skip_continuations(text, line_end(text, at)));
+        }
         let kind = item_rule(rest, first);
         let failure = match parse_item(text, at, kind) {
             Ok(end) => match junk_after(text, end, !self.open.is_empty()) {
@@ -346,7 +362,7 @@ fn skip_continuations(text: &str, mut at: usize) -> usize {
         let next = skip_blank(text, at);
         let rest = text.get(next..).unwrap_or_default();
         let word = first_word(rest);
-        if next > at && (rest.starts_with('"') || word == "because" || word == "see") {
+        if next > at && (rest.starts_with('"') || matches!(word, "because" | "see" | "and")) {
             at = line_end(text, next);
         } else {
             return at;
@@ -682,19 +698,42 @@ fn repairs(text: &str, at: usize, failed: usize, first: bool) -> Vec<Repair> {
                     ));
                 }
                 match lower.as_str() {
-                    "and" => out.push(Repair {
-                        point: None,
-                        unclosed: None,
-                        start: token.start,
-                        end: next.map_or(token.end(), |n| n.start),
-                        with: String::new(),
-                        expected: String::from("a condition or a verdict"),
-                        found: String::from("`and`"),
-                        label: String::from("not needed"),
-                        help: String::from(
-                            "the conditions of a rule all hold, without `and`: write them one after another, as in `eu weight <= 30 can`",
-                        ),
-                    }),
+                    // Every `and` between conditions on this line goes, at
+                    // once: the first one removed alone would leave the rest.
+                    "and" if !previous.is_some_and(|p| p.kind == Kind::LineEnd || p.text == "and") => {
+                        let line = line_end(text, token.start);
+                        let ands: Vec<&Token<'_>> = tokens
+                            .iter()
+                            .skip(i)
+                            .take_while(|t| t.start < line)
+                            .filter(|t| t.kind == Kind::Word && t.text.eq_ignore_ascii_case("and"))
+                            .collect();
+                        let last = ands.last().map_or(token.end(), |t| t.end());
+                        let end = tokens
+                            .iter()
+                            .find(|t| t.start >= last)
+                            .map_or(last, |t| t.start.min(line));
+                        let mut with = String::new();
+                        let mut from = token.start;
+                        for and in &ands {
+                            with.push_str(text.get(from..and.start).unwrap_or_default());
+                            from = tokens.iter().find(|t| t.start >= and.end()).map_or(and.end(), |t| t.start.min(line));
+                        }
+                        with.push_str(text.get(from..end).unwrap_or_default());
+                        out.push(Repair {
+                            point: Some((token.start, token.end())),
+                            unclosed: None,
+                            start: token.start,
+                            end,
+                            with,
+                            expected: String::from("a condition or a verdict"),
+                            found: String::from("`and`"),
+                            label: String::from("not needed"),
+                            help: String::from(
+                                "the conditions of a rule all hold, without `and`: write them one after another, as in `eu weight <= 30 can`; `and` only starts a line that continues the conditions of the line above",
+                            ),
+                        });
+                    }
                     "is" | "equals" => out.push(replace(
                         token,
                         "=",

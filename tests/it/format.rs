@@ -17,6 +17,8 @@ fn every_valid_policy() -> Vec<(String, String)> {
     let mut files = Vec::new();
     for dir in [
         "policies/multichannel",
+        "policies/examples/refunds",
+        "policies/examples/document-access",
         "tests/fixtures/check/ok",
         "tests/fixtures/check/err",
         "tests/fixtures/format",
@@ -83,6 +85,59 @@ fn messy_policy() {
     insta::assert_snapshot!(format("messy.policy", &text).unwrap());
 }
 
+/// Long rules, `when` headers and declarations are broken to fit in 100
+/// columns, and lines broken where they need not be are joined.
+#[test]
+fn long_lines() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/format/long-lines.policy"
+    ))
+    .unwrap();
+    let formatted = format("long-lines.policy", &text).unwrap();
+    insta::assert_snapshot!(formatted);
+    // Only a rule with its verdict first (it has nowhere to break) and a
+    // string go past 100 columns.
+    let long: Vec<&str> = formatted
+        .lines()
+        .filter(|line| line.chars().count() > 100)
+        .collect();
+    assert_eq!(long.len(), 1, "{long:#?}");
+    assert!(long[0].starts_with("can "), "{long:#?}");
+}
+
+/// A `when` block's braces go on lines of their own, and the rules after
+/// the block are indented as the block's own header.
+#[test]
+fn blocks_on_one_line() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/format/blocks-on-one-line.policy"
+    ))
+    .unwrap();
+    insta::assert_snapshot!(format("blocks-on-one-line.policy", &text).unwrap());
+}
+
+/// Joins lines that continue a rule's conditions (`and ...`) onto the line
+/// before, as an author might write them, unless that line ends in a comment.
+fn join_continued_lines(text: &str, seed: &[u8]) -> String {
+    let mut pick = seed.iter().cycle().copied();
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let rest = line.trim_start().strip_prefix("and ");
+        match (rest, out.last_mut()) {
+            (Some(rest), Some(previous))
+                if !previous.contains('#') && pick.next().unwrap_or(0) % 2 == 0 =>
+            {
+                previous.push(' ');
+                previous.push_str(rest);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out.join("\n") + "\n"
+}
+
 #[test]
 fn refuses_text_that_does_not_parse() {
     assert!(format("p.policy", "policy p\nfact a: {x} at a\nx open\n").is_err());
@@ -146,13 +201,24 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn layout_does_not_depend_on_whitespace(file in 0usize..64, seed in prop::collection::vec(any::<u8>(), 1..64)) {
+    fn layout_does_not_depend_on_whitespace(file in 0usize..10_000, seed in prop::collection::vec(any::<u8>(), 1..64)) {
         let files = every_valid_policy();
         let (name, text) = &files[file % files.len()];
         let jittered = jitter(text, &seed);
         // Only whitespace changed, so the policy means the same.
         prop_assert!(same_syntax_tree(&jittered, text), "jitter changed the meaning of {}:\n{}", name, jittered);
         prop_assert_eq!(format(name, &jittered).unwrap(), format(name, text).unwrap(), "{}:\n{}", name, jittered);
+    }
+
+    /// Where an author broke a rule's lines does not change the layout.
+    #[test]
+    fn layout_does_not_depend_on_line_breaks(file in 0usize..10_000, seed in prop::collection::vec(any::<u8>(), 1..16)) {
+        let files = every_valid_policy();
+        let (name, text) = &files[file % files.len()];
+        let formatted = format(name, text).unwrap();
+        let joined = join_continued_lines(&formatted, &seed);
+        prop_assert!(same_syntax_tree(&joined, text), "joining lines changed the meaning of {}:\n{}", name, joined);
+        prop_assert_eq!(format(name, &joined).unwrap(), formatted, "{}:\n{}", name, joined);
     }
 }
 

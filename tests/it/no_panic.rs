@@ -17,6 +17,7 @@ const TOKENS: &[&str] = &[
     "\"",
     "\n",
     "not ",
+    "\n  and ",
     "can ",
     "cannot ",
     "-> ",
