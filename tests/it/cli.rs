@@ -688,6 +688,31 @@ fn fmt_rewrites_atomically_and_keeps_permissions() {
     assert_eq!(code, 0, "{out}");
 }
 
+/// `verdict fmt` breaks long lines and joins lines that fit, as the
+/// library's layout does, and says which file it rewrote.
+#[test]
+fn fmt_breaks_long_lines() {
+    let dir = tempdir("fmt-long");
+    let file = dir.join("long-lines.policy");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/format/long-lines.policy"
+        ),
+        &file,
+    )
+    .unwrap();
+    let (code, out) = run(&["fmt", file.to_str().unwrap()], None);
+    assert_eq!(code, 0, "{out}");
+    let formatted = std::fs::read_to_string(&file).unwrap();
+    insta::assert_snapshot!(format!(
+        "{}\n---\n{formatted}",
+        out.replace(dir.to_str().unwrap(), "DIR")
+    ));
+    let (code, out) = run(&["fmt", "--check", file.to_str().unwrap()], None);
+    assert_eq!(code, 0, "a second run changes nothing: {out}");
+}
+
 /// `fmt` killed at any moment leaves the old file or the formatted one,
 /// never a truncated or mixed one.
 #[test]
