@@ -77,6 +77,7 @@ mod policy_set;
 pub mod batch;
 pub mod diff;
 mod engine;
+pub mod sql;
 pub mod suite;
 
 #[cfg(feature = "testing")]
@@ -88,7 +89,7 @@ mod doctests;
 pub use crate::compile::TreeStats;
 pub use crate::diagnostics::{
     ByteSpan, CheckError, ErrorKind, ExplainError, FactsError, LabelData, LoadError, Note, Problem,
-    ProblemData, Report, ReportData, Severity, SuiteError, SyntaxError, COLUMN_UNIT,
+    ProblemData, Report, ReportData, Severity, SqlError, SuiteError, SyntaxError, COLUMN_UNIT,
 };
 #[cfg(feature = "watch")]
 pub use crate::engine::Watching;

@@ -36,6 +36,7 @@ mod input;
 mod machine;
 mod rewrite;
 mod serve;
+mod sql;
 mod test;
 mod tree;
 
@@ -72,6 +73,8 @@ enum Command {
     Diff(diff::Args),
     /// Serve decisions over HTTP, reloading the policies when they change (`--watch`)
     Serve(serve::Args),
+    /// Compile the policies to SQL that decides every row of a table as `eval` does
+    Sql(sql::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -102,6 +105,7 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Sql(args) => sql::run(args),
     }
 }
 

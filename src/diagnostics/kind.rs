@@ -70,6 +70,7 @@ impl Problem {
             },
             Problem::Suite(_) => ErrorKind::Tests,
             Problem::Explain(_) => ErrorKind::Request,
+            Problem::Sql(_) => ErrorKind::Policy,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Every diagnostic verdict reports, as data, and their rendering. Each
 //! stage has its enum here (`SyntaxError`, `CheckError`, `FactsError`,
-//! `SuiteError`, `ExplainError`, `LoadError`), with a stable code, labels on spans and a
+//! `SuiteError`, `ExplainError`, `LoadError`, `SqlError`), with a stable code, labels on spans and a
 //! help line per variant; the stages build them and nothing here knows
 //! the stages. Every diagnostic is a [`Problem`]; a [`Report`] holds some
 //! with the [`SourceMap`] their spans point into, and renders them as
@@ -12,6 +12,7 @@ mod explain;
 mod facts;
 mod kind;
 mod load;
+mod sql;
 mod suite;
 mod syntax;
 pub mod words;
@@ -24,6 +25,7 @@ pub(crate) use facts::DECIDING_CODES;
 pub use kind::ErrorKind;
 pub(crate) use load::io_reason;
 pub use load::LoadError;
+pub use sql::SqlError;
 pub use suite::SuiteError;
 pub use syntax::SyntaxError;
 
@@ -73,6 +75,10 @@ pub enum Problem {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Explain(#[from] ExplainError),
+    /// A policy that cannot be compiled to SQL.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sql(#[from] SqlError),
 }
 
 impl Problem {

@@ -37,3 +37,65 @@ pub fn same_syntax_tree(a: &str, b: &str) -> bool {
         _ => false,
     }
 }
+
+/// A declared fact of a set's policies, with values to try it with.
+#[derive(Clone, Debug)]
+pub struct FactSamples {
+    /// The JSON keys of its path, outermost first.
+    pub keys: Vec<String>,
+    /// A value in each class of values the policy tells apart, then values
+    /// the fact does not take where its type has them (an undeclared enum
+    /// value, a list holding one): every value is of the fact's JSON type.
+    pub values: Vec<serde_json::Value>,
+}
+
+/// Every declared fact of `set` (each path once), with [`FactSamples`]:
+/// the differential tests of compiled SQL try every combination.
+pub fn fact_samples(set: &crate::policy_set::PolicySet) -> Vec<FactSamples> {
+    use crate::model::{Element, FactType};
+    let mut out: Vec<FactSamples> = Vec::new();
+    for tree in set.built_trees() {
+        let policy = &tree.policy;
+        for fact in policy.facts.iter().filter(|f| f.is_declared()) {
+            if out.iter().any(|s| s.keys == fact.path) {
+                continue;
+            }
+            let count = fact.ty.value_atoms();
+            let mut values: Vec<serde_json::Value> =
+                (0..count).filter_map(|a| fact.representative(a)).collect();
+            // The values each `has` test of the policy looks for.
+            let wanted: Vec<serde_json::Value> = policy
+                .facts
+                .iter()
+                .filter(|f| f.path == fact.path)
+                .filter_map(|f| match &f.ty {
+                    FactType::Has(_, wanted) => Some(wanted.clone()),
+                    _ => None,
+                })
+                .collect();
+            match &fact.ty {
+                FactType::Enum(_) => values.push(serde_json::json!("not-a-value")),
+                FactType::Set(element) => {
+                    values.push(serde_json::json!([]));
+                    for (i, w) in wanted.iter().enumerate() {
+                        values.push(serde_json::json!([w]));
+                        if let Some(other) = wanted.get(i + 1) {
+                            values.push(serde_json::json!([w, other]));
+                        }
+                    }
+                    if let Element::Enum(all) = element {
+                        values.push(serde_json::json!(all));
+                        values.push(serde_json::json!(["not-a-value"]));
+                    }
+                }
+                _ => {}
+            }
+            values.dedup();
+            out.push(FactSamples {
+                keys: fact.path.clone(),
+                values,
+            });
+        }
+    }
+    out
+}

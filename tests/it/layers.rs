@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["eval"],
     &["explain", "files", "builtin"],
     &["policy_set"],
-    &["batch", "diff", "engine", "suite"],
+    &["batch", "diff", "engine", "sql", "suite"],
     &["testing"],
 ];
 

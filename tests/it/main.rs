@@ -37,6 +37,7 @@ mod reliability;
 mod scale;
 mod serialize;
 mod serve;
+mod sql;
 mod tree;
 mod tree_build;
 mod tree_vs_reference;

@@ -1,0 +1,86 @@
+//! `verdict sql`: the policies compiled to a query that a SQL engine runs
+//! over a table of facts, deciding exactly as `verdict eval` does.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use super::{load, print_report};
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DialectArg {
+    /// DuckDB
+    Duckdb,
+    /// Apache DataFusion
+    Datafusion,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColumnsArg {
+    /// A fact at `a.b.c` is the nested struct field `a.b.c`
+    Nested,
+    /// A fact at `a.b.c` is the column named `a.b.c`
+    Flat,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A `.policy` file or a directory of them [default: the current folder's
+    /// `*.policy` files, or the built-in multichannel pack if it has none]
+    #[arg(long = "policies", value_name = "PATH")]
+    policies: Option<PathBuf>,
+    /// The SQL engine the query is for
+    #[arg(long, value_enum, default_value = "duckdb")]
+    dialect: DialectArg,
+    /// The table (or view, or table function) the facts are read from
+    #[arg(long = "from", value_name = "TABLE", default_value = "facts")]
+    from: String,
+    /// How facts' paths map to columns
+    #[arg(long, value_enum, default_value = "nested")]
+    columns: ColumnsArg,
+    /// Print only the columns' expressions, for a SELECT of your own over a table aliased `t`
+    #[arg(long, conflicts_with = "schema")]
+    expr: bool,
+    /// Print a CREATE TABLE for the facts the query reads, with each fact's type
+    #[arg(long)]
+    schema: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let policies = match load(super::policies_path(args.policies.as_ref()).as_ref()) {
+        Ok(policies) => policies,
+        Err(report) => {
+            print_report(&report);
+            return ExitCode::from(1);
+        }
+    };
+    let options = verdict::sql::Options {
+        dialect: match args.dialect {
+            DialectArg::Duckdb => verdict::sql::Dialect::DuckDb,
+            DialectArg::Datafusion => verdict::sql::Dialect::DataFusion,
+        },
+        columns: match args.columns {
+            ColumnsArg::Nested => verdict::sql::Columns::Nested,
+            ColumnsArg::Flat => verdict::sql::Columns::Flat,
+        },
+        table: args.from,
+    };
+    let sql = if args.schema {
+        verdict::sql::schema(&policies, &options)
+    } else if args.expr {
+        verdict::sql::expressions(&policies, &options)
+    } else {
+        verdict::sql::query(&policies, &options)
+    };
+    match sql {
+        Ok(sql) => {
+            out!("{sql}");
+            ExitCode::SUCCESS
+        }
+        Err(report) => {
+            print_report(&report);
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,641 @@
+//! Compiling policies to SQL: each policy's decision tree becomes
+//! expressions that a query engine (DuckDB, DataFusion) evaluates over a
+//! table with one row per facts object, deciding exactly as
+//! [`PolicySet::decide`] does.
+//!
+//! A fact at `a.b.c` is the struct field `a.b.c` of the row (or, with
+//! [`Columns::Flat`], the column named `a.b.c`), with the type
+//! [`schema`] gives: text for enum and string facts, a boolean, a double,
+//! a list for `set of` facts. A missing value is `NULL`, as JSON's `null`
+//! is absent.
+//!
+//! The tree's walk is written without repeating any subtree. For every
+//! node, the query computes the least and the greatest rule a row can
+//! reach from it, over every value its unknown facts (missing and
+//! required, or not a declared value) could have: a known fact follows
+//! its one edge, an unknown one all of them. The row is decided when both
+//! are the same rule, as the evaluator decides (see `eval`); else its
+//! error names the first unknown fact on its path. Every child appears
+//! once in its parent's expression, so a subtree with one parent is
+//! written inline, and a subtree several parents share is computed once,
+//! as a column of its own in a common table expression.
+
+mod dialect;
+mod facts;
+
+pub use dialect::{Columns, Dialect};
+
+use std::fmt::Write as _;
+
+use crate::compile::{edges_by_child, DecisionTree, Node, NodeId};
+use crate::diagnostics::{Problem, Report, SqlError};
+use crate::model::{AtomSet, CheckedPolicy, FactId};
+use crate::policy_set::PolicySet;
+
+/// How to compile: the engine's dialect, where the facts are read from,
+/// and how their paths map to columns.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The SQL dialect of the engine that runs the query.
+    pub dialect: Dialect,
+    /// Whether a fact's path is a nested struct field or a column named by
+    /// the path.
+    pub columns: Columns,
+    /// The table (or view, or table function) the facts are read from.
+    pub table: String,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            dialect: Dialect::DuckDb,
+            columns: Columns::Nested,
+            table: String::from("facts"),
+        }
+    }
+}
+
+/// A query that reads every row of `options.table` and adds, for each
+/// policy, the columns `<policy>_decision`, `<policy>_rule` (the rule's
+/// name, or its `file:line`; `NULL` for the policy's `otherwise`) and
+/// `<policy>_error` (the path of the first fact that leaves the row
+/// undecided; `NULL` when it is decided).
+///
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let sql = verdict::sql::query(&policies, &verdict::sql::Options::default())
+///     .map_err(|r| r.render(80))?;
+/// assert!(sql.contains("AS \"multichannel_decision\""));
+/// # Ok::<(), String>(())
+/// ```
+pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
+    let compiled = compile_all(set, options)?;
+    let mut sql = header(set, options, "a query");
+    let helpers: Vec<&str> = compiled
+        .iter()
+        .flat_map(|c| c.helpers.iter().map(String::as_str))
+        .collect();
+    let layers = compiled.iter().map(|c| c.layers.len()).max().unwrap_or(0);
+    sql.push_str("WITH\n");
+    let _ = writeln!(
+        sql,
+        "{} AS (\n  SELECT\n    t.*{}\n  FROM {} AS t\n),",
+        layer_name(0),
+        compiled
+            .iter()
+            .flat_map(|c| c.atoms.iter())
+            .map(|(name, expr)| format!(",\n{}", column(expr, name, 4)))
+            .collect::<String>(),
+        options.table
+    );
+    for layer in 1..=layers {
+        let columns: String = compiled
+            .iter()
+            .filter_map(|c| c.layers.get(layer - 1))
+            .flatten()
+            .map(|(name, expr)| format!(",\n{}", column(expr, name, 4)))
+            .collect();
+        let _ = writeln!(
+            sql,
+            "{} AS (\n  SELECT\n    *{columns}\n  FROM {}\n),",
+            layer_name(layer),
+            layer_name(layer - 1)
+        );
+    }
+    // The last comma goes: the list of tables ends here.
+    sql.truncate(sql.trim_end_matches([',', '\n']).len());
+    sql.push('\n');
+    let outputs: String = compiled
+        .iter()
+        .flat_map(|c| c.outputs.iter())
+        .map(|(name, expr)| format!(",\n{}", column(expr, name, 2)))
+        .collect();
+    let quoted: Vec<String> = helpers.iter().map(|h| options.dialect.ident(h)).collect();
+    let _ = writeln!(
+        sql,
+        "SELECT\n  * EXCLUDE ({}){outputs}\nFROM {};",
+        quoted.join(", "),
+        layer_name(layers)
+    );
+    Ok(sql)
+}
+
+/// The expressions of [`query`]'s columns alone, each followed by `AS` and
+/// its name and separated by commas, for a `SELECT` list of your own over
+/// a table aliased `t`. Every shared subtree is written out in each place
+/// it is used, so for large trees [`query`] is much shorter.
+pub fn expressions(set: &PolicySet, options: &Options) -> Result<String, Report> {
+    let compiled = compile_all_inline(set, options)?;
+    let mut sql = header(set, options, "the expressions of a query's columns");
+    let columns: Vec<String> = compiled
+        .iter()
+        .flat_map(|c| c.outputs.iter())
+        .map(|(name, expr)| column(expr, name, 0))
+        .collect();
+    sql.push_str(&columns.join(",\n"));
+    sql.push('\n');
+    Ok(sql)
+}
+
+/// A `CREATE TABLE` statement for a table the query reads: one column (or
+/// struct field) per declared fact path, of the type its fact has.
+pub fn schema(set: &PolicySet, options: &Options) -> Result<String, Report> {
+    let trees = set.built_trees();
+    let policies: Vec<&CheckedPolicy> = trees.iter().map(|t| &*t.policy).collect();
+    facts::schema(&policies, options).map_err(|problems| report(set, problems))
+}
+
+/// The comment that opens the output.
+fn header(set: &PolicySet, options: &Options, what: &str) -> String {
+    let names: Vec<String> = set.policies().map(|p| format!("`{}`", p.name())).collect();
+    let reads = match options.columns {
+        Columns::Nested => "a fact at a.b.c is the struct field a.b.c of a row",
+        Columns::Flat => "a fact at a.b.c is the column \"a.b.c\"",
+    };
+    format!(
+        "-- Compiled by verdict for {}: {what} that decides {} for every row of {};\n-- {reads}, and NULL is a missing value.\n",
+        options.dialect.name(),
+        names.join(", "),
+        options.table
+    )
+}
+
+fn layer_name(layer: usize) -> String {
+    if layer == 0 {
+        String::from("verdict_facts")
+    } else {
+        format!("verdict_nodes_{layer}")
+    }
+}
+
+/// `expr AS "name"`, indented by `indent`.
+fn column(expr: &str, name: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let body = expr.replace('\n', &format!("\n{pad}"));
+    format!("{pad}{body} AS \"{}\"", name.replace('"', "\"\""))
+}
+
+fn report(set: &PolicySet, problems: Vec<SqlError>) -> Report {
+    Report::new(
+        set.sources().clone(),
+        problems.into_iter().map(Problem::from).collect(),
+    )
+}
+
+/// One policy compiled: its fact atoms, its shared nodes by layer, its
+/// output columns, and the names of every helper column.
+struct Compiled {
+    atoms: Vec<(String, String)>,
+    layers: Vec<Vec<(String, String)>>,
+    outputs: Vec<(String, String)>,
+    helpers: Vec<String>,
+}
+
+fn compile_all(set: &PolicySet, options: &Options) -> Result<Vec<Compiled>, Report> {
+    compile_each(set, options, false)
+}
+
+fn compile_all_inline(set: &PolicySet, options: &Options) -> Result<Vec<Compiled>, Report> {
+    compile_each(set, options, true)
+}
+
+fn compile_each(set: &PolicySet, options: &Options, inline: bool) -> Result<Vec<Compiled>, Report> {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for (index, tree) in set.built_trees().iter().enumerate() {
+        match compile_policy(index, tree, options, inline) {
+            Ok(compiled) => out.push(compiled),
+            Err(mut errors) => problems.append(&mut errors),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(report(set, problems))
+    }
+}
+
+/// What a node's three expressions compute: the least and the greatest
+/// rule reachable (rules by index, the policy's `otherwise` after them),
+/// and the path of the first unknown fact on the row's path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Least,
+    Greatest,
+    Error,
+}
+
+const PARTS: [Part; 3] = [Part::Least, Part::Greatest, Part::Error];
+
+struct PolicyCompiler<'a> {
+    tree: &'a DecisionTree,
+    policy: &'a CheckedPolicy,
+    options: &'a Options,
+    /// Prefix of this policy's helper columns.
+    prefix: String,
+    /// Nodes computed as columns of their own (shared by several parents,
+    /// and the root), with their layer; `None` for nodes written inline.
+    materialized: Vec<Option<usize>>,
+    /// Whether each fact's atom column is used.
+    used: Vec<bool>,
+    /// Each used fact's atom written out where it is read, instead of
+    /// read from a column: for [`expressions`], which has no columns of
+    /// its own.
+    inline_atoms: Option<Vec<Option<String>>>,
+}
+
+fn compile_policy(
+    index: usize,
+    tree: &DecisionTree,
+    options: &Options,
+    inline: bool,
+) -> Result<Compiled, Vec<SqlError>> {
+    let policy = &*tree.policy;
+    if tree.scan.is_some() {
+        return Err(vec![SqlError::NoTree {
+            policy: policy.name.clone(),
+            span: policy.span,
+            help: String::from(
+                "the decision tree was too large to build within the tree budget: raise it (`Limits::max_tree_nodes`) or split the policy",
+            ),
+        }]);
+    }
+    if policy.strict {
+        return Err(vec![SqlError::Unsupported {
+            policy: policy.name.clone(),
+            dialect: options.dialect.name(),
+            construct: String::from("`strict facts`"),
+            span: policy.span,
+            label: String::from("this policy reads facts strictly"),
+            help: String::from(
+                "a table's columns do not tell keys beside the declared paths apart, which `strict facts` refuses; drop `strict facts` to compile it",
+            ),
+        }]);
+    }
+    let mut compiler = PolicyCompiler {
+        tree,
+        policy,
+        options,
+        prefix: format!("__verdict_{index}_"),
+        materialized: vec![None; tree.nodes.len()],
+        used: vec![false; policy.facts.len()],
+        inline_atoms: None,
+    };
+    compiler.plan(inline);
+    // Each fact the tree tests, as its atom.
+    let mut atoms: Vec<(String, String)> = Vec::new();
+    let mut written: Vec<Option<String>> = vec![None; policy.facts.len()];
+    let mut problems = Vec::new();
+    for fact in 0..policy.facts.len() {
+        if !compiler.used.get(fact).copied().unwrap_or(false) {
+            continue;
+        }
+        let id = FactId(fact as u32);
+        match facts::atom(policy, id, options) {
+            Ok(expr) => {
+                if let Some(slot) = written.get_mut(fact) {
+                    *slot = Some(format!("({})", indent(&expr, 2)));
+                }
+                atoms.push((compiler.fact_column(id), expr));
+            }
+            Err(construct) => problems.push(compiler.unsupported(id, construct)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if inline {
+        compiler.inline_atoms = Some(written);
+    }
+    let mut layers: Vec<Vec<(String, String)>> = Vec::new();
+    if !inline {
+        for (node, layer) in compiler.materialized.iter().enumerate() {
+            let Some(layer) = *layer else { continue };
+            while layers.len() < layer {
+                layers.push(Vec::new());
+            }
+            let id = NodeId(node as u32);
+            for part in PARTS {
+                let expr = compiler.node_body(id, part);
+                if let Some(list) = layers.get_mut(layer - 1) {
+                    list.push((compiler.node_column(id, part), expr));
+                }
+            }
+        }
+    }
+    let root = tree.root;
+    let least = compiler.reference(root, Part::Least);
+    let greatest = compiler.reference(root, Part::Greatest);
+    let error = compiler.reference(root, Part::Error);
+    let decided = |then: String| format!("CASE WHEN {least} = {greatest} THEN {then} END");
+    let name = &policy.name;
+    let outputs = vec![
+        (
+            format!("{name}_decision"),
+            decided(compiler.labels(&least, true)),
+        ),
+        (
+            format!("{name}_rule"),
+            decided(compiler.labels(&least, false)),
+        ),
+        (
+            format!("{name}_error"),
+            format!("CASE WHEN {least} <> {greatest} THEN {error} END"),
+        ),
+    ];
+    let mut helpers: Vec<String> = atoms.iter().map(|(name, _)| name.clone()).collect();
+    helpers.extend(layers.iter().flatten().map(|(name, _)| name.clone()));
+    Ok(Compiled {
+        atoms: if inline { Vec::new() } else { atoms },
+        layers,
+        outputs,
+        helpers,
+    })
+}
+
+impl PolicyCompiler<'_> {
+    /// Chooses the nodes computed as columns, and their layers, and notes
+    /// the facts the tree tests. Children come before their parents in
+    /// the tree's nodes, so one pass in order gives every layer.
+    fn plan(&mut self, inline: bool) {
+        let nodes = &self.tree.nodes;
+        let mut parents = vec![0u32; nodes.len()];
+        let mut reachable = vec![false; nodes.len()];
+        if let Some(r) = reachable.get_mut(self.tree.root.0 as usize) {
+            *r = true;
+        }
+        // Parents come after children: walk down from the root first.
+        for (i, node) in nodes.iter().enumerate().rev() {
+            if !reachable.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            if let Node::Test { fact, edges } = node {
+                if let Some(used) = self.used.get_mut(fact.0 as usize) {
+                    *used = true;
+                }
+                for (child, _) in edges_by_child(edges) {
+                    if let Some(p) = parents.get_mut(child.0 as usize) {
+                        *p += 1;
+                    }
+                    if let Some(r) = reachable.get_mut(child.0 as usize) {
+                        *r = true;
+                    }
+                }
+            }
+        }
+        // The layer a node's expression needs: above every column it reads.
+        let mut needs = vec![0usize; nodes.len()];
+        for (i, node) in nodes.iter().enumerate() {
+            if !reachable.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let Node::Test { edges, .. } = node else {
+                continue;
+            };
+            let below = edges_by_child(edges)
+                .iter()
+                .map(|(child, _)| {
+                    let c = child.0 as usize;
+                    match self.materialized.get(c).copied().flatten() {
+                        Some(layer) => layer,
+                        None => needs.get(c).copied().unwrap_or(0),
+                    }
+                })
+                .max()
+                .unwrap_or(0);
+            if let Some(n) = needs.get_mut(i) {
+                *n = below;
+            }
+            let shared = parents.get(i).copied().unwrap_or(0) >= 2;
+            let root = i == self.tree.root.0 as usize;
+            if !inline && (shared || root) {
+                if let Some(m) = self.materialized.get_mut(i) {
+                    *m = Some(below + 1);
+                }
+            }
+        }
+    }
+
+    fn fact_column(&self, fact: FactId) -> String {
+        let name = self
+            .policy
+            .fact(fact)
+            .map_or_else(|| fact.0.to_string(), |f| f.name.clone());
+        format!("{}{name}", self.prefix)
+    }
+
+    fn node_column(&self, node: NodeId, part: Part) -> String {
+        let part = match part {
+            Part::Least => "least",
+            Part::Greatest => "greatest",
+            Part::Error => "error",
+        };
+        format!("{}n{}_{part}", self.prefix, node.0)
+    }
+
+    /// A node's part as its parent reads it: its column, its leaf's
+    /// constant, or its expression written out.
+    fn reference(&self, node: NodeId, part: Part) -> String {
+        if self
+            .materialized
+            .get(node.0 as usize)
+            .copied()
+            .flatten()
+            .is_some()
+        {
+            return self.options.dialect.ident(&self.node_column(node, part));
+        }
+        self.node_body(node, part)
+    }
+
+    /// A node's part as an expression over its children's.
+    fn node_body(&self, node: NodeId, part: Part) -> String {
+        match self.tree.node(node) {
+            None => String::from("NULL"),
+            Some(Node::Leaf(rule)) => match part {
+                Part::Error => String::from("NULL"),
+                _ => self.leaf(*rule),
+            },
+            Some(Node::Test { fact, edges }) => {
+                let atom = match &self.inline_atoms {
+                    Some(atoms) => atoms
+                        .get(fact.0 as usize)
+                        .cloned()
+                        .flatten()
+                        .unwrap_or_else(|| String::from("NULL")),
+                    None => self.options.dialect.ident(&self.fact_column(*fact)),
+                };
+                let children = edges_by_child(edges);
+                if let [(only, _)] = children.as_slice() {
+                    return self.reference(*only, part);
+                }
+                let path = self
+                    .policy
+                    .fact(*fact)
+                    .map(|f| f.path_string())
+                    .unwrap_or_default();
+                match part {
+                    Part::Error => {
+                        let mut out = format!("CASE\n  WHEN {atom} IS NULL THEN {}", quote(&path));
+                        for (child, atoms) in &children {
+                            let _ = write!(
+                                out,
+                                "\n  WHEN {} THEN {}",
+                                atoms_test(&atom, atoms),
+                                indent(&self.reference(*child, part), 2)
+                            );
+                        }
+                        out.push_str("\nEND");
+                        out
+                    }
+                    Part::Least | Part::Greatest => {
+                        let function = if part == Part::Least {
+                            "LEAST"
+                        } else {
+                            "GREATEST"
+                        };
+                        let arms: Vec<String> = children
+                            .iter()
+                            .map(|(child, atoms)| {
+                                format!(
+                                    "CASE WHEN {atom} IS NULL OR {} THEN {} END",
+                                    atoms_test(&atom, atoms),
+                                    indent(&self.reference(*child, part), 2)
+                                )
+                            })
+                            .collect();
+                        format!("{function}(\n  {}\n)", arms.join(",\n  "))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A leaf's number, with the rule it names in a comment.
+    fn leaf(&self, rule: Option<crate::model::RuleId>) -> String {
+        let otherwise = self.policy.rules.len();
+        match rule.and_then(|r| self.policy.rules.get(r.0 as usize)) {
+            Some(rule) => format!(
+                "{} /* {}: {} */",
+                rule.id.0,
+                rule.verdict.as_str(),
+                comment(&rule_label(rule))
+            ),
+            None => format!(
+                "{otherwise} /* {}: no rule applies */",
+                self.policy.otherwise.as_str()
+            ),
+        }
+    }
+
+    /// The decision (or with `decision` false, the rule) of the rule
+    /// number `id` holds, as a `CASE` over the numbers.
+    fn labels(&self, id: &str, decision: bool) -> String {
+        let otherwise = self.policy.rules.len();
+        let mut arms: Vec<(String, Vec<u32>)> = Vec::new();
+        for rule in &self.policy.rules {
+            let label = if decision {
+                quote(rule.verdict.as_str())
+            } else {
+                quote(&rule_label(rule))
+            };
+            match arms.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, ids)) => ids.push(rule.id.0),
+                None => arms.push((label, vec![rule.id.0])),
+            }
+        }
+        let mut out = String::from("CASE");
+        for (label, ids) in arms {
+            let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+            let _ = write!(out, "\n  WHEN {id} IN ({}) THEN {label}", list.join(", "));
+        }
+        if decision {
+            let _ = write!(
+                out,
+                "\n  WHEN {id} = {otherwise} THEN {}",
+                quote(self.policy.otherwise.as_str())
+            );
+        }
+        out.push_str("\nEND");
+        out
+    }
+
+    /// The diagnostic for a fact the SQL cannot read, naming the first
+    /// rule that tests it.
+    fn unsupported(&self, fact: FactId, construct: String) -> SqlError {
+        let rule = self.policy.rules.iter().find(|rule| {
+            rule.clauses
+                .iter()
+                .any(|clause| clause.conditions.iter().any(|(f, _)| *f == fact))
+        });
+        let declared = self.policy.fact(fact);
+        let (span, label) = match rule {
+            Some(rule) => (rule.span, format!("rule {} tests it", rule_label(rule))),
+            None => (
+                declared.map_or(self.policy.span, |f| f.span),
+                String::from("declared here"),
+            ),
+        };
+        SqlError::Unsupported {
+            policy: self.policy.name.clone(),
+            dialect: self.options.dialect.name(),
+            construct,
+            span,
+            label,
+            help: String::from(
+                "decide these rows with `verdict eval --ndjson`, or leave the rule out of the policies you compile to SQL",
+            ),
+        }
+    }
+}
+
+/// A rule as the `_rule` column names it: its name, or its `file:line`.
+fn rule_label(rule: &crate::model::CheckedRule) -> String {
+    rule.name.clone().unwrap_or_else(|| rule.location.clone())
+}
+
+/// A test that `atom` is one of `atoms`: runs of three or more as ranges.
+fn atoms_test(atom: &str, atoms: &AtomSet) -> String {
+    let list: Vec<u32> = atoms.iter().collect();
+    let mut parts: Vec<String> = Vec::new();
+    let mut singles: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(&first) = list.get(i) {
+        let mut last = first;
+        let mut j = i + 1;
+        while list.get(j) == Some(&(last + 1)) {
+            last += 1;
+            j += 1;
+        }
+        if last - first >= 2 {
+            parts.push(format!("{atom} BETWEEN {first} AND {last}"));
+        } else {
+            singles.extend((first..=last).map(|a| a.to_string()));
+        }
+        i = j;
+    }
+    match singles.as_slice() {
+        [] => {}
+        [one] => parts.push(format!("{atom} = {one}")),
+        many => parts.push(format!("{atom} IN ({})", many.join(", "))),
+    }
+    match parts.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", parts.join(" OR ")),
+    }
+}
+
+/// Indents every line of `text` after the first by `by` spaces.
+fn indent(text: &str, by: usize) -> String {
+    text.replace('\n', &format!("\n{}", " ".repeat(by)))
+}
+
+/// A string literal.
+pub(crate) fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Text safe inside a `/* */` comment.
+fn comment(text: &str) -> String {
+    text.replace("*/", "* /")
+}

@@ -1,0 +1,284 @@
+//! `verdict sql` decides exactly as `verdict eval` does, on real engines:
+//! DuckDB and DataFusion run the compiled query over every combination of
+//! a policy's facts (each declared value, an undeclared one, and missing)
+//! and thousands of random rows with missing values and missing objects,
+//! and every row must match the library's decision, rule and error.
+//!
+//! The engines are Python packages, installed by this test into a virtual
+//! environment under the target directory the first time it runs (pinned
+//! versions, from PyPI). A machine without Python 3 fails the test with a
+//! message saying so: it never skips.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{json, Map, Value};
+use verdict::PolicySet;
+
+const PACKAGES: [&str; 3] = ["duckdb==2.0.1", "datafusion==55.0.0", "pyarrow==26.0.1"];
+
+/// The Python of a virtual environment with DuckDB and DataFusion.
+fn engines() -> &'static Path {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let python = PYTHON.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql-engines");
+        let python = dir.join("bin/python");
+        let ready = |python: &Path| {
+            Command::new(python)
+                .args(["-c", "import duckdb, datafusion, pyarrow"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if ready(&python) {
+            return Ok(python);
+        }
+        let made = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&dir)
+            .output()
+            .map_err(|e| format!("the SQL tests need Python 3 (`python3 -m venv`): {e}"))?;
+        if !made.status.success() {
+            return Err(format!(
+                "python3 -m venv failed: {}",
+                String::from_utf8_lossy(&made.stderr)
+            ));
+        }
+        let installed = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(PACKAGES)
+            .output()
+            .map_err(|e| format!("pip: {e}"))?;
+        if !installed.status.success() || !ready(&python) {
+            return Err(format!(
+                "pip install {} failed: {}",
+                PACKAGES.join(" "),
+                String::from_utf8_lossy(&installed.stderr)
+            ));
+        }
+        Ok(python)
+    });
+    match python {
+        Ok(python) => python,
+        Err(why) => panic!("{why}"),
+    }
+}
+
+fn insert(facts: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut node = facts;
+    for key in parents {
+        node = node
+            .entry(key.clone())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .unwrap();
+    }
+    node.insert(last.clone(), value);
+}
+
+/// Every combination of the pools when there are at most `max`, then
+/// `random` rows drawn from them, some with a whole object missing.
+fn rows(set: &PolicySet, max: usize, random: usize) -> Vec<Value> {
+    // Each fact's sample values, and `None`: missing.
+    let pools: Vec<(Vec<String>, Vec<Option<Value>>)> = verdict::testing::fact_samples(set)
+        .into_iter()
+        .map(|f| {
+            let mut values: Vec<Option<Value>> = f.values.into_iter().map(Some).collect();
+            values.push(None);
+            (f.keys, values)
+        })
+        .collect();
+    let build = |choice: &dyn Fn(usize, usize) -> usize| {
+        let mut row = Map::new();
+        for (i, (path, values)) in pools.iter().enumerate() {
+            if let Some(Some(value)) = values.get(choice(i, values.len())) {
+                insert(&mut row, path, value.clone());
+            }
+        }
+        row
+    };
+    let total = pools
+        .iter()
+        .try_fold(1usize, |n, (_, v)| n.checked_mul(v.len()));
+    let mut out = Vec::new();
+    if total.is_some_and(|t| t <= max) {
+        let total = total.unwrap_or(0);
+        for n in 0..total {
+            let rest = std::cell::Cell::new(n);
+            let row = build(&|_, len| {
+                let pick = rest.get() % len;
+                rest.set(rest.get() / len);
+                pick
+            });
+            out.push(Value::Object(row));
+        }
+    }
+    // A small linear congruential generator: the same rows every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    let tops: Vec<String> = pools
+        .iter()
+        .filter_map(|(p, _)| p.first().cloned())
+        .collect();
+    for _ in 0..random {
+        let picks: Vec<usize> = pools.iter().map(|_| next()).collect();
+        let mut row = build(&|i, len| picks.get(i).copied().unwrap_or(0) % len);
+        if next() % 4 == 0 {
+            if let Some(top) = tops.get(next() % tops.len().max(1)) {
+                row.remove(top);
+            }
+        }
+        out.push(Value::Object(row));
+    }
+    out
+}
+
+/// What the library decides for a row: per policy, the decision and rule,
+/// or the text of every error (which the SQL's error path must be in).
+fn expected(set: &PolicySet, facts: &Value) -> Result<Vec<(String, Option<String>)>, String> {
+    match set.decide(facts) {
+        Ok(decisions) => Ok(decisions
+            .iter()
+            .map(|d| {
+                (
+                    d.decision.to_string(),
+                    d.rule_name.or(d.rule).map(String::from),
+                )
+            })
+            .collect()),
+        Err(report) => Err(report
+            .problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")),
+    }
+}
+
+/// Runs `query` in `engine` over `rows` and checks every row against the
+/// library.
+fn differential(set: &PolicySet, engine: &str, schema: &str, query: &str, rows: &[Value]) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "sql-{engine}-{}-{}",
+        std::process::id(),
+        query.len()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let mut row = row.clone();
+            row.as_object_mut()
+                .unwrap()
+                .insert(String::from("verdict_row"), json!(i));
+            row.to_string()
+        })
+        .collect();
+    std::fs::write(dir.join("facts.ndjson"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("schema.sql"), schema).unwrap();
+    std::fs::write(dir.join("query.sql"), query).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/run.py");
+    let output = Command::new(engines())
+        .arg(script)
+        .arg(engine)
+        .arg(dir.join("schema.sql"))
+        .arg(dir.join("query.sql"))
+        .arg(dir.join("facts.ndjson"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{engine} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let results: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), rows.len(), "{engine}: one result per row");
+    let names: Vec<String> = set.policies().map(|p| p.name().to_string()).collect();
+    let mut decided = 0;
+    for (row, result) in rows.iter().zip(&results) {
+        let column = |policy: &str, what: &str| result.get(format!("{policy}_{what}")).cloned();
+        match expected(set, row) {
+            Ok(decisions) => {
+                decided += 1;
+                for (name, (decision, rule)) in names.iter().zip(decisions) {
+                    let got = (
+                        column(name, "decision"),
+                        column(name, "rule"),
+                        column(name, "error"),
+                    );
+                    let want = (
+                        Some(json!(decision)),
+                        Some(rule.map_or(Value::Null, Value::String)),
+                        Some(Value::Null),
+                    );
+                    assert_eq!(got, want, "{engine} on {row}");
+                }
+            }
+            Err(errors) => {
+                let undecided = names.iter().any(|name| {
+                    column(name, "decision") == Some(Value::Null)
+                        && column(name, "error")
+                            .and_then(|e| e.as_str().map(String::from))
+                            .is_some_and(|path| errors.contains(&format!("`{path}`")))
+                });
+                assert!(
+                    undecided,
+                    "{engine} on {row}: the library fails with\n{errors}\nand the query gives {result}"
+                );
+            }
+        }
+    }
+    assert!(decided > 0, "no row was decided");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn options(dialect: verdict::sql::Dialect) -> verdict::sql::Options {
+    verdict::sql::Options {
+        dialect,
+        ..verdict::sql::Options::default()
+    }
+}
+
+#[test]
+fn the_pack_decides_in_duckdb_as_in_verdict() {
+    let set = PolicySet::builtin().unwrap();
+    let rows = rows(&set, 50_000, 3_000);
+    let options = options(verdict::sql::Dialect::DuckDb);
+    let schema = verdict::sql::schema(&set, &options).unwrap();
+    let query = verdict::sql::query(&set, &options).unwrap();
+    differential(&set, "duckdb", &schema, &query, &rows);
+    // The expressions alone, in a query of one's own.
+    let exprs = verdict::sql::expressions(&set, &options).unwrap();
+    let own = format!("SELECT t.*,\n{exprs}FROM facts AS t");
+    differential(&set, "duckdb", &schema, &own, &rows);
+}
+
+#[test]
+fn the_pack_decides_in_datafusion_as_in_verdict() {
+    let set = PolicySet::builtin().unwrap();
+    let rows = rows(&set, 50_000, 3_000);
+    let duckdb = options(verdict::sql::Dialect::DuckDb);
+    let schema = verdict::sql::schema(&set, &duckdb).unwrap();
+    let options = options(verdict::sql::Dialect::DataFusion);
+    let query = verdict::sql::query(&set, &options).unwrap();
+    differential(&set, "datafusion", &schema, &query, &rows);
+}
