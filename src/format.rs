@@ -262,17 +262,39 @@ enum Kind {
     Close,
 }
 
+/// The lines of a text, tokenized as far as the formatter has looked
+/// ahead: memory stays a few lines' worth, whatever the file's size.
+struct Lines<'a> {
+    rest: std::str::Lines<'a>,
+    ahead: std::collections::VecDeque<Vec<Token<'a>>>,
+}
+
+impl<'a> Lines<'a> {
+    /// The line `at` lines ahead, tokenized.
+    fn get(&mut self, at: usize) -> Option<&Vec<Token<'a>>> {
+        while self.ahead.len() <= at {
+            let line = self.rest.next()?;
+            self.ahead.push_back(tokenize(line));
+        }
+        self.ahead.get(at)
+    }
+}
+
 fn format_text(text: &str) -> String {
-    let mut lines: Vec<Vec<Token<'_>>> = text.lines().map(tokenize).collect();
+    let mut lines = Lines {
+        rest: text.lines(),
+        ahead: std::collections::VecDeque::new(),
+    };
     let mut out: Vec<String> = Vec::new();
     let mut depth = 0usize;
     // The column where continuation strings line up, after a `because`.
     let mut text_column: Option<usize> = None;
     let mut last_kind = Kind::Blank;
-    let mut at = 0;
-    while lines.get(at).is_some() {
-        split_block_braces(&mut lines, at);
-        let Some(tokens) = lines.get(at) else { break };
+    while lines.get(0).is_some() {
+        split_block_braces(&mut lines.ahead);
+        let Some(tokens) = lines.ahead.front() else {
+            break;
+        };
         let kind = match tokens.first() {
             None => Kind::Blank,
             Some(Token::Comment(_)) => Kind::Comment,
@@ -286,7 +308,7 @@ fn format_text(text: &str) -> String {
                 out.push(String::new());
             }
             last_kind = Kind::Blank;
-            at += 1;
+            lines.ahead.pop_front();
             continue;
         }
         if kind == Kind::Close {
@@ -296,17 +318,16 @@ fn format_text(text: &str) -> String {
         if kind == Kind::Item {
             // An item with the lines it goes on over: a value set or an
             // enum spanning lines, conditions continued with `and`.
-            let end = item_end(&lines, at);
-            let item = lines.get(at..end).unwrap_or_default();
-            let (rendered, text_start) = layout_item(item, base);
+            let end = item_end(&mut lines);
+            let item: Vec<Vec<Token<'_>>> = lines.ahead.drain(..end).collect();
+            let (rendered, text_start) = layout_item(&item, base);
             let last_indent = rendered.last().map_or(base, |line| indent_of(line));
             text_column = text_start.map(|column| last_indent + column);
             out.extend(rendered);
-            if opens_block(item) {
+            if opens_block(&item) {
                 depth += 1;
             }
             last_kind = Kind::Item;
-            at = end;
             continue;
         }
         let indent = match kind {
@@ -325,7 +346,7 @@ fn format_text(text: &str) -> String {
         if kind != Kind::Comment {
             last_kind = kind;
         }
-        at += 1;
+        lines.ahead.pop_front();
     }
     while out.last().is_some_and(String::is_empty) {
         out.pop();
@@ -341,8 +362,8 @@ fn format_text(text: &str) -> String {
 /// `}`, moves to a new line after it. A `}` that does not close a `{` of
 /// its own line closes a block, since an item's lines start outside every
 /// value set.
-fn split_block_braces(lines: &mut Vec<Vec<Token<'_>>>, at: usize) {
-    let Some(tokens) = lines.get(at) else { return };
+fn split_block_braces(lines: &mut std::collections::VecDeque<Vec<Token<'_>>>) {
+    let Some(tokens) = lines.front() else { return };
     let is_code = |t: &Token<'_>| !matches!(t, Token::Comment(_));
     let mut split = None;
     if tokens.first() == Some(&Token::Close) {
@@ -371,9 +392,9 @@ fn split_block_braces(lines: &mut Vec<Vec<Token<'_>>>, at: usize) {
         }
     }
     if let Some(i) = split {
-        if let Some(line) = lines.get_mut(at) {
+        if let Some(line) = lines.front_mut() {
             let rest = line.split_off(i);
-            lines.insert(at + 1, rest);
+            lines.insert(1, rest);
         }
     }
 }
@@ -401,15 +422,15 @@ fn opens_block(item: &[Vec<Token<'_>>]) -> bool {
     is_when && last_code == Some(&Token::Open)
 }
 
-/// The index past the last line of the item starting at line `at`: its
+/// How many lines the item starting at the first line ahead has: its
 /// braces balance (a `when` header's own `{` aside) and the next line does
 /// not continue its conditions with `and`.
-fn item_end(lines: &[Vec<Token<'_>>], at: usize) -> usize {
+fn item_end(lines: &mut Lines<'_>) -> usize {
     let when = lines
-        .get(at)
+        .get(0)
         .is_some_and(|tokens| tokens.first() == Some(&Token::Word("when")));
     let mut open = 0usize;
-    let mut end = at;
+    let mut end = 0;
     while let Some(tokens) = lines.get(end) {
         for token in tokens {
             match token {
