@@ -45,37 +45,40 @@ pub(super) fn atom(
         }
         FactType::String(strings) => {
             let v = column();
-            let mut arms: String = strings
+            let arms: String = strings
                 .literals
                 .iter()
                 .enumerate()
                 .map(|(i, literal)| format!(" WHEN {v} = {} THEN {i}", quote(literal)))
                 .collect();
-            let other = if strings.prefixes.is_empty() && strings.suffixes.is_empty() {
-                strings.literals.len().to_string()
-            } else {
-                // The class: the longest prefix and the longest suffix.
-                let longest = |items: &[String], test: &str| {
-                    let mut order: Vec<(usize, &String)> = items.iter().enumerate().collect();
-                    order.sort_by_key(|(_, item)| std::cmp::Reverse(item.len()));
-                    let arms: String = order
-                        .iter()
-                        .map(|(i, item)| {
-                            format!(" WHEN {test}({v}, {}) THEN {}", quote(item), i + 1)
-                        })
-                        .collect();
-                    format!("(CASE{arms} ELSE 0 END)")
-                };
-                format!(
-                    "{} + {} * {} + {}",
-                    strings.literals.len(),
-                    longest(&strings.prefixes, "starts_with"),
-                    strings.suffixes.len() + 1,
-                    longest(&strings.suffixes, "ends_with")
-                )
+            // Any other string's class: its longest prefix and its
+            // longest suffix among those the rules test.
+            let longest = |items: &[String], test: &str| {
+                let mut order: Vec<(usize, &String)> = items.iter().enumerate().collect();
+                order.sort_by_key(|(_, item)| std::cmp::Reverse(item.len()));
+                let arms: String = order
+                    .iter()
+                    .map(|(i, item)| format!(" WHEN {test}({v}, {}) THEN {}", quote(item), i + 1))
+                    .collect();
+                format!("(CASE{arms} ELSE 0 END)")
             };
-            arms.push_str(&format!(" ELSE {other}"));
-            (v, format!("CASE{arms} END"))
+            let mut other = strings.literals.len().to_string();
+            if !strings.prefixes.is_empty() {
+                other.push_str(&format!(
+                    " + {} * {}",
+                    longest(&strings.prefixes, "starts_with"),
+                    strings.suffixes.len() + 1
+                ));
+            }
+            if !strings.suffixes.is_empty() {
+                other.push_str(&format!(" + {}", longest(&strings.suffixes, "ends_with")));
+            }
+            let atom = if arms.is_empty() {
+                other
+            } else {
+                format!("CASE{arms} ELSE {other} END")
+            };
+            (v, atom)
         }
         FactType::Set(element) => {
             let v = column();
@@ -85,7 +88,7 @@ pub(super) fn atom(
         FactType::Has(element, wanted) => {
             let v = column();
             let fits = fits(element, &v, options);
-            let holds = dialect.contains(&v, &literal(wanted)?);
+            let holds = dialect.contains(&v, &literal(wanted, options)?);
             (
                 v,
                 format!("CASE WHEN NOT {fits} THEN NULL WHEN {holds} THEN 1 ELSE 0 END"),
@@ -144,10 +147,44 @@ pub(super) fn atom(
         }
     };
     let (value, atom) = present;
+    // An enum's or a bool's `CASE` has no arm for `NULL`, so gives `NULL`
+    // for a missing value by itself; the others give it explicitly.
+    let null_is_null = matches!(fact.ty, FactType::Enum(_) | FactType::Bool);
     Ok(match absent {
         Some(absent) => format!("CASE WHEN {value} IS NULL THEN {absent} ELSE {atom} END"),
-        None => atom,
+        None if null_is_null => atom,
+        None => format!("CASE WHEN {value} IS NULL THEN NULL ELSE {atom} END"),
     })
+}
+
+/// The path an error names when fact `id` is unknown: the fact's own, or
+/// for a relation, the side that is unknown (the left one first, as
+/// `facts::read` blames it), else the relation's.
+pub(super) fn culprit(
+    policy: &CheckedPolicy,
+    id: FactId,
+    options: &Options,
+) -> Result<String, String> {
+    let fact = policy
+        .fact(id)
+        .ok_or_else(|| String::from("an unknown fact"))?;
+    let own = quote(&fact.path_string());
+    let FactType::Relation(relation) = &fact.ty else {
+        return Ok(own);
+    };
+    let mut arms = String::new();
+    for id in [relation.left, relation.right] {
+        let base = policy
+            .fact(id)
+            .ok_or_else(|| String::from("an unknown fact"))?;
+        let side = side(base, options)?;
+        arms.push_str(&format!(
+            " WHEN {} THEN {}",
+            side.unknown,
+            quote(&base.path_string())
+        ));
+    }
+    Ok(format!("CASE{arms} ELSE {own} END"))
 }
 
 /// The atom a missing value is: `None` when a missing value is unknown
@@ -193,15 +230,18 @@ fn side(fact: &Fact, options: &Options) -> Result<Side, String> {
             absent: format!("{v} IS NULL"),
             value: v,
         },
-        Presence::Default(_) => {
+        Presence::Default(atom) => {
+            // The declared default, or the value of the atom a missing
+            // value means (an optional `set of` fact's is the empty list).
             let default = fact
                 .default
-                .as_ref()
+                .clone()
+                .or_else(|| fact.representative(*atom))
                 .ok_or_else(|| String::from("a default without a value"))?;
             Side {
                 unknown: misfit,
                 absent: String::from("FALSE"),
-                value: format!("COALESCE({v}, {})", literal(default)?),
+                value: format!("COALESCE({v}, {})", literal(&default, options)?),
             }
         }
         Presence::Now => return Err(String::from("a fact whose default is `now`")),
@@ -257,16 +297,23 @@ fn number_literal(x: f64) -> String {
     }
 }
 
-/// A JSON scalar as an SQL literal.
-fn literal(value: &Value) -> Result<String, String> {
+/// A JSON scalar, or a list of them, as an SQL literal.
+fn literal(value: &Value, options: &Options) -> Result<String, String> {
     match value {
+        Value::Array(items) => {
+            let items = items
+                .iter()
+                .map(|item| literal(item, options))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(options.dialect.list(&items))
+        }
         Value::String(s) => Ok(quote(s)),
         Value::Bool(b) => Ok(String::from(if *b { "TRUE" } else { "FALSE" })),
         Value::Number(n) => n
             .as_f64()
             .map(number_literal)
             .ok_or_else(|| String::from("a number out of range")),
-        _ => Err(String::from("a default that is a list or an object")),
+        _ => Err(String::from("a default that is an object or null")),
     }
 }
 

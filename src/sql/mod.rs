@@ -84,7 +84,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
         compiled
             .iter()
             .flat_map(|c| c.atoms.iter())
-            .map(|(name, expr)| format!(",\n{}", column(expr, name, 4)))
+            .map(|(name, expr, about)| format!(",\n    -- {about}\n{}", column(expr, name, 4)))
             .collect::<String>(),
         options.table
     );
@@ -97,7 +97,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
             .collect();
         let _ = writeln!(
             sql,
-            "{} AS (\n  SELECT\n    *{columns}\n  FROM {}\n),",
+            "{} AS (\n  SELECT\n    *{columns}\n  FROM {} AS t\n),",
             layer_name(layer),
             layer_name(layer - 1)
         );
@@ -185,7 +185,9 @@ fn report(set: &PolicySet, problems: Vec<SqlError>) -> Report {
 /// One policy compiled: its fact atoms, its shared nodes by layer, its
 /// output columns, and the names of every helper column.
 struct Compiled {
-    atoms: Vec<(String, String)>,
+    /// Each fact's atom column: its name, its expression, and what it
+    /// reads, in words.
+    atoms: Vec<(String, String, String)>,
     layers: Vec<Vec<(String, String)>>,
     outputs: Vec<(String, String)>,
     helpers: Vec<String>,
@@ -242,6 +244,8 @@ struct PolicyCompiler<'a> {
     /// read from a column: for [`expressions`], which has no columns of
     /// its own.
     inline_atoms: Option<Vec<Option<String>>>,
+    /// Each used fact's path as its error names it, as SQL.
+    culprits: Vec<Option<String>>,
 }
 
 fn compile_policy(
@@ -256,7 +260,7 @@ fn compile_policy(
             policy: policy.name.clone(),
             span: policy.span,
             help: String::from(
-                "the decision tree was too large to build within the tree budget: raise it (`Limits::max_tree_nodes`) or split the policy",
+                "the decision tree was too large to build within the tree budget: raise it (`Limits::tree_budget`) or split the policy",
             ),
         }]);
     }
@@ -280,10 +284,11 @@ fn compile_policy(
         materialized: vec![None; tree.nodes.len()],
         used: vec![false; policy.facts.len()],
         inline_atoms: None,
+        culprits: vec![None; policy.facts.len()],
     };
     compiler.plan(inline);
     // Each fact the tree tests, as its atom.
-    let mut atoms: Vec<(String, String)> = Vec::new();
+    let mut atoms: Vec<(String, String, String)> = Vec::new();
     let mut written: Vec<Option<String>> = vec![None; policy.facts.len()];
     let mut problems = Vec::new();
     for fact in 0..policy.facts.len() {
@@ -291,14 +296,32 @@ fn compile_policy(
             continue;
         }
         let id = FactId(fact as u32);
-        match facts::atom(policy, id, options) {
-            Ok(expr) => {
+        match facts::atom(policy, id, options).and_then(|atom| {
+            let culprit = facts::culprit(policy, id, options)?;
+            Ok((atom, culprit))
+        }) {
+            Ok((expr, culprit)) => {
+                if let Some(slot) = compiler.culprits.get_mut(fact) {
+                    *slot = Some(culprit);
+                }
                 if let Some(slot) = written.get_mut(fact) {
                     *slot = Some(format!("({})", indent(&expr, 2)));
                 }
-                atoms.push((compiler.fact_column(id), expr));
+                let about = policy.fact(id).map_or_else(String::new, |f| {
+                    format!("`{}`: {}", f.name, comment(&f.path_string()))
+                });
+                atoms.push((compiler.fact_column(id), expr, about));
             }
-            Err(construct) => problems.push(compiler.unsupported(id, construct)),
+            Err(construct) => {
+                // Two facts a rule reads alike (a weekday and a time of
+                // day) are one diagnostic.
+                let problem = compiler.unsupported(id, construct);
+                if !problems.iter().any(|p: &SqlError| {
+                    p.to_string() == problem.to_string() && span_of(p) == span_of(&problem)
+                }) {
+                    problems.push(problem);
+                }
+            }
         }
     }
     if !problems.is_empty() {
@@ -343,7 +366,7 @@ fn compile_policy(
             format!("CASE WHEN {least} <> {greatest} THEN {error} END"),
         ),
     ];
-    let mut helpers: Vec<String> = atoms.iter().map(|(name, _)| name.clone()).collect();
+    let mut helpers: Vec<String> = atoms.iter().map(|(name, _, _)| name.clone()).collect();
     helpers.extend(layers.iter().flatten().map(|(name, _)| name.clone()));
     Ok(Compiled {
         atoms: if inline { Vec::new() } else { atoms },
@@ -417,11 +440,10 @@ impl PolicyCompiler<'_> {
     }
 
     fn fact_column(&self, fact: FactId) -> String {
-        let name = self
-            .policy
-            .fact(fact)
-            .map_or_else(|| fact.0.to_string(), |f| f.name.clone());
-        format!("{}{name}", self.prefix)
+        // By number too: the facts a `set of` fact's tests derive share
+        // its name.
+        let name = self.policy.fact(fact).map_or("", |f| f.name.as_str());
+        format!("{}f{}_{name}", self.prefix, fact.0)
     }
 
     fn node_column(&self, node: NodeId, part: Part) -> String {
@@ -469,20 +491,26 @@ impl PolicyCompiler<'_> {
                 if let [(only, _)] = children.as_slice() {
                     return self.reference(*only, part);
                 }
-                let path = self
-                    .policy
-                    .fact(*fact)
-                    .map(|f| f.path_string())
-                    .unwrap_or_default();
+                let culprit = self
+                    .culprits
+                    .get(fact.0 as usize)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| String::from("NULL"));
                 match part {
                     Part::Error => {
-                        let mut out = format!("CASE\n  WHEN {atom} IS NULL THEN {}", quote(&path));
+                        let mut out = format!("CASE\n  WHEN {atom} IS NULL THEN {culprit}");
                         for (child, atoms) in &children {
+                            // A `CASE` gives `NULL` where no arm holds.
+                            let below = self.reference(*child, part);
+                            if below == "NULL" {
+                                continue;
+                            }
                             let _ = write!(
                                 out,
                                 "\n  WHEN {} THEN {}",
                                 atoms_test(&atom, atoms),
-                                indent(&self.reference(*child, part), 2)
+                                indent(&below, 2)
                             );
                         }
                         out.push_str("\nEND");
@@ -547,7 +575,11 @@ impl PolicyCompiler<'_> {
         let mut out = String::from("CASE");
         for (label, ids) in arms {
             let list: Vec<String> = ids.iter().map(u32::to_string).collect();
-            let _ = write!(out, "\n  WHEN {id} IN ({}) THEN {label}", list.join(", "));
+            let test = match list.as_slice() {
+                [one] => format!("{id} = {one}"),
+                _ => format!("{id} IN ({})", list.join(", ")),
+            };
+            let _ = write!(out, "\n  WHEN {test} THEN {label}");
         }
         if decision {
             let _ = write!(
@@ -586,6 +618,13 @@ impl PolicyCompiler<'_> {
                 "decide these rows with `verdict eval --ndjson`, or leave the rule out of the policies you compile to SQL",
             ),
         }
+    }
+}
+
+/// Where a diagnostic points.
+fn span_of(problem: &SqlError) -> crate::source::Span {
+    match problem {
+        SqlError::Unsupported { span, .. } | SqlError::NoTree { span, .. } => *span,
     }
 }
 

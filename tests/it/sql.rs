@@ -282,3 +282,116 @@ fn the_pack_decides_in_datafusion_as_in_verdict() {
     let query = verdict::sql::query(&set, &options).unwrap();
     differential(&set, "datafusion", &schema, &query, &rows);
 }
+
+/// Every construct of the language that `verdict sql` compiles decides in
+/// both engines as in verdict; those it refuses are the ones it cannot
+/// read yet (times) or keep (`strict facts`), each with its diagnostic.
+#[test]
+fn every_construct_decides_in_both_engines_as_in_verdict() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/language");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    let mut compiled = Vec::new();
+    let mut refused = Vec::new();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let set = PolicySet::from_path(&dir).unwrap();
+        let duckdb = options(verdict::sql::Dialect::DuckDb);
+        let schema = match verdict::sql::schema(&set, &duckdb) {
+            Ok(schema) => schema,
+            Err(report) => {
+                refused.push((name, report.render(100)));
+                continue;
+            }
+        };
+        let query = match verdict::sql::query(&set, &duckdb) {
+            Ok(query) => query,
+            Err(report) => {
+                refused.push((name, report.render(100)));
+                continue;
+            }
+        };
+        let rows = rows(&set, 20_000, 1_000);
+        differential(&set, "duckdb", &schema, &query, &rows);
+        let datafusion = options(verdict::sql::Dialect::DataFusion);
+        let query = verdict::sql::query(&set, &datafusion).unwrap();
+        differential(&set, "datafusion", &schema, &query, &rows);
+        compiled.push(name);
+    }
+    let refused_names: Vec<&str> = refused.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(refused_names, ["strict", "time"], "{refused:#?}");
+    for (_, rendered) in &refused {
+        assert!(rendered.contains("verdict::sql::unsupported"), "{rendered}");
+    }
+    assert!(compiled.len() >= 8, "{compiled:?}");
+}
+
+/// What `verdict sql` prints, for a reader: the query (each leaf's rule in
+/// a comment), the expressions alone, the table it reads; and the
+/// diagnostic for a policy it cannot compile.
+#[test]
+fn the_cli_prints_a_query_a_reader_can_follow() {
+    let bin = env!("CARGO_BIN_EXE_verdict");
+    let run = |args: &[&str]| {
+        let output = Command::new(bin)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    };
+    let policies = "tests/fixtures/language/continued-lines";
+    insta::assert_snapshot!("query", run(&["sql", "--policies", policies]));
+    insta::assert_snapshot!(
+        "datafusion_flat_expressions",
+        run(&[
+            "sql",
+            "--policies",
+            policies,
+            "--dialect",
+            "datafusion",
+            "--columns",
+            "flat",
+            "--expr"
+        ])
+    );
+    insta::assert_snapshot!(
+        "schema",
+        run(&[
+            "sql",
+            "--policies",
+            policies,
+            "--schema",
+            "--from",
+            "parcels"
+        ])
+    );
+    insta::assert_snapshot!(
+        "unsupported",
+        run(&["sql", "--policies", "tests/fixtures/language/time"])
+    );
+}
+
+/// A policy decided by rule scan, its tree past the budget, has no tree
+/// to compile.
+#[test]
+fn a_policy_without_a_tree_is_refused() {
+    let limits = verdict::Limits {
+        tree_budget: 2,
+        ..verdict::Limits::default()
+    };
+    let set =
+        PolicySet::from_path_with("tests/fixtures/language/continued-lines", &limits).unwrap();
+    let report = verdict::sql::query(&set, &options(verdict::sql::Dialect::DuckDb)).unwrap_err();
+    insta::assert_snapshot!(report.render(100));
+}
