@@ -25,15 +25,20 @@ fn main() {
     for n in SIZES {
         let mut sets = vec![(
             "FirstMatch*".to_string(),
-            PolicySet::from_sources([("scale.policy", Scale::generate(n).text)]).unwrap(),
+            PolicySet::from_sources([("scale.policy", Scale::generate(n).text)]),
         )];
         for shape in Shape::ALL {
             sets.push((
                 format!("{shape:?}"),
-                PolicySet::from_sources([("shape.policy", shape.policy(n))]).unwrap(),
+                PolicySet::from_sources([("shape.policy", shape.policy(n))]),
             ));
         }
         for (name, set) in sets {
+            // The overlapping shape conflicts by design: it does not load.
+            let Ok(set) = set else {
+                println!("{name:<12} {n:>7} does not load");
+                continue;
+            };
             let nodes: usize = set
                 .policies()
                 .filter_map(|p| p.tree())

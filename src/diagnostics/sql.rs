@@ -45,4 +45,22 @@ pub enum SqlError {
         #[help]
         help: String,
     },
+
+    /// The query would be too large for an engine to parse in good time.
+    #[error("policy `{policy}` would compile to about {megabytes} MB of SQL, past the 64 MB verdict writes")]
+    #[diagnostic(code(verdict::sql::too_large))]
+    TooLarge {
+        /// The policy's name.
+        policy: String,
+        /// The query's size, about, in MiB.
+        megabytes: usize,
+        /// The nodes of the policy's decision tree.
+        nodes: usize,
+        /// Its `policy` line.
+        #[label("its decision tree has {nodes} nodes")]
+        span: Span,
+        /// What to do about it.
+        #[help]
+        help: String,
+    },
 }

@@ -229,6 +229,11 @@ enum Part {
 
 const PARTS: [Part; 3] = [Part::Least, Part::Greatest, Part::Error];
 
+/// The largest query written, about: past it, a policy is refused with
+/// `verdict::sql::too_large` rather than handed to an engine that would
+/// spend minutes parsing it.
+const MAX_QUERY_BYTES: usize = 64 << 20;
+
 struct PolicyCompiler<'a> {
     tree: &'a DecisionTree,
     policy: &'a CheckedPolicy,
@@ -246,6 +251,8 @@ struct PolicyCompiler<'a> {
     inline_atoms: Option<Vec<Option<String>>>,
     /// Each used fact's path as its error names it, as SQL.
     culprits: Vec<Option<String>>,
+    /// About how many bytes the query's nodes take.
+    estimate: usize,
 }
 
 fn compile_policy(
@@ -285,8 +292,21 @@ fn compile_policy(
         used: vec![false; policy.facts.len()],
         inline_atoms: None,
         culprits: vec![None; policy.facts.len()],
+        estimate: 0,
     };
     compiler.plan(inline);
+    if compiler.estimate > MAX_QUERY_BYTES {
+        return Err(vec![SqlError::TooLarge {
+            policy: policy.name.clone(),
+            megabytes: compiler.estimate >> 20,
+            nodes: tree.nodes.len(),
+            span: policy.span,
+            help: format!(
+                "the query is written node by node from the decision tree, and this tree has {} nodes; decide these rows with `verdict eval --ndjson`, or split the policy into smaller ones",
+                tree.nodes.len()
+            ),
+        }]);
+    }
     // Each fact the tree tests, as its atom.
     let mut atoms: Vec<(String, String, String)> = Vec::new();
     let mut written: Vec<Option<String>> = vec![None; policy.facts.len()];
@@ -396,7 +416,14 @@ impl PolicyCompiler<'_> {
                 if let Some(used) = self.used.get_mut(fact.0 as usize) {
                     *used = true;
                 }
-                for (child, _) in edges_by_child(edges) {
+                let children = edges_by_child(edges);
+                // Each arm, in each of the three parts: the atom's column
+                // twice, a test of atoms, the child.
+                let column = self.fact_column(*fact).len() + 2;
+                self.estimate = self
+                    .estimate
+                    .saturating_add(children.len().saturating_mul(3 * (2 * column + 60)));
+                for (child, _) in children {
                     if let Some(p) = parents.get_mut(child.0 as usize) {
                         *p += 1;
                     }
@@ -624,7 +651,9 @@ impl PolicyCompiler<'_> {
 /// Where a diagnostic points.
 fn span_of(problem: &SqlError) -> crate::source::Span {
     match problem {
-        SqlError::Unsupported { span, .. } | SqlError::NoTree { span, .. } => *span,
+        SqlError::Unsupported { span, .. }
+        | SqlError::NoTree { span, .. }
+        | SqlError::TooLarge { span, .. } => *span,
     }
 }
 

@@ -395,3 +395,15 @@ fn a_policy_without_a_tree_is_refused() {
     let report = verdict::sql::query(&set, &options(verdict::sql::Dialect::DuckDb)).unwrap_err();
     insta::assert_snapshot!(report.render(100));
 }
+
+/// A `first match` policy of 1,000 generated rules has a tree of about
+/// 340,000 nodes, which would be about 700 MB of SQL: refused, fast.
+#[test]
+fn a_policy_with_a_huge_tree_is_refused() {
+    let text = verdict::testing::workloads::Scale::generate(1_000).text;
+    let set = PolicySet::from_sources([("scale.policy", text)]).unwrap();
+    let report = verdict::sql::query(&set, &options(verdict::sql::Dialect::DuckDb)).unwrap_err();
+    let rendered = report.render(100);
+    assert!(rendered.contains("verdict::sql::too_large"), "{rendered}");
+    insta::assert_snapshot!(rendered);
+}
