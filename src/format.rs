@@ -11,7 +11,7 @@
 //! a text's continuation strings line up under its first string; one space
 //! between tokens, none inside braces and parentheses, after `.` in paths or before `:` and
 //! `,`; two spaces before a trailing comment; at most one blank line in a
-//! row; one newline at the end. Lines are broken to fit in [`WIDTH`]
+//! row; one newline at the end. Lines are broken to fit in 100
 //! characters where the language lets them break (before a rule's
 //! conditions, each new line opening with `and`, and inside a
 //! declaration's value set), and joined again when they fit.
