@@ -15,9 +15,7 @@ pub(super) fn atom(
     id: FactId,
     options: &Options,
 ) -> Result<String, String> {
-    let fact = policy
-        .fact(id)
-        .ok_or_else(|| String::from("an unknown fact"))?;
+    let fact = fact_of(policy, id)?;
     let dialect = options.dialect;
     let column = || dialect.path(&fact.path, options.columns);
     let absent = absent_atom(fact)?;
@@ -165,9 +163,7 @@ pub(super) fn culprit(
     id: FactId,
     options: &Options,
 ) -> Result<String, String> {
-    let fact = policy
-        .fact(id)
-        .ok_or_else(|| String::from("an unknown fact"))?;
+    let fact = fact_of(policy, id)?;
     let own = quote(&fact.path_string());
     let FactType::Relation(relation) = &fact.ty else {
         return Ok(own);
@@ -185,6 +181,13 @@ pub(super) fn culprit(
         ));
     }
     Ok(format!("CASE{arms} ELSE {own} END"))
+}
+
+/// The fact `id` of `policy`.
+fn fact_of(policy: &CheckedPolicy, id: FactId) -> Result<&Fact, String> {
+    policy
+        .fact(id)
+        .ok_or_else(|| String::from("an unknown fact"))
 }
 
 /// The atom a missing value is: `None` when a missing value is unknown

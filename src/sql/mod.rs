@@ -69,7 +69,7 @@ impl Default for Options {
 /// # Ok::<(), String>(())
 /// ```
 pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
-    let compiled = compile_all(set, options)?;
+    let compiled = compile_each(set, options, false)?;
     let mut sql = header(set, options, "a query");
     let helpers: Vec<&str> = compiled
         .iter()
@@ -125,7 +125,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
 /// a table aliased `t`. Every shared subtree is written out in each place
 /// it is used, so for large trees [`query`] is much shorter.
 pub fn expressions(set: &PolicySet, options: &Options) -> Result<String, Report> {
-    let compiled = compile_all_inline(set, options)?;
+    let compiled = compile_each(set, options, true)?;
     let mut sql = header(set, options, "the expressions of a query's columns");
     let columns: Vec<String> = compiled
         .iter()
@@ -191,14 +191,6 @@ struct Compiled {
     layers: Vec<Vec<(String, String)>>,
     outputs: Vec<(String, String)>,
     helpers: Vec<String>,
-}
-
-fn compile_all(set: &PolicySet, options: &Options) -> Result<Vec<Compiled>, Report> {
-    compile_each(set, options, false)
-}
-
-fn compile_all_inline(set: &PolicySet, options: &Options) -> Result<Vec<Compiled>, Report> {
-    compile_each(set, options, true)
 }
 
 fn compile_each(set: &PolicySet, options: &Options, inline: bool) -> Result<Vec<Compiled>, Report> {
