@@ -45,6 +45,11 @@ pub struct Args {
     /// Print a CREATE TABLE for the facts the query reads, with each fact's type
     #[arg(long)]
     schema: bool,
+    /// The evaluation time, RFC 3339 (`2026-12-01T10:30:00Z`): what facts
+    /// declared `default now` take where a row leaves them out [default:
+    /// the engine's clock when the query runs]
+    #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
+    now: Option<verdict::Timestamp>,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -65,6 +70,7 @@ pub fn run(args: Args) -> ExitCode {
             ColumnsArg::Flat => verdict::sql::Columns::Flat,
         },
         table: args.from,
+        now: args.now,
     };
     let sql = if args.schema {
         verdict::sql::schema(&policies, &options)

@@ -20,7 +20,9 @@ pub use fact::{
     Relation, RelationOp,
 };
 pub use strings::Strings;
-pub use time::{duration_seconds, now_text, Local, LocalPart, TimeKind, DAY, WEEKDAYS};
+pub use time::{
+    duration_seconds, grammar, now_text, Local, LocalPart, TimeKind, DAY, LAST_SECOND, WEEKDAYS,
+};
 pub use value_index::{same_bytes, ValueIndex};
 
 use serde_json::Value;

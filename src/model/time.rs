@@ -8,7 +8,7 @@
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Span, SpanTotal, Timestamp, Unit};
+use jiff::{SignedDuration, Timestamp};
 
 use super::Misfit;
 
@@ -114,19 +114,35 @@ impl TimeKind {
     }
 
     /// The number of a value as JSON carries it, or `None` when the text
-    /// is not one.
+    /// is not one. The forms are exact, so that `verdict sql` reads the
+    /// same texts in SQL (see [`grammar`]): a date is `YYYY-MM-DD`; a
+    /// date-time is a date, `T` (or `t`, or a blank), `HH:MM`, optional
+    /// `:SS` and a fraction of up to nine digits, and `Z` or `±HH:MM`; a
+    /// duration is ISO 8601's `PnWnDTnHnMnS` with whole weeks, days, hours
+    /// and minutes and a fraction only on seconds; a time of day is
+    /// `HH:MM`, optionally `:SS` and a fraction. A leap second (`:60`)
+    /// counts as `:59`, as jiff reads it.
     pub fn parse(self, text: &str) -> Option<f64> {
+        self.parts(text)
+            .map(|(whole, nanos)| whole as f64 + nanos as f64 / 1e9)
+    }
+
+    /// [`parse`](Self::parse)'s number in two parts, whole units and
+    /// nanoseconds (both negative for a negative duration), whose sum
+    /// `whole + nanos / 1e9` in doubles is the number: the parts `verdict
+    /// sql` computes, so that SQL's number is the same double.
+    pub fn parts(self, text: &str) -> Option<(i64, i64)> {
         match self {
-            TimeKind::Date => rfc3339_date(text)
-                .then(|| text.parse::<Date>().ok())
-                .flatten()
-                .and_then(date_days),
-            TimeKind::DateTime => rfc3339_date(text)
-                .then(|| text.parse::<Timestamp>().ok())
-                .flatten()
-                .map(timestamp_seconds),
-            TimeKind::Duration => parse_duration(text),
-            TimeKind::Clock => parse_clock(text),
+            TimeKind::Date => civil_days(text.as_bytes()).map(|days| (days, 0)),
+            TimeKind::DateTime => {
+                instant(text.as_bytes()).map(|(whole, nanos)| (whole, i64::from(nanos)))
+            }
+            TimeKind::Duration => parse_duration(text.as_bytes()),
+            TimeKind::Clock => {
+                let (seconds, nanos, rest) = clock(text.as_bytes())?;
+                rest.is_empty()
+                    .then(|| (i64::from(seconds), i64::from(nanos)))
+            }
         }
     }
 
@@ -172,14 +188,6 @@ impl TimeKind {
     }
 }
 
-/// The days from 1970-01-01 to `date`.
-fn date_days(date: Date) -> Option<f64> {
-    let midnight = TimeZone::UTC
-        .to_timestamp(date.to_datetime(Time::midnight()))
-        .ok()?;
-    Some((midnight.as_second().div_euclid(86_400)) as f64)
-}
-
 /// The date `days` after 1970-01-01.
 fn days_date(days: f64) -> Option<Date> {
     if days.fract() != 0.0 || days.abs() > 4.0e6 {
@@ -202,40 +210,197 @@ fn seconds_timestamp(x: f64) -> Option<Timestamp> {
     Timestamp::new(whole as i64, nanos as i32).ok()
 }
 
-/// `P14D`, `PT2H30M`, `P1W`: ISO 8601 durations with days of 24 hours.
-/// Whether `text` starts with a date as RFC 3339 writes it, `2026-12-01`
-/// (jiff also reads ISO 8601's `20261201`, which facts do not use), and
-/// is that date alone or goes on with a time (`T` or a blank, then
-/// `10:30`).
-fn rfc3339_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| {
-        bytes
-            .get(range)
-            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
-    };
-    let date = digits(0..4)
-        && bytes.get(4) == Some(&b'-')
-        && digits(5..7)
-        && bytes.get(7) == Some(&b'-')
-        && digits(8..10);
-    let time = match bytes.get(10) {
-        None => true,
-        Some(b'T' | b't' | b' ') => digits(11..13) && bytes.get(13) == Some(&b':'),
-        Some(_) => false,
-    };
-    date && time
+/// The text forms [`TimeKind::parse`] reads, as regular expressions (the
+/// groups are what `verdict sql` extracts): the same language, written for
+/// the SQL engines' regex functions.
+pub mod grammar {
+    /// A date: year, month, day.
+    pub const DATE: &str = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$";
+    /// A date-time: year, month, day, hour, minute, second, fraction,
+    /// offset (`Z`, `z` or `±HH:MM`), offset sign, hours, minutes.
+    pub const DATETIME: &str = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$";
+    /// A duration: sign, weeks, days, hours, minutes, seconds, fraction.
+    pub const DURATION: &str = r"^([+-]?)P(?:([0-9]{1,6})W)?(?:([0-9]{1,6})D)?(?:T(?:([0-9]{1,8})H)?(?:([0-9]{1,10})M)?(?:([0-9]{1,11})(?:[.,]([0-9]{1,9}))?S)?)?$";
 }
 
-fn parse_duration(text: &str) -> Option<f64> {
-    let span: Span = text.parse().ok()?;
-    if span.get_years() != 0 || span.get_months() != 0 {
+/// The ASCII digits of `bytes`, as a number; `None` when one is not.
+fn digits(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() {
         return None;
     }
-    let total = span
-        .total(SpanTotal::from(Unit::Second).days_are_24_hours())
-        .ok()?;
-    total.is_finite().then_some(total)
+    bytes.iter().try_fold(0i64, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+    })
+}
+
+/// The days from 1970-01-01 to the date `YYYY-MM-DD`, when it is one.
+fn civil_days(bytes: &[u8]) -> Option<i64> {
+    if bytes.len() != 10 || bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
+        return None;
+    }
+    let year = digits(bytes.get(..4)?)?;
+    let month = digits(bytes.get(5..7)?)?;
+    let day = digits(bytes.get(8..10)?)?;
+    // A day of the calendar (jiff knows the months' lengths) ...
+    Date::new(
+        i16::try_from(year).ok()?,
+        i8::try_from(month).ok()?,
+        i8::try_from(day).ok()?,
+    )
+    .ok()?;
+    // ... counted as `verdict sql` counts it: H. Hinnant's
+    // `days_from_civil`, floor divisions and all.
+    let shifted = year - i64::from(month <= 2);
+    let era = shifted.div_euclid(400);
+    let year_of_era = shifted - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
+/// The last second jiff's instants reach (9999-12-30T22:00:00Z): a later
+/// date-time is not one, in verdict and in SQL alike.
+pub const LAST_SECOND: i64 = 253_402_207_200;
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fffffffff` at the start of `bytes`:
+/// seconds since midnight, nanoseconds, and the bytes after it.
+fn clock(bytes: &[u8]) -> Option<(u32, u32, &[u8])> {
+    let hour = digits(bytes.get(..2)?)?;
+    let minute = digits(bytes.get(3..5)?)?;
+    if bytes.get(2) != Some(&b':') || hour > 23 || minute > 59 {
+        return None;
+    }
+    let mut rest = bytes.get(5..)?;
+    let (mut second, mut nanos) = (0, 0);
+    if rest.first() == Some(&b':') {
+        second = digits(rest.get(1..3)?)?;
+        if second > 60 {
+            return None;
+        }
+        rest = rest.get(3..)?;
+        if let Some(b'.' | b',') = rest.first() {
+            let fraction: &[u8] = rest.get(1..)?;
+            let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if len == 0 || len > 9 {
+                return None;
+            }
+            nanos = digits(fraction.get(..len)?)? * 10i64.pow(9 - len as u32);
+            rest = fraction.get(len..)?;
+        }
+    }
+    let seconds = hour * 3600 + minute * 60 + second.min(59);
+    Some((
+        u32::try_from(seconds).ok()?,
+        u32::try_from(nanos).ok()?,
+        rest,
+    ))
+}
+
+/// An RFC 3339 date-time: whole seconds since the Unix epoch (rounded
+/// down) and the nanoseconds past them.
+fn instant(bytes: &[u8]) -> Option<(i64, u32)> {
+    let days = civil_days(bytes.get(..10)?)?;
+    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    let (seconds, nanos, rest) = clock(bytes.get(11..)?)?;
+    let offset = match rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let hours = digits(&[*h1, *h2])?;
+            let minutes = digits(&[*m1, *m2])?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let offset = hours * 3600 + minutes * 60;
+            if *sign == b'-' {
+                -offset
+            } else {
+                offset
+            }
+        }
+        _ => return None,
+    };
+    let whole = days * 86_400 + i64::from(seconds) - offset;
+    (whole <= LAST_SECOND).then_some((whole, nanos))
+}
+
+/// `P14D`, `PT2H30M`, `P1W`, `-PT90S`, `PT0.5S`: seconds and
+/// nanoseconds, both negative for a negative duration.
+fn parse_duration(bytes: &[u8]) -> Option<(i64, i64)> {
+    let (negative, mut rest) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        rest => (false, rest),
+    };
+    rest = rest.strip_prefix(b"P")?;
+    let mut whole: i64 = 0;
+    let mut nanos: i64 = 0;
+    let mut parts = 0;
+    let mut in_time = false;
+    let mut time_parts = 0;
+    // The designators in the order they may come, each at most once.
+    let mut order = [b'W', b'D', b'H', b'M', b'S'].iter().peekable();
+    while let Some(&first) = rest.first() {
+        if first == b'T' {
+            if in_time {
+                return None;
+            }
+            in_time = true;
+            rest = rest.get(1..)?;
+            // Weeks and days come before `T`.
+            while order.next_if(|d| matches!(d, b'W' | b'D')).is_some() {}
+            continue;
+        }
+        let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        let number = digits(rest.get(..len)?)?;
+        rest = rest.get(len..)?;
+        let mut fraction = None;
+        if let Some(b'.' | b',') = rest.first() {
+            let after = rest.get(1..)?;
+            let flen = after.iter().take_while(|b| b.is_ascii_digit()).count();
+            if flen == 0 || flen > 9 {
+                return None;
+            }
+            fraction = Some(digits(after.get(..flen)?)? * 10i64.pow(9 - flen as u32));
+            rest = after.get(flen..)?;
+        }
+        let (&designator, after) = rest.split_first()?;
+        rest = after;
+        // The next designator allowed where this one is written.
+        loop {
+            let &&next = order.peek()?;
+            order.next();
+            if next == designator {
+                break;
+            }
+        }
+        let (size, max_digits, time) = match designator {
+            b'W' => (604_800, 6, false),
+            b'D' => (86_400, 6, false),
+            b'H' => (3_600, 8, true),
+            b'M' => (60, 10, true),
+            b'S' => (1, 11, true),
+            _ => return None,
+        };
+        if time != in_time || len > max_digits || (fraction.is_some() && designator != b'S') {
+            return None;
+        }
+        whole += number * size;
+        nanos = fraction.unwrap_or(0);
+        parts += 1;
+        if time {
+            time_parts += 1;
+        }
+    }
+    if parts == 0 || (in_time && time_parts == 0) {
+        return None;
+    }
+    Some(if negative {
+        (-whole, -nanos)
+    } else {
+        (whole, nanos)
+    })
 }
 
 /// The ISO 8601 text of a duration in seconds: `P14D`, `PT2H30M`.
@@ -303,12 +468,6 @@ pub fn duration_seconds(amount: f64, unit: &str) -> Option<f64> {
     };
     let x = amount * size;
     x.is_finite().then_some(x)
-}
-
-/// `09:30`, `09:30:15`, `09:30:15.5`: seconds since midnight.
-fn parse_clock(text: &str) -> Option<f64> {
-    let time: Time = text.parse().ok()?;
-    Some(clock_seconds(time))
 }
 
 fn clock_seconds(time: Time) -> f64 {
@@ -387,9 +546,12 @@ impl Local {
     /// times of day the rules compare with) for a time of day, or among
     /// [`WEEKDAYS`] for a weekday.
     pub fn atom(&self, text: &str, points: &[f64]) -> Result<super::Atom, Misfit> {
-        let ts: Timestamp = text.parse().map_err(|_| Misfit::Type {
+        let misfit = || Misfit::Type {
             expected: TimeKind::DateTime.expected(),
-        })?;
+        };
+        let (whole, nanos) = instant(text.as_bytes()).ok_or_else(misfit)?;
+        let ts = Timestamp::new(whole, i32::try_from(nanos).map_err(|_| misfit())?)
+            .map_err(|_| misfit())?;
         let local = self.tz.to_datetime(ts);
         Ok(match self.part {
             LocalPart::Clock => super::number_atom(points, clock_seconds(local.time())),
@@ -467,6 +629,99 @@ mod tests {
             .is_some());
         assert!(TimeKind::DateTime.parse("20260301T103000Z").is_none());
         assert!(TimeKind::DateTime.parse("2026-03-01T103000Z").is_none());
+    }
+
+    /// The forms each kind reads, exactly: what jiff would also read
+    /// (offsets without a colon, zone annotations, `"14 days"`, a
+    /// date-time where a date belongs) is refused, so that SQL reads the
+    /// same texts (`grammar`).
+    #[test]
+    fn the_forms_are_exact() {
+        let cases: &[(TimeKind, &str, Option<f64>)] = &[
+            (TimeKind::Date, "2026-12-01", Some(20_788.0)),
+            (TimeKind::Date, "2024-02-29", Some(19_782.0)),
+            (TimeKind::Date, "0000-01-01", Some(-719_528.0)),
+            (TimeKind::Date, "9999-12-31", Some(2_932_896.0)),
+            (
+                TimeKind::DateTime,
+                "9999-12-30T22:00:00Z",
+                Some(253_402_207_200.0),
+            ),
+            (TimeKind::DateTime, "9999-12-30T22:00:01Z", None),
+            (TimeKind::Date, "2026-02-29", None),
+            (TimeKind::Date, "2026-12-01T10:30", None),
+            (TimeKind::Date, "2026-12-01 ", None),
+            (
+                TimeKind::DateTime,
+                "2026-12-01T10:30:00Z",
+                Some(1_796_121_000.0),
+            ),
+            (
+                TimeKind::DateTime,
+                "2026-12-01t10:30z",
+                Some(1_796_121_000.0),
+            ),
+            (
+                TimeKind::DateTime,
+                "2026-12-01 10:30:00-00:00",
+                Some(1_796_121_000.0),
+            ),
+            (
+                TimeKind::DateTime,
+                "2026-12-01T10:30:00+01:00",
+                Some(1_796_117_400.0),
+            ),
+            (
+                TimeKind::DateTime,
+                "2026-12-01T10:30:00,5Z",
+                Some(1_796_121_000.5),
+            ),
+            (
+                TimeKind::DateTime,
+                "2026-12-01T23:59:60Z",
+                Some(1_796_169_599.0),
+            ),
+            (TimeKind::DateTime, "1969-12-31T23:59:59.5Z", Some(-0.5)),
+            (TimeKind::DateTime, "2026-12-01T10:30:00+0100", None),
+            (TimeKind::DateTime, "2026-12-01T10:30:00+01", None),
+            (TimeKind::DateTime, "2026-12-01T10:30:00+24:00", None),
+            (
+                TimeKind::DateTime,
+                "2026-12-01T10:30:00Z[Europe/Berlin]",
+                None,
+            ),
+            (TimeKind::DateTime, "2026-12-01T24:00:00Z", None),
+            (TimeKind::DateTime, "2026-12-01T10:30:00.1234567891Z", None),
+            (TimeKind::DateTime, "2026-12-01T10:30:00", None),
+            (TimeKind::Duration, "P14D", Some(1_209_600.0)),
+            (TimeKind::Duration, "P1W2D", Some(777_600.0)),
+            (TimeKind::Duration, "-PT1H30M", Some(-5_400.0)),
+            (TimeKind::Duration, "+PT0,5S", Some(0.5)),
+            (TimeKind::Duration, "P1DT2H3M4.5S", Some(93_784.5)),
+            (TimeKind::Duration, "PT36H", Some(129_600.0)),
+            (TimeKind::Duration, "P0D", Some(0.0)),
+            (TimeKind::Duration, "14 days", None),
+            (TimeKind::Duration, "p14d", None),
+            (TimeKind::Duration, "P1Y", None),
+            (TimeKind::Duration, "PT1.5H", None),
+            (TimeKind::Duration, "P1DT", None),
+            (TimeKind::Duration, "PT", None),
+            (TimeKind::Duration, "P", None),
+            (TimeKind::Duration, "P1D1W", None),
+            (TimeKind::Duration, "PT1D", None),
+            (TimeKind::Duration, "P1M", None),
+            (TimeKind::Duration, "P1234567D", None),
+            (TimeKind::Clock, "09:30", Some(34_200.0)),
+            (TimeKind::Clock, "09:30:15.5", Some(34_215.5)),
+            (TimeKind::Clock, "23:59:60", Some(86_399.0)),
+            (TimeKind::Clock, "9:30", None),
+            (TimeKind::Clock, "09", None),
+            (TimeKind::Clock, "T09:30", None),
+            (TimeKind::Clock, "09:30+01:00", None),
+        ];
+        for (kind, text, want) in cases {
+            assert_eq!(kind.parse(text), *want, "{kind:?} {text:?}");
+        }
     }
 
     /// What a help suggests for a time written another way.

@@ -70,6 +70,58 @@ impl Dialect {
         }
     }
 
+    /// `x` as a 64-bit integer, `NULL` when it is not one.
+    pub(crate) fn int(self, x: &str) -> String {
+        format!("TRY_CAST({x} AS BIGINT)")
+    }
+
+    /// Whether the whole text `v` matches `pattern` (anchored; written
+    /// without backslashes, so every dialect's string literal keeps it).
+    pub(crate) fn matches(self, v: &str, pattern: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("regexp_full_match({v}, {})", super::quote(pattern)),
+            Dialect::DataFusion => format!("regexp_like({v}, {})", super::quote(pattern)),
+        }
+    }
+
+    /// The text of group `i` of `pattern` in `v` (which matches it), `''`
+    /// when the group takes no part in the match.
+    pub(crate) fn group(self, v: &str, pattern: &str, i: usize) -> String {
+        // Both replace the first match, the whole text, by the group.
+        format!("regexp_replace({v}, {}, '\\{i}')", super::quote(pattern))
+    }
+
+    /// The engine's clock when the query runs, as whole seconds since the
+    /// Unix epoch and the nanoseconds past them.
+    pub(crate) fn clock(self) -> (String, String) {
+        match self {
+            Dialect::DuckDb => (
+                String::from("(epoch_us(get_current_timestamp()) // 1000000)"),
+                String::from("(epoch_us(get_current_timestamp()) % 1000000 * 1000)"),
+            ),
+            Dialect::DataFusion => (
+                String::from("(CAST(now() AS BIGINT) / 1000000000)"),
+                String::from("(CAST(now() AS BIGINT) % 1000000000)"),
+            ),
+        }
+    }
+
+    /// The instant `seconds` after the Unix epoch as the whole seconds
+    /// its local date and time in the IANA zone `zone` would be in UTC:
+    /// the local clock, in the engine's time zone database.
+    pub(crate) fn local_seconds(self, seconds: &str, zone: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!(
+                "CAST(epoch(timezone({}, to_timestamp({seconds}))) AS BIGINT)",
+                super::quote(zone)
+            ),
+            Dialect::DataFusion => format!(
+                "CAST(date_part('epoch', to_local_time(arrow_cast(arrow_cast(to_timestamp_seconds({seconds}), 'Timestamp(Second, Some(\"UTC\"))'), {}))) AS BIGINT)",
+                super::quote(&format!("Timestamp(Second, Some(\"{zone}\"))"))
+            ),
+        }
+    }
+
     /// The type of a list of `item`s, for a schema.
     pub(crate) fn list_type(self, item: &str) -> String {
         format!("{item}[]")

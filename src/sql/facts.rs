@@ -4,9 +4,11 @@
 
 use serde_json::Value;
 
+use super::time::Parts;
 use super::{quote, Columns, Options};
-use crate::diagnostics::SqlError;
-use crate::model::{CheckedPolicy, Element, Fact, FactId, FactType, Presence, RelationOp};
+use crate::model::{
+    CheckedPolicy, Element, Fact, FactId, FactType, Presence, RelationOp, TimeKind,
+};
 
 /// The atom of fact `id` over the row aliased `t`; `Err` names what the
 /// SQL cannot read yet.
@@ -14,6 +16,7 @@ pub(super) fn atom(
     policy: &CheckedPolicy,
     id: FactId,
     options: &Options,
+    times: &Times,
 ) -> Result<String, String> {
     let fact = fact_of(policy, id)?;
     let dialect = options.dialect;
@@ -93,20 +96,17 @@ pub(super) fn atom(
             )
         }
         FactType::Relation(relation) => {
-            if relation.time.is_some() || relation.op == RelationOp::Within {
-                return Err(String::from("a relation between times"));
-            }
             let side = |id: FactId| -> Result<Side, String> {
                 let base = policy
                     .fact(id)
                     .ok_or_else(|| String::from("an unknown fact"))?;
-                side(base, options)
+                side(base, id, options, times)
             };
             let (left, right) = (side(relation.left)?, side(relation.right)?);
             let number = |id: FactId| {
                 policy
                     .fact(id)
-                    .is_some_and(|f| matches!(f.ty, FactType::Number(_)))
+                    .is_some_and(|f| matches!(f.ty, FactType::Number(_) | FactType::Time(..)))
             };
             let offset = |r: &str| {
                 if relation.offset == 0.0 {
@@ -131,7 +131,10 @@ pub(super) fn atom(
                     offset(&format!("CAST({r} AS DOUBLE)"))
                 ),
                 RelationOp::In => dialect.contains(r, l),
-                RelationOp::Within => return Err(String::from("a relation between times")),
+                RelationOp::Within => format!(
+                    "abs(CAST({l} AS DOUBLE) - CAST({r} AS DOUBLE)) <= {}",
+                    number_literal(relation.offset)
+                ),
             };
             let absent = absent.unwrap_or_else(|| String::from("NULL"));
             return Ok(format!(
@@ -139,15 +142,48 @@ pub(super) fn atom(
                 left.unknown, right.unknown, left.absent, right.absent
             ));
         }
-        FactType::Time(..) => return Err(String::from("a date, date-time or duration fact")),
-        FactType::Local(_) => {
-            return Err(String::from("the time of day or weekday of a date-time"))
+        FactType::Time(_, points) => {
+            let parts = times.get(id)?;
+            let x = parts.number();
+            let atom = format!(
+                "CASE WHEN {} IS NULL THEN NULL ELSE {} END",
+                parts.whole,
+                number_atom(&x, points, 0, points.len())
+            );
+            if fact.presence == Presence::Now {
+                // A missing value is the evaluation time: the parts have it.
+                return Ok(atom);
+            }
+            (column(), atom)
+        }
+        FactType::Local(local) => {
+            let base = fact_of(policy, local.base)?;
+            let parts = times.get(local.base)?;
+            let zone = &local.local.zone;
+            let part = match &local.ty {
+                FactType::Time(_, points) => {
+                    let x = super::time::clock(&parts, zone, dialect);
+                    number_atom(&x, points, 0, points.len())
+                }
+                _ => super::time::weekday(&parts, zone, dialect),
+            };
+            let atom = format!(
+                "CASE WHEN {} IS NULL THEN NULL ELSE {part} END",
+                parts.whole
+            );
+            if base.presence == Presence::Now {
+                return Ok(atom);
+            }
+            (dialect.path(&base.path, options.columns), atom)
         }
     };
     let (value, atom) = present;
     // An enum's or a bool's `CASE` has no arm for `NULL`, so gives `NULL`
     // for a missing value by itself; the others give it explicitly.
-    let null_is_null = matches!(fact.ty, FactType::Enum(_) | FactType::Bool);
+    let null_is_null = matches!(
+        fact.ty,
+        FactType::Enum(_) | FactType::Bool | FactType::Time(..) | FactType::Local(_)
+    );
     Ok(match absent {
         Some(absent) => format!("CASE WHEN {value} IS NULL THEN {absent} ELSE {atom} END"),
         None if null_is_null => atom,
@@ -162,6 +198,7 @@ pub(super) fn culprit(
     policy: &CheckedPolicy,
     id: FactId,
     options: &Options,
+    times: &Times,
 ) -> Result<String, String> {
     let fact = fact_of(policy, id)?;
     let own = quote(&fact.path_string());
@@ -173,7 +210,7 @@ pub(super) fn culprit(
         let base = policy
             .fact(id)
             .ok_or_else(|| String::from("an unknown fact"))?;
-        let side = side(base, options)?;
+        let side = side(base, id, options, times)?;
         arms.push_str(&format!(
             " WHEN {} THEN {}",
             side.unknown,
@@ -181,6 +218,83 @@ pub(super) fn culprit(
         ));
     }
     Ok(format!("CASE{arms} ELSE {own} END"))
+}
+
+/// The parsed parts of the time facts the atoms read, by fact: columns
+/// of the query's first step, or (for `--expr`) the expressions.
+#[derive(Default)]
+pub(super) struct Times {
+    parts: std::collections::HashMap<FactId, Parts>,
+}
+
+impl Times {
+    pub(super) fn insert(&mut self, id: FactId, parts: Parts) {
+        self.parts.insert(id, parts);
+    }
+
+    fn get(&self, id: FactId) -> Result<Parts, String> {
+        self.parts
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| String::from("a time fact read before it is parsed"))
+    }
+}
+
+/// The declared time facts the atom of fact `id` reads: itself, the
+/// date-time it takes a part of, or the two sides of a relation of times.
+pub(super) fn times_read(policy: &CheckedPolicy, id: FactId) -> Vec<FactId> {
+    match policy.fact(id).map(|f| &f.ty) {
+        Some(FactType::Time(..)) => vec![id],
+        Some(FactType::Local(local)) => vec![local.base],
+        Some(FactType::Relation(relation)) if relation.time.is_some() => {
+            vec![relation.left, relation.right]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The kind and column of the declared time fact `id`.
+pub(super) fn time_fact(
+    policy: &CheckedPolicy,
+    id: FactId,
+    options: &Options,
+) -> Result<(TimeKind, String), String> {
+    let fact = fact_of(policy, id)?;
+    match &fact.ty {
+        FactType::Time(TimeKind::Clock, _) => {
+            Err(String::from("a time of day as a fact's own value"))
+        }
+        FactType::Time(kind, _) => Ok((*kind, options.dialect.path(&fact.path, options.columns))),
+        _ => Err(String::from("a part of a fact that is not a date-time")),
+    }
+}
+
+/// The parts of the time fact `id` from its fields (each read by
+/// `field`): the evaluation time where it is missing and defaults to now.
+pub(super) fn time_parts(
+    policy: &CheckedPolicy,
+    id: FactId,
+    options: &Options,
+    field: &dyn Fn(&str) -> String,
+) -> Result<Parts, String> {
+    let fact = fact_of(policy, id)?;
+    let (kind, v) = time_fact(policy, id, options)?;
+    let parsed = super::time::parts(kind, field);
+    if fact.presence != Presence::Now {
+        return Ok(parsed);
+    }
+    let now = super::time::now(kind, options.now, options.dialect)
+        .ok_or_else(|| String::from("a duration that defaults to now"))?;
+    Ok(Parts {
+        whole: format!(
+            "CASE WHEN {v} IS NULL THEN {} ELSE {} END",
+            now.whole, parsed.whole
+        ),
+        nanos: format!(
+            "CASE WHEN {v} IS NULL THEN {} ELSE {} END",
+            now.nanos, parsed.nanos
+        ),
+    })
 }
 
 /// The fact `id` of `policy`.
@@ -198,7 +312,8 @@ fn absent_atom(fact: &Fact) -> Result<Option<String>, String> {
         Presence::Required => Ok(None),
         Presence::Optional => Ok(fact.absent_atom().map(|a| a.to_string())),
         Presence::Default(atom) => Ok(Some(atom.to_string())),
-        Presence::Now => Err(String::from("a fact whose default is `now`")),
+        // Only times default to now, and their parts hold it.
+        Presence::Now => Ok(None),
     }
 }
 
@@ -210,8 +325,39 @@ struct Side {
     absent: String,
 }
 
-fn side(fact: &Fact, options: &Options) -> Result<Side, String> {
+fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Side, String> {
     let v = options.dialect.path(&fact.path, options.columns);
+    if let FactType::Time(kind, _) = &fact.ty {
+        let parts = times.get(id)?;
+        let number = parts.number();
+        let misfit = format!("({v} IS NOT NULL AND {} IS NULL)", parts.whole);
+        return Ok(match &fact.presence {
+            // The parts hold the evaluation time where the value is missing.
+            Presence::Required | Presence::Now => Side {
+                unknown: format!("{} IS NULL", parts.whole),
+                absent: String::from("FALSE"),
+                value: number,
+            },
+            Presence::Optional => Side {
+                unknown: misfit,
+                absent: format!("{v} IS NULL"),
+                value: number,
+            },
+            Presence::Default(atom) => {
+                let default = fact
+                    .default
+                    .clone()
+                    .or_else(|| fact.representative(*atom))
+                    .and_then(|d| d.as_str().and_then(|text| kind.parse(text)))
+                    .ok_or_else(|| String::from("a default without a value"))?;
+                Side {
+                    unknown: misfit,
+                    absent: String::from("FALSE"),
+                    value: format!("COALESCE({number}, {})", number_literal(default)),
+                }
+            }
+        });
+    }
     let fits = match &fact.ty {
         FactType::Enum(values) => {
             let listed: Vec<String> = values.iter().map(|s| quote(s)).collect();
@@ -247,7 +393,7 @@ fn side(fact: &Fact, options: &Options) -> Result<Side, String> {
                 value: format!("COALESCE({v}, {})", literal(&default, options)?),
             }
         }
-        Presence::Now => return Err(String::from("a fact whose default is `now`")),
+        Presence::Now => return Err(String::from("a relation with a fact of this type")),
     })
 }
 
@@ -322,13 +468,9 @@ fn literal(value: &Value, options: &Options) -> Result<String, String> {
 
 /// `CREATE TABLE` for the facts the policies declare, as columns (or
 /// nested structs) of their facts' types.
-pub(super) fn schema(
-    policies: &[&CheckedPolicy],
-    options: &Options,
-) -> Result<String, Vec<SqlError>> {
+pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
     // The declared paths and their types, in order, without repeats.
     let mut paths: Vec<(Vec<String>, String)> = Vec::new();
-    let mut problems = Vec::new();
     for policy in policies {
         for fact in policy.facts.iter().filter(|f| f.is_declared()) {
             let ty = match &fact.ty {
@@ -337,27 +479,15 @@ pub(super) fn schema(
                 FactType::Number(_) => String::from("DOUBLE"),
                 FactType::Set(Element::Number) => options.dialect.list_type("DOUBLE"),
                 FactType::Set(_) => options.dialect.list_type("VARCHAR"),
-                _ => {
-                    problems.push(SqlError::Unsupported {
-                        policy: policy.name.clone(),
-                        dialect: options.dialect.name(),
-                        construct: String::from("a date, date-time or duration fact"),
-                        span: fact.span,
-                        label: String::from("declared here"),
-                        help: String::from(
-                            "decide these rows with `verdict eval --ndjson`, or leave the fact out of the policies you compile to SQL",
-                        ),
-                    });
-                    continue;
-                }
+                // Times are the text JSON carries, read as verdict reads it.
+                FactType::Time(..) => String::from("VARCHAR"),
+                // Derived facts are read from declared ones' columns.
+                FactType::Has(..) | FactType::Relation(_) | FactType::Local(_) => continue,
             };
             if !paths.iter().any(|(p, _)| *p == fact.path) {
                 paths.push((fact.path.clone(), ty));
             }
         }
-    }
-    if !problems.is_empty() {
-        return Err(problems);
     }
     let dialect = options.dialect;
     let columns: Vec<String> = match options.columns {
@@ -373,11 +503,11 @@ pub(super) fn schema(
                 .collect()
         }
     };
-    Ok(format!(
+    format!(
         "CREATE TABLE {} (\n{}\n);\n",
         options.table,
         columns.join(",\n")
-    ))
+    )
 }
 
 /// Paths as a tree of struct fields.

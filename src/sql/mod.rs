@@ -22,6 +22,7 @@
 
 mod dialect;
 mod facts;
+mod time;
 
 pub use dialect::{Columns, Dialect};
 
@@ -43,6 +44,10 @@ pub struct Options {
     pub columns: Columns,
     /// The table (or view, or table function) the facts are read from.
     pub table: String,
+    /// The evaluation time, which facts declared `default now` take where
+    /// a row leaves them out (as [`PolicySet::evaluated_at`] gives it);
+    /// `None` reads the engine's clock when the query runs.
+    pub now: Option<crate::Timestamp>,
 }
 
 impl Default for Options {
@@ -51,6 +56,7 @@ impl Default for Options {
             dialect: Dialect::DuckDb,
             columns: Columns::Nested,
             table: String::from("facts"),
+            now: None,
         }
     }
 }
@@ -77,6 +83,25 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
         .collect();
     let layers = compiled.iter().map(|c| c.layers.len()).max().unwrap_or(0);
     sql.push_str("WITH\n");
+    let mut from = options.table.clone();
+    for (step, name) in ["verdict_texts", "verdict_values"].iter().enumerate() {
+        let columns: String = compiled
+            .iter()
+            .filter_map(|c| c.steps.get(step))
+            .flatten()
+            .map(|(name, expr, about)| match about.is_empty() {
+                true => format!(",\n{}", column(expr, name, 4)),
+                false => format!(",\n    -- {about}\n{}", column(expr, name, 4)),
+            })
+            .collect();
+        if !columns.is_empty() {
+            let _ = writeln!(
+                sql,
+                "{name} AS (\n  SELECT\n    t.*{columns}\n  FROM {from} AS t\n),"
+            );
+            from = name.to_string();
+        }
+    }
     let _ = writeln!(
         sql,
         "{} AS (\n  SELECT\n    t.*{}\n  FROM {} AS t\n),",
@@ -86,7 +111,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
             .flat_map(|c| c.atoms.iter())
             .map(|(name, expr, about)| format!(",\n    -- {about}\n{}", column(expr, name, 4)))
             .collect::<String>(),
-        options.table
+        from
     );
     for layer in 1..=layers {
         let columns: String = compiled
@@ -142,7 +167,15 @@ pub fn expressions(set: &PolicySet, options: &Options) -> Result<String, Report>
 pub fn schema(set: &PolicySet, options: &Options) -> Result<String, Report> {
     let trees = set.built_trees();
     let policies: Vec<&CheckedPolicy> = trees.iter().map(|t| &*t.policy).collect();
-    facts::schema(&policies, options).map_err(|problems| report(set, problems))
+    Ok(facts::schema(&policies, options))
+}
+
+/// A time fact's type, with its article: "a date".
+fn kind_name(fact: &crate::model::Fact) -> &'static str {
+    match &fact.ty {
+        crate::model::FactType::Time(kind, _) => kind.name(),
+        _ => "a time",
+    }
 }
 
 /// The comment that opens the output.
@@ -185,6 +218,10 @@ fn report(set: &PolicySet, problems: Vec<SqlError>) -> Report {
 /// One policy compiled: its fact atoms, its shared nodes by layer, its
 /// output columns, and the names of every helper column.
 struct Compiled {
+    /// The time facts the atoms read, as columns computed before them
+    /// (name, expression, what it reads): their texts' fields, then the
+    /// parts computed from the fields.
+    steps: [Vec<(String, String, String)>; 2],
     /// Each fact's atom column: its name, its expression, and what it
     /// reads, in words.
     atoms: Vec<(String, String, String)>,
@@ -299,17 +336,87 @@ fn compile_policy(
             ),
         }]);
     }
+    // The time facts the atoms read, parsed once: columns of their own
+    // (or, written inline, the expressions).
+    let mut times = facts::Times::default();
+    let mut texts: Vec<(String, String, String)> = Vec::new();
+    let mut values: Vec<(String, String, String)> = Vec::new();
+    let mut problems = Vec::new();
+    let mut parsed: Vec<FactId> = Vec::new();
+    for fact in 0..policy.facts.len() {
+        if !compiler.used.get(fact).copied().unwrap_or(false) {
+            continue;
+        }
+        for base in facts::times_read(policy, FactId(fact as u32)) {
+            if parsed.contains(&base) {
+                continue;
+            }
+            parsed.push(base);
+            let read = facts::time_fact(policy, base, options).and_then(|(kind, v)| {
+                time::fields(kind, &v, options.dialect)
+                    .ok_or_else(|| String::from("a time of day as a fact's own value"))
+            });
+            let fields = match read {
+                Ok(fields) => fields,
+                Err(construct) => {
+                    problems.push(compiler.unsupported(base, construct));
+                    continue;
+                }
+            };
+            let about = policy.fact(base).map_or_else(String::new, |f| {
+                format!(
+                    "`{}` read as {}: {}",
+                    f.name,
+                    kind_name(f),
+                    comment(&f.path_string())
+                )
+            });
+            let column_of = |field: &str| format!("{}t{}_{field}", compiler.prefix, base.0);
+            let field = |name: &str| -> String {
+                if inline {
+                    let expr = fields
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map_or_else(|| String::from("NULL"), |(_, e)| e.clone());
+                    format!("({expr})")
+                } else {
+                    format!("t.{}", options.dialect.ident(&column_of(name)))
+                }
+            };
+            match facts::time_parts(policy, base, options, &field) {
+                Ok(parts) if inline => times.insert(base, parts),
+                Ok(parts) => {
+                    for (i, (name, expr)) in fields.iter().enumerate() {
+                        let about = if i == 0 { about.clone() } else { String::new() };
+                        texts.push((column_of(name), expr.clone(), about));
+                    }
+                    let whole = format!("{}w{}", compiler.prefix, base.0);
+                    let nanos = format!("{}n{}", compiler.prefix, base.0);
+                    values.push((whole.clone(), parts.whole, about.clone()));
+                    values.push((nanos.clone(), parts.nanos, String::new()));
+                    let read = |name: &str| format!("t.{}", options.dialect.ident(name));
+                    times.insert(
+                        base,
+                        time::Parts {
+                            whole: read(&whole),
+                            nanos: read(&nanos),
+                        },
+                    );
+                }
+                Err(construct) => problems.push(compiler.unsupported(base, construct)),
+            }
+        }
+    }
     // Each fact the tree tests, as its atom.
     let mut atoms: Vec<(String, String, String)> = Vec::new();
     let mut written: Vec<Option<String>> = vec![None; policy.facts.len()];
-    let mut problems = Vec::new();
     for fact in 0..policy.facts.len() {
         if !compiler.used.get(fact).copied().unwrap_or(false) {
             continue;
         }
         let id = FactId(fact as u32);
-        match facts::atom(policy, id, options).and_then(|atom| {
-            let culprit = facts::culprit(policy, id, options)?;
+        match facts::atom(policy, id, options, &times).and_then(|atom| {
+            let culprit = facts::culprit(policy, id, options, &times)?;
             Ok((atom, culprit))
         }) {
             Ok((expr, culprit)) => {
@@ -378,9 +485,12 @@ fn compile_policy(
             format!("CASE WHEN {least} <> {greatest} THEN {error} END"),
         ),
     ];
-    let mut helpers: Vec<String> = atoms.iter().map(|(name, _, _)| name.clone()).collect();
+    let mut helpers: Vec<String> = texts.iter().map(|(name, _, _)| name.clone()).collect();
+    helpers.extend(values.iter().map(|(name, _, _)| name.clone()));
+    helpers.extend(atoms.iter().map(|(name, _, _)| name.clone()));
     helpers.extend(layers.iter().flatten().map(|(name, _)| name.clone()));
     Ok(Compiled {
+        steps: [texts, values],
         atoms: if inline { Vec::new() } else { atoms },
         layers,
         outputs,
