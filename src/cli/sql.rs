@@ -14,6 +14,8 @@ pub enum DialectArg {
     Duckdb,
     /// Apache DataFusion
     Datafusion,
+    /// Apache Spark SQL
+    Spark,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -64,6 +66,7 @@ pub fn run(args: Args) -> ExitCode {
         dialect: match args.dialect {
             DialectArg::Duckdb => verdict::sql::Dialect::DuckDb,
             DialectArg::Datafusion => verdict::sql::Dialect::DataFusion,
+            DialectArg::Spark => verdict::sql::Dialect::Spark,
         },
         columns: match args.columns {
             ColumnsArg::Nested => verdict::sql::Columns::Nested,

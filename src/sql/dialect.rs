@@ -9,6 +9,8 @@ pub enum Dialect {
     DuckDb,
     /// Apache DataFusion.
     DataFusion,
+    /// Apache Spark SQL (3.4 and later; ANSI mode or not).
+    Spark,
 }
 
 /// How a fact's path maps to the row's columns.
@@ -27,12 +29,26 @@ impl Dialect {
         String::from(match self {
             Dialect::DuckDb => "DuckDB",
             Dialect::DataFusion => "DataFusion",
+            Dialect::Spark => "Spark",
         })
+    }
+
+    /// A string literal.
+    pub(crate) fn string(self, text: &str) -> String {
+        match self {
+            // Spark reads backslash escapes in literals, and `'a''b'` as
+            // two literals side by side.
+            Dialect::Spark => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+            _ => format!("'{}'", text.replace('\'', "''")),
+        }
     }
 
     /// A quoted identifier.
     pub(crate) fn ident(self, name: &str) -> String {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
     }
 
     /// The column (or struct field) a path names, in the table aliased `t`.
@@ -51,6 +67,7 @@ impl Dialect {
         match self {
             Dialect::DuckDb => format!("[{}]", items.join(", ")),
             Dialect::DataFusion => format!("make_array({})", items.join(", ")),
+            Dialect::Spark => format!("array({})", items.join(", ")),
         }
     }
 
@@ -59,6 +76,7 @@ impl Dialect {
         match self {
             Dialect::DuckDb => format!("list_contains({list}, {item})"),
             Dialect::DataFusion => format!("array_has({list}, {item})"),
+            Dialect::Spark => format!("array_contains({list}, {item})"),
         }
     }
 
@@ -67,6 +85,7 @@ impl Dialect {
         match self {
             Dialect::DuckDb => format!("list_has_all({of}, {items})"),
             Dialect::DataFusion => format!("array_has_all({of}, {items})"),
+            Dialect::Spark => format!("size(array_except({items}, {of})) = 0"),
         }
     }
 
@@ -79,16 +98,27 @@ impl Dialect {
     /// without backslashes, so every dialect's string literal keeps it).
     pub(crate) fn matches(self, v: &str, pattern: &str) -> String {
         match self {
-            Dialect::DuckDb => format!("regexp_full_match({v}, {})", super::quote(pattern)),
-            Dialect::DataFusion => format!("regexp_like({v}, {})", super::quote(pattern)),
+            Dialect::DuckDb => format!("regexp_full_match({v}, {})", self.string(pattern)),
+            Dialect::DataFusion => format!("regexp_like({v}, {})", self.string(pattern)),
+            // Java's `$` also matches before a last line break; `\z` only
+            // at the end.
+            Dialect::Spark => {
+                let pattern = pattern
+                    .strip_suffix('$')
+                    .map_or_else(|| pattern.to_string(), |p| format!("{p}\\z"));
+                format!("{v} RLIKE {}", self.string(&pattern))
+            }
         }
     }
 
     /// The text of group `i` of `pattern` in `v` (which matches it), `''`
     /// when the group takes no part in the match.
     pub(crate) fn group(self, v: &str, pattern: &str, i: usize) -> String {
-        // Both replace the first match, the whole text, by the group.
-        format!("regexp_replace({v}, {}, '\\{i}')", super::quote(pattern))
+        match self {
+            Dialect::Spark => format!("regexp_extract({v}, {}, {i})", self.string(pattern)),
+            // They replace the first match, the whole text, by the group.
+            _ => format!("regexp_replace({v}, {}, '\\{i}')", self.string(pattern)),
+        }
     }
 
     /// The engine's clock when the query runs, as whole seconds since the
@@ -103,6 +133,10 @@ impl Dialect {
                 String::from("(CAST(now() AS BIGINT) / 1000000000)"),
                 String::from("(CAST(now() AS BIGINT) % 1000000000)"),
             ),
+            Dialect::Spark => (
+                String::from("(unix_micros(current_timestamp()) div 1000000)"),
+                String::from("(unix_micros(current_timestamp()) % 1000000 * 1000)"),
+            ),
         }
     }
 
@@ -113,17 +147,75 @@ impl Dialect {
         match self {
             Dialect::DuckDb => format!(
                 "CAST(epoch(timezone({}, to_timestamp({seconds}))) AS BIGINT)",
-                super::quote(zone)
+                self.string(zone)
             ),
             Dialect::DataFusion => format!(
                 "CAST(date_part('epoch', to_local_time(arrow_cast(arrow_cast(to_timestamp_seconds({seconds}), 'Timestamp(Second, Some(\"UTC\"))'), {}))) AS BIGINT)",
-                super::quote(&format!("Timestamp(Second, Some(\"{zone}\"))"))
+                self.string(&format!("Timestamp(Second, Some(\"{zone}\"))"))
             ),
+            Dialect::Spark => format!(
+                "unix_seconds(from_utc_timestamp(timestamp_seconds({seconds}), {}))",
+                self.string(zone)
+            ),
+        }
+    }
+
+    /// Whether the text `v` starts with the literal `prefix`.
+    pub(crate) fn starts_with(self, v: &str, prefix: &str) -> String {
+        match self {
+            Dialect::Spark => format!("startswith({v}, {prefix})"),
+            _ => format!("starts_with({v}, {prefix})"),
+        }
+    }
+
+    /// Whether the text `v` ends with the literal `suffix`.
+    pub(crate) fn ends_with(self, v: &str, suffix: &str) -> String {
+        match self {
+            Dialect::Spark => format!("endswith({v}, {suffix})"),
+            _ => format!("ends_with({v}, {suffix})"),
+        }
+    }
+
+    /// The type of text, for a schema.
+    pub(crate) fn text_type(self) -> &'static str {
+        match self {
+            Dialect::Spark => "STRING",
+            _ => "VARCHAR",
         }
     }
 
     /// The type of a list of `item`s, for a schema.
     pub(crate) fn list_type(self, item: &str) -> String {
-        format!("{item}[]")
+        match self {
+            Dialect::Spark => format!("ARRAY<{item}>"),
+            _ => format!("{item}[]"),
+        }
+    }
+
+    /// The type of a struct of `fields` (each a name and a type).
+    pub(crate) fn struct_type(self, fields: &[(String, String)]) -> String {
+        match self {
+            Dialect::Spark => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, ty)| format!("{}: {ty}", self.ident(name)))
+                    .collect();
+                format!("STRUCT<{}>", fields.join(", "))
+            }
+            _ => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, ty)| format!("{} {ty}", self.ident(name)))
+                    .collect();
+                format!("STRUCT({})", fields.join(", "))
+            }
+        }
+    }
+
+    /// Whether a query's last `SELECT` can leave out the helper columns
+    /// by name (`* EXCLUDE (...)`); Spark cannot, so its query keeps the
+    /// table's own columns in a struct and spreads that at the end.
+    pub(crate) fn excludes(self) -> bool {
+        !matches!(self, Dialect::Spark)
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::time::Parts;
-use super::{quote, Columns, Options};
+use super::{Columns, Options};
 use crate::model::{
     CheckedPolicy, Element, Fact, FactId, FactType, Presence, RelationOp, TimeKind,
 };
@@ -28,7 +28,7 @@ pub(super) fn atom(
             let arms: String = values
                 .iter()
                 .enumerate()
-                .map(|(i, value)| format!(" WHEN {} THEN {i}", quote(value)))
+                .map(|(i, value)| format!(" WHEN {} THEN {i}", options.dialect.string(value)))
                 .collect();
             (v.clone(), format!("CASE {v}{arms} END"))
         }
@@ -50,16 +50,20 @@ pub(super) fn atom(
                 .literals
                 .iter()
                 .enumerate()
-                .map(|(i, literal)| format!(" WHEN {v} = {} THEN {i}", quote(literal)))
+                .map(|(i, literal)| {
+                    format!(" WHEN {v} = {} THEN {i}", options.dialect.string(literal))
+                })
                 .collect();
             // Any other string's class: its longest prefix and its
             // longest suffix among those the rules test.
-            let longest = |items: &[String], test: &str| {
+            let longest = |items: &[String], test: &dyn Fn(&str, &str) -> String| {
                 let mut order: Vec<(usize, &String)> = items.iter().enumerate().collect();
                 order.sort_by_key(|(_, item)| std::cmp::Reverse(item.len()));
                 let arms: String = order
                     .iter()
-                    .map(|(i, item)| format!(" WHEN {test}({v}, {}) THEN {}", quote(item), i + 1))
+                    .map(|(i, item)| {
+                        format!(" WHEN {} THEN {}", test(&v, &dialect.string(item)), i + 1)
+                    })
                     .collect();
                 format!("(CASE{arms} ELSE 0 END)")
             };
@@ -67,12 +71,15 @@ pub(super) fn atom(
             if !strings.prefixes.is_empty() {
                 other.push_str(&format!(
                     " + {} * {}",
-                    longest(&strings.prefixes, "starts_with"),
+                    longest(&strings.prefixes, &|v, p| dialect.starts_with(v, p)),
                     strings.suffixes.len() + 1
                 ));
             }
             if !strings.suffixes.is_empty() {
-                other.push_str(&format!(" + {}", longest(&strings.suffixes, "ends_with")));
+                other.push_str(&format!(
+                    " + {}",
+                    longest(&strings.suffixes, &|v, p| dialect.ends_with(v, p))
+                ));
             }
             let atom = if arms.is_empty() {
                 other
@@ -201,7 +208,7 @@ pub(super) fn culprit(
     times: &Times,
 ) -> Result<String, String> {
     let fact = fact_of(policy, id)?;
-    let own = quote(&fact.path_string());
+    let own = options.dialect.string(&fact.path_string());
     let FactType::Relation(relation) = &fact.ty else {
         return Ok(own);
     };
@@ -214,7 +221,7 @@ pub(super) fn culprit(
         arms.push_str(&format!(
             " WHEN {} THEN {}",
             side.unknown,
-            quote(&base.path_string())
+            options.dialect.string(&base.path_string())
         ));
     }
     Ok(format!("CASE{arms} ELSE {own} END"))
@@ -360,7 +367,7 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
     }
     let fits = match &fact.ty {
         FactType::Enum(values) => {
-            let listed: Vec<String> = values.iter().map(|s| quote(s)).collect();
+            let listed: Vec<String> = values.iter().map(|s| options.dialect.string(s)).collect();
             format!("{v} IN ({})", listed.join(", "))
         }
         FactType::Set(element) => fits(element, &v, options),
@@ -401,7 +408,7 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
 fn fits(element: &Element, v: &str, options: &Options) -> String {
     match element {
         Element::Enum(values) => {
-            let listed: Vec<String> = values.iter().map(|s| quote(s)).collect();
+            let listed: Vec<String> = values.iter().map(|s| options.dialect.string(s)).collect();
             options.dialect.all_in(&options.dialect.list(&listed), v)
         }
         Element::Number | Element::String => String::from("TRUE"),
@@ -456,7 +463,7 @@ fn literal(value: &Value, options: &Options) -> Result<String, String> {
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(options.dialect.list(&items))
         }
-        Value::String(s) => Ok(quote(s)),
+        Value::String(s) => Ok(options.dialect.string(s)),
         Value::Bool(b) => Ok(String::from(if *b { "TRUE" } else { "FALSE" })),
         Value::Number(n) => n
             .as_f64()
@@ -474,13 +481,13 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
     for policy in policies {
         for fact in policy.facts.iter().filter(|f| f.is_declared()) {
             let ty = match &fact.ty {
-                FactType::Enum(_) | FactType::String(_) => String::from("VARCHAR"),
+                FactType::Enum(_) | FactType::String(_) => options.dialect.text_type().to_string(),
                 FactType::Bool => String::from("BOOLEAN"),
                 FactType::Number(_) => String::from("DOUBLE"),
                 FactType::Set(Element::Number) => options.dialect.list_type("DOUBLE"),
-                FactType::Set(_) => options.dialect.list_type("VARCHAR"),
+                FactType::Set(_) => options.dialect.list_type(options.dialect.text_type()),
                 // Times are the text JSON carries, read as verdict reads it.
-                FactType::Time(..) => String::from("VARCHAR"),
+                FactType::Time(..) => options.dialect.text_type().to_string(),
                 // Derived facts are read from declared ones' columns.
                 FactType::Has(..) | FactType::Relation(_) | FactType::Local(_) => continue,
             };
@@ -503,8 +510,13 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
                 .collect()
         }
     };
+    // Spark needs a data source; Parquet is its default one.
+    let using = match options.dialect {
+        super::Dialect::Spark => " USING parquet",
+        _ => "",
+    };
     format!(
-        "CREATE TABLE {} (\n{}\n);\n",
+        "CREATE TABLE {} (\n{}\n){using};\n",
         options.table,
         columns.join(",\n")
     )
@@ -544,14 +556,12 @@ impl Tree {
         match &self.leaf {
             Some(ty) if self.children.is_empty() => ty.clone(),
             _ => {
-                let fields: Vec<String> = self
+                let fields: Vec<(String, String)> = self
                     .children
                     .iter()
-                    .map(|(key, child)| {
-                        format!("{} {}", options.dialect.ident(key), child.ty(options))
-                    })
+                    .map(|(key, child)| (key.clone(), child.ty(options)))
                     .collect();
-                format!("STRUCT({})", fields.join(", "))
+                options.dialect.struct_type(&fields)
             }
         }
     }

@@ -84,32 +84,46 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
     let layers = compiled.iter().map(|c| c.layers.len()).max().unwrap_or(0);
     sql.push_str("WITH\n");
     let mut from = options.table.clone();
+    // Where the last `SELECT` cannot leave the helpers out by name, the
+    // table's own columns ride along in a struct, spread at the end.
+    let row = options.dialect.ident("__verdict_row");
+    let mut keep = match options.dialect.excludes() {
+        true => String::new(),
+        false => format!(",\n    struct(t.*) AS {row}"),
+    };
     for (step, name) in ["verdict_texts", "verdict_values"].iter().enumerate() {
         let columns: String = compiled
             .iter()
             .filter_map(|c| c.steps.get(step))
             .flatten()
             .map(|(name, expr, about)| match about.is_empty() {
-                true => format!(",\n{}", column(expr, name, 4)),
-                false => format!(",\n    -- {about}\n{}", column(expr, name, 4)),
+                true => format!(",\n{}", column(options.dialect, expr, name, 4)),
+                false => format!(
+                    ",\n    -- {about}\n{}",
+                    column(options.dialect, expr, name, 4)
+                ),
             })
             .collect();
         if !columns.is_empty() {
             let _ = writeln!(
                 sql,
-                "{name} AS (\n  SELECT\n    t.*{columns}\n  FROM {from} AS t\n),"
+                "{name} AS (\n  SELECT\n    t.*{keep}{columns}\n  FROM {from} AS t\n),"
             );
             from = name.to_string();
+            keep.clear();
         }
     }
     let _ = writeln!(
         sql,
-        "{} AS (\n  SELECT\n    t.*{}\n  FROM {} AS t\n),",
+        "{} AS (\n  SELECT\n    t.*{keep}{}\n  FROM {} AS t\n),",
         layer_name(0),
         compiled
             .iter()
             .flat_map(|c| c.atoms.iter())
-            .map(|(name, expr, about)| format!(",\n    -- {about}\n{}", column(expr, name, 4)))
+            .map(|(name, expr, about)| format!(
+                ",\n    -- {about}\n{}",
+                column(options.dialect, expr, name, 4)
+            ))
             .collect::<String>(),
         from
     );
@@ -118,7 +132,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
             .iter()
             .filter_map(|c| c.layers.get(layer - 1))
             .flatten()
-            .map(|(name, expr)| format!(",\n{}", column(expr, name, 4)))
+            .map(|(name, expr)| format!(",\n{}", column(options.dialect, expr, name, 4)))
             .collect();
         let _ = writeln!(
             sql,
@@ -133,13 +147,16 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
     let outputs: String = compiled
         .iter()
         .flat_map(|c| c.outputs.iter())
-        .map(|(name, expr)| format!(",\n{}", column(expr, name, 2)))
+        .map(|(name, expr)| format!(",\n{}", column(options.dialect, expr, name, 2)))
         .collect();
     let quoted: Vec<String> = helpers.iter().map(|h| options.dialect.ident(h)).collect();
+    let kept = match options.dialect.excludes() {
+        true => format!("* EXCLUDE ({})", quoted.join(", ")),
+        false => format!("t.{row}.*"),
+    };
     let _ = writeln!(
         sql,
-        "SELECT\n  * EXCLUDE ({}){outputs}\nFROM {};",
-        quoted.join(", "),
+        "SELECT\n  {kept}{outputs}\nFROM {} AS t;",
         layer_name(layers)
     );
     Ok(sql)
@@ -155,7 +172,7 @@ pub fn expressions(set: &PolicySet, options: &Options) -> Result<String, Report>
     let columns: Vec<String> = compiled
         .iter()
         .flat_map(|c| c.outputs.iter())
-        .map(|(name, expr)| column(expr, name, 0))
+        .map(|(name, expr)| column(options.dialect, expr, name, 0))
         .collect();
     sql.push_str(&columns.join(",\n"));
     sql.push('\n');
@@ -202,10 +219,10 @@ fn layer_name(layer: usize) -> String {
 }
 
 /// `expr AS "name"`, indented by `indent`.
-fn column(expr: &str, name: &str, indent: usize) -> String {
+fn column(dialect: Dialect, expr: &str, name: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
     let body = expr.replace('\n', &format!("\n{pad}"));
-    format!("{pad}{body} AS \"{}\"", name.replace('"', "\"\""))
+    format!("{pad}{body} AS {}", dialect.ident(name))
 }
 
 fn report(set: &PolicySet, problems: Vec<SqlError>) -> Report {
@@ -692,9 +709,9 @@ impl PolicyCompiler<'_> {
         let mut arms: Vec<(String, Vec<u32>)> = Vec::new();
         for rule in &self.policy.rules {
             let label = if decision {
-                quote(rule.verdict.as_str())
+                self.options.dialect.string(rule.verdict.as_str())
             } else {
-                quote(&rule_label(rule))
+                self.options.dialect.string(&rule_label(rule))
             };
             match arms.iter_mut().find(|(l, _)| *l == label) {
                 Some((_, ids)) => ids.push(rule.id.0),
@@ -714,7 +731,7 @@ impl PolicyCompiler<'_> {
             let _ = write!(
                 out,
                 "\n  WHEN {id} = {otherwise} THEN {}",
-                quote(self.policy.otherwise.as_str())
+                self.options.dialect.string(self.policy.otherwise.as_str())
             );
         }
         out.push_str("\nEND");
@@ -798,11 +815,6 @@ fn atoms_test(atom: &str, atoms: &AtomSet) -> String {
 /// Indents every line of `text` after the first by `by` spaces.
 fn indent(text: &str, by: usize) -> String {
     text.replace('\n', &format!("\n{}", " ".repeat(by)))
-}
-
-/// A string literal.
-pub(crate) fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Text safe inside a `/* */` comment.

@@ -17,20 +17,44 @@ use serde_json::{json, Map, Value};
 use verdict::PolicySet;
 
 const PACKAGES: [&str; 3] = ["duckdb==2.0.1", "datafusion==55.0.0", "pyarrow==26.0.1"];
+const SPARK: [&str; 1] = ["pyspark==4.0.1"];
 
 /// The Python of a virtual environment with DuckDB and DataFusion.
 fn engines() -> &'static Path {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let python = PYTHON.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sql-engines");
+    venv(
+        &PYTHON,
+        "sql-engines",
+        &PACKAGES,
+        "import duckdb, datafusion, pyarrow",
+    )
+}
+
+/// The Python of a virtual environment with pyspark (Spark runs on the
+/// machine's Java).
+fn spark() -> &'static Path {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    venv(&PYTHON, "sql-spark", &SPARK, "import pyspark")
+}
+
+/// A virtual environment under the target directory with `packages`,
+/// made the first time (`ready` is the import that tells it is there).
+fn venv(
+    cell: &'static OnceLock<Result<PathBuf, String>>,
+    name: &str,
+    packages: &[&str],
+    ready: &str,
+) -> &'static Path {
+    let python = cell.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
         let python = dir.join("bin/python");
-        let ready = |python: &Path| {
+        let is_ready = |python: &Path| {
             Command::new(python)
-                .args(["-c", "import duckdb, datafusion, pyarrow"])
+                .args(["-c", ready])
                 .output()
                 .is_ok_and(|o| o.status.success())
         };
-        if ready(&python) {
+        if is_ready(&python) {
             return Ok(python);
         }
         let made = Command::new("python3")
@@ -52,13 +76,13 @@ fn engines() -> &'static Path {
                 "--quiet",
                 "--disable-pip-version-check",
             ])
-            .args(PACKAGES)
+            .args(packages)
             .output()
             .map_err(|e| format!("pip: {e}"))?;
-        if !installed.status.success() || !ready(&python) {
+        if !installed.status.success() || !is_ready(&python) {
             return Err(format!(
                 "pip install {} failed: {}",
-                PACKAGES.join(" "),
+                packages.join(" "),
                 String::from_utf8_lossy(&installed.stderr)
             ));
         }
@@ -192,15 +216,28 @@ fn differential(set: &PolicySet, engine: &str, schema: &str, query: &str, rows: 
     std::fs::write(dir.join("facts.ndjson"), lines.join("\n") + "\n").unwrap();
     std::fs::write(dir.join("schema.sql"), schema).unwrap();
     std::fs::write(dir.join("query.sql"), query).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sql/run.py");
-    let output = Command::new(engines())
-        .arg(script)
-        .arg(engine)
-        .arg(dir.join("schema.sql"))
-        .arg(dir.join("query.sql"))
-        .arg(dir.join("facts.ndjson"))
-        .output()
-        .unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = if engine == "spark" {
+        Command::new(spark())
+            .arg(root.join("examples/spark/decide.py"))
+            .arg("--facts")
+            .arg(dir.join("facts.ndjson"))
+            .arg("--schema")
+            .arg(dir.join("schema.sql"))
+            .arg("--query")
+            .arg(dir.join("query.sql"))
+            .output()
+            .unwrap()
+    } else {
+        Command::new(engines())
+            .arg(root.join("tests/sql/run.py"))
+            .arg(engine)
+            .arg(dir.join("schema.sql"))
+            .arg(dir.join("query.sql"))
+            .arg(dir.join("facts.ndjson"))
+            .output()
+            .unwrap()
+    };
     assert!(
         output.status.success(),
         "{engine} failed:\n{}",
@@ -429,6 +466,11 @@ fn the_cli_prints_a_query_a_reader_can_follow() {
         ])
     );
     insta::assert_snapshot!(
+        "spark_schema_and_query",
+        run(&["sql", "--policies", policies, "--dialect", "spark", "--schema"])
+            + &run(&["sql", "--policies", policies, "--dialect", "spark"])
+    );
+    insta::assert_snapshot!(
         "unsupported",
         run(&["sql", "--policies", "tests/fixtures/language/strict"])
     );
@@ -458,4 +500,26 @@ fn a_policy_with_a_huge_tree_is_refused() {
     let rendered = report.render(100);
     assert!(rendered.contains("verdict::sql::too_large"), "{rendered}");
     insta::assert_snapshot!(rendered);
+}
+
+/// Spark SQL, in local mode through `examples/spark/decide.py` (the
+/// example users run, in the form that prints each row), decides the pack
+/// and the example packs as verdict does: every combination of the pack's
+/// facts, and random rows of the examples', times and zones included.
+#[test]
+fn spark_decides_as_verdict_does() {
+    let mut sets = vec![PolicySet::builtin().unwrap()];
+    for pack in ["refunds", "document-access"] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("policies/examples")
+            .join(pack);
+        sets.push(PolicySet::from_path(&dir).unwrap().evaluated_at(now()));
+    }
+    for set in &sets {
+        let spark = options(verdict::sql::Dialect::Spark);
+        let schema = verdict::sql::schema(set, &spark).unwrap();
+        let query = verdict::sql::query(set, &spark).unwrap();
+        let rows = rows(set, 25_000, 1_000);
+        differential(set, "spark", &schema, &query, &rows);
+    }
 }
