@@ -16,6 +16,8 @@ pub enum DialectArg {
     Datafusion,
     /// Apache Spark SQL
     Spark,
+    /// PostgreSQL
+    Postgres,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -67,6 +69,7 @@ pub fn run(args: Args) -> ExitCode {
             DialectArg::Duckdb => verdict::sql::Dialect::DuckDb,
             DialectArg::Datafusion => verdict::sql::Dialect::DataFusion,
             DialectArg::Spark => verdict::sql::Dialect::Spark,
+            DialectArg::Postgres => verdict::sql::Dialect::Postgres,
         },
         columns: match args.columns {
             ColumnsArg::Nested => verdict::sql::Columns::Nested,

@@ -11,6 +11,8 @@ pub enum Dialect {
     DataFusion,
     /// Apache Spark SQL (3.4 and later; ANSI mode or not).
     Spark,
+    /// PostgreSQL (14 and later); nested facts are composite types.
+    Postgres,
 }
 
 /// How a fact's path maps to the row's columns.
@@ -30,6 +32,7 @@ impl Dialect {
             Dialect::DuckDb => "DuckDB",
             Dialect::DataFusion => "DataFusion",
             Dialect::Spark => "Spark",
+            Dialect::Postgres => "PostgreSQL",
         })
     }
 
@@ -54,6 +57,17 @@ impl Dialect {
     /// The column (or struct field) a path names, in the table aliased `t`.
     pub(crate) fn path(self, keys: &[String], columns: Columns) -> String {
         match columns {
+            // A composite's field is read as `(value).field`.
+            Columns::Nested if self == Dialect::Postgres => {
+                let mut out = String::from("t");
+                for (i, key) in keys.iter().enumerate() {
+                    out = match i {
+                        0 => format!("t.{}", self.ident(key)),
+                        _ => format!("({out}).{}", self.ident(key)),
+                    };
+                }
+                out
+            }
             Columns::Nested => {
                 let quoted: Vec<String> = keys.iter().map(|k| self.ident(k)).collect();
                 format!("t.{}", quoted.join("."))
@@ -68,6 +82,9 @@ impl Dialect {
             Dialect::DuckDb => format!("[{}]", items.join(", ")),
             Dialect::DataFusion => format!("make_array({})", items.join(", ")),
             Dialect::Spark => format!("array({})", items.join(", ")),
+            // An empty array takes its type from where it is used.
+            Dialect::Postgres if items.is_empty() => String::from("'{}'"),
+            Dialect::Postgres => format!("ARRAY[{}]", items.join(", ")),
         }
     }
 
@@ -77,6 +94,7 @@ impl Dialect {
             Dialect::DuckDb => format!("list_contains({list}, {item})"),
             Dialect::DataFusion => format!("array_has({list}, {item})"),
             Dialect::Spark => format!("array_contains({list}, {item})"),
+            Dialect::Postgres => format!("{item} = ANY({list})"),
         }
     }
 
@@ -86,12 +104,27 @@ impl Dialect {
             Dialect::DuckDb => format!("list_has_all({of}, {items})"),
             Dialect::DataFusion => format!("array_has_all({of}, {items})"),
             Dialect::Spark => format!("size(array_except({items}, {of})) = 0"),
+            Dialect::Postgres => format!("{items} <@ {of}"),
+        }
+    }
+
+    /// `x` as a double.
+    pub(crate) fn double(self, x: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("CAST({x} AS DOUBLE PRECISION)"),
+            _ => format!("CAST({x} AS DOUBLE)"),
         }
     }
 
     /// `x` as a 64-bit integer, `NULL` when it is not one.
     pub(crate) fn int(self, x: &str) -> String {
-        format!("TRY_CAST({x} AS BIGINT)")
+        match self {
+            // PostgreSQL has no TRY_CAST; its CASE casts only digits.
+            Dialect::Postgres => {
+                format!("CASE WHEN {x} ~ '^[0-9]{{1,18}}$' THEN CAST({x} AS BIGINT) END")
+            }
+            _ => format!("TRY_CAST({x} AS BIGINT)"),
+        }
     }
 
     /// Whether the whole text `v` matches `pattern` (anchored; written
@@ -108,6 +141,7 @@ impl Dialect {
                     .map_or_else(|| pattern.to_string(), |p| format!("{p}\\z"));
                 format!("{v} RLIKE {}", self.string(&pattern))
             }
+            Dialect::Postgres => format!("{v} ~ {}", self.string(pattern)),
         }
     }
 
@@ -116,6 +150,10 @@ impl Dialect {
     pub(crate) fn group(self, v: &str, pattern: &str, i: usize) -> String {
         match self {
             Dialect::Spark => format!("regexp_extract({v}, {}, {i})", self.string(pattern)),
+            Dialect::Postgres => format!(
+                "COALESCE((regexp_match({v}, {}))[{i}], '')",
+                self.string(pattern)
+            ),
             // They replace the first match, the whole text, by the group.
             _ => format!("regexp_replace({v}, {}, '\\{i}')", self.string(pattern)),
         }
@@ -137,6 +175,12 @@ impl Dialect {
                 String::from("(unix_micros(current_timestamp()) div 1000000)"),
                 String::from("(unix_micros(current_timestamp()) % 1000000 * 1000)"),
             ),
+            Dialect::Postgres => (
+                String::from("CAST(floor(extract(epoch FROM now())) AS BIGINT)"),
+                String::from(
+                    "CAST((extract(epoch FROM now()) - floor(extract(epoch FROM now()))) * 1000000000 AS BIGINT)",
+                ),
+            ),
         }
     }
 
@@ -157,6 +201,10 @@ impl Dialect {
                 "unix_seconds(from_utc_timestamp(timestamp_seconds({seconds}), {}))",
                 self.string(zone)
             ),
+            Dialect::Postgres => format!(
+                "CAST(extract(epoch FROM (to_timestamp({seconds}) AT TIME ZONE {})) AS BIGINT)",
+                self.string(zone)
+            ),
         }
     }
 
@@ -172,6 +220,7 @@ impl Dialect {
     pub(crate) fn ends_with(self, v: &str, suffix: &str) -> String {
         match self {
             Dialect::Spark => format!("endswith({v}, {suffix})"),
+            Dialect::Postgres => format!("right({v}, length({suffix})) = {suffix}"),
             _ => format!("ends_with({v}, {suffix})"),
         }
     }
@@ -180,7 +229,16 @@ impl Dialect {
     pub(crate) fn text_type(self) -> &'static str {
         match self {
             Dialect::Spark => "STRING",
+            Dialect::Postgres => "TEXT",
             _ => "VARCHAR",
+        }
+    }
+
+    /// The type of a double, for a schema.
+    pub(crate) fn double_type(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "DOUBLE PRECISION",
+            _ => "DOUBLE",
         }
     }
 
@@ -216,6 +274,40 @@ impl Dialect {
     /// by name (`* EXCLUDE (...)`); Spark cannot, so its query keeps the
     /// table's own columns in a struct and spreads that at the end.
     pub(crate) fn excludes(self) -> bool {
-        !matches!(self, Dialect::Spark)
+        !matches!(self, Dialect::Spark | Dialect::Postgres)
+    }
+
+    /// The row of the table aliased `t` as one value, for the query to
+    /// keep where it cannot exclude its helper columns.
+    pub(crate) fn whole_row(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "t",
+            _ => "struct(t.*)",
+        }
+    }
+
+    /// The fields of the value `row` made by [`whole_row`](Self::whole_row),
+    /// spread into columns.
+    pub(crate) fn spread(self, row: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("({row}).*"),
+            _ => format!("{row}.*"),
+        }
+    }
+
+    /// How a common table expression is introduced: PostgreSQL would
+    /// inline each into the next, writing shared subtrees out once per
+    /// use, so its are materialized.
+    pub(crate) fn cte(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "AS MATERIALIZED",
+            _ => "AS",
+        }
+    }
+
+    /// Whether identifiers are short (PostgreSQL keeps 63 bytes), so
+    /// helper columns go by number alone.
+    pub(crate) fn short_names(self) -> bool {
+        self == Dialect::Postgres
     }
 }

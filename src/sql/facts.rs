@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::time::Parts;
-use super::{Columns, Options};
+use super::{Columns, Dialect, Options};
 use crate::model::{
     CheckedPolicy, Element, Fact, FactId, FactType, Presence, RelationOp, TimeKind,
 };
@@ -41,8 +41,8 @@ pub(super) fn atom(
         }
         FactType::Number(points) => {
             let v = column();
-            let x = format!("CAST({v} AS DOUBLE)");
-            (v, number_atom(&x, points, 0, points.len()))
+            let x = dialect.double(&v);
+            (v, number_atom(dialect, &x, points, 0, points.len()))
         }
         FactType::String(strings) => {
             let v = column();
@@ -119,28 +119,25 @@ pub(super) fn atom(
                 if relation.offset == 0.0 {
                     r.to_string()
                 } else {
-                    format!("{r} + {}", number_literal(relation.offset))
+                    format!("{r} + {}", number_literal(dialect, relation.offset))
                 }
             };
             let (l, r) = (&left.value, &right.value);
             let holds = match relation.op {
-                RelationOp::Eq if number(relation.left) && number(relation.right) => format!(
-                    "CAST({l} AS DOUBLE) = {}",
-                    offset(&format!("CAST({r} AS DOUBLE)"))
-                ),
+                RelationOp::Eq if number(relation.left) && number(relation.right) => {
+                    format!("{} = {}", dialect.double(l), offset(&dialect.double(r)))
+                }
                 RelationOp::Eq => format!("{l} = {r}"),
-                RelationOp::Lt => format!(
-                    "CAST({l} AS DOUBLE) < {}",
-                    offset(&format!("CAST({r} AS DOUBLE)"))
-                ),
-                RelationOp::Le => format!(
-                    "CAST({l} AS DOUBLE) <= {}",
-                    offset(&format!("CAST({r} AS DOUBLE)"))
-                ),
+                RelationOp::Lt => format!("{} < {}", dialect.double(l), offset(&dialect.double(r))),
+                RelationOp::Le => {
+                    format!("{} <= {}", dialect.double(l), offset(&dialect.double(r)))
+                }
                 RelationOp::In => dialect.contains(r, l),
                 RelationOp::Within => format!(
-                    "abs(CAST({l} AS DOUBLE) - CAST({r} AS DOUBLE)) <= {}",
-                    number_literal(relation.offset)
+                    "abs({} - {}) <= {}",
+                    dialect.double(l),
+                    dialect.double(r),
+                    number_literal(dialect, relation.offset)
                 ),
             };
             let absent = absent.unwrap_or_else(|| String::from("NULL"));
@@ -151,11 +148,11 @@ pub(super) fn atom(
         }
         FactType::Time(_, points) => {
             let parts = times.get(id)?;
-            let x = parts.number();
+            let x = parts.number(dialect);
             let atom = format!(
                 "CASE WHEN {} IS NULL THEN NULL ELSE {} END",
                 parts.whole,
-                number_atom(&x, points, 0, points.len())
+                number_atom(dialect, &x, points, 0, points.len())
             );
             if fact.presence == Presence::Now {
                 // A missing value is the evaluation time: the parts have it.
@@ -170,7 +167,7 @@ pub(super) fn atom(
             let part = match &local.ty {
                 FactType::Time(_, points) => {
                     let x = super::time::clock(&parts, zone, dialect);
-                    number_atom(&x, points, 0, points.len())
+                    number_atom(dialect, &x, points, 0, points.len())
                 }
                 _ => super::time::weekday(&parts, zone, dialect),
             };
@@ -336,7 +333,7 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
     let v = options.dialect.path(&fact.path, options.columns);
     if let FactType::Time(kind, _) = &fact.ty {
         let parts = times.get(id)?;
-        let number = parts.number();
+        let number = parts.number(options.dialect);
         let misfit = format!("({v} IS NOT NULL AND {} IS NULL)", parts.whole);
         return Ok(match &fact.presence {
             // The parts hold the evaluation time where the value is missing.
@@ -360,7 +357,10 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
                 Side {
                     unknown: misfit,
                     absent: String::from("FALSE"),
-                    value: format!("COALESCE({number}, {})", number_literal(default)),
+                    value: format!(
+                        "COALESCE({number}, {})",
+                        number_literal(options.dialect, default)
+                    ),
                 }
             }
         });
@@ -418,11 +418,11 @@ fn fits(element: &Element, v: &str, options: &Options) -> String {
 /// The atom of the number `x` among `points[lo..hi]`, as `number_atom`
 /// finds it: a binary search written as nested `CASE`s, so a row makes
 /// about log2 of the points' comparisons.
-fn number_atom(x: &str, points: &[f64], lo: usize, hi: usize) -> String {
+fn number_atom(dialect: Dialect, x: &str, points: &[f64], lo: usize, hi: usize) -> String {
     if hi - lo <= 4 {
         let mut out = String::from("CASE");
         for (i, p) in points.iter().enumerate().take(hi).skip(lo) {
-            let p = number_literal(*p);
+            let p = number_literal(dialect, *p);
             out.push_str(&format!(
                 " WHEN {x} < {p} THEN {} WHEN {x} = {p} THEN {}",
                 2 * i,
@@ -438,18 +438,18 @@ fn number_atom(x: &str, points: &[f64], lo: usize, hi: usize) -> String {
     };
     format!(
         "CASE WHEN {x} < {} THEN {} ELSE {} END",
-        number_literal(*p),
-        number_atom(x, points, lo, mid),
-        number_atom(x, points, mid, hi)
+        number_literal(dialect, *p),
+        number_atom(dialect, x, points, lo, mid),
+        number_atom(dialect, x, points, mid, hi)
     )
 }
 
 /// A double as SQL reads it back exactly.
-fn number_literal(x: f64) -> String {
+fn number_literal(dialect: Dialect, x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {
-        format!("CAST('{x:?}' AS DOUBLE)")
+        dialect.double(&format!("'{x:?}'"))
     }
 }
 
@@ -467,7 +467,7 @@ fn literal(value: &Value, options: &Options) -> Result<String, String> {
         Value::Bool(b) => Ok(String::from(if *b { "TRUE" } else { "FALSE" })),
         Value::Number(n) => n
             .as_f64()
-            .map(number_literal)
+            .map(|x| number_literal(options.dialect, x))
             .ok_or_else(|| String::from("a number out of range")),
         _ => Err(String::from("a default that is an object or null")),
     }
@@ -483,8 +483,10 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
             let ty = match &fact.ty {
                 FactType::Enum(_) | FactType::String(_) => options.dialect.text_type().to_string(),
                 FactType::Bool => String::from("BOOLEAN"),
-                FactType::Number(_) => String::from("DOUBLE"),
-                FactType::Set(Element::Number) => options.dialect.list_type("DOUBLE"),
+                FactType::Number(_) => options.dialect.double_type().to_string(),
+                FactType::Set(Element::Number) => {
+                    options.dialect.list_type(options.dialect.double_type())
+                }
                 FactType::Set(_) => options.dialect.list_type(options.dialect.text_type()),
                 // Times are the text JSON carries, read as verdict reads it.
                 FactType::Time(..) => options.dialect.text_type().to_string(),
@@ -497,6 +499,8 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
         }
     }
     let dialect = options.dialect;
+    // PostgreSQL's structs are composite types, created first.
+    let mut types: Vec<String> = Vec::new();
     let columns: Vec<String> = match options.columns {
         Columns::Flat => paths
             .iter()
@@ -506,7 +510,10 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
             let tree = Tree::of(&paths);
             tree.children
                 .iter()
-                .map(|(key, child)| format!("  {} {}", dialect.ident(key), child.ty(options)))
+                .map(|(key, child)| {
+                    let ty = child.ty(options, std::slice::from_ref(key), &mut types);
+                    format!("  {} {ty}", dialect.ident(key))
+                })
                 .collect()
         }
     };
@@ -516,7 +523,8 @@ pub(super) fn schema(policies: &[&CheckedPolicy], options: &Options) -> String {
         _ => "",
     };
     format!(
-        "CREATE TABLE {} (\n{}\n){using};\n",
+        "{}CREATE TABLE {} (\n{}\n){using};\n",
+        types.concat(),
         options.table,
         columns.join(",\n")
     )
@@ -552,16 +560,35 @@ impl Tree {
         root
     }
 
-    fn ty(&self, options: &Options) -> String {
+    /// The type of the field at `path`; a composite type's `CREATE TYPE`
+    /// goes to `types`, before the types that use it.
+    fn ty(&self, options: &Options, path: &[String], types: &mut Vec<String>) -> String {
         match &self.leaf {
             Some(ty) if self.children.is_empty() => ty.clone(),
             _ => {
                 let fields: Vec<(String, String)> = self
                     .children
                     .iter()
-                    .map(|(key, child)| (key.clone(), child.ty(options)))
+                    .map(|(key, child)| {
+                        let mut inner = path.to_vec();
+                        inner.push(key.clone());
+                        (key.clone(), child.ty(options, &inner, types))
+                    })
                     .collect();
-                options.dialect.struct_type(&fields)
+                let dialect = options.dialect;
+                if dialect != Dialect::Postgres {
+                    return dialect.struct_type(&fields);
+                }
+                let name = dialect.ident(&format!("{}_{}", options.table, path.join("_")));
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(key, ty)| format!("  {} {ty}", dialect.ident(key)))
+                    .collect();
+                types.push(format!(
+                    "CREATE TYPE {name} AS (\n{}\n);\n",
+                    fields.join(",\n")
+                ));
+                name
             }
         }
     }

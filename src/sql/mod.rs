@@ -1,13 +1,14 @@
 //! Compiling policies to SQL: each policy's decision tree becomes
-//! expressions that a query engine (DuckDB, DataFusion) evaluates over a
-//! table with one row per facts object, deciding exactly as
-//! [`PolicySet::decide`] does.
+//! expressions that a query engine (DuckDB, DataFusion, Spark SQL,
+//! PostgreSQL) evaluates over a table with one row per facts object,
+//! deciding exactly as [`PolicySet::decide`] does.
 //!
-//! A fact at `a.b.c` is the struct field `a.b.c` of the row (or, with
-//! [`Columns::Flat`], the column named `a.b.c`), with the type
-//! [`schema`] gives: text for enum and string facts, a boolean, a double,
-//! a list for `set of` facts. A missing value is `NULL`, as JSON's `null`
-//! is absent.
+//! A fact at `a.b.c` is the struct field `a.b.c` of the row (a composite
+//! type's field in PostgreSQL; or, with [`Columns::Flat`], the column
+//! named `a.b.c`), with the type [`schema`] gives: text for enum and
+//! string facts and for times, a boolean, a double, a list for `set of`
+//! facts. A missing value is `NULL`, as JSON's `null` is absent. Times are
+//! read from their text exactly as verdict reads them (module `time`).
 //!
 //! The tree's walk is written without repeating any subtree. For every
 //! node, the query computes the least and the greatest rule a row can
@@ -83,13 +84,14 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
         .collect();
     let layers = compiled.iter().map(|c| c.layers.len()).max().unwrap_or(0);
     sql.push_str("WITH\n");
+    let as_ = options.dialect.cte();
     let mut from = options.table.clone();
     // Where the last `SELECT` cannot leave the helpers out by name, the
     // table's own columns ride along in a struct, spread at the end.
     let row = options.dialect.ident("__verdict_row");
     let mut keep = match options.dialect.excludes() {
         true => String::new(),
-        false => format!(",\n    struct(t.*) AS {row}"),
+        false => format!(",\n    {} AS {row}", options.dialect.whole_row()),
     };
     for (step, name) in ["verdict_texts", "verdict_values"].iter().enumerate() {
         let columns: String = compiled
@@ -107,7 +109,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
         if !columns.is_empty() {
             let _ = writeln!(
                 sql,
-                "{name} AS (\n  SELECT\n    t.*{keep}{columns}\n  FROM {from} AS t\n),"
+                "{name} {as_} (\n  SELECT\n    t.*{keep}{columns}\n  FROM {from} AS t\n),"
             );
             from = name.to_string();
             keep.clear();
@@ -115,7 +117,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
     }
     let _ = writeln!(
         sql,
-        "{} AS (\n  SELECT\n    t.*{keep}{}\n  FROM {} AS t\n),",
+        "{} {as_} (\n  SELECT\n    t.*{keep}{}\n  FROM {} AS t\n),",
         layer_name(0),
         compiled
             .iter()
@@ -136,7 +138,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
             .collect();
         let _ = writeln!(
             sql,
-            "{} AS (\n  SELECT\n    *{columns}\n  FROM {} AS t\n),",
+            "{} {as_} (\n  SELECT\n    *{columns}\n  FROM {} AS t\n),",
             layer_name(layer),
             layer_name(layer - 1)
         );
@@ -152,7 +154,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
     let quoted: Vec<String> = helpers.iter().map(|h| options.dialect.ident(h)).collect();
     let kept = match options.dialect.excludes() {
         true => format!("* EXCLUDE ({})", quoted.join(", ")),
-        false => format!("t.{row}.*"),
+        false => options.dialect.spread(&format!("t.{row}")),
     };
     let _ = writeln!(
         sql,
@@ -199,6 +201,9 @@ fn kind_name(fact: &crate::model::Fact) -> &'static str {
 fn header(set: &PolicySet, options: &Options, what: &str) -> String {
     let names: Vec<String> = set.policies().map(|p| format!("`{}`", p.name())).collect();
     let reads = match options.columns {
+        Columns::Nested if options.dialect == Dialect::Postgres => {
+            "a fact at a.b.c is the field c of the composite field b of the column a"
+        }
         Columns::Nested => "a fact at a.b.c is the struct field a.b.c of a row",
         Columns::Flat => "a fact at a.b.c is the column \"a.b.c\"",
     };
@@ -589,6 +594,9 @@ impl PolicyCompiler<'_> {
         // By number too: the facts a `set of` fact's tests derive share
         // its name.
         let name = self.policy.fact(fact).map_or("", |f| f.name.as_str());
+        if self.options.dialect.short_names() {
+            return format!("{}f{}", self.prefix, fact.0);
+        }
         format!("{}f{}_{name}", self.prefix, fact.0)
     }
 

@@ -23,10 +23,11 @@ pub(super) struct Parts {
 impl Parts {
     /// The number verdict compares, as a double: `whole + nanos / 1e9`,
     /// the same operations [`TimeKind::parse`] does, so the same double.
-    pub fn number(&self) -> String {
+    pub fn number(&self, dialect: Dialect) -> String {
         format!(
-            "(CAST({} AS DOUBLE) + CAST({} AS DOUBLE) / 1000000000)",
-            self.whole, self.nanos
+            "({} + {} / 1000000000)",
+            dialect.double(&self.whole),
+            dialect.double(&self.nanos)
         )
     }
 }
@@ -218,8 +219,9 @@ pub(super) fn now(kind: TimeKind, now: Option<Timestamp>, dialect: Dialect) -> O
 pub(super) fn clock(parts: &Parts, zone: &str, dialect: Dialect) -> String {
     let local = dialect.local_seconds(&parts.whole, zone);
     format!(
-        "(CAST((({local}) % 86400 + 86400) % 86400 AS DOUBLE) + CAST({} AS DOUBLE) / 1000000000)",
-        parts.nanos
+        "({} + {} / 1000000000)",
+        dialect.double(&format!("(({local}) % 86400 + 86400) % 86400")),
+        dialect.double(&parts.nanos)
     )
 }
 

@@ -16,10 +16,18 @@ use std::sync::OnceLock;
 use serde_json::{json, Map, Value};
 use verdict::PolicySet;
 
-const PACKAGES: [&str; 3] = ["duckdb==2.0.1", "datafusion==55.0.0", "pyarrow==26.0.1"];
+const PACKAGES: [&str; 6] = [
+    "duckdb==2.0.1",
+    "datafusion==55.0.0",
+    "pyarrow==26.0.1",
+    "pgserver==0.1.4",
+    "psycopg==3.3.9",
+    "psycopg-binary==3.3.9",
+];
 const SPARK: [&str; 1] = ["pyspark==4.0.1"];
 
-/// The Python of a virtual environment with DuckDB and DataFusion.
+/// The Python of a virtual environment with DuckDB, DataFusion and a
+/// PostgreSQL server (pgserver's).
 fn engines() -> &'static Path {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     venv(
@@ -467,8 +475,25 @@ fn the_cli_prints_a_query_a_reader_can_follow() {
     );
     insta::assert_snapshot!(
         "spark_schema_and_query",
-        run(&["sql", "--policies", policies, "--dialect", "spark", "--schema"])
-            + &run(&["sql", "--policies", policies, "--dialect", "spark"])
+        run(&[
+            "sql",
+            "--policies",
+            policies,
+            "--dialect",
+            "spark",
+            "--schema"
+        ]) + &run(&["sql", "--policies", policies, "--dialect", "spark"])
+    );
+    insta::assert_snapshot!(
+        "postgres_schema_and_query",
+        run(&[
+            "sql",
+            "--policies",
+            policies,
+            "--dialect",
+            "postgres",
+            "--schema"
+        ]) + &run(&["sql", "--policies", policies, "--dialect", "postgres"])
     );
     insta::assert_snapshot!(
         "unsupported",
@@ -521,5 +546,50 @@ fn spark_decides_as_verdict_does() {
         let query = verdict::sql::query(set, &spark).unwrap();
         let rows = rows(set, 25_000, 1_000);
         differential(set, "spark", &schema, &query, &rows);
+    }
+}
+
+/// PostgreSQL, a real server started by the test's runner (pgserver's
+/// build, from PyPI), decides the pack, every language fixture and the
+/// example packs as verdict does, nested facts as composite types; and,
+/// with DuckDB too, a flat table of the pack's facts, each column named by
+/// its path.
+#[test]
+fn postgres_decides_as_verdict_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sets = vec![PolicySet::builtin().unwrap()];
+    for pack in ["refunds", "document-access"] {
+        let dir = root.join("policies/examples").join(pack);
+        sets.push(PolicySet::from_path(&dir).unwrap().evaluated_at(now()));
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("tests/fixtures/language"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.ends_with("strict"))
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        sets.push(PolicySet::from_path(&dir).unwrap().evaluated_at(now()));
+    }
+    for set in &sets {
+        let postgres = options(verdict::sql::Dialect::Postgres);
+        let schema = verdict::sql::schema(set, &postgres).unwrap();
+        let query = verdict::sql::query(set, &postgres).unwrap();
+        let rows = rows(set, 5_000, 500);
+        differential(set, "postgres", &schema, &query, &rows);
+    }
+    let pack = &sets[0];
+    let rows = rows(pack, 5_000, 500);
+    for (dialect, engine) in [
+        (verdict::sql::Dialect::Postgres, "postgres-flat"),
+        (verdict::sql::Dialect::DuckDb, "duckdb-flat"),
+    ] {
+        let flat = verdict::sql::Options {
+            columns: verdict::sql::Columns::Flat,
+            ..options(dialect)
+        };
+        let schema = verdict::sql::schema(pack, &flat).unwrap();
+        let query = verdict::sql::query(pack, &flat).unwrap();
+        differential(pack, engine, &schema, &query, &rows);
     }
 }
