@@ -1,7 +1,7 @@
 """Decide a dataset of facts with Spark SQL, from the query `verdict sql` writes.
 
     python decide.py --generate 1000000 [--policies DIR] [--verdict BIN] [--out DIR]
-    python decide.py --facts FACTS.ndjson --schema SCHEMA.sql --query QUERY.sql
+    python decide.py --check DIR [DIR ...]
 
 The first form is the whole job, end to end, in Spark's local mode:
 
@@ -19,10 +19,12 @@ schema over your data (`CREATE TABLE facts (...) USING parquet LOCATION
 run the query with `spark.sql`. Nothing of verdict runs on the executors:
 the decision tree is the query.
 
-The second form is the one the tests use (tests/it/sql.rs): it loads one
-JSON object per line with the schema's types, runs the query, and prints
-one JSON object per row, in the order of the rows' `verdict_row` numbers,
-with the query's `*_decision`, `*_rule` and `*_error` columns.
+The second form is the one the tests use (tests/it/sql.rs): each DIR holds
+`facts.ndjson` (one JSON object per line, each with a `verdict_row`
+number), `schema.sql` and `query.sql`; in one Spark session, it loads the
+lines with the schema's types, runs the query, and writes
+`DIR/results.ndjson`, one JSON object per row in the order of the rows'
+numbers, with the query's `*_decision`, `*_rule` and `*_error` columns.
 
 Needs pyspark (`pip install pyspark`) and Java 17 or later.
 """
@@ -71,17 +73,19 @@ def decided_columns(frame):
     return [c for c in frame.columns if c.endswith(("_decision", "_rule", "_error"))]
 
 
-def check_rows(args):
+def check_rows(dirs):
     # A session zone far from UTC: the query's times must not depend on it.
     spark = spark_session(zone="Pacific/Chatham")
-    schema = open(args.schema).read()
-    ddl = columns_of(schema) + ", verdict_row BIGINT"
-    spark.read.schema(ddl).json(args.facts).createOrReplaceTempView("facts")
-    result = run_query(spark, open(args.query).read())
-    wanted = ["verdict_row"] + decided_columns(result)
-    rows = result.select(*wanted).orderBy("verdict_row").collect()
-    for row in rows:
-        print(json.dumps(row.asDict()))
+    for job in dirs:
+        schema = open(os.path.join(job, "schema.sql")).read()
+        ddl = columns_of(schema) + ", verdict_row BIGINT"
+        spark.read.schema(ddl).json(os.path.join(job, "facts.ndjson")).createOrReplaceTempView("facts")
+        result = run_query(spark, open(os.path.join(job, "query.sql")).read())
+        wanted = ["verdict_row"] + decided_columns(result)
+        rows = result.select(*wanted).orderBy("verdict_row").collect()
+        with open(os.path.join(job, "results.ndjson"), "w") as out:
+            for row in rows:
+                out.write(json.dumps(row.asDict()) + "\n")
     spark.stop()
 
 
@@ -169,16 +173,19 @@ def main():
     parser.add_argument("--verdict", help="the verdict binary (default: target/release/verdict)")
     parser.add_argument("--samples", nargs="*", help="facts files to recombine (default: examples/*.json)")
     parser.add_argument("--out", default="target/spark", help="where the dataset and the decisions go")
-    parser.add_argument("--facts", help="JSON lines to decide, each with a verdict_row number")
-    parser.add_argument("--schema", help="the CREATE TABLE of `verdict sql --schema --dialect spark`")
-    parser.add_argument("--query", help="the query of `verdict sql --dialect spark`")
+    parser.add_argument(
+        "--check",
+        nargs="+",
+        metavar="DIR",
+        help="directories of facts.ndjson, schema.sql and query.sql to decide into results.ndjson",
+    )
     args = parser.parse_args()
     if args.generate:
         whole_job(args)
-    elif args.facts and args.schema and args.query:
-        check_rows(args)
+    elif args.check:
+        check_rows(args.check)
     else:
-        parser.error("give --generate N, or --facts, --schema and --query")
+        parser.error("give --generate N, or --check DIR ...")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,16 @@ pub enum ColumnsArg {
     Flat,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ShapeArg {
+    /// The whole decision tree, unless its query would be too large: then rule by rule
+    Auto,
+    /// Each node of the decision tree once
+    Tree,
+    /// Each rule's own tree, in the order rules are tried
+    Rules,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// A `.policy` file or a directory of them [default: the current folder's
@@ -54,6 +64,9 @@ pub struct Args {
     /// the engine's clock when the query runs]
     #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
     now: Option<verdict::Timestamp>,
+    /// How the query walks the decisions
+    #[arg(long, value_enum, default_value = "auto")]
+    shape: ShapeArg,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -77,6 +90,11 @@ pub fn run(args: Args) -> ExitCode {
         },
         table: args.from,
         now: args.now,
+        shape: match args.shape {
+            ShapeArg::Auto => verdict::sql::Shape::Auto,
+            ShapeArg::Tree => verdict::sql::Shape::Tree,
+            ShapeArg::Rules => verdict::sql::Shape::Rules,
+        },
     };
     let sql = if args.schema {
         verdict::sql::schema(&policies, &options)

@@ -43,7 +43,23 @@ pub(super) fn build_with(
     budget: usize,
     parallel_from: usize,
 ) -> Option<(Vec<Node>, NodeId)> {
-    let mut builder = Builder::new(policy, budget);
+    let builder = Builder::new(policy, budget, None);
+    build_from(builder, parallel_from)
+}
+
+/// The diagram of one rule alone: its leaves are the rule and the
+/// policy's `otherwise`. `verdict sql` decides a policy whose whole tree is
+/// too large from these, rule by rule.
+pub(super) fn build_rule(
+    policy: &CheckedPolicy,
+    rule: RuleId,
+    budget: usize,
+) -> Option<(Vec<Node>, NodeId)> {
+    let builder = Builder::new(policy, budget, Some(rule));
+    build_from(builder, usize::MAX)
+}
+
+fn build_from(mut builder: Builder<'_>, parallel_from: usize) -> Option<(Vec<Node>, NodeId)> {
     builder.parallel_from = parallel_from;
     // Rules are considered up to the first that always holds.
     let mut all = Vec::new();
@@ -177,12 +193,16 @@ fn set_bit(bits: &mut [u64], fact: FactId) {
 }
 
 impl<'p> Builder<'p> {
-    fn new(policy: &'p CheckedPolicy, budget: usize) -> Builder<'p> {
+    /// A builder of the policy's diagram, or of the rule `only`'s alone.
+    fn new(policy: &'p CheckedPolicy, budget: usize, only: Option<RuleId>) -> Builder<'p> {
         let mut rules = Vec::new();
         let mut conditions = Vec::new();
         // A rule with several clauses is a candidate per clause, in order:
         // where one of them holds, the rule decides.
-        for rule in policy.rules_in_order() {
+        for rule in policy
+            .rules_in_order()
+            .filter(|rule| only.is_none_or(|id| rule.id == id))
+        {
             for clause in &rule.clauses {
                 let start = conditions.len();
                 for (fact, set) in clause.conditions.iter().filter(|(_, set)| !set.is_full()) {
@@ -365,7 +385,7 @@ impl<'p> Builder<'p> {
         let budget = self.budget.saturating_sub(self.work);
         let (policy, lists, below) = (self.policy, &*lists, &*below);
         let solve_half = |atoms: &[usize]| {
-            let mut half = Builder::new(policy, budget);
+            let mut half = Builder::new(policy, budget, None);
             let roots: Option<Vec<NodeId>> = atoms
                 .iter()
                 .map(|atom| half.solve(lists.get(*atom)?, below, 1))

@@ -242,6 +242,26 @@ pub fn compile_with(policy: &CheckedPolicy, tree_budget: usize) -> (DecisionTree
     compile_shared(Arc::new(policy.clone()), tree_budget)
 }
 
+/// The decision diagram of the rule `rule` of `policy` alone (its leaves
+/// are that rule and the policy's `otherwise`), within `tree_budget`
+/// work; `None` past it. For compiling to SQL rule by rule a policy whose
+/// whole tree is too large.
+pub(crate) fn rule_tree(
+    policy: &Arc<CheckedPolicy>,
+    rule: RuleId,
+    tree_budget: usize,
+) -> Option<DecisionTree> {
+    let (nodes, root) = build::build_rule(policy, rule, tree_budget)?;
+    Some(DecisionTree {
+        policy: Arc::clone(policy),
+        nodes: Arc::from(nodes),
+        root,
+        scan: None,
+        flat: None,
+        too_large: false,
+    })
+}
+
 /// `compile_with` for a policy already shared.
 pub(crate) fn compile_shared(
     policy: Arc<CheckedPolicy>,

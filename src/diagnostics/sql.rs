@@ -47,17 +47,21 @@ pub enum SqlError {
     },
 
     /// The query would be too large for an engine to parse in good time.
-    #[error("policy `{policy}` would compile to about {megabytes} MB of SQL, past the 64 MB verdict writes")]
+    #[error(
+        "policy `{policy}` would compile to about {size} of SQL, past the {limit} verdict writes"
+    )]
     #[diagnostic(code(verdict::sql::too_large))]
     TooLarge {
         /// The policy's name.
         policy: String,
-        /// The query's size, about, in MiB.
-        megabytes: usize,
-        /// The nodes of the policy's decision tree.
-        nodes: usize,
+        /// The query's size, about: `741 MB`.
+        size: String,
+        /// The most verdict writes: `64 MB`.
+        limit: String,
+        /// How many nodes its trees have, in words.
+        label: String,
         /// Its `policy` line.
-        #[label("its decision tree has {nodes} nodes")]
+        #[label("{label}")]
         span: Span,
         /// What to do about it.
         #[help]

@@ -206,6 +206,11 @@ pub(super) fn culprit(
 ) -> Result<String, String> {
     let fact = fact_of(policy, id)?;
     let own = options.dialect.string(&fact.path_string());
+    // A part of a date-time is unknown where the date-time is.
+    if let FactType::Local(local) = &fact.ty {
+        let base = fact_of(policy, local.base)?;
+        return Ok(options.dialect.string(&base.path_string()));
+    }
     let FactType::Relation(relation) = &fact.ty else {
         return Ok(own);
     };

@@ -48,7 +48,27 @@ pub struct Options {
     /// The evaluation time, which facts declared `default now` take where
     /// a row leaves them out (as [`PolicySet::evaluated_at`] gives it);
     /// `None` reads the engine's clock when the query runs.
-    pub now: Option<crate::Timestamp>,
+    pub now: Option<jiff::Timestamp>,
+    /// How the query walks each policy's decisions.
+    pub shape: Shape,
+}
+
+/// How a query is written: from each policy's whole decision tree, or rule
+/// by rule. Both decide alike; they differ in size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Shape {
+    /// The whole tree, unless it would write more than about 8 MB of SQL
+    /// or was not built within the tree budget: then rule by rule.
+    #[default]
+    Auto,
+    /// Each node of the whole tree once: the shortest walk, and the
+    /// query grows with the tree. A policy without a tree is written rule
+    /// by rule.
+    Tree,
+    /// Each rule's own small tree, in the order rules are tried, and the
+    /// first that may hold: the query grows with the rules.
+    Rules,
 }
 
 impl Default for Options {
@@ -58,6 +78,7 @@ impl Default for Options {
             columns: Columns::Nested,
             table: String::from("facts"),
             now: None,
+            shape: Shape::Auto,
         }
     }
 }
@@ -76,7 +97,7 @@ impl Default for Options {
 /// # Ok::<(), String>(())
 /// ```
 pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
-    let compiled = compile_each(set, options, false)?;
+    let compiled = compile_each(set, options, false, MAX_QUERY_BYTES)?;
     let mut sql = header(set, options, "a query");
     let helpers: Vec<&str> = compiled
         .iter()
@@ -169,7 +190,7 @@ pub fn query(set: &PolicySet, options: &Options) -> Result<String, Report> {
 /// a table aliased `t`. Every shared subtree is written out in each place
 /// it is used, so for large trees [`query`] is much shorter.
 pub fn expressions(set: &PolicySet, options: &Options) -> Result<String, Report> {
-    let compiled = compile_each(set, options, true)?;
+    let compiled = compile_each(set, options, true, MAX_QUERY_BYTES)?;
     let mut sql = header(set, options, "the expressions of a query's columns");
     let columns: Vec<String> = compiled
         .iter()
@@ -252,11 +273,19 @@ struct Compiled {
     helpers: Vec<String>,
 }
 
-fn compile_each(set: &PolicySet, options: &Options, inline: bool) -> Result<Vec<Compiled>, Report> {
+/// Each policy of `set` compiled; a policy whose query would take more
+/// than `max_bytes` is refused.
+fn compile_each(
+    set: &PolicySet,
+    options: &Options,
+    inline: bool,
+    max_bytes: usize,
+) -> Result<Vec<Compiled>, Report> {
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for (index, tree) in set.built_trees().iter().enumerate() {
-        match compile_policy(index, tree, options, inline) {
+        let budget = set.limits().tree_budget;
+        match compile_policy(index, tree, options, inline, max_bytes, budget) {
             Ok(compiled) => out.push(compiled),
             Err(mut errors) => problems.append(&mut errors),
         }
@@ -285,6 +314,10 @@ const PARTS: [Part; 3] = [Part::Least, Part::Greatest, Part::Error];
 /// spend minutes parsing it.
 const MAX_QUERY_BYTES: usize = 64 << 20;
 
+/// Past about this many bytes written node by node, a policy is written
+/// rule by rule, which grows with its rules rather than its tree.
+const RULE_BY_RULE_BYTES: usize = 8 << 20;
+
 struct PolicyCompiler<'a> {
     tree: &'a DecisionTree,
     policy: &'a CheckedPolicy,
@@ -311,17 +344,10 @@ fn compile_policy(
     tree: &DecisionTree,
     options: &Options,
     inline: bool,
+    max_bytes: usize,
+    tree_budget: usize,
 ) -> Result<Compiled, Vec<SqlError>> {
     let policy = &*tree.policy;
-    if tree.scan.is_some() {
-        return Err(vec![SqlError::NoTree {
-            policy: policy.name.clone(),
-            span: policy.span,
-            help: String::from(
-                "the decision tree was too large to build within the tree budget: raise it (`Limits::tree_budget`) or split the policy",
-            ),
-        }]);
-    }
     if policy.strict {
         return Err(vec![SqlError::Unsupported {
             policy: policy.name.clone(),
@@ -334,28 +360,77 @@ fn compile_policy(
             ),
         }]);
     }
-    let mut compiler = PolicyCompiler {
-        tree,
-        policy,
-        options,
-        prefix: format!("__verdict_{index}_"),
-        materialized: vec![None; tree.nodes.len()],
-        used: vec![false; policy.facts.len()],
-        inline_atoms: None,
-        culprits: vec![None; policy.facts.len()],
-        estimate: 0,
-    };
+    let mut compiler = PolicyCompiler::new(index, tree, options);
     compiler.plan(inline);
-    if compiler.estimate > MAX_QUERY_BYTES {
+    // A policy whose whole tree was not built, or would write too large a
+    // query, is written rule by rule: each rule's own small tree tells
+    // whether it may hold and whether it surely holds.
+    let by_rule = match options.shape {
+        Shape::Tree => tree.scan.is_some(),
+        Shape::Rules => true,
+        Shape::Auto => tree.scan.is_some() || compiler.estimate > RULE_BY_RULE_BYTES,
+    };
+    let rule_trees: Vec<DecisionTree> = if by_rule {
+        let built: Option<Vec<DecisionTree>> = policy
+            .order
+            .iter()
+            .map(|id| crate::compile::rule_tree(&tree.policy, *id, tree_budget))
+            .collect();
+        match built {
+            Some(trees) => trees,
+            None => {
+                return Err(vec![SqlError::NoTree {
+                    policy: policy.name.clone(),
+                    span: policy.span,
+                    help: String::from(
+                        "neither the policy's decision tree nor a rule's own was built within the tree budget: raise it (`Limits::tree_budget`), or split the rule's conditions over several rules",
+                    ),
+                }])
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let mut rules: Vec<PolicyCompiler> = Vec::new();
+    if by_rule {
+        compiler.materialized = vec![None; tree.nodes.len()];
+        compiler.estimate = 0;
+        compiler.used = vec![false; policy.facts.len()];
+        for rule_tree in &rule_trees {
+            let mut rule = PolicyCompiler::new(index, rule_tree, options);
+            rule.plan(true);
+            // Its tree's least and greatest in its state, its error, and
+            // its arms in the columns that pick the first rule that may
+            // hold.
+            compiler.estimate = compiler.estimate.saturating_add(rule.estimate + 300);
+            for (used, fact) in compiler.used.iter_mut().zip(&rule.used) {
+                *used |= *fact;
+            }
+            rules.push(rule);
+        }
+    }
+    if compiler.estimate > max_bytes {
+        let nodes: usize = match by_rule {
+            true => rule_trees.iter().map(|t| t.nodes.len()).sum(),
+            false => tree.nodes.len(),
+        };
         return Err(vec![SqlError::TooLarge {
             policy: policy.name.clone(),
-            megabytes: compiler.estimate >> 20,
-            nodes: tree.nodes.len(),
+            size: bytes(compiler.estimate),
+            limit: bytes(max_bytes),
+            label: match by_rule {
+                true => format!("its rules' own decision trees have {nodes} nodes"),
+                false => format!("its decision tree has {nodes} nodes"),
+            },
             span: policy.span,
-            help: format!(
-                "the query is written node by node from the decision tree, and this tree has {} nodes; decide these rows with `verdict eval --ndjson`, or split the policy into smaller ones",
-                tree.nodes.len()
-            ),
+            help: match by_rule {
+                true => format!(
+                    "the query is written rule by rule, each rule's own tree node by node, and these trees have {nodes} nodes; decide these rows with `verdict eval --ndjson`, or split the policy into smaller ones"
+                ),
+                false => format!(
+                    "the query is written node by node from the decision tree, and this tree has {nodes} nodes; decide these rows with `verdict eval --ndjson`, or split the policy into smaller ones"
+                ),
+            },
         }]);
     }
     // The time facts the atoms read, parsed once: columns of their own
@@ -468,11 +543,17 @@ fn compile_policy(
     if !problems.is_empty() {
         return Err(problems);
     }
+    for rule in &mut rules {
+        rule.culprits.clone_from(&compiler.culprits);
+        if inline {
+            rule.inline_atoms = Some(written.clone());
+        }
+    }
     if inline {
         compiler.inline_atoms = Some(written);
     }
     let mut layers: Vec<Vec<(String, String)>> = Vec::new();
-    if !inline {
+    if !inline && !by_rule {
         for (node, layer) in compiler.materialized.iter().enumerate() {
             let Some(layer) = *layer else { continue };
             while layers.len() < layer {
@@ -487,10 +568,16 @@ fn compile_policy(
             }
         }
     }
-    let root = tree.root;
-    let least = compiler.reference(root, Part::Least);
-    let greatest = compiler.reference(root, Part::Greatest);
-    let error = compiler.reference(root, Part::Error);
+    let (least, greatest, error) = if by_rule {
+        compiler.by_rule(&rules, inline, &mut layers)
+    } else {
+        let root = tree.root;
+        (
+            compiler.reference(root, Part::Least),
+            compiler.reference(root, Part::Greatest),
+            compiler.reference(root, Part::Error),
+        )
+    };
     let decided = |then: String| format!("CASE WHEN {least} = {greatest} THEN {then} END");
     let name = &policy.name;
     let outputs = vec![
@@ -520,7 +607,128 @@ fn compile_policy(
     })
 }
 
-impl PolicyCompiler<'_> {
+impl<'a> PolicyCompiler<'a> {
+    fn new(index: usize, tree: &'a DecisionTree, options: &'a Options) -> PolicyCompiler<'a> {
+        let policy = &*tree.policy;
+        PolicyCompiler {
+            tree,
+            policy,
+            options,
+            prefix: format!("__verdict_{index}_"),
+            materialized: vec![None; tree.nodes.len()],
+            used: vec![false; policy.facts.len()],
+            inline_atoms: None,
+            culprits: vec![None; policy.facts.len()],
+            estimate: 0,
+        }
+    }
+
+    /// The root's three parts written rule by rule, from each rule's own
+    /// tree (`rules`, in the order rules are tried): a rule's state is 0
+    /// where it cannot hold whatever the unknown facts are, 2 where it
+    /// holds whatever they are, and 1 between. The first rule that may
+    /// hold is the least rule reached; the row is decided when that rule
+    /// surely holds (every rule before it surely does not), exactly where
+    /// the whole tree's least and greatest meet; else its error is that
+    /// rule's. The states are columns of a layer of their own (written
+    /// inline for `--expr`), the three parts columns of the next.
+    fn by_rule(
+        &self,
+        rules: &[PolicyCompiler],
+        inline: bool,
+        layers: &mut Vec<Vec<(String, String)>>,
+    ) -> (String, String, String) {
+        let otherwise = self.policy.rules.len();
+        let mut states: Vec<(String, String)> = Vec::new();
+        for (k, rule) in rules.iter().enumerate() {
+            let root = rule.tree.root;
+            let id = self.policy.order.get(k).map_or(otherwise, |r| r.0 as usize);
+            let state = format!(
+                "CASE WHEN {} <> {id} THEN 0 WHEN {} = {id} THEN 2 ELSE 1 END",
+                rule.reference(root, Part::Least),
+                rule.reference(root, Part::Greatest)
+            );
+            states.push((format!("{}r{k}", self.prefix), state));
+        }
+        let state = |k: usize| -> String {
+            match (inline, states.get(k)) {
+                (true, Some((_, expr))) => format!("({expr})"),
+                (false, Some((name, _))) => self.options.dialect.ident(name),
+                _ => String::from("0"),
+            }
+        };
+        let (mut least, mut greatest, mut error) = (
+            String::from("CASE"),
+            String::from("CASE"),
+            String::from("CASE"),
+        );
+        for (k, rule) in rules.iter().enumerate() {
+            let id = self.policy.order.get(k).map_or(otherwise, |r| r.0 as usize);
+            let s = state(k);
+            let label = self
+                .policy
+                .rules
+                .get(id)
+                .map_or_else(String::new, |r| comment(&rule_label(r)));
+            let _ = write!(
+                least,
+                "
+  WHEN {s} > 0 THEN {id} /* {label} */"
+            );
+            let _ = write!(
+                greatest,
+                "
+  WHEN {s} > 0 THEN CASE WHEN {s} = 2 THEN {id} ELSE -1 END"
+            );
+            let below = rule.reference(rule.tree.root, Part::Error);
+            let _ = write!(
+                error,
+                "
+  WHEN {s} = 1 THEN {}
+  WHEN {s} = 2 THEN NULL",
+                indent(&below, 2)
+            );
+        }
+        let _ = write!(
+            least,
+            "
+  ELSE {otherwise}
+END"
+        );
+        let _ = write!(
+            greatest,
+            "
+  ELSE {otherwise}
+END"
+        );
+        error.push_str(
+            "
+END",
+        );
+        if inline {
+            return (least, greatest, error);
+        }
+        layers.push(states);
+        let parts = [
+            (format!("{}least", self.prefix), least),
+            (format!("{}greatest", self.prefix), greatest),
+            (format!("{}error", self.prefix), error),
+        ];
+        let names: Vec<String> = parts
+            .iter()
+            .map(|(name, _)| self.options.dialect.ident(name))
+            .collect();
+        layers.push(parts.to_vec());
+        match names.as_slice() {
+            [l, g, e] => (l.clone(), g.clone(), e.clone()),
+            _ => (
+                String::from("NULL"),
+                String::from("NULL"),
+                String::from("NULL"),
+            ),
+        }
+    }
+
     /// Chooses the nodes computed as columns, and their layers, and notes
     /// the facts the tree tests. Children come before their parents in
     /// the tree's nodes, so one pass in order gives every layer.
@@ -825,7 +1033,36 @@ fn indent(text: &str, by: usize) -> String {
     text.replace('\n', &format!("\n{}", " ".repeat(by)))
 }
 
+/// A size in words: `741 MB`, `9 KB`.
+fn bytes(n: usize) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{} MB", n >> 20),
+        n => format!("{} KB", n.div_ceil(1 << 10)),
+    }
+}
+
 /// Text safe inside a `/* */` comment.
 fn comment(text: &str) -> String {
     text.replace("*/", "* /")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past its limit, a query is refused before any SQL is written, with
+    /// the size it would have had.
+    #[test]
+    fn a_query_past_the_limit_is_refused() {
+        let text = include_str!("../../tests/fixtures/language/continued-lines/shipping.policy");
+        let set = PolicySet::from_sources([("shipping.policy", text)]).map_err(|r| r.render(100));
+        let Ok(set) = set else {
+            panic!("the fixture loads")
+        };
+        let options = Options::default();
+        let Err(report) = compile_each(&set, &options, false, 4 << 10) else {
+            panic!("a query of more than 4 KB is refused")
+        };
+        insta::assert_snapshot!(report.render(100));
+    }
 }

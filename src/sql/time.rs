@@ -10,7 +10,7 @@
 
 use super::Dialect;
 use crate::model::{grammar, TimeKind};
-use crate::Timestamp;
+use jiff::Timestamp;
 
 /// A time value in SQL: whole units and nanoseconds, each `NULL` when the
 /// text is not a time of its kind.
