@@ -98,6 +98,16 @@ impl Dialect {
         }
     }
 
+    /// Whether the list `v` holds no `NULL` item (JSON's `null` in an
+    /// array makes it no list of values, as `eval` reads it).
+    pub(crate) fn no_nulls(self, v: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("list_count({v}) = len({v})"),
+            Dialect::DataFusion | Dialect::Postgres => format!("array_position({v}, NULL) IS NULL"),
+            Dialect::Spark => format!("size(array_compact({v})) = size({v})"),
+        }
+    }
+
     /// Whether every item of the list `items` is in the list `of`.
     pub(crate) fn all_in(self, of: &str, items: &str) -> String {
         match self {

@@ -411,12 +411,17 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
 
 /// Whether every item of the list `v` is a value of `element`.
 fn fits(element: &Element, v: &str, options: &Options) -> String {
+    let dialect = options.dialect;
+    let no_nulls = dialect.no_nulls(v);
     match element {
         Element::Enum(values) => {
-            let listed: Vec<String> = values.iter().map(|s| options.dialect.string(s)).collect();
-            options.dialect.all_in(&options.dialect.list(&listed), v)
+            let listed: Vec<String> = values.iter().map(|s| dialect.string(s)).collect();
+            format!(
+                "({no_nulls} AND {})",
+                dialect.all_in(&dialect.list(&listed), v)
+            )
         }
-        Element::Number | Element::String => String::from("TRUE"),
+        Element::Number | Element::String => format!("({no_nulls})"),
     }
 }
 

@@ -45,7 +45,8 @@ pub struct FactSamples {
     pub keys: Vec<String>,
     /// A value in each class of values the policy tells apart, then values
     /// the fact does not take where its type has them (an undeclared enum
-    /// value, a list holding one): every value is of the fact's JSON type.
+    /// value, a list holding one or a `null`, a text that is no time):
+    /// every value is of the fact's JSON type, or a list.
     pub values: Vec<serde_json::Value>,
 }
 
@@ -77,6 +78,11 @@ pub fn fact_samples(set: &crate::policy_set::PolicySet) -> Vec<FactSamples> {
                 FactType::Enum(_) => values.push(serde_json::json!("not-a-value")),
                 FactType::Set(element) => {
                     values.push(serde_json::json!([]));
+                    // A `null` item makes no list of values.
+                    values.push(serde_json::json!([null]));
+                    if let Some(w) = wanted.first() {
+                        values.push(serde_json::json!([w, null]));
+                    }
                     for (i, w) in wanted.iter().enumerate() {
                         values.push(serde_json::json!([w]));
                         if let Some(other) = wanted.get(i + 1) {
