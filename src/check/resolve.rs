@@ -2113,17 +2113,9 @@ fn default_json(literal: &ast::Literal) -> Option<serde_json::Value> {
         ast::Literal::Time(ast::TimeLit::Date(text))
         | ast::Literal::Time(ast::TimeLit::DateTime(text))
         | ast::Literal::Time(ast::TimeLit::Clock(text)) => Value::from(text.as_str()),
+        // In the form facts give it (`PT1H30M` for `1.5 hours`).
         ast::Literal::Time(ast::TimeLit::Duration(amount, unit)) => {
-            let days = format!("{}", amount * 7.0);
-            let amount = format!("{amount}");
-            Value::from(match unit.trim_end_matches('s') {
-                "week" => format!("P{days}D"),
-                "day" => format!("P{amount}D"),
-                "hour" => format!("PT{amount}H"),
-                "minute" => format!("PT{amount}M"),
-                "second" => format!("PT{amount}S"),
-                _ => return None,
-            })
+            Value::from(TimeKind::Duration.render(crate::model::duration_seconds(*amount, unit)?)?)
         }
     })
 }

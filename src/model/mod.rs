@@ -234,10 +234,17 @@ pub fn insert_at(root: &mut Value, path: &[String], value: Value) {
     };
     let mut node = root;
     for key in parents {
+        // A `null` object is an absent one.
+        if node.is_null() {
+            *node = Value::Object(serde_json::Map::new());
+        }
         let Value::Object(map) = node else { return };
         node = map
             .entry(key.clone())
             .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+    if node.is_null() {
+        *node = Value::Object(serde_json::Map::new());
     }
     if let Value::Object(map) = node {
         // Facts that read one array (what a set fact holds) add to it.

@@ -229,7 +229,10 @@ fn digits(bytes: &[u8]) -> Option<i64> {
         return None;
     }
     bytes.iter().try_fold(0i64, |n, b| {
-        b.is_ascii_digit().then(|| n * 10 + i64::from(b - b'0'))
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(i64::from(b - b'0'))
     })
 }
 
@@ -711,6 +714,7 @@ mod tests {
             (TimeKind::Duration, "PT1D", None),
             (TimeKind::Duration, "P1M", None),
             (TimeKind::Duration, "P1234567D", None),
+            (TimeKind::Duration, "PT9999999999999999999S", None),
             (TimeKind::Clock, "09:30", Some(34_200.0)),
             (TimeKind::Clock, "09:30:15.5", Some(34_215.5)),
             (TimeKind::Clock, "23:59:60", Some(86_399.0)),

@@ -589,7 +589,14 @@ impl Tree {
                 if dialect != Dialect::Postgres {
                     return dialect.struct_type(&fields);
                 }
-                let name = dialect.ident(&format!("{}_{}", options.table, path.join("_")));
+                // `a.b_c` and `a_b.c` would both be `_a_b_c`: a number
+                // keeps them apart.
+                let mut name = format!("{}_{}", options.table, path.join("_"));
+                let taken = format!("CREATE TYPE {} ", dialect.ident(&name));
+                if types.iter().any(|t| t.starts_with(&taken)) {
+                    name = format!("{name}_{}", types.len());
+                }
+                let name = dialect.ident(&name);
                 let fields: Vec<String> = fields
                     .iter()
                     .map(|(key, ty)| format!("  {} {ty}", dialect.ident(key)))

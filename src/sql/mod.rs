@@ -360,12 +360,27 @@ fn compile_policy(
             ),
         }]);
     }
+    // PostgreSQL keeps 63 bytes of a name: longer output columns would
+    // be cut short, and could come out alike.
+    let longest = format!("{}_decision", policy.name);
+    if options.dialect.short_names() && longest.len() > 63 {
+        return Err(vec![SqlError::Unsupported {
+            policy: policy.name.clone(),
+            dialect: options.dialect.name(),
+            construct: format!("a policy name of {} bytes", policy.name.len()),
+            span: policy.span,
+            label: String::from("this name, with `_decision`, is longer than 63 bytes"),
+            help: String::from(
+                "PostgreSQL cuts names at 63 bytes, so `<policy>_decision` would be cut short: rename the policy to at most 54 bytes",
+            ),
+        }]);
+    }
     let mut compiler = PolicyCompiler::new(index, tree, options);
     compiler.plan(inline);
     // A policy whose whole tree was not built, or would write too large a
     // query, is written rule by rule: each rule's own small tree tells
     // whether it may hold and whether it surely holds.
-    let by_rule = match options.shape {
+    let mut by_rule = match options.shape {
         Shape::Tree => tree.scan.is_some(),
         Shape::Rules => true,
         Shape::Auto => tree.scan.is_some() || compiler.estimate > RULE_BY_RULE_BYTES,
@@ -393,9 +408,11 @@ fn compile_policy(
     };
     let mut rules: Vec<PolicyCompiler> = Vec::new();
     if by_rule {
-        compiler.materialized = vec![None; tree.nodes.len()];
-        compiler.estimate = 0;
-        compiler.used = vec![false; policy.facts.len()];
+        let whole = (
+            std::mem::replace(&mut compiler.materialized, vec![None; tree.nodes.len()]),
+            std::mem::replace(&mut compiler.used, vec![false; policy.facts.len()]),
+            std::mem::take(&mut compiler.estimate),
+        );
         for rule_tree in &rule_trees {
             let mut rule = PolicyCompiler::new(index, rule_tree, options);
             rule.plan(true);
@@ -407,6 +424,18 @@ fn compile_policy(
                 *used |= *fact;
             }
             rules.push(rule);
+        }
+        // A rule's own tree is written inline, so one that shares much
+        // (many `or`s) can be longer than the whole tree: `auto` keeps the
+        // whole tree then, where it has one that fits.
+        let (materialized, used, estimate) = whole;
+        let fits = tree.scan.is_none() && estimate <= max_bytes;
+        if options.shape == Shape::Auto && fits && compiler.estimate > estimate {
+            by_rule = false;
+            rules.clear();
+            compiler.materialized = materialized;
+            compiler.used = used;
+            compiler.estimate = estimate;
         }
     }
     if compiler.estimate > max_bytes {
@@ -670,41 +699,26 @@ impl<'a> PolicyCompiler<'a> {
                 .rules
                 .get(id)
                 .map_or_else(String::new, |r| comment(&rule_label(r)));
-            let _ = write!(
-                least,
-                "
-  WHEN {s} > 0 THEN {id} /* {label} */"
-            );
+            let _ = write!(least, "\n  WHEN {s} > 0 THEN {id} /* {label} */");
             let _ = write!(
                 greatest,
-                "
-  WHEN {s} > 0 THEN CASE WHEN {s} = 2 THEN {id} ELSE -1 END"
+                "\n  WHEN {s} > 0 THEN CASE WHEN {s} = 2 THEN {id} ELSE -1 END"
             );
             let below = rule.reference(rule.tree.root, Part::Error);
             let _ = write!(
                 error,
-                "
-  WHEN {s} = 1 THEN {}
-  WHEN {s} = 2 THEN NULL",
+                "\n  WHEN {s} = 1 THEN {}\n  WHEN {s} = 2 THEN NULL",
                 indent(&below, 2)
             );
         }
-        let _ = write!(
-            least,
-            "
-  ELSE {otherwise}
-END"
-        );
-        let _ = write!(
-            greatest,
-            "
-  ELSE {otherwise}
-END"
-        );
-        error.push_str(
-            "
-END",
-        );
+        // A policy without rules always takes its `otherwise`.
+        if rules.is_empty() {
+            let otherwise = otherwise.to_string();
+            return (otherwise.clone(), otherwise, String::from("NULL"));
+        }
+        let _ = write!(least, "\n  ELSE {otherwise}\nEND");
+        let _ = write!(greatest, "\n  ELSE {otherwise}\nEND");
+        error.push_str("\nEND");
         if inline {
             return (least, greatest, error);
         }
@@ -767,13 +781,27 @@ END",
         }
         // The layer a node's expression needs: above every column it reads.
         let mut needs = vec![0usize; nodes.len()];
+        // Written inline, a subtree is copied under each of its parents:
+        // the bytes each node's three parts take with their copies.
+        let mut written = vec![0usize; nodes.len()];
         for (i, node) in nodes.iter().enumerate() {
             if !reachable.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            let Node::Test { edges, .. } = node else {
+            let Node::Test { fact, edges } = node else {
                 continue;
             };
+            let column = self.fact_column(*fact).len() + 2;
+            let size = edges_by_child(edges)
+                .iter()
+                .map(|(child, _)| {
+                    let below = written.get(child.0 as usize).copied().unwrap_or(0);
+                    (3 * (2 * column + 60)).saturating_add(below)
+                })
+                .fold(0usize, usize::saturating_add);
+            if let Some(w) = written.get_mut(i) {
+                *w = size;
+            }
             let below = edges_by_child(edges)
                 .iter()
                 .map(|(child, _)| {
@@ -795,6 +823,10 @@ END",
                     *m = Some(below + 1);
                 }
             }
+        }
+        if inline {
+            let root = written.get(self.tree.root.0 as usize).copied();
+            self.estimate = self.estimate.max(root.unwrap_or(0));
         }
     }
 

@@ -171,7 +171,11 @@ fn rows(set: &PolicySet, max: usize, random: usize) -> Vec<Value> {
         let mut row = build(&|i, len| picks.get(i).copied().unwrap_or(0) % len);
         if next() % 4 == 0 {
             if let Some(top) = tops.get(next() % tops.len().max(1)) {
-                row.remove(top);
+                // A missing object, or a `null` one, which is absent too.
+                match next() % 2 {
+                    0 => row.remove(top),
+                    _ => row.insert(top.clone(), Value::Null),
+                };
             }
         }
         out.push(Value::Object(row));
@@ -669,4 +673,54 @@ fn postgres_decides_as_verdict_does() {
         let query = verdict::sql::query(pack, &flat).unwrap();
         differential(pack, engine, &schema, &query, &rows);
     }
+}
+
+/// A rule of many `or`s has a small tree whose subtrees are shared, and
+/// written rule by rule, inline, it doubles with each `or`: the estimate
+/// counts the copies, `auto` keeps the whole tree, which is far shorter,
+/// and both shapes decide as verdict does.
+#[test]
+fn a_rule_of_many_ors_keeps_its_tree() {
+    let mut text = String::from("policy ors\notherwise deny\n");
+    let mut terms = Vec::new();
+    for i in 0..10 {
+        text.push_str(&format!(
+            "fact x{i}: bool at x{i}\nfact y{i}: bool at y{i}\n"
+        ));
+        terms.push(format!("x{i} y{i}"));
+    }
+    text.push_str(&format!("({}) can\n", terms.join(" or ")));
+    let set = PolicySet::from_sources([("ors.policy", text)]).unwrap();
+    let duckdb = options(verdict::sql::Dialect::DuckDb);
+    let by_rule = verdict::sql::Options {
+        shape: verdict::sql::Shape::Rules,
+        ..duckdb.clone()
+    };
+    let auto = verdict::sql::query(&set, &duckdb).unwrap();
+    let rules = verdict::sql::query(&set, &by_rule).unwrap();
+    assert!(!auto.contains("__verdict_0_r0"), "auto wrote the rules");
+    assert!(
+        auto.len() * 10 < rules.len(),
+        "{} and {}",
+        auto.len(),
+        rules.len()
+    );
+    let schema = verdict::sql::schema(&set, &duckdb).unwrap();
+    let rows = rows(&set, 0, 1_000);
+    differential(&set, "duckdb", &schema, &auto, &rows);
+    differential(&set, "duckdb", &schema, &rules, &rows);
+}
+
+/// PostgreSQL keeps 63 bytes of a name, so a policy whose
+/// `<policy>_decision` would be longer is refused, not cut short.
+#[test]
+fn postgres_refuses_a_policy_name_it_would_cut() {
+    let name = "a".repeat(60);
+    let text = format!("policy {name}\nfact k: {{a b}} at k\nk = a can\n");
+    let set = PolicySet::from_sources([("long.policy", text)]).unwrap();
+    let report = verdict::sql::query(&set, &options(verdict::sql::Dialect::Postgres)).unwrap_err();
+    let rendered = report.render(100);
+    assert!(rendered.contains("verdict::sql::unsupported"), "{rendered}");
+    assert!(rendered.contains("63 bytes"), "{rendered}");
+    assert!(verdict::sql::query(&set, &options(verdict::sql::Dialect::DuckDb)).is_ok());
 }
