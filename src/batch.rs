@@ -53,14 +53,16 @@ impl std::fmt::Display for Summary {
             .collect();
         write!(
             f,
-            "{} lines: {}; {} errors; {:.3} s, {:.0} lines/s",
+            "{} line{}: {}; {} error{}; {:.3} s, {:.0} lines/s",
             self.lines,
+            if self.lines == 1 { "" } else { "s" },
             if kinds.is_empty() {
                 String::from("no decisions")
             } else {
                 kinds.join(", ")
             },
             self.errors,
+            if self.errors == 1 { "" } else { "s" },
             seconds,
             rate
         )

@@ -55,6 +55,13 @@ pub(crate) fn unknown_errors(
         .iter()
         .filter_map(|(fact_id, why)| {
             let fact = policy.fact(*fact_id)?;
+            // A part of a date-time (`weekday of request.time in ...`) is
+            // unknown because the date-time is: name that one, so that one
+            // bad value is one error, at its path.
+            let fact = match &fact.ty {
+                FactType::Local(local) => policy.fact(local.base)?,
+                _ => fact,
+            };
             // What its value changes, said only where a help uses it.
             let consequence = || {
                 // Other paths (the values tested in one array share a path).

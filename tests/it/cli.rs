@@ -1169,6 +1169,29 @@ fn eval_bad_times() {
     insta::assert_snapshot!("bad_times", output);
 }
 
+/// A date-time that the rules also read in a zone (`weekday of now in
+/// ...`, `time of day of now in ...`) is one mistake: one error, naming
+/// its path, not one per part read from it.
+#[test]
+fn eval_bad_datetime_read_in_a_zone() {
+    let (code, output) = run(
+        &[
+            "eval",
+            "--policies",
+            "tests/fixtures/language/time",
+            "tests/fixtures/facts/time/bad-request-time.json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        output.matches("verdict::facts::wrong_type").count(),
+        1,
+        "{output}"
+    );
+    insta::assert_snapshot!("bad_datetime_read_in_a_zone", output);
+}
+
 /// In a folder of policy files, every command works on them by default and
 /// says so; `--policies PATH` names policies the same way for every
 /// command, and naming two different ones is a usage error.
