@@ -80,6 +80,8 @@ mod engine;
 pub mod sql;
 pub mod suite;
 
+pub mod ide;
+
 #[cfg(feature = "testing")]
 pub mod testing;
 

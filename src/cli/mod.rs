@@ -33,6 +33,7 @@ mod eval;
 mod explain;
 mod fmt;
 mod input;
+mod lsp;
 mod machine;
 mod rewrite;
 mod serve;
@@ -75,6 +76,8 @@ enum Command {
     Serve(serve::Args),
     /// Compile the policies to SQL that decides every row of a table as `eval` does
     Sql(sql::Args),
+    /// Serve editors: a language server over stdio for `.policy` and `.tests` files
+    Lsp(lsp::Args),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -106,6 +109,7 @@ pub fn run() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Lsp(args) => lsp::run(args),
     }
 }
 

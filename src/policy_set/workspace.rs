@@ -160,6 +160,17 @@ impl Workspace {
         self.files.keys().map(String::as_str)
     }
 
+    /// Each file as the last check placed it, with its parse (`None` for
+    /// a file that did not parse), in the order of their names. Files the
+    /// last check did not place (past the size limit, or set since) are
+    /// left out.
+    pub(crate) fn parses(&self) -> impl Iterator<Item = (&Arc<SourceFile>, Option<&ast::File>)> {
+        self.files
+            .values()
+            .filter_map(|f| f.placed.as_ref())
+            .map(|p| (&p.file, p.parsed.as_ref().ok()))
+    }
+
     /// Checks and compiles the files as they are now, reusing what the
     /// last check did for what has not changed since: the set, or the
     /// report of every problem when one is an error.

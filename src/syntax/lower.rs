@@ -17,7 +17,7 @@ type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// The keywords a declared value cannot be: rules could not name it.
 /// (`true` and `false` may be values: they read as such.)
-const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "can",
     "cannot",
     "not",

@@ -81,6 +81,39 @@ pub fn validate(file: &SourceFile) -> Result<(), Vec<SyntaxError>> {
     validate_in_pieces(file, PIECE_BYTES)
 }
 
+/// Whether `word` is reserved: no declared value, fact or outcome may be
+/// named so.
+pub(crate) fn is_reserved(word: &str) -> bool {
+    lower::RESERVED.contains(&word)
+}
+
+/// As much of `file` as parses, for an editor while the text is broken:
+/// each line a syntax error is on is blanked (offsets stay put, so every
+/// span is true for `file`) until the rest parses. `None` when nothing
+/// does (no `policy` line, nesting past the limit, too many errors).
+pub(crate) fn parse_partial(file: &SourceFile) -> Option<ast::File> {
+    if too_deep(file, Limits::MAX_NESTING).is_some() {
+        return None;
+    }
+    let mut text = file.text.clone();
+    for _ in 0..MAX_ERRORS_PER_FILE * 4 {
+        let error = match PolicyParser::parse(Rule::file, &text) {
+            Ok(pairs) => {
+                let blanked = SourceFile::new(file.name.as_str(), text.as_str(), file.base());
+                match lower::file(&blanked, pairs) {
+                    Ok(ast) => return Some(ast),
+                    Err(error) => error,
+                }
+            }
+            Err(err) => error::from_pest(file, &text, 0, &err),
+        };
+        if error.is_missing_header() || !blank_line(&mut text, error.offset_in(file)) {
+            return None;
+        }
+    }
+    None
+}
+
 /// Where the conditions before the verdict start in `line`, one rule (or,
 /// with `when`, a `when` block's header through its `{`) written on one
 /// line: byte offsets, the first condition's included. `None` when the

@@ -30,6 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["explain", "files", "builtin"],
     &["policy_set"],
     &["batch", "diff", "engine", "sql", "suite"],
+    &["ide"],
     &["testing"],
 ];
 
