@@ -894,7 +894,7 @@ mod tests {
         let text = "a\nTür 𝄞 x\n";
         let x = text.find('x').unwrap_or_default();
         for (encoding, character) in [
-            (Encoding::Utf8, 9),
+            (Encoding::Utf8, 10),
             (Encoding::Utf16, 7),
             (Encoding::Utf32, 6),
         ] {
