@@ -84,9 +84,13 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                 }
                 let response = server.request(request);
                 send(connection, response.into())?;
+                for note in std::mem::take(&mut server.outbox) {
+                    send(connection, note.into())?;
+                }
             }
+            // `exit` before `shutdown` is the client giving up (exit 1).
             Message::Notification(note) if note.method == notification::Exit::METHOD => {
-                return Ok(());
+                return Err(String::from("the client sent `exit` without `shutdown`"));
             }
             Message::Notification(note) => server.notification(note),
             Message::Response(_) => {}
@@ -206,12 +210,21 @@ fn capabilities(encoding: Encoding) -> Value {
         "documentSymbolProvider": true,
         "foldingRangeProvider": true,
         "codeActionProvider": {"codeActionKinds": [CodeActionKind::QUICKFIX]},
+        "codeLensProvider": {"resolveProvider": false},
+        "executeCommandProvider": {"commands": [EVALUATE]},
         "semanticTokensProvider": {
             "legend": {"tokenTypes": legend, "tokenModifiers": []},
             "full": true,
         },
     })
 }
+
+/// The command a code lens runs: decide for a facts file beside the
+/// policy and show the decision.
+const EVALUATE: &str = "verdict.evaluate";
+
+/// At most this many facts files get a lens each.
+const MAX_LENSES: usize = 5;
 
 /// Line starts of a text, to turn byte offsets into positions and back.
 struct Lines<'a> {
@@ -293,6 +306,9 @@ pub struct Server {
     published: BTreeMap<String, Vec<lsp_types::Diagnostic>>,
     /// Folders edited since their diagnostics were last published.
     dirty: Vec<String>,
+    /// Notifications a request gave rise to (a decision shown), sent
+    /// after its response.
+    outbox: Vec<Notification>,
 }
 
 impl Server {
@@ -303,6 +319,7 @@ impl Server {
             documents: BTreeMap::new(),
             published: BTreeMap::new(),
             dirty: Vec::new(),
+            outbox: Vec::new(),
         }
     }
 
@@ -691,6 +708,99 @@ impl Server {
                     .collect();
                 Ok(json!(actions))
             }
+            request::CodeLensRequest::METHOD => {
+                let params: lsp_types::CodeLensParams =
+                    serde_json::from_value(params).map_err(bad)?;
+                let name = file_name(&params.text_document.uri);
+                if !name.ends_with(".policy") || self.analysis_of(&name).is_none() {
+                    return Ok(json!([]));
+                }
+                // A lens on the first line per facts file beside the policy.
+                let top = lsp_types::Range::new(Position::new(0, 0), Position::new(0, 0));
+                let lenses: Vec<Value> = facts_files(&folder_of(&name))
+                    .into_iter()
+                    .take(MAX_LENSES)
+                    .map(|facts| {
+                        let shown = facts.rsplit('/').next().unwrap_or(&facts).to_string();
+                        json!({
+                            "range": top,
+                            "command": {
+                                "title": format!("▶ Evaluate on {shown}"),
+                                "command": EVALUATE,
+                                "arguments": [params.text_document.uri.as_str(), facts],
+                            },
+                        })
+                    })
+                    .collect();
+                Ok(json!(lenses))
+            }
+            request::ExecuteCommand::METHOD => {
+                let params: lsp_types::ExecuteCommandParams =
+                    serde_json::from_value(params).map_err(bad)?;
+                if params.command != EVALUATE {
+                    return Err((
+                        ErrorCode::InvalidParams,
+                        format!("verdict has no command `{}`", params.command),
+                    ));
+                }
+                let argument = |i: usize| params.arguments.get(i).and_then(Value::as_str);
+                let (Some(document), Some(facts)) = (argument(0), argument(1)) else {
+                    return Err((
+                        ErrorCode::InvalidParams,
+                        format!(
+                            "`{EVALUATE}` takes a policy document's URI and a facts file's path"
+                        ),
+                    ));
+                };
+                let name = Uri::from_str(document)
+                    .map(|uri| file_name(&uri))
+                    .map_err(|e| (ErrorCode::InvalidParams, e.to_string()))?;
+                let shown = facts.rsplit('/').next().unwrap_or(facts).to_string();
+                let answer = match (self.analysis_of(&name), std::fs::read_to_string(facts)) {
+                    (None, _) => Err(format!("{name} is not open")),
+                    (_, Err(error)) => Err(format!("cannot read {facts}: {error}")),
+                    (Some(analysis), Ok(text)) => analysis.decide(&shown, &text),
+                };
+                let (kind, message, result) = match answer {
+                    Ok(decisions) => {
+                        let said: Vec<String> = decisions
+                            .iter()
+                            .map(|d| {
+                                // The rule's file by its name: the folder is the set's.
+                                let at = d
+                                    .rule
+                                    .as_deref()
+                                    .map(|at| at.rsplit('/').next().unwrap_or(at));
+                                let rule = match (&d.rule_name, at) {
+                                    (Some(name), Some(at)) => format!(" (rule {name}, {at})"),
+                                    (None, Some(at)) => format!(" (rule {at})"),
+                                    _ => String::from(" (no rule applies)"),
+                                };
+                                let reason = d
+                                    .reason
+                                    .as_ref()
+                                    .map_or(String::new(), |r| format!(": {r}"));
+                                format!("{} decides {}{rule}{reason}", d.policy, d.decision)
+                            })
+                            .collect();
+                        (
+                            lsp_types::MessageType::INFO,
+                            format!("{shown}: {}", said.join("; ")),
+                            json!(decisions),
+                        )
+                    }
+                    Err(error) => (
+                        lsp_types::MessageType::ERROR,
+                        format!("{shown}: {error}"),
+                        Value::Null,
+                    ),
+                };
+                self.outbox.push(Notification::new(
+                    notification::ShowMessage::METHOD.to_string(),
+                    lsp_types::ShowMessageParams { typ: kind, message },
+                ));
+                Ok(result)
+            }
             _ => Err((
                 ErrorCode::MethodNotFound,
                 format!("verdict does not answer `{method}`"),
@@ -742,8 +852,30 @@ impl Server {
     }
 
     /// A workspace edit, as JSON: `{"changes": {uri: [edits]}}` (lsp-types
-    /// keys its map by `Uri`, which clippy counts as a mutable key).
+    /// keys its map by `Uri`, which clippy counts as a mutable key), or,
+    /// when an edit is to a file that does not exist yet (a new test
+    /// file), `documentChanges` that create it first.
     fn workspace_edit(&self, edits: &[verdict::ide::TextEdit]) -> Value {
+        let creates: Vec<&verdict::ide::TextEdit> = edits
+            .iter()
+            .filter(|e| e.file.starts_with('/') && !Path::new(&e.file).exists())
+            .collect();
+        if !creates.is_empty() {
+            let mut changes = Vec::new();
+            for edit in edits {
+                let Some(uri) = uri_of(&edit.file) else {
+                    continue;
+                };
+                if creates.iter().any(|c| c.file == edit.file) {
+                    changes.push(json!({"kind": "create", "uri": uri.as_str(), "options": {"ignoreIfExists": true}}));
+                }
+                changes.push(json!({
+                    "textDocument": {"uri": uri.as_str(), "version": null},
+                    "edits": [lsp_types::TextEdit::new(self.range_in(&edit.file, &edit.range), edit.new_text.clone())],
+                }));
+            }
+            return json!({ "documentChanges": changes });
+        }
         let mut changes: BTreeMap<String, Vec<lsp_types::TextEdit>> = BTreeMap::new();
         for edit in edits {
             let Some(uri) = uri_of(&edit.file) else {
@@ -858,6 +990,22 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The `*.json` files of a folder, by path, in order: the facts files a
+/// code lens evaluates the policy on.
+fn facts_files(folder: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json") && path.is_file())
+        .filter_map(|path| path.to_str().map(str::to_string))
+        .collect();
+    files.sort();
+    files
+}
+
 /// The `*.policy` and `*.tests` files of a folder, as text; files that
 /// cannot be read, or are larger than a policy may be, are left out (the
 /// check says so for files it is given).
@@ -906,6 +1054,27 @@ mod tests {
         // Past a line's end is its end; past the last line, the text's.
         assert_eq!(lines.offset(Position::new(0, 40)), 1);
         assert_eq!(lines.offset(Position::new(9, 0)), text.len());
+    }
+
+    #[test]
+    fn an_edit_to_a_new_file_creates_it_first() {
+        let server = Server::new(Encoding::Utf16);
+        let edit = verdict::ide::TextEdit {
+            file: String::from("/nonexistent-verdict-folder/returns.tests"),
+            range: 0..0,
+            new_text: String::from("test \"t\"\n"),
+        };
+        let change = server.workspace_edit(&[edit]);
+        let uri = "file:///nonexistent-verdict-folder/returns.tests";
+        assert_eq!(
+            change,
+            json!({"documentChanges": [
+                {"kind": "create", "uri": uri, "options": {"ignoreIfExists": true}},
+                {"textDocument": {"uri": uri, "version": null}, "edits": [
+                    {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "newText": "test \"t\"\n"}
+                ]},
+            ]})
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub use hover::Hover;
 pub use index::{OutlineItem, OutlineKind, Symbol};
 
 use crate::ast;
-use crate::diagnostics::{Problem, Report, Severity};
+use crate::diagnostics::{words, Problem, Report, Severity};
 use crate::limits::{Limits, TreeBuild};
 use crate::policy_set::{PolicyInfo, PolicySet, Workspace};
 use crate::source::SourceFile;
@@ -145,6 +145,8 @@ struct State {
     sources: BTreeMap<String, Arc<SourceFile>>,
     index: Index,
     diagnostics: BTreeMap<String, Vec<FileDiagnostic>>,
+    /// The set, when it loaded.
+    set: Option<PolicySet>,
 }
 
 impl Default for Analysis {
@@ -274,7 +276,14 @@ impl Analysis {
             Err(report) => report.clone(),
         };
         add_report(&mut state, &report);
-        self.check_tests(&mut state, checked.ok().as_ref());
+        let tests_file = self.tests.keys().next().cloned();
+        add_test_fixes(
+            &mut state,
+            tests_file.as_deref(),
+            self.tests.get(tests_file.as_deref().unwrap_or_default()),
+        );
+        self.check_tests(&mut state, checked.as_ref().ok());
+        state.set = checked.ok();
         state
     }
 
@@ -346,6 +355,26 @@ impl Analysis {
                 }
             }
         }
+    }
+
+    /// Decides for the JSON facts `text` (named `name` in diagnostics)
+    /// with the set as it is now: each policy's decision, or the report
+    /// rendered as `verdict eval` prints it (the set's own errors, if it
+    /// does not load).
+    pub fn decide(
+        &mut self,
+        name: &str,
+        text: &str,
+    ) -> Result<Vec<crate::policy_set::Decision>, String> {
+        let state = self.refresh();
+        let Some(set) = &state.set else {
+            return Err(String::from(
+                "the policies do not load: fix the errors the editor shows first",
+            ));
+        };
+        set.decide_json(name, text)
+            .map(|decisions| decisions.into_owned())
+            .map_err(|report| report.render(100))
     }
 
     /// What the word at `offset` names, described.
@@ -671,6 +700,117 @@ fn add_report(state: &mut State, report: &Report) {
         if !list.contains(&diagnostic) {
             list.push(diagnostic);
         }
+    }
+}
+
+/// For a conflict or a gap, "add a test for these facts": a test of the
+/// facts its help gives, appended to the set's first test file (or to a
+/// new `POLICY.tests` beside the policy), expecting each decision the
+/// conflict is between, or the one the gap gets.
+fn add_test_fixes(state: &mut State, tests_file: Option<&str>, tests_text: Option<&String>) {
+    for (file, list) in state.diagnostics.iter_mut() {
+        for diagnostic in list.iter_mut() {
+            let code = diagnostic.code.as_deref().unwrap_or_default();
+            if !matches!(code, "verdict::conflict" | "verdict::gaps") {
+                continue;
+            }
+            let Some(facts) = diagnostic.help.as_deref().and_then(first_json_object) else {
+                continue;
+            };
+            let decisions = backticked(&diagnostic.message);
+            let decisions: Vec<&str> = match code {
+                // "one decides `inspect`, another `refund-now`"
+                "verdict::conflict" => decisions,
+                // "policy `returns` decides `deny` because no rule applies"
+                _ => decisions.into_iter().skip(1).take(1).collect(),
+            };
+            let (target, end, lead) = match (tests_file, tests_text) {
+                (Some(name), Some(text)) => {
+                    let lead = if text.is_empty() || text.ends_with("\n\n") {
+                        ""
+                    } else if text.ends_with('\n') {
+                        "\n"
+                    } else {
+                        "\n\n"
+                    };
+                    (name.to_string(), text.len(), lead)
+                }
+                _ => {
+                    let policy = state
+                        .index
+                        .occurrences
+                        .get(file)
+                        .and_then(|all| {
+                            all.iter().find_map(|o| match &o.symbol {
+                                Symbol::Policy(name) if o.definition => Some(name.clone()),
+                                _ => None,
+                            })
+                        })
+                        .unwrap_or_else(|| String::from("policy"));
+                    let sibling = match file.rfind('/').and_then(|slash| file.get(..slash)) {
+                        Some(folder) => format!("{folder}/{policy}.tests"),
+                        None => format!("{policy}.tests"),
+                    };
+                    (sibling, 0, "")
+                }
+            };
+            // The test is named after where the finding is: a gap's
+            // policy line, or the rules a conflict is between.
+            let line_of = |file: &str, offset: usize| {
+                let line = state
+                    .sources
+                    .get(file)
+                    .and_then(|s| s.text.get(..offset))
+                    .map_or(1, |before| before.matches('\n').count() + 1);
+                format!("{}:{line}", file.rsplit('/').next().unwrap_or(file))
+            };
+            let mut places = vec![(file.clone(), diagnostic.range.start)];
+            if code == "verdict::conflict" {
+                places.extend(
+                    diagnostic
+                        .related
+                        .iter()
+                        .map(|(place, _)| (place.file.clone(), place.range.start)),
+                );
+            }
+            places.sort();
+            places.dedup();
+            let shown: Vec<String> = places.iter().map(|(f, o)| line_of(f, *o)).collect();
+            let name = if code == "verdict::conflict" {
+                format!("the rules at {} conflict", words::join_and(&shown))
+            } else {
+                format!("the gap of the policy at {}", words::join_and(&shown))
+            };
+            for decision in decisions {
+                let test = format!(
+                    "{lead}test \"{name}: {decision}\"\n  facts {facts}\n  expect {decision}\n"
+                );
+                diagnostic.fixes.push(Fix {
+                    title: format!("Add a test of these facts expecting `{decision}`"),
+                    edits: vec![TextEdit {
+                        file: target.clone(),
+                        range: end..end,
+                        new_text: test,
+                    }],
+                });
+            }
+        }
+    }
+}
+
+/// The words a message quotes in backticks, in order.
+fn backticked(message: &str) -> Vec<&str> {
+    message.split('`').skip(1).step_by(2).collect()
+}
+
+/// The first JSON object in a text, as compact JSON.
+fn first_json_object(text: &str) -> Option<String> {
+    let start = text.find('{')?;
+    let rest = text.get(start..)?;
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+    match stream.next()? {
+        Ok(value) if value.is_object() => Some(value.to_string()),
+        _ => None,
     }
 }
 

@@ -431,3 +431,59 @@ fn huge_and_binary_documents_stay_answerable() {
         .collect();
     assert_eq!(codes, [Some(String::from("verdict::io::too_large"))]);
 }
+
+#[test]
+fn conflicts_and_gaps_offer_a_test_of_their_facts() {
+    let mut analysis = analysis();
+    // Without `first match`, the rules conflict.
+    let declarations = read("declarations.policy").replace("first match\n", "");
+    analysis.set_file("declarations.policy", declarations);
+    let mut out = String::new();
+    let diagnostics = analysis.diagnostics().clone();
+    let conflict = diagnostics["rules.policy"]
+        .iter()
+        .find(|d| d.code.as_deref() == Some("verdict::conflict"))
+        .expect("a conflict");
+    writeln!(out, "## {}", conflict.message).unwrap();
+    for fix in analysis.fixes("rules.policy", conflict.range.clone()) {
+        writeln!(out, "### {}", fix.title).unwrap();
+        for edit in &fix.edits {
+            writeln!(out, "at {}:{:?}\n{}", edit.file, edit.range, edit.new_text).unwrap();
+        }
+    }
+    // The gap of the fixed set, on its `policy` line; with no test file,
+    // the test goes to a new one beside the policy.
+    analysis.set_file("declarations.policy", read("declarations.policy"));
+    analysis.remove_file("returns.tests");
+    let diagnostics = analysis.diagnostics().clone();
+    let gap = &diagnostics["declarations.policy"][0];
+    writeln!(out, "## {}", gap.message).unwrap();
+    for fix in &gap.fixes {
+        writeln!(out, "### {}", fix.title).unwrap();
+        for edit in &fix.edits {
+            writeln!(out, "at {}:{:?}\n{}", edit.file, edit.range, edit.new_text).unwrap();
+        }
+    }
+    insta::assert_snapshot!("ide_add_a_test", out);
+
+    // The test a fix adds passes once the set has it.
+    let fix = &gap.fixes[0];
+    analysis.set_file(&fix.edits[0].file, fix.edits[0].new_text.clone());
+    assert_eq!(analysis.diagnostics()["returns.tests"], vec![]);
+}
+
+#[test]
+fn deciding_with_the_set_as_edited() {
+    let mut analysis = analysis();
+    let facts = r#"{"order": {"region": "eu"}, "parcel": {"weight": 2}}"#;
+    let decisions = analysis.decide("light.json", facts).unwrap();
+    assert_eq!(decisions[0].decision, "refund-now");
+    assert_eq!(decisions[0].rule_name.as_deref(), Some("light"));
+    // An edit in the editor decides at once, before any file is saved.
+    let rules = read("rules.policy").replace("weight < 5", "weight < 1");
+    analysis.set_file("rules.policy", rules);
+    let decisions = analysis.decide("light.json", facts).unwrap();
+    assert_eq!(decisions[0].decision, "deny");
+    let error = analysis.decide("light.json", "{\"order\": 1}").unwrap_err();
+    assert!(error.contains("verdict::facts::wrong_type"), "{error}");
+}

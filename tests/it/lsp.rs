@@ -119,7 +119,12 @@ fn uri(path: &std::path::Path) -> String {
 #[test]
 fn an_editor_session() {
     let dir = common::tempdir("lsp-session");
-    for name in ["declarations.policy", "rules.policy", "returns.tests"] {
+    for name in [
+        "declarations.policy",
+        "rules.policy",
+        "returns.tests",
+        "light-parcel.json",
+    ] {
         std::fs::copy(format!("tests/fixtures/lsp/{name}"), dir.join(name)).unwrap();
     }
     let rules_path = dir.join("rules.policy");
@@ -256,6 +261,42 @@ fn an_editor_session() {
         json!({"textDocument": {"uri": rules_uri}}),
     );
     assert_eq!(symbols[1]["name"], "when region in nearby");
+
+    // A code lens per facts file beside the policy evaluates it, with the
+    // policy as edited, and shows the decision.
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": rules_uri}}),
+    );
+    assert_eq!(lenses.as_array().unwrap().len(), 1, "{lenses}");
+    let command = &lenses[0]["command"];
+    assert_eq!(command["title"], "▶ Evaluate on light-parcel.json");
+    let evaluate = json!({"command": command["command"], "arguments": command["arguments"]});
+    // The half-written rule above keeps the policy from loading: said so.
+    assert_eq!(
+        client.request("workspace/executeCommand", evaluate.clone()),
+        Value::Null
+    );
+    let shown = client.wait(|m| m["method"] == "window/showMessage");
+    assert_eq!(shown["params"]["type"], 1);
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("do not load"),
+        "{shown}"
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": rules_uri, "version": 6}, "contentChanges": [{"text": rules}]}),
+    );
+    let decisions = client.request("workspace/executeCommand", evaluate);
+    assert_eq!(decisions[0]["decision"], "refund-now");
+    let shown = client.wait(|m| m["method"] == "window/showMessage");
+    assert_eq!(
+        shown["params"]["message"],
+        "light-parcel.json: returns decides refund-now (rule light, rules.policy:6): Light parcels are refunded at once."
+    );
 
     // Shutdown and exit within a second.
     let answer = client.request("shutdown", Value::Null);

@@ -1,0 +1,3 @@
+(when_block) @fold
+(enum_type) @fold
+(value_set) @fold
