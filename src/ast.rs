@@ -149,6 +149,20 @@ pub struct Rule {
     pub span: At,
 }
 
+impl Rule {
+    /// The bare words right after the verdict: for `->`, the outcome is
+    /// the longest run of them that names one (`-> manual migrate`).
+    pub fn words_after_verdict(&self) -> Vec<&Ident> {
+        self.after
+            .iter()
+            .map_while(|c| match c {
+                Condition::Word(w) => Some(w),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VerdictMark {
     /// `can`: allow.

@@ -581,14 +581,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         rule: &'r ast::Rule,
         outcomes: &Outcomes<'_>,
     ) -> (Option<Verdict>, &'r [Condition]) {
-        let words: Vec<&ast::Ident> = rule
-            .after
-            .iter()
-            .map_while(|c| match c {
-                Condition::Word(w) => Some(w),
-                _ => None,
-            })
-            .collect();
+        let words = rule.words_after_verdict();
         for take in (1..=words.len()).rev() {
             let Some(taken) = words.get(..take) else {
                 continue;

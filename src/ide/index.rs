@@ -616,7 +616,7 @@ impl Walker<'_> {
         }
         let mut after: &[Condition] = &rule.after;
         if rule.verdict.node == VerdictMark::Arrow {
-            after = self.arrow_outcome(&rule.after);
+            after = self.arrow_outcome(rule);
         }
         for condition in after {
             self.condition(condition);
@@ -645,14 +645,9 @@ impl Walker<'_> {
     /// The outcome after `->`: the longest run of leading words that names
     /// one, joined with `-`, as the checker reads it. The conditions after
     /// it.
-    fn arrow_outcome<'r>(&mut self, after: &'r [Condition]) -> &'r [Condition] {
-        let words: Vec<&ast::Ident> = after
-            .iter()
-            .map_while(|c| match c {
-                Condition::Word(w) => Some(w),
-                _ => None,
-            })
-            .collect();
+    fn arrow_outcome<'r>(&mut self, rule: &'r ast::Rule) -> &'r [Condition] {
+        let after = &rule.after;
+        let words = rule.words_after_verdict();
         for take in (1..=words.len()).rev() {
             let Some(taken) = words.get(..take) else {
                 continue;

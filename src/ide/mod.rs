@@ -394,34 +394,32 @@ impl Analysis {
 
     /// Where the thing named at `offset` is declared.
     pub fn definition(&mut self, file: &str, offset: usize) -> Vec<FileRange> {
-        let state = self.refresh();
-        let mut found: Vec<FileRange> = Vec::new();
-        for at in state.index.at(file, offset) {
-            for o in state.index.occurrences_of(&at.symbol) {
-                let place = FileRange {
-                    file: o.file.clone(),
-                    range: o.range.clone(),
-                };
-                if o.definition && !found.contains(&place) {
-                    found.push(place);
-                }
-            }
-        }
-        found
+        self.places(file, offset, |o| o.definition)
     }
 
     /// Every place the thing named at `offset` is written, its declaration
     /// among them when `declaration` says so.
     pub fn references(&mut self, file: &str, offset: usize, declaration: bool) -> Vec<FileRange> {
+        self.places(file, offset, |o| declaration || !o.definition)
+    }
+
+    /// The places of what `offset` names (each thing, for a value of
+    /// several facts) that `keep` keeps, each once.
+    fn places(
+        &mut self,
+        file: &str,
+        offset: usize,
+        keep: impl Fn(&index::Occurrence) -> bool,
+    ) -> Vec<FileRange> {
         let state = self.refresh();
         let mut found: Vec<FileRange> = Vec::new();
         for at in state.index.at(file, offset) {
-            for o in state.index.occurrences_of(&at.symbol) {
+            for o in state.index.occurrences_of(&at.symbol).filter(|o| keep(o)) {
                 let place = FileRange {
                     file: o.file.clone(),
                     range: o.range.clone(),
                 };
-                if (declaration || !o.definition) && !found.contains(&place) {
+                if !found.contains(&place) {
                     found.push(place);
                 }
             }
