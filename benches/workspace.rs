@@ -3,7 +3,9 @@
 //! beside the built-in pack, and one line of the large policy edited before
 //! each check, the edit and its undo in turn. Beside it, the same files
 //! loaded from scratch each time, which is what a check without a workspace
-//! costs (the same two texts in turn). Both load as `verdict check` does (`TreeBuild::IfNeeded`). Run
+//! costs (the same two texts in turn), and the edit as `verdict lsp` answers
+//! it (`verdict::ide::Analysis`). All load as `verdict check` does
+//! (`TreeBuild::IfNeeded`). Run
 //! with `cargo bench --bench workspace`; the editor issue reuses it.
 
 // A benchmark reports; it may unwrap what it prepared itself.
@@ -113,5 +115,29 @@ fn load_from_scratch(bencher: Bencher, n: usize) {
         turn = !turn;
         let files = if turn { &edited_files } else { &files };
         black_box(PolicySet::from_sources_with(files.iter().cloned(), &limits).unwrap());
+    });
+}
+
+/// What `verdict lsp` does after each keystroke in the large policy: the
+/// edit, then every file's diagnostics through `verdict::ide::Analysis`
+/// (the check above, plus the index hover and completion read and the
+/// gap notes), and one hover, as an editor asks right after.
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn editor_after_one_line_edit(bencher: Bencher, n: usize) {
+    let (files, edited) = files(n);
+    let original = files.last().map(|(_, text)| text.clone()).unwrap();
+    let mut analysis = verdict::ide::Analysis::new();
+    for (name, text) in &files {
+        analysis.set_file(name.as_str(), text.as_str());
+    }
+    assert!(!analysis.diagnostics().is_empty());
+    let hovered = original.find("->").unwrap() - 3;
+    let mut turn = false;
+    bencher.bench_local(|| {
+        turn = !turn;
+        let text = if turn { &edited } else { &original };
+        analysis.set_file("scale.policy", text.as_str());
+        black_box(analysis.diagnostics());
+        black_box(analysis.hover("scale.policy", hovered));
     });
 }

@@ -202,7 +202,8 @@ fn capabilities(encoding: Encoding) -> Value {
         "positionEncoding": encoding.kind(),
         "textDocumentSync": {"openClose": true, "change": 2, "save": false},
         "hoverProvider": true,
-        "completionProvider": {"triggerCharacters": [">", " ", "{"]},
+        // `->` asks for the decisions at once; a space would ask too often.
+        "completionProvider": {"triggerCharacters": [">", "{"]},
         "definitionProvider": true,
         "referencesProvider": true,
         "renameProvider": {"prepareProvider": true},
@@ -667,16 +668,17 @@ impl Server {
                     if end.line != start.line {
                         continue;
                     }
-                    let delta_line = start.line - line;
+                    // Tokens come in order, so the deltas do not go back.
+                    let delta_line = start.line.saturating_sub(line);
                     let delta_start = if delta_line == 0 {
-                        start.character - column
+                        start.character.saturating_sub(column)
                     } else {
                         start.character
                     };
                     data.extend([
                         delta_line,
                         delta_start,
-                        end.character - start.character,
+                        end.character.saturating_sub(start.character),
                         token_type(highlight),
                         0,
                     ]);
