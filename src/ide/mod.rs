@@ -679,10 +679,14 @@ fn add_report(state: &mut State, report: &Report) {
                 )
             })
             .collect();
+        let label = primary.and_then(|l| l.message.as_deref());
         let fixes = state
             .sources
             .get(&file)
-            .and_then(|source| did_you_mean_fix(source, &range, problem.help.as_deref()))
+            .and_then(|source| {
+                did_you_mean_fix(source, &range, problem.help.as_deref())
+                    .or_else(|| label_fix(source, &range, label))
+            })
             .into_iter()
             .collect();
         let diagnostic = FileDiagnostic {
@@ -810,6 +814,36 @@ fn first_json_object(text: &str) -> Option<String> {
         Ok(value) if value.is_object() => Some(value.to_string()),
         _ => None,
     }
+}
+
+/// A syntax repair's label, "write `X`" or "not needed", as the edit it
+/// says: the labelled text replaced by `X`, or removed.
+fn label_fix(source: &SourceFile, range: &Range<usize>, label: Option<&str>) -> Option<Fix> {
+    let written = source.text.get(range.clone())?;
+    if written.is_empty() || written.contains('\n') {
+        return None;
+    }
+    let (title, new_text) = match label? {
+        "not needed" => (format!("Remove `{written}`"), String::new()),
+        label => {
+            let meant = label.strip_prefix("write `")?.strip_suffix('`')?;
+            if meant.contains("...") || meant.contains('`') || meant == written {
+                return None;
+            }
+            (
+                format!("Write `{meant}` for `{written}`"),
+                meant.to_string(),
+            )
+        }
+    };
+    Some(Fix {
+        title,
+        edits: vec![TextEdit {
+            file: source.name.clone(),
+            range: range.clone(),
+            new_text,
+        }],
+    })
 }
 
 /// A help's "did you mean `X`?" as a replacement of the word the problem

@@ -487,3 +487,28 @@ fn deciding_with_the_set_as_edited() {
     let error = analysis.decide("light.json", "{\"order\": 1}").unwrap_err();
     assert!(error.contains("verdict::facts::wrong_type"), "{error}");
 }
+
+#[test]
+fn syntax_repairs_are_quick_fixes() {
+    let mut analysis = analysis();
+    for (wrong, title, right) in [
+        (
+            "region == us cannot",
+            "Write `=` for `==`",
+            "region = us cannot",
+        ),
+        ("us cannnot", "Replace `cannnot` with `cannot`", "us cannot"),
+    ] {
+        let text = read("rules.policy").replace("us cannot", wrong);
+        analysis.set_file("rules.policy", text.clone());
+        let diagnostics = analysis.diagnostics()["rules.policy"].clone();
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        let fix = &diagnostics[0].fixes[0];
+        assert_eq!(fix.title, title);
+        let mut fixed = text;
+        fixed.replace_range(fix.edits[0].range.clone(), &fix.edits[0].new_text);
+        assert_eq!(fixed, read("rules.policy").replace("us cannot", right));
+        analysis.set_file("rules.policy", fixed);
+        assert!(analysis.diagnostics()["rules.policy"].is_empty());
+    }
+}
