@@ -297,7 +297,36 @@ impl Analysis {
         for name in self.tests.keys() {
             state.diagnostics.insert(name.clone(), Vec::new());
         }
-        let suite = match crate::suite::from_sources(self.tests.clone()) {
+        // Test files are held to the same cap as policies, each refused
+        // unread past it.
+        let (kept, huge): (Vec<_>, Vec<_>) = self
+            .tests
+            .iter()
+            .partition(|(_, text)| text.len() <= Analysis::MAX_BYTES);
+        if !huge.is_empty() {
+            let problems = huge
+                .iter()
+                .map(|(name, text)| {
+                    Problem::from(crate::diagnostics::LoadError::TooLarge {
+                        path: (*name).clone(),
+                        size: text.len(),
+                        limit: Analysis::MAX_BYTES,
+                        help: format!(
+                            "an editor holds test files of at most {} bytes",
+                            Analysis::MAX_BYTES
+                        ),
+                    })
+                })
+                .collect();
+            add_report(
+                state,
+                &Report::new(crate::source::SourceMap::new(), problems),
+            );
+        }
+        let kept = kept
+            .into_iter()
+            .map(|(name, text)| (name.clone(), text.clone()));
+        let suite = match crate::suite::from_sources(kept) {
             Ok(suite) => suite,
             Err(report) => {
                 for (_, file) in report.sources.files() {

@@ -430,6 +430,14 @@ fn huge_and_binary_documents_stay_answerable() {
         .map(|d| d.code.clone())
         .collect();
     assert_eq!(codes, [Some(String::from("verdict::io::too_large"))]);
+    // A test file too.
+    let huge_tests = "# nothing but comments\n".repeat(800_000);
+    analysis.set_file("returns.tests", huge_tests);
+    let codes: Vec<Option<String>> = analysis.diagnostics()["returns.tests"]
+        .iter()
+        .map(|d| d.code.clone())
+        .collect();
+    assert_eq!(codes, [Some(String::from("verdict::io::too_large"))]);
 }
 
 #[test]
