@@ -1081,9 +1081,11 @@ mod tests {
 
     #[test]
     fn file_uris_and_names() {
-        let uri =
-            Uri::from_str("file:///tmp/my%20policies/a.policy").unwrap_or_else(|_| unreachable!());
-        assert_eq!(file_name(&uri), "/tmp/my policies/a.policy");
+        let uri = Uri::from_str("file:///tmp/my%20policies/a.policy");
+        assert_eq!(
+            uri.as_ref().ok().map(file_name).as_deref(),
+            Some("/tmp/my policies/a.policy")
+        );
         assert_eq!(folder_of("/tmp/my policies/a.policy"), "/tmp/my policies");
         assert_eq!(
             uri_of("/tmp/my policies/a.policy").map(|u| u.as_str().to_string()),
