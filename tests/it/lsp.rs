@@ -298,7 +298,8 @@ fn an_editor_session() {
         "light-parcel.json: returns decides refund-now (rule light, rules.policy:6): Light parcels are refunded at once."
     );
 
-    // Shutdown and exit within a second.
+    // Shutdown and exit within a second (it takes a few milliseconds; the
+    // second is the promise, generous even on a busy machine).
     let answer = client.request("shutdown", Value::Null);
     assert_eq!(answer, Value::Null);
     client.notify("exit", Value::Null);
@@ -308,8 +309,8 @@ fn an_editor_session() {
             break status;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "the server did not exit"
+            started.elapsed() < Duration::from_secs(1),
+            "the server did not exit within a second"
         );
         std::thread::sleep(Duration::from_millis(10));
     };

@@ -1,0 +1,3 @@
+(test) @fold
+(object) @fold
+(array) @fold
