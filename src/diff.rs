@@ -259,7 +259,7 @@ fn diff_trees(
         visited: 0,
     };
     let mut region: Vec<Option<Vec<usize>>> = vec![None; facts.len()];
-    walk.descend(Some(old.root), Some(new.root), &mut region);
+    walk.descend(Some(old.root()), Some(new.root()), &mut region);
     if walk.visited > MAX_REGIONS {
         return None;
     }

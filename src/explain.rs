@@ -357,7 +357,7 @@ fn search_why_not(tree: &DecisionTree, facts: &Value, wanted: &str) -> WhyNot {
         best: Vec::new(),
         visited: 0,
     };
-    search.visit(tree.root, &mut Vec::new());
+    search.visit(tree.root(), &mut Vec::new());
     let mut alternatives: Vec<Alternative> = search
         .best
         .into_iter()

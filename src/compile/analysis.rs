@@ -38,7 +38,7 @@ pub(super) fn fates_from_tree(tree: &DecisionTree) -> Vec<Fate> {
     let policy = &tree.policy;
     let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
     let reachable = reachable_leaves(tree);
-    for (i, node) in tree.nodes.iter().enumerate() {
+    for (i, node) in tree.nodes().iter().enumerate() {
         if let Node::Leaf(Some(rule)) = node {
             if !reachable.get(i).copied().unwrap_or(true) {
                 continue;
@@ -48,7 +48,7 @@ pub(super) fn fates_from_tree(tree: &DecisionTree) -> Vec<Fate> {
             }
         }
     }
-    let mut region = Region::new(tree.nodes.len());
+    let mut region = Region::new(tree.nodes().len());
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
         let Some(fate) = fates.get_mut(rule.id.0 as usize) else {
             continue;
@@ -191,7 +191,7 @@ const REACH_BUDGET: usize = 50_000;
 /// facts take (all of them, past [`REACH_BUDGET`]).
 pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
     if !tree.policy.needs_realizing() {
-        return vec![true; tree.nodes.len()];
+        return vec![true; tree.nodes().len()];
     }
     fn visit(
         tree: &DecisionTree,
@@ -234,12 +234,18 @@ pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
         }
         true
     }
-    let mut reached = vec![false; tree.nodes.len()];
+    let mut reached = vec![false; tree.nodes().len()];
     let mut budget = REACH_BUDGET;
-    if visit(tree, tree.root, &mut Vec::new(), &mut reached, &mut budget) {
+    if visit(
+        tree,
+        tree.root(),
+        &mut Vec::new(),
+        &mut reached,
+        &mut budget,
+    ) {
         reached
     } else {
-        vec![true; tree.nodes.len()]
+        vec![true; tree.nodes().len()]
     }
 }
 
@@ -300,7 +306,7 @@ impl Region {
         let mut visits = 0usize;
         for clause in &rule.clauses {
             self.walk += 1;
-            let mut stack = vec![tree.root];
+            let mut stack = vec![tree.root()];
             while let Some(node) = stack.pop() {
                 match self.visited.get_mut(node.0 as usize) {
                     Some(seen) if *seen == self.walk => continue,
@@ -382,7 +388,7 @@ impl DecisionTree {
     pub fn gaps(&self) -> Option<FoundGaps> {
         if self.scan.is_none() {
             let mut walk = GapWalk::new(self);
-            self.collect_gaps(self.root, &mut Vec::new(), &mut walk);
+            self.collect_gaps(self.root(), &mut Vec::new(), &mut walk);
             return Some((walk.found, walk.more));
         }
         // A policy whose tree was too large to build is too costly to search.
@@ -408,11 +414,11 @@ impl DecisionTree {
     /// node counts then.
     fn nodes_with_gaps(&self) -> Vec<bool> {
         if self.policy.needs_realizing() {
-            return vec![true; self.nodes.len()];
+            return vec![true; self.nodes().len()];
         }
         // Children come before parents: one pass in order.
-        let mut has_gap = vec![false; self.nodes.len()];
-        for (i, node) in self.nodes.iter().enumerate() {
+        let mut has_gap = vec![false; self.nodes().len()];
+        for (i, node) in self.nodes().iter().enumerate() {
             let gap = match node {
                 Node::Leaf(rule) => rule.is_none(),
                 Node::Test { edges, .. } => edges

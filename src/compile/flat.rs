@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::{Node, NodeId};
-use crate::model::RuleId;
+use super::{Graph, Node, NodeId};
+use crate::model::{CheckedPolicy, FactId, RuleId};
 
 /// Marks an edge that names a leaf rather than a test.
 pub const LEAF: u32 = 1 << 31;
@@ -116,6 +116,67 @@ impl FlatTree {
             root,
             fact_bits,
         })
+    }
+
+    /// The nodes this layout was made from: each test and each leaf once,
+    /// children before their parents, in the order a walk from the root
+    /// finishes them (which is the order the builder made them in, but
+    /// for a root split in halves built apart). `policy` says how many
+    /// edges each test has: one per atom of its fact.
+    pub(crate) fn graph(&self, policy: &CheckedPolicy) -> Graph {
+        let mut nodes: Vec<Node> = Vec::new();
+        // Each edge word made into a node: the word names its target, a
+        // test by its place or a leaf by its rule.
+        let mut made: rustc_hash::FxHashMap<u32, NodeId> = rustc_hash::FxHashMap::default();
+        let children = |edge: u32| -> (u32, &[u32]) {
+            let Some((at, fact)) = self.test(edge) else {
+                return (0, &[]);
+            };
+            let count = policy.fact(FactId(fact)).map_or(0, |f| f.atom_count()) as usize;
+            let start = at as usize + 1;
+            let edges = self.words.get(start..start + count).unwrap_or_default();
+            (fact, edges)
+        };
+        // The edges being made, each with how many of its children are.
+        let mut stack: Vec<(u32, usize)> = vec![(self.root, 0)];
+        while let Some(&(edge, next)) = stack.last() {
+            if made.contains_key(&edge) {
+                stack.pop();
+                continue;
+            }
+            let node = match Self::leaf(edge) {
+                Some(rule) => Node::Leaf(rule),
+                None => {
+                    let (fact, edges) = children(edge);
+                    if let Some(child) = edges.get(next) {
+                        if let Some(top) = stack.last_mut() {
+                            top.1 += 1;
+                        }
+                        if !made.contains_key(child) {
+                            stack.push((*child, 0));
+                        }
+                        continue;
+                    }
+                    // Every child is made: each edge has its node.
+                    let edges = edges.iter().filter_map(|c| made.get(c).copied()).collect();
+                    Node::Test {
+                        fact: FactId(fact),
+                        edges,
+                    }
+                }
+            };
+            made.insert(edge, NodeId(nodes.len() as u32));
+            nodes.push(node);
+            stack.pop();
+        }
+        let root = made.get(&self.root).copied().unwrap_or(NodeId(0));
+        if nodes.is_empty() {
+            nodes.push(Node::Leaf(None));
+        }
+        Graph {
+            nodes: Arc::from(nodes),
+            root,
+        }
     }
 
     /// The rule an edge names, if it names a leaf: `Some(None)` is the leaf

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::diagnostics::CheckError;
 use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
-/// Index of a node in [`DecisionTree::nodes`].
+/// Index of a node in [`DecisionTree::nodes`](DecisionTree::nodes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct NodeId(pub u32);
 
@@ -65,12 +65,14 @@ pub struct DecisionTree {
     /// Shared: a policy decided by rule scan until its tree is built in
     /// the background holds one copy of the policy for both.
     pub policy: Arc<CheckedPolicy>,
-    /// INVARIANT: every `NodeId` in `nodes` and `root` indexes into `nodes`,
-    /// and children come before their parents.
-    pub nodes: Arc<[Node]>,
-    pub root: NodeId,
-    /// Set when the tree would have been too large to build: then `nodes`
-    /// is a single leaf and evaluation scans the rules instead.
+    /// The nodes and the root, for the walks that explain, report and
+    /// draw. A tree laid out for evaluation ([`flat`](Self::flat)) drops
+    /// them once compiled, and makes them again from the layout when first
+    /// asked for: deciding needs only the layout, and holding both took
+    /// a third of what a large policy holds.
+    graph: std::sync::OnceLock<Graph>,
+    /// Set when the tree would have been too large to build: then the
+    /// nodes are a single leaf and evaluation scans the rules instead.
     pub scan: Option<Arc<RuleScan>>,
     /// The tree laid out for evaluation (`None` without a tree).
     pub flat: Option<flat::FlatTree>,
@@ -78,16 +80,59 @@ pub struct DecisionTree {
     pub too_large: bool,
 }
 
+/// A tree's nodes and its root.
+#[derive(Clone, Debug)]
+pub(crate) struct Graph {
+    /// INVARIANT: every `NodeId` in `nodes` and `root` indexes into `nodes`,
+    /// and children come before their parents.
+    pub(crate) nodes: Arc<[Node]>,
+    pub(crate) root: NodeId,
+}
+
 impl DecisionTree {
+    /// A tree of `nodes` from `root`, not laid out for evaluation.
+    fn of_nodes(policy: Arc<CheckedPolicy>, nodes: Arc<[Node]>, root: NodeId) -> DecisionTree {
+        DecisionTree {
+            policy,
+            graph: std::sync::OnceLock::from(Graph { nodes, root }),
+            scan: None,
+            flat: None,
+            too_large: false,
+        }
+    }
+
+    /// Every node, children before their parents.
+    pub fn nodes(&self) -> &Arc<[Node]> {
+        &self.graph().nodes
+    }
+
+    /// Where every walk starts.
+    pub fn root(&self) -> NodeId {
+        self.graph().root
+    }
+
     pub fn node(&self, id: NodeId) -> Option<&Node> {
-        self.nodes.get(id.0 as usize)
+        self.graph().nodes.get(id.0 as usize)
+    }
+
+    fn graph(&self) -> &Graph {
+        self.graph.get_or_init(|| match &self.flat {
+            Some(flat) => flat.graph(&self.policy),
+            // Every tree without a layout is made with its nodes; this is
+            // the leaf of no rule, for completeness.
+            None => Graph {
+                nodes: Arc::from([Node::Leaf(None)]),
+                root: NodeId(0),
+            },
+        })
     }
 
     /// The most tests one evaluation can make.
     pub fn depth(&self) -> usize {
         // Children come before parents, so one pass in order suffices.
-        let mut depth = vec![0usize; self.nodes.len()];
-        for (i, node) in self.nodes.iter().enumerate() {
+        let nodes = self.nodes();
+        let mut depth = vec![0usize; nodes.len()];
+        for (i, node) in nodes.iter().enumerate() {
             if let Node::Test { edges, .. } = node {
                 let below = edges
                     .iter()
@@ -99,7 +144,7 @@ impl DecisionTree {
                 }
             }
         }
-        depth.get(self.root.0 as usize).copied().unwrap_or(0)
+        depth.get(self.root().0 as usize).copied().unwrap_or(0)
     }
 }
 
@@ -108,6 +153,39 @@ impl DecisionTree {
 #[cfg(any(test, feature = "testing"))]
 pub fn compile_without_tree(policy: &CheckedPolicy) -> DecisionTree {
     scan_shared(Arc::new(policy.clone()))
+}
+
+/// Whether the nodes a tree makes again from its layout, once it has
+/// dropped them ([`DecisionTree::nodes`]), are the nodes the builder made:
+/// the same list in the same order, and the same root. `Err` says where
+/// they differ.
+#[cfg(any(test, feature = "testing"))]
+pub fn nodes_as_built(tree: &DecisionTree) -> Result<(), String> {
+    let Some(flat) = &tree.flat else {
+        return Ok(());
+    };
+    let Some((built, root)) = build::build_with(&tree.policy, usize::MAX, usize::MAX) else {
+        return Err(String::from("the tree does not build again"));
+    };
+    let made = flat.graph(&tree.policy);
+    if made.root != root {
+        return Err(format!("root {:?}, built {root:?}", made.root));
+    }
+    if made.nodes.len() != built.len() {
+        return Err(format!(
+            "{} nodes made from the layout, {} built",
+            made.nodes.len(),
+            built.len()
+        ));
+    }
+    match made.nodes.iter().zip(&built).position(|(m, b)| m != b) {
+        Some(at) => Err(format!(
+            "node {at}: {:?} made from the layout, {:?} built",
+            made.nodes.get(at),
+            built.get(at)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Whether searching the rules (`cover`) finds what the tree tells, on a
@@ -154,7 +232,7 @@ pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), Strin
         return Ok(());
     };
     let mut walk = analysis::GapWalk::new(tree);
-    tree.collect_gaps(tree.root, &mut Vec::new(), &mut walk);
+    tree.collect_gaps(tree.root(), &mut Vec::new(), &mut walk);
     if more || walk.more {
         return Ok(());
     }
@@ -211,14 +289,9 @@ pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), Strin
 /// [`compile_without_tree`] for a policy already shared.
 pub(crate) fn scan_shared(policy: Arc<CheckedPolicy>) -> DecisionTree {
     let scan = RuleScan::new(&policy);
-    DecisionTree {
-        policy,
-        nodes: Arc::from([Node::Leaf(None)]),
-        root: NodeId(0),
-        scan: Some(Arc::new(scan)),
-        flat: None,
-        too_large: false,
-    }
+    let mut tree = DecisionTree::of_nodes(policy, Arc::from([Node::Leaf(None)]), NodeId(0));
+    tree.scan = Some(Arc::new(scan));
+    tree
 }
 
 /// Trees of at least this many nodes are laid out and analysed at once.
@@ -252,14 +325,11 @@ pub(crate) fn rule_tree(
     tree_budget: usize,
 ) -> Option<DecisionTree> {
     let (nodes, root) = build::build_rule(policy, rule, tree_budget)?;
-    Some(DecisionTree {
-        policy: Arc::clone(policy),
-        nodes: Arc::from(nodes),
+    Some(DecisionTree::of_nodes(
+        Arc::clone(policy),
+        Arc::from(nodes),
         root,
-        scan: None,
-        flat: None,
-        too_large: false,
-    })
+    ))
 }
 
 /// `compile_with` for a policy already shared.
@@ -317,26 +387,24 @@ fn compile_knowing(
     };
     // Held as long as the policy decides, without the room it grew into,
     // and shared by the sets a workspace makes.
-    let mut tree = DecisionTree {
-        policy,
-        flat: None,
-        nodes: Arc::from(nodes),
-        root,
-        scan: None,
-        too_large: false,
-    };
+    let mut tree = DecisionTree::of_nodes(policy, Arc::from(nodes), root);
     // The layout and the analysis read the tree and not each other: for a
     // large tree, on two threads.
-    let layout = || flat::FlatTree::new(&tree.nodes, tree.root);
+    let layout = || flat::FlatTree::new(tree.nodes(), tree.root());
     let analyse = || {
         let fates = fates.unwrap_or_else(|| analysis::fates_from_tree(&tree));
         analysis::rules_that_never_matter(&tree.policy, &fates)
     };
-    let (flat, warnings) = if tree.nodes.len() >= PARALLEL_FINISH_FROM {
+    let (flat, warnings) = if tree.nodes().len() >= PARALLEL_FINISH_FROM {
         rayon::join(layout, analyse)
     } else {
         (layout(), analyse())
     };
+    if flat.is_some() {
+        // Deciding reads the layout; the nodes are made again from it when
+        // a report asks for them (`DecisionTree::graph`).
+        tree.graph = std::sync::OnceLock::new();
+    }
     tree.flat = flat;
     (tree, warnings)
 }

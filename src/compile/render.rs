@@ -25,19 +25,19 @@ pub struct TreeStats {
 impl DecisionTree {
     pub fn stats(&self) -> TreeStats {
         let tests = self
-            .nodes
+            .nodes()
             .iter()
             .filter(|n| matches!(n, Node::Test { .. }))
             .count();
         TreeStats {
-            nodes: self.nodes.len(),
+            nodes: self.nodes().len(),
             tests,
-            leaves: self.nodes.len() - tests,
+            leaves: self.nodes().len() - tests,
             depth: self.depth(),
             shared: self
                 .parents()
                 .iter()
-                .zip(self.nodes.iter())
+                .zip(self.nodes().iter())
                 .filter(|(p, n)| **p > 1 && matches!(n, Node::Test { .. }))
                 .count(),
         }
@@ -47,9 +47,9 @@ impl DecisionTree {
     /// edges: a child counts a parent the first time that parent's edges
     /// reach it.
     fn parents(&self) -> Vec<usize> {
-        let mut parents = vec![0usize; self.nodes.len()];
-        let mut counted_for = vec![usize::MAX; self.nodes.len()];
-        for (parent, node) in self.nodes.iter().enumerate() {
+        let mut parents = vec![0usize; self.nodes().len()];
+        let mut counted_for = vec![usize::MAX; self.nodes().len()];
+        for (parent, node) in self.nodes().iter().enumerate() {
             if let Node::Test { edges, .. } = node {
                 for child in edges.iter() {
                     let child = child.0 as usize;
@@ -127,8 +127,8 @@ impl DecisionTree {
             stats.shared
         );
         let parents = self.parents();
-        let mut drawn = vec![false; self.nodes.len()];
-        self.outline(self.root, "", &parents, &mut drawn, &mut out);
+        let mut drawn = vec![false; self.nodes().len()];
+        self.outline(self.root(), "", &parents, &mut drawn, &mut out);
         out
     }
 
@@ -215,9 +215,9 @@ impl DecisionTree {
                 dot_string(&format!("{decision}\nno rule applies"))
             );
         };
-        for (i, node) in self.nodes.iter().enumerate() {
+        for (i, node) in self.nodes().iter().enumerate() {
             match node {
-                Node::Leaf(None) if self.root.0 as usize == i => {
+                Node::Leaf(None) if self.root().0 as usize == i => {
                     no_rule_leaf(&mut out, &format!("n{i}"));
                 }
                 Node::Leaf(None) => {}

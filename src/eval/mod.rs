@@ -251,7 +251,7 @@ mod tests {
         let usual = tree.flat.as_ref().unwrap();
         assert!(usual.fact_bits > 0 && !usual.large);
         let mut other = tree.clone();
-        let flat = FlatTree::with_limits(&tree.nodes, tree.root, 0, 0).unwrap();
+        let flat = FlatTree::with_limits(tree.nodes(), tree.root(), 0, 0).unwrap();
         assert!(flat.fact_bits == 0 && flat.large);
         other.flat = Some(flat);
         let combinations = combinations(&tree.policy);

@@ -50,7 +50,7 @@ fn walk_or_undecided(tree: &DecisionTree, facts: &Value, trace: bool) -> Result<
         return scan_walk(tree, scan, facts, trace);
     }
     let mut steps = Vec::new();
-    let mut node = tree.root;
+    let mut node = tree.root();
     loop {
         match tree.node(node) {
             Some(Node::Test { fact, edges }) => match read(&tree.policy, *fact, facts, trace) {
@@ -298,8 +298,8 @@ pub(crate) fn route(tree: &DecisionTree, facts: &Value) -> Option<Vec<NodeId>> {
     if tree.scan.is_some() {
         return None;
     }
-    let mut route = vec![tree.root];
-    let mut node = tree.root;
+    let mut route = vec![tree.root()];
+    let mut node = tree.root();
     while let Some(Node::Test { fact, edges }) = tree.node(node) {
         match read(&tree.policy, *fact, facts, false) {
             Read::Atom(atom, _) => node = *edges.get(atom as usize)?,

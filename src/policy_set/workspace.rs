@@ -332,16 +332,17 @@ fn place(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::Node;
 
     const DOORS: &str = "policy doors\nfact role: {staff guest} at role\nstaff can\nguest cannot\n";
     const GATES: &str = "policy gates\nfact pass: bool at pass\npass can\nnot pass cannot\n";
 
-    /// The kept policy named `name`: its checked policy and its tree.
-    fn kept(workspace: &Workspace, name: &str) -> Option<(Arc<CheckedPolicy>, Arc<[Node]>)> {
+    /// The kept policy named `name`: its checked policy and its tree's
+    /// layout for deciding.
+    fn kept(workspace: &Workspace, name: &str) -> Option<(Arc<CheckedPolicy>, Arc<[u32]>)> {
         let policy = workspace.policies.iter().find(|p| p.checked.name == name)?;
         let (tree, _) = policy.compiled.as_ref()?;
-        Some((Arc::clone(&policy.checked.policy), Arc::clone(&tree.nodes)))
+        let flat = tree.flat.as_ref()?;
+        Some((Arc::clone(&policy.checked.policy), Arc::clone(&flat.words)))
     }
 
     #[test]

@@ -409,7 +409,7 @@ fn compile_policy(
     let mut rules: Vec<PolicyCompiler> = Vec::new();
     if by_rule {
         let whole = (
-            std::mem::replace(&mut compiler.materialized, vec![None; tree.nodes.len()]),
+            std::mem::replace(&mut compiler.materialized, vec![None; tree.nodes().len()]),
             std::mem::replace(&mut compiler.used, vec![false; policy.facts.len()]),
             std::mem::take(&mut compiler.estimate),
         );
@@ -440,8 +440,8 @@ fn compile_policy(
     }
     if compiler.estimate > max_bytes {
         let nodes: usize = match by_rule {
-            true => rule_trees.iter().map(|t| t.nodes.len()).sum(),
-            false => tree.nodes.len(),
+            true => rule_trees.iter().map(|t| t.nodes().len()).sum(),
+            false => tree.nodes().len(),
         };
         return Err(vec![SqlError::TooLarge {
             policy: policy.name.clone(),
@@ -600,7 +600,7 @@ fn compile_policy(
     let (least, greatest, error) = if by_rule {
         compiler.by_rule(&rules, inline, &mut layers)
     } else {
-        let root = tree.root;
+        let root = tree.root();
         (
             compiler.reference(root, Part::Least),
             compiler.reference(root, Part::Greatest),
@@ -644,7 +644,7 @@ impl<'a> PolicyCompiler<'a> {
             policy,
             options,
             prefix: format!("__verdict_{index}_"),
-            materialized: vec![None; tree.nodes.len()],
+            materialized: vec![None; tree.nodes().len()],
             used: vec![false; policy.facts.len()],
             inline_atoms: None,
             culprits: vec![None; policy.facts.len()],
@@ -670,7 +670,7 @@ impl<'a> PolicyCompiler<'a> {
         let otherwise = self.policy.rules.len();
         let mut states: Vec<(String, String)> = Vec::new();
         for (k, rule) in rules.iter().enumerate() {
-            let root = rule.tree.root;
+            let root = rule.tree.root();
             let id = self.policy.order.get(k).map_or(otherwise, |r| r.0 as usize);
             let state = format!(
                 "CASE WHEN {} <> {id} THEN 0 WHEN {} = {id} THEN 2 ELSE 1 END",
@@ -704,7 +704,7 @@ impl<'a> PolicyCompiler<'a> {
                 greatest,
                 "\n  WHEN {s} > 0 THEN CASE WHEN {s} = 2 THEN {id} ELSE -1 END"
             );
-            let below = rule.reference(rule.tree.root, Part::Error);
+            let below = rule.reference(rule.tree.root(), Part::Error);
             let _ = write!(
                 error,
                 "\n  WHEN {s} = 1 THEN {}\n  WHEN {s} = 2 THEN NULL",
@@ -747,10 +747,10 @@ impl<'a> PolicyCompiler<'a> {
     /// the facts the tree tests. Children come before their parents in
     /// the tree's nodes, so one pass in order gives every layer.
     fn plan(&mut self, inline: bool) {
-        let nodes = &self.tree.nodes;
+        let nodes = &self.tree.nodes();
         let mut parents = vec![0u32; nodes.len()];
         let mut reachable = vec![false; nodes.len()];
-        if let Some(r) = reachable.get_mut(self.tree.root.0 as usize) {
+        if let Some(r) = reachable.get_mut(self.tree.root().0 as usize) {
             *r = true;
         }
         // Parents come after children: walk down from the root first.
@@ -817,7 +817,7 @@ impl<'a> PolicyCompiler<'a> {
                 *n = below;
             }
             let shared = parents.get(i).copied().unwrap_or(0) >= 2;
-            let root = i == self.tree.root.0 as usize;
+            let root = i == self.tree.root().0 as usize;
             if !inline && (shared || root) {
                 if let Some(m) = self.materialized.get_mut(i) {
                     *m = Some(below + 1);
@@ -825,7 +825,7 @@ impl<'a> PolicyCompiler<'a> {
             }
         }
         if inline {
-            let root = written.get(self.tree.root.0 as usize).copied();
+            let root = written.get(self.tree.root().0 as usize).copied();
             self.estimate = self.estimate.max(root.unwrap_or(0));
         }
     }

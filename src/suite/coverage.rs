@@ -46,7 +46,7 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
             no_tree: true,
         };
     }
-    let mut seen_nodes = vec![false; tree.nodes.len()];
+    let mut seen_nodes = vec![false; tree.nodes().len()];
     let mut seen_branches: Vec<(NodeId, NodeId)> = Vec::new();
     for route in routes {
         for node in route {
@@ -66,7 +66,7 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
     let mut covered = 0;
     let mut gaps = Vec::new();
     // Leaves first: a missing leaf is a decision no test checks.
-    for (i, node) in tree.nodes.iter().enumerate() {
+    for (i, node) in tree.nodes().iter().enumerate() {
         if let Node::Leaf(rule) = node {
             total += 1;
             if seen_nodes.get(i).copied().unwrap_or(false) {
@@ -84,7 +84,7 @@ pub(super) fn coverage(tree: &DecisionTree, routes: &[Vec<NodeId>], name_policy:
             }
         }
     }
-    for (i, node) in tree.nodes.iter().enumerate() {
+    for (i, node) in tree.nodes().iter().enumerate() {
         if let Node::Test { fact, edges } = node {
             for (child, label) in tree.grouped_edges(*fact, edges) {
                 total += 1;
@@ -171,15 +171,15 @@ fn path_to(tree: &DecisionTree, target: NodeId, child: Option<NodeId>) -> Reach 
             budget: PATH_BUDGET,
         };
         let mut path = Vec::new();
-        return match search.through_target(tree.root, &mut path) {
+        return match search.through_target(tree.root(), &mut path) {
             Some(true) => Reach::Path(path),
             Some(false) => Reach::Never,
             None => Reach::Unknown,
         };
     }
     let mut path = Vec::new();
-    let mut dead = vec![false; tree.nodes.len()];
-    if !descend(tree, tree.root, target, &mut path, &mut dead) {
+    let mut dead = vec![false; tree.nodes().len()];
+    if !descend(tree, tree.root(), target, &mut path, &mut dead) {
         return Reach::Never;
     }
     let mut node = target;

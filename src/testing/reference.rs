@@ -45,6 +45,7 @@ pub fn check(set: &PolicySet, inputs: &[Value]) -> Result<Vec<Outcome>, String> 
             at_most_one_verdict(policy)?;
         }
         compile::searched_as_built(tree, 20_000)?;
+        compile::nodes_as_built(tree)?;
         for input in inputs {
             let expected = reference(policy, input);
             let location = |rule: Option<RuleId>| {
