@@ -66,6 +66,9 @@ impl ObjectPaths {
             };
             paths.facts.push((index, key, rank));
         }
+        // Held as long as the set: without the room the lists grew into.
+        paths.facts.shrink_to_fit();
+        paths.parents.shrink_to_fit();
         paths
     }
 }

@@ -110,6 +110,11 @@ impl KeyNode {
         if self.children.len() <= SCAN_CHILDREN {
             self.by_key = None;
         }
+        // Held as long as the set: without the room the lists grew into.
+        self.children.shrink_to_fit();
+        if let Some(by_key) = &mut self.by_key {
+            by_key.shrink_to_fit();
+        }
         let start = *next;
         if self.slot.is_some() {
             self.slot = Some(*next);
