@@ -8,6 +8,7 @@
 //! process: load time (parse + check + compile, one run), how much the
 //! process's peak resident memory grew during the load, and the tree's size
 //! and depth (or that the rules are scanned). Then divan times the load
+//! (fresh, with the tree in the background, and from the policy cache)
 //! and the decisions (10,000 per iteration, from prepared `Value`s and from
 //! text), beside two floors: a hand-written linear scan over typed inputs,
 //! and just reading the six facts out of the prepared `Value`s. Run with
@@ -164,6 +165,29 @@ fn load_tree_in_background(bencher: Bencher, n: usize) {
     bencher.bench(|| {
         PolicySet::from_sources_with([("scale.policy", black_box(text.as_str()))], &limits).unwrap()
     });
+}
+
+/// `load_tree_in_background` from the policy cache (`verdict eval
+/// --cache` on unchanged files): the entry read, checked and decoded, and
+/// the set assembled; nothing parsed or checked.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn load_from_cache(bencher: Bencher, n: usize) {
+    let text = Scale::generate(n).text;
+    let limits = Limits {
+        tree_build: TreeBuild::InBackground,
+        ..Limits::default()
+    };
+    let dir = std::env::temp_dir().join(format!("verdict-bench-cache-{}", std::process::id()));
+    let cache = verdict::PolicyCache::new(&dir);
+    let files = vec![("scale.policy".to_string(), text)];
+    let (_, stored) = cache.load(files.clone(), &limits);
+    assert_eq!(stored, verdict::CacheUse::Stored);
+    bencher.with_inputs(|| files.clone()).bench_values(|files| {
+        let (set, how) = cache.load(files, &limits);
+        assert_eq!(how, verdict::CacheUse::Hit);
+        set.unwrap()
+    });
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// 10,000 decisions from prepared `serde_json::Value`s.

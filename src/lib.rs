@@ -98,7 +98,8 @@ pub use crate::engine::Watching;
 pub use crate::engine::{Engine, EngineStatus, FailedReload, Reload, Snapshot};
 pub use crate::limits::{Limits, TreeBuild};
 pub use crate::policy_set::{
-    Decision, DecisionRef, Decisions, FactInfo, PolicyInfo, PolicySet, Workspace,
+    CacheUse, Decision, DecisionRef, Decisions, FactInfo, PolicyCache, PolicyInfo, PolicySet,
+    Workspace,
 };
 pub use crate::source::{FileId, SourceFile, SourceMap, Span};
 /// An instant, as [`PolicySet::evaluated_at`] takes the evaluation time

@@ -31,6 +31,12 @@ pub struct Args {
     /// the clock's time]
     #[arg(long, value_name = "TIME", value_parser = super::evaluation_time)]
     now: Option<verdict::Timestamp>,
+    /// Keep the checked policies in the user's cache directory
+    /// (`$VERDICT_CACHE_DIR`, else `verdict/` in `$XDG_CACHE_HOME` or
+    /// `~/.cache`), so that the next `eval` of the same files reads them
+    /// back instead of parsing and checking them
+    #[arg(long)]
+    cache: bool,
     /// The facts, a JSON object (`-` reads standard input); with `--ndjson`,
     /// a file of JSON lines
     #[arg(value_name = "FACTS", default_value = "-")]
@@ -49,10 +55,13 @@ pub fn run(args: Args) -> ExitCode {
     // is made long before a large policy's tree would be, and a batch
     // takes the trees as soon as they are. Errors and traces wait for the
     // trees, so the output is the same either way.
-    let policies = match load_building(
-        super::policies_path(args.policies.as_ref()).as_ref(),
-        verdict::TreeBuild::InBackground,
-    ) {
+    let path = super::policies_path(args.policies.as_ref());
+    let loaded = if args.cache {
+        super::load_cached(path.as_ref(), verdict::TreeBuild::InBackground)
+    } else {
+        load_building(path.as_ref(), verdict::TreeBuild::InBackground)
+    };
+    let policies = match loaded {
         Ok(policies) => {
             let policies = policies.strict_facts(args.strict_facts);
             match args.now {

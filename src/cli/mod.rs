@@ -211,6 +211,36 @@ fn load_building(
     load_with(dir, &limits)
 }
 
+/// [`load_building`] through the policy cache in the user's cache
+/// directory (the built-in pack, compiled into the binary, is loaded as
+/// it is). A cache that cannot be written is a warning: the policies load
+/// all the same.
+fn load_cached(dir: Option<&PathBuf>, tree_build: verdict::TreeBuild) -> Result<PolicySet, Report> {
+    let limits = verdict::Limits {
+        tree_build,
+        ..verdict::Limits::default()
+    };
+    let (Some(path), Some(cache)) = (dir, verdict::PolicyCache::in_user_cache_dir()) else {
+        return load_with(dir, &limits);
+    };
+    let (loaded, how) = if path.as_os_str() == "." {
+        cache.load_root(path, &limits)
+    } else {
+        cache.load_path(path, &limits)
+    };
+    if let verdict::CacheUse::NotStored(reason) = how {
+        let warning = verdict::LoadError::Cache {
+            dir: cache.dir().display().to_string(),
+            reason,
+        };
+        print_report(&Report::new(
+            verdict::SourceMap::new(),
+            vec![verdict::Problem::Load(warning)],
+        ));
+    }
+    loaded
+}
+
 /// [`load`], keeping every warning: `check` lists them all in its machine
 /// output.
 fn load_keeping_warnings(dir: Option<&PathBuf>) -> Result<PolicySet, Report> {

@@ -86,6 +86,21 @@ pub enum LoadError {
         path: String,
     },
 
+    /// The policy cache could not be written: the policies loaded, but
+    /// the next load will parse and check them again.
+    #[error("cannot write the policy cache in `{dir}`: {reason}")]
+    #[diagnostic(
+        code(verdict::io::cache),
+        severity(Warning),
+        help("the policies were loaded all the same; set `VERDICT_CACHE_DIR` to a directory you can write, or leave out `--cache`")
+    )]
+    Cache {
+        /// The cache directory.
+        dir: String,
+        /// Why, in words.
+        reason: String,
+    },
+
     /// Input past a size limit.
     #[error("`{path}` is too large: {size} bytes, past the limit of {limit}")]
     #[diagnostic(code(verdict::io::too_large))]
@@ -146,7 +161,8 @@ impl LoadError {
             LoadError::NotUtf8 { .. }
             | LoadError::Changed { .. }
             | LoadError::NoTests { .. }
-            | LoadError::NoPolicies { .. } => {}
+            | LoadError::NoPolicies { .. }
+            | LoadError::Cache { .. } => {}
         }
         self
     }

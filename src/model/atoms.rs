@@ -10,7 +10,7 @@ use super::Atom;
 /// A set of atoms of one fact, out of `0..len`: sorted, disjoint,
 /// non-adjacent half-open runs `start..end`, none empty. The form is
 /// canonical, so equal sets are equal values.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AtomSet {
     runs: Vec<(Atom, Atom)>,
     len: u32,

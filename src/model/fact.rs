@@ -27,7 +27,7 @@ pub fn path_text(keys: &[String]) -> String {
     keys.join(".")
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fact {
     pub name: String,
     /// The JSON keys the value is read from, outermost first.
@@ -39,6 +39,8 @@ pub struct Fact {
     pub presence: Presence,
     /// For enum and string facts: the values (or literals) by hash, so a
     /// value's atom is found with one hash and one comparison.
+    /// Made again from `ty` when the policy is read from the cache.
+    #[serde(skip)]
     pub index: ValueIndex,
     /// The declaration's doc string, if it has one.
     pub doc: Option<String>,
@@ -46,6 +48,7 @@ pub struct Fact {
     pub sensitive: bool,
     /// The declared `default VALUE` as a client would send it in JSON;
     /// `None` without one (and for `default now`).
+    #[serde(with = "json_text::optional")]
     pub default: Option<Value>,
 }
 
@@ -196,7 +199,7 @@ impl Fact {
 }
 
 /// What a missing value means.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Presence {
     /// A decision that depends on it cannot be made without it.
     Required,
@@ -211,7 +214,7 @@ pub enum Presence {
     Now,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum FactType {
     /// Atoms are the values, in declaration order.
     Enum(Vec<String>),
@@ -230,7 +233,7 @@ pub enum FactType {
     Set(Element),
     /// Whether the array at the path holds the value: atom 0 no, 1 yes.
     /// One per value the rules test a `set of` fact for.
-    Has(Element, Value),
+    Has(Element, #[serde(with = "json_text")] Value),
     /// Whether two declared facts relate so (`requester = owner`, `team in
     /// teams`): atom 0 no, 1 yes; absent when either is absent. Read from
     /// both facts, never from one path (see [`Relation`]).
@@ -245,7 +248,7 @@ pub enum FactType {
 }
 
 /// A fact that is a part of a date-time fact's value in a zone.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LocalFact {
     pub local: Local,
     /// The date-time fact it is a part of.
@@ -274,7 +277,7 @@ const RELATION_READ: &str = "two facts";
 
 /// How a relation compares its facts. `!=`, `>` and `>=` are written with
 /// these (`not`, and the facts swapped).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RelationOp {
     /// The values are equal (numbers by value).
     Eq,
@@ -302,7 +305,7 @@ impl RelationOp {
 }
 
 /// Two declared facts and how they relate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Relation {
     pub op: RelationOp,
     pub left: FactId,
@@ -370,7 +373,7 @@ impl Relation {
 }
 
 /// What the values of a `set of` fact are.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Element {
     /// Declared values (as strings in JSON).
     Enum(Vec<String>),
@@ -696,5 +699,36 @@ pub fn number_value(x: f64) -> Value {
         Value::from(x as i64)
     } else {
         serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// A JSON value in the policy cache, as its text: the cache's format is
+/// not self-describing, and a `Value` can only be read from one that is.
+mod json_text {
+    use serde::{Deserialize as _, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(value: &Value, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Value, D::Error> {
+        let text = String::deserialize(from)?;
+        serde_json::from_str(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub mod optional {
+        use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
+        use serde_json::Value;
+
+        pub fn serialize<S: Serializer>(value: &Option<Value>, to: S) -> Result<S::Ok, S::Error> {
+            value.as_ref().map(Value::to_string).serialize(to)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Value>, D::Error> {
+            Option::<String>::deserialize(from)?
+                .map(|text| serde_json::from_str(&text).map_err(serde::de::Error::custom))
+                .transpose()
+        }
     }
 }

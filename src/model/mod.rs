@@ -30,18 +30,22 @@ use serde_json::Value;
 use crate::source::Span;
 
 /// Index of a fact in [`CheckedPolicy::facts`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct FactId(pub u32);
 
 /// Index of a rule in [`CheckedPolicy::rules`] (source order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct RuleId(pub u32);
 
 /// Index of an atom within one fact's domain.
 pub type Atom = u32;
 
 /// How rules are combined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum HitPolicy {
     /// At most one decision can apply to any facts; overlaps that disagree are errors.
     Unique,
@@ -53,7 +57,7 @@ pub enum HitPolicy {
 }
 
 /// What a rule, or a policy with no applicable rule, decides.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Verdict {
     Allow,
     Deny,
@@ -75,7 +79,7 @@ impl Verdict {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CheckedPolicy {
     pub name: String,
     pub doc: Option<String>,
@@ -100,6 +104,20 @@ pub struct CheckedPolicy {
 }
 
 impl CheckedPolicy {
+    /// Makes again what a policy read from the cache leaves out: each
+    /// fact's index of its values, and the zone of each part of a date-time
+    /// in a zone. `None` when a zone is not in the bundled database (the
+    /// entry was made by another build of verdict).
+    pub(crate) fn restore(&mut self) -> Option<()> {
+        for fact in &mut self.facts {
+            fact.index = ValueIndex::of(&fact.ty);
+            if let FactType::Local(local) = &mut fact.ty {
+                local.local.tz = time::Local::zone(&local.local.zone)?;
+            }
+        }
+        Some(())
+    }
+
     /// Gives back the room its lists grew into while they were built: a
     /// loaded policy is held as long as it decides, and a list grown by
     /// doubling holds up to twice what it needs.
@@ -156,14 +174,14 @@ impl CheckedPolicy {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub name: String,
     pub doc: Option<String>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CheckedRule {
     pub id: RuleId,
     /// The rule's line (its conditions and verdict).
@@ -192,7 +210,7 @@ impl CheckedRule {
 }
 
 /// Conditions that all hold: one set of allowed atoms per constrained fact.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Clause {
     /// The allowed atoms per constrained fact, sorted by fact, none empty.
     /// A fact absent here is unconstrained.

@@ -7,7 +7,7 @@
 use super::Atom;
 
 /// What the rules of a policy test a string fact with.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Strings {
     /// Strings compared with `=`, `!=` or `in`: atoms `0..literals.len()`.
     pub literals: Vec<String>,

@@ -16,7 +16,7 @@ use super::Misfit;
 pub const DAY: f64 = 86_400.0;
 
 /// What a time fact holds, and the unit of the number it compares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum TimeKind {
     /// A calendar date (`2026-12-01`): days since 1970-01-01.
     Date,
@@ -514,7 +514,7 @@ pub const WEEKDAYS: [&str; 7] = [
 ];
 
 /// Which part of a local date-time a fact takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LocalPart {
     /// The time of day: a [`TimeKind::Clock`] number.
     Clock,
@@ -525,12 +525,19 @@ pub enum LocalPart {
 /// A part of a date-time fact's value in a named zone: the local time of
 /// day or the weekday of `2026-12-01T08:30:00Z` in `Europe/Berlin` (09:30,
 /// a Tuesday).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Local {
     pub part: LocalPart,
     /// The zone's IANA name, as written.
     pub zone: String,
+    /// Found again by `zone` when the policy is read from the cache.
+    #[serde(skip, default = "utc")]
     pub tz: TimeZone,
+}
+
+/// The zone a [`Local`] read from the cache holds until it is restored.
+fn utc() -> TimeZone {
+    TimeZone::UTC
 }
 
 impl PartialEq for Local {

@@ -80,37 +80,7 @@ impl PolicySet {
         N: Into<String>,
         T: Into<String>,
     {
-        let mut sources = SourceMap::new();
-        let mut problems: Vec<Problem> = Vec::new();
-        let mut total = 0usize;
-        for (name, text) in files {
-            let name = name.into();
-            let text = text.into();
-            total = total.saturating_add(text.len());
-            if total > limits.policy_bytes() || sources.add(name.clone(), text).is_none() {
-                problems.push(files::policy_too_large(name, total, limits.policy_bytes()).into());
-                break;
-            }
-        }
-        let mut parsed = Vec::new();
-        for (_, file) in sources.files() {
-            match syntax::parse_with(file, limits.nesting()) {
-                Ok(ast) => parsed.push(ast),
-                Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
-            }
-        }
-        let checked = check::check(&sources, &parsed, limits.conflict_budget);
-        problems.extend(checked.diagnostics.into_iter().map(Problem::from));
-        let policies: Vec<Arc<CheckedPolicy>> =
-            checked.policies.into_iter().map(Arc::new).collect();
-        let mut trees = Vec::new();
-        for policy in &policies {
-            let (tree, warnings) = compile_for_load(policy, limits);
-            problems.extend(warnings.into_iter().map(Problem::from));
-            trees.push(tree);
-        }
-        let nothing = parsed.is_empty();
-        PolicySet::assemble(sources, problems, policies, trees, nothing, limits)
+        Checked::from_sources(files, limits).finish(limits)
     }
 
     /// The set of checked and compiled policies: the report of `problems`
@@ -189,6 +159,93 @@ pub(crate) fn read_policy_files(
             )
         },
     )
+}
+
+/// Policy files read and checked, not yet compiled: where a fresh load
+/// and one from the cache ([`PolicyCache`](super::PolicyCache)) meet.
+pub(super) struct Checked {
+    pub(super) sources: SourceMap,
+    pub(super) problems: Vec<Problem>,
+    pub(super) policies: Vec<Arc<CheckedPolicy>>,
+    /// Whether no file parsed.
+    pub(super) nothing: bool,
+}
+
+impl Checked {
+    /// Places `files` in a source map, within `limits`; the problems are
+    /// the files past the size limit.
+    pub(super) fn place<N, T>(
+        files: impl IntoIterator<Item = (N, T)>,
+        limits: &Limits,
+    ) -> (SourceMap, Vec<Problem>)
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        let mut sources = SourceMap::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut total = 0usize;
+        for (name, text) in files {
+            let name = name.into();
+            let text = text.into();
+            total = total.saturating_add(text.len());
+            if total > limits.policy_bytes() || sources.add(name.clone(), text).is_none() {
+                problems.push(files::policy_too_large(name, total, limits.policy_bytes()).into());
+                break;
+            }
+        }
+        (sources, problems)
+    }
+
+    /// Parses and checks `files`.
+    pub(super) fn from_sources<N, T>(
+        files: impl IntoIterator<Item = (N, T)>,
+        limits: &Limits,
+    ) -> Checked
+    where
+        N: Into<String>,
+        T: Into<String>,
+    {
+        let (sources, mut problems) = Checked::place(files, limits);
+        let mut parsed = Vec::new();
+        for (_, file) in sources.files() {
+            match syntax::parse_with(file, limits.nesting()) {
+                Ok(ast) => parsed.push(ast),
+                Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
+            }
+        }
+        let checked = check::check(&sources, &parsed, limits.conflict_budget);
+        problems.extend(checked.diagnostics.into_iter().map(Problem::from));
+        let policies = checked.policies.into_iter().map(Arc::new).collect();
+        Checked {
+            sources,
+            problems,
+            policies,
+            nothing: parsed.is_empty(),
+        }
+    }
+
+    /// Whether one of the problems is an error: then nothing decides.
+    pub(super) fn has_errors(&self) -> bool {
+        self.problems.iter().any(Problem::is_error)
+    }
+
+    /// Compiles the policies as `limits` say and assembles the set.
+    pub(super) fn finish(self, limits: &Limits) -> Result<PolicySet, Report> {
+        let Checked {
+            sources,
+            mut problems,
+            policies,
+            nothing,
+        } = self;
+        let mut trees = Vec::new();
+        for policy in &policies {
+            let (tree, warnings) = compile_for_load(policy, limits);
+            problems.extend(warnings.into_iter().map(Problem::from));
+            trees.push(tree);
+        }
+        PolicySet::assemble(sources, problems, policies, trees, nothing, limits)
+    }
 }
 
 /// A checked policy compiled as `limits` say loading compiles it: its tree

@@ -4,6 +4,7 @@
 //! (`decision`), what a tool may read of each policy (`info`), and a
 //! set re-checked as its files change (`workspace`).
 
+mod cache;
 mod decide;
 mod decision;
 mod info;
@@ -11,6 +12,7 @@ mod load;
 mod schema;
 mod workspace;
 
+pub use cache::{CacheUse, PolicyCache};
 pub(crate) use decision::decision_ref;
 pub use decision::{Decision, DecisionRef, Decisions};
 pub use info::{FactInfo, PolicyInfo};

@@ -20,6 +20,7 @@ mod common;
 
 mod api;
 mod batch;
+mod cache;
 mod cli;
 mod diagnostics;
 mod diff;
