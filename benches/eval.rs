@@ -97,6 +97,18 @@ fn decide_serialize(bencher: Bencher) {
     });
 }
 
+/// What a caller holding a typed struct pays without `decide_serialize`:
+/// `serde_json::to_value`, then `PolicySet::decide` on that `Value`.
+#[divan::bench]
+fn decide_to_value(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in TYPED.iter() {
+            let value = serde_json::to_value(black_box(facts)).unwrap();
+            black_box(SET.decide(&value).unwrap());
+        }
+    });
+}
+
 /// `PolicySet::decide` and `Decisions::into_owned`: prepared facts, owned
 /// decisions (their strings copied).
 #[divan::bench]
