@@ -612,15 +612,75 @@ fn searched(policy: &CheckedPolicy) -> bool {
     !policy.needs_realizing()
 }
 
+/// A search's findings for a policy, kept so that the search of the
+/// policy after an edit starts after the rules the edit left as they were
+/// ([`fates_after`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Searched {
+    policy: std::sync::Arc<CheckedPolicy>,
+    fates: Vec<Fate>,
+    /// Per rule, how many of its first clauses hold first nowhere: the
+    /// candidates the search dropped from the lists after it.
+    dropped: Vec<u32>,
+}
+
+impl Searched {
+    /// How many of `policy`'s first rules are searched as they were:
+    /// `first match` both times, the same facts (as many of each's
+    /// atoms), and the rules the same clauses. A rule's fate depends only
+    /// on the rules before it, so these keep theirs.
+    fn unchanged_rules(&self, policy: &CheckedPolicy) -> usize {
+        let old = &self.policy;
+        let first = |p: &CheckedPolicy| p.hit == crate::model::HitPolicy::First;
+        let same_facts = old.facts.len() == policy.facts.len()
+            && old
+                .facts
+                .iter()
+                .zip(&policy.facts)
+                .all(|(a, b)| a.atom_count() == b.atom_count());
+        if !first(old) || !first(policy) || !same_facts || self.fates.len() != old.rules.len() {
+            return 0;
+        }
+        old.rules
+            .iter()
+            .zip(&policy.rules)
+            .take_while(|(a, b)| {
+                a.clauses.len() == b.clauses.len()
+                    && a.clauses
+                        .iter()
+                        .zip(&b.clauses)
+                        .all(|(x, y)| x.conditions == y.conditions)
+            })
+            .count()
+    }
+}
+
 /// Each rule's fate, indexed by rule id; `None` past `budget` work, or for
 /// a policy whose facts are related (see [`searched`]).
-pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> {
+#[cfg(any(test, feature = "testing"))]
+pub(super) fn fates(policy: &std::sync::Arc<CheckedPolicy>, budget: usize) -> Option<Vec<Fate>> {
+    fates_after(policy, budget, None).map(|(fates, _)| fates)
+}
+
+/// [`fates`], taking the fates of the rules an edit left as they were
+/// from `prior`, the search before the edit; with what to keep for the
+/// next edit. The answers are those of a search from scratch: where a
+/// rule's deciders were cut short, which of them were seen depends on
+/// the order the search takes, which the rules after it change, so that
+/// walk is made again.
+pub(super) fn fates_after(
+    policy: &std::sync::Arc<CheckedPolicy>,
+    budget: usize,
+    prior: Option<&Searched>,
+) -> Option<(Vec<Fate>, Searched)> {
     if !searched(policy) {
         return None;
     }
+    let reuse = prior.map_or(0, |p| p.unchanged_rules(policy));
     let mut search = Search::new(policy, budget);
     let index = Index::new(&search);
     let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
+    let mut dropped: Vec<u32> = vec![0; policy.rules.len()];
     // Each rule's clauses, as candidates.
     let mut clauses: Vec<Vec<u32>> = vec![Vec::new(); policy.rules.len()];
     for (i, candidate) in search.candidates.iter().enumerate() {
@@ -633,33 +693,67 @@ pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> 
     // covered by those before it, so no search needs it: leaving it out
     // changes no answer and keeps the lists to the rules that decide.
     let mut live = vec![u64::MAX; search.candidates.len().div_ceil(64)];
+    let drop_candidate = |live: &mut Vec<u64>, clause: u32| {
+        if let Some(word) = live.get_mut(clause as usize / 64) {
+            *word &= !(1 << (clause % 64));
+        }
+    };
     for (rule, own) in clauses.iter().enumerate() {
-        // Each rule's search looks at the rules before it, so the work
-        // grows about with the square of the rules: once a few hundred are
-        // searched, give up early on a search bound to run out of budget.
-        if rule >= 256 && rule % 64 == 0 {
-            let left = (clauses.len() as f64 / rule as f64).powi(2);
-            if search.work as f64 * left > search.budget as f64 {
-                return None;
+        let known = prior
+            .filter(|_| rule < reuse)
+            .and_then(|p| Some((p.fates.get(rule)?, *p.dropped.get(rule)?)));
+        let decides = match known {
+            Some((fate, count)) => {
+                for clause in own.iter().take(count as usize) {
+                    drop_candidate(&mut live, *clause);
+                }
+                if let Some(slot) = dropped.get_mut(rule) {
+                    *slot = count;
+                }
+                if fate.decides || !fate.cut_short {
+                    if let Some(slot) = fates.get_mut(rule) {
+                        *slot = fate.clone();
+                    }
+                    continue;
+                }
+                false
             }
-        }
-        // A rule decides where one of its clauses holds and no candidate
-        // before that clause does (its own earlier clauses included).
-        let mut decides = false;
-        for clause in own {
-            let uncovered = search.in_region(&index, *clause, &live, &mut lists, Search::uncovered);
-            if uncovered.ok()? {
-                decides = true;
-                break;
+            None => {
+                // Each rule's search looks at the rules before it, so the
+                // work grows about with the square of the rules: once a
+                // few hundred are searched, give up early on a search
+                // bound to run out of budget.
+                if rule >= 256 && rule % 64 == 0 && rule >= reuse {
+                    let left = (clauses.len() as f64 / rule as f64).powi(2);
+                    if search.work as f64 * left > search.budget as f64 {
+                        return None;
+                    }
+                }
+                // A rule decides where one of its clauses holds and no
+                // candidate before that clause does (its own earlier
+                // clauses included).
+                let mut decides = false;
+                let mut count = 0;
+                for clause in own {
+                    let uncovered =
+                        search.in_region(&index, *clause, &live, &mut lists, Search::uncovered);
+                    if uncovered.ok()? {
+                        decides = true;
+                        break;
+                    }
+                    drop_candidate(&mut live, *clause);
+                    count += 1;
+                }
+                if let Some(slot) = dropped.get_mut(rule) {
+                    *slot = count;
+                }
+                decides || own.is_empty()
             }
-            if let Some(word) = live.get_mut(*clause as usize / 64) {
-                *word &= !(1 << (*clause % 64));
-            }
-        }
+        };
         let Some(fate) = fates.get_mut(rule) else {
             continue;
         };
-        fate.decides = decides || own.is_empty();
+        fate.decides = decides;
         if fate.decides {
             continue;
         }
@@ -679,7 +773,12 @@ pub(super) fn fates(policy: &CheckedPolicy, budget: usize) -> Option<Vec<Fate>> 
         fate.deciders = walk.deciders;
         fate.cut_short = walk.cut_short;
     }
-    Some(fates)
+    let kept = Searched {
+        policy: std::sync::Arc::clone(policy),
+        fates: fates.clone(),
+        dropped,
+    };
+    Some((fates, kept))
 }
 
 /// The regions of facts no rule decides, as

@@ -16,6 +16,7 @@ pub mod flat;
 mod render;
 mod scan;
 
+pub(crate) use cover::Searched;
 pub use render::TreeStats;
 pub use scan::RuleScan;
 
@@ -416,11 +417,27 @@ pub(crate) fn analyse_shared(
     policy: Arc<CheckedPolicy>,
     tree_budget: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
-    match cover::fates(&policy, cover::COVER_BUDGET.min(tree_budget)) {
-        Some(fates) => {
+    let (tree, warnings, _) = analyse_after(policy, tree_budget, None);
+    (tree, warnings)
+}
+
+/// [`analyse_shared`] after an edit: the search starts after the rules
+/// the edit left as `prior`, the search before it, found them (see
+/// [`Searched`]); with the search to keep for the next edit, when there
+/// was one.
+pub(crate) fn analyse_after(
+    policy: Arc<CheckedPolicy>,
+    tree_budget: usize,
+    prior: Option<&Searched>,
+) -> (DecisionTree, Vec<CheckError>, Option<Searched>) {
+    match cover::fates_after(&policy, cover::COVER_BUDGET.min(tree_budget), prior) {
+        Some((fates, searched)) => {
             let warnings = analysis::rules_that_never_matter(&policy, &fates);
-            (scan_shared(policy), warnings)
+            (scan_shared(policy), warnings, Some(searched))
         }
-        None => compile_knowing(policy, tree_budget, build::PARALLEL_FROM, None),
+        None => {
+            let (tree, warnings) = compile_knowing(policy, tree_budget, build::PARALLEL_FROM, None);
+            (tree, warnings, None)
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! serde_json's complaints without their position.
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo
-/// (same letters in another case, or a small edit away).
+/// (same letters in another case, or a small edit away); of several equally
+/// close, the first in text order.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     // A long text is no typo of a name, and comparing it would take long.
     if word.chars().count() > 64 {
@@ -18,7 +19,10 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         } else {
             strsim::jaro_winkler(&lower, &candidate_lower)
         };
-        if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
+        // Of candidates equally close, the first in text order: the same
+        // one whatever order they come in (some come from hash maps).
+        let better = |(s, c): (f64, &str)| score > s || (score == s && candidate < c);
+        if score >= 0.8 && best.is_none_or(better) {
             best = Some((score, candidate));
         }
     }

@@ -295,7 +295,10 @@ fn checksum(payload: &[u8]) -> u64 {
 fn read_entry(path: &Path, files: &[(String, String)]) -> Option<Vec<Arc<CheckedPolicy>>> {
     // An entry is a few times its files (16 MB for 4 MB of generated
     // rules): anything far larger is not one, and is not read.
-    let text: usize = files.iter().map(|(name, text)| name.len() + text.len()).sum();
+    let text: usize = files
+        .iter()
+        .map(|(name, text)| name.len() + text.len())
+        .sum();
     let most = text.saturating_mul(32).saturating_add(1 << 20);
     let size = std::fs::metadata(path).ok()?.len();
     if usize::try_from(size).map_or(true, |size| size > most) {

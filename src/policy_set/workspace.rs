@@ -10,10 +10,10 @@ use super::load::compile_for_load;
 use super::PolicySet;
 use crate::ast;
 use crate::check::{self, PolicyChecked};
-use crate::compile::DecisionTree;
+use crate::compile::{self, DecisionTree, Searched};
 use crate::diagnostics::{CheckError, Problem, Report, SyntaxError};
 use crate::files;
-use crate::limits::Limits;
+use crate::limits::{Limits, TreeBuild};
 use crate::model::CheckedPolicy;
 use crate::source::{SourceFile, SourceMap, MAX_TOTAL_SOURCE_BYTES};
 use crate::syntax;
@@ -84,6 +84,10 @@ struct KeptPolicy {
     /// with errors is not).
     /// Cloning the tree shares its nodes, layout and scan.
     compiled: Option<(DecisionTree, Vec<CheckError>)>,
+    /// The search that found its shadowed rules without a tree, or, until
+    /// it is compiled, the search of the policy of the same name before
+    /// an edit, which the next search starts from.
+    searched: Option<Searched>,
 }
 
 impl Workspace {
@@ -209,10 +213,17 @@ impl Workspace {
                     let group: Vec<&ast::File> =
                         group.iter().filter_map(|i| asts.get(*i).copied()).collect();
                     let checked = check::check_group(&sources, &group, self.limits.conflict_budget);
+                    // The same policy before the edit: its search is where
+                    // this one starts.
+                    let searched = kept
+                        .iter_mut()
+                        .find(|k| k.checked.name == checked.name)
+                        .and_then(|k| k.searched.take());
                     KeptPolicy {
                         files: group_files,
                         checked: checked.map(Arc::new),
                         compiled: None,
+                        searched,
                     }
                 }
             };
@@ -238,9 +249,20 @@ impl Workspace {
                 continue;
             };
             let policy = &kept.checked.policy;
-            let (tree, warnings) = kept
-                .compiled
-                .get_or_insert_with(|| compile_for_load(policy, &self.limits));
+            let searched = &mut kept.searched;
+            let limits = &self.limits;
+            let (tree, warnings) = kept.compiled.get_or_insert_with(|| {
+                if limits.tree_build != TreeBuild::IfNeeded {
+                    return compile_for_load(policy, limits);
+                }
+                let (tree, warnings, found) = compile::analyse_after(
+                    Arc::clone(policy),
+                    limits.tree_budget,
+                    searched.as_ref(),
+                );
+                *searched = found;
+                (tree, warnings)
+            });
             problems.extend(warnings.iter().cloned().map(Problem::from));
             trees.push(tree.clone());
             checked.push(Arc::clone(policy));

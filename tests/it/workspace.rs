@@ -206,6 +206,82 @@ proptest! {
     }
 }
 
+/// A `first match` policy of 20 rules on one fact's values, a rule that
+/// all 20 make never decide (more deciders than a warning names, so their
+/// search is cut short), and `extra` rules more, from `seed`: the shapes
+/// whose search a re-check resumes after the rules an edit left alone.
+fn resumable_policy(seed: u64, extra: usize) -> String {
+    let mut text = String::from("policy wide\nfirst match\n");
+    let words = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    text.push_str(&format!("fact f: {{{}}} at f\n", words("v", 20)));
+    text.push_str(&format!("fact g: {{{}}} at g\n", words("w", 3)));
+    text.push_str(&format!("fact h: {{{}}} at h\n", words("x", 4)));
+    text.push_str("outcome o\noutcome p\noutcome q\n");
+    for i in 0..20 {
+        text.push_str(&format!("v{i} -> o\n"));
+    }
+    text.push_str("w0 -> p\n");
+    let mut state = seed | 1;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for _ in 0..extra {
+        let mut rule = Vec::new();
+        if next(2) == 0 {
+            rule.push(format!("v{}", next(20)));
+        }
+        if next(2) == 0 {
+            rule.push(format!("w{}", next(3)));
+        }
+        rule.push(format!("x{}", next(4)));
+        let outcome = ["o", "p", "q"][next(3) as usize];
+        text.push_str(&format!("{} -> {outcome}\n", rule.join(" ")));
+    }
+    text
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// After each edit of a `first match` policy, a re-check that resumes
+    /// the search after the rules the edit left alone tells what a search
+    /// from scratch tells, deciders cut short included.
+    #[test]
+    fn a_resumed_search_tells_what_a_fresh_one_tells(
+        seed in any::<u64>(),
+        edits in proptest::collection::vec((0usize..3, any::<usize>(), any::<usize>()), 1..6),
+    ) {
+        let limits = Limits {
+            tree_build: TreeBuild::IfNeeded,
+            ..Limits::default()
+        };
+        let mut text = resumable_policy(seed, 40);
+        let mut workspace = Workspace::new(limits.clone());
+        workspace.set_file("wide.policy", text.as_str());
+        let first = told(workspace.check());
+        prop_assert!(first.contains("verdict::shadowed") || first.contains("never decides"), "{}", first);
+        for (kind, line, word) in &edits {
+            let edit = match kind {
+                0 => Edit::DeleteLine { file: 0, line: *line },
+                1 => Edit::DuplicateLine { file: 0, line: *line },
+                _ => Edit::SwapWord { file: 0, at: *line, word: *word },
+            };
+            text = apply(&[], Some(&text), &edit).unwrap_or_default();
+            workspace.set_file("wide.policy", text.as_str());
+            let fresh = PolicySet::from_sources_with([("wide.policy", text.as_str())], &limits);
+            prop_assert_eq!(told(workspace.check()), told(fresh), "after {:?}", edit);
+        }
+    }
+}
+
 /// Checking again with nothing changed, or after a change to another
 /// policy's file, tells the same as before.
 #[test]
