@@ -1,7 +1,8 @@
 //! A cache of checked policies on disk, so that loading an unchanged
 //! policy set parses and checks nothing: each entry holds the files it was
 //! made from and their checked policies, and is found by a hash of the
-//! files, the limits and verdict's version.
+//! files, the limits, verdict's version and the build of the program (its
+//! executable's size and time).
 //!
 //! An entry is used only when the files it holds are, byte for byte, the
 //! files being loaded, and its checksum and format are right; anything
@@ -213,6 +214,7 @@ impl PolicyCache {
         // files it holds are compared whole.
         let mut hasher = std::hash::DefaultHasher::new();
         (FORMAT, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
+        build().hash(&mut hasher);
         checking_limits(limits).hash(&mut hasher);
         files.hash(&mut hasher);
         self.dir.join(format!("{:016x}.entry", hasher.finish()))
@@ -272,6 +274,15 @@ impl PolicyCache {
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The build of the program that reads and writes entries: the size and
+/// time of its executable. Entries are in the layout of the policies of
+/// one build, which a build of the same version may change (as one in
+/// development does), so each build has entries of its own.
+fn build() -> Option<(u64, std::time::SystemTime)> {
+    let metadata = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
 }
 
 /// The limits that change what checking finds, and so an entry.
