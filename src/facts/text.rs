@@ -582,8 +582,8 @@ impl<'t> Scanner<'t> {
     }
 
     /// Reads a number: `-? (0 | [1-9][0-9]*) (. [0-9]+)?`. One with an
-    /// exponent, or with more digits than an `f64` keeps apart, is left to
-    /// serde_json, which may find it out of range.
+    /// exponent, or longer than 300 characters, is left to serde_json,
+    /// which may find it out of range.
     fn number(&mut self) -> Option<f64> {
         let start = self.at;
         self.eat(b'-');
@@ -596,9 +596,7 @@ impl<'t> Scanner<'t> {
             }
             _ => return None,
         }
-        let mut fraction = false;
         if self.eat(b'.').is_some() {
-            fraction = true;
             let digits = self.at;
             while matches!(self.peek(), Some(b'0'..=b'9')) {
                 self.at += 1;
@@ -611,13 +609,9 @@ impl<'t> Scanner<'t> {
             return None;
         }
         let text = self.text.get(start..self.at)?;
-        if fraction || self.at - start > 15 {
-            // serde_json's own float parsing, so the value is the one a
-            // parsed `Value` holds to the last bit.
-            serde_json::from_str::<f64>(text).ok()
-        } else {
-            text.parse::<f64>().ok()
-        }
+        // Correctly rounded, as serde_json reads a `Value` (with its
+        // `float_roundtrip` feature) and as the policy's numbers are read.
+        text.parse::<f64>().ok()
     }
 }
 

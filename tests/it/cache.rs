@@ -291,3 +291,35 @@ fn eval_with_the_cache() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     insta::assert_snapshot!("eval_cache_unwritable", stderr);
 }
+
+/// Numbers the cache keeps as JSON (a default, a value a set is tested
+/// for) come back to the last bit: 1.6047802727761427 is one that a
+/// best-effort float reader takes for 1.6047802727761429.
+#[test]
+fn numbers_come_back_from_the_cache_to_the_last_bit() {
+    let cache = PolicyCache::new(common::tempdir("cache-numbers"));
+    let limits = Limits::default();
+    let policy = "policy prices\n\
+        fact price: number at item.price default 1.6047802727761427\n\
+        fact sizes: set of number at item.sizes optional\n\
+        outcome exact\n\
+        outcome listed\n\
+        first match\n\
+        price = 1.6047802727761427 -> exact\n\
+        sizes has 1.6047802727761427 -> listed\n\
+        otherwise deny\n";
+    let files = vec![("prices.policy".to_string(), policy.to_string())];
+    assert_eq!(cache.load(files.clone(), &limits).1, CacheUse::Stored);
+    let (cached, how) = cache.load(files, &limits);
+    assert_eq!(how, CacheUse::Hit);
+    let cached = cached.unwrap_or_else(|r| panic!("{}", r.render(80)));
+    let decide = |facts: &str| {
+        let decisions = cached.decide_json("facts.json", facts).unwrap();
+        decisions[0].decision.to_string()
+    };
+    assert_eq!(decide(r#"{"item": {}}"#), "exact");
+    assert_eq!(
+        decide(r#"{"item": {"price": 2, "sizes": [1.6047802727761427]}}"#),
+        "listed"
+    );
+}

@@ -36,6 +36,7 @@ mod lsp;
 mod mistakes;
 mod multichannel;
 mod no_panic;
+mod numbers;
 mod reliability;
 mod scale;
 mod serialize;
