@@ -24,7 +24,7 @@ pub(super) const MAX_SHOWN: usize = 8;
 
 /// What the rules tried before a rule leave it: whether it decides some
 /// facts, and if it never does, the rules that decide in its place.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Fate {
     pub decides: bool,
     /// Sorted by id; empty when the rule decides.

@@ -622,6 +622,11 @@ pub(crate) struct Searched {
     /// Per rule, how many of its first clauses hold first nowhere: the
     /// candidates the search dropped from the lists after it.
     dropped: Vec<u32>,
+    /// Per rule, the work of finding whether it decides and the work of
+    /// the walk for the rules deciding in its place: a resumed search
+    /// counts them against its budget as if it had done them, so that it
+    /// runs out where a search from scratch does.
+    work: Vec<(usize, usize)>,
 }
 
 impl Searched {
@@ -681,6 +686,7 @@ pub(super) fn fates_after(
     let index = Index::new(&search);
     let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
     let mut dropped: Vec<u32> = vec![0; policy.rules.len()];
+    let mut work: Vec<(usize, usize)> = vec![(0, 0); policy.rules.len()];
     // Each rule's clauses, as candidates.
     let mut clauses: Vec<Vec<u32>> = vec![Vec::new(); policy.rules.len()];
     for (i, candidate) in search.candidates.iter().enumerate() {
@@ -699,11 +705,26 @@ pub(super) fn fates_after(
         }
     };
     for (rule, own) in clauses.iter().enumerate() {
-        let known = prior
-            .filter(|_| rule < reuse)
-            .and_then(|p| Some((p.fates.get(rule)?, *p.dropped.get(rule)?)));
+        // Each rule's search looks at the rules before it, so the work
+        // grows about with the square of the rules: once a few hundred are
+        // searched, give up early on a search bound to run out of budget.
+        if rule >= 256 && rule % 64 == 0 {
+            let left = (clauses.len() as f64 / rule as f64).powi(2);
+            if search.work as f64 * left > search.budget as f64 {
+                return None;
+            }
+        }
+        let known = prior.filter(|_| rule < reuse).and_then(|p| {
+            Some((
+                p.fates.get(rule)?,
+                *p.dropped.get(rule)?,
+                *p.work.get(rule)?,
+            ))
+        });
+        let before = search.work;
         let decides = match known {
-            Some((fate, count)) => {
+            Some((fate, count, (check_work, walk_work))) => {
+                search.spend(check_work).ok()?;
                 for clause in own.iter().take(count as usize) {
                     drop_candidate(&mut live, *clause);
                 }
@@ -711,24 +732,18 @@ pub(super) fn fates_after(
                     *slot = count;
                 }
                 if fate.decides || !fate.cut_short {
+                    search.spend(walk_work).ok()?;
                     if let Some(slot) = fates.get_mut(rule) {
                         *slot = fate.clone();
+                    }
+                    if let Some(slot) = work.get_mut(rule) {
+                        *slot = (check_work, walk_work);
                     }
                     continue;
                 }
                 false
             }
             None => {
-                // Each rule's search looks at the rules before it, so the
-                // work grows about with the square of the rules: once a
-                // few hundred are searched, give up early on a search
-                // bound to run out of budget.
-                if rule >= 256 && rule % 64 == 0 && rule >= reuse {
-                    let left = (clauses.len() as f64 / rule as f64).powi(2);
-                    if search.work as f64 * left > search.budget as f64 {
-                        return None;
-                    }
-                }
                 // A rule decides where one of its clauses holds and no
                 // candidate before that clause does (its own earlier
                 // clauses included).
@@ -750,6 +765,10 @@ pub(super) fn fates_after(
                 decides || own.is_empty()
             }
         };
+        let checked = search.work - before;
+        if let Some(slot) = work.get_mut(rule) {
+            *slot = (checked, 0);
+        }
         let Some(fate) = fates.get_mut(rule) else {
             continue;
         };
@@ -772,11 +791,15 @@ pub(super) fn fates_after(
         walk.deciders.sort();
         fate.deciders = walk.deciders;
         fate.cut_short = walk.cut_short;
+        if let Some(slot) = work.get_mut(rule) {
+            slot.1 = search.work - before - checked;
+        }
     }
     let kept = Searched {
         policy: std::sync::Arc::clone(policy),
         fates: fates.clone(),
         dropped,
+        work,
     };
     Some((fates, kept))
 }
@@ -793,4 +816,92 @@ pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
     let mut gaps = Gaps::default();
     search.gaps(&list, &mut gaps).ok()?;
     Some((gaps.found, gaps.more))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::fates_after;
+    use crate::model::CheckedPolicy;
+    use crate::source::SourceMap;
+    use crate::{check, syntax};
+
+    /// A `first match` policy of `rules` overlapping rules over three
+    /// facts, from fixed random choices; `last` is the last rule's value
+    /// of `f`.
+    fn overlapping(rules: usize, last: usize) -> Arc<CheckedPolicy> {
+        let mut text = String::from("policy wide\nfirst match\n");
+        let values = |prefix: &str, n: usize| {
+            (0..n)
+                .map(|i| format!("{prefix}{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        text.push_str(&format!("fact f: {{{}}} at f\n", values("v", 20)));
+        text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 3)));
+        text.push_str(&format!("fact h: {{{}}} at h\n", values("x", 4)));
+        text.push_str("outcome o\noutcome p\noutcome q\n");
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 1..rules {
+            let f = format!("v{}", next(20));
+            let g = format!("w{}", next(3));
+            let h = format!("x{}", next(4));
+            let outcome = ["o", "p", "q"][next(3) as usize];
+            match next(3) {
+                0 => text.push_str(&format!("{f} {h} -> {outcome}\n")),
+                1 => text.push_str(&format!("{g} {h} -> {outcome}\n")),
+                _ => text.push_str(&format!("{f} {g} -> {outcome}\n")),
+            }
+        }
+        text.push_str(&format!("v{last} w1 x2 -> o\n"));
+        let mut sources = SourceMap::new();
+        // Cannot fail: the first file of an empty map.
+        sources.add("wide.policy", text).unwrap();
+        let files: Vec<_> = sources
+            .files()
+            .map(|(_, file)| syntax::parse(file).unwrap())
+            .collect();
+        let mut checked = check::check(&sources, &files, crate::limits::Limits::CONFLICT_BUDGET);
+        assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
+        Arc::new(checked.policies.remove(0))
+    }
+
+    /// A search resumed after an edit of the last rule counts the work of
+    /// the rules it takes from the search before, so that it runs out of
+    /// budget exactly where a search from scratch does, the early give-up
+    /// included, and tells the same where it does not.
+    #[test]
+    fn a_resumed_search_runs_out_where_a_fresh_one_does() {
+        let before = overlapping(400, 3);
+        let after = overlapping(400, 5);
+        let (_, prior) = fates_after(&before, usize::MAX, None).unwrap();
+        let (_, whole) = fates_after(&after, usize::MAX, None).unwrap();
+        let total: usize = whole.work.iter().map(|(check, walk)| check + walk).sum();
+        assert!(total > 10_000, "{total}");
+        let mut outcomes = (0, 0);
+        for budget in (1..=40).map(|k| total / 20 * k).chain([total - 1, total]) {
+            let fresh = fates_after(&after, budget, None).map(|(fates, _)| fates);
+            let resumed = fates_after(&after, budget, Some(&prior)).map(|(fates, _)| fates);
+            assert!(
+                fresh == resumed,
+                "budget {budget} of {total}: fresh finishes: {}, resumed: {}",
+                fresh.is_some(),
+                resumed.is_some()
+            );
+            if fresh.is_some() {
+                outcomes.0 += 1;
+            } else {
+                outcomes.1 += 1;
+            }
+        }
+        // Some budgets are enough and some are not.
+        assert!(outcomes.0 > 0 && outcomes.1 > 0, "{outcomes:?}");
+    }
 }

@@ -81,8 +81,8 @@ struct KeptPolicy {
     files: Vec<Arc<SourceFile>>,
     checked: PolicyChecked<Arc<CheckedPolicy>>,
     /// Its tree and the warnings compiling found, once compiled (a policy
-    /// with errors is not).
-    /// Cloning the tree shares its nodes, layout and scan.
+    /// with errors is not). Cloning the tree shares its layout and scan,
+    /// and its nodes once a report has made them again from the layout.
     compiled: Option<(DecisionTree, Vec<CheckError>)>,
     /// The search that found its shadowed rules without a tree, or, until
     /// it is compiled, the search of the policy of the same name before
