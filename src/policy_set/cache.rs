@@ -141,7 +141,20 @@ impl PolicyCache {
         files: Vec<(String, String)>,
         limits: &Limits,
     ) -> (Result<PolicySet, Report>, CacheUse) {
-        let path = self.entry_path(&files, limits);
+        let Some(build) = build() else {
+            // Without the build, an entry might be read by another build
+            // of the same version, whose layout differs.
+            let checked = Checked::from_sources(files, limits);
+            let how = if checked.has_errors() || checked.nothing {
+                CacheUse::Failed
+            } else {
+                CacheUse::NotStored(String::from(
+                    "the program cannot tell which build of verdict it is",
+                ))
+            };
+            return (checked.finish(limits), how);
+        };
+        let path = self.entry_path(&files, limits, build);
         if let Some(policies) = read_entry(&path, &files) {
             let (sources, problems) = Checked::place(files, limits);
             let checked = Checked {
@@ -207,14 +220,14 @@ impl PolicyCache {
         }
     }
 
-    /// Where the entry of `files` under `limits` is.
-    fn entry_path(&self, files: &[(String, String)], limits: &Limits) -> PathBuf {
+    /// Where the entry of `files` under `limits`, for this `build`, is.
+    fn entry_path(&self, files: &[(String, String)], limits: &Limits, build: Build) -> PathBuf {
         // SipHash with fixed keys: the same files give the same name in
         // every process of this build. The name only finds the entry; the
         // files it holds are compared whole.
         let mut hasher = std::hash::DefaultHasher::new();
         (FORMAT, env!("CARGO_PKG_VERSION")).hash(&mut hasher);
-        build().hash(&mut hasher);
+        build.hash(&mut hasher);
         checking_limits(limits).hash(&mut hasher);
         files.hash(&mut hasher);
         self.dir.join(format!("{:016x}.entry", hasher.finish()))
@@ -224,6 +237,14 @@ impl PolicyCache {
     /// place; the reason in words when it cannot.
     fn write_entry(&self, path: &Path, entry: &EntryRef<'_>) -> Result<(), String> {
         let payload = postcard::to_stdvec(entry).map_err(|e| e.to_string())?;
+        let most = most_entry_bytes(entry.files);
+        if HEADER + payload.len() > most {
+            // It would never be read.
+            return Err(format!(
+                "the entry would take {} bytes, more than the {most} an entry of these files may",
+                HEADER + payload.len()
+            ));
+        }
         let mut bytes = Vec::with_capacity(HEADER + payload.len());
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&FORMAT.to_le_bytes());
@@ -256,16 +277,30 @@ impl PolicyCache {
         Ok(())
     }
 
-    /// Removes the entries past the [`MAX_ENTRIES`](Self::MAX_ENTRIES) used last.
+    /// Removes the entries past the [`MAX_ENTRIES`](Self::MAX_ENTRIES)
+    /// used last, and temporary files a writer that was killed left
+    /// behind (those an hour old: a writer takes far less).
     fn evict(&self) {
         let Ok(listing) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = listing
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "entry"))
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-            .collect();
+        let hour_ago = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_secs(3600))
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+        for found in listing.filter_map(Result::ok) {
+            let path = found.path();
+            let Some(modified) = found.metadata().ok().and_then(|m| m.modified().ok()) else {
+                continue;
+            };
+            match path.extension().and_then(|x| x.to_str()) {
+                Some("entry") => entries.push((modified, path)),
+                Some("tmp") if modified < hour_ago => {
+                    let _ = std::fs::remove_file(&path);
+                }
+                _ => {}
+            }
+        }
         if entries.len() <= Self::MAX_ENTRIES {
             return;
         }
@@ -276,11 +311,14 @@ impl PolicyCache {
     }
 }
 
+/// The size and time of an executable.
+type Build = (u64, std::time::SystemTime);
+
 /// The build of the program that reads and writes entries: the size and
 /// time of its executable. Entries are in the layout of the policies of
 /// one build, which a build of the same version may change (as one in
 /// development does), so each build has entries of its own.
-fn build() -> Option<(u64, std::time::SystemTime)> {
+fn build() -> Option<Build> {
     let metadata = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     Some((metadata.len(), metadata.modified().ok()?))
 }
@@ -294,6 +332,17 @@ fn checking_limits(limits: &Limits) -> (usize, usize, usize) {
     )
 }
 
+/// The most bytes an entry of `files` may take. An entry is a few times
+/// its files (16 MB for 4 MB of generated rules): anything far larger is
+/// not one, and is neither read nor written.
+fn most_entry_bytes(files: &[(String, String)]) -> usize {
+    let text: usize = files
+        .iter()
+        .map(|(name, text)| name.len() + text.len())
+        .sum();
+    text.saturating_mul(32).saturating_add(1 << 20)
+}
+
 /// The checksum of an entry's payload.
 fn checksum(payload: &[u8]) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
@@ -304,13 +353,7 @@ fn checksum(payload: &[u8]) -> u64 {
 /// The policies of the entry at `path`, if it is whole, of this format,
 /// and made from exactly `files`.
 fn read_entry(path: &Path, files: &[(String, String)]) -> Option<Vec<Arc<CheckedPolicy>>> {
-    // An entry is a few times its files (16 MB for 4 MB of generated
-    // rules): anything far larger is not one, and is not read.
-    let text: usize = files
-        .iter()
-        .map(|(name, text)| name.len() + text.len())
-        .sum();
-    let most = text.saturating_mul(32).saturating_add(1 << 20);
+    let most = most_entry_bytes(files);
     let size = std::fs::metadata(path).ok()?.len();
     if usize::try_from(size).map_or(true, |size| size > most) {
         return None;

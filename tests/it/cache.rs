@@ -213,6 +213,32 @@ fn the_oldest_entries_go() {
     assert_eq!(cache.load(files(&last), &limits).1, CacheUse::Hit);
 }
 
+/// A temporary file a killed writer left goes once it is an hour old;
+/// one a writer may still be writing stays.
+#[test]
+fn temporary_files_left_behind_go() {
+    let dir = common::tempdir("cache-temporary");
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join(".0123456789abcdef.4242.17.tmp");
+    let fresh = dir.join(".fedcba9876543210.4343.18.tmp");
+    std::fs::write(&stale, "half an entry").unwrap();
+    std::fs::write(&fresh, "half an entry").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    let cache = PolicyCache::new(&dir);
+    assert_eq!(
+        cache.load(files(DOORS), &Limits::default()).1,
+        CacheUse::Stored
+    );
+    assert!(!stale.exists());
+    assert!(fresh.exists());
+}
+
 /// A set that does not load is not stored; a cache that cannot be
 /// written says why, and the set loads all the same.
 #[test]
