@@ -221,6 +221,23 @@ fn decide_text(bencher: Bencher, n: usize) {
         });
 }
 
+/// One refusal: facts with every fact missing, which leave every rule
+/// possible, so the report walks the whole tree to say which facts are
+/// needed (what a service pays for `{}`).
+#[divan::bench(args = SIZES, sample_count = 10, sample_size = 1)]
+fn decide_text_all_missing(bencher: Bencher, n: usize) {
+    let loaded = loaded(n);
+    loaded.set.wait_for_trees();
+    bencher.bench(|| {
+        black_box(
+            loaded
+                .set
+                .decide_json("facts.json", black_box("{}"))
+                .unwrap_err(),
+        )
+    });
+}
+
 /// The floor: a hand-written first-match scan over the rules, on the
 /// inputs as value indices.
 #[divan::bench(args = SIZES, sample_count = 20)]

@@ -76,3 +76,16 @@ pub(crate) fn json_error(err: &serde_json::Error) -> String {
         .map_or(message.as_str(), |(m, _)| m)
         .to_string()
 }
+
+/// `10000` as `10,000`.
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

@@ -14,23 +14,31 @@ use crate::model::{
 /// What the unknown facts below a node leave possible.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Possible {
-    /// The distinct decisions, in the order first reached.
+    /// The distinct decisions, in the order first reached: the first
+    /// [`MAX_POSSIBLE`] of them.
     pub(crate) results: Vec<Option<RuleId>>,
+    /// Whether more decisions than `results` are possible.
+    pub(crate) more: bool,
     /// The unknown facts that decide between them, outermost first.
     pub(crate) culprits: Vec<(FactId, Unknown)>,
+    /// Whether the walk stopped at its budget
+    /// ([`MAX_UNKNOWN_TESTS`](super::walk::MAX_UNKNOWN_TESTS)), so that
+    /// other facts may matter too.
+    pub(crate) cut_short: bool,
 }
 
+/// How many of the decisions unknown facts leave possible a report names.
+/// All facts missing can leave every rule possible: listing a thousand
+/// helps nobody, and collecting them at every node of a large tree cost
+/// seconds.
+pub(crate) const MAX_POSSIBLE: usize = 6;
+
 impl Possible {
-    pub(crate) fn merge(&mut self, other: Possible) {
-        for r in other.results {
-            if !self.results.contains(&r) {
-                self.results.push(r);
-            }
-        }
-        for c in other.culprits {
-            if !self.culprits.iter().any(|(f, _)| *f == c.0) {
-                self.culprits.push(c);
-            }
+    /// Whether exactly one decision is possible.
+    pub(crate) fn single(&self) -> Option<Option<RuleId>> {
+        match self.results.as_slice() {
+            [result] if !self.more => Some(*result),
+            _ => None,
         }
     }
 }
@@ -49,7 +57,7 @@ pub(crate) fn unknown_errors(
             policy: policy.name.clone(),
         }];
     }
-    let outcomes = || describe_outcomes(policy, &possible.results);
+    let outcomes = || describe_outcomes(policy, &possible.results, possible.more);
     let mut errors: Vec<FactsError> = possible
         .culprits
         .iter()
@@ -82,7 +90,15 @@ pub(crate) fn unknown_errors(
                 } else {
                     format!("depending on it and on {}", others.join(", "))
                 };
-                format!("{depending}, the decision is {}", outcomes())
+                let mut said = format!("{depending}, the decision is {}", outcomes());
+                if possible.cut_short {
+                    said.push_str(&format!(
+                        " (verdict looked below the first {} tests of unknown facts only, \
+                         so other facts may matter too)",
+                        words::thousands(super::walk::MAX_UNKNOWN_TESTS)
+                    ));
+                }
+                said
             };
             Some(unknown_error(policy, fact, why, &consequence))
         })
@@ -451,14 +467,19 @@ fn allowed_text(values: &[String]) -> String {
 }
 
 /// "`allow` (rule a.policy:3) or `none`"
-fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>]) -> String {
-    let parts: Vec<String> = results
+/// The decisions as a help lists them; with `more`, the list ends in
+/// "or another rule's".
+fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>], more: bool) -> String {
+    let mut parts: Vec<String> = results
         .iter()
         .map(|result| match result.and_then(|r| policy.rule(r)) {
             Some(rule) => format!("`{}` (rule {})", rule.verdict.as_str(), rule.location),
             None => format!("`{}` (no rule applies)", policy.otherwise.as_str()),
         })
         .collect();
+    if more {
+        parts.push(String::from("another rule's"));
+    }
     words::join_or(&parts)
 }
 

@@ -296,3 +296,46 @@ fn facts_missing_beside_the_evaluation_time_share_one_error() {
     assert!(data.diagnostics[0].message.contains("`request.action`"));
     assert!(data.diagnostics[0].message.contains("`user.id`"));
 }
+
+/// A missing fact that leaves many decisions possible names the first six
+/// reached, then says there are more: the help stays readable, and
+/// collecting every possible decision of a large tree for each request
+/// cost a service seconds.
+#[test]
+fn many_possible_decisions_are_named_six_and_counted_as_more() {
+    let dir = "tests/fixtures/facts/many-decisions";
+    let set = verdict::PolicySet::from_path(dir).unwrap();
+    let path = format!("{dir}/missing-tier.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let report = set.decide_json(&path, &text).unwrap_err();
+    let rendered = report.render(common::WIDTH);
+    assert!(rendered.contains("or another rule's"), "{rendered}");
+    assert!(!rendered.contains("tiers.policy:22"), "{rendered}");
+    insta::assert_snapshot!(rendered);
+}
+
+/// Facts whose every value is wrong leave every rule of a large tree
+/// possible: the walk that says which facts matter stops after
+/// `MAX_UNKNOWN_TESTS` tests and says so, so that a bad request costs a
+/// service milliseconds, not the whole tree.
+#[test]
+fn a_walk_over_unknown_facts_is_bounded_and_says_so() {
+    let scale = verdict::testing::workloads::Scale::generate(300);
+    let set = verdict::PolicySet::from_sources([("scale.policy", scale.text.as_str())]).unwrap();
+    assert!(
+        set.policies().next().unwrap().tree().unwrap().nodes > 20_000,
+        "the tree is large enough to run out"
+    );
+    let facts = r#"{"f0": "x", "f1": "x", "f2": "x", "f3": "x", "f4": "x", "f5": "x"}"#;
+    let report = set.decide_json("facts.json", facts).unwrap_err();
+    // One error per fact, each saying the look was cut short.
+    assert_eq!(report.problems.len(), 6, "{}", report.render(100));
+    for problem in &report.problems {
+        let help = miette::Diagnostic::help(problem).unwrap().to_string();
+        assert!(
+            help.contains("looked below the first 10,000 tests of unknown facts only"),
+            "{help}"
+        );
+        assert!(help.contains("or another rule's"), "{help}");
+    }
+}
