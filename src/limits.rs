@@ -108,7 +108,8 @@ pub enum TreeBuild {
     /// searching each rule's region instead of building the tree, and
     /// decides by rule scan as [`Never`](TreeBuild::Never) does. A policy too
     /// costly to search, or whose facts are related (relations, dates), has
-    /// its tree built. For checking policies rather
+    /// its tree built, as a node list for the warnings and reports, not laid
+    /// out for deciding (it decides by walking the nodes). For checking policies rather
     /// than deciding with them: `verdict check` loads so. A thousand
     /// `first match` rules over six facts load in a tenth of the time.
     IfNeeded,

@@ -75,7 +75,9 @@ pub struct DecisionTree {
     /// Set when the tree would have been too large to build: then the
     /// nodes are a single leaf and evaluation scans the rules instead.
     pub scan: Option<Arc<RuleScan>>,
-    /// The tree laid out for evaluation (`None` without a tree).
+    /// The tree laid out for evaluation: `None` without a tree, and for a
+    /// tree built only to check the policy ([`TreeBuild::IfNeeded`](crate::TreeBuild::IfNeeded)),
+    /// which decides by the full walk over its nodes.
     pub flat: Option<flat::FlatTree>,
     /// Whether the tree was tried and found too large (`scan` is set then).
     pub too_large: bool,
@@ -361,16 +363,30 @@ fn compile_split_from(
     tree_budget: usize,
     parallel_from: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
-    compile_knowing(policy, tree_budget, parallel_from, None)
+    compile_knowing(policy, tree_budget, parallel_from, None, Nodes::LaidOut)
+}
+
+/// What a built tree is held as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nodes {
+    /// Laid out for deciding, the node list dropped and made again when
+    /// first asked for: a set that decides reads only the layout.
+    LaidOut,
+    /// The node list alone: a check or an editor reads the nodes at once
+    /// (gaps, reports) and decides seldom, by the full walk. Laying the
+    /// tree out and making the nodes again from the layout took a third
+    /// of checking 10,000 rules.
+    NodesOnly,
 }
 
 /// `compile_split_from` with the rules' fates found by searching, or
-/// `None` to read them off the tree.
+/// `None` to read them off the tree; held as `keep` says.
 fn compile_knowing(
     policy: Arc<CheckedPolicy>,
     tree_budget: usize,
     parallel_from: usize,
     fates: Option<Vec<analysis::Fate>>,
+    keep: Nodes,
 ) -> (DecisionTree, Vec<CheckError>) {
     let Some((nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
         let note = CheckError::NoTree {
@@ -391,7 +407,10 @@ fn compile_knowing(
     let mut tree = DecisionTree::of_nodes(policy, Arc::from(nodes), root);
     // The layout and the analysis read the tree and not each other: for a
     // large tree, on two threads.
-    let layout = || flat::FlatTree::new(tree.nodes(), tree.root());
+    let layout = || match keep {
+        Nodes::LaidOut => flat::FlatTree::new(tree.nodes(), tree.root()),
+        Nodes::NodesOnly => None,
+    };
     let analyse = || {
         let fates = fates.unwrap_or_else(|| analysis::fates_from_tree(&tree));
         analysis::rules_that_never_matter(&tree.policy, &fates)
@@ -436,7 +455,13 @@ pub(crate) fn analyse_after(
             (scan_shared(policy), warnings, Some(searched))
         }
         None => {
-            let (tree, warnings) = compile_knowing(policy, tree_budget, build::PARALLEL_FROM, None);
+            let (tree, warnings) = compile_knowing(
+                policy,
+                tree_budget,
+                build::PARALLEL_FROM,
+                None,
+                Nodes::NodesOnly,
+            );
             (tree, warnings, None)
         }
     }

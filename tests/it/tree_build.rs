@@ -255,3 +255,36 @@ fn a_tree_decides_where_the_scan_gives_up() {
     let background = files(TreeBuild::InBackground);
     assert_eq!(background.decide(&facts).unwrap().into_owned(), at_load);
 }
+
+/// Where `TreeBuild::IfNeeded` builds the tree after all (facts that are
+/// related, times), it keeps the nodes and does not lay them out for
+/// deciding: every language construct still passes its tests, so the full
+/// walk over the nodes decides as the laid-out tree does.
+#[test]
+fn a_tree_built_only_to_check_decides_as_a_laid_out_one() {
+    let limits = Limits {
+        tree_build: TreeBuild::IfNeeded,
+        ..Limits::default()
+    };
+    let mut dirs: Vec<_> = std::fs::read_dir("tests/fixtures/language")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    let mut built = 0;
+    for dir in dirs {
+        let set = PolicySet::from_path_with(&dir, &limits).unwrap();
+        built += set.policies().filter(|p| p.tree().is_some()).count();
+        let suite = verdict::suite::from_path(&dir).unwrap();
+        let result = verdict::suite::run(&set, &suite).unwrap();
+        let failed: Vec<String> = result
+            .results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| format!("{}: expected {}, got {}", r.name, r.expected, r.actual))
+            .collect();
+        assert!(failed.is_empty(), "{}: {failed:#?}", dir.display());
+    }
+    assert!(built >= 2, "only {built} policies built a tree");
+}
