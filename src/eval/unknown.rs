@@ -92,11 +92,7 @@ pub(crate) fn unknown_errors(
                 };
                 let mut said = format!("{depending}, the decision is {}", outcomes());
                 if possible.cut_short {
-                    said.push_str(&format!(
-                        " (verdict looked below the first {} tests of unknown facts only, \
-                         so other facts may matter too)",
-                        words::thousands(super::walk::MAX_UNKNOWN_TESTS)
-                    ));
+                    said.push_str(&format!(" ({})", cut_short_note()));
                 }
                 said
             };
@@ -115,7 +111,25 @@ pub(crate) fn unknown_errors(
         seen.push(key);
         first
     });
-    merge_missing(policy, errors, facts)
+    let mut errors = merge_missing(policy, errors, facts);
+    if possible.cut_short {
+        // A merged error's help is the JSON to add: say there that the
+        // list may not be whole.
+        for error in &mut errors {
+            if let FactsError::MissingSeveral { help, .. } = error {
+                help.push_str(&format!("; {}", cut_short_note()));
+            }
+        }
+    }
+    errors
+}
+
+/// What a help adds when the walk over unknown facts stopped at its bound.
+fn cut_short_note() -> String {
+    format!(
+        "verdict looked below the first {} tests of unknown facts only, so other facts may matter too",
+        words::thousands(super::walk::MAX_UNKNOWN_TESTS)
+    )
 }
 
 /// Merges the errors of facts missing from one object (an empty facts
@@ -468,7 +482,7 @@ fn allowed_text(values: &[String]) -> String {
 
 /// "`allow` (rule a.policy:3) or `none`"
 /// The decisions as a help lists them; with `more`, the list ends in
-/// "or another rule's".
+/// "or other decisions".
 fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>], more: bool) -> String {
     let mut parts: Vec<String> = results
         .iter()
@@ -478,7 +492,7 @@ fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>], more: b
         })
         .collect();
     if more {
-        parts.push(String::from("another rule's"));
+        parts.push(String::from("other decisions"));
     }
     words::join_or(&parts)
 }

@@ -107,9 +107,9 @@ fn unknown_walk(
 struct PossibleWalk<'a> {
     tree: &'a DecisionTree,
     facts: &'a Value,
-    /// Per node, 0 until it is walked, then 1 + its answer's index in
-    /// `answers`.
-    memo: Vec<u32>,
+    /// Per node walked, its answer's index in `answers`: a map, since
+    /// most walks look at a few nodes of a large tree.
+    memo: rustc_hash::FxHashMap<u32, u32>,
     answers: Vec<Answer>,
     /// Per fact, its value once read.
     reads: Vec<Option<Read>>,
@@ -147,10 +147,6 @@ impl Answer {
         self.results.get(..self.len as usize).unwrap_or_default()
     }
 
-    fn single(&self) -> bool {
-        self.len == 1 && !self.more
-    }
-
     fn push(&mut self, result: Option<RuleId>) {
         if self.results().contains(&result) {
             return;
@@ -184,7 +180,7 @@ impl<'a> PossibleWalk<'a> {
         PossibleWalk {
             tree,
             facts,
-            memo: vec![0; tree.nodes().len()],
+            memo: rustc_hash::FxHashMap::default(),
             answers: Vec::new(),
             reads: (0..tree.policy.facts.len()).map(|_| None).collect(),
             budget: MAX_UNKNOWN_TESTS,
@@ -225,10 +221,8 @@ impl<'a> PossibleWalk<'a> {
 
     /// The index in `answers` of what is possible from `node`.
     fn walk(&mut self, node: NodeId) -> usize {
-        if let Some(&known) = self.memo.get(node.0 as usize) {
-            if known > 0 {
-                return known as usize - 1;
-            }
+        if let Some(&known) = self.memo.get(&node.0) {
+            return known as usize;
         }
         let tree = self.tree;
         let answer = match tree.node(node) {
@@ -266,9 +260,7 @@ impl<'a> PossibleWalk<'a> {
     }
 
     fn remember(&mut self, node: NodeId, at: usize) {
-        if let Some(slot) = self.memo.get_mut(node.0 as usize) {
-            *slot = at as u32 + 1;
-        }
+        self.memo.insert(node.0, at as u32);
     }
 
     /// Whether `fact` is unknown because its value does not fit.
@@ -316,7 +308,7 @@ impl<'a> PossibleWalk<'a> {
                 .filter(|f| self.misfit(*f) || common.contains(f))
                 .collect();
         }
-        if !all.single() {
+        if all.len > 1 || all.more {
             all.culprits.insert(0, fact);
         }
         all

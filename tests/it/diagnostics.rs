@@ -309,7 +309,7 @@ fn many_possible_decisions_are_named_six_and_counted_as_more() {
     let text = std::fs::read_to_string(&path).unwrap();
     let report = set.decide_json(&path, &text).unwrap_err();
     let rendered = report.render(common::WIDTH);
-    assert!(rendered.contains("or another rule's"), "{rendered}");
+    assert!(rendered.contains("or other decisions"), "{rendered}");
     assert!(!rendered.contains("tiers.policy:22"), "{rendered}");
     insta::assert_snapshot!(rendered);
 }
@@ -336,6 +336,17 @@ fn a_walk_over_unknown_facts_is_bounded_and_says_so() {
             help.contains("looked below the first 10,000 tests of unknown facts only"),
             "{help}"
         );
-        assert!(help.contains("or another rule's"), "{help}");
+        assert!(help.contains("or other decisions"), "{help}");
     }
+    // Every fact missing: one error, the JSON to add, and the same note.
+    let report = set.decide_json("facts.json", "{}").unwrap_err();
+    assert_eq!(report.problems.len(), 1, "{}", report.render(100));
+    let help = miette::Diagnostic::help(&report.problems[0])
+        .unwrap()
+        .to_string();
+    assert!(help.starts_with("add them to the facts"), "{help}");
+    assert!(
+        help.contains("looked below the first 10,000 tests of unknown facts only"),
+        "{help}"
+    );
 }
