@@ -88,3 +88,25 @@ pub fn write_replacing(path: &Path, text: &str) {
     std::fs::write(&temporary, text).expect("a writable temporary directory");
     std::fs::rename(&temporary, path).expect("a rename in the same directory");
 }
+
+/// Every construct's directory under `tests/fixtures/language`, sorted.
+pub fn language_dirs() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/language");
+    let mut dirs: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The tests of a suite's run that failed, each as "name: expected X, got Y".
+pub fn failed_tests(result: &verdict::suite::SuiteResult) -> Vec<String> {
+    result
+        .results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("{}: expected {}, got {}", r.name, r.expected, r.actual))
+        .collect()
+}

@@ -10,13 +10,7 @@ use verdict::PolicySet;
 
 #[test]
 fn every_construct_decides_as_its_tests_say() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/language");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
+    let dirs = crate::common::language_dirs();
     assert!(dirs.len() >= 2, "only {dirs:?}");
     for dir in dirs {
         let name = dir.display();
@@ -47,12 +41,7 @@ fn every_construct_decides_as_its_tests_say() {
             .unwrap_or_else(|r| panic!("{name}:\n{}", r.render(100)));
         let result = verdict::suite::run(&set, &suite)
             .unwrap_or_else(|r| panic!("{name}:\n{}", r.render(100)));
-        let failed: Vec<String> = result
-            .results
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| format!("{}: expected {}, got {}", r.name, r.expected, r.actual))
-            .collect();
+        let failed = crate::common::failed_tests(&result);
         assert!(failed.is_empty(), "{name}: {failed:#?}");
         assert_eq!(
             result.coverage_percent(),

@@ -266,24 +266,13 @@ fn a_tree_built_only_to_check_decides_as_a_laid_out_one() {
         tree_build: TreeBuild::IfNeeded,
         ..Limits::default()
     };
-    let mut dirs: Vec<_> = std::fs::read_dir("tests/fixtures/language")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
     let mut built = 0;
-    for dir in dirs {
+    for dir in crate::common::language_dirs() {
         let set = PolicySet::from_path_with(&dir, &limits).unwrap();
         built += set.policies().filter(|p| p.tree().is_some()).count();
         let suite = verdict::suite::from_path(&dir).unwrap();
         let result = verdict::suite::run(&set, &suite).unwrap();
-        let failed: Vec<String> = result
-            .results
-            .iter()
-            .filter(|r| !r.passed)
-            .map(|r| format!("{}: expected {}, got {}", r.name, r.expected, r.actual))
-            .collect();
+        let failed = crate::common::failed_tests(&result);
         assert!(failed.is_empty(), "{}: {failed:#?}", dir.display());
     }
     assert!(built >= 2, "only {built} policies built a tree");
