@@ -480,9 +480,9 @@ fn allowed_text(values: &[String]) -> String {
     quoted.join(", ")
 }
 
-/// "`allow` (rule a.policy:3) or `none`"
-/// The decisions as a help lists them; with `more`, the list ends in
-/// "or other decisions".
+/// The decisions as a help lists them, "`allow` (rule a.policy:3) or
+/// `none` (no rule applies)"; with `more`, the list ends in "or other
+/// decisions".
 fn describe_outcomes(policy: &CheckedPolicy, results: &[Option<RuleId>], more: bool) -> String {
     let mut parts: Vec<String> = results
         .iter()

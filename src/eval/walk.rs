@@ -191,7 +191,12 @@ impl<'a> PossibleWalk<'a> {
     /// What is possible from `node`.
     fn answer(mut self, node: NodeId) -> Possible {
         let at = self.walk(node);
-        let answer = self.answers.swap_remove(at);
+        // `walk` returns the index of an answer it pushed.
+        let answer = if at < self.answers.len() {
+            self.answers.swap_remove(at)
+        } else {
+            Answer::default()
+        };
         let culprits = answer
             .culprits
             .iter()
@@ -237,8 +242,7 @@ impl<'a> PossibleWalk<'a> {
                     }
                     None => Answer::default(),
                 },
-                Read::Unknown(why) => {
-                    let misfit = is_misfit(why);
+                Read::Unknown(_) => {
                     if self.budget == 0 {
                         self.cut_short = true;
                         Answer {
@@ -248,7 +252,7 @@ impl<'a> PossibleWalk<'a> {
                         }
                     } else {
                         self.budget -= 1;
-                        self.unknown(*fact, misfit, edges)
+                        self.unknown(*fact, edges)
                     }
                 }
             },
@@ -270,12 +274,13 @@ impl<'a> PossibleWalk<'a> {
 
     /// What is possible below a test of the unknown `fact`, over all its
     /// edges.
-    fn unknown(&mut self, fact: FactId, misfit: bool, edges: &[NodeId]) -> Answer {
+    fn unknown(&mut self, fact: FactId, edges: &[NodeId]) -> Answer {
         // A value that is there but does not fit is the mistake: a missing
         // fact below it is blamed only if every value it could have been
         // needs that fact too (a fact only some of its values read is no
         // second mistake). Values below that do not fit are mistakes of
         // their own.
+        let misfit = self.misfit(fact);
         let mut all = Answer::default();
         let mut common: Option<Vec<FactId>> = None;
         let mut previous = None;
@@ -302,11 +307,8 @@ impl<'a> PossibleWalk<'a> {
             all.merge(below);
         }
         if let Some(common) = common {
-            let culprits = std::mem::take(&mut all.culprits);
-            all.culprits = culprits
-                .into_iter()
-                .filter(|f| self.misfit(*f) || common.contains(f))
-                .collect();
+            all.culprits
+                .retain(|f| self.misfit(*f) || common.contains(f));
         }
         if all.len > 1 || all.more {
             all.culprits.insert(0, fact);
