@@ -53,7 +53,9 @@ pub struct Limits {
     /// a larger value counts as that.
     pub max_facts_depth: usize,
     /// The work conflict detection may spend on one unique policy (pairs
-    /// of rules compared, candidates looked at) before it stops with the
+    /// of rules compared, candidates looked at, and the steps of each
+    /// search for facts that realize an overlap where facts are related or
+    /// times are taken apart) before it stops with the
     /// warning `verdict::conflict_budget`. Default
     /// [`Limits::CONFLICT_BUDGET`], about a second. (Whatever the budget,
     /// at most 100 conflicts are reported one by one, then

@@ -74,7 +74,8 @@ pub(super) fn find(policy: &CheckedPolicy, budget: usize, out: &mut Vec<CheckErr
             if first.verdict == second.verdict || reported.contains(&(first.id, second.id)) {
                 continue;
             }
-            let Some((mut region, mut witness)) = overlap(policy, &[], first, second) else {
+            let Some((mut region, mut witness)) = overlap(policy, &[], first, second, &mut work)
+            else {
                 continue;
             };
             // Grow the conflict with every other rule that also matches
@@ -88,7 +89,7 @@ pub(super) fn find(policy: &CheckedPolicy, budget: usize, out: &mut Vec<CheckErr
                 if other.id == first.id || other.id == second.id {
                     continue;
                 }
-                if let Some((narrower, facts)) = overlap_with(policy, &region, other) {
+                if let Some((narrower, facts)) = overlap_with(policy, &region, other, &mut work) {
                     region = narrower;
                     witness = facts;
                     group.push(other);
@@ -289,10 +290,11 @@ fn overlap(
     region: &[(FactId, AtomSet)],
     first: &CheckedRule,
     second: &CheckedRule,
+    work: &mut usize,
 ) -> Option<(Vec<(FactId, AtomSet)>, serde_json::Value)> {
     first.clauses.iter().find_map(|a| {
         let within = intersect(region, &a.conditions)?;
-        overlap_with(policy, &within, second)
+        overlap_with(policy, &within, second, work)
     })
 }
 
@@ -303,10 +305,11 @@ fn overlap_with(
     policy: &CheckedPolicy,
     region: &[(FactId, AtomSet)],
     rule: &CheckedRule,
+    work: &mut usize,
 ) -> Option<(Vec<(FactId, AtomSet)>, serde_json::Value)> {
     rule.clauses.iter().find_map(|clause| {
         let overlap = intersect(region, &clause.conditions)?;
-        let facts = policy.realize(&overlap)?;
+        let facts = policy.realize_counting(&overlap, work)?;
         Some((overlap, facts))
     })
 }

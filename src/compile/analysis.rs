@@ -182,9 +182,11 @@ pub(super) fn rules_that_never_matter(policy: &CheckedPolicy, fates: &[Fate]) ->
     warnings
 }
 
-/// How many steps [`reachable_leaves`] takes on a policy with relations
-/// before it counts every leaf it has not reached as reachable.
-const REACH_BUDGET: usize = 50_000;
+/// How much work [`reachable_leaves`] does on a policy with relations
+/// before it counts every leaf it has not reached as reachable: a node
+/// visited counts one, and the search for facts that take a path the
+/// steps it took (up to 200,000 for a path no facts take).
+const REACH_BUDGET: usize = 20_000_000;
 
 /// Which nodes some facts reach: every node, unless the policy relates
 /// facts, whose relations can rule paths out; then the nodes of paths some
@@ -223,9 +225,10 @@ pub(super) fn reachable_leaves(tree: &DecisionTree) -> Vec<bool> {
                         .map(|(a, _)| a as u32),
                 );
                 path.push((*fact, atoms));
-                if tree.policy.realize(path).is_some()
-                    && !visit(tree, *child, path, reached, budget)
-                {
+                let mut work = 0;
+                let real = tree.policy.realize_counting(path, &mut work).is_some();
+                *budget = budget.saturating_sub(work);
+                if real && !visit(tree, *child, path, reached, budget) {
                     path.pop();
                     return false;
                 }

@@ -304,9 +304,15 @@ impl<'p> Search<'p> {
         if !self.realizing {
             return Ok(true);
         }
-        // Realizing solves the relations: count it as a long list.
-        self.spend(256)?;
-        Ok(self.policy.realize(&self.piece()).is_some())
+        // Realizing solves the relations: count it as a long list at
+        // least, and as the steps its search took.
+        let mut work = 0;
+        let real = self
+            .policy
+            .realize_counting(&self.piece(), &mut work)
+            .is_some();
+        self.spend(work.max(256))?;
+        Ok(real)
     }
 
     /// The piece as the facts it narrows, each with its allowed atoms.

@@ -325,12 +325,24 @@ impl Relation {
     /// Whether `left` and `right` (present values that fit their facts)
     /// relate so.
     pub fn holds(&self, left: &Value, right: &Value) -> bool {
-        let number = |v: &Value| match (self.time, v) {
+        self.holds_read((left, self.number(left)), (right, self.number(right)))
+    }
+
+    /// The number the relation compares of a value: a time's in its unit,
+    /// a number's own; `None` for any other value.
+    pub fn number(&self, value: &Value) -> Option<f64> {
+        match (self.time, value) {
             (Some(kind), Value::String(s)) => kind.parse(s),
             (None, v) => v.as_f64(),
             _ => None,
-        };
-        let pair = number(left).zip(number(right));
+        }
+    }
+
+    /// [`holds`](Self::holds), given each value with its
+    /// [`number`](Self::number) read already.
+    pub fn holds_read(&self, left: (&Value, Option<f64>), right: (&Value, Option<f64>)) -> bool {
+        let ((left, a), (right, b)) = (left, right);
+        let pair = a.zip(b);
         let offset = self.offset;
         match self.op {
             RelationOp::Eq => match pair {
@@ -341,12 +353,10 @@ impl Relation {
             RelationOp::Le => pair.is_some_and(|(a, b)| a <= b + offset),
             RelationOp::Within => pair.is_some_and(|(a, b)| (a - b).abs() <= offset),
             RelationOp::In => right.as_array().is_some_and(|items| {
-                items
-                    .iter()
-                    .any(|item| match (number(left), item.as_f64()) {
-                        (Some(a), Some(b)) => a == b,
-                        _ => left == item,
-                    })
+                items.iter().any(|item| match (a, item.as_f64()) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => left == item,
+                })
             }),
         }
     }

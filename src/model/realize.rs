@@ -95,12 +95,33 @@ impl CheckedPolicy {
         self.realize_near(region, None)
     }
 
+    /// [`realize`](Self::realize), adding to `work` the steps the search
+    /// among related facts took (at most 200,000 assignments, and the
+    /// candidates it looked at), so that an analysis that realizes many
+    /// regions can bound its whole cost, not only each search's.
+    pub fn realize_counting(
+        &self,
+        region: &[(FactId, AtomSet)],
+        work: &mut usize,
+    ) -> Option<Value> {
+        self.realize_inner(region, None, work)
+    }
+
     /// [`realize`](Self::realize), keeping each fact's value in `near`
     /// where it falls in the region: the fewest changes to given facts.
     pub fn realize_near(
         &self,
         region: &[(FactId, AtomSet)],
         near: Option<&Value>,
+    ) -> Option<Value> {
+        self.realize_inner(region, near, &mut 0)
+    }
+
+    fn realize_inner(
+        &self,
+        region: &[(FactId, AtomSet)],
+        near: Option<&Value>,
+        work: &mut usize,
     ) -> Option<Value> {
         if region.iter().any(|(_, set)| set.is_empty()) {
             return None;
@@ -127,7 +148,7 @@ impl CheckedPolicy {
         }
         let mut root = Value::Object(serde_json::Map::new());
         if !bases.is_empty() {
-            let values = self.search(&allowed, &relations, &bases, near)?;
+            let values = self.search(&allowed, &relations, &bases, near, work)?;
             for (base, value) in bases.iter().zip(values) {
                 if let (Some(fact), Some(value)) = (self.fact(*base), value) {
                     insert_at(&mut root, &fact.path, value);
@@ -188,6 +209,7 @@ impl CheckedPolicy {
         relations: &[(FactId, Tie<'_>)],
         bases: &[FactId],
         near: Option<&Value>,
+        work: &mut usize,
     ) -> Option<Vec<Option<Value>>> {
         let pool = Pool::of(self, bases, relations, near);
         let candidates: Vec<Vec<Option<Value>>> = bases
@@ -219,77 +241,51 @@ impl CheckedPolicy {
                 options
             })
             .collect();
-        let mut chosen: Vec<Option<Value>> = vec![None; bases.len()];
+        let checks = Checks::new(self, allowed, relations, bases, &candidates);
+        let mut chosen: Vec<usize> = vec![0; bases.len()];
         let mut budget = SEARCH_BUDGET;
-        let position = |id: FactId| bases.iter().position(|b| *b == id);
-        // Whether every relation between assigned facts (those before `upto`) holds as allowed.
-        let consistent = |chosen: &[Option<Value>], upto: usize| {
-            relations.iter().all(|(id, tie)| {
-                let Some(fact) = self.fact(*id) else {
-                    return true;
-                };
-                let atom = match tie {
-                    Tie::Relation(relation) => {
-                        let (Some(l), Some(r)) =
-                            (position(relation.left), position(relation.right))
-                        else {
-                            return true;
-                        };
-                        if l >= upto || r >= upto {
-                            return true;
-                        }
-                        match (
-                            chosen.get(l).cloned().flatten(),
-                            chosen.get(r).cloned().flatten(),
-                        ) {
-                            (Some(left), Some(right)) => {
-                                Some(Atom::from(relation.holds(&left, &right)))
-                            }
-                            _ => fact.absent_atom(),
-                        }
-                    }
-                    Tie::Local(base) => {
-                        let Some(b) = position(*base).filter(|b| *b < upto) else {
-                            return true;
-                        };
-                        match chosen.get(b).cloned().flatten() {
-                            Some(value) => fact.classify(&value).ok(),
-                            None => fact.absent_atom(),
-                        }
-                    }
-                };
-                // Unknown (a required fact absent, a value that does not
-                // read) is never a witness.
-                atom.is_some_and(|atom| allowed.contains(*id, atom))
-            })
-        };
+        /// Tries each candidate of the fact at `depth`, keeping those that
+        /// the ties completed there allow, and goes deeper.
         fn step(
             depth: usize,
             candidates: &[Vec<Option<Value>>],
-            chosen: &mut Vec<Option<Value>>,
+            checks: &Checks,
+            chosen: &mut [usize],
             budget: &mut usize,
-            consistent: &dyn Fn(&[Option<Value>], usize) -> bool,
         ) -> bool {
             let Some(options) = candidates.get(depth) else {
                 return true;
             };
-            for option in options {
+            for option in 0..options.len() {
                 if *budget == 0 {
                     return false;
                 }
                 *budget -= 1;
                 if let Some(slot) = chosen.get_mut(depth) {
-                    *slot = option.clone();
+                    *slot = option;
                 }
-                if consistent(chosen, depth + 1)
-                    && step(depth + 1, candidates, chosen, budget, consistent)
+                if checks.hold_at(depth, candidates, chosen)
+                    && step(depth + 1, candidates, checks, chosen, budget)
                 {
                     return true;
                 }
             }
             false
         }
-        step(0, &candidates, &mut chosen, &mut budget, &consistent).then_some(chosen)
+        let found = step(0, &candidates, &checks, &mut chosen, &mut budget);
+        *work = work
+            .saturating_add(SEARCH_BUDGET - budget)
+            .saturating_add(candidates.iter().map(Vec::len).sum());
+        if !found {
+            return None;
+        }
+        Some(
+            candidates
+                .iter()
+                .zip(&chosen)
+                .map(|(options, k)| options.get(*k).cloned().flatten())
+                .collect(),
+        )
     }
 
     /// The values `id` may take in the search: every pool value of its
@@ -329,7 +325,8 @@ impl CheckedPolicy {
                 );
             }
             FactType::Time(kind, _) => {
-                let mut seen: Vec<Value> = Vec::new();
+                // Texts already taken: numbers apart can read alike.
+                let mut seen: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
                 for x in pool.numbers(Some(*kind)) {
                     let x = match kind {
                         TimeKind::Date => x.floor(),
@@ -338,9 +335,12 @@ impl CheckedPolicy {
                     let Some(text) = kind.render(x) else {
                         continue;
                     };
-                    let value = Value::String(text);
-                    if !seen.contains(&value) && fits(&value) {
-                        seen.push(value.clone());
+                    if seen.contains(&text) {
+                        continue;
+                    }
+                    let value = Value::String(text.clone());
+                    seen.insert(text);
+                    if fits(&value) {
                         out.push(Some(value));
                     }
                 }
@@ -415,6 +415,143 @@ impl CheckedPolicy {
             arrays.push(Value::Array(items));
         }
         arrays
+    }
+}
+
+/// The ties of a search, each checked at the depth where the last fact it
+/// reads is chosen, with what it reads of every candidate worked out once:
+/// the number a relation compares (a time parsed), and whether a local
+/// part's atom is allowed. A step of the search then parses, copies and
+/// allocates nothing.
+struct Checks<'p> {
+    /// By depth, the ties completed there.
+    at: Vec<Vec<Check<'p>>>,
+}
+
+enum Check<'p> {
+    /// A local part of the base at `base`: whether each candidate's part
+    /// falls in an allowed atom.
+    Local { base: usize, allowed: Vec<bool> },
+    /// A relation between the bases at `left` and `right`.
+    Relation {
+        relation: &'p Relation,
+        left: usize,
+        right: usize,
+        /// The number the relation reads of each candidate on each side.
+        left_numbers: Vec<Option<f64>>,
+        right_numbers: Vec<Option<f64>>,
+        /// Whether the relation's atoms for holding, not holding, and a
+        /// side absent are allowed.
+        holds: bool,
+        fails: bool,
+        absent: bool,
+    },
+}
+
+impl<'p> Checks<'p> {
+    fn new(
+        policy: &CheckedPolicy,
+        allowed: &Allowed<'_>,
+        ties: &[(FactId, Tie<'p>)],
+        bases: &[FactId],
+        candidates: &[Vec<Option<Value>>],
+    ) -> Checks<'p> {
+        let position = |id: FactId| bases.iter().position(|b| *b == id);
+        let mut at: Vec<Vec<Check<'p>>> = (0..bases.len()).map(|_| Vec::new()).collect();
+        for (id, tie) in ties {
+            let Some(fact) = policy.fact(*id) else {
+                continue;
+            };
+            let fits = |atom: Option<Atom>| atom.is_some_and(|atom| allowed.contains(*id, atom));
+            let (depth, check) = match tie {
+                Tie::Relation(relation) => {
+                    let (Some(left), Some(right)) =
+                        (position(relation.left), position(relation.right))
+                    else {
+                        continue;
+                    };
+                    let numbers = |side: usize| -> Vec<Option<f64>> {
+                        candidates.get(side).map_or_else(Vec::new, |options| {
+                            options
+                                .iter()
+                                .map(|o| o.as_ref().and_then(|v| relation.number(v)))
+                                .collect()
+                        })
+                    };
+                    let check = Check::Relation {
+                        relation,
+                        left,
+                        right,
+                        left_numbers: numbers(left),
+                        right_numbers: numbers(right),
+                        holds: fits(Some(Atom::from(true))),
+                        fails: fits(Some(Atom::from(false))),
+                        // Unknown (a required fact absent) is never a
+                        // witness.
+                        absent: fits(fact.absent_atom()),
+                    };
+                    (left.max(right), check)
+                }
+                Tie::Local(base) => {
+                    let Some(b) = position(*base) else { continue };
+                    let allowed = candidates.get(b).map_or_else(Vec::new, |options| {
+                        options
+                            .iter()
+                            .map(|o| match o {
+                                Some(value) => fits(fact.classify(value).ok()),
+                                None => fits(fact.absent_atom()),
+                            })
+                            .collect()
+                    });
+                    (b, Check::Local { base: b, allowed })
+                }
+            };
+            if let Some(list) = at.get_mut(depth) {
+                list.push(check);
+            }
+        }
+        Checks { at }
+    }
+
+    /// Whether every tie completed at `depth` holds as allowed for the
+    /// candidates `chosen` names.
+    fn hold_at(&self, depth: usize, candidates: &[Vec<Option<Value>>], chosen: &[usize]) -> bool {
+        let Some(checks) = self.at.get(depth) else {
+            return true;
+        };
+        checks.iter().all(|check| match check {
+            Check::Local { base, allowed } => chosen
+                .get(*base)
+                .and_then(|k| allowed.get(*k))
+                .copied()
+                .unwrap_or(false),
+            Check::Relation {
+                relation,
+                left,
+                right,
+                left_numbers,
+                right_numbers,
+                holds,
+                fails,
+                absent,
+            } => {
+                let side = |at: usize, numbers: &[Option<f64>]| {
+                    let k = *chosen.get(at)?;
+                    let value = candidates.get(at)?.get(k)?.as_ref()?;
+                    Some((value, numbers.get(k).copied().flatten()))
+                };
+                match (side(*left, left_numbers), side(*right, right_numbers)) {
+                    (Some(l), Some(r)) => {
+                        if relation.holds_read(l, r) {
+                            *holds
+                        } else {
+                            *fails
+                        }
+                    }
+                    _ => *absent,
+                }
+            }
+        })
     }
 }
 

@@ -119,6 +119,45 @@ fn conflicts_are_capped_and_budgeted() {
     assert!(report.problems.len() < 100);
 }
 
+/// Rules whose atoms overlap but whose relations between times rule the
+/// overlap out: finding that no facts realize it is a search, and its steps
+/// count against the conflict budget (they once counted as ten, so that a
+/// policy of such rules searched for minutes under any budget).
+#[test]
+fn searching_related_times_counts_against_the_conflict_budget() {
+    let mut text = String::from("policy chain\n");
+    for i in 0..6 {
+        text.push_str(&format!("fact t{i}: datetime at t{i}\n"));
+    }
+    text.push_str("rising: t0 < t1 t1 < t2 t2 < t3 t3 < t4 t4 < t5 can\n");
+    for i in 1..5 {
+        text.push_str(&format!("loop-{i}: t5 < t0 t{i} < t5 cannot\n"));
+    }
+    let codes = |limits: &Limits| -> Vec<String> {
+        let set = PolicySet::from_sources_with([("chain.policy", text.as_str())], limits)
+            .unwrap_or_else(|report| panic!("{report:?}"));
+        set.warnings()
+            .problems
+            .iter()
+            .filter_map(|w| miette::Diagnostic::code(w).map(|c| c.to_string()))
+            .collect()
+    };
+    // No facts rise and loop at once: no conflict, and the whole search fits
+    // the default budget.
+    let full = codes(&Limits::default());
+    assert!(!full.iter().any(|c| c.contains("conflict")), "{full:?}");
+    // Four pairs of rules compared, each a search of thousands of steps:
+    // past a budget of 10,000 detection stops, and says so.
+    let small = codes(&Limits {
+        conflict_budget: 10_000,
+        ..Limits::default()
+    });
+    assert!(
+        small.iter().any(|c| c == "verdict::conflict_budget"),
+        "{small:?}"
+    );
+}
+
 /// Rules on disjoint values of a unique policy have no conflicts to
 /// report, and are not compared pairwise (this took minutes at 50,000).
 #[test]
