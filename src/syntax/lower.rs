@@ -383,6 +383,11 @@ impl Lower<'_> {
                 _ => {}
             }
         }
+        // A vector's first push makes room for four conditions, and a
+        // rule's list is often one (the outcome after `->`): in a file of
+        // 100,000 rules that room is 100 MB.
+        before.shrink_to_fit();
+        after.shrink_to_fit();
         Ok(crate::ast::Rule {
             name,
             before,

@@ -40,6 +40,11 @@ pub fn parse_with(file: &SourceFile, max_nesting: usize) -> Result<ast::File, Ve
     if let Some(error) = too_deep(file, max_nesting.min(Limits::MAX_NESTING)) {
         return Err(vec![error]);
     }
+    if file.text.len() > 2 * PIECE_BYTES {
+        if let Some(ast) = parse_in_pieces(file, PIECE_BYTES) {
+            return Ok(ast);
+        }
+    }
     let mut text = file.text.clone();
     let mut errors = Vec::new();
     loop {
@@ -143,6 +148,52 @@ pub(crate) fn when_header_end(line: &str) -> Option<usize> {
     Some(pair.as_span().end())
 }
 
+/// The file parsed in pieces of whole top-level items of about `size`
+/// bytes, the items of each lowered with their spans in `file`; `None`
+/// when a piece fails, so that the caller parses the whole file for its
+/// errors in their places. pest keeps every token of a parse in one list
+/// until it is lowered, and that list is many times the text: in pieces it
+/// is never more than a piece's.
+fn parse_in_pieces(file: &SourceFile, size: usize) -> Option<ast::File> {
+    let starts = piece_starts(&file.text, size);
+    let ends = starts.iter().skip(1).copied().chain([file.text.len()]);
+    let pieces = starts
+        .iter()
+        .zip(ends)
+        .enumerate()
+        .map(|(i, (&start, end))| {
+            let piece = file.text.get(start..end)?;
+            // Every piece after the first opens with a stand-in header; its
+            // base puts the piece's own text where it is in `file`.
+            let (text, base) = if i == 0 {
+                (piece.to_string(), file.base())
+            } else {
+                let base = (file.base() as usize + start).checked_sub(PIECE_HEADER.len())?;
+                (format!("{PIECE_HEADER}{piece}"), u32::try_from(base).ok()?)
+            };
+            let piece = SourceFile::new(file.name.as_str(), text, base);
+            let pairs = PolicyParser::parse(Rule::file, &piece.text).ok()?;
+            lower::file(&piece, pairs).ok()
+        })
+        .collect::<Option<Vec<ast::File>>>()?;
+    let items = pieces.iter().map(|p| p.items.len()).sum();
+    let mut pieces = pieces.into_iter();
+    let first = pieces.next()?;
+    let mut whole = ast::File {
+        policy: first.policy,
+        items: Vec::with_capacity(items),
+    };
+    whole.items.extend(first.items);
+    for piece in pieces {
+        whole.items.extend(piece.items);
+    }
+    Some(whole)
+}
+
+/// The line that opens every piece but the first in
+/// [`parse_in_pieces`] and [`validate`].
+const PIECE_HEADER: &str = "policy piece\n";
+
 /// [`validate`], cutting pieces of about `size` bytes.
 fn validate_in_pieces(file: &SourceFile, size: usize) -> Result<(), Vec<SyntaxError>> {
     if file.text.len() <= size {
@@ -158,7 +209,7 @@ fn validate_in_pieces(file: &SourceFile, size: usize) -> Result<(), Vec<SyntaxEr
         let text = if i == 0 {
             piece.to_string()
         } else {
-            format!("policy piece\n{piece}")
+            format!("{PIECE_HEADER}{piece}")
         };
         let mut map = crate::source::SourceMap::new();
         let parses = map
@@ -191,6 +242,7 @@ fn piece_starts(text: &str, size: usize) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
     let mut depth = 0usize;
+    let mut header_seen = false;
     let mut line = 0;
     while line < bytes.len() {
         let end = text
@@ -206,9 +258,14 @@ fn piece_starts(text: &str, size: usize) -> Vec<usize> {
                 .unwrap_or_default();
             let continues = content.starts_with('"') || matches!(word, "because" | "see" | "and");
             let blank = content.trim().is_empty() || content.starts_with('#');
-            if !continues && !blank {
+            if !continues && !blank && header_seen {
                 starts.push(line);
             }
+        }
+        // The `policy` line, after any comments, stays in the first piece.
+        if !header_seen {
+            let content = text.get(line..end).unwrap_or_default().trim_start();
+            header_seen = !(content.trim().is_empty() || content.starts_with('#'));
         }
         let mut in_string = false;
         let mut i = line;
@@ -356,9 +413,11 @@ mod tests {
 
     /// Cut into pieces of one item each (the smallest size), every policy
     /// of the tests and of the packs, well-formed or not, is accepted by
-    /// `validate` exactly when `parse` accepts it; each file is also tried
-    /// with a `when` block and a spanning value set after it, and with a
-    /// clause and a doc line that must stay with their items.
+    /// `validate` exactly when `parse` accepts it, and parsed in pieces to
+    /// the very tree `parse` makes, every span in its place (the file sits
+    /// after another in its map, so spans do not start at 0); each file is
+    /// also tried with a `when` block and a spanning value set after it,
+    /// and with a clause and a doc line that must stay with their items.
     #[test]
     fn pieces_accept_what_the_whole_accepts() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -367,6 +426,7 @@ mod tests {
         policy_files(&root.join("policies"), &mut files);
         assert!(files.len() > 100, "{} policy files", files.len());
         let mut accepted = 0;
+        let mut unpieced = Vec::new();
         for path in files {
             // Not every fixture is UTF-8 on purpose.
             let Ok(text) = std::fs::read_to_string(&path) else {
@@ -375,21 +435,29 @@ mod tests {
             let tail = "\nwhen {a b\n c} {\n  x -> y\n    because \"z\"\n}\nfact q: {r\n s} at q\n  \"doc\"\nx y\n  and z -> w\n";
             for text in [text.clone(), format!("{text}{tail}")] {
                 let mut map = crate::source::SourceMap::new();
+                map.add("before.policy", "policy before\n");
                 let id = map.add(path.display().to_string(), text);
                 let Some(file) = id.and_then(|id| map.file(id)) else {
                     continue;
                 };
-                let whole = parse(file).is_ok();
+                let whole = parse(file).ok();
                 assert_eq!(
                     validate_in_pieces(file, 1).is_ok(),
-                    whole,
+                    whole.is_some(),
                     "{}",
                     path.display()
                 );
-                accepted += usize::from(whole);
+                // A piece that fails leaves the file to the whole parse.
+                if let Some(pieces) = parse_in_pieces(file, 1) {
+                    assert_eq!(Some(&pieces), whole.as_ref(), "{}", path.display());
+                } else if whole.is_some() {
+                    unpieced.push(path.display().to_string());
+                }
+                accepted += usize::from(whole.is_some());
             }
         }
         assert!(accepted > 50, "{accepted} files parse");
+        assert!(unpieced.is_empty(), "parse whole only: {unpieced:?}");
     }
 
     #[test]
