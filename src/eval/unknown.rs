@@ -164,13 +164,20 @@ pub(super) fn merge_missing(
         let mut example = JsonExample::default();
         let mut first_keys: Vec<String> = Vec::new();
         let mut declared = None;
-        for error in members.iter().filter_map(|i| errors.get(*i)) {
-            let FactsError::Missing { keys, fact, .. } = error else {
-                continue;
-            };
-            let Some(fact) = policy.facts.iter().find(|f| f.name == *fact) else {
-                continue;
-            };
+        // The facts in the order they are declared, not the order the
+        // tree happened to test them in.
+        let mut missing: Vec<(&[String], &crate::model::Fact)> = members
+            .iter()
+            .filter_map(|i| match errors.get(*i) {
+                Some(FactsError::Missing { keys, fact, .. }) => {
+                    let fact = policy.facts.iter().find(|f| f.name == *fact)?;
+                    Some((keys.as_slice(), fact))
+                }
+                _ => None,
+            })
+            .collect();
+        missing.sort_by_key(|(_, fact)| fact.span.start);
+        for (keys, fact) in missing {
             paths.push(format!("`{}`", fact.path_string()));
             let below = keys.get(object.len()..).unwrap_or_default();
             if let Some(key) = below.first() {
