@@ -127,7 +127,7 @@ impl ValueAtoms<'_> {
 impl Atoms for ValueAtoms<'_> {
     #[inline(always)]
     fn atom(&mut self, fact: FactId) -> Option<Atom> {
-        let (parent, key, hint) = self.paths.facts.get(fact.0 as usize)?;
+        let (parent, hint) = self.paths.facts.get(fact.0 as usize)?;
         let map = match self.parents.get_mut(*parent) {
             Some(Some(map)) => *map,
             slot => {
@@ -139,6 +139,7 @@ impl Atoms for ValueAtoms<'_> {
             }
         };
         let declared = self.tree.policy.fact(fact)?;
+        let key = declared.path.last().map_or("", String::as_str);
         match get(map, key, *hint) {
             Some(Value::Null) | None => match (&declared.presence, declared.absent_atom()) {
                 (Presence::Default(atom), _) => Some(*atom),

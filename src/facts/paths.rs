@@ -16,8 +16,9 @@ use crate::model::CheckedPolicy;
 pub struct ObjectPaths {
     /// The distinct parent paths, each key with its hint; the root's is empty.
     pub parents: Vec<Vec<(String, usize)>>,
-    /// Per fact: its parent, its last key and that key's hint.
-    pub facts: Vec<(usize, String, usize)>,
+    /// Per fact: its parent and its last key's hint (the key is the last
+    /// of the fact's path, not stored twice).
+    pub facts: Vec<(usize, usize)>,
 }
 
 impl ObjectPaths {
@@ -55,7 +56,7 @@ impl ObjectPaths {
             let path = &fact.path;
             let last = path.len().saturating_sub(1);
             let parent: Vec<(String, usize)> = (0..last).filter_map(|d| hinted(path, d)).collect();
-            let (key, rank) = hinted(path, last).unwrap_or_default();
+            let rank = hinted(path, last).map_or(0, |(_, rank)| rank);
             let index = match parents.get(&parent) {
                 Some(i) => *i,
                 None => {
@@ -64,7 +65,7 @@ impl ObjectPaths {
                     paths.parents.len() - 1
                 }
             };
-            paths.facts.push((index, key, rank));
+            paths.facts.push((index, rank));
         }
         // Held as long as the set: without the room the lists grew into.
         paths.facts.shrink_to_fit();

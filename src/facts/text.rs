@@ -27,11 +27,20 @@ pub(super) struct KeyNode {
     /// The index of each child by its key, for a node with more children
     /// than [`SCAN_CHILDREN`]: a policy that declares thousands of facts
     /// side by side finds each key at once.
-    by_key: Option<rustc_hash::FxHashMap<String, usize>>,
+    /// It holds indices into `children`, hashed by their keys, so that a
+    /// key is not stored twice.
+    by_key: Option<hashbrown::HashTable<usize>>,
     pub(super) slot: Option<usize>,
     /// The slots under this node (its own included), to reset them when
     /// a repeated key replaces the value.
     pub(super) under: std::ops::Range<usize>,
+}
+
+/// The hash a key is found by in a [`KeyNode`]'s `by_key`.
+#[inline]
+fn key_hash(key: &[u8]) -> u64 {
+    use std::hash::BuildHasher as _;
+    rustc_hash::FxBuildHasher.hash_one(key)
 }
 
 impl PathTrie {
@@ -46,16 +55,30 @@ impl PathTrie {
         for path in paths {
             let mut node = &mut table.root;
             for key in path {
-                let index = match node.by_key.get_or_insert_default().get(key.as_str()) {
-                    Some(i) => *i,
+                let KeyNode {
+                    children, by_key, ..
+                } = node;
+                let by_key = by_key.get_or_insert_default();
+                let hash = key_hash(key.as_bytes());
+                let found = by_key
+                    .find(hash, |i| {
+                        children
+                            .get(*i)
+                            .is_some_and(|(k, _)| k.as_bytes() == key.as_bytes())
+                    })
+                    .copied();
+                let index = match found {
+                    Some(i) => i,
                     None => {
-                        let i = node.children.len();
-                        node.children.push((key.clone(), KeyNode::default()));
-                        node.by_key.get_or_insert_default().insert(key.clone(), i);
+                        let i = children.len();
+                        children.push((key.clone(), KeyNode::default()));
+                        by_key.insert_unique(hash, i, |j| {
+                            children.get(*j).map_or(0, |(k, _)| key_hash(k.as_bytes()))
+                        });
                         i
                     }
                 };
-                node = &mut node.children.get_mut(index)?.1;
+                node = &mut children.get_mut(index)?.1;
             }
             if node.slot.is_none() {
                 node.slot = Some(0);
@@ -113,7 +136,8 @@ impl KeyNode {
         // Held as long as the set: without the room the lists grew into.
         self.children.shrink_to_fit();
         if let Some(by_key) = &mut self.by_key {
-            by_key.shrink_to_fit();
+            let children = &self.children;
+            by_key.shrink_to_fit(|j| children.get(*j).map_or(0, |(k, _)| key_hash(k.as_bytes())));
         }
         let start = *next;
         if self.slot.is_some() {
@@ -140,7 +164,11 @@ impl KeyNode {
     pub(super) fn child(&self, key: &[u8]) -> Option<(usize, &KeyNode)> {
         match &self.by_key {
             Some(by_key) => {
-                let i = *by_key.get(std::str::from_utf8(key).ok()?)?;
+                let i = *by_key.find(key_hash(key), |i| {
+                    self.children
+                        .get(*i)
+                        .is_some_and(|(k, _)| k.as_bytes() == key)
+                })?;
                 Some((i, &self.children.get(i)?.1))
             }
             None => self

@@ -37,8 +37,9 @@ pub struct Fact {
     pub ty: FactType,
     /// What a missing value means.
     pub presence: Presence,
-    /// For enum and string facts: the values (or literals) by hash, so a
-    /// value's atom is found with one hash and one comparison.
+    /// For enum and string facts of more than four values (or literals):
+    /// the values by hash, so a value's atom is found with one hash and
+    /// one comparison. Fewer are compared in turn.
     /// Made again from `ty` when the policy is read from the cache.
     #[serde(skip)]
     pub index: ValueIndex,

@@ -3,6 +3,9 @@
 
 use super::{Atom, FactType};
 
+/// How many values a fact may have and be found by comparing each in turn.
+const LINEAR_VALUES: usize = 4;
+
 /// The values of an enum fact (or the literals of a string fact) by hash:
 /// open addressing over a table at least twice their number. Each slot
 /// holds its value's [`Fingerprint`], which is the whole value when it has
@@ -35,6 +38,12 @@ impl ValueIndex {
             | FactType::Time(..)
             | FactType::Local(_) => return ValueIndex::default(),
         };
+        // A few values are compared in turn, as fast as a hash and without
+        // a table: in a policy of many small enums the tables were a tenth
+        // of what a loaded set holds.
+        if values.len() <= LINEAR_VALUES {
+            return ValueIndex::default();
+        }
         let size = (values.len() * 2).next_power_of_two().max(4);
         let mut slots = vec![Slot::default(); size];
         for (atom, value) in values.iter().enumerate() {
@@ -66,7 +75,7 @@ impl ValueIndex {
         if size == 0 {
             return values
                 .iter()
-                .position(|v| v.as_bytes() == s)
+                .position(|v| same_bytes(v.as_bytes(), s))
                 .map(|i| i as Atom);
         }
         let print = Fingerprint::of(s);
