@@ -43,6 +43,13 @@ fn key_hash(key: &[u8]) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(key)
 }
 
+/// The hash of the key of `children[index]`, for moving it in `by_key`.
+fn child_hash(children: &[(String, KeyNode)], index: usize) -> u64 {
+    children
+        .get(index)
+        .map_or(0, |(key, _)| key_hash(key.as_bytes()))
+}
+
 impl PathTrie {
     /// The table of `paths`, and the slot of each; `None` when a path is a
     /// prefix of another (the value there is both a fact and an object on
@@ -72,9 +79,7 @@ impl PathTrie {
                     None => {
                         let i = children.len();
                         children.push((key.clone(), KeyNode::default()));
-                        by_key.insert_unique(hash, i, |j| {
-                            children.get(*j).map_or(0, |(k, _)| key_hash(k.as_bytes()))
-                        });
+                        by_key.insert_unique(hash, i, |j| child_hash(children, *j));
                         i
                     }
                 };
@@ -137,7 +142,7 @@ impl KeyNode {
         self.children.shrink_to_fit();
         if let Some(by_key) = &mut self.by_key {
             let children = &self.children;
-            by_key.shrink_to_fit(|j| children.get(*j).map_or(0, |(k, _)| key_hash(k.as_bytes())));
+            by_key.shrink_to_fit(|j| child_hash(children, *j));
         }
         let start = *next;
         if self.slot.is_some() {

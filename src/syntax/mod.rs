@@ -155,27 +155,8 @@ pub(crate) fn when_header_end(line: &str) -> Option<usize> {
 /// until it is lowered, and that list is many times the text: in pieces it
 /// is never more than a piece's.
 fn parse_in_pieces(file: &SourceFile, size: usize) -> Option<ast::File> {
-    let starts = piece_starts(&file.text, size);
-    let ends = starts.iter().skip(1).copied().chain([file.text.len()]);
-    let pieces = starts
-        .iter()
-        .zip(ends)
-        .enumerate()
-        .map(|(i, (&start, end))| {
-            let piece = file.text.get(start..end)?;
-            // Every piece after the first opens with a stand-in header; its
-            // base puts the piece's own text where it is in `file`.
-            let (text, base) = if i == 0 {
-                (piece.to_string(), file.base())
-            } else {
-                let base = (file.base() as usize + start).checked_sub(PIECE_HEADER.len())?;
-                (format!("{PIECE_HEADER}{piece}"), u32::try_from(base).ok()?)
-            };
-            let piece = SourceFile::new(file.name.as_str(), text, base);
-            let pairs = PolicyParser::parse(Rule::file, &piece.text).ok()?;
-            lower::file(&piece, pairs).ok()
-        })
-        .collect::<Option<Vec<ast::File>>>()?;
+    let mut pieces = Vec::new();
+    each_piece(file, size, |piece| pieces.push(piece))?;
     let items = pieces.iter().map(|p| p.items.len()).sum();
     let mut pieces = pieces.into_iter();
     let first = pieces.next()?;
@@ -190,6 +171,29 @@ fn parse_in_pieces(file: &SourceFile, size: usize) -> Option<ast::File> {
     Some(whole)
 }
 
+/// Parses and lowers `file` one piece at a time (see [`piece_starts`]),
+/// handing each piece's tree to `each` before the next is parsed; `None`
+/// at the first piece that fails. Every piece after the first opens with
+/// [`PIECE_HEADER`], and its base puts the piece's own text where it is in
+/// `file`, so every span is true for `file`.
+fn each_piece(file: &SourceFile, size: usize, mut each: impl FnMut(ast::File)) -> Option<()> {
+    let starts = piece_starts(&file.text, size);
+    let ends = starts.iter().skip(1).copied().chain([file.text.len()]);
+    for (i, (&start, end)) in starts.iter().zip(ends).enumerate() {
+        let piece = file.text.get(start..end)?;
+        let (text, base) = if i == 0 {
+            (piece.to_string(), file.base())
+        } else {
+            let base = (file.base() as usize + start).checked_sub(PIECE_HEADER.len())?;
+            (format!("{PIECE_HEADER}{piece}"), u32::try_from(base).ok()?)
+        };
+        let piece = SourceFile::new(file.name.as_str(), text, base);
+        let pairs = PolicyParser::parse(Rule::file, &piece.text).ok()?;
+        each(lower::file(&piece, pairs).ok()?);
+    }
+    Some(())
+}
+
 /// The line that opens every piece but the first in
 /// [`parse_in_pieces`] and [`validate`].
 const PIECE_HEADER: &str = "policy piece\n";
@@ -202,28 +206,10 @@ fn validate_in_pieces(file: &SourceFile, size: usize) -> Result<(), Vec<SyntaxEr
     if let Some(error) = too_deep(file, Limits::MAX_NESTING) {
         return Err(vec![error]);
     }
-    let starts = piece_starts(&file.text, size);
-    let ends = starts.iter().skip(1).copied().chain([file.text.len()]);
-    for (i, (start, end)) in starts.iter().copied().zip(ends).enumerate() {
-        let piece = file.text.get(start..end).unwrap_or_default();
-        let text = if i == 0 {
-            piece.to_string()
-        } else {
-            format!("{PIECE_HEADER}{piece}")
-        };
-        let mut map = crate::source::SourceMap::new();
-        let parses = map
-            .add(file.name.as_str(), text)
-            .and_then(|id| map.file(id))
-            .is_some_and(|piece| {
-                PolicyParser::parse(Rule::file, &piece.text)
-                    .is_ok_and(|pairs| lower::file(piece, pairs).is_ok())
-            });
-        if !parses {
-            return parse(file).map(drop);
-        }
+    match each_piece(file, size, drop) {
+        Some(()) => Ok(()),
+        None => parse(file).map(drop),
     }
-    Ok(())
 }
 
 /// The size [`validate`] cuts a large file into, in bytes (a piece ends
