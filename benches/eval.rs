@@ -161,15 +161,32 @@ static INVALID_TEXTS: LazyLock<Vec<String>> = LazyLock::new(|| {
 });
 
 /// `PolicySet::decide_json` on facts with one mistake each (see
-/// `INVALID_TEXTS`): what a service pays to refuse a bad request, the
-/// report built but not rendered. Beside `decide_text`, the valid path.
+/// `INVALID_TEXTS`): what a service pays to refuse a bad request and know
+/// the kind of its mistake (for the status it answers with), the report
+/// deferred until asked. Beside `decide_text`, the valid path.
 #[divan::bench]
 fn decide_text_invalid(bencher: Bencher) {
     bencher
         .counter(ItemsCount::new(INVALID_TEXTS.len()))
         .bench(|| {
             for text in INVALID_TEXTS.iter() {
-                black_box(SET.decide_json("facts.json", black_box(text)).unwrap_err());
+                let report = SET.decide_json("facts.json", black_box(text)).unwrap_err();
+                black_box(report.kind());
+            }
+        });
+}
+
+/// `PolicySet::decide_json` on facts with one mistake each, the report
+/// worked out (its problems, with their messages, labels and helps) but
+/// not rendered.
+#[divan::bench]
+fn decide_text_invalid_report(bencher: Bencher) {
+    bencher
+        .counter(ItemsCount::new(INVALID_TEXTS.len()))
+        .bench(|| {
+            for text in INVALID_TEXTS.iter() {
+                let report = SET.decide_json("facts.json", black_box(text)).unwrap_err();
+                black_box(report.problems().len());
             }
         });
 }

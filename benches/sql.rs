@@ -52,7 +52,7 @@ fn main() {
                 };
                 match verdict::sql::query(&set, &options) {
                     Ok(sql) => sql.len().to_string(),
-                    Err(report) => format!("refused ({})", report.problems[0]),
+                    Err(report) => format!("refused ({})", report.problems()[0]),
                 }
             };
             let tree = size(verdict::sql::Shape::Tree);

@@ -23,7 +23,7 @@
 /// let policies = PolicySet::builtin_with(&limits).map_err(|r| r.render(80))?;
 /// let deep = format!("{}{}", "[".repeat(20), "]".repeat(20));
 /// let report = policies.decide_json("facts.json", &deep).map(verdict::Decisions::into_owned).unwrap_err();
-/// let code = report.problems[0].code().map(|c| c.to_string());
+/// let code = report.problems()[0].code().map(|c| c.to_string());
 /// assert_eq!(code.as_deref(), Some("verdict::facts::too_deep"));
 /// # Ok::<(), String>(())
 /// ```

@@ -55,7 +55,7 @@ pub fn run(args: Args) -> ExitCode {
                     CheckFormat::Json | CheckFormat::Sarif => usize::MAX,
                 };
                 let gaps = policy.gaps_listing(shown, args.deny_gaps);
-                report.problems.extend(gaps.map(Problem::from));
+                report.extend(gaps.map(Problem::from));
             }
             let trees: Vec<PolicySummary> = policies
                 .policies()
@@ -121,7 +121,7 @@ fn print_capped(report: &verdict::Report) {
     use miette::Diagnostic as _;
     let mut shown: Vec<(String, usize)> = Vec::new();
     let mut kept = Vec::new();
-    for problem in &report.problems {
+    for problem in report.problems() {
         if problem.is_error() {
             kept.push(problem.clone());
             continue;
@@ -142,7 +142,7 @@ fn print_capped(report: &verdict::Report) {
             kept.push(problem.clone());
         }
     }
-    print_report(&verdict::Report::new(report.sources.clone(), kept));
+    print_report(&verdict::Report::new(report.sources().clone(), kept));
     for (code, count) in shown {
         if count > SHOWN_PER_CODE {
             errln!(

@@ -88,7 +88,7 @@ pub fn run(args: Args) -> ExitCode {
             print_report(&report);
             // A decision no policy makes is a wrong command line.
             let misuse = report
-                .problems
+                .problems()
                 .iter()
                 .any(|p| matches!(p, verdict::Problem::Explain(_)));
             ExitCode::from(if misuse { 2 } else { 1 })

@@ -214,9 +214,9 @@ impl Report {
     pub fn data(&self) -> ReportData {
         ReportData {
             diagnostics: self
-                .problems
+                .problems()
                 .iter()
-                .map(|problem| ProblemData::new(&self.sources, problem))
+                .map(|problem| ProblemData::new(self.sources(), problem))
                 .collect(),
             errors: self.error_count(),
             warnings: self.warning_count(),

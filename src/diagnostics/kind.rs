@@ -77,9 +77,13 @@ impl Problem {
 
 impl Report {
     /// The kind of the report's first error, `None` when it has none (only
-    /// warnings and notes).
+    /// warnings and notes). A [deferred](Report) refusal knows its kind
+    /// without working out the rest.
     pub fn kind(&self) -> Option<ErrorKind> {
-        self.problems
+        if let Some(kind) = self.kind_before_built() {
+            return Some(kind);
+        }
+        self.problems()
             .iter()
             .find(|p| p.is_error())
             .map(Problem::kind)

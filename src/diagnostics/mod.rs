@@ -29,6 +29,8 @@ pub use sql::SqlError;
 pub use suite::SuiteError;
 pub use syntax::SyntaxError;
 
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceCode};
 use thiserror::Error;
 
@@ -43,7 +45,7 @@ use crate::source::SourceMap;
 ///
 /// let report = verdict::PolicySet::from_sources([("p.policy", "policy p\nfact a: {x y} at a\nz can\n")])
 ///     .unwrap_err();
-/// let problem = &report.problems[0];
+/// let problem = &report.problems()[0];
 /// assert!(matches!(problem, verdict::Problem::Check(verdict::CheckError::UnknownWord { .. })));
 /// assert_eq!(problem.code().map(|c| c.to_string()).as_deref(), Some("verdict::unknown_word"));
 /// assert_eq!(problem.to_string(), "unknown word `z`");
@@ -94,35 +96,181 @@ impl Problem {
 /// Problems with the sources their spans point into: what loading,
 /// deciding or testing returns when something is wrong, and what
 /// [`PolicySet::warnings`](crate::PolicySet::warnings) returns.
-#[derive(Clone, Debug, Default)]
+///
+/// A report may be *deferred*: a refusal of facts from
+/// [`PolicySet::decide_json`](crate::PolicySet::decide_json) knows that the
+/// facts do not decide, and works out what is wrong with them (which facts,
+/// where in the text, what would fit, what each would decide) the first
+/// time anything is asked of the report. A service that only needs to
+/// refuse a request does not pay for the help nobody reads; everything
+/// asked of the report, from [`problems`](Self::problems) to
+/// [`render`](Self::render), gives what it would have given built at once.
+///
+/// ```
+/// let policies = verdict::PolicySet::builtin().map_err(|r| r.render(80))?;
+/// let text = r#"{"partner": {"role": "resellr"}, "request": {"action": "invite"}}"#;
+/// let refused = policies.decide_json("f.json", text).unwrap_err();
+/// assert_eq!(refused.kind(), Some(verdict::ErrorKind::UndecidableFacts));
+/// assert!(refused.is_deferred());
+/// // Only now is the report worked out.
+/// assert_eq!(refused.error_count(), 1);
+/// assert!(!refused.is_deferred());
+/// assert!(refused.render(80).contains("did you mean `reseller`?"));
+/// # Ok::<(), String>(())
+/// ```
 pub struct Report {
-    /// The files the problems' spans point into (policies, and the facts
-    /// text when there was one).
-    pub sources: SourceMap,
-    /// The problems, in the order they were found (each stage's in source
-    /// order).
-    pub problems: Vec<Problem>,
+    /// The problems and sources; for a deferred report, set when first
+    /// asked for.
+    built: OnceLock<Built>,
+    /// How a deferred report is worked out.
+    deferred: Option<Box<Deferred>>,
+}
+
+/// The problems of a report, with the files their spans point into.
+#[derive(Clone, Debug, Default)]
+struct Built {
+    sources: SourceMap,
+    problems: Vec<Problem>,
+}
+
+/// How a deferred report is worked out, and the kind of its first error,
+/// known before.
+struct Deferred {
+    /// Taken by the one call that works the report out.
+    build: Mutex<Option<Box<dyn FnOnce() -> Built + Send>>>,
+    kind: ErrorKind,
+}
+
+impl Default for Report {
+    fn default() -> Report {
+        Report::new(SourceMap::default(), Vec::new())
+    }
+}
+
+impl Clone for Report {
+    fn clone(&self) -> Report {
+        Report {
+            built: OnceLock::from(self.built().clone()),
+            deferred: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let built = self.built();
+        f.debug_struct("Report")
+            .field("sources", &built.sources)
+            .field("problems", &built.problems)
+            .finish()
+    }
 }
 
 impl Report {
     /// A report of `problems` whose spans point into `sources`.
     pub fn new(sources: SourceMap, problems: Vec<Problem>) -> Report {
-        Report { sources, problems }
+        Report {
+            built: OnceLock::from(Built { sources, problems }),
+            deferred: None,
+        }
     }
 
-    /// Whether any problem is an error (not a warning or a note).
+    /// A report with errors, the first of `kind`, that `build` works out
+    /// the first time anything else is asked of it (on any thread; once).
+    pub(crate) fn deferred(
+        kind: ErrorKind,
+        build: impl FnOnce() -> Report + Send + 'static,
+    ) -> Report {
+        let build = Box::new(move || build().into_built());
+        Report {
+            built: OnceLock::new(),
+            deferred: Some(Box::new(Deferred {
+                build: Mutex::new(Some(build)),
+                kind,
+            })),
+        }
+    }
+
+    /// The problems and sources, worked out now if the report was deferred.
+    fn built(&self) -> &Built {
+        self.built.get_or_init(|| self.work_out())
+    }
+
+    /// Works a deferred report out (`OnceLock` makes sure this happens once).
+    fn work_out(&self) -> Built {
+        let build = self.deferred.as_ref().and_then(|deferred| {
+            // A build that panicked left nothing to take: an empty report.
+            let mut build = deferred.build.lock().unwrap_or_else(PoisonError::into_inner);
+            build.take()
+        });
+        build.map(|build| build()).unwrap_or_default()
+    }
+
+    /// The report's problems and sources, taken out of it.
+    fn into_built(mut self) -> Built {
+        match self.built.take() {
+            Some(built) => built,
+            None => self.work_out(),
+        }
+    }
+
+    /// The problems, in the order they were found (each stage's in source
+    /// order).
+    pub fn problems(&self) -> &[Problem] {
+        &self.built().problems
+    }
+
+    /// The files the problems' spans point into (policies, and the facts
+    /// text when there was one).
+    pub fn sources(&self) -> &SourceMap {
+        &self.built().sources
+    }
+
+    /// The sources and the problems, taken out of the report.
+    pub fn into_parts(self) -> (SourceMap, Vec<Problem>) {
+        let built = self.into_built();
+        (built.sources, built.problems)
+    }
+
+    /// Whether the report is still deferred: nothing has been asked of it.
+    pub fn is_deferred(&self) -> bool {
+        self.built.get().is_none()
+    }
+
+    /// The kind a deferred report was made with, while nothing else has
+    /// been asked of it. (Once built, the kind is its first error's: the
+    /// same, unless verdict has the bug that `verdict::internal` reports.)
+    fn kind_before_built(&self) -> Option<ErrorKind> {
+        match &self.deferred {
+            Some(deferred) if self.is_deferred() => Some(deferred.kind),
+            _ => None,
+        }
+    }
+
+    /// Puts the problems' spans into `sources` instead.
+    pub(crate) fn set_sources(&mut self, sources: SourceMap) {
+        let built = std::mem::take(self).into_built();
+        *self = Report::new(sources, built.problems);
+    }
+
+    /// Whether any problem is an error (not a warning or a note). A
+    /// deferred report is a refusal: it has errors, and saying so does not
+    /// work them out.
     pub fn has_errors(&self) -> bool {
-        self.problems.iter().any(Problem::is_error)
+        if self.deferred.is_some() {
+            return true;
+        }
+        self.problems().iter().any(Problem::is_error)
     }
 
     /// How many problems are errors.
     pub fn error_count(&self) -> usize {
-        self.problems.iter().filter(|p| p.is_error()).count()
+        self.problems().iter().filter(|p| p.is_error()).count()
     }
 
     /// Warnings: suspicious, but not wrong.
     pub fn warning_count(&self) -> usize {
-        self.problems
+        self.problems()
             .iter()
             .filter(|p| p.severity() == Some(miette::Severity::Warning))
             .count()
@@ -130,7 +278,7 @@ impl Report {
 
     /// Notes: facts about the policy worth knowing (unused values, gaps).
     pub fn advice_count(&self) -> usize {
-        self.problems
+        self.problems()
             .iter()
             .filter(|p| p.severity() == Some(miette::Severity::Advice))
             .count()
@@ -144,8 +292,8 @@ impl Report {
     /// Renders every problem with a theme of your choice.
     pub fn render_with(&self, theme: GraphicalTheme, width: usize) -> String {
         let mut out = String::new();
-        for problem in &self.problems {
-            render_diagnostic(&self.sources, problem, theme.clone(), width, &mut out);
+        for problem in self.problems() {
+            render_diagnostic(self.sources(), problem, theme.clone(), width, &mut out);
         }
         out
     }
@@ -242,6 +390,15 @@ impl Diagnostic for Note {
 /// Lines longer than this (in bytes) are not shown in a snippet.
 const MAX_SNIPPET_LINE: usize = 1_000;
 
+/// More problems, whose spans point into the report's sources.
+impl Extend<Problem> for Report {
+    fn extend<T: IntoIterator<Item = Problem>>(&mut self, problems: T) {
+        let mut built = std::mem::take(self).into_built();
+        built.problems.extend(problems);
+        *self = Report::new(built.sources, built.problems);
+    }
+}
+
 /// A report of one problem displays as its message; of several, as the
 /// counts and then each problem's severity, code and message on a line of
 /// its own. [`Report::render`] shows where; [`ReportData::log_line`] puts
@@ -257,7 +414,7 @@ const MAX_SNIPPET_LINE: usize = 1_000;
 /// ```
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let [one] = self.problems.as_slice() {
+        if let [one] = self.problems() {
             return write!(f, "{one}");
         }
         let counts = [
@@ -274,7 +431,7 @@ impl std::fmt::Display for Report {
             return write!(f, "no problems");
         }
         write!(f, "{}", counts.join(", "))?;
-        for problem in &self.problems {
+        for problem in self.problems() {
             let severity = match problem.severity() {
                 Some(miette::Severity::Warning) => "warning",
                 Some(miette::Severity::Advice) => "note",
@@ -293,11 +450,13 @@ impl std::error::Error for Report {}
 
 impl Diagnostic for Report {
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.sources)
+        Some(self.sources())
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
+        Some(Box::new(
+            self.problems().iter().map(|p| p as &dyn Diagnostic),
+        ))
     }
 }
 

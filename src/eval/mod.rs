@@ -21,8 +21,9 @@ pub(crate) use walk::{decides, route};
 use crate::compile::flat::FlatTree;
 use crate::compile::DecisionTree;
 use crate::diagnostics::FactsError;
-use crate::facts::{get, parent_object, ObjectPaths, Slot};
-use crate::model::{Atom, FactId, Presence, RuleId};
+use crate::facts::{get, parent_object, ObjectPaths, Read, Slot, Unknown};
+use crate::model::{Atom, CheckedPolicy, FactId, FactType, Presence, RuleId};
+use walk::FactSource;
 
 /// One fact the walk read: what it found and which edge it took.
 #[derive(Clone, Debug, PartialEq)]
@@ -166,6 +167,57 @@ pub(crate) fn decide_picked(
             slot_of,
         },
     )
+}
+
+/// Whether a value picked out of text has an atom exactly where the
+/// value's `Value` would (and the same one) for every fact of `policy`,
+/// and no atom exactly where it would be unknown: true when every fact is
+/// read from one path as a JSON scalar (not a time, a set, a relation or a
+/// local part, which the picker leaves to the `Value`).
+pub(crate) fn picks_exactly(policy: &CheckedPolicy) -> bool {
+    policy.facts.iter().all(|fact| {
+        matches!(
+            fact.ty,
+            FactType::Enum(_) | FactType::Bool | FactType::Number(_) | FactType::String(_)
+        )
+    })
+}
+
+/// Whether values picked out of text, on which [`decide_picked`] stopped,
+/// leave more than one decision possible, as the full walk over their
+/// `Value` would find (so that the facts are refused, without parsing them
+/// again). Only for a policy that [`picks_exactly`] and has its tree (not
+/// the rule scan); `false` otherwise, which promises nothing.
+pub(crate) fn picked_refuses(tree: &DecisionTree, picked: &[Slot<'_>], slot_of: &[usize]) -> bool {
+    if tree.scan.is_some() {
+        return false;
+    }
+    walk::possible(tree, &PickedFacts { picked, slot_of })
+        .single()
+        .is_none()
+}
+
+/// Values picked out of text, read as the full walk reads a `Value`: an
+/// atom, or unknown (why is not known here, and does not change what is
+/// possible).
+struct PickedFacts<'a, 't> {
+    picked: &'a [Slot<'t>],
+    slot_of: &'a [usize],
+}
+
+impl FactSource for PickedFacts<'_, '_> {
+    fn read(&self, policy: &CheckedPolicy, fact: FactId) -> Read {
+        let atom = self
+            .slot_of
+            .get(fact.0 as usize)
+            .and_then(|slot| self.picked.get(*slot))
+            .zip(policy.fact(fact))
+            .and_then(|(slot, fact)| slot.atom(fact));
+        match atom {
+            Some(atom) => Read::Atom(atom, None),
+            None => Read::Unknown(Unknown::Missing),
+        }
+    }
 }
 
 /// Facts picked at the declared paths.

@@ -11,7 +11,7 @@ use super::{Step, Walked};
 use crate::compile::{DecisionTree, Node, NodeId, RuleScan};
 use crate::diagnostics::FactsError;
 use crate::facts::{json_kind, read, Read, Unknown};
-use crate::model::{Atom, FactId, RuleId};
+use crate::model::{Atom, CheckedPolicy, FactId, RuleId};
 
 /// The rule that decides for `facts` (`None`: the policy's `otherwise`),
 /// and with `trace` the facts read on the way; on failure, one error per
@@ -84,6 +84,26 @@ fn walk_or_undecided(tree: &DecisionTree, facts: &Value, trace: bool) -> Result<
     })
 }
 
+/// Where a walk reads facts: a `Value`, or the values the scanner picked
+/// out of JSON text.
+pub(crate) trait FactSource {
+    /// The atom of `fact`, or why it has none.
+    fn read(&self, policy: &CheckedPolicy, fact: FactId) -> Read;
+}
+
+impl FactSource for Value {
+    fn read(&self, policy: &CheckedPolicy, fact: FactId) -> Read {
+        read(policy, fact, self, false)
+    }
+}
+
+/// Every decision reachable from the root of `tree` (which is not a rule
+/// scan) over all values of the facts unknown in `facts`: what
+/// [`walk`] finds, without the words.
+pub(crate) fn possible<F: FactSource + ?Sized>(tree: &DecisionTree, facts: &F) -> Possible {
+    PossibleWalk::new(tree, facts).answer(tree.root())
+}
+
 /// The slow path: some fact below `node` is unknown.
 fn unknown_walk(
     tree: &DecisionTree,
@@ -104,9 +124,9 @@ fn unknown_walk(
 /// every fact missing, the walk covers the whole tree (300,000 nodes for
 /// 1,000 rules), which took 130 ms a request with a hash map of owned
 /// answers.
-struct PossibleWalk<'a> {
+struct PossibleWalk<'a, F: FactSource + ?Sized> {
     tree: &'a DecisionTree,
-    facts: &'a Value,
+    facts: &'a F,
     /// Per node walked, its answer's index in `answers`: a map, since
     /// most walks look at a few nodes of a large tree.
     memo: rustc_hash::FxHashMap<u32, u32>,
@@ -175,8 +195,8 @@ impl Answer {
     }
 }
 
-impl<'a> PossibleWalk<'a> {
-    fn new(tree: &'a DecisionTree, facts: &'a Value) -> PossibleWalk<'a> {
+impl<'a, F: FactSource + ?Sized> PossibleWalk<'a, F> {
+    fn new(tree: &'a DecisionTree, facts: &'a F) -> PossibleWalk<'a, F> {
         PossibleWalk {
             tree,
             facts,
@@ -221,7 +241,7 @@ impl<'a> PossibleWalk<'a> {
             // as missing.
             None => return &Read::Unknown(Unknown::Missing),
         };
-        slot.get_or_insert_with(|| read(&tree.policy, fact, facts, false))
+        slot.get_or_insert_with(|| facts.read(&tree.policy, fact))
     }
 
     /// The index in `answers` of what is possible from `node`.

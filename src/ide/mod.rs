@@ -266,12 +266,12 @@ impl Analysis {
         }
         let report = match &checked {
             Ok(set) => {
-                let mut report = set.diagnostics();
+                let (sources, mut problems) = set.diagnostics().into_parts();
                 for policy in set.policies() {
                     let gaps = policy.gaps_listing(PolicyInfo::GAPS_SHOWN, false);
-                    report.problems.extend(gaps.map(Problem::from));
+                    problems.extend(gaps.map(Problem::from));
                 }
-                report
+                Report::new(sources, problems)
             }
             Err(report) => report.clone(),
         };
@@ -329,7 +329,7 @@ impl Analysis {
         let suite = match crate::suite::from_sources(kept) {
             Ok(suite) => suite,
             Err(report) => {
-                for (_, file) in report.sources.files() {
+                for (_, file) in report.sources().files() {
                     let text = SourceFile::new(file.name.as_str(), file.text.as_str(), 0);
                     state.sources.insert(file.name.clone(), Arc::new(text));
                 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::decision::{decision, decision_ref, Decision, Decisions};
 use super::PolicySet;
 use crate::compile::DecisionTree;
-use crate::diagnostics::{words, ExplainError, FactsError, Problem, Report};
+use crate::diagnostics::{words, ErrorKind, ExplainError, FactsError, Problem, Report};
 use crate::eval;
 use crate::explain::{self, Explanation};
 use crate::facts::{self, Slot};
@@ -100,11 +100,77 @@ impl PolicySet {
     /// assert!(report.render(80).contains("did you mean `reseller`?"));
     /// # Ok::<(), String>(())
     /// ```
+    ///
+    /// Facts that the scanner read whole and that do not decide are
+    /// refused at once, with a [deferred](Report) report: what is wrong
+    /// with them is worked out (from a copy of the text, with a clone of
+    /// the set) the first time the report is asked anything.
     pub fn decide_json(&self, name: &str, text: &str) -> Result<Decisions<'_>, Report> {
-        let scanned = match self.decide_picked(text) {
+        let stop = match self.decide_picked(text) {
             Ok(decisions) => return Ok(decisions),
-            Err(scanned) => scanned,
+            Err(stop) => stop,
         };
+        // The scanner read the whole text (JSON, an object, within the
+        // limits, no declared key twice) but could not decide: the facts
+        // miss a fact, or hold a value that does not fit, or one it does
+        // not classify (a time, an array, ...). Either the picked values
+        // show that they leave more than one decision possible, or the
+        // walk over the `Value` decides or finds so. Refused facts are
+        // refused at once; why is worked out if anyone asks. (Strict
+        // reading, which looks at every key, and the evaluation time never
+        // get this far.)
+        if stop.scanned && !self.any_strict() {
+            if !stop.refused {
+                let Ok(value) = serde_json::from_str::<Value>(text) else {
+                    return self.decide_json_reported(name, text, true);
+                };
+                if let Some(decisions) = self.decide_unreported(&value) {
+                    return Ok(decisions);
+                }
+            }
+            let set = self.clone();
+            let (name, text) = (name.to_owned(), text.to_owned());
+            return Err(Report::deferred(ErrorKind::UndecidableFacts, move || {
+                set.refusal(&name, &text)
+            }));
+        }
+        self.decide_json_reported(name, text, stop.scanned)
+    }
+
+    /// What is wrong with facts the fast path refused: the report of the
+    /// full walk.
+    fn refusal(&self, name: &str, text: &str) -> Report {
+        match self.decide_json_reported(name, text, true) {
+            Err(report) => report,
+            // The full walk decides where the fast path did not: a bug,
+            // said as such, at the first policy the fast path stopped at.
+            Ok(_) => {
+                let mut decided = 0;
+                let _ = self.decide_picked_each(text, |_, _, _| decided += 1);
+                let policy = self
+                    .loaded
+                    .trees()
+                    .get(decided)
+                    .map(|tree| tree.policy.name.clone());
+                Report::new(
+                    self.loaded.sources.clone(),
+                    vec![Problem::from(FactsError::NoDecision {
+                        policy: policy.unwrap_or_default(),
+                    })],
+                )
+            }
+        }
+    }
+
+    /// [`decide_json`](Self::decide_json) past the fast path: the facts
+    /// parsed into a `Value`, which decides or says why not. `scanned`:
+    /// the scanner read the whole text.
+    fn decide_json_reported(
+        &self,
+        name: &str,
+        text: &str,
+        scanned: bool,
+    ) -> Result<Decisions<'_>, Report> {
         // A text the scanner read whole is JSON and gives no declared key
         // twice: only its values need saying what is wrong with them.
         let declared: &[Vec<String>] = if scanned { &[] } else { &self.loaded.declared };
@@ -133,24 +199,25 @@ impl PolicySet {
         match walked {
             Ok(()) => Ok(decisions),
             Err(mut report) => {
-                report.sources = facts.sources;
+                report.set_sources(facts.sources);
                 Err(report)
             }
         }
     }
 
     /// The fast path from text: the declared values picked out while
-    /// parsing; `None` when anything is amiss (the caller then takes the
-    /// path that reports it).
-    /// `Err(true)` when the scanner read the whole text but some value
-    /// does not decide; `Err(false)` when it gave up on the text.
-    fn decide_picked(&self, text: &str) -> Result<Decisions<'_>, bool> {
+    /// parsing; where it stops, how far it got (the caller then takes the
+    /// path that decides or reports).
+    fn decide_picked(&self, text: &str) -> Result<Decisions<'_>, PickStop> {
         let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
-        let mut scanned = false;
-        let decided = self.decide_picked_scanned(text, &mut scanned, |_, tree, rule| {
+        let mut stop = PickStop {
+            ask: true,
+            ..PickStop::default()
+        };
+        let decided = self.decide_picked_scanned(text, &mut stop, |_, tree, rule| {
             decisions.push(decision_ref(&tree.policy, rule))
         });
-        decided.map(|()| decisions).ok_or(scanned)
+        decided.map(|()| decisions).ok_or(stop)
     }
 
     /// [`decide_picked`](Self::decide_picked), telling `each` every
@@ -161,16 +228,15 @@ impl PolicySet {
         text: &str,
         each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
-        self.decide_picked_scanned(text, &mut false, each)
+        self.decide_picked_scanned(text, &mut PickStop::default(), each)
     }
 
-    /// [`decide_picked_each`](Self::decide_picked_each), setting `scanned`
-    /// once the scanner has read the whole text (which is then valid JSON
-    /// within the limits, with no declared key given twice).
+    /// [`decide_picked_each`](Self::decide_picked_each), saying in `stop`
+    /// how far it got where it stops.
     fn decide_picked_scanned<'s>(
         &'s self,
         text: &str,
-        scanned: &mut bool,
+        stop: &mut PickStop,
         each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
         // The evaluation time is filled into a `Value`: that way decides.
@@ -182,16 +248,21 @@ impl PolicySet {
                 || facts::deeper_than(text, self.loaded.limits.facts_depth()).is_none());
         let (table, _) = self.loaded.picker.as_ref().filter(|_| within_limits)?;
         let picked = table.pick(text)?;
-        *scanned = true;
-        self.decide_slots_each(&picked, each)
+        stop.scanned = true;
+        let refused = stop.ask.then_some(&mut stop.refused);
+        self.decide_slots_each(&picked, refused, each)
     }
 
     /// Decides from the values picked at the declared paths, telling
     /// `each` every policy's index, tree and rule in turn (see
-    /// [`decide_picked_each`](Self::decide_picked_each)).
+    /// [`decide_picked_each`](Self::decide_picked_each)). Where a policy
+    /// does not decide, `refused` (when given) says whether the values
+    /// leave it more than one decision, as far as they tell
+    /// ([`eval::picked_refuses`]).
     fn decide_slots_each<'s>(
         &'s self,
         picked: &[Slot<'_>],
+        refused: Option<&mut bool>,
         mut each: impl FnMut(usize, &'s DecisionTree, Option<RuleId>),
     ) -> Option<()> {
         // Strict reading looks at every key: it takes the way through a `Value`.
@@ -200,7 +271,13 @@ impl PolicySet {
         }
         let (_, slots) = self.loaded.picker.as_ref()?;
         for (index, (tree, slot_of)) in self.loaded.trees().iter().zip(slots).enumerate() {
-            let rule = eval::decide_picked(tree, picked, slot_of)?;
+            let Some(rule) = eval::decide_picked(tree, picked, slot_of) else {
+                if let Some(refused) = refused {
+                    *refused = self.loaded.exact_picks.get(index) == Some(&true)
+                        && eval::picked_refuses(tree, picked, slot_of);
+                }
+                return None;
+            };
             each(index, tree, rule);
         }
         Some(())
@@ -243,7 +320,7 @@ impl PolicySet {
         if let Some((table, _)) = picker {
             let decided = table.pick_serialize(facts, |picked| {
                 let mut decisions = Decisions::with_capacity(self.loaded.trees().len());
-                self.decide_slots_each(picked, |_, tree, rule| {
+                self.decide_slots_each(picked, None, |_, tree, rule| {
                     decisions.push(decision_ref(&tree.policy, rule))
                 })
                 .map(|()| decisions)
@@ -289,7 +366,7 @@ impl PolicySet {
         let facts = self.parse_facts(name, text)?;
         self.decide_walked(&facts.value, true, Some((text, facts.base)))
             .map_err(|mut report| {
-                report.sources = facts.sources;
+                report.set_sources(facts.sources);
                 report
             })
     }
@@ -706,4 +783,17 @@ impl PolicySet {
         }
         problems
     }
+}
+
+/// Where the fast path from text stopped, and how far it got.
+#[derive(Default)]
+struct PickStop {
+    /// The scanner read the whole text: it is JSON, an object, within the
+    /// limits, with no declared key given twice.
+    scanned: bool,
+    /// Whether to find out `refused`, which costs a walk.
+    ask: bool,
+    /// The values picked leave a policy more than one decision, as the
+    /// walk over their `Value` would find: the facts are refused.
+    refused: bool,
 }

@@ -9,6 +9,7 @@ use super::{Loaded, PolicySet};
 use crate::check;
 use crate::compile::{self, DecisionTree};
 use crate::diagnostics::{CheckError, Problem, Report};
+use crate::eval;
 use crate::facts::{ObjectPaths, PathTrie};
 use crate::files::{self, FileKind};
 use crate::limits::{Limits, TreeBuild};
@@ -96,7 +97,7 @@ impl PolicySet {
         limits: &Limits,
     ) -> Result<PolicySet, Report> {
         let report = Report::new(sources, problems);
-        if report.has_errors() || (trees.is_empty() && nothing && report.problems.is_empty()) {
+        if report.has_errors() || (trees.is_empty() && nothing && report.problems().is_empty()) {
             return Err(report);
         }
         let picker = picker(&trees);
@@ -117,11 +118,16 @@ impl PolicySet {
                 }
             }
         }
+        let exact_picks = trees
+            .iter()
+            .map(|t| eval::picks_exactly(&t.policy))
+            .collect();
         let building = limits.tree_build == TreeBuild::InBackground;
         // Held as long as the set: capped, without the room it grew into.
-        let warnings = keep_warnings(report.problems, limits.warnings_per_code);
+        let (sources, problems) = report.into_parts();
+        let warnings = keep_warnings(problems, limits.warnings_per_code);
         let loaded = Arc::new(Loaded {
-            sources: report.sources,
+            sources,
             trees,
             built: std::sync::OnceLock::new(),
             building,
@@ -132,6 +138,7 @@ impl PolicySet {
             declared,
             strict_policies,
             now_facts,
+            exact_picks,
         });
         if building {
             build_in_background(policies, limits, Arc::downgrade(&loaded));

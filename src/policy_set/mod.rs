@@ -97,6 +97,10 @@ struct Loaded {
     /// The paths of the facts that default to the evaluation time
     /// (`default now`), each with its kind.
     now_facts: Vec<(Vec<String>, TimeKind)>,
+    /// By tree: whether values picked out of text tell exactly which of
+    /// its facts are unknown (`eval::picks_exactly`), so that facts
+    /// they leave undecided are refused without a `Value`.
+    exact_picks: Vec<bool>,
 }
 
 impl Loaded {
@@ -147,7 +151,7 @@ impl PolicySet {
     /// ```
     /// let text = "policy p\nfact a: {x y} at a\nx can\ny cannot\n";
     /// let set = verdict::PolicySet::from_sources([("p.policy", text)]).map_err(|r| r.render(80))?;
-    /// assert_eq!(set.warnings().problems.len(), 0);
+    /// assert_eq!(set.warnings().problems().len(), 0);
     /// let text = "policy p\nfirst match\nfact a: {x y} at a\nx can\nx cannot\n";
     /// let set = verdict::PolicySet::from_sources([("p.policy", text)]).map_err(|r| r.render(80))?;
     /// let codes: Vec<_> = set.warnings().data().diagnostics.into_iter().filter_map(|d| d.code).collect();
@@ -167,11 +171,9 @@ impl PolicySet {
     }
 
     fn of_severity(&self, severity: miette::Severity) -> Report {
-        let mut report = self.diagnostics();
-        report
-            .problems
-            .retain(|p| miette::Diagnostic::severity(p) == Some(severity));
-        report
+        let (sources, mut problems) = self.diagnostics().into_parts();
+        problems.retain(|p| miette::Diagnostic::severity(p) == Some(severity));
+        Report::new(sources, problems)
     }
 
     /// A content hash of the set's policy files (their names and texts,

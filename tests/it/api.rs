@@ -181,7 +181,7 @@ fn errors_are_diagnostics_a_caller_can_inspect() {
         .decide_json("facts.json", r#"{"subscription":{"billing":"usage","channel":"csp"},"partner":{"role":"direct"},"request":{"action":"transfer","target":"partner"}}"#).map(verdict::Decisions::into_owned)
         .unwrap_err();
     use miette::Diagnostic;
-    let problem = &report.problems[0];
+    let problem = &report.problems()[0];
     assert_eq!(
         problem.code().unwrap().to_string(),
         "verdict::facts::not_in_set"
@@ -327,7 +327,7 @@ fn decide_serialize_agrees_with_the_value_on_numbers_text_would_change() {
 fn why_not_names_only_the_sets_own_decisions() {
     use miette::Diagnostic;
     let message_and_help = |report: Report| {
-        let problem = &report.problems[0];
+        let problem = &report.problems()[0];
         let help = problem.help().map(|h| h.to_string()).unwrap_or_default();
         (problem.to_string(), help)
     };
@@ -365,7 +365,7 @@ fn strict_facts_fail_on_what_the_decision_ignores() {
     let strict = lenient.clone().strict_facts(true);
     let codes = |report: &Report| -> Vec<String> {
         report
-            .problems
+            .problems()
             .iter()
             .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
             .collect()
@@ -460,7 +460,7 @@ fn a_set_keeps_a_bounded_number_of_warnings_per_code() {
     let set = verdict::PolicySet::from_path_with(&path, &limits).unwrap();
     let warnings = set.diagnostics();
     let codes: Vec<String> = warnings
-        .problems
+        .problems()
         .iter()
         .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
         .collect();
@@ -627,4 +627,108 @@ fn why_not_lists_minimal_changes_only() {
         }
     }
     assert!(alternatives > 1_000, "{alternatives}");
+}
+
+/// A refusal from text is deferred: `decide_json` says at once that the
+/// facts do not decide, and of what kind the problem is, and works out
+/// which facts are wrong, where, and what would fit only when asked, on
+/// whichever thread asks. What it then says is what the report built at
+/// once says: `trace_json` (which builds its report at once) refuses each
+/// of the pack's combinations with one mistake in the same words, labels
+/// and helps.
+#[test]
+fn a_refusal_is_worked_out_when_asked_and_says_what_a_built_one_says() {
+    let set = PolicySet::builtin().unwrap();
+    let mut refused = 0;
+    for (i, facts) in verdict::testing::workloads::pack_combinations()
+        .into_iter()
+        .enumerate()
+    {
+        let mut facts = facts;
+        match i % 3 {
+            0 => facts["subscription"]["channel"] = json!("direkt"),
+            1 => facts["partner"]["designated_admin"] = json!("true"),
+            _ => {
+                facts["partner"].as_object_mut().unwrap().remove("role");
+            }
+        }
+        let text = facts.to_string();
+        let Err(report) = set.decide_json("facts.json", &text) else {
+            continue;
+        };
+        refused += 1;
+        assert!(report.is_deferred(), "{text}");
+        assert!(report.has_errors());
+        assert_eq!(report.kind(), Some(verdict::ErrorKind::UndecidableFacts));
+        assert!(report.is_deferred(), "asking its kind works nothing out");
+        let built = set.trace_json("facts.json", &text).unwrap_err();
+        assert!(!built.is_deferred());
+        // Every third report is worked out on another thread.
+        let rendered = if i % 3 == 0 {
+            std::thread::scope(|s| s.spawn(|| report.render(100)).join().unwrap())
+        } else {
+            report.render(100)
+        };
+        assert!(!report.is_deferred());
+        assert_eq!(rendered, built.render(100), "{text}");
+        assert_eq!(report.data(), built.data());
+        assert_eq!(report.kind(), built.kind());
+        assert_eq!(report.clone().render(100), rendered);
+    }
+    assert!(refused > 800, "{refused} refusals");
+}
+
+/// Odd places for a fact's value (its object `null`, a number, an array,
+/// a key given as `null`, a string where an object belongs): text decides
+/// or refuses exactly as the `Value` does, and a refusal, worked out when
+/// asked, says what `trace_json`'s built report says.
+#[test]
+fn odd_facts_are_refused_from_text_as_from_the_value() {
+    let set = PolicySet::builtin().unwrap();
+    let request = r#""request": {"action": "transfer", "target": "customer"}"#;
+    let subscription = r#""subscription": {"billing": "license", "channel": "Direct"}"#;
+    for partner in [
+        "null",
+        "5",
+        "[]",
+        r#""reseller""#,
+        "{}",
+        r#"{"role": null}"#,
+        r#"{"role": {"x": 1}}"#,
+        r#"{"role": ["direct"]}"#,
+        r#"{"role": "direct", "designated_admin": null}"#,
+        r#"{"role": "direct", "designated_admin": 1}"#,
+        r#"{"role": "indirect_provider"}"#,
+    ] {
+        for rest in [
+            format!("{request}, {subscription}"),
+            request.to_string(),
+            String::new(),
+        ] {
+            let comma = if rest.is_empty() { "" } else { ", " };
+            let text = format!(r#"{{"partner": {partner}{comma}{rest}}}"#);
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let from_text = set.decide_json("facts.json", &text);
+            let from_value = set.decide(&value);
+            assert_eq!(
+                from_text.as_ref().map(|d| d.clone().into_owned()).ok(),
+                from_value.as_ref().map(|d| d.clone().into_owned()).ok(),
+                "{text}"
+            );
+            if let Err(report) = from_text {
+                let built = set.trace_json("facts.json", &text).unwrap_err();
+                assert_eq!(report.render(100), built.render(100), "{text}");
+            }
+        }
+    }
+}
+
+/// Facts the scanner does not read whole (not JSON, here) are refused with
+/// a report built at once: only facts it read are deferred.
+#[test]
+fn facts_that_do_not_scan_are_reported_at_once() {
+    let set = PolicySet::builtin().unwrap();
+    let report = set.decide_json("f.json", "{\"partner\": ").unwrap_err();
+    assert!(!report.is_deferred());
+    assert_eq!(report.kind(), Some(verdict::ErrorKind::MalformedFacts));
 }

@@ -13,7 +13,7 @@ fn syntax_errors() {
     insta::glob!("../fixtures", "parse/err/*.policy", |path| {
         let report = common::load(path).expect_err("a syntax error fixture fails to load");
         assert!(report
-            .problems
+            .problems()
             .iter()
             .all(|p| matches!(p, verdict::Problem::Syntax(_))));
         insta::assert_snapshot!(report.render(common::WIDTH));
@@ -188,7 +188,7 @@ fn every_entry_has_a_wrong_and_a_fixed_example() {
                 .collect()
         };
         let mut found = set.diagnostics();
-        found.problems.extend(
+        found.extend(
             set.policies()
                 .filter_map(|p| p.gaps())
                 .map(verdict::Problem::from),
@@ -329,8 +329,8 @@ fn a_walk_over_unknown_facts_is_bounded_and_says_so() {
     let facts = r#"{"f0": "x", "f1": "x", "f2": "x", "f3": "x", "f4": "x", "f5": "x"}"#;
     let report = set.decide_json("facts.json", facts).unwrap_err();
     // One error per fact, each saying the look was cut short.
-    assert_eq!(report.problems.len(), 6, "{}", report.render(100));
-    for problem in &report.problems {
+    assert_eq!(report.problems().len(), 6, "{}", report.render(100));
+    for problem in report.problems() {
         let help = miette::Diagnostic::help(problem).unwrap().to_string();
         assert!(
             help.contains("looked below the first 10,000 tests of unknown facts only"),
@@ -340,8 +340,8 @@ fn a_walk_over_unknown_facts_is_bounded_and_says_so() {
     }
     // Every fact missing: one error, the JSON to add, and the same note.
     let report = set.decide_json("facts.json", "{}").unwrap_err();
-    assert_eq!(report.problems.len(), 1, "{}", report.render(100));
-    let help = miette::Diagnostic::help(&report.problems[0])
+    assert_eq!(report.problems().len(), 1, "{}", report.render(100));
+    let help = miette::Diagnostic::help(&report.problems()[0])
         .unwrap()
         .to_string();
     assert!(help.starts_with("add them to the facts"), "{help}");

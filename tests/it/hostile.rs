@@ -10,7 +10,7 @@ fn pack() -> PolicySet {
 fn codes(report: &verdict::Report) -> Vec<String> {
     use miette::Diagnostic;
     report
-        .problems
+        .problems()
         .iter()
         .filter_map(|p| p.code().map(|c| c.to_string()))
         .collect()

@@ -215,7 +215,7 @@ fn every_entry_point_agrees_on_every_combination() {
                 (Err(a), Err(b), Err(c)) => {
                     let codes = |r: verdict::Report| -> Vec<String> {
                         use miette::Diagnostic;
-                        r.problems
+                        r.problems()
                             .iter()
                             .map(|p| format!("{:?} {p}", p.code().map(|c| c.to_string())))
                             .collect()

@@ -23,7 +23,7 @@ fn check(n: usize, tree_budget: usize, expect_tree: bool) {
     let notes = set.diagnostics();
     assert_eq!(
         notes
-            .problems
+            .problems()
             .iter()
             .any(|p| p.to_string().contains("scanning its")),
         !expect_tree
@@ -89,7 +89,7 @@ fn conflicts_are_capped_and_budgeted() {
     let text = Shape::Overlapping.policy(600);
     let report = PolicySet::from_sources([("overlap.policy", text.as_str())]).unwrap_err();
     let codes: Vec<String> = report
-        .problems
+        .problems()
         .iter()
         .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
         .collect();
@@ -101,7 +101,7 @@ fn conflicts_are_capped_and_budgeted() {
             .any(|c| c == "verdict::more_conflicts" || c == "verdict::conflict_budget"),
         "{codes:?}"
     );
-    for problem in &report.problems {
+    for problem in report.problems() {
         let labels = miette::Diagnostic::labels(problem).map_or(0, Iterator::count);
         assert!(labels <= 12, "{problem}");
     }
@@ -112,11 +112,11 @@ fn conflicts_are_capped_and_budgeted() {
     };
     let report =
         PolicySet::from_sources_with([("overlap.policy", text.as_str())], &limits).unwrap_err();
-    let stopped = report.problems.iter().any(|p| {
+    let stopped = report.problems().iter().any(|p| {
         miette::Diagnostic::code(p).is_some_and(|c| c.to_string() == "verdict::conflict_budget")
     });
     assert!(stopped);
-    assert!(report.problems.len() < 100);
+    assert!(report.problems().len() < 100);
 }
 
 /// Rules whose atoms overlap but whose relations between times rule the
@@ -137,7 +137,7 @@ fn searching_related_times_counts_against_the_conflict_budget() {
         let set = PolicySet::from_sources_with([("chain.policy", text.as_str())], limits)
             .unwrap_or_else(|report| panic!("{report:?}"));
         set.warnings()
-            .problems
+            .problems()
             .iter()
             .filter_map(|w| miette::Diagnostic::code(w).map(|c| c.to_string()))
             .collect()
@@ -200,7 +200,7 @@ fn load(shape: Shape, n: usize) -> (std::time::Duration, usize, usize) {
         Ok(set) => set.policies().map(|p| p.rules().len()).sum(),
         // A policy whose rules conflict does not load: its report is the
         // result, and it stays held like a set.
-        Err(report) => report.problems.len(),
+        Err(report) => report.problems().len(),
     };
     assert!(rules > 0, "{shape:?} {n}");
     let held = usize::try_from(after - before).unwrap_or_default();

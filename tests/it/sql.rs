@@ -197,7 +197,7 @@ fn expected(set: &PolicySet, facts: &Value) -> Result<Vec<(String, Option<String
             })
             .collect()),
         Err(report) => Err(report
-            .problems
+            .problems()
             .iter()
             .map(|p| p.to_string())
             .collect::<Vec<_>>()
@@ -299,7 +299,7 @@ fn check(set: &PolicySet, engine: &str, rows: &[Value], stdout: &str, by_rule: b
                     false => errors,
                     true => match set.validate(row) {
                         Err(report) => report
-                            .problems
+                            .problems()
                             .iter()
                             .map(|p| p.to_string())
                             .collect::<Vec<_>>()

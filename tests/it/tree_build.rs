@@ -159,7 +159,7 @@ fn searching_the_rules_finds_what_the_tree_tells() {
     // fewer are shown).
     let findings = |set: &PolicySet| -> Vec<(String, bool, Vec<usize>, usize)> {
         set.diagnostics()
-            .problems
+            .problems()
             .iter()
             .map(|p| {
                 let all_shown = !p

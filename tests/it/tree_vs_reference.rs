@@ -317,7 +317,7 @@ proptest! {
                 // Only conflicts may reject a generated policy.
                 let rendered = report.render(100);
                 prop_assert!(
-                    report.problems.iter().filter(|p| p.is_error()).all(|p| {
+                    report.problems().iter().filter(|p| p.is_error()).all(|p| {
                         matches!(p, verdict::Problem::Check(verdict::CheckError::Conflict { .. }))
                     }),
                     "unexpected errors for\n{text}\n{rendered}"
@@ -478,7 +478,7 @@ proptest! {
             (Err(a), Err(b)) => {
                 // Both conflict, or both have the same other errors.
                 let codes = |r: &verdict::Report| {
-                    let mut codes: Vec<String> = r.problems.iter().filter(|p| p.is_error())
+                    let mut codes: Vec<String> = r.problems().iter().filter(|p| p.is_error())
                         .filter_map(|p| miette::Diagnostic::code(p).map(|c| c.to_string()))
                         .collect();
                     codes.sort();
@@ -670,7 +670,7 @@ fn decides_as_rules_do_and_witnesses_are_real(
         Ok(set) => set,
         Err(report) => {
             prop_assert!(matches!(hit, Hit::Unique), "{}", report.render(100));
-            for problem in report.problems.iter().filter(|p| p.is_error()) {
+            for problem in report.problems().iter().filter(|p| p.is_error()) {
                 let verdict::Problem::Check(verdict::CheckError::Conflict { help, .. }) = problem
                 else {
                     return Err(TestCaseError::fail(format!(
