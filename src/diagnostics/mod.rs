@@ -200,7 +200,10 @@ impl Report {
     fn work_out(&self) -> Built {
         let build = self.deferred.as_ref().and_then(|deferred| {
             // A build that panicked left nothing to take: an empty report.
-            let mut build = deferred.build.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut build = deferred
+                .build
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             build.take()
         });
         build.map(|build| build()).unwrap_or_default()
