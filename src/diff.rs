@@ -197,7 +197,7 @@ type FactKey = (Vec<String>, Option<Value>);
 
 fn key_of(fact: &Fact) -> FactKey {
     let element = match &fact.ty {
-        FactType::Has(_, value) => Some(value.clone()),
+        FactType::Has(_, value) => Some(Value::clone(value)),
         // A relation or a local part is matched by what it reads and how:
         // `request.user = doc.owner`, `weekday of request.time in Europe/Berlin`.
         FactType::Relation(_) | FactType::Local(_) => {
@@ -450,7 +450,7 @@ fn string_domain(old: Option<&Fact>, new: Option<&Fact>) -> Option<Strings> {
         .fold(None, |joint: Option<Strings>, strings| {
             Some(match joint {
                 Some(joint) => joint.joined(strings),
-                None => strings.clone(),
+                None => Strings::clone(strings),
             })
         })
 }
@@ -473,7 +473,7 @@ fn representatives(fact: &Fact, old: Option<&Fact>, new: Option<&Fact>) -> Vec<V
                 .collect()
         }
         FactType::String(_) => {
-            let joint = FactType::String(string_domain(old, new).unwrap_or_default());
+            let joint = FactType::String(Box::new(string_domain(old, new).unwrap_or_default()));
             (0..joint.value_atoms())
                 .filter_map(|a| joint.representative(a))
                 .collect()

@@ -436,10 +436,10 @@ fn alternative(
                 let mut items = base.as_array().cloned().unwrap_or_default();
                 if target == 1 {
                     if !items.contains(element) {
-                        items.push(element.clone());
+                        items.push(Value::clone(element));
                     }
                 } else {
-                    items.retain(|item| item != element);
+                    items.retain(|item| item != &**element);
                 }
                 let any_of = fact.describe_set(allowed);
                 match earlier.and_then(|i| changes.get_mut(i)) {

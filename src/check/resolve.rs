@@ -1908,11 +1908,11 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     (ast::FactType::Enum(values), _) => FactType::Enum(value_names(values)),
                     (_, Kind::Bool) => FactType::Bool,
                     (_, Kind::Number) => FactType::Number(points()),
-                    _ => FactType::String(Strings {
+                    _ => FactType::String(Box::new(Strings {
                         literals: info.strings.clone(),
                         prefixes: info.prefixes.clone(),
                         suffixes: info.suffixes.clone(),
-                    }),
+                    })),
                 };
                 let presence = match &info.default {
                     _ if info.now => Presence::Now,
@@ -1932,7 +1932,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     doc: info.decl.doc.as_ref().map(|d| d.node.clone()),
                     sensitive: info.decl.sensitive.is_some(),
                     default: match (&info.default, &info.decl.default) {
-                        (Some(_), Some(literal)) if !info.now => default_json(&literal.node),
+                        (Some(_), Some(literal)) if !info.now => {
+                            default_json(&literal.node).map(Box::new)
+                        }
                         _ => None,
                     },
                 })
@@ -1970,7 +1972,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         continue;
                     };
                     facts.push(Fact {
-                        ty: FactType::Has(element_of(info), value.clone()),
+                        ty: FactType::Has(element_of(info), Box::new(value.clone())),
                         index: ValueIndex::default(),
                         ..base.clone()
                     });
@@ -1994,7 +1996,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         name: name.clone(),
                         path: left.path.clone(),
                         span: *span,
-                        ty: FactType::Relation(relation.clone()),
+                        ty: FactType::Relation(Box::new(relation.clone())),
                         presence: if optional {
                             Presence::Optional
                         } else {

@@ -19,8 +19,9 @@ pub struct RuleScan {
     pub rules: Vec<RuleId>,
     /// Per block of 64 clauses, the facts they test, by fact.
     blocks: Vec<Vec<Tested>>,
-    /// Each clause's allowed atoms per fact, sorted by fact.
-    conditions: Vec<Vec<(FactId, AtomSet)>>,
+    /// Each clause's index among its rule's clauses: its conditions are
+    /// the policy's, not copied here.
+    clauses: Vec<u32>,
 }
 
 /// One fact that some clauses of a block test.
@@ -50,13 +51,18 @@ impl Tested {
 impl RuleScan {
     pub fn new(policy: &CheckedPolicy) -> RuleScan {
         let mut rules: Vec<RuleId> = Vec::new();
-        let mut conditions: Vec<Vec<(FactId, AtomSet)>> = Vec::new();
+        let mut clauses: Vec<u32> = Vec::new();
+        let mut conditions: Vec<&[(FactId, AtomSet)]> = Vec::new();
         for rule in policy.rules_in_order() {
-            for clause in &rule.clauses {
+            for (index, clause) in rule.clauses.iter().enumerate() {
                 rules.push(rule.id);
-                conditions.push(clause.conditions.clone());
+                clauses.push(index as u32);
+                conditions.push(&clause.conditions);
             }
         }
+        // Held as long as the policy: without the room they grew into.
+        rules.shrink_to_fit();
+        clauses.shrink_to_fit();
         let blocks = conditions
             .chunks(64)
             .map(|block| {
@@ -108,7 +114,7 @@ impl RuleScan {
         RuleScan {
             rules,
             blocks,
-            conditions,
+            clauses,
         }
     }
 
@@ -125,11 +131,18 @@ impl RuleScan {
         count
     }
 
-    /// The facts the clause at `position` constrains, with their allowed atoms.
-    pub fn clause(&self, position: usize) -> &[(FactId, AtomSet)] {
-        self.conditions
-            .get(position)
-            .map(Vec::as_slice)
+    /// The facts the clause at `position` constrains, with their allowed
+    /// atoms, in `policy` (the one the scan was made for).
+    pub fn clause<'p>(
+        &self,
+        policy: &'p CheckedPolicy,
+        position: usize,
+    ) -> &'p [(FactId, AtomSet)] {
+        let rule = self.rules.get(position).and_then(|id| policy.rule(*id));
+        let index = self.clauses.get(position).map(|i| *i as usize);
+        rule.zip(index)
+            .and_then(|(rule, index)| rule.clauses.get(index))
+            .map(|clause| clause.conditions.as_slice())
             .unwrap_or_default()
     }
 

@@ -402,7 +402,7 @@ fn scan_walk(
     // Unknown facts the clauses test partly: their value decides.
     let mut culprits: Vec<(FactId, Unknown)> = Vec::new();
     for position in &run {
-        for (fact, set) in scan.clause(*position) {
+        for (fact, set) in scan.clause(&tree.policy, *position) {
             if set.is_full() || culprits.iter().any(|(f, _)| f == fact) {
                 continue;
             }
@@ -453,7 +453,7 @@ fn covers_unknowns(
             combination /= n.max(&1);
         }
         run.iter().any(|position| {
-            scan.clause(*position).iter().all(|(fact, set)| {
+            scan.clause(policy, *position).iter().all(|(fact, set)| {
                 match unknown.iter().position(|(f, _)| f == fact) {
                     Some(i) => atoms.get(i).is_some_and(|atom| set.contains(*atom)),
                     None => true,

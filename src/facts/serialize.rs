@@ -111,7 +111,7 @@ impl<'p> Place<'p> {
             .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
         {
             Some((_, child)) if child.children.is_empty() => {
-                child.slot.map_or(Place::Off, Place::Leaf)
+                child.slot().map_or(Place::Off, Place::Leaf)
             }
             Some((_, child)) => Place::Inner(child),
             None => Place::Off,
@@ -156,7 +156,7 @@ impl<'a, 'p> Picker<'a, 'p> {
 
     /// Sets every slot under `node` to `to`.
     fn clear(&mut self, node: &KeyNode, to: Slot<'static>) {
-        let under = node.under.clone();
+        let under = node.under();
         let mask = written_bits(under.clone());
         if matches!(to, Slot::Absent) && self.picked.written & mask == 0 {
             return;

@@ -29,11 +29,12 @@ pub(super) struct KeyNode {
     /// side by side finds each key at once.
     /// It holds indices into `children`, hashed by their keys, so that a
     /// key is not stored twice.
-    by_key: Option<hashbrown::HashTable<usize>>,
-    pub(super) slot: Option<usize>,
+    /// (Boxed: most nodes have none, and a node is held per declared key.)
+    by_key: Option<Box<hashbrown::HashTable<usize>>>,
+    slot: Option<u32>,
     /// The slots under this node (its own included), to reset them when
     /// a repeated key replaces the value.
-    pub(super) under: std::ops::Range<usize>,
+    under: std::ops::Range<u32>,
 }
 
 /// The hash a key is found by in a [`KeyNode`]'s `by_key`.
@@ -99,7 +100,7 @@ impl PathTrie {
         table.slots = next;
         let slots = keys
             .iter()
-            .map(|path| table.root.find(path).and_then(|n| n.slot))
+            .map(|path| table.root.find(path).and_then(KeyNode::slot))
             .collect::<Option<Vec<usize>>>()?;
         Some((table, slots))
     }
@@ -125,6 +126,16 @@ impl PathTrie {
 }
 
 impl KeyNode {
+    /// The slot of the fact at this node, if one is declared here.
+    pub(super) fn slot(&self) -> Option<usize> {
+        self.slot.map(|slot| slot as usize)
+    }
+
+    /// The slots under this node, its own included.
+    pub(super) fn under(&self) -> std::ops::Range<usize> {
+        self.under.start as usize..self.under.end as usize
+    }
+
     fn has_prefix_clash(&self) -> bool {
         (self.slot.is_some() && !self.children.is_empty())
             || self
@@ -144,15 +155,16 @@ impl KeyNode {
             let children = &self.children;
             by_key.shrink_to_fit(|j| child_hash(children, *j));
         }
-        let start = *next;
+        // Slots are counted in `u32`: a policy is far smaller than 4 GiB.
+        let start = *next as u32;
         if self.slot.is_some() {
-            self.slot = Some(*next);
+            self.slot = Some(*next as u32);
             *next += 1;
         }
         for (_, child) in &mut self.children {
             child.number(next);
         }
-        self.under = start..*next;
+        self.under = start..*next as u32;
     }
 
     fn find(&self, path: &[String]) -> Option<&KeyNode> {
@@ -407,7 +419,7 @@ impl<'t> Scanner<'t> {
     /// `null`, otherwise not an object on the way).
     #[inline]
     fn mark(&self, node: Option<&KeyNode>, slots: &mut [Slot<'t>], to: Mark) {
-        if let Some(under) = node.and_then(|n| slots.get_mut(n.under.clone())) {
+        if let Some(under) = node.and_then(|n| slots.get_mut(n.under())) {
             for slot in under {
                 *slot = match to {
                     Mark::Absent => Slot::Absent,
@@ -482,7 +494,7 @@ impl<'t> Scanner<'t> {
             match child {
                 Some(leaf) if leaf.children.is_empty() => {
                     let slot = self.fact_value(depth)?;
-                    if let Some(s) = leaf.slot.and_then(|i| slots.get_mut(i)) {
+                    if let Some(s) = leaf.slot().and_then(|i| slots.get_mut(i)) {
                         *s = slot;
                     }
                 }

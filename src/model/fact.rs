@@ -49,8 +49,9 @@ pub struct Fact {
     pub sensitive: bool,
     /// The declared `default VALUE` as a client would send it in JSON;
     /// `None` without one (and for `default now`).
+    /// (Boxed: most facts have none, and a `Value` is four words.)
     #[serde(with = "json_text::optional")]
-    pub default: Option<Value>,
+    pub default: Option<Box<Value>>,
 }
 
 impl Fact {
@@ -227,18 +228,20 @@ pub enum FactType {
     Number(Vec<f64>),
     /// The literals, prefixes and suffixes the policy tests; see [`Strings`]
     /// for the atoms.
-    String(Strings),
+    /// (Boxed, as are the other large variants, so that a fact of a
+    /// small type stays small.)
+    String(Box<Strings>),
     /// A `set of` fact: a JSON array of values of the element type. Rules
     /// test it only through [`Has`](FactType::Has) facts at the same path;
     /// it has one atom (an array that fits), and checks the array.
     Set(Element),
     /// Whether the array at the path holds the value: atom 0 no, 1 yes.
     /// One per value the rules test a `set of` fact for.
-    Has(Element, #[serde(with = "json_text")] Value),
+    Has(Element, #[serde(with = "json_text")] Box<Value>),
     /// Whether two declared facts relate so (`requester = owner`, `team in
     /// teams`): atom 0 no, 1 yes; absent when either is absent. Read from
     /// both facts, never from one path (see [`Relation`]).
-    Relation(Relation),
+    Relation(Box<Relation>),
     /// A date, date-time, duration or time of day, compared as a number of
     /// the kind's unit; atoms as for [`Number`](FactType::Number).
     Time(TimeKind, Vec<f64>),
@@ -553,7 +556,7 @@ impl FactType {
             FactType::Set(_) => (atom == 0).then(|| Value::Array(Vec::new())),
             FactType::Has(_, value) => match atom {
                 0 => Some(Value::Array(Vec::new())),
-                1 => Some(Value::Array(vec![value.clone()])),
+                1 => Some(Value::Array(vec![Value::clone(value)])),
                 _ => None,
             },
             // A relation has no value of its own: its facts have.
@@ -612,7 +615,7 @@ impl FactType {
                 String::from(if atom == 1 { "holds" } else { "does not hold" })
             }
             FactType::Has(_, value) => {
-                let shown = match value {
+                let shown = match &**value {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
@@ -719,11 +722,11 @@ mod json_text {
     use serde::{Deserialize as _, Deserializer, Serializer};
     use serde_json::Value;
 
-    pub fn serialize<S: Serializer>(value: &Value, to: S) -> Result<S::Ok, S::Error> {
-        to.serialize_str(&value.to_string())
+    pub fn serialize<S: Serializer>(value: &impl AsRef<Value>, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(&value.as_ref().to_string())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Value, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Box<Value>, D::Error> {
         let text = String::deserialize(from)?;
         serde_json::from_str(&text).map_err(serde::de::Error::custom)
     }
@@ -732,11 +735,16 @@ mod json_text {
         use serde::{Deserialize as _, Deserializer, Serialize as _, Serializer};
         use serde_json::Value;
 
-        pub fn serialize<S: Serializer>(value: &Option<Value>, to: S) -> Result<S::Ok, S::Error> {
-            value.as_ref().map(Value::to_string).serialize(to)
+        pub fn serialize<S: Serializer>(
+            value: &Option<Box<Value>>,
+            to: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.as_ref().map(|value| value.to_string()).serialize(to)
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Value>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            from: D,
+        ) -> Result<Option<Box<Value>>, D::Error> {
             Option::<String>::deserialize(from)?
                 .map(|text| serde_json::from_str(&text).map_err(serde::de::Error::custom))
                 .transpose()

@@ -123,6 +123,13 @@ impl CheckedPolicy {
     /// doubling holds up to twice what it needs.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.facts.shrink_to_fit();
+        for fact in &mut self.facts {
+            // An enum's values are collected without knowing how many
+            // are repeated: two values took room for four.
+            if let FactType::Enum(values) = &mut fact.ty {
+                values.shrink_to_fit();
+            }
+        }
         self.outcomes.shrink_to_fit();
         self.rules.shrink_to_fit();
         for rule in &mut self.rules {

@@ -383,8 +383,8 @@ impl CheckedPolicy {
                 continue;
             };
             match (set.contains(0), set.contains(1)) {
-                (false, true) => required.push(value.clone()),
-                (true, false) => forbidden.push(value.clone()),
+                (false, true) => required.push(Value::clone(value)),
+                (true, false) => forbidden.push(Value::clone(value)),
                 _ => {}
             }
         }
@@ -635,7 +635,7 @@ impl Pool {
                 FactType::String(domain) => {
                     strings = Some(match strings {
                         Some(joint) => joint.joined(domain),
-                        None => domain.clone(),
+                        None => super::Strings::clone(domain),
                     });
                 }
                 FactType::Number(own) => add_points(None, own),

@@ -187,7 +187,7 @@ impl FactInfo {
             ty,
             values,
             required: matches!(fact.presence, Presence::Required),
-            default: fact.default.clone(),
+            default: fact.default.as_deref().cloned(),
             doc: fact.doc.clone(),
             sensitive: fact.sensitive,
         }

@@ -110,6 +110,8 @@ impl PolicySet {
                 declared.push(fact.path.clone());
             }
         }
+        // Held as long as the set: without the room it grew into.
+        declared.shrink_to_fit();
         let mut now_facts: Vec<(Vec<String>, TimeKind)> = Vec::new();
         for fact in trees.iter().flat_map(|t| &t.policy.facts) {
             if let (Presence::Now, FactType::Time(kind, _)) = (&fact.presence, &fact.ty) {

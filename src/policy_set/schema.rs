@@ -48,7 +48,7 @@ impl PolicySet {
                     if fact.sensitive {
                         object.insert(String::from("writeOnly"), Value::Bool(true));
                     }
-                    if let Some(default) = &fact.default {
+                    if let Some(default) = fact.default.as_deref() {
                         object.insert(String::from("default"), default.clone());
                     }
                 }

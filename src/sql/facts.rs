@@ -355,7 +355,8 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
             Presence::Default(atom) => {
                 let default = fact
                     .default
-                    .clone()
+                    .as_deref()
+                    .cloned()
                     .or_else(|| fact.representative(*atom))
                     .and_then(|d| d.as_str().and_then(|text| kind.parse(text)))
                     .ok_or_else(|| String::from("a default without a value"))?;
@@ -396,7 +397,8 @@ fn side(fact: &Fact, id: FactId, options: &Options, times: &Times) -> Result<Sid
             // value means (an optional `set of` fact's is the empty list).
             let default = fact
                 .default
-                .clone()
+                .as_deref()
+                .cloned()
                 .or_else(|| fact.representative(*atom))
                 .ok_or_else(|| String::from("a default without a value"))?;
             Side {

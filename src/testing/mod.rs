@@ -70,7 +70,7 @@ pub fn fact_samples(set: &crate::policy_set::PolicySet) -> Vec<FactSamples> {
                 .iter()
                 .filter(|f| f.path == fact.path)
                 .filter_map(|f| match &f.ty {
-                    FactType::Has(_, wanted) => Some(wanted.clone()),
+                    FactType::Has(_, wanted) => Some(serde_json::Value::clone(wanted)),
                     _ => None,
                 })
                 .collect();
