@@ -63,6 +63,14 @@ pub struct Limits {
     /// deeper than 400 tests is never built, the rules being scanned
     /// instead, because walking it would recurse that deep.)
     pub conflict_budget: usize,
+    /// The work the checker may spend on one policy finding out whether
+    /// each rule's comparisons between facts can all hold at once (`a = b`,
+    /// `b = c` and `a != c` cannot): the steps of its searches for facts
+    /// that meet them. Past it, the rules not yet looked at are taken to
+    /// be able to match, and the warning `verdict::relations_budget` says
+    /// how many. Default [`Limits::RELATIONS_BUDGET`], about a second; a
+    /// rule whose comparisons repeat another's costs nothing more.
+    pub relations_budget: usize,
     /// When a policy's decision tree is built. Default
     /// [`TreeBuild::AtLoad`]: loading returns with every tree built.
     pub tree_build: TreeBuild,
@@ -128,6 +136,8 @@ impl Limits {
     pub const MAX_FACTS_DEPTH: usize = 127;
     /// The default [`conflict_budget`](Self::conflict_budget).
     pub const CONFLICT_BUDGET: usize = 50_000_000;
+    /// The default [`relations_budget`](Self::relations_budget).
+    pub const RELATIONS_BUDGET: usize = 50_000_000;
     /// The default [`warnings_per_code`](Self::warnings_per_code).
     pub const WARNINGS_PER_CODE: usize = 1_000;
     /// The most policy text a set can hold.
@@ -158,6 +168,7 @@ impl Default for Limits {
             max_facts_bytes: 64 << 20,
             max_facts_depth: Limits::MAX_FACTS_DEPTH,
             conflict_budget: Limits::CONFLICT_BUDGET,
+            relations_budget: Limits::RELATIONS_BUDGET,
             tree_build: TreeBuild::AtLoad,
             warnings_per_code: Limits::WARNINGS_PER_CODE,
         }

@@ -11,7 +11,10 @@ mod resolve;
 
 use crate::ast::{self, BlockItem, Item};
 use crate::diagnostics::CheckError;
-use crate::model::{CheckedPolicy, CheckedRule, HitPolicy, Outcome, RuleId, Verdict};
+use crate::limits::Limits;
+use crate::model::{
+    AtomSet, CheckedPolicy, CheckedRule, FactId, HitPolicy, Outcome, RuleId, Verdict,
+};
 use crate::source::{SourceMap, Span};
 
 /// What checking a policy set found.
@@ -24,9 +27,10 @@ pub struct Checked {
 }
 
 /// Checks parsed files; files that name the same policy form one policy.
-/// Conflict detection spends at most `conflict_budget` work per policy
-/// ([`Limits::conflict_budget`](crate::limits::Limits::conflict_budget)).
-pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -> Checked {
+/// Conflict detection and the search for facts that meet each rule's
+/// comparisons between facts spend at most the budgets of `limits` per
+/// policy ([`Limits::conflict_budget`], [`Limits::relations_budget`]).
+pub fn check(sources: &SourceMap, files: &[ast::File], limits: &Limits) -> Checked {
     let files: Vec<&ast::File> = files.iter().collect();
     let results = group_by_policy(&files)
         .iter()
@@ -35,7 +39,7 @@ pub fn check(sources: &SourceMap, files: &[ast::File], conflict_budget: usize) -
                 .iter()
                 .filter_map(|i| files.get(*i).copied())
                 .collect();
-            check_group(sources, &group, conflict_budget)
+            check_group(sources, &group, limits)
         })
         .collect();
     let (policies, diagnostics) = join(results);
@@ -92,10 +96,10 @@ impl<P> PolicyChecked<P> {
 pub fn check_group(
     sources: &SourceMap,
     group: &[&ast::File],
-    conflict_budget: usize,
+    limits: &Limits,
 ) -> PolicyChecked<CheckedPolicy> {
     let mut diagnostics = Vec::new();
-    let policy = check_policy(sources, group, conflict_budget, &mut diagnostics);
+    let policy = check_policy(sources, group, limits, &mut diagnostics);
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     PolicyChecked {
         name: policy.name.clone(),
@@ -197,7 +201,7 @@ fn flatten<'a>(shared: &[&'a ast::Condition], items: &'a [BlockItem], out: &mut 
 fn check_policy(
     sources: &SourceMap,
     files: &[&ast::File],
-    conflict_budget: usize,
+    limits: &Limits,
     out: &mut Vec<CheckError>,
 ) -> CheckedPolicy {
     let first = files.first().map(|f| &f.policy);
@@ -438,7 +442,7 @@ fn check_policy(
         rules: checked_rules,
     };
     set_reasons(&mut policy);
-    drop_unrealizable_clauses(&mut policy, out);
+    drop_unrealizable_clauses(&mut policy, limits.relations_budget, out);
     if policy.rules.is_empty() && rules.is_empty() {
         out.push(CheckError::NoRules {
             name: policy.name.clone(),
@@ -451,7 +455,7 @@ fn check_policy(
     if !out.iter().any(CheckError::is_error) {
         out.extend(unused);
         if policy.hit == HitPolicy::Unique {
-            conflicts::find(&policy, conflict_budget, out);
+            conflicts::find(&policy, limits.conflict_budget, out);
         }
     }
     policy.shrink_to_fit();
@@ -460,21 +464,47 @@ fn check_policy(
 
 /// Relations between facts can rule out a clause whose atoms each look
 /// possible (`a = b`, `b = c`, `a != c`): such clauses go, and a rule left
-/// with none can never match.
-fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, out: &mut Vec<CheckError>) {
+/// with none can never match. The searches spend at most `budget` steps
+/// together (a clause that repeats another's conditions costs none); past
+/// it, the clauses left are kept, and a warning says how many rules were
+/// not looked at.
+fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, budget: usize, out: &mut Vec<CheckError>) {
     if !policy.needs_realizing() {
         return;
     }
+    let mut work = 0;
+    let mut unchecked = 0;
+    let mut known: std::collections::HashMap<&[(FactId, AtomSet)], bool> =
+        std::collections::HashMap::new();
     let realizable: Vec<Vec<bool>> = policy
         .rules
         .iter()
         .map(|rule| {
+            if work > budget {
+                unchecked += 1;
+                return vec![true; rule.clauses.len()];
+            }
             rule.clauses
                 .iter()
-                .map(|clause| policy.realize(&clause.conditions).is_some())
+                .map(|clause| {
+                    *known
+                        .entry(clause.conditions.as_slice())
+                        .or_insert_with(|| {
+                            policy
+                                .realize_counting(&clause.conditions, &mut work)
+                                .is_some()
+                        })
+                })
                 .collect()
         })
         .collect();
+    if unchecked > 0 {
+        out.push(CheckError::RelationsBudget {
+            name: policy.name.clone(),
+            unchecked,
+            span: policy.span,
+        });
+    }
     for (rule, keep) in policy.rules.iter_mut().zip(realizable) {
         if keep.iter().all(|k| *k) {
             continue;

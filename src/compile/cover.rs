@@ -879,7 +879,7 @@ mod tests {
             .files()
             .map(|(_, file)| syntax::parse(file).unwrap())
             .collect();
-        let mut checked = check::check(&sources, &files, crate::limits::Limits::CONFLICT_BUDGET);
+        let mut checked = check::check(&sources, &files, &crate::limits::Limits::default());
         assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
         Arc::new(checked.policies.remove(0))
     }

@@ -346,6 +346,25 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// The search for facts that meet each rule's comparisons between
+    /// facts ran out of its work budget (a warning): the rules not looked
+    /// at are taken to be able to match.
+    #[error("policy `{name}`: the search for rules whose comparisons between facts cannot all hold stopped at its work budget, {unchecked} rules before the end")]
+    #[diagnostic(
+        code(verdict::relations_budget),
+        severity(Warning),
+        help("the rules not looked at are taken to be able to match; look among them for comparisons that contradict each other (`a < b` with `b < a`), or raise `Limits::relations_budget` in a program embedding verdict")
+    )]
+    RelationsBudget {
+        /// The policy's name.
+        name: String,
+        /// How many rules were not looked at.
+        unchecked: usize,
+        /// Where the policy is written.
+        #[label("this policy")]
+        span: Span,
+    },
+
     /// `first match` and `priority` in one policy: they combine rules in two
     /// different ways.
     #[error("a policy combines its rules one way: `first match` or `priority`, not both")]
@@ -661,6 +680,7 @@ impl CheckError {
             | CheckError::ConflictsNotShown { span, .. }
             | CheckError::WarningsNotKept { span, .. }
             | CheckError::ConflictBudget { span, .. }
+            | CheckError::RelationsBudget { span, .. }
             | CheckError::NoRules { span, .. }
             | CheckError::PolicyName { span, .. }
             | CheckError::TwoHitPolicies { again: span, .. }

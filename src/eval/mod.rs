@@ -269,7 +269,7 @@ mod tests {
             .files()
             .map(|(_, file)| syntax::parse(file).unwrap())
             .collect();
-        let checked = check::check(&sources, &files, crate::limits::Limits::CONFLICT_BUDGET);
+        let checked = check::check(&sources, &files, &crate::limits::Limits::default());
         assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
         compile::compile(&checked.policies[0]).0
     }

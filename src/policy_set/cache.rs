@@ -324,10 +324,11 @@ fn build() -> Option<Build> {
 }
 
 /// The limits that change what checking finds, and so an entry.
-fn checking_limits(limits: &Limits) -> (usize, usize, usize) {
+fn checking_limits(limits: &Limits) -> (usize, usize, usize, usize) {
     (
         limits.nesting(),
         limits.conflict_budget,
+        limits.relations_budget,
         limits.policy_bytes(),
     )
 }

@@ -223,7 +223,7 @@ impl Checked {
                 Err(errors) => problems.extend(errors.into_iter().map(Problem::from)),
             }
         }
-        let checked = check::check(&sources, &parsed, limits.conflict_budget);
+        let checked = check::check(&sources, &parsed, limits);
         problems.extend(checked.diagnostics.into_iter().map(Problem::from));
         let policies = checked.policies.into_iter().map(Arc::new).collect();
         Checked {

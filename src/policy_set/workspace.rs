@@ -212,7 +212,7 @@ impl Workspace {
                 None => {
                     let group: Vec<&ast::File> =
                         group.iter().filter_map(|i| asts.get(*i).copied()).collect();
-                    let checked = check::check_group(&sources, &group, self.limits.conflict_budget);
+                    let checked = check::check_group(&sources, &group, &self.limits);
                     // The same policy before the edit: its search is where
                     // this one starts.
                     let searched = kept
