@@ -66,10 +66,11 @@ pub struct Limits {
     /// The work the checker may spend on one policy finding out whether
     /// each rule's comparisons between facts can all hold at once (`a = b`,
     /// `b = c` and `a != c` cannot): the steps of its searches for facts
-    /// that meet them. Past it, the rules not yet looked at are taken to
-    /// be able to match, and the warning `verdict::relations_budget` says
-    /// how many. Default [`Limits::RELATIONS_BUDGET`], about a second; a
-    /// rule whose comparisons repeat another's costs nothing more.
+    /// that meet them (a search under way when the budget is reached ends
+    /// within 200,000 more). Past it, the rules not yet looked at are
+    /// taken to be able to match, and the warning `verdict::relations_budget`
+    /// says how many. Default [`Limits::RELATIONS_BUDGET`], about a second;
+    /// a rule whose conditions repeat another's costs nothing more.
     pub relations_budget: usize,
     /// When a policy's decision tree is built. Default
     /// [`TreeBuild::AtLoad`]: loading returns with every tree built.

@@ -13,7 +13,7 @@ use crate::ast::{self, BlockItem, Item};
 use crate::diagnostics::CheckError;
 use crate::limits::Limits;
 use crate::model::{
-    AtomSet, CheckedPolicy, CheckedRule, FactId, HitPolicy, Outcome, RuleId, Verdict,
+    AtomSet, CheckedPolicy, CheckedRule, FactId, FactType, HitPolicy, Outcome, RuleId, Verdict,
 };
 use crate::source::{SourceMap, Span};
 
@@ -464,10 +464,11 @@ fn check_policy(
 
 /// Relations between facts can rule out a clause whose atoms each look
 /// possible (`a = b`, `b = c`, `a != c`): such clauses go, and a rule left
-/// with none can never match. The searches spend at most `budget` steps
-/// together (a clause that repeats another's conditions costs none); past
-/// it, the clauses left are kept, and a warning says how many rules were
-/// not looked at.
+/// with none can never match. A clause that repeats another's conditions
+/// takes its answer, and one that compares no facts needs no search; the
+/// searches start while their steps together are under `budget` (each
+/// ends within 200,000 steps). Past it, the clauses left are kept, and a
+/// warning says how many rules were not looked at.
 fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, budget: usize, out: &mut Vec<CheckError>) {
     if !policy.needs_realizing() {
         return;
@@ -480,22 +481,26 @@ fn drop_unrealizable_clauses(policy: &mut CheckedPolicy, budget: usize, out: &mu
         .rules
         .iter()
         .map(|rule| {
-            if work > budget {
-                unchecked += 1;
-                return vec![true; rule.clauses.len()];
-            }
-            rule.clauses
+            let mut skipped = false;
+            let keep = rule
+                .clauses
                 .iter()
                 .map(|clause| {
-                    *known
-                        .entry(clause.conditions.as_slice())
-                        .or_insert_with(|| {
-                            policy
-                                .realize_counting(&clause.conditions, &mut work)
-                                .is_some()
-                        })
+                    let conditions = clause.conditions.as_slice();
+                    if let Some(answer) = known.get(conditions) {
+                        return *answer;
+                    }
+                    if work >= budget && ties_facts(policy, conditions) {
+                        skipped = true;
+                        return true;
+                    }
+                    let answer = policy.realize_counting(conditions, &mut work).is_some();
+                    known.insert(conditions, answer);
+                    answer
                 })
-                .collect()
+                .collect();
+            unchecked += usize::from(skipped);
+            keep
         })
         .collect();
     if unchecked > 0 {
@@ -538,6 +543,18 @@ fn set_reasons(policy: &mut CheckedPolicy) {
             _ => None,
         });
     }
+}
+
+/// Whether finding facts for `conditions` is a search: some condition is on
+/// a comparison between facts or a part of a datetime, and rules some of
+/// its values out.
+fn ties_facts(policy: &CheckedPolicy, conditions: &[(FactId, AtomSet)]) -> bool {
+    conditions.iter().any(|(fact, set)| {
+        !set.is_full()
+            && policy
+                .fact(*fact)
+                .is_some_and(|f| matches!(f.ty, FactType::Relation(_) | FactType::Local(_)))
+    })
 }
 
 /// The decisions of a `priority` line, each resolved once, with where each

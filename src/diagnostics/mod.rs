@@ -101,9 +101,10 @@ impl Problem {
 /// [`PolicySet::decide_json`](crate::PolicySet::decide_json) knows that the
 /// facts do not decide, and works out what is wrong with them (which facts,
 /// where in the text, what would fit, what each would decide) the first
-/// time anything is asked of the report. A service that only needs to
-/// refuse a request does not pay for the help nobody reads; everything
-/// asked of the report, from [`problems`](Self::problems) to
+/// time anything but its [`kind`](Self::kind) or
+/// [`has_errors`](Self::has_errors) is asked of the report. A service that
+/// only needs to refuse a request does not pay for the help nobody reads;
+/// everything asked of the report, from [`problems`](Self::problems) to
 /// [`render`](Self::render), gives what it would have given built at once.
 ///
 /// ```
@@ -198,15 +199,25 @@ impl Report {
 
     /// Works a deferred report out (`OnceLock` makes sure this happens once).
     fn work_out(&self) -> Built {
-        let build = self.deferred.as_ref().and_then(|deferred| {
-            // A build that panicked left nothing to take: an empty report.
-            let mut build = deferred
-                .build
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            build.take()
-        });
-        build.map(|build| build()).unwrap_or_default()
+        let Some(deferred) = &self.deferred else {
+            return Built::default();
+        };
+        let build = deferred
+            .build
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        // A build that panics is a bug in verdict: the report says so (an
+        // error of kind `Internal`) rather than pass the panic on to
+        // whoever asked, or be empty when asked again.
+        let built = build
+            .and_then(|build| std::panic::catch_unwind(std::panic::AssertUnwindSafe(build)).ok());
+        built.unwrap_or_else(|| Built {
+            sources: SourceMap::default(),
+            problems: vec![Problem::Facts(FactsError::NoDecision {
+                policy: String::from("(unknown)"),
+            })],
+        })
     }
 
     /// The report's problems and sources, taken out of it.
@@ -235,7 +246,8 @@ impl Report {
         (built.sources, built.problems)
     }
 
-    /// Whether the report is still deferred: nothing has been asked of it.
+    /// Whether the report is still deferred: nothing but its kind, or
+    /// whether it has errors, has been asked of it.
     pub fn is_deferred(&self) -> bool {
         self.built.get().is_none()
     }

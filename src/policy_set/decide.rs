@@ -15,7 +15,7 @@ use crate::explain::{self, Explanation};
 use crate::facts::{self, Slot};
 use crate::limits::Limits;
 use crate::model::RuleId;
-use crate::source::SourceMap;
+use crate::source::{SourceMap, MAX_TOTAL_SOURCE_BYTES};
 
 impl PolicySet {
     /// Decides for facts given as a JSON object: one decision per policy,
@@ -118,8 +118,12 @@ impl PolicySet {
         // walk over the `Value` decides or finds so. Refused facts are
         // refused at once; why is worked out if anyone asks. (Strict
         // reading, which looks at every key, and the evaluation time never
-        // get this far.)
-        if stop.scanned && !self.any_strict() {
+        // get this far.) While trees are built in the background, the rule
+        // scans decide; a scan may give up where the tree decides, so the
+        // facts go the way that waits for the trees, as do facts the
+        // sources could not hold beside the policies (then too large).
+        let fits = self.loaded.sources.end().saturating_add(text.len()) < MAX_TOTAL_SOURCE_BYTES;
+        if stop.scanned && !self.any_strict() && self.loaded.settled() && fits {
             if !stop.refused {
                 let Ok(value) = serde_json::from_str::<Value>(text) else {
                     return self.decide_json_reported(name, text, true);
@@ -142,7 +146,8 @@ impl PolicySet {
     fn refusal(&self, name: &str, text: &str) -> Report {
         match self.decide_json_reported(name, text, true) {
             Err(report) => report,
-            // The full walk decides where the fast path did not: a bug,
+            // The full walk decides where the walk over the same trees
+            // refused (from the picked values, or the `Value`): a bug,
             // said as such, at the first policy the fast path stopped at.
             Ok(_) => {
                 let mut decided = 0;

@@ -114,6 +114,12 @@ impl Loaded {
         }
     }
 
+    /// Whether the trees that decide are the ones reports are made from:
+    /// no background build, or one that has finished.
+    fn settled(&self) -> bool {
+        !self.building || self.built.get().is_some()
+    }
+
     /// The trees once any background build is done: what reports, traces
     /// and explanations are made from, so that they are the same however
     /// the set was loaded (waiting, the first time, for the build).
