@@ -277,3 +277,57 @@ fn a_tree_built_only_to_check_decides_as_a_laid_out_one() {
     }
     assert!(built >= 2, "only {built} policies built a tree");
 }
+
+/// Facts with four facts unknown that the first rule decides whatever
+/// their values: its clauses tile the values of `a` and `b` as a pinwheel
+/// (five boxes, no two of which merge into one), and two more test `c` and
+/// `d`. The tree decides; the rule scan, which tries the combinations of
+/// the unknown facts its clauses test partly, gives up past 4,096 (here
+/// 65,536). While the tree is being built in the background, the scan
+/// decides; `decide_json` must not refuse such facts then, but wait for
+/// the tree, as reports do.
+#[test]
+fn text_decides_what_the_tree_decides_while_the_tree_is_built() {
+    let span = |from: usize, to: usize| {
+        (from..to)
+            .map(|v| format!("v{v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let all = span(0, 16);
+    let (g0, g01, g1, g12, g2) = (
+        span(0, 5),
+        span(0, 10),
+        span(5, 10),
+        span(5, 16),
+        span(10, 16),
+    );
+    let mut text = String::from("policy cover\nfirst match\noutcome x\noutcome y\n");
+    for fact in ["a", "b", "c", "d"] {
+        text.push_str(&format!("fact {fact}: {{{all}}} at {fact}\n"));
+    }
+    text.push_str(&format!(
+        "(a in {{{g01}}} b in {{{g0}}} or a in {{{g2}}} b in {{{g01}}} or a in {{{g12}}} b in {{{g2}}} \
+         or a in {{{g0}}} b in {{{g12}}} or a in {{{g1}}} b in {{{g1}}} or c in {{{g0}}} or d in {{{g0}}}) -> x\n"
+    ));
+    text.push_str("-> y\n");
+    let facts = "{}";
+    let decided = load(&text, TreeBuild::AtLoad)
+        .decide_json("f.json", facts)
+        .map(|d| d.into_owned())
+        .expect("the tree decides");
+    assert_eq!(decided[0].decision, "x");
+    // The scan alone gives up: that is the case this test is about.
+    let scanning = load(&text, TreeBuild::Never);
+    assert!(scanning.decide_json("f.json", facts).is_err());
+    // Asked at once after loading, mostly before the tree is built (it
+    // passes either way; before the fix it failed whenever it was first).
+    for _ in 0..20 {
+        let background = load(&text, TreeBuild::InBackground);
+        let got = background
+            .decide_json("f.json", facts)
+            .map(|d| d.into_owned())
+            .map_err(|report| report.render(100));
+        assert_eq!(got, Ok(decided.clone()));
+    }
+}
