@@ -8,11 +8,17 @@ use serde_json::{json, Value};
 use crate::diagnostics::Report;
 use crate::policy_set::{Decision, PolicySet};
 
-/// Arbitrary text as a policy: loads or gives diagnostics that render.
+/// Arbitrary text as a policy: loads or gives diagnostics that render,
+/// and the direct parser answers for it with pest's very tree or leaves
+/// it to pest.
 pub fn parse(data: &[u8]) -> Result<(), String> {
     let Ok(text) = std::str::from_utf8(data) else {
         return Ok(());
     };
+    let mut map = crate::source::SourceMap::new();
+    if let Some(file) = map.add("fuzz.policy", text).and_then(|id| map.file(id)) {
+        crate::syntax::direct_agrees(file)?;
+    }
     match PolicySet::from_sources([("fuzz.policy", text)]) {
         Ok(set) => {
             let _ = set.diagnostics().render(80);
