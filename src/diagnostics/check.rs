@@ -288,8 +288,8 @@ pub enum CheckError {
     },
 
     /// More conflicts than are reported one by one (a note after the
-    /// first ones).
-    #[error("policy `{name}` has {more} more conflicts than the {shown} shown")]
+    /// first ones, counting the pairs of rules in conflict past them).
+    #[error("policy `{name}` has {more} more pairs of rules in conflict beyond the {shown} conflicts shown")]
     #[diagnostic(
         code(verdict::more_conflicts),
         severity(Advice),
@@ -300,7 +300,8 @@ pub enum CheckError {
         name: String,
         /// How many were shown.
         shown: usize,
-        /// How many more were found.
+        /// How many more pairs of rules are in conflict (none of them
+        /// named together by a conflict shown).
         more: usize,
         /// Where the policy is written.
         #[label("this policy")]
@@ -321,7 +322,8 @@ pub enum CheckError {
         code: String,
         /// How many of that code were kept.
         kept: usize,
-        /// How many more were found.
+        /// How many more pairs of rules are in conflict (none of them
+        /// named together by a conflict shown).
         more: usize,
         /// The first one not kept.
         #[label("the first not kept")]
@@ -339,7 +341,8 @@ pub enum CheckError {
     ConflictBudget {
         /// The policy's name.
         name: String,
-        /// How many conflicts were found before it stopped.
+        /// How many conflicts were found before it stopped: those shown,
+        /// then the pairs of rules counted past them.
         found: usize,
         /// Where the policy is written.
         #[label("this policy")]

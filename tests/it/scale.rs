@@ -119,6 +119,76 @@ fn conflicts_are_capped_and_budgeted() {
     assert!(report.problems().len() < 100);
 }
 
+/// Past the 100 conflicts reported one by one, the note counts the pairs
+/// of rules in conflict that no conflict shown names together, exactly as
+/// comparing every pair of the generated rules says (two rules conflict
+/// when they decide differently and agree on every fact both test).
+#[test]
+fn conflicts_past_those_shown_are_counted_pair_by_pair() {
+    let text = Shape::Overlapping.policy(400);
+    // Each rule line's start, its tests (fact and value), and its decision.
+    type Tests<'t> = Vec<(&'t str, &'t str)>;
+    let mut rules: Vec<(usize, Tests, &str)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some((tests, decision)) = line.trim_end().split_once(" -> ") {
+            let tests = tests
+                .split(' ')
+                .map(|value| (value.split_once('v').unwrap().0, value))
+                .collect();
+            rules.push((offset, tests, decision));
+        }
+        offset += line.len();
+    }
+    let conflict = |a: usize, b: usize| {
+        let ((_, x, dx), (_, y, dy)) = (&rules[a], &rules[b]);
+        dx != dy
+            && x.iter()
+                .all(|(fact, value)| y.iter().all(|(f, v)| f != fact || v == value))
+    };
+    let report = PolicySet::from_sources([("overlap.policy", text.as_str())]).unwrap_err();
+    // The rules each conflict shown names, by where they start.
+    let mut shown = std::collections::HashSet::new();
+    let mut counted = None;
+    for problem in report.problems() {
+        let code = miette::Diagnostic::code(problem).map(|c| c.to_string());
+        match code.as_deref() {
+            Some("verdict::conflict") => {
+                let named: Vec<usize> = miette::Diagnostic::labels(problem)
+                    .unwrap()
+                    .map(|label| {
+                        rules
+                            .iter()
+                            .position(|(start, _, _)| *start == label.offset())
+                            .unwrap()
+                    })
+                    .collect();
+                for a in &named {
+                    for b in &named {
+                        if a < b {
+                            shown.insert((*a, *b));
+                        }
+                    }
+                }
+            }
+            Some("verdict::more_conflicts") => {
+                let message = problem.to_string();
+                let count = message.split(' ').nth(3).unwrap();
+                counted = Some(count.parse::<usize>().unwrap());
+            }
+            other => panic!("{other:?}: {problem}"),
+        }
+    }
+    let mut expected = 0;
+    for a in 0..rules.len() {
+        for b in a + 1..rules.len() {
+            expected += usize::from(conflict(a, b) && !shown.contains(&(a, b)));
+        }
+    }
+    assert!(expected > 10_000, "{expected}");
+    assert_eq!(counted, Some(expected));
+}
+
 /// Rules whose atoms overlap but whose relations between times rule the
 /// overlap out: finding that no facts realize it is a search, and its steps
 /// count against the conflict budget (they once counted as ten, so that a
