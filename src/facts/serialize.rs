@@ -75,11 +75,15 @@ struct Picked {
 }
 
 /// The bits of [`Picked::written`] for the slots in `slots`.
+#[inline]
 fn written_bits(slots: std::ops::Range<usize>) -> u64 {
-    // Below 2^64 bits, as a 128-bit shift never overflows here.
-    let below = |i: usize| ((1u128 << i.min(64)) - 1) as u64;
-    let mut bits = below(slots.end) & !below(slots.start);
-    if slots.end > 63 && slots.end > slots.start {
+    if slots.start >= slots.end {
+        return 0;
+    }
+    // Bits `low..high`, 1 to 64 of them, then the shared last bit.
+    let (low, high) = (slots.start.min(63), slots.end.min(64));
+    let mut bits = (u64::MAX >> (64 - (high - low))) << low;
+    if slots.end > 63 {
         bits |= 1 << 63;
     }
     bits
@@ -101,19 +105,34 @@ enum Place<'p> {
 impl<'p> Place<'p> {
     /// The place of the value under `key` in an object at `self`.
     fn child(self, key: &str) -> Place<'p> {
+        self.child_after(key, &mut 0)
+    }
+
+    /// [`child`](Self::child), trying first the declared key at `hint`,
+    /// and leaving `hint` just past the key found: a struct's fields come
+    /// in the same order every time, most often the order the policy
+    /// declares its paths in, so each is found in one comparison.
+    #[inline]
+    fn child_after(self, key: &str, hint: &mut usize) -> Place<'p> {
         let node = match self {
             Place::Root(node) | Place::Inner(node) => node,
             Place::Leaf(_) | Place::Off => return Place::Off,
         };
-        match node
-            .children
-            .iter()
-            .find(|(k, _)| crate::model::same_bytes(k.as_bytes(), key.as_bytes()))
-        {
-            Some((_, child)) if child.children.is_empty() => {
-                child.slot().map_or(Place::Off, Place::Leaf)
+        let found = match node.children.get(*hint) {
+            Some((k, child)) if crate::model::same_bytes(k.as_bytes(), key.as_bytes()) => {
+                Some((*hint, child))
             }
-            Some((_, child)) => Place::Inner(child),
+            _ => node.child(key.as_bytes()),
+        };
+        match found {
+            Some((at, child)) => {
+                *hint = at + 1;
+                if child.children.is_empty() {
+                    child.slot().map_or(Place::Off, Place::Leaf)
+                } else {
+                    Place::Inner(child)
+                }
+            }
             None => Place::Off,
         }
     }
@@ -143,7 +162,8 @@ impl<'a, 'p> Picker<'a, 'p> {
             }
             Place::Leaf(at) => {
                 if !matches!(slot, Slot::Absent) {
-                    self.picked.written |= written_bits(at..at + 1);
+                    // Slot 63 and all past it share the last bit.
+                    self.picked.written |= 1 << at.min(63);
                 }
                 if let Some(s) = self.picked.slots.get_mut(at) {
                     *s = slot;
@@ -218,6 +238,7 @@ impl<'a, 'p> Picker<'a, 'p> {
             picked: self.picked,
             depth,
             next: None,
+            hint: 0,
         })
     }
 
@@ -242,11 +263,14 @@ struct Object<'a, 'p> {
     depth: usize,
     /// Where the value of the last key goes (`None` before a key).
     next: Option<Place<'p>>,
+    /// The declared key to try first for the next field (see
+    /// [`Place::child_after`]).
+    hint: usize,
 }
 
 impl Object<'_, '_> {
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), GiveUp> {
-        let place = self.place.child(key);
+        let place = self.place.child_after(key, &mut self.hint);
         value.serialize(Picker {
             place,
             picked: self.picked,
@@ -373,12 +397,17 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     }
 
     fn serialize_unit_variant(
-        self,
+        mut self,
         _: &'static str,
         _: u32,
         variant: &'static str,
     ) -> Result<(), GiveUp> {
-        self.string(variant)
+        // The name outlives the decision: borrowed, neither copied nor
+        // allocated.
+        match self.place {
+            Place::Leaf(_) => self.set(Slot::Str(std::borrow::Cow::Borrowed(variant))),
+            _ => self.set(Slot::Other),
+        }
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -431,7 +460,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Object<'a, 'p>, GiveUp> {
         // serde_json's own tokens (a raw JSON value, an arbitrary-precision
         // number, with its features on) are values, not objects.
-        if name.starts_with("$serde_json::") {
+        if name.as_bytes().first() == Some(&b'$') && name.starts_with("$serde_json::") {
             return Err(GiveUp);
         }
         self.object()
@@ -685,5 +714,26 @@ impl<'p> ser::Serializer for Key<'p> {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, GiveUp> {
         Err(GiveUp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_bits;
+
+    /// The bits of every range of slots, as the shifts of 128-bit masks
+    /// that `written_bits` once was: bit `i` for slot `i`, and the last bit
+    /// for every slot from 63 on.
+    #[test]
+    fn written_bits_mark_each_slot_and_share_the_last() {
+        for start in 0..130 {
+            for end in 0..130 {
+                let mut expected = 0u64;
+                for slot in start..end {
+                    expected |= 1 << slot.min(63);
+                }
+                assert_eq!(written_bits(start..end), expected, "{start}..{end}");
+            }
+        }
     }
 }

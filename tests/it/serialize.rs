@@ -490,3 +490,64 @@ fn strings_on_both_sides_of_the_inline_length() {
         assert!(agree(&set, &facts).unwrap().starts_with(decision), "{name}");
     }
 }
+
+/// Fields in another order than the policy declares its paths, fields it
+/// does not declare between them, and an object with more declared keys
+/// than are compared in turn (found by hash): every one lands at its fact.
+#[test]
+fn fields_in_any_order_among_many_declared_keys() {
+    let mut text = String::from("policy t\notherwise none\n");
+    for i in 0..40 {
+        text.push_str(&format!("fact k{i}: {{yes no}} at f.k{i} optional\n"));
+    }
+    for i in 0..40 {
+        text.push_str(&format!("k{i}-yes: k{i} = yes -> r{i}\n"));
+        text.push_str(&format!("outcome r{i}\n"));
+    }
+    text.push_str("first match\n");
+    let set = set(&text);
+    #[derive(Serialize)]
+    struct Inner {
+        k39: &'static str,
+        other: u32,
+        k3: &'static str,
+        k0: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Facts {
+        g: u32,
+        f: Inner,
+    }
+    let cases = [
+        ("no", "no", "yes", "r3"),
+        ("no", "yes", "no", "r0"),
+        ("yes", "no", "no", "r39"),
+        ("no", "no", "no", "none"),
+    ];
+    for (k39, k0, k3, decision) in cases {
+        let facts = Facts {
+            g: 1,
+            f: Inner {
+                k39,
+                other: 2,
+                k3,
+                k0,
+            },
+        };
+        assert!(
+            agree(&set, &facts).unwrap().starts_with(decision),
+            "{decision}"
+        );
+    }
+    // A map's keys, in reverse order.
+    for hit in [0, 17, 39] {
+        let inner: BTreeMap<String, &str> = (0..40)
+            .rev()
+            .map(|i| (format!("k{i}"), if i == hit { "yes" } else { "no" }))
+            .collect();
+        let facts = BTreeMap::from([("f", inner)]);
+        assert!(agree(&set, &facts)
+            .unwrap()
+            .starts_with(&format!("r{hit} ")));
+    }
+}
