@@ -100,6 +100,88 @@ struct Search<'p> {
     depth: usize,
     /// Candidate lists to reuse, one per depth.
     lists: Vec<Vec<u32>>,
+    /// The candidates' conditions as rows of words, where that fits.
+    dense: Option<Dense>,
+    /// The conditions [`classes`](Self::classes) has split by, kept for
+    /// reuse.
+    seen: rustc_hash::FxHashSet<u64>,
+    /// The classes being refined, and the next refinement, kept for reuse.
+    class_words: (Vec<u64>, Vec<u64>),
+}
+
+/// Every candidate's allowed atoms of every fact, one word per fact (the
+/// fact's whole domain where the candidate has no condition on it), row
+/// after row: for a policy of a few facts of at most 64 atoms each (most
+/// `first match` policies), so that the hottest tests read a row of words
+/// in a row instead of searching each candidate's list of conditions.
+/// Each test answers exactly as its form over the lists does.
+struct Dense {
+    facts: usize,
+    rows: Vec<u64>,
+    /// Each fact's whole domain.
+    domains: Vec<u64>,
+    /// Each candidate's number of conditions (the work counted for it).
+    counts: Vec<u32>,
+}
+
+/// The most facts a policy may have for [`Dense`] rows.
+const DENSE_FACTS: usize = 16;
+
+impl Dense {
+    fn new(candidates: &[Candidate], whole: &[(Atoms, u32)]) -> Option<Dense> {
+        if whole.len() > DENSE_FACTS {
+            return None;
+        }
+        let domains = whole
+            .iter()
+            .map(|(atoms, _)| match atoms {
+                Atoms::Word(word) => Some(*word),
+                Atoms::Runs(_) => None,
+            })
+            .collect::<Option<Vec<u64>>>()?;
+        let facts = domains.len();
+        let mut rows = Vec::with_capacity(candidates.len() * facts);
+        let mut counts = Vec::with_capacity(candidates.len());
+        for candidate in candidates {
+            let start = rows.len();
+            rows.extend_from_slice(&domains);
+            for (fact, atoms) in &candidate.conditions {
+                let (Atoms::Word(word), Some(slot)) =
+                    (atoms, rows.get_mut(start + fact.0 as usize))
+                else {
+                    return None;
+                };
+                *slot = *word;
+            }
+            counts.push(u32::try_from(candidate.conditions.len()).ok()?);
+        }
+        Some(Dense {
+            facts,
+            rows,
+            domains,
+            counts,
+        })
+    }
+
+    fn row(&self, candidate: u32) -> &[u64] {
+        let start = candidate as usize * self.facts;
+        self.rows.get(start..start + self.facts).unwrap_or_default()
+    }
+
+    /// The candidate's condition on `fact`, `None` where it has none.
+    fn condition(&self, candidate: u32, fact: FactId) -> Option<u64> {
+        let at = fact.0 as usize;
+        let word = *self.row(candidate).get(at)?;
+        (Some(&word) != self.domains.get(at)).then_some(word)
+    }
+}
+
+/// The region's words, in a [`Dense`] search (every fact a word).
+fn region_words(region: &[Atoms]) -> impl Iterator<Item = u64> + '_ {
+    region.iter().map(|atoms| match atoms {
+        Atoms::Word(word) => *word,
+        Atoms::Runs(_) => u64::MAX,
+    })
 }
 
 /// What a search over one rule's region found.
@@ -142,6 +224,9 @@ impl<'p> Search<'p> {
             .collect();
         Search {
             policy,
+            dense: Dense::new(&candidates, &whole),
+            seen: rustc_hash::FxHashSet::default(),
+            class_words: (Vec::new(), Vec::new()),
             candidates,
             region: whole.iter().map(|(atoms, _)| atoms.clone()).collect(),
             whole,
@@ -179,6 +264,13 @@ impl<'p> Search<'p> {
 
     /// Whether the candidate allows some atom of the piece on every fact.
     fn meets(&self, candidate: u32) -> bool {
+        if let Some(dense) = &self.dense {
+            return dense
+                .row(candidate)
+                .iter()
+                .zip(region_words(&self.region))
+                .all(|(allowed, piece)| allowed & piece != 0);
+        }
         self.conditions(candidate).iter().all(|(fact, atoms)| {
             self.region
                 .get(fact.0 as usize)
@@ -188,6 +280,13 @@ impl<'p> Search<'p> {
 
     /// Whether the candidate holds on the whole piece.
     fn holds(&self, candidate: u32) -> bool {
+        if let Some(dense) = &self.dense {
+            return dense
+                .row(candidate)
+                .iter()
+                .zip(region_words(&self.region))
+                .all(|(allowed, piece)| piece & !allowed == 0);
+        }
         self.conditions(candidate).iter().all(|(fact, atoms)| {
             self.region
                 .get(fact.0 as usize)
@@ -200,6 +299,9 @@ impl<'p> Search<'p> {
     /// more than a few are open (a policy of many facts, a rule each), the
     /// first met: counting would cost more than a good choice saves.
     fn open_fact(&mut self, among: &[u32], list: &[u32]) -> Result<Option<FactId>, OverBudget> {
+        if self.dense.is_some() {
+            return self.open_fact_dense(among, list);
+        }
         const COUNTED: usize = 16;
         let mut open: Vec<(FactId, usize)> = Vec::new();
         let mut work = 0;
@@ -240,6 +342,62 @@ impl<'p> Search<'p> {
         Ok(best.map(|(fact, _)| fact))
     }
 
+    /// [`open_fact`](Self::open_fact) over [`Dense`] rows: the same facts
+    /// found open in the same order (facts in order within a candidate),
+    /// counted alike, and the same work.
+    fn open_fact_dense(
+        &mut self,
+        among: &[u32],
+        list: &[u32],
+    ) -> Result<Option<FactId>, OverBudget> {
+        let Some(dense) = &self.dense else {
+            return Ok(None);
+        };
+        let mut piece = [0u64; DENSE_FACTS];
+        for (word, atoms) in piece.iter_mut().zip(region_words(&self.region)) {
+            *word = atoms;
+        }
+        // Open facts as bits, in the order first met, with their counts.
+        let mut open_bits = 0u64;
+        let mut open: [(usize, usize); DENSE_FACTS] = [(0, 0); DENSE_FACTS];
+        let mut opened = 0;
+        let mut work = 0;
+        for candidate in among {
+            work += dense.counts.get(*candidate as usize).copied().unwrap_or(0) as usize;
+            let row = dense.row(*candidate);
+            for (fact, ((allowed, whole), piece)) in
+                row.iter().zip(&dense.domains).zip(&piece).enumerate()
+            {
+                if allowed != whole && piece & !allowed != 0 && open_bits >> fact & 1 == 0 {
+                    open_bits |= 1 << fact;
+                    if let Some(slot) = open.get_mut(opened) {
+                        *slot = (fact, 0);
+                    }
+                    opened += 1;
+                }
+            }
+        }
+        if opened > 1 {
+            for candidate in list {
+                work += dense.counts.get(*candidate as usize).copied().unwrap_or(0) as usize;
+                let row = dense.row(*candidate);
+                for (fact, count) in open.iter_mut().take(opened) {
+                    let constrained = row.get(*fact) != dense.domains.get(*fact);
+                    *count += usize::from(constrained);
+                }
+            }
+        }
+        self.spend(work)?;
+        // The most constrained; of equals, the first met.
+        let mut best: Option<(usize, usize)> = None;
+        for &(fact, count) in open.iter().take(opened) {
+            if best.is_none_or(|(_, most)| count > most) {
+                best = Some((fact, count));
+            }
+        }
+        Ok(best.map(|(fact, _)| FactId(fact as u32)))
+    }
+
     /// The piece's atoms of `fact` split into the classes no candidate of
     /// `list` tells apart: each candidate allows all of a class or none.
     fn classes(&mut self, fact: FactId, list: &[u32]) -> Result<Vec<Atoms>, OverBudget> {
@@ -249,24 +407,37 @@ impl<'p> Search<'p> {
         match piece {
             // At most 64 atoms: refine the piece by each distinct condition.
             Atoms::Word(piece) => {
-                let mut classes = vec![piece];
-                let mut seen = rustc_hash::FxHashSet::default();
+                let (mut classes, mut next) = std::mem::take(&mut self.class_words);
+                classes.clear();
+                classes.push(piece);
+                let mut seen = std::mem::take(&mut self.seen);
+                seen.clear();
                 for candidate in list {
-                    let Some(Atoms::Word(atoms)) = self.condition(*candidate, fact) else {
+                    let atoms = match &self.dense {
+                        Some(dense) => dense.condition(*candidate, fact),
+                        None => match self.condition(*candidate, fact) {
+                            Some(Atoms::Word(atoms)) => Some(*atoms),
+                            _ => None,
+                        },
+                    };
+                    let Some(atoms) = atoms else {
                         continue;
                     };
                     let atoms = atoms & piece;
                     if atoms == piece || !seen.insert(atoms) {
                         continue;
                     }
-                    let mut next = Vec::with_capacity(classes.len() + 1);
-                    for class in classes {
+                    next.clear();
+                    for class in &classes {
                         let (inside, outside) = (class & atoms, class & !atoms);
                         next.extend([inside, outside].into_iter().filter(|c| *c != 0));
                     }
-                    classes = next;
+                    std::mem::swap(&mut classes, &mut next);
                 }
-                Ok(classes.into_iter().map(Atoms::Word).collect())
+                self.seen = seen;
+                let found = classes.iter().map(|word| Atoms::Word(*word)).collect();
+                self.class_words = (classes, next);
+                Ok(found)
             }
             // Many atoms (a number tested against many constants): the runs
             // between the ends of every condition's runs.
@@ -345,10 +516,21 @@ impl<'p> Search<'p> {
         let mut result = Ok(());
         for class in classes {
             buffer.clear();
-            buffer.extend(list.iter().copied().filter(|c| {
-                self.condition(*c, fact)
-                    .is_none_or(|atoms| atoms.intersects(&class))
-            }));
+            match (&self.dense, &class) {
+                (Some(dense), Atoms::Word(word)) => {
+                    let at = fact.0 as usize;
+                    buffer.extend(list.iter().copied().filter(|c| {
+                        dense
+                            .row(*c)
+                            .get(at)
+                            .is_none_or(|allowed| allowed & word != 0)
+                    }));
+                }
+                _ => buffer.extend(list.iter().copied().filter(|c| {
+                    self.condition(*c, fact)
+                        .is_none_or(|atoms| atoms.intersects(&class))
+                })),
+            }
             if let Some(slot) = self.region.get_mut(fact.0 as usize) {
                 *slot = class;
             }
@@ -689,11 +871,25 @@ pub(super) fn fates_after(
     budget: usize,
     prior: Option<&Searched>,
 ) -> Option<(Vec<Fate>, Searched)> {
+    fates_searched(policy, budget, prior, true)
+}
+
+/// [`fates_after`], with [`Dense`] rows where they fit only if `dense`
+/// (the tests compare the two).
+fn fates_searched(
+    policy: &std::sync::Arc<CheckedPolicy>,
+    budget: usize,
+    prior: Option<&Searched>,
+    dense: bool,
+) -> Option<(Vec<Fate>, Searched)> {
     if !searched(policy) {
         return None;
     }
     let reuse = prior.map_or(0, |p| p.unchanged_rules(policy));
     let mut search = Search::new(policy, budget);
+    if !dense {
+        search.dense = None;
+    }
     let index = Index::new(&search);
     let mut fates: Vec<Fate> = (0..policy.rules.len()).map(|_| Fate::default()).collect();
     let mut dropped: Vec<u32> = vec![0; policy.rules.len()];
@@ -833,7 +1029,7 @@ pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
 mod tests {
     use std::sync::Arc;
 
-    use super::fates_after;
+    use super::{fates_after, fates_searched};
     use crate::model::CheckedPolicy;
     use crate::source::SourceMap;
     use crate::{check, syntax};
@@ -882,6 +1078,22 @@ mod tests {
         let mut checked = check::check(&sources, &files, &crate::limits::Limits::default());
         assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
         Arc::new(checked.policies.remove(0))
+    }
+
+    /// The search over [`super::Dense`] rows finds what the search over
+    /// each candidate's conditions finds, with the same work rule by rule
+    /// (which budgets and resumed searches depend on).
+    #[test]
+    fn rows_of_words_search_as_lists_of_conditions_do() {
+        for (rules, last) in [(50, 1), (400, 3), (900, 7)] {
+            let policy = overlapping(rules, last);
+            let (rows, by_rows) = fates_searched(&policy, usize::MAX, None, true).unwrap();
+            let (lists, by_lists) = fates_searched(&policy, usize::MAX, None, false).unwrap();
+            assert!(rows == lists, "{rules} rules");
+            assert_eq!(by_rows.work, by_lists.work, "{rules} rules");
+            assert_eq!(by_rows.dropped, by_lists.dropped, "{rules} rules");
+            assert!(rows.iter().any(|fate| !fate.decides));
+        }
     }
 
     /// A search resumed after an edit of the last rule (which leaves the
