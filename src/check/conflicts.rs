@@ -374,25 +374,7 @@ impl Masks {
         let (Some(x), Some(y)) = (self.of(i), self.of(j)) else {
             return may_overlap(a, b);
         };
-        let (mut x, mut y) = (x.iter().peekable(), y.iter().peekable());
-        while let (Some((fx, mx)), Some((fy, my))) = (x.peek(), y.peek()) {
-            match fx.cmp(fy) {
-                std::cmp::Ordering::Less => {
-                    x.next();
-                }
-                std::cmp::Ordering::Greater => {
-                    y.next();
-                }
-                std::cmp::Ordering::Equal => {
-                    if mx & my == 0 {
-                        return false;
-                    }
-                    x.next();
-                    y.next();
-                }
-            }
-        }
-        true
+        agree_on_shared_facts(x, y, |mx, my| mx & my != 0)
     }
 }
 
@@ -404,30 +386,37 @@ impl Masks {
 fn may_overlap(a: &CheckedRule, b: &CheckedRule) -> bool {
     a.clauses.iter().any(|x| {
         b.clauses.iter().any(|y| {
-            let (mut i, mut j) = (
-                x.conditions.iter().peekable(),
-                y.conditions.iter().peekable(),
-            );
-            while let (Some((fx, sx)), Some((fy, sy))) = (i.peek(), j.peek()) {
-                match fx.cmp(fy) {
-                    std::cmp::Ordering::Less => {
-                        i.next();
-                    }
-                    std::cmp::Ordering::Greater => {
-                        j.next();
-                    }
-                    std::cmp::Ordering::Equal => {
-                        if !sx.intersects(sy) {
-                            return false;
-                        }
-                        i.next();
-                        j.next();
-                    }
-                }
-            }
-            true
+            agree_on_shared_facts(&x.conditions, &y.conditions, |sx, sy| sx.intersects(sy))
         })
     })
+}
+
+/// Whether `agree` holds of the two conditions on every fact both lists
+/// (each sorted by fact) constrain.
+fn agree_on_shared_facts<T>(
+    x: &[(FactId, T)],
+    y: &[(FactId, T)],
+    agree: impl Fn(&T, &T) -> bool,
+) -> bool {
+    let (mut x, mut y) = (x.iter().peekable(), y.iter().peekable());
+    while let (Some((fx, cx)), Some((fy, cy))) = (x.peek(), y.peek()) {
+        match fx.cmp(fy) {
+            std::cmp::Ordering::Less => {
+                x.next();
+            }
+            std::cmp::Ordering::Greater => {
+                y.next();
+            }
+            std::cmp::Ordering::Equal => {
+                if !agree(cx, cy) {
+                    return false;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+    true
 }
 
 /// Where two rules both match, with facts that do: the region of the

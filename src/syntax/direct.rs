@@ -119,6 +119,17 @@ impl Parser<'_> {
         self.source.span(start, end)
     }
 
+    /// Runs `parse`, leaving the position where it was when it fails: a
+    /// grammar rule that does not match consumes nothing.
+    fn attempt<T>(&mut self, parse: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let start = self.pos;
+        let found = parse(self);
+        if found.is_none() {
+            self.pos = start;
+        }
+        found
+    }
+
     fn slice(&self, start: usize, end: usize) -> &str {
         self.source.text.get(start..end).unwrap_or_default()
     }
@@ -271,21 +282,7 @@ impl Parser<'_> {
                 Some(_) => at += 1,
             }
         }
-        let raw = self.slice(start + 1, at);
-        let mut text = String::with_capacity(raw.len());
-        let mut chars = raw.chars();
-        while let Some(c) = chars.next() {
-            if c != '\\' {
-                text.push(c);
-                continue;
-            }
-            match chars.next() {
-                Some('n') => text.push('\n'),
-                Some('t') => text.push('\t'),
-                Some(other) => text.push(other),
-                None => {}
-            }
-        }
+        let text = super::lower::unescape(self.slice(start + 1, at));
         self.pos = at + 1;
         Some(Spanned::new(text, self.span(start, at + 1)))
     }
@@ -612,14 +609,8 @@ impl Parser<'_> {
     /// blanks and comment after `b`, and of `priority a > b > c` at `c`.
     fn priority_decl(&mut self) -> Option<Item> {
         let start = self.pos;
-        let names = self.priority_names();
-        match names {
-            Some(names) => Some(Item::Priority(names, At(self.span(start, self.pos)))),
-            None => {
-                self.pos = start;
-                None
-            }
-        }
+        let names = self.attempt(Self::priority_names)?;
+        Some(Item::Priority(names, At(self.span(start, self.pos))))
     }
 
     fn priority_names(&mut self) -> Option<Vec<Ident>> {
@@ -650,29 +641,23 @@ impl Parser<'_> {
 
     /// `gt ~ ident`.
     fn greater_name(&mut self) -> Option<Ident> {
-        let start = self.pos;
-        if self.token(b">") {
-            self.skip();
-            if let Some(name) = self.ident() {
-                return Some(name);
+        self.attempt(|this| {
+            if !this.token(b">") {
+                return None;
             }
-        }
-        self.pos = start;
-        None
+            this.skip();
+            this.ident()
+        })
     }
 
     /// `fact_decl = { kw_fact ~ ident ~ colon ~ (local_type | fact_type ~
     /// kw_at ~ path ~ fact_option*) ~ doc? }`
     fn fact_decl(&mut self) -> Option<FactDecl> {
-        let start = self.pos;
-        let declared = self.fact_decl_at(start);
-        if declared.is_none() {
-            self.pos = start;
-        }
-        declared
+        self.attempt(Self::fact_decl_at)
     }
 
-    fn fact_decl_at(&mut self, start: usize) -> Option<FactDecl> {
+    fn fact_decl_at(&mut self) -> Option<FactDecl> {
+        let start = self.pos;
         if !self.kw(b"fact") {
             return None;
         }
@@ -769,30 +754,23 @@ impl Parser<'_> {
 
     /// `default_clause = { kw_default ~ literal }`: the literal.
     fn default_clause(&mut self) -> Option<Spanned<Literal>> {
-        let start = self.pos;
-        if !self.kw(b"default") {
-            return None;
-        }
-        self.skip();
-        let literal = self.value(false);
-        if literal.is_none() {
-            self.pos = start;
-        }
-        literal
+        self.attempt(|this| {
+            if !this.kw(b"default") {
+                return None;
+            }
+            this.skip();
+            this.value(false)
+        })
     }
 
     /// `local_type = { (time_of_day | kw_weekday) ~ kw_of ~ ident ~ kw_in ~
     /// string }`
     fn local_type(&mut self) -> Option<Spanned<FactType>> {
-        let start = self.pos;
-        let local = self.local_type_at(start);
-        if local.is_none() {
-            self.pos = start;
-        }
-        local
+        self.attempt(Self::local_type_at)
     }
 
-    fn local_type_at(&mut self, start: usize) -> Option<Spanned<FactType>> {
+    fn local_type_at(&mut self) -> Option<Spanned<FactType>> {
+        let start = self.pos;
         let weekday = if self.kw(b"time") {
             self.skip();
             if !self.kw(b"of") {
@@ -939,12 +917,7 @@ impl Parser<'_> {
 
     /// `set_decl = { kw_set ~ ident ~ eq ~ value_set ~ doc? }`
     fn set_decl(&mut self) -> Option<SetDecl> {
-        let start = self.pos;
-        let declared = self.set_decl_at();
-        if declared.is_none() {
-            self.pos = start;
-        }
-        declared
+        self.attempt(Self::set_decl_at)
     }
 
     fn set_decl_at(&mut self) -> Option<SetDecl> {
@@ -969,19 +942,16 @@ impl Parser<'_> {
     /// `when_block = { kw_when ~ conditions ~ lbrace ~ nl* ~ (block_item ~
     /// nl+)* ~ block_item? ~ rbrace }`
     fn when_block(&mut self) -> Option<WhenBlock> {
-        let start = self.pos;
         if !self.deeper() {
             return None;
         }
-        let block = self.when_block_at(start);
+        let block = self.attempt(Self::when_block_at);
         self.depth -= 1;
-        if block.is_none() {
-            self.pos = start;
-        }
         block
     }
 
-    fn when_block_at(&mut self, start: usize) -> Option<WhenBlock> {
+    fn when_block_at(&mut self) -> Option<WhenBlock> {
+        let start = self.pos;
         if !self.kw(b"when") {
             return None;
         }
@@ -1044,15 +1014,11 @@ impl Parser<'_> {
 
     /// `rule = { rule_name? ~ conditions? ~ verdict ~ term* ~ clause* }`
     fn rule(&mut self) -> Option<crate::ast::Rule> {
-        let start = self.pos;
-        let rule = self.rule_at(start);
-        if rule.is_none() {
-            self.pos = start;
-        }
-        rule
+        self.attempt(Self::rule_at)
     }
 
-    fn rule_at(&mut self, start: usize) -> Option<crate::ast::Rule> {
+    fn rule_at(&mut self) -> Option<crate::ast::Rule> {
+        let start = self.pos;
         let name = self.rule_name();
         self.skip();
         let mut before = self.conditions().unwrap_or_default();
@@ -1148,14 +1114,11 @@ impl Parser<'_> {
 
     /// `rule_name = { !keyword ~ ident ~ colon }`
     fn rule_name(&mut self) -> Option<Ident> {
-        let start = self.pos;
-        let name = self.plain_ident()?;
-        self.skip();
-        if !self.token(b":") {
-            self.pos = start;
-            return None;
-        }
-        Some(name)
+        self.attempt(|this| {
+            let name = this.plain_ident()?;
+            this.skip();
+            this.token(b":").then_some(name)
+        })
     }
 
     /// `conditions = _{ term ~ (and_next? ~ term)* }`, where `and_next = _{
@@ -1440,31 +1403,25 @@ impl Parser<'_> {
 
     /// `in_test = { ident ~ kw_not? ~ kw_in ~ (value_set | set_name) }`
     fn in_test(&mut self) -> Option<Condition> {
-        let start = self.pos;
-        let fact = self.ident()?;
-        self.skip();
-        let negated = self.kw(b"not");
-        self.skip();
-        if self.kw(b"in") {
-            self.skip();
-            if let Some(set) = self.set_ref() {
-                return Some(Condition::In { fact, negated, set });
+        self.attempt(|this| {
+            let fact = this.ident()?;
+            this.skip();
+            let negated = this.kw(b"not");
+            this.skip();
+            if !this.kw(b"in") {
+                return None;
             }
-        }
-        self.pos = start;
-        None
+            this.skip();
+            let set = this.set_ref()?;
+            Some(Condition::In { fact, negated, set })
+        })
     }
 
     /// `has_test = { ident ~ kw_has ~ (quantifier ~ (value_set | set_name)
     /// | set_literal) }`, `quantifier = { (kw_any | kw_all | kw_none) ~
     /// kw_of }`.
     fn has_test(&mut self) -> Option<Condition> {
-        let start = self.pos;
-        let found = self.has_test_at();
-        if found.is_none() {
-            self.pos = start;
-        }
-        found
+        self.attempt(Self::has_test_at)
     }
 
     fn has_test_at(&mut self) -> Option<Condition> {
@@ -1545,12 +1502,7 @@ impl Parser<'_> {
 
     /// `within_test = { ident ~ kw_within ~ duration ~ kw_of ~ ident }`
     fn within_test(&mut self) -> Option<Condition> {
-        let start = self.pos;
-        let found = self.within_test_at();
-        if found.is_none() {
-            self.pos = start;
-        }
-        found
+        self.attempt(Self::within_test_at)
     }
 
     fn within_test_at(&mut self) -> Option<Condition> {
