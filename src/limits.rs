@@ -59,7 +59,8 @@ pub struct Limits {
     /// warning `verdict::conflict_budget`. Default
     /// [`Limits::CONFLICT_BUDGET`], about a second. (Whatever the budget,
     /// at most 100 conflicts are reported one by one, then
-    /// `verdict::more_conflicts` counts the rest; and a decision tree
+    /// `verdict::more_conflicts` counts the pairs of rules in conflict
+    /// past them; and a decision tree
     /// deeper than 400 tests is never built, the rules being scanned
     /// instead, because walking it would recurse that deep.)
     pub conflict_budget: usize,
