@@ -119,6 +119,25 @@ impl Parser<'_> {
         self.source.span(start, end)
     }
 
+    /// pest's `(skip ~ e)*` after a part already matched (and the skip
+    /// after it): `item` again and again, each after a skip, until it
+    /// fails; the position is left after the last that matched, the skip
+    /// before the one that failed undone.
+    fn repeated<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Vec<T> {
+        let mut found = Vec::new();
+        loop {
+            let before = self.pos;
+            self.skip();
+            match self.attempt(&mut item) {
+                Some(next) => found.push(next),
+                None => {
+                    self.pos = before;
+                    return found;
+                }
+            }
+        }
+    }
+
     /// Runs `parse`, leaving the position where it was when it fails: a
     /// grammar rule that does not match consumes nothing.
     fn attempt<T>(&mut self, parse: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
@@ -214,6 +233,14 @@ impl Parser<'_> {
         self.looking_at(at, word) && !self.ident_char(at + word.len())
     }
 
+    /// The first of `words` here as a `kw_` rule, consumed, with its value.
+    fn kw_choice<T: Clone>(&mut self, words: &[(&[u8], T)]) -> Option<T> {
+        words
+            .iter()
+            .find(|(word, _)| self.kw(word))
+            .map(|(_, value)| value.clone())
+    }
+
     /// The grammar's `keyword` at `at`.
     fn keyword_at(&self, at: usize) -> bool {
         self.word_of(at, KEYWORDS).is_some()
@@ -295,23 +322,16 @@ impl Parser<'_> {
         let start = self.pos;
         let mut text = self.string()?.node;
         self.skip();
-        let mut lines = 0;
-        loop {
-            let before = self.pos;
-            if lines > 0 {
-                self.skip();
+        let lines = self.repeated(|this| {
+            if !this.nl() {
+                return None;
             }
-            if self.nl() {
-                self.skip();
-                if let Some(next) = self.string() {
-                    text.push(' ');
-                    text.push_str(&next.node);
-                    lines += 1;
-                    continue;
-                }
-            }
-            self.pos = before;
-            break;
+            this.skip();
+            this.string()
+        });
+        for line in lines {
+            text.push(' ');
+            text.push_str(&line.node);
         }
         Some(Spanned::new(text, self.span(start, self.pos)))
     }
@@ -622,21 +642,8 @@ impl Parser<'_> {
         self.skip();
         names.push(self.greater_name()?);
         self.skip();
-        let mut more = 0;
-        loop {
-            let before = self.pos;
-            if more > 0 {
-                self.skip();
-            }
-            match self.greater_name() {
-                Some(name) => names.push(name),
-                None => {
-                    self.pos = before;
-                    return Some(names);
-                }
-            }
-            more += 1;
-        }
+        names.extend(self.repeated(Self::greater_name));
+        Some(names)
     }
 
     /// `gt ~ ident`.
@@ -699,20 +706,15 @@ impl Parser<'_> {
                 let (values, ordered) = self.enum_type()?;
                 decl.ordered = ordered;
                 FactType::Enum(values)
-            } else if self.kw(b"bool") {
-                FactType::Bool
-            } else if self.kw(b"number") {
-                FactType::Number
-            } else if self.kw(b"string") {
-                FactType::String
-            } else if self.kw(b"datetime") {
-                FactType::DateTime
-            } else if self.kw(b"date") {
-                FactType::Date
-            } else if self.kw(b"duration") {
-                FactType::Duration
             } else {
-                return None;
+                self.kw_choice(&[
+                    (b"bool", FactType::Bool),
+                    (b"number", FactType::Number),
+                    (b"string", FactType::String),
+                    (b"datetime", FactType::DateTime),
+                    (b"date", FactType::Date),
+                    (b"duration", FactType::Duration),
+                ])?
             };
             decl.ty = Spanned::new(ty, self.span(ty_start, self.pos));
             self.skip();
@@ -723,25 +725,19 @@ impl Parser<'_> {
             decl.path = self.path()?;
             self.skip();
             // `fact_option*`: `kw_optional | default_clause | kw_sensitive`.
-            let mut options = 0;
-            loop {
-                let before = self.pos;
-                if options > 0 {
-                    self.skip();
-                }
-                let option_start = self.pos;
-                if self.kw(b"optional") {
-                    decl.optional = Some(At(self.span(option_start, self.pos)));
-                } else if let Some(default) = self.default_clause() {
+            self.repeated(|this| {
+                let option_start = this.pos;
+                if this.kw(b"optional") {
+                    decl.optional = Some(At(this.span(option_start, this.pos)));
+                } else if let Some(default) = this.default_clause() {
                     decl.default = Some(default);
-                } else if self.kw(b"sensitive") {
-                    decl.sensitive = Some(At(self.span(option_start, self.pos)));
+                } else if this.kw(b"sensitive") {
+                    decl.sensitive = Some(At(this.span(option_start, this.pos)));
                 } else {
-                    self.pos = before;
-                    break;
+                    return None;
                 }
-                options += 1;
-            }
+                Some(())
+            });
         }
         if self.refused {
             return None;
@@ -1037,22 +1033,9 @@ impl Parser<'_> {
             return None;
         };
         let verdict = Spanned::new(mark, self.span(verdict_start, self.pos));
-        let mut line_end = self.pos;
-        let mut after = Vec::new();
-        loop {
-            let before_term = self.pos;
-            self.skip();
-            match self.term() {
-                Some(term) => {
-                    line_end = self.pos;
-                    after.push(term);
-                }
-                None => {
-                    self.pos = before_term;
-                    break;
-                }
-            }
-        }
+        let mut after = self.repeated(Self::term);
+        // The rule's own span ends with its last term, not its clauses.
+        let line_end = self.pos;
         if self.refused {
             return None;
         }
@@ -1079,19 +1062,14 @@ impl Parser<'_> {
                 self.skip();
                 if let Some(first) = self.string() {
                     see.push(first);
-                    loop {
-                        let before_more = self.pos;
-                        self.skip();
-                        if self.token(b",") {
-                            self.skip();
-                            if let Some(more) = self.string() {
-                                see.push(more);
-                                continue;
-                            }
+                    let more = self.repeated(|this| {
+                        if !this.token(b",") {
+                            return None;
                         }
-                        self.pos = before_more;
-                        break;
-                    }
+                        this.skip();
+                        this.string()
+                    });
+                    see.extend(more);
                     clauses += 1;
                     continue;
                 }
@@ -1125,25 +1103,17 @@ impl Parser<'_> {
     /// nl ~ and_word }` and `and_word = _{ "and " | "and\t" }`.
     fn conditions(&mut self) -> Option<Vec<Condition>> {
         let mut terms = vec![self.term()?];
-        loop {
-            let before = self.pos;
-            self.skip();
-            let line = self.pos;
-            if self.nl() {
-                self.skip();
-                if !(self.token(b"and ") || self.token(b"and\t")) {
-                    self.pos = line;
+        terms.extend(self.repeated(|this| {
+            let line = this.pos;
+            if this.nl() {
+                this.skip();
+                if !(this.token(b"and ") || this.token(b"and\t")) {
+                    this.pos = line;
                 }
             }
-            self.skip();
-            match self.term() {
-                Some(term) => terms.push(term),
-                None => {
-                    self.pos = before;
-                    break;
-                }
-            }
-        }
+            this.skip();
+            this.term()
+        }));
         Some(terms)
     }
 
@@ -1254,19 +1224,13 @@ impl Parser<'_> {
                 return None;
             }
         }
-        loop {
-            let before = self.pos;
-            self.skip();
-            if self.kw(b"or") {
-                self.skip();
-                if let Some(next) = self.alternative() {
-                    alternatives.push(next);
-                    continue;
-                }
+        alternatives.extend(self.repeated(|this| {
+            if !this.kw(b"or") {
+                return None;
             }
-            self.pos = before;
-            break;
-        }
+            this.skip();
+            this.alternative()
+        }));
         self.skip();
         if self.refused || !self.token(b")") {
             self.pos = start;
@@ -1280,17 +1244,8 @@ impl Parser<'_> {
 
     fn alternative(&mut self) -> Option<Vec<Condition>> {
         let mut terms = vec![self.term()?];
-        loop {
-            let before = self.pos;
-            self.skip();
-            match self.term() {
-                Some(term) => terms.push(term),
-                None => {
-                    self.pos = before;
-                    return Some(terms);
-                }
-            }
-        }
+        terms.extend(self.repeated(Self::term));
+        Some(terms)
     }
 
     /// `value_set = { set_open ~ nl* ~ (set_literal ~ ","? ~ nl*)* ~ rbrace }`
@@ -1434,15 +1389,11 @@ impl Parser<'_> {
         let has_span = self.span(has_start, self.pos);
         self.skip();
         let quantifier_start = self.pos;
-        let which = if self.kw(b"any") {
-            Some(Quantifier::Any)
-        } else if self.kw(b"all") {
-            Some(Quantifier::All)
-        } else if self.kw(b"none") {
-            Some(Quantifier::None)
-        } else {
-            None
-        };
+        let which = self.kw_choice(&[
+            (b"any", Quantifier::Any),
+            (b"all", Quantifier::All),
+            (b"none", Quantifier::None),
+        ]);
         if let Some(which) = which {
             self.skip();
             if self.kw(b"of") {
@@ -1475,13 +1426,7 @@ impl Parser<'_> {
         let fact = self.ident()?;
         self.skip();
         let words_start = self.pos;
-        let end = if self.kw(b"starts") {
-            Some(StringEnd::Start)
-        } else if self.kw(b"ends") {
-            Some(StringEnd::End)
-        } else {
-            None
-        };
+        let end = self.kw_choice(&[(b"starts", StringEnd::Start), (b"ends", StringEnd::End)]);
         if let Some(end) = end {
             self.skip();
             if self.kw(b"with") {
