@@ -4,9 +4,11 @@
 
 use serde_json::Value;
 
+use compact_str::CompactString;
+
 use crate::source::{Span, Spanned};
 
-pub type Ident = Spanned<String>;
+pub type Ident = Spanned<CompactString>;
 
 /// A node's own span. Every `At` equals every other, so that syntax trees
 /// compare by meaning, whatever their layout.
@@ -43,9 +45,9 @@ pub enum Item {
     StrictFacts(At),
     /// `priority deny > allow`: the decisions, the first winning.
     Priority(Vec<Ident>, At),
-    Fact(FactDecl),
+    Fact(Box<FactDecl>),
     Outcome(OutcomeDecl),
-    Set(SetDecl),
+    Set(Box<SetDecl>),
     Rule(Rule),
     When(WhenBlock),
 }
@@ -139,21 +141,61 @@ pub enum BlockItem {
 pub struct Rule {
     /// `name:` before the conditions.
     pub name: Option<Ident>,
-    /// The conditions written before the verdict.
-    pub before: Vec<Condition>,
+    /// The conditions written before the verdict, then what follows it
+    /// (for `->`, the outcome's words first), in one list: a rule is one
+    /// allocation, however its words fall around the verdict.
+    pub conditions: Vec<Condition>,
+    /// How many of `conditions` are written before the verdict.
+    pub before_verdict: u32,
     pub verdict: Spanned<VerdictMark>,
-    /// What follows the verdict: for `->`, the outcome's words come first.
-    pub after: Vec<Condition>,
-    pub because: Option<Spanned<String>>,
-    pub see: Vec<Spanned<String>>,
+    /// The `because` and `see` lines, if the rule has any.
+    pub clauses: Option<Box<RuleClauses>>,
     pub span: At,
 }
 
+/// A rule's `because "..."` and `see "..."` lines, boxed apart from the
+/// rule: a generated policy's rules often have none, and a rule without
+/// them is then 88 bytes, not 136.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleClauses {
+    pub because: Option<Spanned<String>>,
+    pub see: Vec<Spanned<String>>,
+}
+
+impl RuleClauses {
+    /// The clauses, boxed, or `None` when there are none.
+    pub fn of(because: Option<Spanned<String>>, see: Vec<Spanned<String>>) -> Option<Box<Self>> {
+        (because.is_some() || !see.is_empty()).then(|| Box::new(RuleClauses { because, see }))
+    }
+}
+
 impl Rule {
+    /// The conditions written before the verdict.
+    pub fn before(&self) -> &[Condition] {
+        let split = (self.before_verdict as usize).min(self.conditions.len());
+        self.conditions.get(..split).unwrap_or_default()
+    }
+
+    /// What follows the verdict: for `->`, the outcome's words come first.
+    pub fn after(&self) -> &[Condition] {
+        let split = (self.before_verdict as usize).min(self.conditions.len());
+        self.conditions.get(split..).unwrap_or_default()
+    }
+
+    /// The text of the rule's `because` line.
+    pub fn because(&self) -> Option<&Spanned<String>> {
+        self.clauses.as_ref()?.because.as_ref()
+    }
+
+    /// The texts of the rule's `see` lines.
+    pub fn see(&self) -> &[Spanned<String>] {
+        self.clauses.as_ref().map_or(&[], |clauses| &clauses.see)
+    }
+
     /// The bare words right after the verdict: for `->`, the outcome is
     /// the longest run of them that names one (`-> manual migrate`).
     pub fn words_after_verdict(&self) -> Vec<&Ident> {
-        self.after
+        self.after()
             .iter()
             .map_while(|c| match c {
                 Condition::Word(w) => Some(w),
@@ -173,6 +215,9 @@ pub enum VerdictMark {
     Arrow,
 }
 
+/// One condition of a rule. A bare word, the most common, is a word and a
+/// span; the tests that name a fact are boxed, so that a rule's list of
+/// conditions holds 40 bytes a condition, whatever its kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Condition {
     /// A bare word: a value of some fact, or a boolean fact's name.
@@ -183,39 +228,59 @@ pub enum Condition {
     Not(Box<Condition>, At),
     /// `(A B or C)`: alternatives, each conditions that all hold.
     Group(Vec<Vec<Condition>>, At),
-    /// `fact has VALUE`, `fact has any of {...}`, `fact has all of NAME`,
-    /// `fact has none of {...}`
-    Has {
-        fact: Ident,
-        quantifier: Spanned<Quantifier>,
-        values: HasValues,
-    },
+    /// `fact has VALUE`, `fact has any of {...}`, ...
+    Has(Box<HasTest>),
     /// `fact starts with "text"`, `fact ends with "text"`
-    Affix {
-        fact: Ident,
-        end: Spanned<StringEnd>,
-        text: Spanned<String>,
-    },
-    /// `fact OP value`, and `fact OP other + 14 days` (the offset is a
-    /// duration, negative for `-`).
-    Compare {
-        fact: Ident,
-        op: Spanned<CompareOp>,
-        value: Spanned<Literal>,
-        offset: Option<Spanned<Literal>>,
-    },
+    Affix(Box<AffixTest>),
+    /// `fact OP value`, `fact OP other + 14 days`
+    Compare(Box<Comparison>),
     /// `fact within 14 days of other`
-    Within {
-        fact: Ident,
-        distance: Spanned<Literal>,
-        other: Ident,
-    },
+    Within(Box<WithinTest>),
     /// `fact in {...}`, `fact not in {...}`, `fact in SET`
-    In {
-        fact: Ident,
-        negated: bool,
-        set: SetRef,
-    },
+    In(Box<InTest>),
+}
+
+/// `fact has VALUE`, `fact has any of {...}`, `fact has all of NAME`,
+/// `fact has none of {...}`
+#[derive(Clone, Debug, PartialEq)]
+pub struct HasTest {
+    pub fact: Ident,
+    pub quantifier: Spanned<Quantifier>,
+    pub values: HasValues,
+}
+
+/// `fact starts with "text"`, `fact ends with "text"`
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffixTest {
+    pub fact: Ident,
+    pub end: Spanned<StringEnd>,
+    pub text: Spanned<String>,
+}
+
+/// `fact OP value`, and `fact OP other + 14 days` (the offset is a
+/// duration, negative for `-`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    pub fact: Ident,
+    pub op: Spanned<CompareOp>,
+    pub value: Spanned<Literal>,
+    pub offset: Option<Spanned<Literal>>,
+}
+
+/// `fact within 14 days of other`
+#[derive(Clone, Debug, PartialEq)]
+pub struct WithinTest {
+    pub fact: Ident,
+    pub distance: Spanned<Literal>,
+    pub other: Ident,
+}
+
+/// `fact in {...}`, `fact not in {...}`, `fact in SET`
+#[derive(Clone, Debug, PartialEq)]
+pub struct InTest {
+    pub fact: Ident,
+    pub negated: bool,
+    pub set: SetRef,
 }
 
 impl Condition {
@@ -224,16 +289,14 @@ impl Condition {
             Condition::Word(word) => word.span,
             Condition::Set(set) => set.span,
             Condition::Not(_, at) | Condition::Group(_, at) => at.0,
-            Condition::Compare {
-                fact,
-                value,
-                offset,
-                ..
-            } => fact.span.to(offset.as_ref().map_or(value.span, |o| o.span)),
-            Condition::Within { fact, other, .. } => fact.span.to(other.span),
-            Condition::In { fact, set, .. } => fact.span.to(set.span()),
-            Condition::Affix { fact, text, .. } => fact.span.to(text.span),
-            Condition::Has { fact, values, .. } => fact.span.to(match values {
+            Condition::Compare(test) => test
+                .fact
+                .span
+                .to(test.offset.as_ref().map_or(test.value.span, |o| o.span)),
+            Condition::Within(test) => test.fact.span.to(test.other.span),
+            Condition::In(test) => test.fact.span.to(test.set.span()),
+            Condition::Affix(test) => test.fact.span.to(test.text.span),
+            Condition::Has(test) => test.fact.span.to(match &test.values {
                 HasValues::One(value) => value.span,
                 HasValues::Set(set) => set.span(),
             }),
@@ -318,7 +381,7 @@ impl CompareOp {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Literal {
     /// A bare word: an enum value or an outcome name.
-    Word(String),
+    Word(CompactString),
     String(String),
     Number(f64),
     Bool(bool),
@@ -336,6 +399,17 @@ pub enum TimeLit {
     Clock(String),
     /// `14 days`: the amount and the unit as written.
     Duration(f64, String),
+}
+
+impl Literal {
+    /// The text of a word or a string.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Literal::Word(word) => Some(word),
+            Literal::String(text) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Literal {
@@ -412,5 +486,20 @@ impl std::fmt::Display for Expect {
             } => f.write_str(decision),
             Expect::Error { code } => write!(f, "error {code}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file's tree is mostly items and conditions, one per line
+    /// and a few per line: their sizes are what parsing 200 MB costs
+    /// (`docs/performance.md`, "A compact syntax tree").
+    #[test]
+    fn items_and_conditions_stay_small() {
+        assert!(size_of::<Condition>() <= 40, "{}", size_of::<Condition>());
+        assert!(size_of::<Item>() <= 88, "{}", size_of::<Item>());
+        assert!(size_of::<Ident>() <= 32, "{}", size_of::<Ident>());
     }
 }

@@ -205,7 +205,7 @@ fn check_policy(
     out: &mut Vec<CheckError>,
 ) -> CheckedPolicy {
     let first = files.first().map(|f| &f.policy);
-    let name = first.map(|p| p.name.node.clone()).unwrap_or_default();
+    let name = first.map(|p| p.name.node.to_string()).unwrap_or_default();
     let span = first.map(|p| p.name.span).unwrap_or_default();
     let doc = files
         .iter()
@@ -284,7 +284,7 @@ fn check_policy(
                     {
                         out.push(CheckError::Duplicate {
                             what: "outcome",
-                            name: decl.name.node.clone(),
+                            name: decl.name.node.to_string(),
                             first: previous.span,
                             again: decl.name.span,
                             help: "remove one of the declarations, or rename one",
@@ -294,7 +294,7 @@ fn check_policy(
                     check_outcome_name(&decl.name, out);
                     outcome_spans.insert(decl.name.node.as_str(), outcomes.len());
                     outcomes.push(Outcome {
-                        name: decl.name.node.clone(),
+                        name: decl.name.node.to_string(),
                         doc: decl.doc.as_ref().map(|d| d.node.clone()),
                         span: decl.name.span,
                     });
@@ -307,11 +307,11 @@ fn check_policy(
                         // Rules may use the values only the dropped
                         // declaration has: that is this error, not theirs.
                         if let ast::FactType::Enum(values) = &decl.ty.node {
-                            dropped_values.extend(values.iter().map(|v| v.node.clone()));
+                            dropped_values.extend(values.iter().map(|v| v.node.to_string()));
                         }
                         out.push(CheckError::Duplicate {
                             what: "fact",
-                            name: decl.name.node.clone(),
+                            name: decl.name.node.to_string(),
                             first: previous.name.span,
                             again: decl.name.span,
                             help: "remove one of the declarations, or rename one",
@@ -348,7 +348,7 @@ fn check_policy(
                 {
                     Some(previous) => out.push(CheckError::Duplicate {
                         what: "set",
-                        name: decl.name.node.clone(),
+                        name: decl.name.node.to_string(),
                         first: previous.name.span,
                         again: decl.name.span,
                         help: "remove one of the declarations, or rename one",
@@ -572,7 +572,7 @@ fn ranked_decisions(
         match ranked.iter().find(|(v, _)| *v == verdict) {
             Some((_, first)) => out.push(CheckError::Duplicate {
                 what: "decision in `priority`",
-                name: word.node.clone(),
+                name: word.node.to_string(),
                 first: *first,
                 again: word.span,
                 help: "a decision has one place in `priority`: keep the one you mean",
@@ -636,7 +636,7 @@ fn check_rule_names(rules: &[FlatRule<'_>], out: &mut Vec<CheckError>) {
         match seen.get(name.node.as_str()) {
             Some(first) => out.push(CheckError::Duplicate {
                 what: "rule name",
-                name: name.node.clone(),
+                name: name.node.to_string(),
                 first: *first,
                 again: name.span,
                 help: "a rule name names one rule of its policy: rename one of them",

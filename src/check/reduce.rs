@@ -524,11 +524,11 @@ pub(super) fn reduce(
         id,
         span: rule.span.0,
         location: sources.location(rule.span.0),
-        name: rule.name.as_ref().map(|name| name.node.clone()),
+        name: rule.name.as_ref().map(|name| name.node.to_string()),
         verdict: resolved.verdict,
-        because: rule.because.as_ref().map(|b| b.node.clone()),
+        because: rule.because().map(|b| b.node.clone()),
         reason: None,
-        see: rule.see.iter().map(|s| s.node.clone()).collect(),
+        see: rule.see().iter().map(|s| s.node.clone()).collect(),
         clauses: simplify(live),
     })
 }

@@ -198,7 +198,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         if let Some(first) = seen.get(value.node.as_str()) {
                             resolver.out.push(CheckError::Duplicate {
                                 what: "value",
-                                name: value.node.clone(),
+                                name: value.node.to_string(),
                                 first: first.span,
                                 again: value.span,
                                 help: "list each value once",
@@ -235,7 +235,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             let now = matches!(
                 (&decl.default, kind),
                 (Some(default), Kind::Time(TimeKind::Date | TimeKind::DateTime))
-                    if default.node == Literal::Word(String::from("now"))
+                    if default.node == Literal::Word("now".into())
             );
             resolver.by_name.insert(decl.name.node.as_str(), id);
             let names: Vec<&str> = match &decl.ty.node {
@@ -282,7 +282,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             if let (Some(collection), Kind::Bool) = (decl.collection, kind) {
                 resolver.out.push(CheckError::BadSetFact {
-                    fact: decl.name.node.clone(),
+                    fact: decl.name.node.to_string(),
                     problem: "cannot hold bools",
                     span: collection.0.to(decl.ty.span),
                     help: "an array of `true` and `false` says little: declare the bools it stands for, each a fact of its own",
@@ -290,7 +290,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             if let (Some(_), Some(default)) = (decl.collection, &decl.default) {
                 resolver.out.push(CheckError::BadSetFact {
-                    fact: decl.name.node.clone(),
+                    fact: decl.name.node.to_string(),
                     problem: "cannot have a default",
                     span: default.span,
                     help: "write `optional` instead: an absent set fact then holds nothing",
@@ -299,7 +299,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
             if let (Some(optional), Some(default)) = (decl.optional, &decl.default) {
                 resolver.out.push(CheckError::OptionalWithDefault {
-                    name: decl.name.node.clone(),
+                    name: decl.name.node.to_string(),
                     optional: optional.0,
                     default: default.span,
                 });
@@ -487,15 +487,15 @@ impl<'a, 'o> Resolver<'a, 'o> {
     ) -> Option<ResolvedRule> {
         let errors_before = self.out.len();
         let (verdict, after) = match rule.verdict.node {
-            VerdictMark::Can => (Some(Verdict::Allow), &rule.after[..]),
-            VerdictMark::Cannot => (Some(Verdict::Deny), &rule.after[..]),
+            VerdictMark::Can => (Some(Verdict::Allow), rule.after()),
+            VerdictMark::Cannot => (Some(Verdict::Deny), rule.after()),
             VerdictMark::Arrow => self.outcome(rule, outcomes),
         };
         let mut preds = Vec::new();
         let conditions: Vec<&Condition> = shared
             .iter()
             .copied()
-            .chain(&rule.before)
+            .chain(rule.before())
             .chain(after)
             .collect();
         let habits = self.habit_words(&conditions);
@@ -597,7 +597,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     .then(|| Verdict::Outcome(name.clone())),
             };
             if verdict.is_some() {
-                return (verdict, rule.after.get(take..).unwrap_or_default());
+                return (verdict, rule.after().get(take..).unwrap_or_default());
             }
         }
         match words.first() {
@@ -621,7 +621,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
                 let (name, span, help) = found.unwrap_or_else(|| {
                     (
-                        first.node.clone(),
+                        first.node.to_string(),
                         first.span,
                         declare_outcome_help(&first.node),
                     )
@@ -640,10 +640,10 @@ impl<'a, 'o> Resolver<'a, 'o> {
     fn condition(&mut self, condition: &Condition) -> Option<Pred> {
         // A set fact is tested only for what it holds.
         let scalar_only = match condition {
-            Condition::Compare { fact, op, .. } => Some((fact, op.node.symbol(), op.span)),
-            Condition::In { fact, .. } => Some((fact, "in", fact.span)),
-            Condition::Affix { fact, end, .. } => Some((fact, end.node.words(), end.span)),
-            Condition::Within { fact, .. } => Some((fact, "within", fact.span)),
+            Condition::Compare(test) => Some((&test.fact, test.op.node.symbol(), test.op.span)),
+            Condition::In(test) => Some((&test.fact, "in", test.fact.span)),
+            Condition::Affix(test) => Some((&test.fact, test.end.node.words(), test.end.span)),
+            Condition::Within(test) => Some((&test.fact, "within", test.fact.span)),
             _ => None,
         };
         if let Some((fact, op, span)) = scalar_only {
@@ -655,11 +655,14 @@ impl<'a, 'o> Resolver<'a, 'o> {
             }
         }
         match condition {
-            Condition::Has {
-                fact,
-                quantifier,
-                values,
-            } => self.has(fact, quantifier, values, condition.span()),
+            Condition::Has(test) => {
+                let ast::HasTest {
+                    fact,
+                    quantifier,
+                    values,
+                } = &**test;
+                self.has(fact, quantifier, values, condition.span())
+            }
             Condition::Word(word) => self.word(word),
             Condition::Set(set) => self.bare_set(set),
             Condition::Not(inner, _) => self.condition(inner).map(|p| Pred::Not(Box::new(p))),
@@ -684,17 +687,21 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 }
                 (!failed).then_some(Pred::Any(resolved))
             }
-            Condition::Within {
-                fact,
-                distance,
-                other,
-            } => self.within(fact, distance, other, condition.span()),
-            Condition::Compare {
-                fact,
-                op,
-                value,
-                offset,
-            } => {
+            Condition::Within(test) => {
+                let ast::WithinTest {
+                    fact,
+                    distance,
+                    other,
+                } = &**test;
+                self.within(fact, distance, other, condition.span())
+            }
+            Condition::Compare(test) => {
+                let ast::Comparison {
+                    fact,
+                    op,
+                    value,
+                    offset,
+                } = &**test;
                 let id = self.fact_named(fact)?;
                 // A word that names a declared fact compares two facts.
                 if let Literal::Word(word) = &value.node {
@@ -743,7 +750,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     };
                     self.out.push(CheckError::BadOperator {
                         op: op.node.symbol(),
-                        fact: fact.node.clone(),
+                        fact: fact.node.to_string(),
                         ty: kind.name(),
                         span: op.span,
                         declared: self.info(id)?.decl.name.span,
@@ -761,7 +768,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 };
                 Some(pred)
             }
-            Condition::Affix { fact, end, text } => {
+            Condition::Affix(test) => {
+                let ast::AffixTest { fact, end, text } = &**test;
                 let id = self.fact_named(fact)?;
                 let info = self.info(id)?;
                 match info.kind {
@@ -794,7 +802,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     kind => {
                         self.out.push(CheckError::BadOperator {
                             op: end.node.words(),
-                            fact: fact.node.clone(),
+                            fact: fact.node.to_string(),
                             ty: kind.name(),
                             span: end.span,
                             declared: info.decl.name.span,
@@ -813,7 +821,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     }
                 }
             }
-            Condition::In { fact, negated, set } => {
+            Condition::In(test) => {
+                let ast::InTest { fact, negated, set } = &**test;
                 let id = self.fact_named(fact)?;
                 let values = match set {
                     ast::SetRef::Values(values) => values,
@@ -921,7 +930,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         if self.enum_position(left, &right_name.node).is_some() {
             self.out.push(CheckError::AmbiguousWord {
                 what: "word",
-                word: right_name.node.clone(),
+                word: right_name.node.to_string(),
                 facts: format!(
                     "a value of `{}` or the fact `{}`",
                     left_name.node, right_name.node
@@ -950,9 +959,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 String::from("compare facts of one type: numbers with numbers, bools with bools, strings and values with strings and values")
             };
             self.out.push(CheckError::Incomparable {
-                left: left_name.node.clone(),
+                left: left_name.node.to_string(),
                 left_ty: left_kind.name(),
-                right: right_name.node.clone(),
+                right: right_name.node.to_string(),
                 right_ty: if right_collection {
                     "a set"
                 } else {
@@ -967,7 +976,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         if ordered && !matches!(left_kind, Kind::Number | Kind::Time(_)) {
             self.out.push(CheckError::BadOperator {
                 op: op.node.symbol(),
-                fact: left_name.node.clone(),
+                fact: left_name.node.to_string(),
                 ty: left_kind.name(),
                 span: op.span,
                 declared: left_info.decl.name.span,
@@ -1085,9 +1094,9 @@ impl<'a, 'o> Resolver<'a, 'o> {
         let (left_kind, right_kind) = (left_info.kind, right_info.kind);
         if left_kind != right_kind || right_info.collection || !matches!(left_kind, Kind::Time(_)) {
             self.out.push(CheckError::Incomparable {
-                left: fact.node.clone(),
+                left: fact.node.to_string(),
                 left_ty: left_kind.name(),
-                right: other.node.clone(),
+                right: other.node.to_string(),
                 right_ty: if right_info.collection {
                     "a set"
                 } else {
@@ -1182,13 +1191,13 @@ impl<'a, 'o> Resolver<'a, 'o> {
             };
             let (left_ty, right_ty) = (left_info.kind.name(), right_info.kind.name());
             self.out.push(CheckError::Incomparable {
-                left: value.node.clone(),
+                left: value.node.to_string(),
                 left_ty: if left_info.collection {
                     "a set"
                 } else {
                     left_ty
                 },
-                right: set.node.clone(),
+                right: set.node.to_string(),
                 right_ty,
                 span: whole,
                 help,
@@ -1232,7 +1241,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         let declared = self.info(id).map_or(fact.span, |info| info.decl.name.span);
         self.out.push(CheckError::BadOperator {
             op,
-            fact: fact.node.clone(),
+            fact: fact.node.to_string(),
             ty: "a set",
             span,
             declared,
@@ -1258,7 +1267,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             let (ty, declared) = (info.kind.name(), info.decl.name.span);
             self.out.push(CheckError::BadOperator {
                 op: "has",
-                fact: fact.node.clone(),
+                fact: fact.node.to_string(),
                 ty,
                 span: quantifier.span,
                 declared,
@@ -1401,7 +1410,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 })
         });
         self.out.push(CheckError::UnknownFact {
-            name: name.node.clone(),
+            name: name.node.to_string(),
             span: name.span,
             help: help.or_else(|| Some(String::from("declare it: `fact NAME: TYPE at JSON.PATH`"))),
         });
@@ -1422,7 +1431,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
             )
         });
         self.out.push(CheckError::UnknownSet {
-            name: name.node.clone(),
+            name: name.node.to_string(),
             span: name.span,
             help,
         });
@@ -1669,7 +1678,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         let declared = info.decl.name.span;
         let kind = info.kind;
         let mismatch = |expected: String, help: Option<String>| CheckError::TypeMismatch {
-            fact: fact.clone(),
+            fact: fact.to_string(),
             value: value.node.to_string(),
             span: value.span,
             expected,
@@ -1677,7 +1686,8 @@ impl<'a, 'o> Resolver<'a, 'o> {
             help,
         };
         match (kind, &value.node) {
-            (Kind::Enum, Literal::Word(w) | Literal::String(w)) => {
+            (Kind::Enum, Literal::Word(_) | Literal::String(_)) => {
+                let w = value.node.text().unwrap_or_default();
                 match self.enum_position(id, w) {
                     Some(i) => Some(Lit::Enum(i)),
                     None => {
@@ -1833,7 +1843,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         for (set, used) in &self.sets {
             if !used {
                 findings.push(CheckError::UnusedSet {
-                    name: set.name.node.clone(),
+                    name: set.name.node.to_string(),
                     span: set.name.span,
                 });
             }
@@ -1850,7 +1860,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
         for (info, used) in self.facts.iter().zip(used) {
             if !used {
                 findings.push(CheckError::UnusedFact {
-                    name: info.decl.name.node.clone(),
+                    name: info.decl.name.node.to_string(),
                     span: info.decl.name.span,
                 });
                 continue;
@@ -1870,7 +1880,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                         _ => format!("the values {}", words::join_and(&names)),
                     };
                     findings.push(CheckError::UnusedValue {
-                        fact: info.decl.name.node.clone(),
+                        fact: info.decl.name.node.to_string(),
                         values,
                         spans: unused
                             .iter()
@@ -1923,7 +1933,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                     None => Presence::Required,
                 };
                 Some(Fact {
-                    name: info.decl.name.node.clone(),
+                    name: info.decl.name.node.to_string(),
                     path: info.path.clone(),
                     span: info.decl.name.span.to(info.decl.path.span),
                     index: ValueIndex::of(&ty),
@@ -2021,7 +2031,7 @@ fn value_names(values: &[ast::Ident]) -> Vec<String> {
     values
         .iter()
         .filter(|v| seen.insert(v.node.as_str()))
-        .map(|v| v.node.clone())
+        .map(|v| v.node.to_string())
         .collect()
 }
 
@@ -2102,7 +2112,7 @@ fn set_text_of(words: &[&str]) -> String {
 fn default_json(literal: &ast::Literal) -> Option<serde_json::Value> {
     use serde_json::Value;
     Some(match literal {
-        ast::Literal::Word(text) | ast::Literal::String(text) => Value::from(text.as_str()),
+        ast::Literal::Word(_) | ast::Literal::String(_) => Value::from(literal.text()?),
         ast::Literal::Number(n) => serde_json::Number::from_f64(*n).map(Value::Number)?,
         ast::Literal::Bool(b) => Value::Bool(*b),
         ast::Literal::Time(ast::TimeLit::Date(text))

@@ -162,12 +162,12 @@ impl Index {
         for (source, file) in &files {
             let policy = index
                 .policies
-                .entry(file.policy.name.node.clone())
+                .entry(file.policy.name.node.to_string())
                 .or_default();
             declare(policy, source, file);
         }
         for (source, file) in &files {
-            let name = file.policy.name.node.clone();
+            let name = file.policy.name.node.to_string();
             let Some(decls) = index.policies.get(&name) else {
                 continue;
             };
@@ -298,21 +298,21 @@ fn declare(policy: &mut PolicyDecls, source: &SourceFile, file: &ast::File) {
         match item {
             Item::Fact(fact) => {
                 let values = match &fact.ty.node {
-                    FactType::Enum(values) => values.iter().map(|v| v.node.clone()).collect(),
+                    FactType::Enum(values) => values.iter().map(|v| v.node.to_string()).collect(),
                     _ => Vec::new(),
                 };
                 for value in &values {
                     let facts = policy.values.entry(value.clone()).or_default();
-                    if !facts.contains(&fact.name.node) {
-                        facts.push(fact.name.node.clone());
+                    if !facts.iter().any(|f| *f == fact.name.node) {
+                        facts.push(fact.name.node.to_string());
                     }
                 }
                 let kind = type_words(fact);
                 policy
                     .facts
-                    .entry(fact.name.node.clone())
+                    .entry(fact.name.node.to_string())
                     .or_insert(FactDecl {
-                        name: fact.name.node.clone(),
+                        name: fact.name.node.to_string(),
                         text: text(before_doc(fact.span.0, fact.doc.as_ref())),
                         path: fact.path.node.join("."),
                         doc: fact.doc.as_ref().map(|d| d.node.clone()),
@@ -323,9 +323,9 @@ fn declare(policy: &mut PolicyDecls, source: &SourceFile, file: &ast::File) {
             Item::Outcome(outcome) => {
                 policy
                     .outcomes
-                    .entry(outcome.name.node.clone())
+                    .entry(outcome.name.node.to_string())
                     .or_insert(OtherDecl {
-                        name: outcome.name.node.clone(),
+                        name: outcome.name.node.to_string(),
                         text: text(before_doc(outcome.span.0, outcome.doc.as_ref())),
                         doc: outcome.doc.as_ref().map(|d| d.node.clone()),
                     });
@@ -333,9 +333,9 @@ fn declare(policy: &mut PolicyDecls, source: &SourceFile, file: &ast::File) {
             Item::Set(set) => {
                 policy
                     .sets
-                    .entry(set.name.node.clone())
+                    .entry(set.name.node.to_string())
                     .or_insert(OtherDecl {
-                        name: set.name.node.clone(),
+                        name: set.name.node.to_string(),
                         text: text(set.name.span.to(set.values.span)),
                         doc: set.doc.as_ref().map(|d| d.node.clone()),
                     });
@@ -349,7 +349,7 @@ fn declare(policy: &mut PolicyDecls, source: &SourceFile, file: &ast::File) {
         if let Some(name) = &rule.name {
             policy
                 .rules
-                .entry(name.node.clone())
+                .entry(name.node.to_string())
                 .or_insert_with(|| text(rule.span.0));
         }
     }
@@ -453,7 +453,7 @@ impl Walker<'_> {
 
     fn file(&mut self, file: &ast::File) -> Vec<OutlineItem> {
         let name = &file.policy.name;
-        self.push(name.span, Symbol::Policy(name.node.clone()), true);
+        self.push(name.span, Symbol::Policy(name.node.to_string()), true);
         let mut outline = Vec::new();
         if let Some(range) = local(self.source, name.span) {
             outline.push(OutlineItem {
@@ -515,7 +515,7 @@ impl Walker<'_> {
                 }
                 self.fold(fact.span.0);
                 self.outline(
-                    fact.name.node.clone(),
+                    fact.name.node.to_string(),
                     OutlineKind::Fact,
                     fact.span.0,
                     fact.name.span,
@@ -525,7 +525,7 @@ impl Walker<'_> {
                 self.push(outcome.name.span, self.outcome(&outcome.name.node), true);
                 self.fold(outcome.span.0);
                 self.outline(
-                    outcome.name.node.clone(),
+                    outcome.name.node.to_string(),
                     OutlineKind::Outcome,
                     outcome.span.0,
                     outcome.name.span,
@@ -540,7 +540,7 @@ impl Walker<'_> {
                 let whole = set.name.span.to(end);
                 self.fold(whole);
                 self.outline(
-                    set.name.node.clone(),
+                    set.name.node.to_string(),
                     OutlineKind::Set,
                     whole,
                     set.name.span,
@@ -553,7 +553,7 @@ impl Walker<'_> {
 
     /// `otherwise DECISION`, `priority A > B`: an outcome, or a built-in.
     fn decision(&mut self, word: &ast::Ident) {
-        if self.decls.outcomes.contains_key(&word.node) {
+        if self.decls.outcomes.contains_key(word.node.as_str()) {
             self.push(word.span, self.outcome(&word.node), false);
         }
     }
@@ -607,14 +607,14 @@ impl Walker<'_> {
         if let Some(name) = &rule.name {
             let symbol = Symbol::Rule {
                 policy: self.policy.to_string(),
-                name: name.node.clone(),
+                name: name.node.to_string(),
             };
             self.push(name.span, symbol, true);
         }
-        for condition in &rule.before {
+        for condition in rule.before() {
             self.condition(condition);
         }
-        let mut after: &[Condition] = &rule.after;
+        let mut after: &[Condition] = rule.after();
         if rule.verdict.node == VerdictMark::Arrow {
             after = self.arrow_outcome(rule);
         }
@@ -623,15 +623,15 @@ impl Walker<'_> {
         }
         // The rule with its `because` and `see` lines.
         let whole = rule
-            .because
-            .iter()
-            .chain(&rule.see)
+            .because()
+            .into_iter()
+            .chain(rule.see())
             .map(|text| text.span)
             .fold(rule.span.0, |whole, text| whole.to(text));
         self.fold(whole);
         // A rule is shown by its name, or by its first line.
         let name = match &rule.name {
-            Some(name) => name.node.clone(),
+            Some(name) => name.node.to_string(),
             None => {
                 let text = self.source.slice(rule.span.0).unwrap_or_default();
                 let first = text.lines().next().unwrap_or_default().trim();
@@ -646,7 +646,7 @@ impl Walker<'_> {
     /// one, joined with `-`, as the checker reads it. The conditions after
     /// it.
     fn arrow_outcome<'r>(&mut self, rule: &'r ast::Rule) -> &'r [Condition] {
-        let after = &rule.after;
+        let after = rule.after();
         let words = rule.words_after_verdict();
         for take in (1..=words.len()).rev() {
             let Some(taken) = words.get(..take) else {
@@ -687,25 +687,26 @@ impl Walker<'_> {
                     self.condition(condition);
                 }
             }
-            Condition::Has { fact, values, .. } => {
+            Condition::Has(test) => {
+                let fact = &test.fact;
                 self.push(fact.span, self.fact(&fact.node), false);
-                match values {
+                match &test.values {
                     HasValues::One(value) => self.literal_of(&fact.node, value),
                     HasValues::Set(set) => self.set_ref(&fact.node, set),
                 }
             }
-            Condition::Affix { fact, .. } => self.push(fact.span, self.fact(&fact.node), false),
-            Condition::Compare { fact, value, .. } => {
-                self.push(fact.span, self.fact(&fact.node), false);
-                self.literal_of(&fact.node, value);
+            Condition::Affix(test) => self.push(test.fact.span, self.fact(&test.fact.node), false),
+            Condition::Compare(test) => {
+                self.push(test.fact.span, self.fact(&test.fact.node), false);
+                self.literal_of(&test.fact.node, &test.value);
             }
-            Condition::Within { fact, other, .. } => {
-                self.push(fact.span, self.fact(&fact.node), false);
-                self.push(other.span, self.fact(&other.node), false);
+            Condition::Within(test) => {
+                self.push(test.fact.span, self.fact(&test.fact.node), false);
+                self.push(test.other.span, self.fact(&test.other.node), false);
             }
-            Condition::In { fact, set, .. } => {
-                self.push(fact.span, self.fact(&fact.node), false);
-                self.set_ref(&fact.node, set);
+            Condition::In(test) => {
+                self.push(test.fact.span, self.fact(&test.fact.node), false);
+                self.set_ref(&test.fact.node, &test.set);
             }
         }
     }
@@ -713,11 +714,11 @@ impl Walker<'_> {
     /// A bare word: a bool fact's name, else a value of the facts that
     /// declare it.
     fn bare_word(&mut self, word: &ast::Ident) {
-        if self.decls.facts.contains_key(&word.node) {
+        if self.decls.facts.contains_key(word.node.as_str()) {
             self.push(word.span, self.fact(&word.node), false);
             return;
         }
-        if let Some(facts) = self.decls.values.get(&word.node) {
+        if let Some(facts) = self.decls.values.get(word.node.as_str()) {
             for fact in facts {
                 let symbol = self.value(fact, &word.node);
                 self.push(word.span, symbol, false);
@@ -737,13 +738,13 @@ impl Walker<'_> {
         let Literal::Word(word) = &value.node else {
             return;
         };
-        if self.decls.facts.contains_key(word) {
+        if self.decls.facts.contains_key(word.as_str()) {
             self.push(value.span, self.fact(word), false);
         } else if self
             .decls
             .facts
             .get(fact)
-            .is_some_and(|f| f.values.contains(word))
+            .is_some_and(|f| f.values.iter().any(|v| v == word))
         {
             self.push(value.span, self.value(fact, word), false);
         } else {

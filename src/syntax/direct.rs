@@ -123,8 +123,18 @@ impl Parser<'_> {
     /// after it): `item` again and again, each after a skip, until it
     /// fails; the position is left after the last that matched, the skip
     /// before the one that failed undone.
-    fn repeated<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Vec<T> {
+    fn repeated<T>(&mut self, item: impl FnMut(&mut Self) -> Option<T>) -> Vec<T> {
         let mut found = Vec::new();
+        self.repeated_into(&mut found, item);
+        found
+    }
+
+    /// [`Parser::repeated`], pushing onto `found`.
+    fn repeated_into<T>(
+        &mut self,
+        found: &mut Vec<T>,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) {
         loop {
             let before = self.pos;
             self.skip();
@@ -132,7 +142,7 @@ impl Parser<'_> {
                 Some(next) => found.push(next),
                 None => {
                     self.pos = before;
-                    return found;
+                    return;
                 }
             }
         }
@@ -278,7 +288,7 @@ impl Parser<'_> {
         let end = self.ident_end(start)?;
         self.pos = end;
         Some(Spanned::new(
-            self.slice(start, end).to_string(),
+            self.slice(start, end).into(),
             self.span(start, end),
         ))
     }
@@ -513,7 +523,7 @@ impl Parser<'_> {
             None
         } else {
             self.ident_end(start)
-                .map(|end| (Literal::Word(self.slice(start, end).to_string()), end))
+                .map(|end| (Literal::Word(self.slice(start, end).into()), end))
         };
         let (literal, end) = found?;
         self.pos = end;
@@ -579,12 +589,12 @@ impl Parser<'_> {
                 .or_else(|| self.two_words(b"first", b"match").map(Item::FirstMatch))
                 .or_else(|| self.two_words(b"strict", b"facts").map(Item::StrictFacts))
                 .or_else(|| self.priority_decl())
-                .or_else(|| self.fact_decl().map(Item::Fact))
+                .or_else(|| self.fact_decl().map(|decl| Item::Fact(Box::new(decl))))
                 .or_else(|| {
                     self.name_and_doc(b"outcome")
                         .map(|(name, doc, span)| Item::Outcome(OutcomeDecl { name, doc, span }))
                 })
-                .or_else(|| self.set_decl().map(Item::Set))
+                .or_else(|| self.set_decl().map(|decl| Item::Set(Box::new(decl))))
                 .or_else(|| self.when_block().map(Item::When));
             if opened.is_some() || self.refused {
                 return opened;
@@ -1017,7 +1027,9 @@ impl Parser<'_> {
         let start = self.pos;
         let name = self.rule_name();
         self.skip();
-        let mut before = self.conditions().unwrap_or_default();
+        let mut conditions = Vec::new();
+        self.conditions_into(&mut conditions);
+        let before_verdict = u32::try_from(conditions.len()).unwrap_or(u32::MAX);
         if self.refused {
             return None;
         }
@@ -1033,7 +1045,7 @@ impl Parser<'_> {
             return None;
         };
         let verdict = Spanned::new(mark, self.span(verdict_start, self.pos));
-        let mut after = self.repeated(Self::term);
+        self.repeated_into(&mut conditions, Self::term);
         // The rule's own span ends with its last term, not its clauses.
         let line_end = self.pos;
         if self.refused {
@@ -1077,15 +1089,13 @@ impl Parser<'_> {
             self.pos = before_clause;
             break;
         }
-        before.shrink_to_fit();
-        after.shrink_to_fit();
+        conditions.shrink_to_fit();
         Some(crate::ast::Rule {
             name,
-            before,
+            conditions,
+            before_verdict,
             verdict,
-            after,
-            because,
-            see,
+            clauses: RuleClauses::of(because, see),
             span: At(self.span(start, line_end)),
         })
     }
@@ -1102,8 +1112,17 @@ impl Parser<'_> {
     /// `conditions = _{ term ~ (and_next? ~ term)* }`, where `and_next = _{
     /// nl ~ and_word }` and `and_word = _{ "and " | "and\t" }`.
     fn conditions(&mut self) -> Option<Vec<Condition>> {
-        let mut terms = vec![self.term()?];
-        terms.extend(self.repeated(|this| {
+        let mut terms = Vec::new();
+        self.conditions_into(&mut terms).then_some(terms)
+    }
+
+    /// [`Parser::conditions`], pushed onto `terms`; whether there was one.
+    fn conditions_into(&mut self, terms: &mut Vec<Condition>) -> bool {
+        let Some(first) = self.term() else {
+            return false;
+        };
+        terms.push(first);
+        self.repeated_into(terms, |this| {
             let line = this.pos;
             if this.nl() {
                 this.skip();
@@ -1113,8 +1132,8 @@ impl Parser<'_> {
             }
             this.skip();
             this.term()
-        }));
-        Some(terms)
+        });
+        true
     }
 
     /// One level deeper, or `false` (and the file left to pest) past the
@@ -1190,7 +1209,7 @@ impl Parser<'_> {
         }
         self.pos = ident_end;
         Some(Condition::Word(Spanned::new(
-            self.slice(start, ident_end).to_string(),
+            self.slice(start, ident_end).into(),
             self.span(start, ident_end),
         )))
     }
@@ -1348,12 +1367,12 @@ impl Parser<'_> {
         if self.refused {
             return None;
         }
-        Some(Condition::Compare {
+        Some(Condition::Compare(Box::new(Comparison {
             fact,
             op,
             value,
             offset,
-        })
+        })))
     }
 
     /// `in_test = { ident ~ kw_not? ~ kw_in ~ (value_set | set_name) }`
@@ -1368,7 +1387,7 @@ impl Parser<'_> {
             }
             this.skip();
             let set = this.set_ref()?;
-            Some(Condition::In { fact, negated, set })
+            Some(Condition::In(Box::new(InTest { fact, negated, set })))
         })
     }
 
@@ -1400,11 +1419,11 @@ impl Parser<'_> {
                 let quantifier = Spanned::new(which, self.span(quantifier_start, self.pos));
                 self.skip();
                 if let Some(set) = self.set_ref() {
-                    return Some(Condition::Has {
+                    return Some(Condition::Has(Box::new(HasTest {
                         fact,
                         quantifier,
                         values: HasValues::Set(set),
-                    });
+                    })));
                 }
                 if self.refused {
                     return None;
@@ -1413,11 +1432,11 @@ impl Parser<'_> {
             self.pos = quantifier_start;
         }
         let value = self.value(true)?;
-        Some(Condition::Has {
+        Some(Condition::Has(Box::new(HasTest {
             fact,
             quantifier: Spanned::new(Quantifier::One, has_span),
             values: HasValues::One(value),
-        })
+        })))
     }
 
     /// `affix_test = { ident ~ (kw_starts | kw_ends) ~ kw_with ~ string }`
@@ -1433,11 +1452,11 @@ impl Parser<'_> {
                 let words = self.span(words_start, self.pos);
                 self.skip();
                 if let Some(text) = self.string() {
-                    return Some(Condition::Affix {
+                    return Some(Condition::Affix(Box::new(AffixTest {
                         fact,
                         end: Spanned::new(end, words),
                         text,
-                    });
+                    })));
                 }
             }
         }
@@ -1465,10 +1484,10 @@ impl Parser<'_> {
         self.skip();
         let other = self.ident()?;
         let (n, unit) = duration.node;
-        Some(Condition::Within {
+        Some(Condition::Within(Box::new(WithinTest {
             fact,
             distance: Spanned::new(Literal::Time(TimeLit::Duration(n, unit)), duration.span),
             other,
-        })
+        })))
     }
 }

@@ -77,7 +77,7 @@ impl Lower<'_> {
     }
 
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
-        Spanned::new(pair.as_str().to_string(), self.span(pair))
+        Spanned::new(pair.as_str().into(), self.span(pair))
     }
 
     fn policy(&self, pair: Pair<'_, Rule>) -> Result<PolicyHeader> {
@@ -122,7 +122,7 @@ impl Lower<'_> {
                     .collect(),
                 At(span),
             )),
-            Rule::fact_decl => self.fact(pair).map(Item::Fact),
+            Rule::fact_decl => self.fact(pair).map(|decl| Item::Fact(Box::new(decl))),
             Rule::outcome_decl => self.outcome(pair).map(Item::Outcome),
             Rule::set_decl => {
                 let (mut name, mut values, mut doc) = (None, None, None);
@@ -134,11 +134,11 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                Ok(Item::Set(SetDecl {
+                Ok(Item::Set(Box::new(SetDecl {
                     name: name.ok_or_else(|| self.missing(span, "a set name"))?,
                     values: values.ok_or_else(|| self.missing(span, "a value set"))?,
                     doc,
-                }))
+                })))
             }
             Rule::when_block => self.when(pair).map(Item::When),
             Rule::rule => self.rule(pair).map(Item::Rule),
@@ -332,8 +332,8 @@ impl Lower<'_> {
 
     fn rule(&self, pair: Pair<'_, Rule>) -> Result<crate::ast::Rule> {
         let span = self.span(&pair);
-        let mut before = Vec::new();
-        let mut after = Vec::new();
+        let mut conditions = Vec::new();
+        let mut before_verdict = 0;
         let mut verdict = None;
         let mut because = None;
         let mut see = Vec::new();
@@ -350,10 +350,9 @@ impl Lower<'_> {
                 kind if is_term(kind) => {
                     line_end = line_end.max(self.span(&child).end);
                     let term = self.term(child)?;
+                    conditions.push(term);
                     if verdict.is_none() {
-                        before.push(term);
-                    } else {
-                        after.push(term);
+                        before_verdict += 1;
                     }
                 }
                 Rule::verdict => {
@@ -383,18 +382,15 @@ impl Lower<'_> {
                 _ => {}
             }
         }
-        // A vector's first push makes room for four conditions, and a
-        // rule's list is often one (the outcome after `->`): in a file of
-        // 100,000 rules that room is 100 MB.
-        before.shrink_to_fit();
-        after.shrink_to_fit();
+        // A vector grows by doubling: in a file of 100,000 rules the room
+        // past the last condition is megabytes.
+        conditions.shrink_to_fit();
         Ok(crate::ast::Rule {
             name,
-            before,
+            conditions,
+            before_verdict,
             verdict: verdict.ok_or_else(|| self.missing(span, "a verdict"))?,
-            after,
-            because,
-            see,
+            clauses: RuleClauses::of(because, see),
             span: At(Span::new(span.start, line_end)),
         })
     }
@@ -460,11 +456,11 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                Ok(Condition::Has {
+                Ok(Condition::Has(Box::new(HasTest {
                     fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
                     quantifier,
                     values: values.ok_or_else(|| self.missing(span, "a value"))?,
-                })
+                })))
             }
             Rule::affix_test => {
                 let mut fact = None;
@@ -491,14 +487,14 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                Ok(Condition::Affix {
+                Ok(Condition::Affix(Box::new(AffixTest {
                     fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
                     end: Spanned::new(
                         end.ok_or_else(|| self.missing(span, "`starts with` or `ends with`"))?,
                         words_start.unwrap_or(span),
                     ),
                     text: text.ok_or_else(|| self.missing(span, "a quoted string"))?,
-                })
+                })))
             }
             Rule::in_test => {
                 let mut fact = None;
@@ -519,11 +515,11 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                Ok(Condition::In {
+                Ok(Condition::In(Box::new(InTest {
                     fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
                     negated,
                     set: set.ok_or_else(|| self.missing(span, "a value set"))?,
-                })
+                })))
             }
             Rule::comparison => {
                 let mut fact = None;
@@ -566,12 +562,12 @@ impl Lower<'_> {
                         _ => {}
                     }
                 }
-                Ok(Condition::Compare {
+                Ok(Condition::Compare(Box::new(Comparison {
                     fact: fact.ok_or_else(|| self.missing(span, "a fact name"))?,
                     op: op.ok_or_else(|| self.missing(span, "a comparison"))?,
                     value: value.ok_or_else(|| self.missing(span, "a value"))?,
                     offset,
-                })
+                })))
             }
             Rule::within_test => {
                 let mut idents = Vec::new();
@@ -589,7 +585,7 @@ impl Lower<'_> {
                     }
                 }
                 let mut idents = idents.into_iter();
-                Ok(Condition::Within {
+                Ok(Condition::Within(Box::new(WithinTest {
                     fact: idents
                         .next()
                         .ok_or_else(|| self.missing(span, "a fact name"))?,
@@ -597,7 +593,7 @@ impl Lower<'_> {
                     other: idents
                         .next()
                         .ok_or_else(|| self.missing(span, "a fact name"))?,
-                })
+                })))
             }
             // A word is atomic: its text is the name.
             _ => Ok(Condition::Word(self.ident(&inner))),
@@ -643,7 +639,7 @@ impl Lower<'_> {
             }
             Rule::kw_true => Literal::Bool(true),
             Rule::kw_false => Literal::Bool(false),
-            _ => Literal::Word(inner.as_str().to_string()),
+            _ => Literal::Word(inner.as_str().into()),
         };
         Ok(Spanned::new(literal, span))
     }
