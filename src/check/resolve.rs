@@ -670,7 +670,7 @@ impl<'a, 'o> Resolver<'a, 'o> {
                 // Resolve every alternative, so that all their errors show.
                 let mut resolved = Vec::new();
                 let mut failed = false;
-                for alternative in alternatives {
+                for alternative in alternatives.iter() {
                     let mut preds = Vec::new();
                     for condition in alternative {
                         match self.condition(condition) {

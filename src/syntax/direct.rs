@@ -32,6 +32,7 @@ pub(super) fn file(source: &SourceFile) -> Option<File> {
         pos: 0,
         depth: 0,
         refused: false,
+        rule_conditions: Vec::new(),
     };
     let file = parser.file()?;
     (!parser.refused).then_some(file)
@@ -101,6 +102,10 @@ struct Parser<'a> {
     /// Set where pest's parse would go on but `lower` refuse the tree, or
     /// where this parser stops short of pest: the file is left to pest.
     refused: bool,
+    /// Where a rule's conditions are gathered before they are copied into
+    /// a list of their exact length: growing each rule's own list by
+    /// doubling and trimming it costs a large file a fifth more memory.
+    rule_conditions: Vec<Condition>,
 }
 
 /// A byte that may go on a word: `ASCII_ALPHANUMERIC | "_"`.
@@ -1024,11 +1029,20 @@ impl Parser<'_> {
     }
 
     fn rule_at(&mut self) -> Option<crate::ast::Rule> {
+        // A rule nested in this one's conditions (there is none in the
+        // grammar) would find the list empty and gather its own.
+        let mut conditions = std::mem::take(&mut self.rule_conditions);
+        conditions.clear();
+        let rule = self.rule_into(&mut conditions);
+        self.rule_conditions = conditions;
+        rule
+    }
+
+    fn rule_into(&mut self, conditions: &mut Vec<Condition>) -> Option<crate::ast::Rule> {
         let start = self.pos;
         let name = self.rule_name();
         self.skip();
-        let mut conditions = Vec::new();
-        self.conditions_into(&mut conditions);
+        self.conditions_into(conditions);
         let before_verdict = u32::try_from(conditions.len()).unwrap_or(u32::MAX);
         if self.refused {
             return None;
@@ -1045,7 +1059,7 @@ impl Parser<'_> {
             return None;
         };
         let verdict = Spanned::new(mark, self.span(verdict_start, self.pos));
-        self.repeated_into(&mut conditions, Self::term);
+        self.repeated_into(conditions, Self::term);
         // The rule's own span ends with its last term, not its clauses.
         let line_end = self.pos;
         if self.refused {
@@ -1089,10 +1103,12 @@ impl Parser<'_> {
             self.pos = before_clause;
             break;
         }
-        conditions.shrink_to_fit();
+        // Exactly as long as it needs to be; the gathering list is kept.
+        let mut exact = Vec::with_capacity(conditions.len());
+        exact.append(conditions);
         Some(crate::ast::Rule {
             name,
-            conditions,
+            conditions: exact,
             before_verdict,
             verdict,
             clauses: RuleClauses::of(because, see),
@@ -1181,7 +1197,7 @@ impl Parser<'_> {
             }
             Some(b'{') => {
                 if let Some(set) = self.value_set() {
-                    return Some(Condition::Set(set));
+                    return Some(Condition::Set(Box::new(set)));
                 }
             }
             _ => {}
@@ -1256,7 +1272,7 @@ impl Parser<'_> {
             return None;
         }
         Some(Condition::Group(
-            alternatives,
+            Box::new(alternatives),
             At(self.span(start, self.pos)),
         ))
     }

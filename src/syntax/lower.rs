@@ -420,9 +420,9 @@ impl Lower<'_> {
                         .collect::<Result<Vec<_>>>()?;
                     alternatives.push(terms);
                 }
-                Ok(Condition::Group(alternatives, At(span)))
+                Ok(Condition::Group(Box::new(alternatives), At(span)))
             }
-            Rule::value_set => Ok(Condition::Set(self.value_set(inner)?)),
+            Rule::value_set => Ok(Condition::Set(Box::new(self.value_set(inner)?))),
             Rule::has_test => {
                 let mut fact = None;
                 let mut quantifier = Spanned::new(Quantifier::One, span);

@@ -482,8 +482,23 @@ fn the_decision_log_has_every_decision_with_sensitive_facts_masked() {
         read.contains(&("salary", &Value::from("[masked]"))),
         "{read:?}"
     );
-    assert!(!text.contains("7200"), "{text}");
-    assert!(!text.contains("> 5000"), "{text}");
+    // The masked value is nowhere in the log; a line's time and decision
+    // id are left out of the search, since their digits could hold it.
+    let without_ids: Vec<Value> = lines
+        .iter()
+        .map(|line| {
+            let mut line = line.clone();
+            if let Some(fields) = line.as_object_mut() {
+                fields.remove("time");
+                fields.remove("decision_id");
+                fields.remove("revision");
+            }
+            line
+        })
+        .collect();
+    let searched = serde_json::to_string(&without_ids).unwrap();
+    assert!(!searched.contains("7200"), "{text}");
+    assert!(!searched.contains("> 5000"), "{text}");
 }
 
 /// `--timeout`: a request whose body never arrives in full is answered
