@@ -172,8 +172,121 @@ struct Index {
     free: Vec<Vec<usize>>,
     /// Per fact: whether it is indexed (most clauses constrain it).
     pivots: Vec<bool>,
+    /// The rules by the values of two facts at once, where one fact's
+    /// values leave too many rules: in a policy of rules on pairs of
+    /// values (`x3 y7 -> a`), a rule shares its `x` value with a few
+    /// hundred others and its pair with none.
+    pairs: Option<PairIndex>,
     /// How many live rules there are.
     rules: usize,
+}
+
+/// The rules by two facts' atoms at once: each rule is under every pair
+/// of atoms its clause allows, or, where the clause is broad or free on
+/// one fact, under its atoms on the other; broad or free on both, in
+/// `broad`.
+struct PairIndex {
+    facts: (FactId, FactId),
+    /// Clauses narrow on both facts, by each pair of atoms they allow.
+    both: rustc_hash::FxHashMap<(u32, u32), Vec<usize>>,
+    /// Clauses narrow on the first fact only, by its atoms.
+    first: rustc_hash::FxHashMap<u32, Vec<usize>>,
+    /// Clauses narrow on the second fact only, by its atoms.
+    second: rustc_hash::FxHashMap<u32, Vec<usize>>,
+    /// Clauses narrow on neither (or allowing too many pairs).
+    broad: Vec<usize>,
+}
+
+impl PairIndex {
+    /// The two pivots most clauses are narrow on, and the index over them;
+    /// `None` with fewer than two.
+    fn new(live: &[&CheckedRule], pivots: &[bool]) -> Option<PairIndex> {
+        let mut narrow = vec![0usize; pivots.len()];
+        for rule in live {
+            for clause in &rule.clauses {
+                for (fact, set) in &clause.conditions {
+                    let at = fact.0 as usize;
+                    if pivots.get(at).copied().unwrap_or(false) && set.count() <= INDEXED_ATOMS {
+                        if let Some(n) = narrow.get_mut(at) {
+                            *n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, usize)> = narrow
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(f, n)| (f, *n))
+            .collect();
+        ranked.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+        let (&(a, _), &(b, _)) = (ranked.first()?, ranked.get(1)?);
+        let facts = (FactId(a as u32), FactId(b as u32));
+        let mut index = PairIndex {
+            facts,
+            both: Default::default(),
+            first: Default::default(),
+            second: Default::default(),
+            broad: Vec::new(),
+        };
+        for (r, rule) in live.iter().enumerate() {
+            for clause in &rule.clauses {
+                let narrow_on = |fact| {
+                    clause
+                        .condition(fact)
+                        .filter(|set| set.count() <= INDEXED_ATOMS)
+                };
+                match (narrow_on(facts.0), narrow_on(facts.1)) {
+                    (Some(x), Some(y)) if x.count() * y.count() <= INDEXED_ATOMS => {
+                        for a in x.iter() {
+                            for b in y.iter() {
+                                push_once(Some(index.both.entry((a, b)).or_default()), r);
+                            }
+                        }
+                    }
+                    (Some(x), None) => {
+                        for a in x.iter() {
+                            push_once(Some(index.first.entry(a).or_default()), r);
+                        }
+                    }
+                    (None, Some(y)) => {
+                        for b in y.iter() {
+                            push_once(Some(index.second.entry(b).or_default()), r);
+                        }
+                    }
+                    _ => push_once(Some(&mut index.broad), r),
+                }
+            }
+        }
+        Some(index)
+    }
+
+    /// The clause's sets on the two facts, if it is narrow on both.
+    fn narrow<'c>(&self, clause: &'c Clause) -> Option<(&'c AtomSet, &'c AtomSet)> {
+        let x = clause.condition(self.facts.0)?;
+        let y = clause.condition(self.facts.1)?;
+        (x.count() <= INDEXED_ATOMS && y.count() <= INDEXED_ATOMS).then_some((x, y))
+    }
+
+    /// The lists that hold every rule that may overlap a clause with sets
+    /// `x` and `y` on the two facts.
+    fn lists<'s>(&'s self, x: &'s AtomSet, y: &'s AtomSet) -> impl Iterator<Item = &'s [usize]> {
+        let pairs = x.iter().flat_map(move |a| {
+            y.iter()
+                .filter_map(move |b| self.both.get(&(a, b)).map(Vec::as_slice))
+        });
+        let firsts = x
+            .iter()
+            .filter_map(|a| self.first.get(&a).map(Vec::as_slice));
+        let seconds = y
+            .iter()
+            .filter_map(|b| self.second.get(&b).map(Vec::as_slice));
+        pairs
+            .chain(firsts)
+            .chain(seconds)
+            .chain(std::iter::once(self.broad.as_slice()))
+    }
 }
 
 impl Index {
@@ -184,6 +297,7 @@ impl Index {
             broad: vec![Vec::new(); facts],
             free: vec![Vec::new(); facts],
             pivots: Vec::new(),
+            pairs: None,
             rules: live.len(),
         };
         // How many clauses constrain each fact: the pivots are chosen among
@@ -227,6 +341,7 @@ impl Index {
                 }
             }
         }
+        index.pairs = PairIndex::new(live, &index.pivots);
         index
     }
 
@@ -252,6 +367,18 @@ impl Index {
             .iter()
             .filter_map(|(fact, set)| Some((cost(*fact, set)?, *fact, set)))
             .min_by_key(|(cost, _, _)| *cost);
+        // Two facts at once, where that finds fewer rules than one.
+        if let Some((pairs, (x, y))) = self
+            .pairs
+            .as_ref()
+            .and_then(|pairs| Some((pairs, pairs.narrow(clause)?)))
+        {
+            let listed: usize = pairs.lists(x, y).map(<[usize]>::len).sum();
+            if pivot.is_none_or(|(cost, _, _)| listed < cost) {
+                pairs.lists(x, y).flatten().for_each(|r| f(*r));
+                return;
+            }
+        }
         match pivot {
             Some((_, fact, set)) => {
                 let at = fact.0 as usize;
