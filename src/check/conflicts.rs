@@ -23,6 +23,10 @@ const REALIZE_WORK: usize = 10;
 /// atom on that fact; the others are looked at for every clause.
 const INDEXED_ATOMS: u32 = 32;
 
+/// The most pairs of atoms a clause is looked up by in the index of two
+/// facts at once; a clause that allows more is looked up by one fact.
+const LOOKED_UP_PAIRS: u32 = 256;
+
 /// Reports every conflict: a set of rules, two or more, that all match some
 /// facts and do not all decide the same. Rules that overlap at one place are
 /// reported together, with a witness: facts that all of them match.
@@ -201,20 +205,20 @@ impl PairIndex {
     /// The two pivots most clauses are narrow on, and the index over them;
     /// `None` with fewer than two.
     fn new(live: &[&CheckedRule], pivots: &[bool]) -> Option<PairIndex> {
-        let mut narrow = vec![0usize; pivots.len()];
+        let mut narrow_clauses = vec![0usize; pivots.len()];
         for rule in live {
             for clause in &rule.clauses {
                 for (fact, set) in &clause.conditions {
                     let at = fact.0 as usize;
                     if pivots.get(at).copied().unwrap_or(false) && set.count() <= INDEXED_ATOMS {
-                        if let Some(n) = narrow.get_mut(at) {
+                        if let Some(n) = narrow_clauses.get_mut(at) {
                             *n += 1;
                         }
                     }
                 }
             }
         }
-        let mut ranked: Vec<(usize, usize)> = narrow
+        let mut ranked: Vec<(usize, usize)> = narrow_clauses
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
@@ -262,11 +266,12 @@ impl PairIndex {
         Some(index)
     }
 
-    /// The clause's sets on the two facts, if it is narrow on both.
+    /// The clause's sets on the two facts, if it is narrow on both and
+    /// allows few enough pairs to look each up.
     fn narrow<'c>(&self, clause: &'c Clause) -> Option<(&'c AtomSet, &'c AtomSet)> {
         let x = clause.condition(self.facts.0)?;
         let y = clause.condition(self.facts.1)?;
-        (x.count() <= INDEXED_ATOMS && y.count() <= INDEXED_ATOMS).then_some((x, y))
+        (x.count().saturating_mul(y.count()) <= LOOKED_UP_PAIRS).then_some((x, y))
     }
 
     /// The lists that hold every rule that may overlap a clause with sets
