@@ -127,15 +127,21 @@ fn apply(corpus: &[String], current: Option<&str>, edit: &Edit) -> Option<String
             Some(out)
         }
         Edit::SwapWord { at, word, .. } => {
-            let words: Vec<(usize, &str)> = current
-                .split(|c: char| !c.is_alphanumeric() && c != '_')
-                .scan(0, |offset, w| {
-                    let start = *offset;
-                    *offset += w.len() + 1;
-                    Some((start, w))
-                })
-                .filter(|(_, w)| !w.is_empty())
-                .collect();
+            // Words with their byte offsets. A separator may take more than
+            // one byte (`→`, `—`), so the offsets come from `char_indices`.
+            let is_word = |c: char| c.is_alphanumeric() || c == '_';
+            let mut words: Vec<(usize, &str)> = Vec::new();
+            let mut start = None;
+            for (i, c) in current.char_indices().chain([(current.len(), ' ')]) {
+                match (is_word(c), start) {
+                    (true, None) => start = Some(i),
+                    (false, Some(s)) => {
+                        words.extend(current.get(s..i).map(|w| (s, w)));
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
             if words.is_empty() {
                 return Some(current.to_string());
             }
@@ -147,6 +153,27 @@ fn apply(corpus: &[String], current: Option<&str>, edit: &Edit) -> Option<String
         }
         _ => Some(current.to_string()),
     }
+}
+
+/// A word swap finds words by characters, not bytes: a separator of more
+/// than one byte (`→`) once put the swap off a character boundary and
+/// panicked the test (CI, stop 36).
+#[test]
+fn a_word_swap_keeps_to_character_boundaries() {
+    let text = "usage Advisor → manual migrate\nlicense CSP — transfer";
+    let swapped = |at, word| apply(&[], Some(text), &Edit::SwapWord { file: 0, at, word });
+    assert_eq!(
+        swapped(2, 0).as_deref(),
+        Some("usage Advisor → usage migrate\nlicense CSP — transfer")
+    );
+    assert_eq!(
+        swapped(6, 1).as_deref(),
+        Some("usage Advisor → manual migrate\nlicense CSP — Advisor")
+    );
+    assert_eq!(
+        swapped(4, 6).as_deref(),
+        Some("usage Advisor → manual migrate\ntransfer CSP — transfer")
+    );
 }
 
 fn limits(build: usize) -> Limits {
