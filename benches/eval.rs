@@ -97,6 +97,26 @@ fn decide_serialize(bencher: Bencher) {
     });
 }
 
+/// The same facts in a service's own request shape (`floor::CallerFacts`:
+/// options skipped when `None`, a borrowed string, fields the policy does
+/// not read), borrowing from the texts.
+static CALLERS: LazyLock<Vec<floor::CallerFacts<'static>>> = LazyLock::new(|| {
+    TEXTS
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect()
+});
+
+/// `PolicySet::decide_serialize` on `CALLERS`: borrowed decisions.
+#[divan::bench]
+fn decide_serialize_caller(bencher: Bencher) {
+    bencher.counter(items()).bench(|| {
+        for facts in CALLERS.iter() {
+            black_box(SET.decide_serialize(black_box(facts)).unwrap());
+        }
+    });
+}
+
 /// What a caller holding a typed struct pays without `decide_serialize`:
 /// `serde_json::to_value`, then `PolicySet::decide` on that `Value`.
 #[divan::bench]

@@ -50,59 +50,61 @@ impl PathTrie {
         facts: &T,
         decide: impl FnOnce(&[Slot<'_>]) -> R,
     ) -> Option<R> {
+        let mut slots = Slots::new(self.slots);
         let mut picked = Picked {
-            slots: Slots::new(self.slots),
+            slots: &mut slots,
             written: 0,
+            depth: 0,
         };
         facts
             .serialize(Picker {
-                place: Place::Root(&self.root),
+                place: Place(&self.root),
                 picked: &mut picked,
-                depth: 0,
             })
             .ok()?;
-        Some(decide(&picked.slots))
+        Some(decide(&slots))
     }
 }
 
-/// The slots being filled.
-struct Picked {
-    slots: Slots<'static>,
+/// The slots being filled (a slice, not [`Slots`], so that writing one
+/// does not first ask where they are kept).
+struct Picked<'p> {
+    slots: &'p mut [Slot<'static>],
     /// The slots set to anything but absent, by bit (slot 63 and all past
     /// it share the last), so that an object seen for the first time has
     /// nothing to clear.
     written: u64,
+    /// How many objects and arrays the value being serialized is inside:
+    /// 0 for the facts themselves, which must be an object.
+    depth: usize,
 }
 
-/// The bits of [`Picked::written`] for the slots in `slots`.
-#[inline]
-fn written_bits(slots: std::ops::Range<usize>) -> u64 {
-    if slots.start >= slots.end {
-        return 0;
-    }
-    // Bits `low..high`, 1 to 64 of them, then the shared last bit.
-    let (low, high) = (slots.start.min(63), slots.end.min(64));
-    let mut bits = (u64::MAX >> (64 - (high - low))) << low;
-    if slots.end > 63 {
-        bits |= 1 << 63;
-    }
-    bits
-}
-
-/// Where a value sits among the declared paths.
+/// Where a value sits among the declared paths: the node of its key,
+/// which holds facts below it (an object on the way), is a fact (its
+/// slot), or neither, off every declared path. A place is one pointer, so
+/// that a [`Picker`] is two and goes in registers.
 #[derive(Clone, Copy)]
-enum Place<'p> {
-    /// The facts themselves: only an object will do.
-    Root(&'p KeyNode),
-    /// An object on the way to facts.
-    Inner(&'p KeyNode),
-    /// A fact's value, kept in this slot.
-    Leaf(usize),
-    /// Off every declared path: walked only for what `to_value` refuses.
-    Off,
-}
+struct Place<'p>(&'p KeyNode);
+
+/// The node of every value off the declared paths: no keys, no slot.
+static OFF: KeyNode = KeyNode::OFF;
 
 impl<'p> Place<'p> {
+    /// Off every declared path: walked only for what `to_value` refuses.
+    const OFF: Place<'static> = Place(&OFF);
+
+    /// The node, where facts lie below this place.
+    #[inline(always)]
+    fn object(self) -> Option<&'p KeyNode> {
+        (!self.0.children.is_empty()).then_some(self.0)
+    }
+
+    /// The slot, where a fact's value goes.
+    #[inline(always)]
+    fn leaf(self) -> Option<usize> {
+        self.0.slot()
+    }
+
     /// The place of the value under `key` in an object at `self`.
     fn child(self, key: &str) -> Place<'p> {
         self.child_after(key, &mut 0)
@@ -111,29 +113,31 @@ impl<'p> Place<'p> {
     /// [`child`](Self::child), trying first the declared key at `hint`,
     /// and leaving `hint` just past the key found: a struct's fields come
     /// in the same order every time, most often the order the policy
-    /// declares its paths in, so each is found in one comparison.
-    #[inline]
+    /// declares its paths in, so each is found in one comparison, inline;
+    /// any other key is looked up out of line.
+    #[inline(always)]
     fn child_after(self, key: &str, hint: &mut usize) -> Place<'p> {
-        let node = match self {
-            Place::Root(node) | Place::Inner(node) => node,
-            Place::Leaf(_) | Place::Off => return Place::Off,
-        };
-        let found = match node.children.get(*hint) {
+        match self.0.children.get(*hint) {
             Some((k, child)) if crate::model::same_bytes(k.as_bytes(), key.as_bytes()) => {
-                Some((*hint, child))
+                *hint += 1;
+                Place(child)
             }
-            _ => node.child(key.as_bytes()),
-        };
-        match found {
+            // A leaf, and what is off the paths, have no keys (their bits
+            // are 0); most keys off the paths are told by their bit.
+            _ if !self.0.may_have(key.as_bytes()) => Place::OFF,
+            _ => Place::looked_up(self.0, key, hint),
+        }
+    }
+
+    /// The place of `key` in `node`, found by [`KeyNode::child`].
+    #[inline(never)]
+    fn looked_up(node: &'p KeyNode, key: &str, hint: &mut usize) -> Place<'p> {
+        match node.child(key.as_bytes()) {
             Some((at, child)) => {
                 *hint = at + 1;
-                if child.children.is_empty() {
-                    child.slot().map_or(Place::Off, Place::Leaf)
-                } else {
-                    Place::Inner(child)
-                }
+                Place(child)
             }
-            None => Place::Off,
+            None => Place::OFF,
         }
     }
 }
@@ -141,50 +145,58 @@ impl<'p> Place<'p> {
 /// The serializer of one value at one place.
 struct Picker<'a, 'p> {
     place: Place<'p>,
-    picked: &'a mut Picked,
-    depth: usize,
+    picked: &'a mut Picked<'p>,
 }
 
 impl<'a, 'p> Picker<'a, 'p> {
     /// Sets what a value that is not an object leaves at this place: the
     /// slot for a fact; every slot under an object on the way (absent for
     /// `null`, else not an object).
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, slot: Slot<'static>) -> Result<(), GiveUp> {
-        match self.place {
-            Place::Root(_) => return Err(GiveUp),
-            Place::Inner(node) => {
-                let to = match slot {
-                    Slot::Absent => Slot::Absent,
-                    _ => Slot::Other,
-                };
-                self.clear(node, to);
+        if let Some(at) = self.place.leaf() {
+            if !matches!(slot, Slot::Absent) {
+                // Slot 63 and all past it share the last bit.
+                self.picked.written |= 1 << at.min(63);
             }
-            Place::Leaf(at) => {
-                if !matches!(slot, Slot::Absent) {
-                    // Slot 63 and all past it share the last bit.
-                    self.picked.written |= 1 << at.min(63);
-                }
-                if let Some(s) = self.picked.slots.get_mut(at) {
-                    *s = slot;
-                }
+            if let Some(s) = self.picked.slots.get_mut(at) {
+                *s = slot;
             }
-            Place::Off => {}
+            return Ok(());
+        }
+        if self.place.object().is_some() || self.picked.depth == 0 {
+            return self.set_object(slot);
         }
         Ok(())
     }
 
+    /// [`set`](Self::set) where an object was declared, out of line: a
+    /// value that is not an object there is rare, and the facts themselves
+    /// must be one.
+    #[inline(never)]
+    fn set_object(&mut self, slot: Slot<'static>) -> Result<(), GiveUp> {
+        if self.picked.depth == 0 {
+            return Err(GiveUp);
+        }
+        let to = match slot {
+            Slot::Absent => Slot::Absent,
+            _ => Slot::Other,
+        };
+        self.clear(self.place.0, to);
+        Ok(())
+    }
+
     /// Sets every slot under `node` to `to`.
+    #[inline(never)]
     fn clear(&mut self, node: &KeyNode, to: Slot<'static>) {
-        let under = node.under();
-        let mask = written_bits(under.clone());
+        let mask = node.under_bits();
         if matches!(to, Slot::Absent) && self.picked.written & mask == 0 {
             return;
         }
         if !matches!(to, Slot::Absent) {
             self.picked.written |= mask;
         }
-        if let Some(slots) = self.picked.slots.get_mut(under) {
+        if let Some(slots) = self.picked.slots.get_mut(node.under()) {
             for slot in slots {
                 *slot = to.clone();
             }
@@ -197,70 +209,84 @@ impl<'a, 'p> Picker<'a, 'p> {
 
     #[inline]
     fn string(mut self, s: &str) -> Result<(), GiveUp> {
-        match self.place {
-            Place::Leaf(_) => self.set(match ShortStr::new(s) {
+        match self.place.leaf() {
+            Some(_) => self.set(match ShortStr::new(s) {
                 Some(short) => Slot::Short(short),
                 None => Slot::Str(std::borrow::Cow::Owned(s.to_owned())),
             }),
-            _ => self.set(Slot::Other),
+            None => self.set(Slot::Other),
         }
     }
 
     /// Gives up where facts lie below: a variant with fields is
     /// `{variant: ...}`, which is not read on the way to facts.
     fn no_facts_below(&self) -> Result<(), GiveUp> {
-        match self.place {
-            Place::Root(_) | Place::Inner(_) => Err(GiveUp),
-            Place::Leaf(_) | Place::Off => Ok(()),
+        if self.place.object().is_some() || self.picked.depth == 0 {
+            Err(GiveUp)
+        } else {
+            Ok(())
         }
     }
 
     /// An object here: its entries are then placed by key.
+    #[inline(always)]
     fn object(mut self) -> Result<Object<'a, 'p>, GiveUp> {
-        let depth = self.depth + 1;
-        if depth > MAX_DEPTH {
-            return Err(GiveUp);
-        }
-        let inner = match self.place {
-            // A repeated key replaces the whole value, as in a `Value`.
-            Place::Root(node) | Place::Inner(node) => {
+        let inner = if let Some(node) = self.place.object() {
+            // A repeated key replaces the whole value, as in a `Value`
+            // (nothing to clear the first time, nothing written yet).
+            if self.picked.written & node.under_bits() != 0 {
                 self.clear(node, Slot::Absent);
-                self.place
             }
-            Place::Leaf(_) => {
-                self.set(Slot::Other)?;
-                Place::Off
-            }
-            Place::Off => Place::Off,
+            self.place
+        } else if self.place.leaf().is_some() {
+            self.set(Slot::Other)?;
+            Place::OFF
+        } else {
+            // Off the paths, or the facts themselves with no fact declared.
+            self.place
         };
+        self.picked.enter()?;
         Ok(Object {
             place: inner,
             picked: self.picked,
-            depth,
             next: None,
             hint: 0,
         })
     }
 
     /// An array here: its items are off every path.
-    fn array(mut self) -> Result<Array<'a>, GiveUp> {
-        let depth = self.depth + 1;
-        if depth > MAX_DEPTH {
-            return Err(GiveUp);
-        }
+    fn array(mut self) -> Result<Array<'a, 'p>, GiveUp> {
         self.set(Slot::Other)?;
+        self.picked.enter()?;
         Ok(Array {
             picked: self.picked,
-            depth,
         })
+    }
+}
+
+impl Picked<'_> {
+    /// One object or array deeper; giving up past [`MAX_DEPTH`].
+    #[inline(always)]
+    fn enter(&mut self) -> Result<(), GiveUp> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(GiveUp);
+        }
+        Ok(())
+    }
+
+    /// Out of the object or array [`enter`](Self::enter) went into.
+    #[inline(always)]
+    fn leave(&mut self) -> Result<(), GiveUp> {
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
     }
 }
 
 /// The entries of an object being picked.
 struct Object<'a, 'p> {
     place: Place<'p>,
-    picked: &'a mut Picked,
-    depth: usize,
+    picked: &'a mut Picked<'p>,
     /// Where the value of the last key goes (`None` before a key).
     next: Option<Place<'p>>,
     /// The declared key to try first for the next field (see
@@ -269,28 +295,26 @@ struct Object<'a, 'p> {
 }
 
 impl Object<'_, '_> {
+    #[inline(always)]
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), GiveUp> {
         let place = self.place.child_after(key, &mut self.hint);
         value.serialize(Picker {
             place,
             picked: self.picked,
-            depth: self.depth,
         })
     }
 }
 
 /// The items of an array: off every path.
-struct Array<'a> {
-    picked: &'a mut Picked,
-    depth: usize,
+struct Array<'a, 'p> {
+    picked: &'a mut Picked<'p>,
 }
 
-impl Array<'_> {
+impl Array<'_, '_> {
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
         value.serialize(Picker {
-            place: Place::Off,
+            place: Place::OFF,
             picked: self.picked,
-            depth: self.depth,
         })
     }
 }
@@ -307,14 +331,15 @@ macro_rules! small_integers {
 impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     type Ok = ();
     type Error = GiveUp;
-    type SerializeSeq = Array<'a>;
-    type SerializeTuple = Array<'a>;
-    type SerializeTupleStruct = Array<'a>;
-    type SerializeTupleVariant = Array<'a>;
+    type SerializeSeq = Array<'a, 'p>;
+    type SerializeTuple = Array<'a, 'p>;
+    type SerializeTupleStruct = Array<'a, 'p>;
+    type SerializeTupleVariant = Array<'a, 'p>;
     type SerializeMap = Object<'a, 'p>;
     type SerializeStruct = Object<'a, 'p>;
     type SerializeStructVariant = Object<'a, 'p>;
 
+    #[inline(always)]
     fn serialize_bool(mut self, v: bool) -> Result<(), GiveUp> {
         self.set(Slot::Bool(v))
     }
@@ -350,11 +375,11 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     }
 
     fn serialize_f32(mut self, v: f32) -> Result<(), GiveUp> {
-        match self.place {
+        match self.place.leaf() {
             // Widened or written short, depending on serde_json's features.
-            Place::Leaf(_) => Err(GiveUp),
-            _ if v.is_finite() => self.set(Slot::Other),
-            _ => self.set(Slot::Absent),
+            Some(_) => Err(GiveUp),
+            None if v.is_finite() => self.set(Slot::Other),
+            None => self.set(Slot::Absent),
         }
     }
 
@@ -371,6 +396,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.string(v.encode_utf8(&mut [0; 4]))
     }
 
+    #[inline(always)]
     fn serialize_str(self, v: &str) -> Result<(), GiveUp> {
         self.string(v)
     }
@@ -380,10 +406,12 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.set(Slot::Other)
     }
 
+    #[inline(always)]
     fn serialize_none(mut self) -> Result<(), GiveUp> {
         self.set(Slot::Absent)
     }
 
+    #[inline(always)]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), GiveUp> {
         value.serialize(self)
     }
@@ -396,6 +424,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.set(Slot::Absent)
     }
 
+    #[inline(always)]
     fn serialize_unit_variant(
         mut self,
         _: &'static str,
@@ -404,9 +433,9 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     ) -> Result<(), GiveUp> {
         // The name outlives the decision: borrowed, neither copied nor
         // allocated.
-        match self.place {
-            Place::Leaf(_) => self.set(Slot::Str(std::borrow::Cow::Borrowed(variant))),
-            _ => self.set(Slot::Other),
+        match self.place.leaf() {
+            Some(_) => self.set(Slot::Str(std::borrow::Cow::Borrowed(variant))),
+            None => self.set(Slot::Other),
         }
     }
 
@@ -427,18 +456,19 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     ) -> Result<(), GiveUp> {
         // `{variant: value}`.
         let mut object = self.object()?;
-        object.entry(variant, value)
+        object.entry(variant, value)?;
+        object.picked.leave()
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a>, GiveUp> {
+    fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a, 'p>, GiveUp> {
         self.array()
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Array<'a>, GiveUp> {
+    fn serialize_tuple(self, _: usize) -> Result<Array<'a, 'p>, GiveUp> {
         self.array()
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a>, GiveUp> {
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a, 'p>, GiveUp> {
         self.array()
     }
 
@@ -448,7 +478,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         _: u32,
         _: &'static str,
         _: usize,
-    ) -> Result<Array<'a>, GiveUp> {
+    ) -> Result<Array<'a, 'p>, GiveUp> {
         self.no_facts_below()?;
         self.array()
     }
@@ -457,6 +487,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
         self.object()
     }
 
+    #[inline(always)]
     fn serialize_struct(self, name: &'static str, _: usize) -> Result<Object<'a, 'p>, GiveUp> {
         // serde_json's own tokens (a raw JSON value, an arbitrary-precision
         // number, with its features on) are values, not objects.
@@ -481,7 +512,7 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
 /// The four kinds of sequence serde has are all arrays here.
 macro_rules! array_items {
     ($($kind:ident::$item:ident),*) => {$(
-        impl ser::$kind for Array<'_> {
+        impl ser::$kind for Array<'_, '_> {
             type Ok = ();
             type Error = GiveUp;
 
@@ -490,7 +521,7 @@ macro_rules! array_items {
             }
 
             fn end(self) -> Result<(), GiveUp> {
-                Ok(())
+                self.picked.leave()
             }
         }
     )*};
@@ -517,12 +548,11 @@ impl ser::SerializeMap for Object<'_, '_> {
         value.serialize(Picker {
             place: self.next.take().ok_or(GiveUp)?,
             picked: self.picked,
-            depth: self.depth,
         })
     }
 
     fn end(self) -> Result<(), GiveUp> {
-        Ok(())
+        self.picked.leave()
     }
 }
 
@@ -534,6 +564,7 @@ macro_rules! struct_fields {
             type Ok = ();
             type Error = GiveUp;
 
+            #[inline(always)]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
@@ -543,7 +574,7 @@ macro_rules! struct_fields {
             }
 
             fn end(self) -> Result<(), GiveUp> {
-                Ok(())
+                self.picked.leave()
             }
         }
     )*};
@@ -565,9 +596,9 @@ impl<'p> Key<'p> {
 
     /// An integer key, written out only where keys are looked for.
     fn integer(self, key: impl fmt::Display) -> Result<Place<'p>, GiveUp> {
-        match self.place {
-            Place::Leaf(_) | Place::Off => Ok(Place::Off),
-            Place::Root(_) | Place::Inner(_) => self.text(&key.to_string()),
+        match self.place.object() {
+            None => Ok(Place::OFF),
+            Some(_) => self.text(&key.to_string()),
         }
     }
 }
@@ -719,20 +750,155 @@ impl<'p> ser::Serializer for Key<'p> {
 
 #[cfg(test)]
 mod tests {
-    use super::written_bits;
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    use super::super::text::{slot_bits, PathTrie, Slot};
+
+    /// What a slot holds, whichever way it holds a string.
+    fn held(slot: &Slot<'_>) -> String {
+        match slot {
+            Slot::Str(s) => format!("str {s}"),
+            Slot::Short(s) => format!("str {}", String::from_utf8_lossy(s.as_bytes())),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// The slots picked from `value` while it is serialized, which must be
+    /// picked (the picker does not give up on the shapes of a derive), and
+    /// must be what the text scanner picks from its JSON text.
+    fn picked_as_text_picks<T: Serialize>(paths: &[&str], value: &T) -> Vec<String> {
+        let paths: Vec<Vec<String>> = paths
+            .iter()
+            .map(|p| p.split('.').map(String::from).collect())
+            .collect();
+        let (trie, _) = PathTrie::new(paths.iter().map(Vec::as_slice)).expect("no prefix clash");
+        let serialized = trie
+            .pick_serialize(value, |slots| slots.iter().map(held).collect::<Vec<_>>())
+            .expect("a derive's shapes are picked, not given up on");
+        let text = serde_json::to_string(value).expect("serializes");
+        let scanned = trie.pick(&text).expect("the text is picked");
+        assert_eq!(
+            serialized,
+            scanned.iter().map(held).collect::<Vec<_>>(),
+            "{text}"
+        );
+        serialized
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Role {
+        IndirectProvider,
+        Reseller,
+    }
+
+    #[derive(Serialize)]
+    struct Partner<'a> {
+        role: Role,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        tier: Option<u8>,
+        name: &'a str,
+        tags: Vec<&'a str>,
+    }
+
+    #[derive(Serialize)]
+    enum Target {
+        Customer { id: u32 },
+        Partner(String),
+    }
+
+    #[derive(Serialize)]
+    struct Facts<'a> {
+        partner: Partner<'a>,
+        seats: Option<u32>,
+        target: Option<Target>,
+        extra: BTreeMap<&'a str, Vec<u8>>,
+        admin: bool,
+    }
+
+    /// The common shapes of a derive: unit-variant enums, options,
+    /// skipped fields, borrowed strings, sequences and maps off the paths,
+    /// enums with fields beside the paths; every value comes back out of
+    /// its object and array as it went in.
+    #[test]
+    fn derive_shapes_are_picked_as_their_text_is() {
+        let paths = [
+            "partner.role",
+            "partner.tier",
+            "partner.name",
+            "seats",
+            "admin",
+            "target",
+        ];
+        let facts = |role, tier, seats, target| Facts {
+            partner: Partner {
+                role,
+                tier,
+                name: "a name longer than fifteen bytes",
+                tags: vec!["x", "y"],
+            },
+            seats,
+            target,
+            extra: BTreeMap::from([("k", vec![1, 2])]),
+            admin: true,
+        };
+        let picked = picked_as_text_picks(
+            &paths,
+            &facts(
+                Role::Reseller,
+                Some(3),
+                None,
+                Some(Target::Partner("p".into())),
+            ),
+        );
+        assert_eq!(picked[0], "str reseller");
+        assert_eq!(picked[1], "Number(3.0)");
+        assert_eq!(picked[3], "Absent");
+        assert_eq!(picked[4], "Bool(true)");
+        assert_eq!(picked[5], "Other");
+        let picked = picked_as_text_picks(
+            &paths,
+            &facts(
+                Role::IndirectProvider,
+                None,
+                Some(10),
+                Some(Target::Customer { id: 1 }),
+            ),
+        );
+        assert_eq!(picked[0], "str indirect_provider");
+        assert_eq!(picked[1], "Absent");
+        assert_eq!(picked[3], "Number(10.0)");
+        picked_as_text_picks(&paths, &facts(Role::Reseller, None, None, None));
+    }
+
+    /// Objects nested to the deepest level the facts may have are picked,
+    /// and a value at the facts' own level after them still is one.
+    #[test]
+    fn nesting_is_counted_in_and_out() {
+        let mut deep = serde_json::json!(1);
+        for _ in 0..(super::MAX_DEPTH - 2) {
+            deep = serde_json::json!({ "d": deep });
+        }
+        let value = serde_json::json!({ "a": deep, "b": [[[]]], "c": "last" });
+        // Slots are numbered in the order the paths are declared.
+        let picked = picked_as_text_picks(&["c", "a.d"], &value);
+        assert_eq!(picked[0], "str last");
+    }
 
     /// The bits of every range of slots, as the shifts of 128-bit masks
-    /// that `written_bits` once was: bit `i` for slot `i`, and the last bit
+    /// that `slot_bits` once was: bit `i` for slot `i`, and the last bit
     /// for every slot from 63 on.
     #[test]
-    fn written_bits_mark_each_slot_and_share_the_last() {
+    fn slot_bits_mark_each_slot_and_share_the_last() {
         for start in 0..130 {
             for end in 0..130 {
                 let mut expected = 0u64;
                 for slot in start..end {
                     expected |= 1 << slot.min(63);
                 }
-                assert_eq!(written_bits(start..end), expected, "{start}..{end}");
+                assert_eq!(slot_bits(start..end), expected, "{start}..{end}");
             }
         }
     }

@@ -35,6 +35,13 @@ pub(super) struct KeyNode {
     /// The slots under this node (its own included), to reset them when
     /// a repeated key replaces the value.
     under: std::ops::Range<u32>,
+    /// The same slots as bits, as a picker of `Serialize` values marks the
+    /// slots it wrote (slot 63 and all past it share the last bit).
+    under_bits: u64,
+    /// A bit for each child's key (see [`key_bit`]): a key whose bit is
+    /// not set is not a child, which a `Serialize` value's fields off the
+    /// declared paths are told without looking.
+    key_bits: u64,
 }
 
 /// The hash a key is found by in a [`KeyNode`]'s `by_key`.
@@ -126,6 +133,17 @@ impl PathTrie {
 }
 
 impl KeyNode {
+    /// A node with no keys below it and no fact: what a value off every
+    /// declared path is placed at.
+    pub(super) const OFF: KeyNode = KeyNode {
+        children: Vec::new(),
+        by_key: None,
+        slot: None,
+        under: 0..0,
+        under_bits: 0,
+        key_bits: 0,
+    };
+
     /// The slot of the fact at this node, if one is declared here.
     pub(super) fn slot(&self) -> Option<usize> {
         self.slot.map(|slot| slot as usize)
@@ -134,6 +152,18 @@ impl KeyNode {
     /// The slots under this node, its own included.
     pub(super) fn under(&self) -> std::ops::Range<usize> {
         self.under.start as usize..self.under.end as usize
+    }
+
+    /// Whether `key` may be a child's key: `false` only when it is not.
+    #[inline(always)]
+    pub(super) fn may_have(&self, key: &[u8]) -> bool {
+        self.key_bits & key_bit(key) != 0
+    }
+
+    /// [`under`](Self::under) as bits (see [`slot_bits`]).
+    #[inline]
+    pub(super) fn under_bits(&self) -> u64 {
+        self.under_bits
     }
 
     fn has_prefix_clash(&self) -> bool {
@@ -165,6 +195,11 @@ impl KeyNode {
             child.number(next);
         }
         self.under = start..*next as u32;
+        self.under_bits = slot_bits(self.under());
+        self.key_bits = self
+            .children
+            .iter()
+            .fold(0, |bits, (key, _)| bits | key_bit(key.as_bytes()));
     }
 
     fn find(&self, path: &[String]) -> Option<&KeyNode> {
@@ -196,6 +231,33 @@ impl KeyNode {
                 .map(|(i, (_, child))| (i, child)),
         }
     }
+}
+
+/// One of 64 bits for `key`, from its length and its first and last
+/// bytes: keys of different bits differ.
+#[inline(always)]
+fn key_bit(key: &[u8]) -> u64 {
+    let (first, last) = (key.first().copied(), key.last().copied());
+    let mixed = (key.len() as u32)
+        .wrapping_mul(31)
+        .wrapping_add(u32::from(first.unwrap_or(0)).wrapping_mul(7))
+        .wrapping_add(u32::from(last.unwrap_or(0)));
+    1 << (mixed % 64)
+}
+
+/// The bits of `slots` in a set of slots held in a `u64`, where slot 63
+/// and all past it share the last bit.
+pub(super) fn slot_bits(slots: std::ops::Range<usize>) -> u64 {
+    if slots.start >= slots.end {
+        return 0;
+    }
+    // Bits `low..high`, 1 to 64 of them, then the shared last bit.
+    let (low, high) = (slots.start.min(63), slots.end.min(64));
+    let mut bits = (u64::MAX >> (64 - (high - low))) << low;
+    if slots.end > 63 {
+        bits |= 1 << 63;
+    }
+    bits
 }
 
 /// Nodes with at most this many children find a key by comparing it with
@@ -299,10 +361,27 @@ impl ShortStr {
         if s.len() > ShortStr::MAX {
             return None;
         }
-        // Byte by byte: for a few bytes, cheaper than a call to `memcpy`.
+        // Overlapping copies of 8 or 4 bytes from each end, or the first,
+        // middle and last of up to 3: for a few bytes, cheaper than a loop
+        // or a call to `memcpy`. The bytes past the end stay 0, as
+        // equality needs.
         let mut bytes = [0; ShortStr::MAX];
-        for (to, from) in bytes.iter_mut().zip(s.as_bytes()) {
-            *to = *from;
+        let from = s.as_bytes();
+        let n = from.len();
+        match n {
+            8.. => {
+                copy_at::<8>(&mut bytes, from, 0);
+                copy_at::<8>(&mut bytes, from, n - 8);
+            }
+            4.. => {
+                copy_at::<4>(&mut bytes, from, 0);
+                copy_at::<4>(&mut bytes, from, n - 4);
+            }
+            _ => {
+                for at in [0, n / 2, n.saturating_sub(1)] {
+                    copy_at::<1>(&mut bytes, from, at);
+                }
+            }
         }
         Some(ShortStr {
             len: s.len() as u8,
@@ -314,6 +393,17 @@ impl ShortStr {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+}
+
+/// Copies the `W` bytes of `from` at `at` to the same place in `to`,
+/// where both have them.
+#[inline(always)]
+fn copy_at<const W: usize>(to: &mut [u8], from: &[u8], at: usize) {
+    let to = to.get_mut(at..).and_then(<[u8]>::first_chunk_mut::<W>);
+    let from = from.get(at..).and_then(<[u8]>::first_chunk::<W>);
+    if let (Some(to), Some(from)) = (to, from) {
+        *to = *from;
     }
 }
 
@@ -671,5 +761,44 @@ mod tests {
             std::mem::size_of::<super::Slot<'static>>(),
             std::mem::size_of::<std::borrow::Cow<'static, str>>()
         );
+    }
+
+    /// A short string holds every byte of its text at every length, and
+    /// zeros past it (equality compares all of them).
+    #[test]
+    fn a_short_string_holds_its_bytes_and_zeros_after() {
+        let text = "abcdefghijklmnopq";
+        for n in 0..=text.len() {
+            let s = text.get(..n).unwrap_or_default();
+            let short = super::ShortStr::new(s);
+            if n > super::ShortStr::MAX {
+                assert!(short.is_none());
+                continue;
+            }
+            let short = short.unwrap_or_else(|| panic!("{n} bytes fit"));
+            assert_eq!(short.as_bytes(), s.as_bytes());
+            let mut expected = [0; super::ShortStr::MAX];
+            expected
+                .iter_mut()
+                .zip(s.bytes())
+                .for_each(|(to, b)| *to = b);
+            assert_eq!(short.bytes, expected, "{n}");
+        }
+    }
+
+    /// A key's bit is set in its node's bits: a declared key is never
+    /// taken for one off the paths.
+    #[test]
+    fn a_node_may_have_each_of_its_keys() {
+        let keys: Vec<Vec<String>> = ["a", "ab", "tenant", "partner", "request", "x.y", "é"]
+            .iter()
+            .map(|k| k.split('.').map(String::from).collect())
+            .collect();
+        let (trie, _) = super::PathTrie::new(keys.iter().map(Vec::as_slice))
+            .unwrap_or_else(|| panic!("no clash"));
+        for (key, _) in &trie.root.children {
+            assert!(trie.root.may_have(key.as_bytes()), "{key}");
+        }
+        assert!(!super::KeyNode::OFF.may_have(b"a"));
     }
 }

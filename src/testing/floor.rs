@@ -81,6 +81,48 @@ enum Target {
     Reseller,
 }
 
+/// The pack's facts in the shape a service's own request type often has:
+/// sections and facts that may be missing as `Option`s left out when
+/// `None` (`skip_serializing_if`), a flag left out when false, a fact as a
+/// string borrowed from the request rather than an enum, and fields the
+/// policy never reads. `benches/eval.rs` decides from it beside
+/// [`TypedFacts`].
+#[derive(Deserialize, Serialize)]
+pub struct CallerFacts<'a> {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subscription: Option<CallerSubscription>,
+    #[serde(borrow)]
+    partner: CallerPartner<'a>,
+    request: CallerRequest,
+    /// Read by the service, not by the policy.
+    #[serde(default)]
+    tenant: &'a str,
+    #[serde(default)]
+    attempt: u32,
+}
+
+#[derive(Deserialize, Serialize)]
+struct CallerSubscription {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    billing: Option<Billing>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel: Option<Channel>,
+}
+
+#[derive(Deserialize, Serialize)]
+struct CallerPartner<'a> {
+    role: &'a str,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    designated_admin: bool,
+}
+
+#[derive(Deserialize, Serialize)]
+struct CallerRequest {
+    action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<Target>,
+}
+
 /// The pack's ten rows (`policies/multichannel/README.md`); at most one applies.
 #[inline]
 pub fn decide_pack(facts: &TypedFacts) -> PackOutcome {

@@ -234,3 +234,23 @@ fn every_entry_point_agrees_on_every_combination() {
         }
     }
 }
+
+/// The benchmarks' typed facts, the pack's own enums (`floor::TypedFacts`)
+/// and a service's request shape (`floor::CallerFacts`: options skipped
+/// when `None`, a borrowed string, fields the policy does not read),
+/// decide every combination as its `Value` does.
+#[test]
+fn typed_facts_decide_as_their_values_do() {
+    use verdict::testing::floor::{CallerFacts, TypedFacts};
+    let pack = common::pack();
+    for facts in common::pack_combinations() {
+        let text = facts.to_string();
+        let by_value = pack.decide(&facts).map(|d| d.to_vec()).expect("decides");
+        let typed: TypedFacts = serde_json::from_str(&text).expect("the pack's enums");
+        let caller: CallerFacts<'_> = serde_json::from_str(&text).expect("a caller's shape");
+        let by_typed = pack.decide_serialize(&typed).map(|d| d.to_vec());
+        let by_caller = pack.decide_serialize(&caller).map(|d| d.to_vec());
+        assert_eq!(by_typed.as_ref().ok(), Some(&by_value), "{text}");
+        assert_eq!(by_caller.as_ref().ok(), Some(&by_value), "{text}");
+    }
+}
