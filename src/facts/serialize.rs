@@ -11,9 +11,10 @@
 //! precision numbers; nesting past 127 levels) or that `to_value` refuses
 //! (a 128-bit integer past 64 bits, a key that is not text, an error from
 //! the value's own `Serialize`) makes it give up; the caller then builds
-//! the `Value`, which decides or says why not. Values off the declared
-//! paths are walked too, so that one that `to_value` would refuse is
-//! refused here.
+//! the `Value`, which decides or says why not. Any failure inside the
+//! value makes it give up too, even where the value's `Serialize` goes on
+//! past the error. Values off the declared paths are walked too, so that
+//! one that `to_value` would refuse is refused here.
 
 use std::fmt;
 
@@ -55,6 +56,7 @@ impl PathTrie {
             slots: &mut slots,
             written: 0,
             depth: 0,
+            failed: false,
         };
         facts
             .serialize(Picker {
@@ -62,6 +64,9 @@ impl PathTrie {
                 picked: &mut picked,
             })
             .ok()?;
+        if picked.failed {
+            return None;
+        }
         Some(decide(&slots))
     }
 }
@@ -77,6 +82,10 @@ struct Picked<'p> {
     /// How many objects and arrays the value being serialized is inside:
     /// 0 for the facts themselves, which must be an object.
     depth: usize,
+    /// Whether a value inside failed: a `Serialize` that goes on past an
+    /// error of one of its fields (`let _ = map.serialize_entry(..)`)
+    /// must not leave a slot unread and the picking looking whole.
+    failed: bool,
 }
 
 /// Where a value sits among the declared paths: the node of its key,
@@ -154,6 +163,11 @@ impl<'a, 'p> Picker<'a, 'p> {
     /// `null`, else not an object).
     #[inline(always)]
     fn set(&mut self, slot: Slot<'static>) -> Result<(), GiveUp> {
+        // The facts themselves must be an object, even where a fact's path
+        // is empty (a policy's paths never are) and the root is a leaf.
+        if self.picked.depth == 0 {
+            return Err(GiveUp);
+        }
         if let Some(at) = self.place.leaf() {
             if !matches!(slot, Slot::Absent) {
                 // Slot 63 and all past it share the last bit.
@@ -164,20 +178,16 @@ impl<'a, 'p> Picker<'a, 'p> {
             }
             return Ok(());
         }
-        if self.place.object().is_some() || self.picked.depth == 0 {
+        if self.place.object().is_some() {
             return self.set_object(slot);
         }
         Ok(())
     }
 
     /// [`set`](Self::set) where an object was declared, out of line: a
-    /// value that is not an object there is rare, and the facts themselves
-    /// must be one.
+    /// value that is not an object there is rare.
     #[inline(never)]
     fn set_object(&mut self, slot: Slot<'static>) -> Result<(), GiveUp> {
-        if self.picked.depth == 0 {
-            return Err(GiveUp);
-        }
         let to = match slot {
             Slot::Absent => Slot::Absent,
             _ => Slot::Other,
@@ -231,9 +241,12 @@ impl<'a, 'p> Picker<'a, 'p> {
     /// An object here: its entries are then placed by key.
     #[inline(always)]
     fn object(mut self) -> Result<Object<'a, 'p>, GiveUp> {
-        let inner = if let Some(node) = self.place.object() {
+        let node = self.place.0;
+        let inner = if self.place.object().is_some() || self.picked.depth == 0 {
             // A repeated key replaces the whole value, as in a `Value`
-            // (nothing to clear the first time, nothing written yet).
+            // (nothing to clear the first time, nothing written yet). The
+            // facts themselves are an object on the way, whatever their
+            // node holds.
             if self.picked.written & node.under_bits() != 0 {
                 self.clear(node, Slot::Absent);
             }
@@ -242,7 +255,7 @@ impl<'a, 'p> Picker<'a, 'p> {
             self.set(Slot::Other)?;
             Place::OFF
         } else {
-            // Off the paths, or the facts themselves with no fact declared.
+            // Off the paths.
             self.place
         };
         self.picked.enter()?;
@@ -298,10 +311,12 @@ impl Object<'_, '_> {
     #[inline(always)]
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), GiveUp> {
         let place = self.place.child_after(key, &mut self.hint);
-        value.serialize(Picker {
+        let picked = value.serialize(Picker {
             place,
             picked: self.picked,
-        })
+        });
+        self.picked.failed |= picked.is_err();
+        picked
     }
 }
 
@@ -312,10 +327,12 @@ struct Array<'a, 'p> {
 
 impl Array<'_, '_> {
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
-        value.serialize(Picker {
+        let picked = value.serialize(Picker {
             place: Place::OFF,
             picked: self.picked,
-        })
+        });
+        self.picked.failed |= picked.is_err();
+        picked
     }
 }
 
@@ -402,8 +419,10 @@ impl<'a, 'p> ser::Serializer for Picker<'a, 'p> {
     }
 
     fn serialize_bytes(mut self, _: &[u8]) -> Result<(), GiveUp> {
-        // An array of numbers.
-        self.set(Slot::Other)
+        // An array of numbers, one level deeper.
+        self.set(Slot::Other)?;
+        self.picked.enter()?;
+        self.picked.leave()
     }
 
     #[inline(always)]
@@ -539,16 +558,24 @@ impl ser::SerializeMap for Object<'_, '_> {
     type Error = GiveUp;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), GiveUp> {
-        self.next = Some(key.serialize(Key { place: self.place })?);
+        let place = key.serialize(Key { place: self.place });
+        self.picked.failed |= place.is_err();
+        self.next = Some(place?);
         Ok(())
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), GiveUp> {
         // A value with no key before it makes `to_value` panic: not ours.
-        value.serialize(Picker {
-            place: self.next.take().ok_or(GiveUp)?,
+        let Some(place) = self.next.take() else {
+            self.picked.failed = true;
+            return Err(GiveUp);
+        };
+        let picked = value.serialize(Picker {
+            place,
             picked: self.picked,
-        })
+        });
+        self.picked.failed |= picked.is_err();
+        picked
     }
 
     fn end(self) -> Result<(), GiveUp> {
@@ -871,6 +898,116 @@ mod tests {
         assert_eq!(picked[1], "Absent");
         assert_eq!(picked[3], "Number(10.0)");
         picked_as_text_picks(&paths, &facts(Role::Reseller, None, None, None));
+    }
+
+    /// What the picker and the text scanner make of `value`: `None` where
+    /// each gives up.
+    fn both<T: Serialize>(
+        paths: &[&[&str]],
+        value: &T,
+    ) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        let paths: Vec<Vec<String>> = paths
+            .iter()
+            .map(|p| p.iter().map(|k| String::from(*k)).collect())
+            .collect();
+        let (trie, _) = PathTrie::new(paths.iter().map(Vec::as_slice)).expect("no prefix clash");
+        let serialized =
+            trie.pick_serialize(value, |slots| slots.iter().map(held).collect::<Vec<_>>());
+        let text = serde_json::to_string(value).expect("serializes");
+        let scanned = trie
+            .pick(&text)
+            .map(|slots| slots.iter().map(held).collect());
+        (serialized, scanned)
+    }
+
+    /// A path of no keys makes the facts' own node a fact: the facts must
+    /// still be an object, and are read as one.
+    #[test]
+    fn the_facts_are_an_object_even_where_a_path_is_empty() {
+        let empty: &[&str] = &[];
+        assert_eq!(both(&[empty], &"x"), (None, None));
+        assert_eq!(both(&[empty], &3), (None, None));
+        let object = serde_json::json!({ "a": 1 });
+        let (serialized, scanned) = both(&[empty], &object);
+        assert_eq!(serialized, Some(vec![String::from("Absent")]));
+        assert_eq!(serialized, scanned);
+    }
+
+    /// A `Serialize` that goes on past an error of one of its entries (one
+    /// the picker gave up on) is not picked: the slot it left is unread.
+    #[test]
+    fn an_error_passed_over_is_still_given_up_on() {
+        struct PassesOver;
+        impl Serialize for PassesOver {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = serializer.serialize_map(None)?;
+                let _ = map.serialize_entry("x", &0.5f32);
+                map.serialize_entry("y", "v")?;
+                map.end()
+            }
+        }
+        let (serialized, _) = both(&[&["x"], &["y"]], &PassesOver);
+        assert_eq!(serialized, None);
+    }
+
+    /// What lies at the bottom of a [`Nested`] value.
+    #[derive(Clone, Copy, Debug)]
+    enum Leaf {
+        Number,
+        /// `[[1]]`.
+        Arrays,
+        /// Bytes, written as an array of numbers.
+        Bytes,
+    }
+
+    /// A value nested `depth` deep: an object of one key per level, then
+    /// `leaf`.
+    struct Nested {
+        depth: usize,
+        leaf: Leaf,
+    }
+
+    impl Serialize for Nested {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            match (self.depth, self.leaf) {
+                (0, Leaf::Number) => serializer.serialize_u8(1),
+                (0, Leaf::Arrays) => [[1]].serialize(serializer),
+                (0, Leaf::Bytes) => serializer.serialize_bytes(b"ab"),
+                (depth, leaf) => {
+                    let mut map = serializer.serialize_map(Some(1))?;
+                    map.serialize_entry(
+                        "d",
+                        &Nested {
+                            depth: depth - 1,
+                            leaf,
+                        },
+                    )?;
+                    map.end()
+                }
+            }
+        }
+    }
+
+    /// The picker gives up at the depth the text scanner gives up at, for
+    /// objects, arrays and bytes (an array of its own), and picks what it
+    /// picks below it.
+    #[test]
+    fn nesting_is_given_up_on_where_the_text_is() {
+        let max = super::MAX_DEPTH;
+        for depth in [max - 2, max - 1, max, max + 1] {
+            for leaf in [Leaf::Number, Leaf::Arrays, Leaf::Bytes] {
+                let (serialized, scanned) = both(&[&["d"]], &Nested { depth, leaf });
+                assert_eq!(serialized, scanned, "{leaf:?} {depth} deep");
+            }
+        }
+        // Both read what lies below the limit.
+        let below = Nested {
+            depth: max - 1,
+            leaf: Leaf::Bytes,
+        };
+        assert_eq!(both(&[&["d"]], &below).0, Some(vec![String::from("Other")]));
     }
 
     /// Objects nested to the deepest level the facts may have are picked,

@@ -768,8 +768,12 @@ mod tests {
     #[test]
     fn a_short_string_holds_its_bytes_and_zeros_after() {
         let text = "abcdefghijklmnopq";
-        for n in 0..=text.len() {
-            let s = text.get(..n).unwrap_or_default();
+        let wide = "é→üßa";
+        let texts = (0..=text.len())
+            .filter_map(|n| text.get(..n))
+            .chain((0..=wide.len()).filter_map(|n| wide.get(..n)));
+        for s in texts {
+            let n = s.len();
             let short = super::ShortStr::new(s);
             if n > super::ShortStr::MAX {
                 assert!(short.is_none());
@@ -790,15 +794,27 @@ mod tests {
     /// taken for one off the paths.
     #[test]
     fn a_node_may_have_each_of_its_keys() {
-        let keys: Vec<Vec<String>> = ["a", "ab", "tenant", "partner", "request", "x.y", "é"]
-            .iter()
+        // Past 16 keys a node finds a key by hash; nested nodes have bits
+        // of their own.
+        let wide = (0..40).map(|i| format!("wide.k{i}"));
+        let keys: Vec<Vec<String>> = ["a", "ab", "tenant", "partner", "request", "x.y", "x.z", "é"]
+            .into_iter()
+            .map(String::from)
+            .chain(wide)
             .map(|k| k.split('.').map(String::from).collect())
             .collect();
         let (trie, _) = super::PathTrie::new(keys.iter().map(Vec::as_slice))
             .unwrap_or_else(|| panic!("no clash"));
-        for (key, _) in &trie.root.children {
-            assert!(trie.root.may_have(key.as_bytes()), "{key}");
+        let mut nodes = vec![&trie.root];
+        let mut seen = 0;
+        while let Some(node) = nodes.pop() {
+            for (key, child) in &node.children {
+                assert!(node.may_have(key.as_bytes()), "{key}");
+                seen += 1;
+                nodes.push(child);
+            }
         }
+        assert_eq!(seen, 50);
         assert!(!super::KeyNode::OFF.may_have(b"a"));
     }
 }
