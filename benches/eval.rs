@@ -65,12 +65,15 @@ fn decide_value_hot(bencher: Bencher) {
 }
 
 /// Facts as a typed struct of the caller's own (`Serialize`), in memory.
-static TYPED: LazyLock<Vec<floor::TypedFacts>> = LazyLock::new(|| {
+static TYPED: LazyLock<Vec<floor::TypedFacts>> = LazyLock::new(from_texts);
+
+/// `TEXTS` parsed into a typed struct, borrowing from them.
+fn from_texts<T: serde::Deserialize<'static>>() -> Vec<T> {
     TEXTS
         .iter()
         .map(|t| serde_json::from_str(t).unwrap())
         .collect()
-});
+}
 
 /// `PolicySet::decide_serialize` and `Decisions::into_owned`: a typed
 /// struct, owned decisions.
@@ -100,12 +103,7 @@ fn decide_serialize(bencher: Bencher) {
 /// The same facts in a service's own request shape (`floor::CallerFacts`:
 /// options skipped when `None`, a borrowed string, fields the policy does
 /// not read), borrowing from the texts.
-static CALLERS: LazyLock<Vec<floor::CallerFacts<'static>>> = LazyLock::new(|| {
-    TEXTS
-        .iter()
-        .map(|t| serde_json::from_str(t).unwrap())
-        .collect()
-});
+static CALLERS: LazyLock<Vec<floor::CallerFacts<'static>>> = LazyLock::new(from_texts);
 
 /// `PolicySet::decide_serialize` on `CALLERS`: borrowed decisions.
 #[divan::bench]

@@ -796,22 +796,37 @@ mod tests {
     /// picked (the picker does not give up on the shapes of a derive), and
     /// must be what the text scanner picks from its JSON text.
     fn picked_as_text_picks<T: Serialize>(paths: &[&str], value: &T) -> Vec<String> {
-        let paths: Vec<Vec<String>> = paths
-            .iter()
-            .map(|p| p.split('.').map(String::from).collect())
-            .collect();
-        let (trie, _) = PathTrie::new(paths.iter().map(Vec::as_slice)).expect("no prefix clash");
-        let serialized = trie
-            .pick_serialize(value, |slots| slots.iter().map(held).collect::<Vec<_>>())
-            .expect("a derive's shapes are picked, not given up on");
-        let text = serde_json::to_string(value).expect("serializes");
-        let scanned = trie.pick(&text).expect("the text is picked");
+        let paths: Vec<Vec<&str>> = paths.iter().map(|p| p.split('.').collect()).collect();
+        let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+        let (serialized, scanned) = both(&paths, value);
+        let serialized = serialized.expect("a derive's shapes are picked, not given up on");
         assert_eq!(
-            serialized,
-            scanned.iter().map(held).collect::<Vec<_>>(),
-            "{text}"
+            Some(&serialized),
+            scanned.as_ref(),
+            "{:?}",
+            serde_json::to_string(value)
         );
         serialized
+    }
+
+    /// What the picker and the text scanner make of `value`: `None` where
+    /// each gives up.
+    fn both<T: Serialize>(
+        paths: &[&[&str]],
+        value: &T,
+    ) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        let paths: Vec<Vec<String>> = paths
+            .iter()
+            .map(|p| p.iter().map(|k| String::from(*k)).collect())
+            .collect();
+        let (trie, _) = PathTrie::new(paths.iter().map(Vec::as_slice)).expect("no prefix clash");
+        let serialized =
+            trie.pick_serialize(value, |slots| slots.iter().map(held).collect::<Vec<_>>());
+        let text = serde_json::to_string(value).expect("serializes");
+        let scanned = trie
+            .pick(&text)
+            .map(|slots| slots.iter().map(held).collect());
+        (serialized, scanned)
     }
 
     #[derive(Serialize)]
@@ -898,26 +913,6 @@ mod tests {
         assert_eq!(picked[1], "Absent");
         assert_eq!(picked[3], "Number(10.0)");
         picked_as_text_picks(&paths, &facts(Role::Reseller, None, None, None));
-    }
-
-    /// What the picker and the text scanner make of `value`: `None` where
-    /// each gives up.
-    fn both<T: Serialize>(
-        paths: &[&[&str]],
-        value: &T,
-    ) -> (Option<Vec<String>>, Option<Vec<String>>) {
-        let paths: Vec<Vec<String>> = paths
-            .iter()
-            .map(|p| p.iter().map(|k| String::from(*k)).collect())
-            .collect();
-        let (trie, _) = PathTrie::new(paths.iter().map(Vec::as_slice)).expect("no prefix clash");
-        let serialized =
-            trie.pick_serialize(value, |slots| slots.iter().map(held).collect::<Vec<_>>());
-        let text = serde_json::to_string(value).expect("serializes");
-        let scanned = trie
-            .pick(&text)
-            .map(|slots| slots.iter().map(held).collect());
-        (serialized, scanned)
     }
 
     /// A path of no keys makes the facts' own node a fact: the facts must
