@@ -22,6 +22,14 @@ const REGION_BUDGET: usize = 2_000;
 /// shown: the walk over its region stops when it has found one more.
 pub(super) const MAX_SHOWN: usize = 8;
 
+/// How many of a policy's rules that never decide have the rules deciding
+/// in their place looked for, in rule order. Past them each is reported
+/// without those rules: a policy with more rules that never decide is
+/// mostly rules to delete, and finding who decides in each one's place
+/// costs as much as finding it never decides (most of a check of 100,000
+/// generated rules, 96,000 of them shadowed).
+pub(super) const MAX_NAMED: usize = 1_000;
+
 /// What the rules tried before a rule leave it: whether it decides some
 /// facts, and if it never does, the rules that decide in its place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,6 +39,9 @@ pub(super) struct Fate {
     pub deciders: Vec<RuleId>,
     /// Whether the search for deciders stopped before it saw them all.
     pub cut_short: bool,
+    /// Whether the deciders were not looked for: the rule never decides,
+    /// past the first [`MAX_NAMED`] that never do.
+    pub unnamed: bool,
 }
 
 /// Each rule's fate read off the tree, indexed by rule id.
@@ -49,11 +60,17 @@ pub(super) fn fates_from_tree(tree: &DecisionTree) -> Vec<Fate> {
         }
     }
     let mut region = Region::new(tree.nodes().len());
+    let mut named = 0;
     for rule in policy.rules.iter().filter(|r| r.is_satisfiable()) {
         let Some(fate) = fates.get_mut(rule.id.0 as usize) else {
             continue;
         };
         if !fate.decides {
+            if named == MAX_NAMED {
+                fate.unnamed = true;
+                continue;
+            }
+            named += 1;
             fate.deciders = region.deciders(tree, rule, &reachable);
             fate.cut_short = region.cut_short;
         }
@@ -125,6 +142,18 @@ pub(super) fn rules_that_never_matter(policy: &CheckedPolicy, fates: &[Fate]) ->
             continue;
         }
         if decides {
+            continue;
+        }
+        if fate.unnamed {
+            warnings.push(CheckError::Shadowed {
+                span: rule.span,
+                by: Vec::new(),
+                help: format!(
+                    "earlier rules decide every case it matches: delete it, or move it above the \
+                     rules that cover it (the rules that decide in its place are named for the first {MAX_NAMED} rules \
+                     that never decide)"
+                ),
+            });
             continue;
         }
         let shown: Vec<&CheckedRule> = deciders
@@ -398,7 +427,8 @@ impl DecisionTree {
         if self.too_large {
             return None;
         }
-        if let Some(found) = super::cover::gaps(&self.policy, super::cover::COVER_BUDGET) {
+        let budget = super::cover::budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
+        if let Some(found) = super::cover::gaps(&self.policy, budget) {
             return Some(found);
         }
         let built = super::compile_shared(

@@ -14,12 +14,52 @@
 
 use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
-use super::analysis::{Fate, FoundGaps, MAX_GAPS, MAX_SHOWN};
+use super::analysis::{Fate, FoundGaps, MAX_GAPS, MAX_NAMED, MAX_SHOWN};
 use super::build::MAX_DEPTH;
 
 /// The work the searches of one policy may do, in candidates looked at:
 /// about a tenth of a second. Past it the tree is built instead.
 pub(super) const COVER_BUDGET: usize = 10_000_000;
+
+/// The work the searches may do per candidate beyond [`COVER_BUDGET`]
+/// where the index narrows each one's list (see [`budget`]).
+const BUDGET_PER_CANDIDATE: usize = 20_000;
+
+/// The work the searches of `policy` may do: [`COVER_BUDGET`], and where
+/// some fact of at most 64 atoms is tested by at least one candidate in 16
+/// (the index narrows each rule's list by it, and a rule covered by one
+/// before it is found from the index alone) [`BUDGET_PER_CANDIDATE`] more
+/// per candidate: there the work grows with the rules that decide, and a
+/// `first match` policy of 100,000 rules over six facts, whose tree takes
+/// seconds, is searched in under two. At most four times `tree_budget`.
+pub(super) fn budget(policy: &CheckedPolicy, tree_budget: usize) -> usize {
+    let mut candidates = 0usize;
+    let mut constrained = vec![0usize; policy.facts.len()];
+    for rule in &policy.rules {
+        for clause in &rule.clauses {
+            candidates += 1;
+            for (fact, set) in &clause.conditions {
+                if let Some(count) = constrained
+                    .get_mut(fact.0 as usize)
+                    .filter(|_| !set.is_full())
+                {
+                    *count += 1;
+                }
+            }
+        }
+    }
+    let narrowed = policy
+        .facts
+        .iter()
+        .zip(&constrained)
+        .any(|(fact, count)| fact.atom_count() <= 64 && count * 16 >= candidates && *count > 0);
+    let budget = if narrowed {
+        COVER_BUDGET.saturating_add(BUDGET_PER_CANDIDATE.saturating_mul(candidates))
+    } else {
+        COVER_BUDGET
+    };
+    budget.min(tree_budget.saturating_mul(4))
+}
 
 /// How many pieces the walk over one shadowed rule's region may visit
 /// before the rules found so far are the ones shown deciding in its place.
@@ -275,6 +315,44 @@ impl<'p> Search<'p> {
             self.region
                 .get(fact.0 as usize)
                 .is_none_or(|piece| atoms.intersects(piece))
+        })
+    }
+
+    /// Whether candidate `wide` holds wherever candidate `narrow` does.
+    fn contains(&self, wide: u32, narrow: u32) -> bool {
+        if let Some(dense) = &self.dense {
+            return dense
+                .row(narrow)
+                .iter()
+                .zip(dense.row(wide))
+                .all(|(narrow, wide)| narrow & !wide == 0);
+        }
+        self.conditions(wide).iter().all(|(fact, atoms)| {
+            let whole = self.whole.get(fact.0 as usize).map(|(all, _)| all);
+            self.condition(narrow, *fact)
+                .or(whole)
+                .is_some_and(|narrow| narrow.is_subset(atoms))
+        })
+    }
+
+    /// Whether some candidate of `list` holds on the whole piece: as
+    /// [`holds`](Self::holds) of each, with the piece's words read once.
+    fn any_holds(&self, list: &[u32]) -> bool {
+        let Some(dense) = &self.dense else {
+            return list.iter().any(|c| self.holds(*c));
+        };
+        let mut piece = [0u64; DENSE_FACTS];
+        for (word, atoms) in piece.iter_mut().zip(region_words(&self.region)) {
+            *word = atoms;
+        }
+        let piece = piece.get(..dense.facts).unwrap_or_default();
+        list.iter().any(|c| {
+            dense
+                .row(*c)
+                .iter()
+                .zip(piece)
+                .fold(0, |outside, (allowed, piece)| outside | piece & !allowed)
+                == 0
         })
     }
 
@@ -555,7 +633,7 @@ impl<'p> Search<'p> {
     /// candidates that meet it).
     fn uncovered(&mut self, list: &[u32]) -> Result<bool, OverBudget> {
         self.spend(list.len() + 1)?;
-        if list.iter().any(|c| self.holds(*c)) {
+        if self.any_holds(list) {
             return Ok(false);
         }
         let Some(fact) = self.open_fact(list, list)? else {
@@ -607,7 +685,7 @@ impl<'p> Search<'p> {
             return Ok(());
         }
         self.spend(list.len() + 1)?;
-        if list.iter().any(|c| self.holds(*c)) {
+        if self.any_holds(list) {
             return Ok(());
         }
         let Some(fact) = self.open_fact(list, list)? else {
@@ -627,18 +705,24 @@ impl<'p> Search<'p> {
     }
 
     /// Runs `then` on the region of `clause` with the `live` candidates
-    /// before it that meet it (`lists` are buffers to reuse), and widens
-    /// the piece back.
+    /// before `until` (at most `clause`) that meet it (`lists` are buffers
+    /// to reuse), and widens the piece back.
     fn in_region<T>(
         &mut self,
         index: &Index,
-        clause: u32,
+        (clause, until): (u32, u32),
         live: &[u64],
         lists: &mut (Vec<u32>, Vec<u32>),
         then: impl FnOnce(&mut Self, &[u32]) -> Result<T, OverBudget>,
     ) -> Result<T, OverBudget> {
         let (before, list) = lists;
-        index.before(self, clause as usize, live, before)?;
+        index.before(
+            self,
+            clause as usize,
+            until.min(clause) as usize,
+            live,
+            before,
+        )?;
         self.enter(clause);
         list.clear();
         list.extend(before.iter().copied().filter(|c| self.meets(*c)));
@@ -678,7 +762,14 @@ impl<'p> Search<'p> {
 struct Index {
     /// Per fact: `None`, or per atom the candidates that allow it.
     atoms: Vec<Option<Vec<Vec<u64>>>>,
+    /// Per fact indexed, the candidates that allow each of its atoms (no
+    /// condition on it, or one that allows all).
+    unconditioned: Vec<Option<Vec<u64>>>,
 }
+
+/// How many candidates [`Index::subsumer`] may find by the index and then
+/// reject on a fact the index leaves out, before it gives up.
+const SUBSUMER_REJECTS: usize = 64;
 
 impl Index {
     fn new(search: &Search<'_>) -> Index {
@@ -731,20 +822,121 @@ impl Index {
                 *slot = Some(bits);
             }
         }
-        Index { atoms }
+        let unconditioned = atoms
+            .iter()
+            .map(|bits| {
+                let bits = bits.as_ref()?;
+                let mut all = vec![u64::MAX; words];
+                for atom_bits in bits {
+                    for (word, bits) in all.iter_mut().zip(atom_bits) {
+                        *word &= bits;
+                    }
+                }
+                Some(all)
+            })
+            .collect();
+        Index {
+            atoms,
+            unconditioned,
+        }
     }
 
-    /// The candidates before `index` that could meet its region (a superset:
-    /// the caller checks each) and are `live`, in order, into `found`.
+    /// Whether the index narrows the candidates by some fact.
+    fn narrows(&self) -> bool {
+        self.atoms.iter().any(Option::is_some)
+    }
+
+    /// The first candidate before `index` that holds wherever candidate
+    /// `index` does (its region lies inside that candidate's), found by
+    /// the index a word of 64 candidates at a time; `None` where there is
+    /// none, where the index covers none of the facts, or past
+    /// [`SUBSUMER_REJECTS`] found by the index and then rejected. A
+    /// candidate with one is covered by those before it, whichever rules
+    /// decide in its region, and the rules after that one never do there.
+    /// With the work it took.
+    fn subsumer(&self, search: &Search<'_>, index: usize) -> (Option<u32>, usize) {
+        let mut work = 0;
+        // Per fact indexed: the atoms that every candidate found must allow.
+        let mut wanted: Vec<(usize, u64)> = Vec::new();
+        for (fact, bits) in self.atoms.iter().enumerate() {
+            let Some(bits) = bits else {
+                continue;
+            };
+            let allowed = match search.condition(index as u32, FactId(fact as u32)) {
+                Some(Atoms::Word(word)) => *word,
+                Some(Atoms::Runs(_)) => continue,
+                None => u64::MAX,
+            };
+            let whole = match bits.len() {
+                64.. => u64::MAX,
+                len => (1 << len) - 1,
+            };
+            wanted.push((fact, allowed & whole));
+        }
+        if wanted.is_empty() {
+            return (None, work);
+        }
+        let words = index.div_ceil(64);
+        let mut rejects = 0;
+        for w in 0..words {
+            let mut found = if w + 1 == words && !index.is_multiple_of(64) {
+                (1u64 << (index % 64)) - 1
+            } else {
+                u64::MAX
+            };
+            let mut loads = 0;
+            for (fact, allowed) in &wanted {
+                if found == 0 {
+                    break;
+                }
+                let (Some(Some(bits)), Some(Some(all))) =
+                    (self.atoms.get(*fact), self.unconditioned.get(*fact))
+                else {
+                    continue;
+                };
+                if allowed.count_ones() as usize == bits.len() {
+                    found &= all.get(w).copied().unwrap_or(0);
+                    loads += 1;
+                    continue;
+                }
+                let mut atoms = *allowed;
+                while atoms != 0 && found != 0 {
+                    let atom = atoms.trailing_zeros() as usize;
+                    atoms &= atoms - 1;
+                    found &= bits.get(atom).and_then(|b| b.get(w)).copied().unwrap_or(0);
+                    loads += 1;
+                }
+            }
+            work += loads + 1;
+            while found != 0 {
+                let candidate = (w * 64 + found.trailing_zeros() as usize) as u32;
+                found &= found - 1;
+                work += 1;
+                if search.contains(candidate, index as u32) {
+                    return (Some(candidate), work);
+                }
+                rejects += 1;
+                if rejects > SUBSUMER_REJECTS {
+                    return (None, work);
+                }
+            }
+        }
+        (None, work)
+    }
+
+    /// The candidates before `until` that could meet the region of
+    /// candidate `index` (a superset: the caller checks each) and are
+    /// `live`, in order, into `found`.
     fn before(
         &self,
         search: &mut Search<'_>,
         index: usize,
+        until: usize,
         live: &[u64],
         found: &mut Vec<u32>,
     ) -> Result<(), OverBudget> {
         found.clear();
-        let words = index.div_ceil(64);
+        let words = until.div_ceil(64);
         let mut mask: Option<Vec<u64>> = None;
         let conditions = search.conditions(index as u32).to_vec();
         for (fact, atoms) in conditions {
@@ -782,7 +974,7 @@ impl Index {
             while bits != 0 {
                 let i = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                if i < index {
+                if i < until {
                     found.push(i as u32);
                 }
             }
@@ -902,6 +1094,10 @@ fn fates_searched(
         }
     }
     let mut lists = (Vec::new(), Vec::new());
+    // The rules that never decide, so far, whose deciders were looked for.
+    let mut named = 0;
+    // The work done before the last 64 rules.
+    let mut window = 0;
     // The candidates that hold first somewhere. One that never does is
     // covered by those before it, so no search needs it: leaving it out
     // changes no answer and keeps the lists to the rules that decide.
@@ -915,11 +1111,24 @@ fn fates_searched(
         // Each rule's search looks at the rules before it, so the work
         // grows about with the square of the rules: once a few hundred are
         // searched, give up early on a search bound to run out of budget.
+        // Where the index narrows the lists, the rules that never decide
+        // leave them, and a rule covered by one before it is found by the
+        // index alone: then the work grows about as the last rules' did,
+        // or less.
         if rule >= 256 && rule % 64 == 0 {
-            let left = (clauses.len() as f64 / rule as f64).powi(2);
-            if search.work as f64 * left > search.budget as f64 {
+            let projected = if index.narrows() {
+                // Halved: the first rules, which decide, cost the most.
+                let recent = search.work.saturating_sub(window) as f64 / 64.0;
+                (search.work as f64 + recent * (clauses.len() - rule) as f64) / 2.0
+            } else {
+                search.work as f64 * (clauses.len() as f64 / rule as f64).powi(2)
+            };
+            if projected > search.budget as f64 {
                 return None;
             }
+        }
+        if rule % 64 == 0 {
+            window = search.work;
         }
         let known = prior.filter(|_| rule < reuse).and_then(|p| {
             Some((
@@ -939,6 +1148,9 @@ fn fates_searched(
                     *slot = count;
                 }
                 if fate.decides || !fate.cut_short {
+                    if !fate.decides && !fate.unnamed {
+                        named += 1;
+                    }
                     search.spend(walk_work).ok()?;
                     if let Some(slot) = fates.get_mut(rule) {
                         *slot = fate.clone();
@@ -957,9 +1169,19 @@ fn fates_searched(
                 let mut decides = false;
                 let mut count = 0;
                 for clause in own {
-                    let uncovered =
-                        search.in_region(&index, *clause, &live, &mut lists, Search::uncovered);
-                    if uncovered.ok()? {
+                    let (by, work) = index.subsumer(&search, *clause as usize);
+                    search.spend(work).ok()?;
+                    let uncovered = by.is_none()
+                        && search
+                            .in_region(
+                                &index,
+                                (*clause, *clause),
+                                &live,
+                                &mut lists,
+                                Search::uncovered,
+                            )
+                            .ok()?;
+                    if uncovered {
                         decides = true;
                         break;
                     }
@@ -983,16 +1205,32 @@ fn fates_searched(
         if fate.decides {
             continue;
         }
+        if named == MAX_NAMED {
+            fate.unnamed = true;
+            continue;
+        }
+        named += 1;
         // Never decides: which rules do, in its place.
         let mut walk = Walk {
             owner: Some(RuleId(rule as u32)),
             ..Walk::default()
         };
         for clause in own {
+            // Past a candidate that holds on the whole region, none decides
+            // there. (Found again rather than kept: its work was counted
+            // with the rule's check, which a resumed search does not make.)
+            let until = match index.subsumer(&search, *clause as usize) {
+                (Some(by), _) => by + 1,
+                (None, _) => *clause,
+            };
             search
-                .in_region(&index, *clause, &live, &mut lists, |search, list| {
-                    search.walk(list, &mut walk)
-                })
+                .in_region(
+                    &index,
+                    (*clause, until),
+                    &live,
+                    &mut lists,
+                    |search, list| search.walk(list, &mut walk),
+                )
                 .ok()?;
         }
         walk.deciders.sort();
@@ -1078,6 +1316,117 @@ mod tests {
         let mut checked = check::check(&sources, &files, &crate::limits::Limits::default());
         assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
         Arc::new(checked.policies.remove(0))
+    }
+
+    /// The checked policy of one file's text.
+    fn policy_of(text: &str) -> Arc<CheckedPolicy> {
+        let mut sources = SourceMap::new();
+        // Cannot fail: the first file of an empty map.
+        sources.add("test.policy", text.to_string()).unwrap();
+        let files: Vec<_> = sources
+            .files()
+            .map(|(_, file)| syntax::parse(file).unwrap())
+            .collect();
+        let mut checked = check::check(&sources, &files, &crate::limits::Limits::default());
+        assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
+        Arc::new(checked.policies.remove(0))
+    }
+
+    /// A rule whose region lies inside an earlier rule's is found covered
+    /// by the index, by the first such rule, numbers included; one only
+    /// partly inside is not.
+    #[test]
+    fn a_rule_inside_an_earlier_one_is_found_by_the_index() {
+        let values = |prefix: &str, n: usize| {
+            (0..n)
+                .map(|i| format!("{prefix}{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut text = String::from("policy inside\nfirst match\n");
+        text.push_str(&format!("fact f: {{{}}} at f\n", values("v", 8)));
+        text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 8)));
+        text.push_str("fact n: number at n\n");
+        text.push_str("outcome o\noutcome p\n");
+        for (rule, _) in [
+            ("v1 w2 -> o", 0),
+            ("v1 -> p", 1),
+            ("v1 w2 n > 3 -> p", 2),
+            ("v1 w3 -> o", 3),
+            ("w2 -> o", 4),
+            ("v2 w2 -> p", 5),
+            ("n > 5 -> o", 6),
+            ("v3 w4 n > 6 -> p", 7),
+        ] {
+            text.push_str(rule);
+            text.push('\n');
+        }
+        let policy = policy_of(&text);
+        let search = super::Search::new(&policy, usize::MAX);
+        let index = super::Index::new(&search);
+        assert!(index.narrows());
+        let found: Vec<Option<u32>> = (0..8).map(|c| index.subsumer(&search, c).0).collect();
+        assert_eq!(
+            found,
+            [None, None, Some(0), Some(1), None, Some(4), None, Some(6)]
+        );
+    }
+
+    /// Past [`MAX_NAMED`](super::MAX_NAMED) rules that never decide, the
+    /// rest are reported without the rules that decide in their place,
+    /// alike whether the rules are searched or read off the tree.
+    #[test]
+    fn past_the_first_thousand_rules_that_never_decide_none_are_named() {
+        let shadowed = super::MAX_NAMED + 3;
+        let values: Vec<String> = (0..shadowed).map(|i| format!("w{i}")).collect();
+        let mut text = String::from("policy many\nfirst match\nfact f: {a b} at f\n");
+        text.push_str(&format!("fact g: {{{}}} at g\n", values.join(" ")));
+        text.push_str("outcome o\noutcome p\na -> o\n");
+        // Each inside the first rule, and none inside another.
+        for value in &values {
+            text.push_str(&format!("a {value} -> p\n"));
+        }
+        text.push_str("b -> o\n");
+        let policy = policy_of(&text);
+        let searched = super::fates(&policy, usize::MAX).unwrap();
+        let (tree, _) = super::super::compile_shared(Arc::clone(&policy), usize::MAX);
+        assert!(tree.scan.is_none());
+        let built = super::super::analysis::fates_from_tree(&tree);
+        for fates in [&searched, &built] {
+            let named = fates.iter().filter(|f| !f.decides && !f.unnamed).count();
+            assert_eq!(named, super::MAX_NAMED);
+            for (rule, fate) in fates.iter().enumerate() {
+                let shadowed = (1..=shadowed).contains(&rule);
+                assert_eq!(fate.decides, !shadowed, "rule {rule}");
+                assert_eq!(
+                    fate.unnamed,
+                    shadowed && rule > super::MAX_NAMED,
+                    "rule {rule}"
+                );
+                let deciders = if shadowed && !fate.unnamed {
+                    vec![crate::model::RuleId(0)]
+                } else {
+                    vec![]
+                };
+                assert_eq!(fate.deciders, deciders, "rule {rule}");
+            }
+        }
+        let warnings = super::super::analysis::rules_that_never_matter(&policy, &searched);
+        let unnamed: Vec<String> = warnings
+            .iter()
+            .filter_map(|w| match w {
+                crate::diagnostics::CheckError::Shadowed { by, help, .. } if by.is_empty() => {
+                    Some(help.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unnamed.len(), 3);
+        assert!(
+            unnamed[0].contains("named for the first 1000 rules"),
+            "{}",
+            unnamed[0]
+        );
     }
 
     /// The search over [`super::Dense`] rows finds what the search over

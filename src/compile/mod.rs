@@ -449,7 +449,7 @@ pub(crate) fn analyse_after(
     tree_budget: usize,
     prior: Option<&Searched>,
 ) -> (DecisionTree, Vec<CheckError>, Option<Searched>) {
-    match cover::fates_after(&policy, cover::COVER_BUDGET.min(tree_budget), prior) {
+    match cover::fates_after(&policy, cover::budget(&policy, tree_budget), prior) {
         Some((fates, searched)) => {
             let warnings = analysis::rules_that_never_matter(&policy, &fates);
             (scan_shared(policy), warnings, Some(searched))
