@@ -27,7 +27,8 @@ pub(super) const MAX_SHOWN: usize = 8;
 /// without those rules: a policy with more rules that never decide is
 /// mostly rules to delete, and finding who decides in each one's place
 /// costs as much as finding it never decides (most of a check of 100,000
-/// generated rules, 96,000 of them shadowed).
+/// generated rules, 96,000 of them shadowed). Not under `priority`, where
+/// the deciders tell whether the rule is outranked or only shadowed.
 pub(super) const MAX_NAMED: usize = 1_000;
 
 /// What the rules tried before a rule leave it: whether it decides some
@@ -66,7 +67,7 @@ pub(super) fn fates_from_tree(tree: &DecisionTree) -> Vec<Fate> {
             continue;
         };
         if !fate.decides {
-            if named == MAX_NAMED {
+            if named == MAX_NAMED && policy.hit != HitPolicy::Priority {
                 fate.unnamed = true;
                 continue;
             }
@@ -427,7 +428,7 @@ impl DecisionTree {
         if self.too_large {
             return None;
         }
-        let budget = super::cover::budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
+        let budget = super::cover::gaps_budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
         if let Some(found) = super::cover::gaps(&self.policy, budget) {
             return Some(found);
         }
