@@ -1298,12 +1298,6 @@ mod tests {
     /// of `f`.
     fn overlapping(rules: usize, last: usize) -> Arc<CheckedPolicy> {
         let mut text = String::from("policy wide\nfirst match\n");
-        let values = |prefix: &str, n: usize| {
-            (0..n)
-                .map(|i| format!("{prefix}{i}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         text.push_str(&format!("fact f: {{{}}} at f\n", values("v", 20)));
         text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 3)));
         text.push_str(&format!("fact h: {{{}}} at h\n", values("x", 4)));
@@ -1327,16 +1321,15 @@ mod tests {
             }
         }
         text.push_str(&format!("v{last} w1 x2 -> o\n"));
-        let mut sources = SourceMap::new();
-        // Cannot fail: the first file of an empty map.
-        sources.add("wide.policy", text).unwrap();
-        let files: Vec<_> = sources
-            .files()
-            .map(|(_, file)| syntax::parse(file).unwrap())
-            .collect();
-        let mut checked = check::check(&sources, &files, &crate::limits::Limits::default());
-        assert!(checked.diagnostics.iter().all(|d| !d.is_error()));
-        Arc::new(checked.policies.remove(0))
+        policy_of(&text)
+    }
+
+    /// `n` words: the prefix and 0, 1, 2, ..., space-separated.
+    fn values(prefix: &str, n: usize) -> String {
+        (0..n)
+            .map(|i| format!("{prefix}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The checked policy of one file's text.
@@ -1358,26 +1351,20 @@ mod tests {
     /// partly inside is not.
     #[test]
     fn a_rule_inside_an_earlier_one_is_found_by_the_index() {
-        let values = |prefix: &str, n: usize| {
-            (0..n)
-                .map(|i| format!("{prefix}{i}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         let mut text = String::from("policy inside\nfirst match\n");
         text.push_str(&format!("fact f: {{{}}} at f\n", values("v", 8)));
         text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 8)));
         text.push_str("fact n: number at n\n");
         text.push_str("outcome o\noutcome p\n");
-        for (rule, _) in [
-            ("v1 w2 -> o", 0),
-            ("v1 -> p", 1),
-            ("v1 w2 n > 3 -> p", 2),
-            ("v1 w3 -> o", 3),
-            ("w2 -> o", 4),
-            ("v2 w2 -> p", 5),
-            ("n > 5 -> o", 6),
-            ("v3 w4 n > 6 -> p", 7),
+        for rule in [
+            "v1 w2 -> o",
+            "v1 -> p",
+            "v1 w2 n > 3 -> p",
+            "v1 w3 -> o",
+            "w2 -> o",
+            "v2 w2 -> p",
+            "n > 5 -> o",
+            "v3 w4 n > 6 -> p",
         ] {
             text.push_str(rule);
             text.push('\n');
@@ -1459,12 +1446,6 @@ mod tests {
     /// included: the walk's end is found exactly, not by the index.
     #[test]
     fn a_search_resumed_after_the_index_changes_finds_what_a_fresh_one_does() {
-        let values = |prefix: &str, n: usize| {
-            (0..n)
-                .map(|i| format!("{prefix}{i}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
         let mut text = String::from("policy resumed\nfirst match\n");
         text.push_str(&format!("fact f: {{{}}} at f\n", values("v", 4)));
         text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 12)));
