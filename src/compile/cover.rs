@@ -65,11 +65,10 @@ fn budget_with(policy: &CheckedPolicy, tree_budget: usize, per_candidate: usize)
             }
         }
     }
-    let narrowed = policy
-        .facts
-        .iter()
-        .zip(&constrained)
-        .any(|(fact, count)| fact.atom_count() <= 64 && count * 16 >= candidates && *count > 0);
+    let narrowed =
+        policy.facts.iter().zip(&constrained).any(|(fact, count)| {
+            *count > 0 && indexed(fact.atom_count() as usize, *count, candidates)
+        });
     let budget = if narrowed {
         COVER_BUDGET.saturating_add(per_candidate.saturating_mul(candidates))
     } else {
@@ -772,6 +771,14 @@ impl<'p> Search<'p> {
     }
 }
 
+/// Whether [`Index`] holds a fact of `atoms` atoms that `constraining` of
+/// the `candidates` test (room allowing): one of at most 64 atoms, tested
+/// by at least one candidate in 16 (a fact few test narrows little).
+/// [`budget`] asks it too.
+fn indexed(atoms: usize, constraining: usize, candidates: usize) -> bool {
+    atoms <= 64 && constraining.saturating_mul(16) >= candidates
+}
+
 /// For each candidate, which candidates before it could hold where it does:
 /// per fact of at most 64 atoms, a bitset of the candidates allowing each
 /// atom, so that finding them costs a few word operations per 64 rules
@@ -809,10 +816,10 @@ impl Index {
         for fact in order {
             let count = search.whole.get(fact).map_or(0, |(_, len)| *len as usize);
             let cost = count.saturating_mul(words);
-            // A fact few candidates constrain narrows little.
-            let narrows =
-                constrained.get(fact).copied().unwrap_or(0) * 16 >= search.candidates.len();
-            if count > 64 || !narrows || spent.saturating_add(cost) > MAX_INDEX_WORDS {
+            let constraining = constrained.get(fact).copied().unwrap_or(0);
+            if !indexed(count, constraining, search.candidates.len())
+                || spent.saturating_add(cost) > MAX_INDEX_WORDS
+            {
                 continue;
             }
             spent += cost;
