@@ -408,7 +408,7 @@ fn covers(wide: &CheckedRule, narrow: &CheckedRule) -> bool {
 /// their allowed atoms, and whether there were more than those.
 pub type FoundGaps = (Vec<Vec<(FactId, AtomSet)>>, bool);
 
-/// How many gap regions `gaps` lists at most.
+/// How many gap regions `find_gaps` lists at most.
 pub const MAX_GAPS: usize = 1_000;
 
 impl DecisionTree {
@@ -417,20 +417,21 @@ impl DecisionTree {
     /// narrows. At most [`MAX_GAPS`] regions; the bool says whether there
     /// were more. Read off the tree, or without one found by searching the
     /// rules (`cover`), or past that search's budget off a tree built for
-    /// the purpose: `None` when the tree is too large to build.
-    pub fn gaps(&self) -> Option<FoundGaps> {
+    /// the purpose; when the tree is too large to build, whether that was
+    /// noted.
+    fn find_gaps(&self) -> Result<FoundGaps, GapsUnknown> {
         if self.scan.is_none() {
             let mut walk = GapWalk::new(self);
             self.collect_gaps(self.root(), &mut Vec::new(), &mut walk);
-            return Some((walk.found, walk.more));
+            return Ok((walk.found, walk.more));
         }
         // A policy whose tree was too large to build is too costly to search.
         if self.too_large {
-            return None;
+            return Err(GapsUnknown::NoTreeNoted);
         }
         let budget = super::cover::gaps_budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
         if let Some(found) = super::cover::gaps(&self.policy, budget) {
-            return Some(found);
+            return Ok(found);
         }
         let built = super::compile_shared(
             std::sync::Arc::clone(&self.policy),
@@ -438,9 +439,9 @@ impl DecisionTree {
         )
         .0;
         if built.scan.is_some() {
-            return None;
+            return Err(GapsUnknown::NoTree);
         }
-        built.gaps()
+        built.find_gaps()
     }
 
     /// Per node, whether a leaf without a rule lies below it. Where
@@ -502,8 +503,22 @@ impl DecisionTree {
     }
 
     /// The gaps as one diagnostic: advice, or an error when `deny` is set.
+    /// Where the rules were searched rather than built into a tree
+    /// (`cover`) and the gaps could only be read off a tree too large to
+    /// build, the note `verdict::no_tree` instead, as a compile that tried
+    /// the tree first gives.
     pub fn gaps_diagnostic(&self, deny: bool, shown: usize) -> Option<CheckError> {
-        let (gaps, more) = self.gaps()?;
+        let (gaps, more) = match self.find_gaps() {
+            Ok(found) => found,
+            Err(GapsUnknown::NoTree) => {
+                return Some(CheckError::NoTree {
+                    name: self.policy.name.clone(),
+                    rules: self.policy.rules.len(),
+                    span: self.policy.span,
+                });
+            }
+            Err(GapsUnknown::NoTreeNoted) => return None,
+        };
         if gaps.is_empty() {
             return None;
         }
@@ -558,6 +573,15 @@ impl DecisionTree {
             }
         })
     }
+}
+
+/// Why [`DecisionTree::find_gaps`] found none.
+enum GapsUnknown {
+    /// The tree is too large to build, as the compile noted.
+    NoTreeNoted,
+    /// The rules were searched, and the tree the gaps needed is too large
+    /// to build: nothing has said so yet.
+    NoTree,
 }
 
 /// JSON on one line with a space after each `:` and `,`, so that long
