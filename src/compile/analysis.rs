@@ -511,11 +511,7 @@ impl DecisionTree {
         let (gaps, more) = match self.find_gaps() {
             Ok(found) => found,
             Err(GapsUnknown::NoTree) => {
-                return Some(CheckError::NoTree {
-                    name: self.policy.name.clone(),
-                    rules: self.policy.rules.len(),
-                    span: self.policy.span,
-                });
+                return Some(super::no_tree_note(&self.policy, super::NoTreeFor::Gaps));
             }
             Err(GapsUnknown::NoTreeNoted) => return None,
         };

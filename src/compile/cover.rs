@@ -8,9 +8,10 @@
 //!
 //! Whether a rule decides somewhere is a yes-or-no question, so its search
 //! takes shortcuts the walk and the gaps cannot: a rule that holds on the
-//! piece for every fact but one takes the atoms it allows of that fact out
-//! of the piece without a split (`narrow`), and the pieces fewest rules
-//! allow are split first.
+//! piece for every fact but one, where that fact has at most 64 atoms,
+//! takes the atoms it allows of it out of the piece without a split
+//! (`narrow`), and the pieces fewest rules allow are split first. A split
+//! charges its work to the budget before it sorts the rules into pieces.
 //!
 //! The tree answers the same questions for every rule at once, but a
 //! thousand `first match` rules over a few facts make a tree of hundreds of
@@ -725,16 +726,15 @@ impl<'p> Search<'p> {
         };
         let mut members = self.lists.pop().unwrap_or_default();
         let mut bounds = self.lists.pop().unwrap_or_default();
-        let work = self.distribute(fact, list, &classes, &mut members, &mut bounds);
+        let mut result = self.distribute(fact, list, &classes, &mut members, &mut bounds);
         let mut order: Vec<usize> = (0..classes.len()).collect();
-        if fewest_first {
+        if fewest_first && result.is_ok() {
             let size = |k: usize| {
                 let end = bounds.get(k + 1).copied().unwrap_or(0);
                 end - bounds.get(k).copied().unwrap_or(end)
             };
             order.sort_by_key(|k| size(*k));
         }
-        let mut result = self.spend(work);
         self.depth += 1;
         let at = fact.0 as usize;
         for k in order {
@@ -770,8 +770,10 @@ impl<'p> Search<'p> {
     /// atoms (a number split by the ends of its conditions), a candidate's
     /// classes are found by a binary search per run of its condition
     /// rather than by trying each class: one allowing one value of a fact
-    /// split into 2,000 classes is looked at once, not 2,000 times. With
-    /// the work.
+    /// split into 2,000 classes is looked at once, not 2,000 times. The
+    /// work is spent before anything is sorted, so that thousands of
+    /// classes each taking tens of thousands of candidates run out of
+    /// budget instead of memory.
     fn distribute(
         &mut self,
         fact: FactId,
@@ -779,7 +781,7 @@ impl<'p> Search<'p> {
         classes: &[Atoms],
         members: &mut Vec<u32>,
         bounds: &mut Vec<u32>,
-    ) -> usize {
+    ) -> Result<(), OverBudget> {
         let words: Option<Vec<u64>> = classes
             .iter()
             .map(|class| match class {
@@ -788,10 +790,10 @@ impl<'p> Search<'p> {
             })
             .collect();
         if let Some(words) = words {
-            return self.distribute_words(fact, list, &words, members, bounds);
+            // At most 64 classes: a few words per candidate.
+            let work = self.distribute_words(fact, list, &words, members, bounds);
+            return self.spend(work);
         }
-        let mut hits = std::mem::take(&mut self.hits);
-        hits.clear();
         let runs: Option<Vec<(u32, u32)>> = classes
             .iter()
             .map(|class| match class {
@@ -803,18 +805,30 @@ impl<'p> Search<'p> {
                 Atoms::Word(_) => None,
             })
             .collect();
+        // The classes a run of atoms meets, where each class is one run.
+        let meeting = |runs: &[(u32, u32)], (start, end): (u32, u32)| {
+            runs.partition_point(|(_, until)| *until <= start)
+                ..runs.partition_point(|(from, _)| *from < end)
+        };
+        // One count per class a candidate allows (or is tried against).
+        let mut work = list.len() + classes.len();
+        for candidate in list {
+            work += match (&runs, self.condition(*candidate, fact)) {
+                (Some(runs), Some(Atoms::Runs(set))) => {
+                    set.runs().map(|run| meeting(runs, run).len()).sum()
+                }
+                _ => classes.len(),
+            };
+        }
+        self.spend(work)?;
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
         for candidate in list {
             match (&runs, self.condition(*candidate, fact)) {
                 (_, None) => hits.extend((0..classes.len() as u32).map(|k| (k, *candidate))),
                 (Some(runs), Some(Atoms::Runs(set))) => {
-                    for (start, end) in set.runs() {
-                        let first = runs.partition_point(|(_, until)| *until <= start);
-                        for (k, (from, _)) in runs.iter().enumerate().skip(first) {
-                            if *from >= end {
-                                break;
-                            }
-                            hits.push((k as u32, *candidate));
-                        }
+                    for run in set.runs() {
+                        hits.extend(meeting(runs, run).map(|k| (k as u32, *candidate)));
                     }
                 }
                 (_, Some(atoms)) => {
@@ -851,9 +865,8 @@ impl<'p> Search<'p> {
                 *at += 1;
             }
         }
-        let work = list.len() + hits.len() + classes.len();
         self.hits = hits;
-        work
+        Ok(())
     }
 
     /// [`distribute`](Self::distribute) into classes of at most 64 atoms
@@ -951,9 +964,9 @@ impl<'p> Search<'p> {
             Err(over) => Err(over),
         };
         // Last narrowed first, so that each fact ends as it was before.
-        for (fact, atoms) in saved.into_iter().rev() {
+        for (fact, word) in saved.into_iter().rev() {
             if let Some(slot) = self.region.get_mut(fact) {
-                *slot = atoms;
+                *slot = Atoms::Word(word);
             }
         }
         self.lists.push(narrowed);
@@ -982,13 +995,13 @@ impl<'p> Search<'p> {
     /// atoms it allows are held, so that fact loses those atoms, without
     /// a split. One pass over `list`; the candidates that still meet the
     /// piece go into `narrowed`, and each fact's atoms before each
-    /// narrowing into `saved`. `true` where the piece is found held whole (a candidate
-    /// holds on all that is left, or nothing is left).
+    /// narrowing into `saved`. `true` where the piece is found held whole
+    /// (a candidate holds on all that is left, or nothing is left).
     fn narrow(
         &mut self,
         list: &[u32],
         narrowed: &mut Vec<u32>,
-        saved: &mut Vec<(usize, Atoms)>,
+        saved: &mut Vec<(usize, u64)>,
     ) -> Result<bool, OverBudget> {
         self.spend(list.len())?;
         for candidate in list {
@@ -1001,26 +1014,26 @@ impl<'p> Search<'p> {
             }
             let left = self.region.get(fact).and_then(|piece| {
                 let allowed = self.condition(*candidate, FactId(fact as u32))?;
-                let left = match (piece, allowed) {
-                    (Atoms::Word(piece), Atoms::Word(allowed)) => Atoms::Word(piece & !allowed),
-                    (Atoms::Runs(piece), Atoms::Runs(allowed)) => {
-                        Atoms::Runs(piece.intersect(&allowed.complement()))
+                // Only a fact of at most 64 atoms is narrowed: one word
+                // each. A number's runs would grow a hole per narrowing,
+                // each rebuilt and kept, and a split sorts the rules into
+                // its runs in one pass anyway.
+                match (piece, allowed) {
+                    (Atoms::Word(piece), Atoms::Word(allowed)) if piece & allowed != 0 => {
+                        Some(piece & !allowed)
                     }
-                    _ => return None,
-                };
-                (&left != piece).then_some(left)
+                    _ => None,
+                }
             });
             let Some(left) = left else {
                 continue;
             };
-            let empty = match &left {
-                Atoms::Word(word) => *word == 0,
-                Atoms::Runs(set) => set.is_empty(),
-            };
             if let Some(slot) = self.region.get_mut(fact) {
-                saved.push((fact, std::mem::replace(slot, left)));
+                if let Atoms::Word(before) = std::mem::replace(slot, Atoms::Word(left)) {
+                    saved.push((fact, before));
+                }
             }
-            if empty {
+            if left == 0 {
                 return Ok(true);
             }
         }
@@ -1719,7 +1732,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::{fates_after, fates_searched};
-    use crate::model::CheckedPolicy;
+    use crate::model::{CheckedPolicy, FactId};
     use crate::source::SourceMap;
     use crate::{check, syntax};
 
@@ -2042,6 +2055,115 @@ mod tests {
         let (tree, _) = super::super::compile_shared(Arc::clone(&small), usize::MAX);
         assert!(tree.scan.is_none());
         super::super::searched_as_built(&tree, 0).unwrap();
+    }
+
+    /// Narrowing takes atoms out of a fact of at most 64 atoms only. A
+    /// number of many values is left whole for a split to sort the rules
+    /// into its runs: narrowing it would cut a hole per rule (4,000 rules
+    /// `n = k` before 40,000 on two enums made the search of every later
+    /// rule rebuild and keep a piece of thousands of runs, 50 times slower
+    /// than splitting, and none of it counted against the budget).
+    #[test]
+    fn only_facts_of_a_word_are_narrowed() {
+        let mut text = String::from(
+            "policy numbers
+first match
+fact n: number at n
+",
+        );
+        text.push_str(
+            "fact g: {w0 w1 w2} at g
+outcome o
+outcome p
+",
+        );
+        for k in 0..40 {
+            text.push_str(&format!(
+                "n = {k} -> o
+"
+            ));
+        }
+        text.push_str(
+            "w0 -> p
+n > 50 w1 -> o
+",
+        );
+        let policy = policy_of(&text);
+        assert!(policy.facts[0].atom_count() > 64);
+        let mut search = super::Search::new(&policy, usize::MAX);
+        let whole = search.region.clone();
+        let list: Vec<u32> = (0..42).collect();
+        let (mut narrowed, mut saved) = (Vec::new(), Vec::new());
+        assert!(!search.narrow(&list, &mut narrowed, &mut saved).unwrap());
+        // `w0` narrows `g` to `w1 w2`; no `n = k` narrows `n`.
+        assert_eq!(saved, [(1, 0b111)]);
+        assert_eq!(search.region[0], whole[0]);
+        assert_eq!(search.region[1], super::Atoms::Word(0b110));
+        // Every rule but `w0` still meets the piece.
+        assert_eq!(narrowed, (0..40).chain([41]).collect::<Vec<u32>>());
+    }
+
+    /// A split spends its work before it sorts the candidates into the
+    /// classes: a number split into 2,001 runs, with 3,000 rules that do
+    /// not test it and so go into every one, would take six million
+    /// entries (48 MB; 3.8 GB for 4,000 values and 40,000 rules), so it
+    /// runs out of a budget of a million without taking any.
+    #[test]
+    fn a_split_runs_out_of_budget_before_it_allocates() {
+        let mut text = String::from(
+            "policy numbers
+first match
+fact n: number at n
+",
+        );
+        text.push_str(&format!(
+            "fact g: {{{}}} at g
+",
+            values("w", 50)
+        ));
+        text.push_str(
+            "outcome o
+outcome p
+",
+        );
+        for k in 0..1_000 {
+            text.push_str(&format!(
+                "n = {k} -> o
+"
+            ));
+        }
+        for k in 0..3_000 {
+            text.push_str(&format!(
+                "w{} -> p
+",
+                k % 50
+            ));
+        }
+        let policy = policy_of(&text);
+        let mut search = super::Search::new(&policy, 1_000_000);
+        let list: Vec<u32> = (0..4_000).collect();
+        let mut pieces = 0;
+        let split = search.split(FactId(0), &list, false, |_, _| {
+            pieces += 1;
+            Ok(true)
+        });
+        assert!(split.is_err());
+        assert_eq!(pieces, 0);
+        assert_eq!(search.hits.capacity(), 0);
+        // Within budget, the same split sorts them all.
+        let mut search = super::Search::new(&policy, usize::MAX);
+        let mut sizes = Vec::new();
+        search
+            .split(FactId(0), &list, false, |_, list| {
+                sizes.push(list.len());
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(sizes.len(), 2_001);
+        // Between the values, and past them, only the 3,000; at each
+        // value, its own rule too.
+        assert!(sizes.iter().step_by(2).all(|size| *size == 3_000));
+        assert!(sizes.iter().skip(1).step_by(2).all(|size| *size == 3_001));
     }
 
     /// The search over [`super::Dense`] rows finds what the search over

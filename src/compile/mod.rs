@@ -223,7 +223,9 @@ pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), Strin
                 rule.location, s.decides, b.decides
             ));
         }
-        let all_seen = !b.cut_short && b.deciders.len() <= analysis::MAX_SHOWN;
+        // Where either walk was cut short, which deciders it saw depends
+        // on the order it took: only full walks are compared.
+        let all_seen = !b.cut_short && !s.cut_short && b.deciders.len() <= analysis::MAX_SHOWN;
         if all_seen && s.deciders != b.deciders {
             return Err(format!(
                 "rule {}: the search finds {:?} deciding in its place, the tree {:?}",
@@ -363,7 +365,7 @@ fn compile_split_from(
     tree_budget: usize,
     parallel_from: usize,
 ) -> (DecisionTree, Vec<CheckError>) {
-    compile_knowing(policy, tree_budget, parallel_from, None, Nodes::LaidOut)
+    compile_knowing(policy, tree_budget, parallel_from, Nodes::LaidOut)
 }
 
 /// What a built tree is held as.
@@ -379,28 +381,52 @@ enum Nodes {
     NodesOnly,
 }
 
-/// `compile_split_from` with the rules' fates found by searching, or
-/// `None` to read them off the tree; held as `keep` says.
+/// What a policy without a tree was found without one for.
+#[derive(Clone, Copy)]
+enum NoTreeFor {
+    /// Deciding: the tree was built for the policy and given up, so the
+    /// warnings only a tree gives (rules that never decide) are missing.
+    Deciding,
+    /// Listing the gaps: the rules were searched without a tree (their
+    /// warnings found so), or were never meant to have one read off
+    /// ([`TreeBuild::Never`](crate::TreeBuild::Never)), but the gaps can
+    /// only be read off a tree, and it was given up.
+    Gaps,
+}
+
+/// The note `verdict::no_tree` for `policy`, its help naming what the
+/// missing tree leaves out.
+fn no_tree_note(policy: &CheckedPolicy, missing_for: NoTreeFor) -> CheckError {
+    let left_out = match missing_for {
+        NoTreeFor::Deciding => {
+            "the tools that read the tree (tree, coverage, diff, why-not, shadowed rules, gaps) do not apply"
+        }
+        NoTreeFor::Gaps => {
+            "the facts no rule decides are not listed, as only the tree tells them; the other tools that read the tree (tree, coverage, diff, why-not) do not apply either"
+        }
+    };
+    CheckError::NoTree {
+        name: policy.name.clone(),
+        rules: policy.rules.len(),
+        span: policy.span,
+        help: format!(
+            "decisions are the same, but take time in proportion to the rules, and {left_out}; splitting the policy, or `when` blocks on its most common conditions, shrinks the tree"
+        ),
+    }
+}
+
+/// `compile_split_from`, the tree held as `keep` says.
 fn compile_knowing(
     policy: Arc<CheckedPolicy>,
     tree_budget: usize,
     parallel_from: usize,
-    fates: Option<Vec<analysis::Fate>>,
     keep: Nodes,
 ) -> (DecisionTree, Vec<CheckError>) {
     let Some((nodes, root)) = build::build_with(&policy, tree_budget, parallel_from) else {
-        let note = CheckError::NoTree {
-            name: policy.name.clone(),
-            rules: policy.rules.len(),
-            span: policy.span,
-        };
-        let mut warnings = fates
-            .map(|fates| analysis::rules_that_never_matter(&policy, &fates))
-            .unwrap_or_default();
-        warnings.push(note);
+        let note = no_tree_note(&policy, NoTreeFor::Deciding);
         let mut scanned = scan_shared(policy);
         scanned.too_large = true;
-        return (scanned, warnings);
+        return (scanned, vec![note]);
     };
     // Held as long as the policy decides, without the room it grew into,
     // and shared by the sets a workspace makes.
@@ -412,7 +438,7 @@ fn compile_knowing(
         Nodes::NodesOnly => None,
     };
     let analyse = || {
-        let fates = fates.unwrap_or_else(|| analysis::fates_from_tree(&tree));
+        let fates = analysis::fates_from_tree(&tree);
         analysis::rules_that_never_matter(&tree.policy, &fates)
     };
     let (flat, warnings) = if tree.nodes().len() >= PARALLEL_FINISH_FROM {
@@ -455,13 +481,8 @@ pub(crate) fn analyse_after(
             (scan_shared(policy), warnings, Some(searched))
         }
         None => {
-            let (tree, warnings) = compile_knowing(
-                policy,
-                tree_budget,
-                build::PARALLEL_FROM,
-                None,
-                Nodes::NodesOnly,
-            );
+            let (tree, warnings) =
+                compile_knowing(policy, tree_budget, build::PARALLEL_FROM, Nodes::NodesOnly);
             (tree, warnings, None)
         }
     }

@@ -585,11 +585,7 @@ pub enum CheckError {
 
     /// A policy decided by scanning its rules, as its decision tree would be too large (a note).
     #[error("policy `{name}` is evaluated by scanning its {rules} rules: its decision tree would be too large")]
-    #[diagnostic(
-        code(verdict::no_tree),
-        severity(Advice),
-        help("decisions are the same, but take time in proportion to the rules, and tree-based tools (tree, coverage, diff, why-not, shadowed rules) do not apply; splitting the policy, or `when` blocks on its most common conditions, shrinks the tree")
-    )]
+    #[diagnostic(code(verdict::no_tree), severity(Advice))]
     NoTree {
         /// The policy's name.
         name: String,
@@ -598,6 +594,9 @@ pub enum CheckError {
         /// Where it is written.
         #[label("this policy")]
         span: Span,
+        /// What the missing tree leaves out, and how to get one.
+        #[help]
+        help: String,
     },
 
     /// A file names a policy one typo away from its siblings' policy,

@@ -122,9 +122,20 @@ impl<'a> PolicyInfo<'a> {
 
     /// The kinds of facts no rule decides (they get the policy's
     /// `otherwise`), with an example of each, as the note
-    /// `verdict::gaps`; `None` when every case is decided by a rule or the
-    /// policy has no tree to read them off.
-    /// Ten kinds are listed, then how many more there are.
+    /// `verdict::gaps`. Ten kinds are listed, then how many more there
+    /// are. `None` when every case is decided by a rule, or when the
+    /// policy's tree was found too large as it loaded (the note
+    /// `verdict::no_tree` among the set's warnings says so).
+    ///
+    /// A policy decided by rule scan without having tried its tree
+    /// ([`TreeBuild::IfNeeded`](crate::TreeBuild::IfNeeded) where its
+    /// rules were searched instead, [`TreeBuild::Never`](crate::TreeBuild::Never),
+    /// or [`TreeBuild::InBackground`](crate::TreeBuild::InBackground)
+    /// before the build is done) has its gaps searched the same way; where
+    /// that search gives up and the tree is too large to build, the note
+    /// is `verdict::no_tree`, saying that the gaps are not listed. A set
+    /// building in the background may give that note again among its
+    /// warnings when its own build gives up.
     pub fn gaps(&self) -> Option<CheckError> {
         self.gaps_listing(Self::GAPS_SHOWN, false)
     }

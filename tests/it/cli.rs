@@ -771,6 +771,21 @@ fn check_reports_gaps_as_notes() {
     insta::assert_snapshot!(out);
 }
 
+/// A policy whose rules are searched without a tree, but whose gaps only
+/// a tree too deep to build would list, says the gaps are not listed
+/// rather than reporting none; `--deny-gaps` cannot fail it on gaps it
+/// cannot see, and says the same.
+#[test]
+fn check_says_when_the_gaps_need_a_tree_too_large_to_build() {
+    let fixture = "tests/fixtures/check/no_tree.policy";
+    let (code, out) = run(&["check", fixture], None);
+    assert_eq!(code, 0);
+    assert!(!out.contains("verdict::gaps"), "{out}");
+    insta::assert_snapshot!(out);
+    let (code, denied) = run(&["check", "--deny-gaps", fixture], None);
+    assert_eq!((code, denied.as_str()), (0, out.as_str()));
+}
+
 /// People see ten gaps and how to see the rest; machine output lists
 /// every one.
 #[test]

@@ -297,6 +297,30 @@ fn facts_missing_beside_the_evaluation_time_share_one_error() {
     assert!(data.diagnostics[0].message.contains("`user.id`"));
 }
 
+/// A policy whose tree is past the budget is decided by rule scan, with
+/// the note `verdict::no_tree` naming what the missing tree leaves out:
+/// here the tree was tried as the policy loaded, so the rules that never
+/// decide are not known either.
+#[test]
+fn a_policy_past_the_tree_budget_is_scanned_with_a_note() {
+    let fixture = "tests/fixtures/language/continued-lines";
+    let limits = verdict::Limits {
+        tree_budget: 2,
+        ..verdict::Limits::default()
+    };
+    let set = verdict::PolicySet::from_path_with(fixture, &limits).unwrap();
+    let rendered = set.diagnostics().render(common::WIDTH);
+    assert!(
+        rendered.contains("shadowed rules, gaps) do not apply"),
+        "{rendered}"
+    );
+    insta::assert_snapshot!(rendered);
+    let policy = set.policies().next().unwrap();
+    assert!(policy.tree().is_none());
+    // The gaps are not listed, and not said again.
+    assert!(policy.gaps().is_none());
+}
+
 /// A missing fact that leaves many decisions possible names the first six
 /// reached, then says there are more: the help stays readable, and
 /// collecting every possible decision of a large tree for each request
