@@ -61,6 +61,10 @@ pub fn run(args: Args) -> ExitCode {
                 .policies()
                 .map(|p| (p.name().to_string(), p.rules().len(), p.facts().len()))
                 .collect();
+            // The process ends once the report is out, which frees it all
+            // at once: freeing every rule of a large policy one by one took
+            // 2 % of checking 10,000 rules.
+            std::mem::forget(policies);
             (report, trees)
         }
         Err(report) => (report, Vec::new()),

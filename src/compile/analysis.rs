@@ -429,8 +429,15 @@ impl DecisionTree {
         if self.too_large {
             return Err(GapsUnknown::NoTreeNoted);
         }
-        let budget = super::cover::gaps_budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
-        if let Some(found) = super::cover::gaps(&self.policy, budget) {
+        let searched = match &self.searched_gaps {
+            Some(searched) => searched.clone(),
+            None => {
+                let budget =
+                    super::cover::gaps_budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
+                super::cover::gaps(&self.policy, budget)
+            }
+        };
+        if let Some(found) = searched {
             return Ok(found);
         }
         let built = super::compile_shared(

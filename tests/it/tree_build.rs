@@ -187,6 +187,21 @@ fn searching_the_rules_finds_what_the_tree_tells() {
     }
     let gaps = |set: &PolicySet| set.policies().next().unwrap().gaps().map(|g| g.to_string());
     assert!(gaps(&if_needed).is_some() && gaps(&at_load).is_some());
+    // Every gap, as machine output lists them (the first 1,000: which
+    // those are follows the order of the search, not the tree's walk),
+    // alike whether searched beside the rules as the policy loads, on a
+    // second core, or when asked for (`TreeBuild::Never`).
+    let listing = |set: &PolicySet| {
+        let policy = set.policies().next().unwrap();
+        format!("{:?}", policy.gaps_listing(usize::MAX, false))
+    };
+    let never = load(&scale.text, TreeBuild::Never);
+    let (beside, asked) = (listing(&if_needed), listing(&never));
+    assert!(beside.contains("only the first 1000 are listed"));
+    assert!(
+        beside == asked,
+        "searched beside:\n{beside}\nasked for:\n{asked}"
+    );
     for input in scale.inputs.iter().take(500) {
         let facts = workloads::scale_facts(input);
         assert_eq!(decisions(&if_needed, &facts), decisions(&at_load, &facts));
