@@ -177,6 +177,9 @@ struct Search<'p> {
     seen: rustc_hash::FxHashSet<u64>,
     /// The classes being refined, and the next refinement, kept for reuse.
     class_words: (Vec<u64>, Vec<u64>),
+    /// Set by another thread when the answer is no longer wanted: the
+    /// search then stops as if out of budget.
+    abandoned: Option<&'p std::sync::atomic::AtomicBool>,
 }
 
 /// Every candidate's allowed atoms of every fact, one word per fact (the
@@ -204,10 +207,13 @@ impl Dense {
         if whole.len() > DENSE_FACTS {
             return None;
         }
+        // A fact of no values (`{}`) has an empty domain, which no row
+        // would meet; the lists of conditions leave it out, as the tree
+        // does, so such a policy is searched over them.
         let domains = whole
             .iter()
             .map(|(atoms, _)| match atoms {
-                Atoms::Word(word) => Some(*word),
+                Atoms::Word(word) => (*word != 0).then_some(*word),
                 Atoms::Runs(_) => None,
             })
             .collect::<Option<Vec<u64>>>()?;
@@ -354,6 +360,7 @@ impl<'p> Search<'p> {
             dense: Dense::new(&candidates, &whole),
             seen: rustc_hash::FxHashSet::default(),
             class_words: (Vec::new(), Vec::new()),
+            abandoned: None,
             candidates,
             region: whole.iter().map(|(atoms, _)| atoms.clone()).collect(),
             whole,
@@ -371,6 +378,12 @@ impl<'p> Search<'p> {
     fn spend(&mut self, work: usize) -> Result<(), OverBudget> {
         self.work = self.work.saturating_add(work);
         if self.work > self.budget || self.depth > MAX_DEPTH {
+            return Err(OverBudget);
+        }
+        if self
+            .abandoned
+            .is_some_and(|abandoned| abandoned.load(std::sync::atomic::Ordering::Relaxed))
+        {
             return Err(OverBudget);
         }
         Ok(())
@@ -886,7 +899,8 @@ impl<'p> Search<'p> {
                 (Some(runs), Some(Atoms::Runs(set))) => {
                     set.runs().map(|run| meeting(runs, run).len()).sum()
                 }
-                _ => classes.len(),
+                (_, None) => classes.len(),
+                (_, Some(atoms)) => classes.iter().filter(|c| atoms.intersects(c)).count(),
             };
         }
         self.spend(work)?;
@@ -1856,10 +1870,20 @@ fn fates_searched(
 /// [`DecisionTree::gaps`](super::DecisionTree::gaps) gives them; `None`
 /// past `budget` work.
 pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
+    gaps_unless(policy, budget, None)
+}
+
+/// [`gaps`], given up (`None`) as soon as another thread sets `abandoned`.
+pub(super) fn gaps_unless(
+    policy: &CheckedPolicy,
+    budget: usize,
+    abandoned: Option<&std::sync::atomic::AtomicBool>,
+) -> Option<FoundGaps> {
     if !searched(policy) {
         return None;
     }
     let mut search = Search::new(policy, budget);
+    search.abandoned = abandoned;
     let list: Vec<u32> = (0..search.candidates.len() as u32).collect();
     let mut gaps = Gaps::default();
     search.gaps(&list, &mut gaps).ok()?;
@@ -2304,6 +2328,46 @@ outcome p
         // value, its own rule too.
         assert!(sizes.iter().step_by(2).all(|size| *size == 3_000));
         assert!(sizes.iter().skip(1).step_by(2).all(|size| *size == 3_001));
+    }
+
+    /// A fact of no values (`{}`) is read by no rule: the search leaves it
+    /// out as the tree does, and finds the same rules never deciding (over
+    /// rows of words, its empty domain met no rule, and the third rule was
+    /// missed); comparing the two at every point ends at once, there being
+    /// none.
+    #[test]
+    fn a_fact_of_no_values_is_left_out() {
+        let head = "policy p\nfirst match\noutcome o\noutcome q\nfact g: {} at g\n";
+        for (rules, expected) in [
+            (
+                "fact h: {a b c} at h\nfact k: {x y} at k\na -> o\na x -> q\nb -> o\n",
+                [true, false, true],
+            ),
+            (
+                "fact h: {v0 v1 v2 v3 v4 v5 v6 v7 v8 v9 v10} at h\n\
+                 {v0 v1 v2 v3 v4} -> o\n{v5 v6 v7 v8 v9} -> o\n\
+                 {v0 v1 v2 v3 v4 v5 v6 v7 v8 v9} -> q\n",
+                [true, true, false],
+            ),
+        ] {
+            let policy = policy_of(&format!("{head}{rules}"));
+            let fates = super::fates(&policy, usize::MAX).unwrap();
+            let decides: Vec<bool> = fates.iter().map(|f| f.decides).collect();
+            assert_eq!(decides, expected);
+            let (tree, _) = super::super::compile_shared(policy, usize::MAX);
+            super::super::searched_as_built(&tree, 1_000).unwrap();
+        }
+    }
+
+    /// A gap search beside the rules' search stops once that search gives
+    /// up (the tree is built then, and tells the gaps itself).
+    #[test]
+    fn an_abandoned_gap_search_stops() {
+        let policy = many_numbers(160, 7);
+        let abandoned = std::sync::atomic::AtomicBool::new(false);
+        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned)).is_some());
+        abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned)).is_none());
     }
 
     /// The search over [`super::Dense`] rows finds what the search over

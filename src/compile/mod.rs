@@ -251,7 +251,8 @@ pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), Strin
     let total = counts
         .iter()
         .try_fold(1usize, |n, c| n.checked_mul(*c as usize));
-    if total.is_none_or(|total| total > points) {
+    // Too many points to try, or none (a fact of no values).
+    if total.is_none_or(|total| total > points || total == 0) {
         return Ok(());
     }
     let inside = |regions: &[Vec<(FactId, AtomSet)>], point: &[u32]| {
@@ -481,6 +482,9 @@ pub(crate) fn analyse_after(
     tree_budget: usize,
     prior: Option<&Searched>,
 ) -> (DecisionTree, Vec<CheckError>, Option<Searched>) {
+    // Set once the rules' search gives up: the tree is built then, which
+    // tells the gaps itself, so the gap search beside it stops.
+    let abandoned = std::sync::atomic::AtomicBool::new(false);
     let analyse = |policy: Arc<CheckedPolicy>| match cover::fates_after(
         &policy,
         cover::budget(&policy, tree_budget),
@@ -491,6 +495,7 @@ pub(crate) fn analyse_after(
             (scan_shared(policy), warnings, Some(searched))
         }
         None => {
+            abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
             let (tree, warnings) =
                 compile_knowing(policy, tree_budget, build::PARALLEL_FROM, Nodes::NodesOnly);
             (tree, warnings, None)
@@ -504,14 +509,10 @@ pub(crate) fn analyse_after(
     if rayon::current_num_threads() < 2 || !cover::searched(&policy) {
         return analyse(policy);
     }
+    let budget = cover::gaps_budget(&policy, crate::limits::Limits::TREE_BUDGET);
     let (mut analysed, gaps) = rayon::join(
         || analyse(Arc::clone(&policy)),
-        || {
-            cover::gaps(
-                &policy,
-                cover::gaps_budget(&policy, crate::limits::Limits::TREE_BUDGET),
-            )
-        },
+        || cover::gaps_unless(&policy, budget, Some(&abandoned)),
     );
     if analysed.0.scan.is_some() && !analysed.0.too_large {
         analysed.0.searched_gaps = Some(gaps);
