@@ -161,10 +161,8 @@ struct Search<'p> {
     work: usize,
     budget: usize,
     depth: usize,
-    /// Candidate lists to reuse, three per depth.
+    /// Candidate lists to reuse, two per depth.
     lists: Vec<Vec<u32>>,
-    /// Lists of classes to reuse, one per depth.
-    class_lists: Vec<Vec<Atoms>>,
     /// Each candidate's classes as [`distribute`](Self::distribute) finds
     /// them, kept for reuse.
     hits: Vec<(u32, u32)>,
@@ -280,33 +278,6 @@ fn piece_words(region: &[Atoms]) -> [u64; DENSE_FACTS] {
     piece
 }
 
-/// The facts candidates do not hold on the whole piece for, over
-/// [`Dense`] rows, gathered one candidate at a time: as bits and in the
-/// order first met, with the work.
-#[derive(Default)]
-struct OpenFacts {
-    bits: u32,
-    order: [usize; DENSE_FACTS],
-    opened: usize,
-    work: usize,
-}
-
-impl OpenFacts {
-    /// Adds a candidate that does not hold on the facts `outside`.
-    fn add(&mut self, dense: &Dense, candidate: u32, outside: u32) {
-        self.work += dense.counts.get(candidate as usize).copied().unwrap_or(0) as usize;
-        let mut new = outside & !self.bits;
-        self.bits |= outside;
-        while new != 0 {
-            if let Some(slot) = self.order.get_mut(self.opened) {
-                *slot = new.trailing_zeros() as usize;
-            }
-            self.opened += 1;
-            new &= new - 1;
-        }
-    }
-}
-
 /// What [`Search::open_unless_held`] found.
 enum Open {
     /// A candidate holds on the whole piece.
@@ -369,7 +340,6 @@ impl<'p> Search<'p> {
             budget,
             depth: 0,
             lists: Vec::new(),
-            class_lists: Vec::new(),
             hits: Vec::new(),
             masks: Vec::new(),
         }
@@ -508,7 +478,11 @@ impl<'p> Search<'p> {
         };
         let piece = piece_words(&self.region);
         let piece = piece.get(..dense.facts).unwrap_or_default();
-        let mut pass = OpenFacts::default();
+        // Open facts as bits, and in the order first met.
+        let mut open_bits = 0u32;
+        let mut open = [0usize; DENSE_FACTS];
+        let mut opened = 0;
+        let mut work = 0;
         for candidate in list {
             let mut outside = 0u32;
             for (fact, (allowed, piece)) in dense.row(*candidate).iter().zip(piece).enumerate() {
@@ -517,22 +491,19 @@ impl<'p> Search<'p> {
             if outside == 0 {
                 return Ok(Open::Held);
             }
-            pass.add(dense, *candidate, outside);
+            work += dense.counts.get(*candidate as usize).copied().unwrap_or(0) as usize;
+            let mut new = outside & !open_bits;
+            open_bits |= outside;
+            while new != 0 {
+                if let Some(slot) = open.get_mut(opened) {
+                    *slot = new.trailing_zeros() as usize;
+                }
+                opened += 1;
+                new &= new - 1;
+            }
         }
-        self.open_of(list, &pass)
-    }
-
-    /// The fact to split on, for [`open_unless_held`](Self::open_unless_held)
-    /// over [`Dense`] rows, where no candidate of `list` holds and `pass`
-    /// has each one's open facts: the most constrained; of equals, the
-    /// first met.
-    fn open_of(&mut self, list: &[u32], pass: &OpenFacts) -> Result<Open, OverBudget> {
-        let Some(dense) = &self.dense else {
-            return Ok(Open::Nothing);
-        };
-        let mut work = pass.work;
         let mut counts = [0usize; DENSE_FACTS];
-        if pass.opened > 1 {
+        if opened > 1 {
             for candidate in list {
                 work += dense.counts.get(*candidate as usize).copied().unwrap_or(0) as usize;
                 let mut constrained = dense
@@ -540,7 +511,7 @@ impl<'p> Search<'p> {
                     .get(*candidate as usize)
                     .copied()
                     .unwrap_or(0)
-                    & pass.bits;
+                    & open_bits;
                 while constrained != 0 {
                     if let Some(count) = counts.get_mut(constrained.trailing_zeros() as usize) {
                         *count += 1;
@@ -550,8 +521,9 @@ impl<'p> Search<'p> {
             }
         }
         self.spend(work)?;
+        // The most constrained; of equals, the first met.
         let mut best: Option<(usize, usize)> = None;
-        for &fact in pass.order.iter().take(pass.opened) {
+        for &fact in open.iter().take(opened) {
             let count = counts.get(fact).copied().unwrap_or(0);
             if best.is_none_or(|(_, most)| count > most) {
                 best = Some((fact, count));
@@ -666,15 +638,9 @@ impl<'p> Search<'p> {
 
     /// The piece's atoms of `fact` split into the classes no candidate of
     /// `list` tells apart: each candidate allows all of a class or none.
-    fn classes(
-        &mut self,
-        fact: FactId,
-        list: &[u32],
-        found: &mut Vec<Atoms>,
-    ) -> Result<(), OverBudget> {
-        found.clear();
+    fn classes(&mut self, fact: FactId, list: &[u32]) -> Result<Vec<Atoms>, OverBudget> {
         let Some(piece) = self.region.get(fact.0 as usize).cloned() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         match piece {
             // At most 64 atoms: refine the piece by each distinct condition.
@@ -717,9 +683,9 @@ impl<'p> Search<'p> {
                     std::mem::swap(&mut classes, &mut next);
                 }
                 self.seen = seen;
-                found.extend(classes.iter().map(|word| Atoms::Word(*word)));
+                let found = classes.iter().map(|word| Atoms::Word(*word)).collect();
                 self.class_words = (classes, next);
-                Ok(())
+                Ok(found)
             }
             // Many atoms (a number tested against many constants): the runs
             // between the ends of every condition's runs.
@@ -738,13 +704,15 @@ impl<'p> Search<'p> {
                 ends.sort_unstable();
                 ends.dedup();
                 let len = piece.universe();
-                found.extend(ends.windows(2).filter_map(|w| match w {
-                    [start, end] if piece.contains(*start) => {
-                        Some(Atoms::Runs(AtomSet::range(len, *start, *end)))
-                    }
-                    _ => None,
-                }));
-                Ok(())
+                Ok(ends
+                    .windows(2)
+                    .filter_map(|w| match w {
+                        [start, end] if piece.contains(*start) => {
+                            Some(Atoms::Runs(AtomSet::range(len, *start, *end)))
+                        }
+                        _ => None,
+                    })
+                    .collect())
             }
         }
     }
@@ -789,32 +757,24 @@ impl<'p> Search<'p> {
         fewest_first: bool,
         mut each: impl FnMut(&mut Self, &[u32]) -> Result<bool, OverBudget>,
     ) -> Result<(), OverBudget> {
-        let mut classes = self.class_lists.pop().unwrap_or_default();
-        if let Err(over) = self.classes(fact, list, &mut classes) {
-            self.class_lists.push(classes);
-            return Err(over);
-        }
+        let classes = self.classes(fact, list)?;
         let Some(whole) = self.region.get(fact.0 as usize).cloned() else {
-            self.class_lists.push(classes);
             return Ok(());
         };
         let mut members = self.lists.pop().unwrap_or_default();
         let mut bounds = self.lists.pop().unwrap_or_default();
-        let mut order = self.lists.pop().unwrap_or_default();
         let mut result = self.distribute(fact, list, &classes, &mut members, &mut bounds);
-        order.clear();
-        order.extend(0..classes.len() as u32);
+        let mut order: Vec<usize> = (0..classes.len()).collect();
         if fewest_first && result.is_ok() {
-            let size = |k: u32| {
-                let end = bounds.get(k as usize + 1).copied().unwrap_or(0);
-                end - bounds.get(k as usize).copied().unwrap_or(end)
+            let size = |k: usize| {
+                let end = bounds.get(k + 1).copied().unwrap_or(0);
+                end - bounds.get(k).copied().unwrap_or(end)
             };
             order.sort_by_key(|k| size(*k));
         }
         self.depth += 1;
         let at = fact.0 as usize;
-        for &k in &order {
-            let k = k as usize;
+        for k in order {
             let Some(class) = classes.get(k) else {
                 continue;
             };
@@ -836,10 +796,8 @@ impl<'p> Search<'p> {
         if let Some(slot) = self.region.get_mut(at) {
             *slot = whole;
         }
-        self.lists.push(order);
         self.lists.push(bounds);
         self.lists.push(members);
-        self.class_lists.push(classes);
         result
     }
 
