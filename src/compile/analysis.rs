@@ -431,11 +431,7 @@ impl DecisionTree {
         }
         let searched = match &self.searched_gaps {
             Some(searched) => searched.clone(),
-            None => {
-                let budget =
-                    super::cover::gaps_budget(&self.policy, crate::limits::Limits::TREE_BUDGET);
-                super::cover::gaps(&self.policy, budget)
-            }
+            None => super::cover::loaded_gaps(&self.policy, None),
         };
         if let Some(found) = searched {
             return Ok(found);

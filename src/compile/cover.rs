@@ -52,7 +52,7 @@ const GAPS_PER_CANDIDATE: usize = 4_000;
 
 /// The work the search for `policy`'s gaps may do: as [`budget`], with
 /// [`GAPS_PER_CANDIDATE`] per candidate.
-pub(super) fn gaps_budget(policy: &CheckedPolicy, tree_budget: usize) -> usize {
+fn gaps_budget(policy: &CheckedPolicy, tree_budget: usize) -> usize {
     budget_with(policy, tree_budget, GAPS_PER_CANDIDATE)
 }
 
@@ -1824,15 +1824,26 @@ fn fates_searched(
     Some((fates, kept))
 }
 
-/// The regions of facts no rule decides, as
-/// [`DecisionTree::gaps`](super::DecisionTree::gaps) gives them; `None`
-/// past `budget` work.
+/// The regions of facts no rule decides, as the tree's `find_gaps` gives
+/// them; `None` past `budget` work.
+#[cfg(any(test, feature = "testing"))]
 pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
     gaps_unless(policy, budget, None)
 }
 
+/// [`gaps`] of a loaded policy, within [`gaps_budget`] of the default tree
+/// budget: as the report asks for them, or beside the search of the rules,
+/// given up (`None`) as soon as another thread sets `abandoned`.
+pub(super) fn loaded_gaps(
+    policy: &CheckedPolicy,
+    abandoned: Option<&std::sync::atomic::AtomicBool>,
+) -> Option<FoundGaps> {
+    let budget = gaps_budget(policy, crate::limits::Limits::TREE_BUDGET);
+    gaps_unless(policy, budget, abandoned)
+}
+
 /// [`gaps`], given up (`None`) as soon as another thread sets `abandoned`.
-pub(super) fn gaps_unless(
+fn gaps_unless(
     policy: &CheckedPolicy,
     budget: usize,
     abandoned: Option<&std::sync::atomic::AtomicBool>,

@@ -509,10 +509,9 @@ pub(crate) fn analyse_after(
     if rayon::current_num_threads() < 2 || !cover::searched(&policy) {
         return analyse(policy);
     }
-    let budget = cover::gaps_budget(&policy, crate::limits::Limits::TREE_BUDGET);
     let (mut analysed, gaps) = rayon::join(
         || analyse(Arc::clone(&policy)),
-        || cover::gaps_unless(&policy, budget, Some(&abandoned)),
+        || cover::loaded_gaps(&policy, Some(&abandoned)),
     );
     if analysed.0.scan.is_some() && !analysed.0.too_large {
         analysed.0.searched_gaps = Some(gaps);
