@@ -431,7 +431,10 @@ impl DecisionTree {
         }
         let searched = match &self.searched_gaps {
             Some(searched) => searched.clone(),
-            None => super::cover::loaded_gaps(&self.policy, None),
+            None => {
+                let marks = super::cover::marked(&self.policy);
+                super::cover::loaded_gaps(&self.policy, None, marks.as_ref())
+            }
         };
         if let Some(found) = searched {
             return Ok(found);

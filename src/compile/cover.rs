@@ -23,6 +23,7 @@ use crate::model::{AtomSet, CheckedPolicy, FactId, RuleId};
 
 use super::analysis::{Fate, FoundGaps, MAX_GAPS, MAX_NAMED, MAX_SHOWN};
 use super::build::MAX_DEPTH;
+use super::points::{self, Marked};
 
 /// The work the searches of one policy may do, in candidates looked at:
 /// about a tenth of a second. Past it the tree is built instead.
@@ -83,6 +84,12 @@ fn budget_with(policy: &CheckedPolicy, tree_budget: usize, per_candidate: usize)
     };
     budget.min(tree_budget)
 }
+
+/// The most rules whose clauses are [`marked`]. Past some 30,000 rules
+/// of a few facts, the walks for the rules deciding in shadowed rules'
+/// place read lists of thousands of rules and run out of budget (the tree
+/// is built then), and the search of the clauses gives up sooner.
+const MAX_MARKED_RULES: usize = 32_768;
 
 /// How many pieces the walk over one shadowed rule's region may visit
 /// before the rules found so far are the ones shown deciding in its place.
@@ -178,6 +185,11 @@ struct Search<'p> {
     /// Set by another thread when the answer is no longer wanted: the
     /// search then stops as if out of budget.
     abandoned: Option<&'p std::sync::atomic::AtomicBool>,
+    /// The facts no candidate holds on, where they were marked: the gaps'
+    /// search skips the pieces of none.
+    left: Option<&'p Marked>,
+    /// Buffers for reading `left`.
+    scratch: points::Scratch,
 }
 
 /// Every candidate's allowed atoms of every fact, one word per fact (the
@@ -332,6 +344,8 @@ impl<'p> Search<'p> {
             seen: rustc_hash::FxHashSet::default(),
             class_words: (Vec::new(), Vec::new()),
             abandoned: None,
+            left: None,
+            scratch: points::Scratch::default(),
             candidates,
             region: whole.iter().map(|(atoms, _)| atoms.clone()).collect(),
             whole,
@@ -1202,6 +1216,13 @@ impl<'p> Search<'p> {
         if gaps.more {
             return Ok(());
         }
+        if let Some(left) = self.left {
+            let piece = piece_words(&self.region);
+            let piece = piece.get(..self.region.len()).unwrap_or_default();
+            if !left.left_in(piece, &mut self.scratch) {
+                return Ok(());
+            }
+        }
         self.spend(list.len() + 1)?;
         let fact = match self.open_unless_held(list)? {
             Open::Held => return Ok(()),
@@ -1596,9 +1617,27 @@ impl Searched {
 
 /// Each rule's fate, indexed by rule id; `None` past `budget` work, or for
 /// a policy whose facts are related (see [`searched`]).
+/// Whether a clause holds first somewhere is read off the policy's
+/// [`marked`] points where `marking` and they fit, else searched.
 #[cfg(any(test, feature = "testing"))]
-pub(super) fn fates(policy: &std::sync::Arc<CheckedPolicy>, budget: usize) -> Option<Vec<Fate>> {
-    fates_after(policy, budget, None).map(|(fates, _)| fates)
+pub(super) fn fates(
+    policy: &std::sync::Arc<CheckedPolicy>,
+    budget: usize,
+    marking: bool,
+) -> Option<Vec<Fate>> {
+    let marks = marking.then(|| marked(policy)).flatten();
+    fates_after(policy, budget, None, marks.as_ref()).map(|(fates, _)| fates)
+}
+
+/// The policy's clauses marked on a map of its points ([`points`]),
+/// where its facts fit [`Dense`] rows and the map is small enough.
+pub(super) fn marked(policy: &CheckedPolicy) -> Option<Marked> {
+    if !searched(policy) || policy.rules.len() > MAX_MARKED_RULES {
+        return None;
+    }
+    let search = Search::new(policy, 0);
+    let dense = search.dense.as_ref()?;
+    points::mark(&dense.domains, &dense.rows)
 }
 
 /// [`fates`], taking the fates of the rules an edit left as they were
@@ -1606,13 +1645,16 @@ pub(super) fn fates(policy: &std::sync::Arc<CheckedPolicy>, budget: usize) -> Op
 /// next edit. The answers are those of a search from scratch: where a
 /// rule's deciders were cut short, which of them were seen depends on
 /// the order the search takes, which the rules after it change, so that
-/// walk is made again.
+/// walk is made again. Whether a clause holds first somewhere is read off
+/// `marks` where given ([`marked`]), and searched otherwise; its work is
+/// then the words marking it touched.
 pub(super) fn fates_after(
     policy: &std::sync::Arc<CheckedPolicy>,
     budget: usize,
     prior: Option<&Searched>,
+    marks: Option<&Marked>,
 ) -> Option<(Vec<Fate>, Searched)> {
-    fates_searched(policy, budget, prior, true)
+    fates_searched(policy, budget, prior, marks, true)
 }
 
 /// [`fates_after`], with [`Dense`] rows where they fit only if `dense`
@@ -1621,6 +1663,7 @@ fn fates_searched(
     policy: &std::sync::Arc<CheckedPolicy>,
     budget: usize,
     prior: Option<&Searched>,
+    marks: Option<&Marked>,
     dense: bool,
 ) -> Option<(Vec<Fate>, Searched)> {
     if !searched(policy) {
@@ -1667,8 +1710,22 @@ fn fates_searched(
         _ => &[],
     });
     let mut lists = (Vec::new(), Vec::new());
-    // The rules that never decide, so far, whose deciders were looked for.
+    // The rules that never decide, so far, whose deciders were looked for,
+    // and the work of looking.
     let mut named = 0;
+    let mut walked = 0;
+    // Marked, how many rules will be: those no clause of which holds first.
+    let to_name = marks.map(|marks| {
+        let never = clauses
+            .clone()
+            .filter(|own| !own.is_empty() && own.iter().all(|c| !marks.holds_first(*c)))
+            .count();
+        if policy.hit == crate::model::HitPolicy::Priority {
+            never
+        } else {
+            never.min(MAX_NAMED)
+        }
+    });
     // The work done before the last 64 rules.
     let mut window = 0;
     // The candidates that hold first somewhere. One that never does is
@@ -1700,6 +1757,15 @@ fn fates_searched(
                 return None;
             }
         }
+        // Marked, which rules never decide is known before any walk: the
+        // work left is about the walks left, at the cost of those made.
+        if let Some(to_name) = to_name.filter(|_| named >= 16 && rule % 64 == 0) {
+            let per_walk = walked as f64 / named as f64;
+            let projected = search.work as f64 + per_walk * to_name.saturating_sub(named) as f64;
+            if projected > search.budget as f64 {
+                return None;
+            }
+        }
         if rule % 64 == 0 {
             window = search.work;
         }
@@ -1725,6 +1791,7 @@ fn fates_searched(
                         named += 1;
                     }
                     search.spend(walk_work).ok()?;
+                    walked += walk_work;
                     if let Some(slot) = fates.get_mut(rule) {
                         *slot = fate.clone();
                     }
@@ -1742,18 +1809,23 @@ fn fates_searched(
                 let mut decides = false;
                 let mut count = 0;
                 for clause in own {
-                    let (by, work) = index.subsumer(&search, *clause as usize, false);
-                    search.spend(work).ok()?;
-                    let uncovered = by.is_none()
-                        && search
-                            .in_region(
-                                &index,
-                                (*clause, *clause),
-                                &live,
-                                &mut lists,
-                                Search::uncovered,
-                            )
-                            .ok()?;
+                    let uncovered = if let Some(marks) = marks {
+                        search.spend(1 + marks.work(*clause)).ok()?;
+                        marks.holds_first(*clause)
+                    } else {
+                        let (by, work) = index.subsumer(&search, *clause as usize, false);
+                        search.spend(work).ok()?;
+                        by.is_none()
+                            && search
+                                .in_region(
+                                    &index,
+                                    (*clause, *clause),
+                                    &live,
+                                    &mut lists,
+                                    Search::uncovered,
+                                )
+                                .ok()?
+                    };
                     if uncovered {
                         decides = true;
                         break;
@@ -1813,6 +1885,7 @@ fn fates_searched(
         fate.cut_short = walk.cut_short;
         if let Some(slot) = work.get_mut(rule) {
             slot.1 = search.work - before - checked;
+            walked += slot.1;
         }
     }
     let kept = Searched {
@@ -1826,20 +1899,25 @@ fn fates_searched(
 
 /// The regions of facts no rule decides, as the tree's `find_gaps` gives
 /// them; `None` past `budget` work.
+/// None where `marking` and the policy's [`marked`] points say every
+/// point is decided.
 #[cfg(any(test, feature = "testing"))]
-pub(super) fn gaps(policy: &CheckedPolicy, budget: usize) -> Option<FoundGaps> {
-    gaps_unless(policy, budget, None)
+pub(super) fn gaps(policy: &CheckedPolicy, budget: usize, marking: bool) -> Option<FoundGaps> {
+    let marks = marking.then(|| marked(policy)).flatten();
+    gaps_unless(policy, budget, None, marks.as_ref())
 }
 
 /// [`gaps`] of a loaded policy, within [`gaps_budget`] of the default tree
 /// budget: as the report asks for them, or beside the search of the rules,
-/// given up (`None`) as soon as another thread sets `abandoned`.
+/// given up (`None`) as soon as another thread sets `abandoned`. None
+/// where `marks` say every point is decided.
 pub(super) fn loaded_gaps(
     policy: &CheckedPolicy,
     abandoned: Option<&std::sync::atomic::AtomicBool>,
+    marks: Option<&Marked>,
 ) -> Option<FoundGaps> {
     let budget = gaps_budget(policy, crate::limits::Limits::TREE_BUDGET);
-    gaps_unless(policy, budget, abandoned)
+    gaps_unless(policy, budget, abandoned, marks)
 }
 
 /// [`gaps`], given up (`None`) as soon as another thread sets `abandoned`.
@@ -1847,12 +1925,17 @@ fn gaps_unless(
     policy: &CheckedPolicy,
     budget: usize,
     abandoned: Option<&std::sync::atomic::AtomicBool>,
+    marks: Option<&Marked>,
 ) -> Option<FoundGaps> {
     if !searched(policy) {
         return None;
     }
+    if marks.is_some_and(|marks| !marks.left()) {
+        return Some((Vec::new(), false));
+    }
     let mut search = Search::new(policy, budget);
     search.abandoned = abandoned;
+    search.left = marks;
     let list: Vec<u32> = (0..search.candidates.len() as u32).collect();
     let mut gaps = Gaps::default();
     search.gaps(&list, &mut gaps).ok()?;
@@ -1897,6 +1980,67 @@ mod tests {
         }
         text.push_str(&format!("v{last} w1 x2 -> o\n"));
         policy_of(&text)
+    }
+
+    /// A `first match` policy of `rules` rules over four facts of 16
+    /// values, each rule testing two or three of them, from fixed random
+    /// choices: the shape of the scale bench, small enough for the search.
+    fn four_facts(rules: usize) -> Arc<CheckedPolicy> {
+        let mut text = String::from("policy four\nfirst match\n");
+        for fact in 0..4 {
+            text.push_str(&format!(
+                "fact f{fact}: {{{}}} at f{fact}\n",
+                values(&format!("f{fact}v"), 16)
+            ));
+        }
+        text.push_str("outcome o\noutcome p\n");
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..rules {
+            let skip = next(4);
+            let third = next(2) == 0;
+            let mut line = String::new();
+            for fact in (0..4)
+                .filter(|f| *f != skip)
+                .take(if third { 3 } else { 2 })
+            {
+                line.push_str(&format!("f{fact}v{} ", next(16)));
+            }
+            line.push_str(["-> o\n", "-> p\n"][next(2) as usize]);
+            text.push_str(&line);
+        }
+        policy_of(&text)
+    }
+
+    /// Read off the marked points, which rules decide and which decide in
+    /// a shadowed rule's place are what the search finds, and so are the
+    /// gaps (none where the marks say every point is decided).
+    #[test]
+    fn marking_finds_what_the_search_does() {
+        for policy in [
+            overlapping(50, 3),
+            overlapping(600, 7),
+            four_facts(40),
+            four_facts(1_500),
+        ] {
+            let marks = super::marked(&policy).expect("few enough points to mark");
+            let (searched, _) = fates_after(&policy, usize::MAX, None, None).unwrap();
+            let (by_marks, _) = fates_after(&policy, usize::MAX, None, Some(&marks)).unwrap();
+            assert_eq!(by_marks, searched);
+            assert!(searched.iter().any(|fate| fate.decides));
+            assert_eq!(
+                super::gaps(&policy, usize::MAX, true),
+                super::gaps(&policy, usize::MAX, false)
+            );
+        }
+        // Some have gaps and some do not.
+        assert!(super::marked(&four_facts(40)).unwrap().left());
+        assert!(!super::marked(&overlapping(600, 7)).unwrap().left());
     }
 
     /// `n` words: the prefix and 0, 1, 2, ..., space-separated.
@@ -1973,7 +2117,7 @@ mod tests {
         }
         text.push_str("b -> o\n");
         let policy = policy_of(&text);
-        let searched = super::fates(&policy, usize::MAX).unwrap();
+        let searched = super::fates(&policy, usize::MAX, false).unwrap();
         let (tree, _) = super::super::compile_shared(Arc::clone(&policy), usize::MAX);
         assert!(tree.scan.is_none());
         let built = super::super::analysis::fates_from_tree(&tree);
@@ -2043,9 +2187,9 @@ mod tests {
             text.push_str(&format!("k{} -> o\n", i % 100));
         }
         let after = policy_of(&text);
-        let (_, prior) = fates_after(&before, usize::MAX, None).unwrap();
-        let (fresh, _) = fates_after(&after, usize::MAX, None).unwrap();
-        let (resumed, _) = fates_after(&after, usize::MAX, Some(&prior)).unwrap();
+        let (_, prior) = fates_after(&before, usize::MAX, None, None).unwrap();
+        let (fresh, _) = fates_after(&after, usize::MAX, None, None).unwrap();
+        let (resumed, _) = fates_after(&after, usize::MAX, Some(&prior), None).unwrap();
         let shadowed = &fresh[27];
         assert!(!shadowed.decides && shadowed.deciders.len() > super::MAX_SHOWN);
         assert_eq!(fresh, resumed);
@@ -2066,7 +2210,7 @@ mod tests {
             text.push_str(&format!("a {value} -> allow\n"));
         }
         let policy = policy_of(&text);
-        let fates = super::fates(&policy, usize::MAX).unwrap();
+        let fates = super::fates(&policy, usize::MAX, false).unwrap();
         let (tree, _) = super::super::compile_shared(Arc::clone(&policy), usize::MAX);
         let built = super::super::analysis::fates_from_tree(&tree);
         for fates in [&fates, &built] {
@@ -2123,9 +2267,9 @@ mod tests {
         for seed in [0x2545_F491_4F6C_DD1D, 0x9E37_79B9_7F4A_7C15, 7] {
             let policy = many_numbers(160, seed);
             assert!(policy.facts[0].atom_count() > 64);
-            let fates = super::fates(&policy, usize::MAX).unwrap();
+            let fates = super::fates(&policy, usize::MAX, false).unwrap();
             assert!(fates.iter().any(|f| !f.decides) && fates.iter().any(|f| f.decides));
-            assert!(super::gaps(&policy, usize::MAX).is_some());
+            assert!(super::gaps(&policy, usize::MAX, false).is_some());
             let (tree, _) = super::super::compile_shared(Arc::clone(&policy), usize::MAX);
             assert!(tree.scan.is_none());
             super::super::searched_as_built(&tree, 1_000).unwrap();
@@ -2160,7 +2304,7 @@ mod tests {
     #[test]
     fn narrowing_finds_where_rules_on_many_facts_decide() {
         let policy = one_fact_each(600, &["f7a f9b -> p", "f3b f2a -> p", "f599b -> p"]);
-        let fates = super::fates(&policy, usize::MAX).expect("searched");
+        let fates = super::fates(&policy, usize::MAX, false).expect("searched");
         let rule = |i: u32| crate::model::RuleId(i);
         for (i, fate) in fates.iter().enumerate().take(600) {
             assert!(fate.decides, "rule {i}");
@@ -2320,7 +2464,7 @@ outcome p
             ),
         ] {
             let policy = policy_of(&format!("{head}{rules}"));
-            let fates = super::fates(&policy, usize::MAX).unwrap();
+            let fates = super::fates(&policy, usize::MAX, false).unwrap();
             let decides: Vec<bool> = fates.iter().map(|f| f.decides).collect();
             assert_eq!(decides, expected);
             let (tree, _) = super::super::compile_shared(policy, usize::MAX);
@@ -2334,9 +2478,9 @@ outcome p
     fn an_abandoned_gap_search_stops() {
         let policy = many_numbers(160, 7);
         let abandoned = std::sync::atomic::AtomicBool::new(false);
-        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned)).is_some());
+        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned), None).is_some());
         abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned)).is_none());
+        assert!(super::gaps_unless(&policy, usize::MAX, Some(&abandoned), None).is_none());
     }
 
     /// The search over [`super::Dense`] rows finds what the search over
@@ -2346,8 +2490,8 @@ outcome p
     fn rows_of_words_search_as_lists_of_conditions_do() {
         for (rules, last) in [(50, 1), (400, 3), (900, 7)] {
             let policy = overlapping(rules, last);
-            let (rows, by_rows) = fates_searched(&policy, usize::MAX, None, true).unwrap();
-            let (lists, by_lists) = fates_searched(&policy, usize::MAX, None, false).unwrap();
+            let (rows, by_rows) = fates_searched(&policy, usize::MAX, None, None, true).unwrap();
+            let (lists, by_lists) = fates_searched(&policy, usize::MAX, None, None, false).unwrap();
             assert!(rows == lists, "{rules} rules");
             assert_eq!(by_rows.work, by_lists.work, "{rules} rules");
             assert_eq!(by_rows.dropped, by_lists.dropped, "{rules} rules");
@@ -2364,14 +2508,14 @@ outcome p
     fn a_resumed_search_runs_out_where_a_fresh_one_does() {
         let before = overlapping(400, 3);
         let after = overlapping(400, 5);
-        let (_, prior) = fates_after(&before, usize::MAX, None).unwrap();
-        let (_, whole) = fates_after(&after, usize::MAX, None).unwrap();
+        let (_, prior) = fates_after(&before, usize::MAX, None, None).unwrap();
+        let (_, whole) = fates_after(&after, usize::MAX, None, None).unwrap();
         let total: usize = whole.work.iter().map(|(check, walk)| check + walk).sum();
         assert!(total > 10_000, "{total}");
         let mut outcomes = (0, 0);
         for budget in (1..=40).map(|k| total / 20 * k).chain([total - 1, total]) {
-            let fresh = fates_after(&after, budget, None).map(|(fates, _)| fates);
-            let resumed = fates_after(&after, budget, Some(&prior)).map(|(fates, _)| fates);
+            let fresh = fates_after(&after, budget, None, None).map(|(fates, _)| fates);
+            let resumed = fates_after(&after, budget, Some(&prior), None).map(|(fates, _)| fates);
             assert!(
                 fresh == resumed,
                 "budget {budget} of {total}: fresh finishes: {}, resumed: {}",

@@ -13,6 +13,7 @@ mod analysis;
 mod build;
 mod cover;
 pub mod flat;
+mod points;
 mod render;
 mod scan;
 
@@ -205,14 +206,22 @@ pub fn nodes_as_built(tree: &DecisionTree) -> Result<(), String> {
 /// differ.
 ///
 /// Policies whose facts are related (relations, dates) are not searched:
-/// their answers are the tree's.
+/// their answers are the tree's. Both ways of telling whether a rule holds
+/// first somewhere are compared: searching, and marking points.
 #[cfg(any(test, feature = "testing"))]
 pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), String> {
+    searched_as_built_by(tree, points, false)?;
+    searched_as_built_by(tree, points, true).map_err(|e| format!("{e} (marking points)"))
+}
+
+/// [`searched_as_built`], marking points where `marking`.
+#[cfg(any(test, feature = "testing"))]
+fn searched_as_built_by(tree: &DecisionTree, points: usize, marking: bool) -> Result<(), String> {
     if tree.scan.is_some() || tree.policy.needs_realizing() {
         return Ok(());
     }
     let policy = &tree.policy;
-    let Some(searched) = cover::fates(policy, cover::COVER_BUDGET) else {
+    let Some(searched) = cover::fates(policy, cover::COVER_BUDGET, marking) else {
         return Ok(());
     };
     let built = analysis::fates_from_tree(tree);
@@ -239,7 +248,7 @@ pub fn searched_as_built(tree: &DecisionTree, points: usize) -> Result<(), Strin
             ));
         }
     }
-    let Some((searched_gaps, more)) = cover::gaps(policy, cover::COVER_BUDGET) else {
+    let Some((searched_gaps, more)) = cover::gaps(policy, cover::COVER_BUDGET, marking) else {
         return Ok(());
     };
     let mut walk = analysis::GapWalk::new(tree);
@@ -485,10 +494,15 @@ pub(crate) fn analyse_after(
     // Set once the rules' search gives up: the tree is built then, which
     // tells the gaps itself, so the gap search beside it stops.
     let abandoned = std::sync::atomic::AtomicBool::new(false);
+    // Where the policy's points fit a map, marking them answers which
+    // clauses hold first somewhere, and whether any facts are left to no
+    // rule, in a few milliseconds.
+    let marks = cover::marked(&policy);
     let analyse = |policy: Arc<CheckedPolicy>| match cover::fates_after(
         &policy,
         cover::budget(&policy, tree_budget),
         prior,
+        marks.as_ref(),
     ) {
         Some((fates, searched)) => {
             let warnings = analysis::rules_that_never_matter(&policy, &fates);
@@ -506,13 +520,18 @@ pub(crate) fn analyse_after(
     // the gaps are searched beside them, as `find_gaps` would search them
     // later: a fifth of checking 10,000 `first match` rules. Their answer
     // is kept only where no tree was built (a tree tells them itself).
-    if rayon::current_num_threads() < 2 || !cover::searched(&policy) {
+    // Where the marks say no facts are left to no rule, there are no gaps
+    // to search.
+    let (mut analysed, gaps) = if marks.as_ref().is_some_and(|marks| !marks.left()) {
+        (analyse(Arc::clone(&policy)), Some((Vec::new(), false)))
+    } else if rayon::current_num_threads() < 2 || !cover::searched(&policy) {
         return analyse(policy);
-    }
-    let (mut analysed, gaps) = rayon::join(
-        || analyse(Arc::clone(&policy)),
-        || cover::loaded_gaps(&policy, Some(&abandoned)),
-    );
+    } else {
+        rayon::join(
+            || analyse(Arc::clone(&policy)),
+            || cover::loaded_gaps(&policy, Some(&abandoned), marks.as_ref()),
+        )
+    };
     if analysed.0.scan.is_some() && !analysed.0.too_large {
         analysed.0.searched_gaps = Some(gaps);
     }
