@@ -1960,13 +1960,7 @@ mod tests {
         text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 3)));
         text.push_str(&format!("fact h: {{{}}} at h\n", values("x", 4)));
         text.push_str("outcome o\noutcome p\noutcome q\n");
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = random(0x2545_F491_4F6C_DD1D);
         for _ in 1..rules {
             let f = format!("v{}", next(20));
             let g = format!("w{}", next(3));
@@ -1994,13 +1988,7 @@ mod tests {
             ));
         }
         text.push_str("outcome o\noutcome p\n");
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = random(0x2545_F491_4F6C_DD1D);
         for _ in 0..rules {
             let skip = next(4);
             let third = next(2) == 0;
@@ -2041,6 +2029,18 @@ mod tests {
         // Some have gaps and some do not.
         assert!(super::marked(&four_facts(40)).unwrap().left());
         assert!(!super::marked(&overlapping(600, 7)).unwrap().left());
+    }
+
+    /// Fixed random choices from `seed` (xorshift): each call, a number
+    /// below its argument.
+    fn random(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed;
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        }
     }
 
     /// `n` words: the prefix and 0, 1, 2, ..., space-separated.
@@ -2232,13 +2232,7 @@ mod tests {
         let mut text = String::from("policy numbers\nfirst match\nfact n: number at n\n");
         text.push_str(&format!("fact g: {{{}}} at g\n", values("w", 3)));
         text.push_str("outcome o\noutcome p\n");
-        let mut state = seed;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut next = random(seed);
         // Every constant appears, so that the number has all 81 atoms.
         for k in 0..40 {
             text.push_str(&format!("n = {k} w{} -> o\n", k % 3));

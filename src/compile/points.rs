@@ -354,6 +354,16 @@ impl Grid {
     }
 }
 
+/// The mask of the word of level `below` that is child `bit` of a word
+/// of the level above, from a piece's `tables`.
+fn child_mask(tables: &[[u64; 64]], below: usize, bit: usize) -> u64 {
+    tables
+        .get(below)
+        .and_then(|table| table.get(bit))
+        .copied()
+        .unwrap_or(0)
+}
+
 /// Level `level`'s bits whose words below are held whole.
 fn scratch_full(full: &[u64], level: usize) -> u64 {
     full.get(level).copied().unwrap_or(0)
@@ -634,11 +644,7 @@ impl Map {
         while live != 0 {
             let bit = live.trailing_zeros() as usize & 63;
             live &= live - 1;
-            let mask = tables
-                .get(below)
-                .and_then(|table| table.get(bit))
-                .copied()
-                .unwrap_or(0);
+            let mask = child_mask(tables, below, bit);
             work += self.fill(below, at << WORD_BITS | bit, mask, tables);
         }
         work
@@ -698,11 +704,7 @@ impl Map {
                 while rest != 0 {
                     let bit = rest.trailing_zeros() as usize & 63;
                     rest &= rest - 1;
-                    let mask = tables
-                        .get(below)
-                        .and_then(|table| table.get(bit))
-                        .copied()
-                        .unwrap_or(0);
+                    let mask = child_mask(tables, below, bit);
                     let (left, cleared, read) =
                         self.clear(below, at << WORD_BITS | bit, mask, (tables, full));
                     hit |= cleared;
@@ -748,11 +750,7 @@ impl Map {
         while live != 0 {
             let bit = live.trailing_zeros() as usize & 63;
             live &= live - 1;
-            let mask = tables
-                .get(below)
-                .and_then(|table| table.get(bit))
-                .copied()
-                .unwrap_or(0);
+            let mask = child_mask(tables, below, bit);
             if self.any_in(below, at << WORD_BITS | bit, mask, tables) {
                 return true;
             }
