@@ -306,13 +306,29 @@ impl Report {
 
     /// Renders every problem with a theme of your choice.
     pub fn render_with(&self, theme: GraphicalTheme, width: usize) -> String {
-        let mut out = String::new();
-        for problem in self.problems() {
+        use rayon::prelude::*;
+        let problems = self.problems();
+        let render = |problem: &Problem| {
+            let mut out = String::new();
             render_diagnostic(self.sources(), problem, theme.clone(), width, &mut out);
+            out
+        };
+        // A snippet of a large file takes some tens of microseconds to
+        // render: a report of many is rendered on every core, in order.
+        if problems.len() < PARALLEL_RENDER_FROM {
+            return problems.iter().map(render).collect();
         }
-        out
+        problems
+            .par_iter()
+            .map(render)
+            .collect::<Vec<String>>()
+            .concat()
     }
 }
+
+/// How many problems a report holds before they are rendered on several
+/// threads.
+const PARALLEL_RENDER_FROM: usize = 8;
 
 /// Renders one diagnostic whose spans point into `sources`.
 pub(crate) fn render_diagnostic(
