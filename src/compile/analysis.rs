@@ -419,25 +419,31 @@ impl DecisionTree {
     /// rules (`cover`), or past that search's budget off a tree built for
     /// the purpose; when the tree is too large to build, whether that was
     /// noted.
-    fn find_gaps(&self) -> Result<FoundGaps, GapsUnknown> {
+    fn find_gaps(&self) -> Result<std::borrow::Cow<'_, FoundGaps>, GapsUnknown> {
+        use std::borrow::Cow;
         if self.scan.is_none() {
             let mut walk = GapWalk::new(self);
             self.collect_gaps(self.root(), &mut Vec::new(), &mut walk);
-            return Ok((walk.found, walk.more));
+            return Ok(Cow::Owned((walk.found, walk.more)));
         }
         // A policy whose tree was too large to build is too costly to search.
         if self.too_large {
             return Err(GapsUnknown::NoTreeNoted);
         }
+        // Searched beside the rules, they are read where they are kept.
+        if let Some(Some(found)) = &self.searched_gaps {
+            return Ok(Cow::Borrowed(found));
+        }
         let searched = match &self.searched_gaps {
-            Some(searched) => searched.clone(),
+            Some(_) => None,
             None => {
-                let marks = super::cover::marked(&self.policy);
-                super::cover::loaded_gaps(&self.policy, None, marks.as_ref())
+                let clauses = super::cover::Clauses::of(&self.policy);
+                let marks = super::cover::marked(&clauses);
+                super::cover::loaded_gaps(&clauses, None, marks.as_ref())
             }
         };
         if let Some(found) = searched {
-            return Ok(found);
+            return Ok(Cow::Owned(found));
         }
         let built = super::compile_shared(
             std::sync::Arc::clone(&self.policy),
@@ -447,7 +453,9 @@ impl DecisionTree {
         if built.scan.is_some() {
             return Err(GapsUnknown::NoTree);
         }
-        built.find_gaps()
+        built
+            .find_gaps()
+            .map(|found| Cow::Owned(found.into_owned()))
     }
 
     /// Per node, whether a leaf without a rule lies below it. Where
@@ -514,13 +522,14 @@ impl DecisionTree {
     /// build, the note `verdict::no_tree` instead, as a compile that tried
     /// the tree first gives.
     pub fn gaps_diagnostic(&self, deny: bool, shown: usize) -> Option<CheckError> {
-        let (gaps, more) = match self.find_gaps() {
+        let found = match self.find_gaps() {
             Ok(found) => found,
             Err(GapsUnknown::NoTree) => {
                 return Some(super::no_tree_note(&self.policy, super::NoTreeFor::Gaps));
             }
             Err(GapsUnknown::NoTreeNoted) => return None,
         };
+        let (gaps, more) = (&found.0, found.1);
         if gaps.is_empty() {
             return None;
         }

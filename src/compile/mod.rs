@@ -497,22 +497,35 @@ pub(crate) fn analyse_after(
     // Where the policy's points fit a map, marking them answers which
     // clauses hold first somewhere, and whether any facts are left to no
     // rule, in a few milliseconds.
-    let marks = cover::marked(&policy);
-    let analyse = |policy: Arc<CheckedPolicy>| match cover::fates_after(
-        &policy,
-        cover::budget(&policy, tree_budget),
-        prior,
-        marks.as_ref(),
-    ) {
-        Some((fates, searched)) => {
-            let warnings = analysis::rules_that_never_matter(&policy, &fates);
-            (scan_shared(policy), warnings, Some(searched))
-        }
-        None => {
-            abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
-            let (tree, warnings) =
-                compile_knowing(policy, tree_budget, build::PARALLEL_FROM, Nodes::NodesOnly);
-            (tree, warnings, None)
+    let clauses = cover::Clauses::of(&policy);
+    let marks = cover::marked(&clauses);
+    let analyse = |policy: Arc<CheckedPolicy>| {
+        // The scan that decides in place of a tree is made beside the
+        // search, on a thread it leaves idle, and dropped if the search
+        // gives up.
+        let (fated, scan) = rayon::join(
+            || {
+                cover::fates_after(
+                    &policy,
+                    &clauses,
+                    cover::budget(&policy, tree_budget),
+                    prior,
+                    marks.as_ref(),
+                )
+            },
+            || scan_shared(Arc::clone(&policy)),
+        );
+        match fated {
+            Some((fates, searched)) => {
+                let warnings = analysis::rules_that_never_matter(&policy, &fates);
+                (scan, warnings, Some(searched))
+            }
+            None => {
+                abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+                let (tree, warnings) =
+                    compile_knowing(policy, tree_budget, build::PARALLEL_FROM, Nodes::NodesOnly);
+                (tree, warnings, None)
+            }
         }
     };
     // Whoever analyses asks for the gaps next (`verdict check`, the
@@ -525,11 +538,11 @@ pub(crate) fn analyse_after(
     let (mut analysed, gaps) = if marks.as_ref().is_some_and(|marks| !marks.left()) {
         (analyse(Arc::clone(&policy)), Some((Vec::new(), false)))
     } else if rayon::current_num_threads() < 2 || !cover::searched(&policy) {
-        return analyse(policy);
+        return analyse(Arc::clone(&policy));
     } else {
         rayon::join(
             || analyse(Arc::clone(&policy)),
-            || cover::loaded_gaps(&policy, Some(&abandoned), marks.as_ref()),
+            || cover::loaded_gaps(&clauses, Some(&abandoned), marks.as_ref()),
         )
     };
     if analysed.0.scan.is_some() && !analysed.0.too_large {

@@ -32,6 +32,23 @@ impl AtomSet {
         AtomSet { runs, len }
     }
 
+    /// The set of the atoms whose bits `word` sets (atom `a` is bit `a`);
+    /// those past `len` are left out.
+    pub fn from_word(len: u32, word: u64) -> AtomSet {
+        let mut word = match len {
+            64.. => word,
+            len => word & ((1u64 << len) - 1),
+        };
+        let mut runs = Vec::new();
+        while word != 0 {
+            let start = word.trailing_zeros();
+            let end = start + (word >> start).trailing_ones();
+            runs.push((start, end));
+            word = word.checked_shr(end).map_or(0, |rest| rest << end);
+        }
+        AtomSet { runs, len }
+    }
+
     /// The atoms `start..end` (clamped to the universe).
     pub fn range(len: u32, start: Atom, end: Atom) -> AtomSet {
         let end = end.min(len);
@@ -182,6 +199,30 @@ impl AtomSet {
 #[cfg(test)]
 mod tests {
     use super::AtomSet;
+
+    /// A set read off a word is the set of its bits' atoms.
+    #[test]
+    fn a_word_is_the_set_of_its_bits() {
+        let words = [
+            0,
+            1,
+            0b1011_0110,
+            u64::MAX,
+            1 << 63,
+            u64::MAX - 1,
+            0xF0F0_0000_0000_0F0F,
+        ];
+        for len in [0, 1, 5, 8, 63, 64] {
+            for word in words {
+                let atoms = (0..len).filter(|a| word >> a & 1 == 1);
+                assert_eq!(
+                    AtomSet::from_word(len, word),
+                    AtomSet::from_atoms(len, atoms),
+                    "{word:#x} of {len}"
+                );
+            }
+        }
+    }
 
     /// Each operation agrees with the same one on plain sets of atoms.
     #[test]
