@@ -1940,9 +1940,7 @@ pub(super) fn fates_after(
         let mut spent = 0usize;
         for (rule, checked) in (wave.0..).zip(&checked) {
             for clause in own.of(rule).iter().take(checked.dropped as usize) {
-                if let Some(word) = live.get_mut(*clause as usize / 64) {
-                    *word &= !(1 << (clause % 64));
-                }
+                drop_candidate(&mut live, *clause);
             }
             spent = spent.saturating_add(checked.work);
         }
@@ -1968,9 +1966,11 @@ pub(super) fn fates_after(
             || workers.0.walks(&shared, early, &live, remaining),
             || workers.1.walks(&shared, late, &live, remaining),
         );
-        let mut walks = early.ok()?.into_iter().chain(late.ok()?);
-        let mut walks_of = walking.iter().copied().zip(&mut walks);
-        let mut next_walk = walks_of.next();
+        let mut walks = walking
+            .iter()
+            .copied()
+            .zip(early.ok()?.into_iter().chain(late.ok()?))
+            .peekable();
         // In rule order, as one thread would have gone: where the work
         // projected past the rules left runs over the budget, give up.
         for (rule, checked) in (wave.0..).zip(checked) {
@@ -2017,14 +2017,13 @@ pub(super) fn fates_after(
                 *fate = kept;
             } else if checked.decides {
                 fate.decides = true;
-            } else if let Some((_, walk)) = next_walk.take_if(|walk| walk.0 == rule) {
+            } else if let Some((_, walk)) = walks.next_if(|(walking, _)| *walking == rule) {
                 named += 1;
                 walked += walk.work;
                 total = total.saturating_add(walk.work);
                 slot.1 = walk.work;
                 fate.deciders = walk.deciders;
                 fate.cut_short = walk.cut_short;
-                next_walk = walks_of.next();
             } else {
                 fate.unnamed = true;
             }
@@ -2040,6 +2039,13 @@ pub(super) fn fates_after(
         work,
     };
     Some((fates, kept))
+}
+
+/// Marks `clause` in `live` as holding first nowhere.
+fn drop_candidate(live: &mut [u64], clause: u32) {
+    if let Some(word) = live.get_mut(clause as usize / 64) {
+        *word &= !(1 << (clause % 64));
+    }
 }
 
 /// How many rules a block of the search for fates holds. A block's rules
@@ -2165,11 +2171,6 @@ impl<'p> Worker<'p> {
         self.search.work = 0;
         self.search.budget = budget;
         let search = &mut self.search;
-        let drop_candidate = |live: &mut Vec<u64>, clause: u32| {
-            if let Some(word) = live.get_mut(clause as usize / 64) {
-                *word &= !(1 << (clause % 64));
-            }
-        };
         let mut found = Vec::with_capacity(to.saturating_sub(from));
         for rule in from..to {
             let own = shared.own.of(rule);
@@ -2192,7 +2193,7 @@ impl<'p> Worker<'p> {
                     search.spend(walk_work)?;
                 }
                 found.push(RuleCheck {
-                    decides: fate.decides && kept.is_some(),
+                    decides: fate.decides,
                     dropped: count,
                     work: check_work,
                     kept,
